@@ -1,0 +1,1040 @@
+//! The configuration model, loaded from a stack directory's templates.
+//!
+//! Files are parsed with `hcl-edit` because it keeps byte spans; the blocks
+//! are lowered into typed structs that keep each argument's expression and
+//! its span, so that evaluation errors can point at the source. Loading
+//! accumulates diagnostics instead of stopping at the first problem, so
+//! `stack validate` reports everything in one run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::structure::{Attribute, Block, Body, Structure};
+use hcl_edit::Span as _;
+
+use crate::addrs::{ModulePath, ResourceAddr, ResourceMode};
+use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Span};
+use crate::types::{parse_type, Type};
+use crate::value::Value;
+
+/// A template file's text, kept for rendering diagnostics.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: Arc<PathBuf>,
+    pub text: Arc<str>,
+}
+
+/// An expression together with where it was written.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub expr: Expression,
+    pub span: Option<Span>,
+}
+
+impl Expr {
+    fn new(expr: Expression, file: &Arc<PathBuf>) -> Expr {
+        let span = expr.span().map(|r| Span::new(file.clone(), r));
+        Expr { expr, span }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Validation {
+    pub condition: Expr,
+    pub error_message: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub span: Option<Span>,
+    pub ty: Option<Type>,
+    pub default: Option<Expr>,
+    pub description: String,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<Validation>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub name: String,
+    pub expr: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub span: Option<Span>,
+    pub expr: Option<Expr>,
+    pub sensitive: bool,
+    pub description: String,
+    pub depends_on: Vec<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum IgnoreChanges {
+    #[default]
+    Nothing,
+    All,
+    Attributes(Vec<String>),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Lifecycle {
+    pub create_before_destroy: bool,
+    /// May reference variables and locals (unlike Terraform), so it is an expression.
+    pub prevent_destroy: Option<Expr>,
+    pub ignore_changes: IgnoreChanges,
+    pub replace_triggered_by: Vec<Expr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Provisioner {
+    pub kind: String,
+    pub span: Option<Span>,
+    pub body: Body,
+}
+
+/// Which provider configuration a resource uses: `aws` or `aws.west`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProviderRef {
+    pub name: String,
+    pub alias: Option<String>,
+}
+
+impl std::fmt::Display for ProviderRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.alias {
+            Some(alias) => write!(f, "provider.{}.{}", self.name, alias),
+            None => write!(f, "provider.{}", self.name),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub addr: ResourceAddr,
+    pub span: Option<Span>,
+    pub file: Arc<PathBuf>,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub depends_on: Vec<Expr>,
+    pub provider: ProviderRef,
+    /// True when `provider = …` was written (otherwise inferred from the type).
+    pub provider_explicit: bool,
+    pub lifecycle: Lifecycle,
+    /// The block's body; meta-arguments are skipped when it is evaluated.
+    pub body: Body,
+    pub provisioners: Vec<Provisioner>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ModuleCall {
+    pub name: String,
+    pub span: Option<Span>,
+    pub source: String,
+    pub arguments: BTreeMap<String, Expr>,
+    pub depends_on: Vec<Expr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    pub name: String,
+    pub alias: Option<String>,
+    pub span: Option<Span>,
+    pub file: Arc<PathBuf>,
+    pub body: Body,
+}
+
+/// Settings of the `stack` block (or a `terraform` block's equivalents).
+#[derive(Debug, Clone, Default)]
+pub struct StackSettings {
+    pub name: Option<String>,
+    pub backend: Option<String>,
+    pub required_providers: Vec<(String, Option<Span>)>,
+}
+
+/// One module: the root stack directory or a `module` block's source.
+#[derive(Debug, Clone, Default)]
+pub struct Module {
+    pub path: ModulePath,
+    pub dir: PathBuf,
+    pub variables: BTreeMap<String, Variable>,
+    pub locals: BTreeMap<String, Local>,
+    pub outputs: BTreeMap<String, Output>,
+    pub resources: BTreeMap<ResourceAddr, Resource>,
+    pub module_calls: BTreeMap<String, ModuleCall>,
+    pub providers: Vec<ProviderConfig>,
+    pub settings: StackSettings,
+}
+
+/// A whole stack: every module instance by path, and every source file.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub modules: BTreeMap<ModulePath, Module>,
+    pub files: Vec<SourceFile>,
+}
+
+impl Config {
+    pub fn root(&self) -> &Module {
+        &self.modules[&ModulePath::root()]
+    }
+
+    pub fn resource(&self, addr: &ResourceAddr) -> Option<&Resource> {
+        self.modules.get(&addr.module)?.resources.get(addr)
+    }
+
+    /// Every resource of every module, in address order.
+    pub fn all_resources(&self) -> impl Iterator<Item = &Resource> {
+        self.modules.values().flat_map(|m| m.resources.values())
+    }
+
+    pub fn source(&self, path: &Path) -> Option<&SourceFile> {
+        self.files.iter().find(|f| f.path.as_path() == path)
+    }
+}
+
+/// True for files that hold templates: `*.tf` and `*.hcl`, except variable files.
+pub fn is_template_file(name: &str) -> bool {
+    (name.ends_with(".tf") || name.ends_with(".hcl")) && !name.ends_with(".vars.hcl")
+}
+
+/// Lists a directory's template files in a deterministic order.
+pub fn template_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if entry.file_type()?.is_file() && is_template_file(&name) {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Turns an hcl-edit parse error into a diagnostic pointing at its location.
+pub fn parse_error_diagnostic(err: &hcl_edit::parser::Error, file: &Arc<PathBuf>) -> Diagnostic {
+    let offset = err.location().offset();
+    Diagnostic::error(
+        "Invalid syntax",
+        format!(
+            "The template could not be parsed: {}. Check the line for a missing quote, bracket or `=`.",
+            err.message()
+        ),
+    )
+    .with_span(Some(Span::new(file.clone(), offset..offset + 1)))
+}
+
+/// Loads the stack in `dir` with all the modules it calls.
+pub fn load(dir: &Path) -> (Config, Diagnostics) {
+    let mut config = Config::default();
+    let mut diags = Diagnostics::new();
+    load_module(dir, ModulePath::root(), &mut config, &mut diags, 0);
+    (config, diags)
+}
+
+const MAX_MODULE_DEPTH: usize = 32;
+
+fn load_module(
+    dir: &Path,
+    path: ModulePath,
+    config: &mut Config,
+    diags: &mut Diagnostics,
+    depth: usize,
+) {
+    let mut module = Module {
+        path: path.clone(),
+        dir: dir.to_path_buf(),
+        ..Module::default()
+    };
+    let files = match template_files(dir) {
+        Ok(files) => files,
+        Err(err) => {
+            diags.push(Diagnostic::error(
+                "Cannot read stack directory",
+                format!("Reading {}: {err}. Check that the directory exists and is readable.", dir.display()),
+            ));
+            config.modules.insert(path, module);
+            return;
+        }
+    };
+    if files.is_empty() && path.is_root() {
+        diags.push(Diagnostic::error(
+            "No templates",
+            format!(
+                "{} holds no *.tf or *.hcl files. Run stack in a stack directory, or pass one with -C DIR.",
+                dir.display()
+            ),
+        ));
+    }
+    for file_path in files {
+        let text = match std::fs::read_to_string(&file_path) {
+            Ok(text) => text,
+            Err(err) => {
+                diags.push(Diagnostic::error(
+                    "Cannot read template",
+                    format!("Reading {}: {err}.", file_path.display()),
+                ));
+                continue;
+            }
+        };
+        let file = Arc::new(file_path);
+        config.files.push(SourceFile {
+            path: file.clone(),
+            text: Arc::from(text.as_str()),
+        });
+        match hcl_edit::parser::parse_body(&text) {
+            Ok(body) => lower_body(&body, &file, &mut module, diags),
+            Err(err) => diags.push(parse_error_diagnostic(&err, &file)),
+        }
+    }
+    let calls: Vec<ModuleCall> = module.module_calls.values().cloned().collect();
+    config.modules.insert(path.clone(), module);
+    for call in calls {
+        let child_dir = dir.join(&call.source);
+        if depth >= MAX_MODULE_DEPTH {
+            diags.push(
+                Diagnostic::error(
+                    "Module nesting too deep",
+                    "Modules call each other more than 32 levels deep; a module probably calls itself.",
+                )
+                .with_span(call.span.clone()),
+            );
+            continue;
+        }
+        if !child_dir.is_dir() {
+            diags.push(
+                Diagnostic::error(
+                    "Module not found",
+                    format!(
+                        "The module source {:?} is not a directory (looked in {}). Module sources are local paths starting with ./ or ../.",
+                        call.source,
+                        child_dir.display()
+                    ),
+                )
+                .with_span(call.span.clone()),
+            );
+            continue;
+        }
+        load_module(&child_dir, path.child(&call.name), config, diags, depth + 1);
+    }
+    validate_module_calls(config, &path, diags);
+}
+
+/// Checks the arguments of each `module` call against the called module's variables.
+fn validate_module_calls(config: &Config, path: &ModulePath, diags: &mut Diagnostics) {
+    let Some(module) = config.modules.get(path) else { return };
+    for call in module.module_calls.values() {
+        let Some(child) = config.modules.get(&path.child(&call.name)) else { continue };
+        for (name, expr) in &call.arguments {
+            if !child.variables.contains_key(name) {
+                diags.push(
+                    Diagnostic::error(
+                        "Unsupported argument",
+                        format!(
+                            "The module {:?} declares no variable named {name:?}.{}",
+                            call.name,
+                            did_you_mean(name, child.variables.keys().map(String::as_str))
+                        ),
+                    )
+                    .with_span(expr.span.clone()),
+                );
+            }
+        }
+        for variable in child.variables.values() {
+            if variable.default.is_none() && !call.arguments.contains_key(&variable.name) {
+                diags.push(
+                    Diagnostic::error(
+                        "Missing required argument",
+                        format!(
+                            "The module {:?} requires the argument {:?}, which has no default. Add `{} = …` to the module block.",
+                            call.name, variable.name, variable.name
+                        ),
+                    )
+                    .with_span(call.span.clone()),
+                );
+            }
+        }
+    }
+}
+
+const TOP_LEVEL_BLOCKS: &[&str] = &[
+    "variable", "locals", "output", "resource", "data", "provider", "module", "stack", "terraform",
+];
+
+fn block_span(block: &Block, file: &Arc<PathBuf>) -> Option<Span> {
+    // The block's header (type and labels) is the most useful thing to underline.
+    let start = block.ident.span()?.start;
+    let end = block
+        .labels
+        .last()
+        .and_then(|l| l.span())
+        .map(|r| r.end)
+        .unwrap_or_else(|| block.ident.span().map(|r| r.end).unwrap_or(start));
+    Some(Span::new(file.clone(), start..end))
+}
+
+fn attr_span(attr: &Attribute, file: &Arc<PathBuf>) -> Option<Span> {
+    attr.span().map(|r| Span::new(file.clone(), r))
+}
+
+fn labels(block: &Block) -> Vec<String> {
+    block.labels.iter().map(|l| l.as_str().to_string()).collect()
+}
+
+fn expect_labels(
+    block: &Block,
+    file: &Arc<PathBuf>,
+    names: &[&str],
+    diags: &mut Diagnostics,
+) -> Option<Vec<String>> {
+    let labels = labels(block);
+    if labels.len() != names.len() {
+        diags.push(
+            Diagnostic::error(
+                "Wrong number of block labels",
+                format!(
+                    "A {} block takes {} label(s): {}.",
+                    block.ident.as_str(),
+                    names.len(),
+                    names.join(", ")
+                ),
+            )
+            .with_span(block_span(block, file)),
+        );
+        return None;
+    }
+    for (label, what) in labels.iter().zip(names) {
+        if !crate::addrs::is_identifier(label) {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid name",
+                    format!("The {what} {label:?} is not a valid name: use letters, digits, underscores and dashes, starting with a letter or underscore."),
+                )
+                .with_span(block_span(block, file)),
+            );
+            return None;
+        }
+    }
+    Some(labels)
+}
+
+fn lower_body(body: &Body, file: &Arc<PathBuf>, module: &mut Module, diags: &mut Diagnostics) {
+    for structure in body.iter() {
+        match structure {
+            Structure::Attribute(attr) => diags.push(
+                Diagnostic::error(
+                    "Unexpected argument",
+                    format!(
+                        "An argument named {:?} is not expected at the top level of a template. Arguments belong inside blocks such as resource or locals.",
+                        attr.key.as_str()
+                    ),
+                )
+                .with_span(attr_span(attr, file)),
+            ),
+            Structure::Block(block) => lower_block(block, file, module, diags),
+        }
+    }
+}
+
+fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &mut Diagnostics) {
+    let kind = block.ident.as_str();
+    match kind {
+        "variable" => {
+            if let Some(labels) = expect_labels(block, file, &["variable name"], diags) {
+                let variable = lower_variable(&labels[0], block, file, diags);
+                insert_unique(&mut module.variables, variable.name.clone(), variable, "variable", block, file, diags, |v| v.span.clone());
+            }
+        }
+        "locals" => {
+            for structure in block.body.iter() {
+                match structure {
+                    Structure::Attribute(attr) => {
+                        let name = attr.key.as_str().to_string();
+                        let local = Local {
+                            name: name.clone(),
+                            expr: Expr::new(attr.value.clone(), file),
+                        };
+                        if let Some(previous) = module.locals.get(&name) {
+                            diags.push(
+                                Diagnostic::error(
+                                    "Duplicate local value",
+                                    format!("The local value {name:?} is defined twice. Rename or remove one of them."),
+                                )
+                                .with_span(attr_span(attr, file))
+                                .with_related_opt(previous.expr.span.clone(), "first defined here"),
+                            );
+                        } else {
+                            module.locals.insert(name, local);
+                        }
+                    }
+                    Structure::Block(inner) => diags.push(
+                        Diagnostic::error(
+                            "Unexpected block",
+                            "A locals block holds only `name = expression` arguments.",
+                        )
+                        .with_span(block_span(inner, file)),
+                    ),
+                }
+            }
+        }
+        "output" => {
+            if let Some(labels) = expect_labels(block, file, &["output name"], diags) {
+                let output = lower_output(&labels[0], block, file, diags);
+                insert_unique(&mut module.outputs, output.name.clone(), output, "output", block, file, diags, |o| o.span.clone());
+            }
+        }
+        "resource" | "data" => {
+            if let Some(labels) = expect_labels(block, file, &["resource type", "resource name"], diags) {
+                let mode = if kind == "data" { ResourceMode::Data } else { ResourceMode::Managed };
+                let resource = lower_resource(module.path.clone(), mode, &labels, block, file, diags);
+                let addr = resource.addr.clone();
+                if let Some(previous) = module.resources.get(&addr) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Duplicate resource",
+                            format!("The resource {addr} is declared twice. Each resource needs a unique type and name in its module; rename one."),
+                        )
+                        .with_span(block_span(block, file))
+                        .with_related_opt(previous.span.clone(), "first declared here"),
+                    );
+                } else {
+                    module.resources.insert(addr, resource);
+                }
+            }
+        }
+        "provider" => {
+            if let Some(labels) = expect_labels(block, file, &["provider name"], diags) {
+                let alias = block
+                    .body
+                    .get_attribute("alias")
+                    .and_then(|a| a.value.as_str().map(str::to_string));
+                module.providers.push(ProviderConfig {
+                    name: labels[0].clone(),
+                    alias,
+                    span: block_span(block, file),
+                    file: file.clone(),
+                    body: block.body.clone(),
+                });
+            }
+        }
+        "module" => {
+            if let Some(labels) = expect_labels(block, file, &["module name"], diags) {
+                let call = lower_module_call(&labels[0], block, file, diags);
+                insert_unique(&mut module.module_calls, call.name.clone(), call, "module", block, file, diags, |c| c.span.clone());
+            }
+        }
+        "stack" | "terraform" => lower_settings(block, file, &mut module.settings, diags),
+        other => diags.push(
+            Diagnostic::error(
+                "Unsupported block type",
+                format!(
+                    "Blocks of type {other:?} are not expected here.{}",
+                    did_you_mean(other, TOP_LEVEL_BLOCKS.iter().copied())
+                ),
+            )
+            .with_span(block_span(block, file)),
+        ),
+    }
+}
+
+trait RelatedOpt {
+    fn with_related_opt(self, span: Option<Span>, label: &str) -> Self;
+}
+
+impl RelatedOpt for Diagnostic {
+    fn with_related_opt(self, span: Option<Span>, label: &str) -> Diagnostic {
+        match span {
+            Some(span) => self.with_related(span, label),
+            None => self,
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_unique<T>(
+    map: &mut BTreeMap<String, T>,
+    name: String,
+    item: T,
+    what: &str,
+    block: &Block,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+    span_of: impl Fn(&T) -> Option<Span>,
+) {
+    if let Some(previous) = map.get(&name) {
+        diags.push(
+            Diagnostic::error(
+                format!("Duplicate {what}"),
+                format!("The {what} {name:?} is declared twice. Rename or remove one of them."),
+            )
+            .with_span(block_span(block, file))
+            .with_related_opt(span_of(previous), "first declared here"),
+        );
+    } else {
+        map.insert(name, item);
+    }
+}
+
+/// Evaluates a constant expression (no references), for literal settings.
+pub fn literal(expr: &Expression) -> Option<Value> {
+    crate::eval::constant(expr)
+}
+
+fn literal_bool(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> bool {
+    match literal(&attr.value) {
+        Some(Value::Bool(b)) => b,
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid value",
+                    format!("The argument {:?} must be true or false.", attr.key.as_str()),
+                )
+                .with_span(attr_span(attr, file)),
+            );
+            false
+        }
+    }
+}
+
+fn literal_string(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> String {
+    match literal(&attr.value) {
+        Some(Value::String(s)) => s,
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid value",
+                    format!("The argument {:?} must be a literal string.", attr.key.as_str()),
+                )
+                .with_span(attr_span(attr, file)),
+            );
+            String::new()
+        }
+    }
+}
+
+fn unsupported_argument(
+    attr: &Attribute,
+    file: &Arc<PathBuf>,
+    block_kind: &str,
+    allowed: &[&str],
+    diags: &mut Diagnostics,
+) {
+    let name = attr.key.as_str();
+    diags.push(
+        Diagnostic::error(
+            "Unsupported argument",
+            format!(
+                "An argument named {name:?} is not expected in a {block_kind} block.{}",
+                did_you_mean(name, allowed.iter().copied())
+            ),
+        )
+        .with_span(attr_span(attr, file)),
+    );
+}
+
+fn unsupported_block(
+    inner: &Block,
+    file: &Arc<PathBuf>,
+    block_kind: &str,
+    allowed: &[&str],
+    diags: &mut Diagnostics,
+) {
+    let name = inner.ident.as_str();
+    diags.push(
+        Diagnostic::error(
+            "Unsupported block type",
+            format!(
+                "Blocks of type {name:?} are not expected in a {block_kind} block.{}",
+                did_you_mean(name, allowed.iter().copied())
+            ),
+        )
+        .with_span(block_span(inner, file)),
+    );
+}
+
+fn lower_variable(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Variable {
+    const ARGS: &[&str] = &["type", "default", "description", "sensitive", "nullable"];
+    let mut variable = Variable {
+        name: name.to_string(),
+        span: block_span(block, file),
+        ty: None,
+        default: None,
+        description: String::new(),
+        sensitive: false,
+        nullable: true,
+        validations: Vec::new(),
+    };
+    for structure in block.body.iter() {
+        match structure {
+            Structure::Attribute(attr) => match attr.key.as_str() {
+                "type" => match parse_type(&attr.value, &|e| literal(e)) {
+                    Ok(ty) => variable.ty = Some(ty),
+                    Err(message) => diags.push(
+                        Diagnostic::error("Invalid type specification", message).with_span(attr_span(attr, file)),
+                    ),
+                },
+                "default" => variable.default = Some(Expr::new(attr.value.clone(), file)),
+                "description" => variable.description = literal_string(attr, file, diags),
+                "sensitive" => variable.sensitive = literal_bool(attr, file, diags),
+                "nullable" => variable.nullable = literal_bool(attr, file, diags),
+                _ => unsupported_argument(attr, file, "variable", ARGS, diags),
+            },
+            Structure::Block(inner) if inner.ident.as_str() == "validation" => {
+                let condition = inner.body.get_attribute("condition");
+                let message = inner.body.get_attribute("error_message");
+                match (condition, message) {
+                    (Some(condition), Some(message)) => variable.validations.push(Validation {
+                        condition: Expr::new(condition.value.clone(), file),
+                        error_message: Expr::new(message.value.clone(), file),
+                    }),
+                    _ => diags.push(
+                        Diagnostic::error(
+                            "Missing required argument",
+                            "A validation block needs both `condition` and `error_message`.",
+                        )
+                        .with_span(block_span(inner, file)),
+                    ),
+                }
+            }
+            Structure::Block(inner) => unsupported_block(inner, file, "variable", &["validation"], diags),
+        }
+    }
+    variable
+}
+
+fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Output {
+    const ARGS: &[&str] = &["value", "sensitive", "description", "depends_on"];
+    let mut output = Output {
+        name: name.to_string(),
+        span: block_span(block, file),
+        expr: None,
+        sensitive: false,
+        description: String::new(),
+        depends_on: Vec::new(),
+    };
+    for structure in block.body.iter() {
+        match structure {
+            Structure::Attribute(attr) => match attr.key.as_str() {
+                "value" => output.expr = Some(Expr::new(attr.value.clone(), file)),
+                "sensitive" => output.sensitive = literal_bool(attr, file, diags),
+                "description" => output.description = literal_string(attr, file, diags),
+                "depends_on" => output.depends_on = lower_depends_on(attr, file, diags),
+                _ => unsupported_argument(attr, file, "output", ARGS, diags),
+            },
+            Structure::Block(inner) if inner.ident.as_str() == "precondition" => {}
+            Structure::Block(inner) => unsupported_block(inner, file, "output", &["precondition"], diags),
+        }
+    }
+    if output.expr.is_none() {
+        diags.push(
+            Diagnostic::error(
+                "Missing required argument",
+                format!("The output {name:?} needs a `value = …` argument."),
+            )
+            .with_span(output.span.clone()),
+        );
+    }
+    output
+}
+
+fn lower_depends_on(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Vec<Expr> {
+    match &attr.value {
+        Expression::Array(items) => items
+            .iter()
+            .filter_map(|item| {
+                if matches!(item, Expression::Traversal(_)) {
+                    Some(Expr::new(item.clone(), file))
+                } else {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid depends_on reference",
+                            "Each element of depends_on must be a reference to a resource, data source or module, such as aws_instance.web.",
+                        )
+                        .with_span(item.span().map(|r| Span::new(file.clone(), r))),
+                    );
+                    None
+                }
+            })
+            .collect(),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid depends_on",
+                    "depends_on must be a list of references, such as [aws_instance.web].",
+                )
+                .with_span(attr_span(attr, file)),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// Names that are meta-arguments of resource blocks rather than provider arguments.
+pub const RESOURCE_META_ARGUMENTS: &[&str] = &["count", "for_each", "depends_on", "provider"];
+/// Nested blocks that are meta-blocks of resource blocks.
+pub const RESOURCE_META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection"];
+
+fn lower_resource(
+    module: ModulePath,
+    mode: ResourceMode,
+    labels: &[String],
+    block: &Block,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> Resource {
+    let resource_type = &labels[0];
+    let default_provider = resource_type.split('_').next().unwrap_or(resource_type).to_string();
+    let mut resource = Resource {
+        addr: ResourceAddr::new(module, mode, resource_type, &labels[1]),
+        span: block_span(block, file),
+        file: file.clone(),
+        count: None,
+        for_each: None,
+        depends_on: Vec::new(),
+        provider: ProviderRef {
+            name: default_provider,
+            alias: None,
+        },
+        provider_explicit: false,
+        lifecycle: Lifecycle::default(),
+        body: block.body.clone(),
+        provisioners: Vec::new(),
+    };
+    for structure in block.body.iter() {
+        match structure {
+            Structure::Attribute(attr) => match attr.key.as_str() {
+                "count" => resource.count = Some(Expr::new(attr.value.clone(), file)),
+                "for_each" => resource.for_each = Some(Expr::new(attr.value.clone(), file)),
+                "depends_on" => resource.depends_on = lower_depends_on(attr, file, diags),
+                "provider" => match provider_reference(&attr.value) {
+                    Some(reference) => {
+                        resource.provider = reference;
+                        resource.provider_explicit = true;
+                    }
+                    None => diags.push(
+                        Diagnostic::error(
+                            "Invalid provider reference",
+                            "The provider argument takes a provider name and optional alias, such as aws or aws.west, without quotes.",
+                        )
+                        .with_span(attr_span(attr, file)),
+                    ),
+                },
+                _ => {}
+            },
+            Structure::Block(inner) => match inner.ident.as_str() {
+                "lifecycle" => resource.lifecycle = lower_lifecycle(inner, file, diags),
+                "provisioner" => {
+                    let kind = labels_of(inner).into_iter().next().unwrap_or_default();
+                    resource.provisioners.push(Provisioner {
+                        kind,
+                        span: block_span(inner, file),
+                        body: inner.body.clone(),
+                    });
+                }
+                _ => {}
+            },
+        }
+    }
+    if resource.count.is_some() && resource.for_each.is_some() {
+        diags.push(
+            Diagnostic::error(
+                "Invalid combination of \"count\" and \"for_each\"",
+                "The \"count\" and \"for_each\" meta-arguments are mutually exclusive; use only one of them.",
+            )
+            .with_span(resource.span.clone()),
+        );
+    }
+    resource
+}
+
+fn labels_of(block: &Block) -> Vec<String> {
+    labels(block)
+}
+
+fn provider_reference(expr: &Expression) -> Option<ProviderRef> {
+    match expr {
+        Expression::Variable(name) => Some(ProviderRef {
+            name: name.as_str().to_string(),
+            alias: None,
+        }),
+        Expression::Traversal(traversal) => {
+            let Expression::Variable(name) = &traversal.expr else { return None };
+            match traversal.operators.as_slice() {
+                [op] => match op.value() {
+                    TraversalOperator::GetAttr(alias) => Some(ProviderRef {
+                        name: name.as_str().to_string(),
+                        alias: Some(alias.as_str().to_string()),
+                    }),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn lower_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Lifecycle {
+    const ARGS: &[&str] = &[
+        "create_before_destroy",
+        "prevent_destroy",
+        "ignore_changes",
+        "replace_triggered_by",
+    ];
+    let mut lifecycle = Lifecycle::default();
+    for structure in block.body.iter() {
+        match structure {
+            Structure::Attribute(attr) => match attr.key.as_str() {
+                "create_before_destroy" => lifecycle.create_before_destroy = literal_bool(attr, file, diags),
+                "prevent_destroy" => lifecycle.prevent_destroy = Some(Expr::new(attr.value.clone(), file)),
+                "ignore_changes" => lifecycle.ignore_changes = lower_ignore_changes(attr, file, diags),
+                "replace_triggered_by" => match &attr.value {
+                    Expression::Array(items) => {
+                        lifecycle.replace_triggered_by =
+                            items.iter().map(|e| Expr::new(e.clone(), file)).collect()
+                    }
+                    _ => diags.push(
+                        Diagnostic::error(
+                            "Invalid replace_triggered_by",
+                            "replace_triggered_by must be a list of resource references.",
+                        )
+                        .with_span(attr_span(attr, file)),
+                    ),
+                },
+                _ => unsupported_argument(attr, file, "lifecycle", ARGS, diags),
+            },
+            Structure::Block(inner) if matches!(inner.ident.as_str(), "precondition" | "postcondition") => {}
+            Structure::Block(inner) => {
+                unsupported_block(inner, file, "lifecycle", &["precondition", "postcondition"], diags)
+            }
+        }
+    }
+    lifecycle
+}
+
+fn lower_ignore_changes(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> IgnoreChanges {
+    match &attr.value {
+        Expression::Variable(v) if v.as_str() == "all" => IgnoreChanges::All,
+        Expression::String(s) if s.as_str() == "all" => IgnoreChanges::All,
+        Expression::Array(items) => {
+            let mut names = Vec::new();
+            for item in items.iter() {
+                match item {
+                    Expression::Variable(v) => names.push(v.as_str().to_string()),
+                    Expression::String(s) => names.push(s.as_str().to_string()),
+                    Expression::Traversal(t) => {
+                        // `tags["Name"]` and `tags.Name` ignore the whole top-level attribute.
+                        if let Expression::Variable(v) = &t.expr {
+                            names.push(v.as_str().to_string());
+                        }
+                    }
+                    other => diags.push(
+                        Diagnostic::error(
+                            "Invalid ignore_changes",
+                            "Each element of ignore_changes must be an attribute name.",
+                        )
+                        .with_span(other.span().map(|r| Span::new(file.clone(), r))),
+                    ),
+                }
+            }
+            IgnoreChanges::Attributes(names)
+        }
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid ignore_changes",
+                    "ignore_changes must be `all` or a list of attribute names.",
+                )
+                .with_span(attr_span(attr, file)),
+            );
+            IgnoreChanges::Nothing
+        }
+    }
+}
+
+fn lower_module_call(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> ModuleCall {
+    let mut call = ModuleCall {
+        name: name.to_string(),
+        span: block_span(block, file),
+        source: String::new(),
+        arguments: BTreeMap::new(),
+        depends_on: Vec::new(),
+    };
+    for structure in block.body.iter() {
+        match structure {
+            Structure::Attribute(attr) => match attr.key.as_str() {
+                "source" => call.source = literal_string(attr, file, diags),
+                "depends_on" => call.depends_on = lower_depends_on(attr, file, diags),
+                "version" | "providers" => {}
+                "count" | "for_each" => diags.push(
+                    Diagnostic::error(
+                        "Unsupported argument",
+                        "count and for_each on module blocks are not supported yet; repeat the module block or move the repetition into the module's resources.",
+                    )
+                    .with_span(attr_span(attr, file)),
+                ),
+                other => {
+                    call.arguments
+                        .insert(other.to_string(), Expr::new(attr.value.clone(), file));
+                }
+            },
+            Structure::Block(inner) => unsupported_block(inner, file, "module", &[], diags),
+        }
+    }
+    if call.source.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                "Missing required argument",
+                format!("The module {name:?} needs a `source = \"./path\"` argument."),
+            )
+            .with_span(call.span.clone()),
+        );
+    } else if !(call.source.starts_with("./") || call.source.starts_with("../")) {
+        diags.push(
+            Diagnostic::error(
+                "Unsupported module source",
+                format!(
+                    "The module source {:?} is not a local path. Only local paths starting with ./ or ../ are supported.",
+                    call.source
+                ),
+            )
+            .with_span(call.span.clone()),
+        );
+    }
+    call
+}
+
+fn lower_settings(block: &Block, file: &Arc<PathBuf>, settings: &mut StackSettings, diags: &mut Diagnostics) {
+    for structure in block.body.iter() {
+        match structure {
+            Structure::Attribute(attr) => match attr.key.as_str() {
+                "name" => settings.name = Some(literal_string(attr, file, diags)),
+                "backend" => settings.backend = Some(literal_string(attr, file, diags)),
+                "required_version" | "experiments" => {}
+                _ => unsupported_argument(attr, file, block.ident.as_str(), &["name", "backend"], diags),
+            },
+            Structure::Block(inner) => match inner.ident.as_str() {
+                "required_providers" => {
+                    for structure in inner.body.iter() {
+                        if let Structure::Attribute(attr) = structure {
+                            settings
+                                .required_providers
+                                .push((attr.key.as_str().to_string(), attr_span(attr, file)));
+                        }
+                    }
+                }
+                "backend" => {
+                    settings.backend = labels(inner).into_iter().next();
+                }
+                "cloud" => {}
+                _ => unsupported_block(inner, file, block.ident.as_str(), &["required_providers", "backend"], diags),
+            },
+        }
+    }
+}
