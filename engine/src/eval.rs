@@ -68,6 +68,11 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Binds a name (a `for` variable or a dynamic block's iterator).
+    pub fn bind(&mut self, name: &str, value: Value) {
+        self.bindings.push((name.to_string(), value));
+    }
+
     fn span_of(&self, expr: &impl hcl_edit::Span) -> Option<Span> {
         expr.span().map(|r| Span::new(self.file.clone(), r))
     }

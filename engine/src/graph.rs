@@ -1,0 +1,384 @@
+//! The dependency graph of a configuration.
+//!
+//! Nodes are the things that produce values: variables, locals, outputs,
+//! resources (one node per block; its instances are expanded when the node is
+//! visited) and provider configurations. Edges go from a dependency to its
+//! dependent, so a topological order is an evaluation order and the reverse
+//! graph is the destroy order. A cycle is reported with every member's
+//! location, found with Tarjan's algorithm.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+
+use crate::addrs::{ModulePath, ResourceAddr};
+use crate::config::{Config, Expr, ProviderRef};
+use crate::diagnostics::{Diagnostic, Diagnostics, Span};
+use crate::eval::{references, Reference};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    Provider(ProviderRef),
+    Variable(ModulePath, String),
+    Local(ModulePath, String),
+    Output(ModulePath, String),
+    Resource(ResourceAddr),
+}
+
+impl Node {
+    pub fn module(&self) -> ModulePath {
+        match self {
+            Node::Provider(_) => ModulePath::root(),
+            Node::Variable(m, _) | Node::Local(m, _) | Node::Output(m, _) => m.clone(),
+            Node::Resource(addr) => addr.module.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let prefix = |m: &ModulePath| if m.is_root() { String::new() } else { format!("{m}.") };
+        match self {
+            Node::Provider(p) => write!(f, "{p}"),
+            Node::Variable(m, n) => write!(f, "{}var.{n}", prefix(m)),
+            Node::Local(m, n) => write!(f, "{}local.{n}", prefix(m)),
+            Node::Output(m, n) => write!(f, "{}output.{n}", prefix(m)),
+            Node::Resource(addr) => write!(f, "{addr}"),
+        }
+    }
+}
+
+pub struct Graph {
+    pub graph: DiGraph<Node, ()>,
+    pub index: HashMap<Node, NodeIndex>,
+    /// Nodes in dependency order (every node after all its dependencies).
+    pub order: Vec<NodeIndex>,
+}
+
+impl Graph {
+    pub fn node(&self, index: NodeIndex) -> &Node {
+        &self.graph[index]
+    }
+
+    pub fn dependencies(&self, index: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.graph.neighbors_directed(index, Direction::Incoming)
+    }
+
+    pub fn dependents(&self, index: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.graph.neighbors_directed(index, Direction::Outgoing)
+    }
+
+    /// The resources a node depends on, directly or through locals,
+    /// variables and outputs (used to record each resource's dependencies).
+    pub fn resource_dependencies(&self, index: NodeIndex) -> Vec<ResourceAddr> {
+        let mut seen = vec![false; self.graph.node_count()];
+        let mut stack: Vec<NodeIndex> = self.dependencies(index).collect();
+        let mut out = Vec::new();
+        while let Some(next) = stack.pop() {
+            if std::mem::replace(&mut seen[next.index()], true) {
+                continue;
+            }
+            match &self.graph[next] {
+                Node::Resource(addr) => out.push(addr.clone()),
+                Node::Provider(_) => {}
+                _ => stack.extend(self.dependencies(next)),
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Every node that depends on `index`, directly or not.
+    pub fn descendants(&self, index: NodeIndex) -> Vec<NodeIndex> {
+        self.walk(index, Direction::Outgoing)
+    }
+
+    /// Every node `index` depends on, directly or not.
+    pub fn ancestors(&self, index: NodeIndex) -> Vec<NodeIndex> {
+        self.walk(index, Direction::Incoming)
+    }
+
+    fn walk(&self, index: NodeIndex, direction: Direction) -> Vec<NodeIndex> {
+        let mut seen = vec![false; self.graph.node_count()];
+        let mut stack = vec![index];
+        let mut out = Vec::new();
+        while let Some(next) = stack.pop() {
+            for n in self.graph.neighbors_directed(next, direction) {
+                if !std::mem::replace(&mut seen[n.index()], true) {
+                    out.push(n);
+                    stack.push(n);
+                }
+            }
+        }
+        out
+    }
+
+    /// Graphviz DOT, nodes and edges sorted for deterministic output.
+    pub fn to_dot(&self) -> String {
+        let mut lines = Vec::new();
+        for edge in self.graph.edge_indices() {
+            if let Some((from, to)) = self.graph.edge_endpoints(edge) {
+                lines.push(format!("  \"{}\" -> \"{}\";", self.graph[to], self.graph[from]));
+            }
+        }
+        lines.sort();
+        let mut nodes: Vec<String> = self
+            .graph
+            .node_indices()
+            .map(|i| {
+                let shape = match &self.graph[i] {
+                    Node::Resource(_) => "box",
+                    Node::Provider(_) => "diamond",
+                    _ => "note",
+                };
+                format!("  \"{}\" [shape={shape}];", self.graph[i])
+            })
+            .collect();
+        nodes.sort();
+        format!(
+            "digraph stack {{\n  rankdir = \"RL\";\n{}\n{}\n}}\n",
+            nodes.join("\n"),
+            lines.join("\n")
+        )
+    }
+}
+
+/// Builds the graph. Errors: cycles (with every member's location).
+pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
+    let mut graph: DiGraph<Node, ()> = DiGraph::new();
+    let mut index: HashMap<Node, NodeIndex> = HashMap::new();
+    let mut spans: HashMap<NodeIndex, Option<Span>> = HashMap::new();
+    fn add(
+        graph: &mut DiGraph<Node, ()>,
+        index: &mut HashMap<Node, NodeIndex>,
+        spans: &mut HashMap<NodeIndex, Option<Span>>,
+        node: Node,
+        span: Option<Span>,
+    ) {
+        let i = graph.add_node(node.clone());
+        index.insert(node, i);
+        spans.insert(i, span);
+    }
+    for module in config.modules.values() {
+        let m = &module.path;
+        for v in module.variables.values() {
+            add(&mut graph, &mut index, &mut spans, Node::Variable(m.clone(), v.name.clone()), v.span.clone());
+        }
+        for l in module.locals.values() {
+            add(&mut graph, &mut index, &mut spans, Node::Local(m.clone(), l.name.clone()), l.expr.span.clone());
+        }
+        for o in module.outputs.values() {
+            add(&mut graph, &mut index, &mut spans, Node::Output(m.clone(), o.name.clone()), o.span.clone());
+        }
+        for r in module.resources.values() {
+            add(&mut graph, &mut index, &mut spans, Node::Resource(r.addr.clone()), r.span.clone());
+        }
+    }
+    let root = config.root();
+    for p in &root.providers {
+        let node = Node::Provider(ProviderRef {
+            name: p.name.clone(),
+            alias: p.alias.clone(),
+        });
+        if !index.contains_key(&node) {
+            add(&mut graph, &mut index, &mut spans, node, p.span.clone());
+        }
+    }
+
+    let mut edges: Vec<(Node, Node)> = Vec::new();
+    let link = |module: &ModulePath, exprs: &[&Expr], to: &Node, edges: &mut Vec<(Node, Node)>| {
+        for expr in exprs {
+            for r in references(&expr.expr) {
+                for from in reference_nodes(config, module, &r.reference) {
+                    edges.push((from, to.clone()));
+                }
+            }
+        }
+    };
+    for module in config.modules.values() {
+        let m = &module.path;
+        for l in module.locals.values() {
+            link(m, &[&l.expr], &Node::Local(m.clone(), l.name.clone()), &mut edges);
+        }
+        for o in module.outputs.values() {
+            let node = Node::Output(m.clone(), o.name.clone());
+            let mut exprs: Vec<&Expr> = o.depends_on.iter().collect();
+            exprs.extend(o.expr.iter());
+            link(m, &exprs, &node, &mut edges);
+        }
+        for v in module.variables.values() {
+            let node = Node::Variable(m.clone(), v.name.clone());
+            // Validation conditions may refer to other variables of the module.
+            let conditions: Vec<&Expr> = v.validations.iter().map(|c| &c.condition).collect();
+            let mut deps = Vec::new();
+            link(m, &conditions, &node, &mut deps);
+            edges.extend(deps.into_iter().filter(|(from, _)| from != &node));
+            // A child module's variable depends on the parent's argument expression.
+            if let Some(parent) = m.parent() {
+                let call_name = m.0.last().cloned().unwrap_or_default();
+                if let Some(call) = config.modules.get(&parent).and_then(|p| p.module_calls.get(&call_name)) {
+                    if let Some(arg) = call.arguments.get(&v.name) {
+                        link(&parent, &[arg], &node, &mut edges);
+                    }
+                }
+            }
+        }
+        for r in module.resources.values() {
+            let node = Node::Resource(r.addr.clone());
+            let mut exprs: Vec<&Expr> = Vec::new();
+            exprs.extend(r.count.iter());
+            exprs.extend(r.for_each.iter());
+            exprs.extend(r.depends_on.iter());
+            exprs.extend(r.lifecycle.prevent_destroy.iter());
+            exprs.extend(r.lifecycle.replace_triggered_by.iter());
+            link(m, &exprs, &node, &mut edges);
+            for body_ref in body_references(&r.body) {
+                for from in reference_nodes(config, m, &body_ref) {
+                    if from != node {
+                        edges.push((from, node.clone()));
+                    }
+                }
+            }
+            // A module's `depends_on` applies to everything inside it.
+            let mut ancestor = m.clone();
+            while let Some(parent) = ancestor.parent() {
+                let call_name = ancestor.0.last().cloned().unwrap_or_default();
+                if let Some(call) = config.modules.get(&parent).and_then(|p| p.module_calls.get(&call_name)) {
+                    let deps: Vec<&Expr> = call.depends_on.iter().collect();
+                    link(&parent, &deps, &node, &mut edges);
+                }
+                ancestor = parent;
+            }
+            let provider = Node::Provider(r.provider.clone());
+            if index.contains_key(&provider) {
+                edges.push((provider, node.clone()));
+            }
+        }
+    }
+    for p in &root.providers {
+        let node = Node::Provider(ProviderRef {
+            name: p.name.clone(),
+            alias: p.alias.clone(),
+        });
+        for r in body_references(&p.body) {
+            for from in reference_nodes(config, &ModulePath::root(), &r) {
+                edges.push((from, node.clone()));
+            }
+        }
+    }
+    for (from, to) in edges {
+        if let (Some(&a), Some(&b)) = (index.get(&from), index.get(&to)) {
+            graph.update_edge(a, b, ());
+        }
+    }
+
+    match toposort(&graph, None) {
+        Ok(order) => Ok(Graph { graph, index, order }),
+        Err(_) => Err(cycle_diagnostics(&graph, &spans)),
+    }
+}
+
+fn cycle_diagnostics(graph: &DiGraph<Node, ()>, spans: &HashMap<NodeIndex, Option<Span>>) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for component in tarjan_scc(graph) {
+        let is_cycle = component.len() > 1 || graph.contains_edge(component[0], component[0]);
+        if !is_cycle {
+            continue;
+        }
+        // Walk the cycle in dependency order so the message reads as a path.
+        let mut members = component.clone();
+        members.sort_by_key(|i| graph[*i].to_string());
+        let path = cycle_path(graph, &members);
+        let names: Vec<String> = path.iter().map(|i| graph[*i].to_string()).collect();
+        let mut diagnostic = Diagnostic::error(
+            "Cycle in dependencies",
+            format!(
+                "These objects depend on each other in a cycle: {} → {}. Break the cycle by removing one of the references.",
+                names.join(" → "),
+                names.first().cloned().unwrap_or_default()
+            ),
+        );
+        for (n, i) in path.iter().enumerate() {
+            if let Some(Some(span)) = spans.get(i) {
+                if n == 0 {
+                    diagnostic = diagnostic.with_span(Some(span.clone()));
+                } else {
+                    diagnostic = diagnostic.with_related(span.clone(), format!("{} is part of the cycle", graph[*i]));
+                }
+            }
+        }
+        diags.push(diagnostic);
+    }
+    diags
+}
+
+/// Orders the members of a strongly connected component along its edges.
+fn cycle_path(graph: &DiGraph<Node, ()>, members: &[NodeIndex]) -> Vec<NodeIndex> {
+    let Some(&start) = members.first() else { return Vec::new() };
+    let mut path = vec![start];
+    let mut current = start;
+    while path.len() < members.len() {
+        let next = graph
+            .neighbors_directed(current, Direction::Outgoing)
+            .filter(|n| members.contains(n) && !path.contains(n))
+            .min_by_key(|n| graph[*n].to_string());
+        match next {
+            Some(n) => {
+                path.push(n);
+                current = n;
+            }
+            None => break,
+        }
+    }
+    for m in members {
+        if !path.contains(m) {
+            path.push(*m);
+        }
+    }
+    path
+}
+
+/// The nodes a reference made in `module` resolves to.
+fn reference_nodes(config: &Config, module: &ModulePath, reference: &Reference) -> Vec<Node> {
+    match reference {
+        Reference::Var(name) => vec![Node::Variable(module.clone(), name.clone())],
+        Reference::Local(name) => vec![Node::Local(module.clone(), name.clone())],
+        Reference::ModuleOutput(call, Some(output)) => vec![Node::Output(module.child(call), output.clone())],
+        Reference::ModuleOutput(call, None) => config
+            .modules
+            .get(&module.child(call))
+            .map(|m| m.outputs.keys().map(|o| Node::Output(module.child(call), o.clone())).collect())
+            .unwrap_or_default(),
+        Reference::Resource(mode, type_name, name) => {
+            vec![Node::Resource(ResourceAddr::new(module.clone(), *mode, type_name, name))]
+        }
+    }
+}
+
+/// References in a resource or provider body, including nested and dynamic blocks.
+pub fn body_references(body: &hcl_edit::structure::Body) -> Vec<Reference> {
+    let mut out = Vec::new();
+    collect_body_references(body, &mut out);
+    out
+}
+
+fn collect_body_references(body: &hcl_edit::structure::Body, out: &mut Vec<Reference>) {
+    for structure in body.iter() {
+        match structure {
+            hcl_edit::structure::Structure::Attribute(attr) => {
+                out.extend(references(&attr.value).into_iter().map(|r| r.reference));
+            }
+            hcl_edit::structure::Structure::Block(block) => {
+                // Provisioners and connections run after creation and may use `self`;
+                // their references still order the resource after what they use.
+                if block.ident.as_str() == "lifecycle" {
+                    continue;
+                }
+                collect_body_references(&block.body, out);
+            }
+        }
+    }
+}
