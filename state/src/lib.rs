@@ -1,5 +1,29 @@
 //! `stack`'s state: the model, its versioned file format, backends and locking.
+//!
+//! - [`model`]: the in-memory state (secrets in clear).
+//! - [`format`]: the versioned JSON file format, with upgrade functions and
+//!   secrets sealed by a [`Sealer`] ([`seal`]).
+//! - [`backend`]: the local backend (atomic writes, backup), with its
+//!   [`journal`] of per-operation writes and its [`lock`].
 
+pub mod backend;
+mod error;
+pub mod format;
+pub mod journal;
+pub mod lock;
 pub mod model;
+pub mod seal;
+mod util;
 
+pub use backend::LocalBackend;
+pub use error::StateError;
+pub use journal::{Journal, JournalEntry};
+pub use lock::{LockGuard, LockInfo, LockRequest};
 pub use model::*;
+pub use seal::Sealer;
+
+/// A new random lineage: a UUID version 4 string. A lineage names one state
+/// for its whole life, so that a state is never overwritten by another.
+pub fn new_lineage() -> String {
+    util::uuid_v4()
+}
