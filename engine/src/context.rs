@@ -1,0 +1,690 @@
+//! What plan and apply share: the loaded stack, its graph, the providers,
+//! the root variables, and the evaluation of non-resource nodes
+//! (variables, locals, outputs, provider configurations) into per-module
+//! namespaces.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::addrs::{InstanceAddr, InstanceKey, ModulePath, ResourceAddr, ResourceMode};
+use crate::body::{eval_body, BodyKind};
+use crate::config::{Config, ProviderRef, Resource};
+use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics};
+use crate::eval::{Namespace, Scope};
+use crate::graph::{Graph, Node};
+use crate::provider::{ConfigureRequest, Provider, Schema};
+use crate::types::convert;
+use crate::value::Value;
+
+/// Makes a fresh provider instance; one is made per provider configuration
+/// (`aws` and `aws.west` are two instances).
+pub type ProviderFactory = Arc<dyn Fn() -> Arc<dyn Provider> + Send + Sync>;
+
+/// The providers available to a run, by local name.
+#[derive(Clone, Default)]
+pub struct ProviderRegistry {
+    factories: BTreeMap<String, ProviderFactory>,
+}
+
+impl ProviderRegistry {
+    pub fn new() -> ProviderRegistry {
+        ProviderRegistry::default()
+    }
+
+    pub fn register(&mut self, name: &str, factory: ProviderFactory) {
+        self.factories.insert(name.to_string(), factory);
+    }
+
+    /// The registry of the built-in providers (null, random, local, terraform, time).
+    pub fn builtin() -> ProviderRegistry {
+        let mut registry = ProviderRegistry::new();
+        // Built-in providers keep no per-configuration state, so every
+        // configuration of one can share a single instance.
+        for provider in crate::builtin::builtin_providers() {
+            let name = provider.name();
+            registry.register(name, Arc::new(move || provider.clone()));
+        }
+        registry
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.factories.keys().map(String::as_str)
+    }
+
+    pub fn instantiate(&self, name: &str) -> Option<Arc<dyn Provider>> {
+        self.factories.get(name).map(|f| f())
+    }
+
+    /// Finds which provider offers a resource type (for `stack schema`).
+    pub fn find_schema(&self, type_name: &str, mode: ResourceMode) -> Option<(String, Schema)> {
+        for (name, factory) in &self.factories {
+            let provider = factory();
+            let schemas = match mode {
+                ResourceMode::Managed => &provider.schema().resources,
+                ResourceMode::Data => &provider.schema().data_sources,
+            };
+            if let Some(schema) = schemas.get(type_name) {
+                return Some((name.clone(), schema.clone()));
+            }
+        }
+        None
+    }
+}
+
+/// A loaded stack ready for planning or applying.
+pub struct Context {
+    pub config: Config,
+    pub graph: Graph,
+    pub providers: ProviderRegistry,
+    /// Values of the root module's variables (already converted and validated
+    /// against nothing yet: conversion happens when the variable node is visited).
+    pub root_variables: BTreeMap<String, Value>,
+    pub workspace: String,
+    pub root_dir: PathBuf,
+}
+
+/// Where a walk is: the namespaces of all modules and the configured providers.
+pub struct Walker<'c> {
+    pub ctx: &'c Context,
+    pub namespaces: HashMap<ModulePath, Namespace>,
+    pub providers: HashMap<ProviderRef, Arc<dyn Provider>>,
+    /// True in `stack validate`: unknown variables are fine, no provider is configured.
+    pub validating: bool,
+    pub applying: bool,
+}
+
+impl<'c> Walker<'c> {
+    pub fn new(ctx: &'c Context, validating: bool, applying: bool) -> Walker<'c> {
+        let mut namespaces = HashMap::new();
+        let root_dir = ctx.root_dir.display().to_string();
+        let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default();
+        for module in ctx.config.modules.values() {
+            let mut namespace = Namespace {
+                path_module: relative_to(&module.dir, &ctx.root_dir),
+                path_root: ".".to_string(),
+                path_cwd: cwd.clone(),
+                workspace: ctx.workspace.clone(),
+                ..Namespace::default()
+            };
+            if namespace.path_module.is_empty() {
+                namespace.path_module = ".".to_string();
+            }
+            let _ = &root_dir;
+            for call in module.module_calls.keys() {
+                namespace.modules.insert(call.clone(), Value::Map(BTreeMap::new()));
+            }
+            namespaces.insert(module.path.clone(), namespace);
+        }
+        Walker {
+            ctx,
+            namespaces,
+            providers: HashMap::new(),
+            validating,
+            applying,
+        }
+    }
+
+    pub fn namespace(&self, module: &ModulePath) -> &Namespace {
+        &self.namespaces[module]
+    }
+
+    pub fn scope(&self, module: &ModulePath, file: Arc<PathBuf>) -> Scope<'_> {
+        let mut scope = Scope::new(self.namespace(module), file);
+        scope.applying = self.applying;
+        scope
+    }
+
+    /// The scope of one resource instance (`count.index`, `each.key`/`each.value`).
+    pub fn instance_scope(&self, resource: &Resource, key: &InstanceKey, each_value: Option<&Value>) -> Scope<'_> {
+        let mut scope = self.scope(&resource.addr.module, resource.file.clone());
+        match key {
+            InstanceKey::Index(i) => scope.count_index = Some(*i),
+            InstanceKey::Key(k) => {
+                scope.each = Some((Value::String(k.clone()), each_value.cloned().unwrap_or(Value::Unknown)))
+            }
+            InstanceKey::None => {}
+        }
+        scope
+    }
+
+    /// Evaluates a variable, local, output or provider node.
+    pub async fn visit_value_node(&mut self, node: &Node) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        match node {
+            Node::Variable(module, name) => {
+                let value = self.eval_variable(module, name, &mut diags);
+                self.namespaces.get_mut(module).map(|ns| ns.vars.insert(name.clone(), value));
+            }
+            Node::Local(module, name) => {
+                let local = &self.ctx.config.modules[module].locals[name];
+                let file = local.expr.span.as_ref().map(|s| s.file.clone()).unwrap_or_default();
+                let value = match self.scope(module, file).eval(&local.expr.expr) {
+                    Ok(v) => v,
+                    Err(d) => {
+                        diags.push(d);
+                        Value::Unknown
+                    }
+                };
+                self.namespaces.get_mut(module).map(|ns| ns.locals.insert(name.clone(), value));
+            }
+            Node::Output(module, name) => {
+                let value = self.eval_output(module, name, &mut diags);
+                if let (Some(parent), Some(call)) = (module.parent(), module.0.last()) {
+                    if let Some(Value::Map(outputs)) = self.namespaces.get_mut(&parent).and_then(|ns| ns.modules.get_mut(call)) {
+                        outputs.insert(name.clone(), value);
+                    }
+                }
+            }
+            Node::Provider(reference) => {
+                if let Err(d) = self.configure_provider(reference).await {
+                    diags.extend(d);
+                }
+            }
+            Node::Resource(_) => {}
+        }
+        diags
+    }
+
+    pub fn eval_output(&self, module: &ModulePath, name: &str, diags: &mut Diagnostics) -> Value {
+        let output = &self.ctx.config.modules[module].outputs[name];
+        let Some(expr) = &output.expr else { return Value::Null };
+        let file = expr.span.as_ref().map(|s| s.file.clone()).unwrap_or_default();
+        match self.scope(module, file).eval(&expr.expr) {
+            Ok(v) => {
+                if module.is_root() && v.contains_sensitive() && !output.sensitive {
+                    diags.push(
+                        Diagnostic::error(
+                            "Output refers to sensitive values",
+                            format!(
+                                "The output \"{name}\" uses a sensitive value. To show that you know it will not be displayed, add `sensitive = true` to the output block."
+                            ),
+                        )
+                        .with_span(output.span.clone()),
+                    );
+                }
+                v.mark_if(output.sensitive)
+            }
+            Err(d) => {
+                diags.push(d);
+                Value::Unknown
+            }
+        }
+    }
+
+    fn eval_variable(&self, module: &ModulePath, name: &str, diags: &mut Diagnostics) -> Value {
+        let variable = &self.ctx.config.modules[module].variables[name];
+        let given: Option<Value> = if module.is_root() {
+            self.ctx.root_variables.get(name).cloned()
+        } else {
+            let parent = module.parent().unwrap_or_default();
+            let call_name = module.0.last().cloned().unwrap_or_default();
+            let call = &self.ctx.config.modules[&parent].module_calls[&call_name];
+            call.arguments.get(name).map(|arg| {
+                let file = arg.span.as_ref().map(|s| s.file.clone()).unwrap_or_default();
+                match self.scope(&parent, file).eval(&arg.expr) {
+                    Ok(v) => v,
+                    Err(d) => {
+                        diags.push(d);
+                        Value::Unknown
+                    }
+                }
+            })
+        };
+        let value = match (given, &variable.default) {
+            (Some(v), _) if !(v.is_null() && variable.nullable == false && variable.default.is_some()) => v,
+            (_, Some(default)) => match crate::eval::constant(&default.expr) {
+                Some(v) => v,
+                None => {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid default value",
+                            "The default value of a variable must be a constant: it may not refer to anything.",
+                        )
+                        .with_span(default.span.clone()),
+                    );
+                    Value::Unknown
+                }
+            },
+            (_, None) if self.validating => Value::Unknown,
+            (_, None) => {
+                diags.push(
+                    Diagnostic::error(
+                        "No value for required variable",
+                        format!(
+                            "The variable \"{name}\" has no default, so a value must be given: use --var {name}=VALUE, a --var-file, a {}.vars.hcl file, or the environment variable STACK_VAR_{name}.",
+                            self.ctx.workspace
+                        ),
+                    )
+                    .with_span(variable.span.clone()),
+                );
+                Value::Unknown
+            }
+        };
+        if value.is_null() && !variable.nullable {
+            diags.push(
+                Diagnostic::error(
+                    "Required variable not set",
+                    format!("The variable \"{name}\" is not nullable, but its value is null. Give it a value."),
+                )
+                .with_span(variable.span.clone()),
+            );
+        }
+        let value = match &variable.ty {
+            Some(ty) => match convert(value, ty) {
+                Ok(v) => v,
+                Err(err) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid value for input variable",
+                            format!("The value given for variable \"{name}\" is not of type {ty}: {err}"),
+                        )
+                        .with_span(variable.span.clone()),
+                    );
+                    Value::Unknown
+                }
+            },
+            None => value,
+        };
+        let value = value.mark_if(variable.sensitive);
+        if !variable.validations.is_empty() && value.is_wholly_known() {
+            let mut namespace = self.namespace(module).clone();
+            namespace.vars.insert(name.to_string(), value.clone());
+            for validation in &variable.validations {
+                let file = validation.condition.span.as_ref().map(|s| s.file.clone()).unwrap_or_default();
+                let scope = Scope::new(&namespace, file);
+                match scope.eval(&validation.condition.expr).map(|v| v.unmark().0) {
+                    Ok(Value::Bool(true)) | Ok(Value::Unknown) => {}
+                    Ok(Value::Bool(false)) => {
+                        let message = scope
+                            .eval(&validation.error_message.expr)
+                            .ok()
+                            .and_then(|m| m.peel().as_str().map(str::to_string))
+                            .unwrap_or_else(|| "The value is not valid.".to_string());
+                        diags.push(
+                            Diagnostic::error(
+                                "Invalid value for variable",
+                                format!("{message}\n\nThis was checked by the validation rule of variable \"{name}\"."),
+                            )
+                            .with_span(validation.condition.span.clone()),
+                        );
+                    }
+                    Ok(other) => diags.push(
+                        Diagnostic::error(
+                            "Invalid validation condition",
+                            format!("A validation condition must be a bool, not {}.", other.type_name()),
+                        )
+                        .with_span(validation.condition.span.clone()),
+                    ),
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+        value
+    }
+
+    /// Instantiates and configures a provider from its `provider` block.
+    async fn configure_provider(&mut self, reference: &ProviderRef) -> Result<(), Diagnostics> {
+        let Some(provider) = self.ctx.providers.instantiate(&reference.name) else {
+            return Ok(()); // Reported where a resource uses it.
+        };
+        let config_block = self
+            .ctx
+            .config
+            .root()
+            .providers
+            .iter()
+            .find(|p| p.name == reference.name && p.alias == reference.alias);
+        let mut diags = Diagnostics::new();
+        let config = match config_block {
+            Some(block) => {
+                let scope = self.scope(&ModulePath::root(), block.file.clone());
+                eval_body(
+                    &block.body,
+                    &provider.schema().provider,
+                    &scope,
+                    BodyKind::Provider,
+                    &format!("the provider \"{}\" block", reference.name),
+                    block.span.clone(),
+                    &mut diags,
+                )
+            }
+            None => Value::Map(BTreeMap::new()),
+        };
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        if !self.validating {
+            provider.configure(ConfigureRequest { config }).await?;
+        }
+        self.providers.insert(reference.clone(), provider);
+        Ok(())
+    }
+
+    /// The configured provider for a resource, configuring a default one
+    /// (no `provider` block) on first use.
+    pub async fn provider_for(&mut self, reference: &ProviderRef, resource: &Resource) -> Result<Arc<dyn Provider>, Diagnostic> {
+        if let Some(p) = self.providers.get(reference) {
+            return Ok(p.clone());
+        }
+        if self.ctx.providers.instantiate(&reference.name).is_none() {
+            let known: Vec<&str> = self.ctx.providers.names().collect();
+            return Err(Diagnostic::error(
+                "Provider not available",
+                format!(
+                    "The resource type \"{}\" belongs to a provider named \"{}\", which stack does not have. Available providers: {}.{}",
+                    resource.addr.resource_type,
+                    reference.name,
+                    known.join(", "),
+                    did_you_mean(&reference.name, known.iter().copied())
+                ),
+            )
+            .with_span(resource.span.clone()));
+        }
+        if reference.alias.is_some() {
+            return Err(Diagnostic::error(
+                "Provider configuration not present",
+                format!("The resource uses {reference}, but no provider block with that alias is declared in the root module."),
+            )
+            .with_span(resource.span.clone()));
+        }
+        if let Err(diags) = self.configure_provider(reference).await {
+            return Err(diags.0.into_iter().next().unwrap_or_else(|| Diagnostic::error("Provider configuration failed", "")));
+        }
+        self.providers
+            .get(reference)
+            .cloned()
+            .ok_or_else(|| Diagnostic::error("Provider configuration failed", format!("{reference} could not be configured.")))
+    }
+
+    /// Sets the value `aws_instance.web` has in expressions, from its instances.
+    pub fn set_resource_value(&mut self, addr: &ResourceAddr, value: Value) {
+        let Some(namespace) = self.namespaces.get_mut(&addr.module) else { return };
+        let map = match addr.mode {
+            ResourceMode::Managed => &mut namespace.resources,
+            ResourceMode::Data => &mut namespace.data,
+        };
+        map.entry(addr.resource_type.clone()).or_default().insert(addr.name.clone(), value);
+    }
+}
+
+/// Combines instance values into the value a resource has in expressions:
+/// an object, a list (count) or a map (for_each).
+pub fn resource_value(expansion: &Expansion, instances: &BTreeMap<InstanceKey, Value>) -> Value {
+    let get = |k: &InstanceKey| instances.get(k).cloned().unwrap_or(Value::Unknown);
+    match expansion {
+        Expansion::Single => get(&InstanceKey::None),
+        Expansion::Count(n) => Value::List((0..*n).map(|i| get(&InstanceKey::Index(i))).collect()),
+        Expansion::ForEach(keys) => Value::Map(
+            keys.keys()
+                .map(|k| (k.clone(), get(&InstanceKey::Key(k.clone()))))
+                .collect(),
+        ),
+        Expansion::Unknown => Value::Unknown,
+    }
+}
+
+/// How a resource block expands into instances.
+#[derive(Debug, Clone)]
+pub enum Expansion {
+    Single,
+    Count(usize),
+    /// for_each keys with their `each.value`.
+    ForEach(BTreeMap<String, Value>),
+    /// Not known (only in `stack validate`).
+    Unknown,
+}
+
+impl Expansion {
+    pub fn keys(&self) -> Vec<InstanceKey> {
+        match self {
+            Expansion::Single => vec![InstanceKey::None],
+            Expansion::Count(n) => (0..*n).map(InstanceKey::Index).collect(),
+            Expansion::ForEach(map) => map.keys().map(|k| InstanceKey::Key(k.clone())).collect(),
+            Expansion::Unknown => Vec::new(),
+        }
+    }
+
+    pub fn each_value(&self, key: &InstanceKey) -> Option<&Value> {
+        match (self, key) {
+            (Expansion::ForEach(map), InstanceKey::Key(k)) => map.get(k),
+            _ => None,
+        }
+    }
+}
+
+/// Evaluates `count` or `for_each` of a resource.
+pub fn expand(walker: &Walker<'_>, resource: &Resource) -> Result<Expansion, Diagnostic> {
+    let scope = walker.scope(&resource.addr.module, resource.file.clone());
+    if let Some(count) = &resource.count {
+        let value = scope.eval(&count.expr)?;
+        let (value, _) = value.unmark();
+        return match value {
+            Value::Unknown if walker.validating => Ok(Expansion::Unknown),
+            Value::Unknown => Err(Diagnostic::error(
+                "Invalid count argument",
+                format!(
+                    "The \"count\" value depends on values that cannot be determined until apply ({}), so stack cannot predict how many instances will be created. Use values known at plan time (variables, locals), or first apply the resources it depends on with --target.",
+                    unknown_parts(&scope, &count.expr).join(", ")
+                ),
+            )
+            .with_span(count.span.clone())),
+            Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => Ok(Expansion::Count(n as usize)),
+            Value::Null => Err(Diagnostic::error("Invalid count argument", "The \"count\" value is null; a whole number is required.").with_span(count.span.clone())),
+            other => Err(Diagnostic::error(
+                "Invalid count argument",
+                format!("The \"count\" value must be a non-negative whole number, not {other}."),
+            )
+            .with_span(count.span.clone())),
+        };
+    }
+    if let Some(for_each) = &resource.for_each {
+        let value = scope.eval(&for_each.expr)?;
+        if value.is_sensitive() {
+            return Err(Diagnostic::error(
+                "Invalid for_each argument",
+                "Sensitive values cannot be used as for_each arguments, because the instance keys would show them. Use nonsensitive() on the keys if they are not secret.",
+            )
+            .with_span(for_each.span.clone()));
+        }
+        let unknown_error = |scope: &Scope<'_>| {
+            Diagnostic::error(
+                "Invalid for_each argument",
+                format!(
+                    "The \"for_each\" value depends on values that cannot be determined until apply ({}), so stack cannot predict which instances will be created. Use keys known at plan time, or first apply the resources it depends on with --target.",
+                    unknown_parts(scope, &for_each.expr).join(", ")
+                ),
+            )
+            .with_span(for_each.span.clone())
+        };
+        return match value {
+            Value::Unknown if walker.validating => Ok(Expansion::Unknown),
+            Value::Unknown => Err(unknown_error(&scope)),
+            Value::Map(map) => Ok(Expansion::ForEach(map)),
+            Value::Set(items) => {
+                let mut keys = BTreeMap::new();
+                for item in items {
+                    match item.peel() {
+                        Value::String(s) => {
+                            keys.insert(s.clone(), item.clone());
+                        }
+                        Value::Unknown if walker.validating => return Ok(Expansion::Unknown),
+                        Value::Unknown => return Err(unknown_error(&scope)),
+                        other => {
+                            return Err(Diagnostic::error(
+                                "Invalid for_each set argument",
+                                format!("The given \"for_each\" argument value is unsuitable: \"for_each\" supports sets of strings, but you have provided a set containing type {}.", other.type_name()),
+                            )
+                            .with_span(for_each.span.clone()))
+                        }
+                    }
+                }
+                Ok(Expansion::ForEach(keys))
+            }
+            Value::Null => Err(Diagnostic::error(
+                "Invalid for_each argument",
+                "The given \"for_each\" argument value is null. A map, or set of strings, is allowed.",
+            )
+            .with_span(for_each.span.clone())),
+            other => Err(Diagnostic::error(
+                "Invalid for_each argument",
+                format!(
+                    "The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}. Convert a list with toset().",
+                    other.type_name()
+                ),
+            )
+            .with_span(for_each.span.clone())),
+        };
+    }
+    Ok(Expansion::Single)
+}
+
+/// The references in an expression whose values are unknown, for error messages.
+fn unknown_parts(scope: &Scope<'_>, expr: &hcl_edit::expr::Expression) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_unknown_traversals(scope, expr, &mut out);
+    if out.is_empty() {
+        out.push(expr.to_string().trim().to_string());
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn collect_unknown_traversals(scope: &Scope<'_>, expr: &hcl_edit::expr::Expression, out: &mut Vec<String>) {
+    use hcl_edit::expr::Expression;
+    match expr {
+        Expression::Traversal(_) | Expression::Variable(_) => {
+            if matches!(scope.eval(expr), Ok(v) if !v.is_wholly_known()) {
+                out.push(format!("`{}` is known only after apply", expr.to_string().trim()));
+            }
+        }
+        Expression::FuncCall(call) => call.args.iter().for_each(|a| collect_unknown_traversals(scope, a, out)),
+        Expression::Parenthesis(p) => collect_unknown_traversals(scope, p.inner(), out),
+        Expression::BinaryOp(op) => {
+            collect_unknown_traversals(scope, &op.lhs_expr, out);
+            collect_unknown_traversals(scope, &op.rhs_expr, out);
+        }
+        Expression::Conditional(c) => {
+            collect_unknown_traversals(scope, &c.cond_expr, out);
+            collect_unknown_traversals(scope, &c.true_expr, out);
+            collect_unknown_traversals(scope, &c.false_expr, out);
+        }
+        Expression::ForExpr(f) => collect_unknown_traversals(scope, &f.intro.collection_expr, out),
+        Expression::Array(items) => items.iter().for_each(|a| collect_unknown_traversals(scope, a, out)),
+        Expression::Object(object) => object.iter().for_each(|(_, v)| collect_unknown_traversals(scope, v.expr(), out)),
+        _ => {}
+    }
+}
+
+/// Resolves the root variables from raw inputs: text from `--var` and the
+/// environment is parsed as HCL when the variable's type is not a string.
+pub fn resolve_root_variables(config: &Config, inputs: Vec<VariableInput>) -> (BTreeMap<String, Value>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut out = BTreeMap::new();
+    let root = config.root();
+    for input in inputs {
+        let Some(variable) = root.variables.get(&input.name) else {
+            if input.source_is_environment {
+                continue;
+            }
+            diags.push(Diagnostic::warning(
+                "Value for undeclared variable",
+                format!(
+                    "A value was given for \"{}\" ({}), but no variable with that name is declared; it is ignored.{}",
+                    input.name,
+                    input.source,
+                    did_you_mean(&input.name, root.variables.keys().map(String::as_str))
+                ),
+            ));
+            continue;
+        };
+        let value = match input.value {
+            InputValue::Value(v) => v,
+            InputValue::Text(text) => {
+                let wants_string = matches!(variable.ty, None | Some(crate::types::Type::String));
+                if wants_string {
+                    Value::String(text)
+                } else {
+                    match hcl_edit::parser::parse_expr(&text).ok().and_then(|e| crate::eval::constant(&e)) {
+                        Some(v) => v,
+                        None => Value::String(text),
+                    }
+                }
+            }
+        };
+        out.insert(input.name, value);
+    }
+    (out, diags)
+}
+
+#[derive(Debug, Clone)]
+pub enum InputValue {
+    Text(String),
+    Value(Value),
+}
+
+#[derive(Debug, Clone)]
+pub struct VariableInput {
+    pub name: String,
+    pub value: InputValue,
+    /// Where it came from, for messages ("--var", "prod.vars.hcl").
+    pub source: String,
+    pub source_is_environment: bool,
+}
+
+/// Reads a variables file (`*.vars.hcl`, `*.tfvars`): `name = value` lines.
+pub fn read_variables_file(path: &Path) -> Result<Vec<VariableInput>, Diagnostics> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostics::from(Diagnostic::error(
+            "Cannot read variables file",
+            format!("Reading {}: {e}.", path.display()),
+        ))
+    })?;
+    let file = Arc::new(path.to_path_buf());
+    let body = hcl_edit::parser::parse_body(&text)
+        .map_err(|e| Diagnostics::from(crate::config::parse_error_diagnostic(&e, &file)))?;
+    let mut diags = Diagnostics::new();
+    let mut out = Vec::new();
+    for structure in body.iter() {
+        match structure {
+            hcl_edit::structure::Structure::Attribute(attr) => match crate::eval::constant(&attr.value) {
+                Some(value) => out.push(VariableInput {
+                    name: attr.key.as_str().to_string(),
+                    value: InputValue::Value(value),
+                    source: path.display().to_string(),
+                    source_is_environment: false,
+                }),
+                None => diags.push(
+                    Diagnostic::error(
+                        "Variables not allowed",
+                        "Values in a variables file must be constants; they may not refer to anything.",
+                    )
+                    .with_span(hcl_edit::Span::span(&attr.value).map(|r| crate::diagnostics::Span::new(file.clone(), r))),
+                ),
+            },
+            hcl_edit::structure::Structure::Block(block) => diags.push(
+                Diagnostic::error("Unexpected block", "A variables file holds only `name = value` lines.")
+                    .with_span(hcl_edit::Span::span(&block.ident).map(|r| crate::diagnostics::Span::new(file.clone(), r))),
+            ),
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(out)
+    }
+}
+
+fn relative_to(path: &Path, base: &Path) -> String {
+    match path.strip_prefix(base) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+        Ok(rel) => format!("./{}", rel.display()),
+        Err(_) => path.display().to_string(),
+    }
+}
+
+/// The instance address of a resource's instance.
+pub fn instance_addr(resource: &Resource, key: InstanceKey) -> InstanceAddr {
+    resource.addr.instance(key)
+}

@@ -1,0 +1,1068 @@
+//! Planning: prior state (refreshed) + evaluated configuration → a [`Plan`].
+//!
+//! A plan is data: serialisable with a versioned format, holding every
+//! resource change with before/after values (unknown and sensitive parts
+//! recorded as paths), the variables, a digest of the templates, and the
+//! lineage and serial of the state it was made against, so that it applies
+//! at most once and never to a state that moved.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use state::{AttrPath, Mode, State, Status};
+
+use crate::addrs::{InstanceAddr, InstanceKey, ResourceAddr, ResourceMode, Target};
+use crate::body::{eval_body, unknown_object, BodyKind};
+use crate::config::{IgnoreChanges, ProviderRef, Resource};
+use crate::context::{expand, resource_value, Context, Expansion, Walker};
+use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics};
+use crate::encoding::{self, encode};
+use crate::graph::Node;
+use crate::provider::{values_equal, PlanRequest, Provider, ReadDataRequest, ReadRequest};
+use crate::value::Value;
+
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    NoOp,
+    Create,
+    Read,
+    Update,
+    Replace,
+    Delete,
+}
+
+impl Action {
+    pub fn is_change(self) -> bool {
+        !matches!(self, Action::NoOp)
+    }
+}
+
+/// One resource instance's planned change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    pub address: String,
+    pub mode: Mode,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub name: String,
+    pub provider: String,
+    pub action: Action,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_before_destroy: bool,
+    /// Why a replacement or deletion was planned, in a sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_reason: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after_unknown: Vec<AttrPath>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub before_sensitive: Vec<AttrPath>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after_sensitive: Vec<AttrPath>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires_replace: Vec<String>,
+    /// Resource addresses this instance depends on: the apply order, and
+    /// (reversed) the destroy order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<serde_json::Value>,
+}
+
+impl ResourceChange {
+    pub fn before_value(&self) -> Option<Value> {
+        self.before
+            .as_ref()
+            .map(|json| encoding::decode(json, &[], &self.before_sensitive))
+    }
+
+    pub fn after_value(&self) -> Option<Value> {
+        self.after
+            .as_ref()
+            .map(|json| encoding::decode(json, &self.after_unknown, &self.after_sensitive))
+    }
+
+    pub fn instance_addr(&self) -> Option<InstanceAddr> {
+        self.address.parse().ok()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputChange {
+    pub name: String,
+    pub action: Action,
+    pub sensitive: bool,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_unknown: bool,
+}
+
+/// A resource whose real object changed outside stack since the last apply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    pub address: String,
+    /// `deleted` or `updated`.
+    pub change: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedVariable {
+    pub value: serde_json::Value,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub workspace: String,
+    /// The lineage of the state the plan was made against (new for an empty state).
+    pub lineage: String,
+    /// The serial of that state; apply refuses a state with another serial.
+    pub serial: u64,
+    /// sha256 over the stack's template files, so a plan is not applied to changed templates.
+    pub templates_digest: String,
+    pub destroy: bool,
+    pub variables: BTreeMap<String, PlannedVariable>,
+    pub resource_changes: Vec<ResourceChange>,
+    pub output_changes: Vec<OutputChange>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<Drift>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excludes: Vec<String>,
+}
+
+/// `Plan: X to add, Y to change, Z to destroy.` counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for change in self.resource_changes.iter().filter(|c| c.mode == Mode::Managed) {
+            match change.action {
+                Action::Create => summary.add += 1,
+                Action::Update => summary.change += 1,
+                Action::Replace => {
+                    summary.add += 1;
+                    summary.destroy += 1;
+                }
+                Action::Delete => summary.destroy += 1,
+                Action::NoOp | Action::Read => {}
+            }
+        }
+        summary
+    }
+
+    /// True when applying would change anything (resources or outputs).
+    pub fn has_changes(&self) -> bool {
+        self.resource_changes
+            .iter()
+            .any(|c| c.mode == Mode::Managed && c.action.is_change())
+            || self.output_changes.iter().any(|o| o.action.is_change())
+    }
+
+    pub fn change(&self, address: &str) -> Option<&ResourceChange> {
+        self.resource_changes
+            .binary_search_by(|c| c.address.as_str().cmp(address))
+            .ok()
+            .map(|i| &self.resource_changes[i])
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlanMode {
+    #[default]
+    Normal,
+    Destroy,
+    /// `stack validate`: no state, no provider calls, unknown variables allowed.
+    Validate,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    pub mode: PlanMode,
+    pub targets: Vec<Target>,
+    pub excludes: Vec<Target>,
+    pub replace: Vec<InstanceAddr>,
+    pub refresh: bool,
+}
+
+/// Everything the planner learnt about one state instance during refresh.
+struct Prior {
+    value: Value,
+    status: Status,
+    private: Option<serde_json::Value>,
+}
+
+struct Planner<'c> {
+    walker: Walker<'c>,
+    options: PlanOptions,
+    state: &'c State,
+    /// Refreshed prior values by instance address; removed when gone.
+    priors: HashMap<String, Option<Prior>>,
+    refreshed_types: HashSet<(ProviderRef, String)>,
+    changes: BTreeMap<String, ResourceChange>,
+    claimed: HashSet<String>,
+    drift: Vec<Drift>,
+    included: Option<HashSet<ResourceAddr>>,
+    excluded: HashSet<ResourceAddr>,
+    diags: Diagnostics,
+}
+
+/// Makes a plan. Returns `None` with the diagnostics when planning failed.
+pub async fn plan(ctx: &Context, state: &State, options: PlanOptions) -> (Option<Plan>, Diagnostics) {
+    let validating = options.mode == PlanMode::Validate;
+    let mut planner = Planner {
+        walker: Walker::new(ctx, validating, false),
+        included: None,
+        excluded: HashSet::new(),
+        options,
+        state,
+        priors: HashMap::new(),
+        refreshed_types: HashSet::new(),
+        changes: BTreeMap::new(),
+        claimed: HashSet::new(),
+        drift: Vec::new(),
+        diags: Diagnostics::new(),
+    };
+    planner.select_targets();
+    for &index in &ctx.graph.order {
+        let node = ctx.graph.node(index).clone();
+        match &node {
+            Node::Resource(addr) => {
+                if planner.options.mode == PlanMode::Destroy {
+                    planner.use_prior_values(addr);
+                } else {
+                    planner.plan_resource(addr, index).await;
+                }
+            }
+            other => {
+                let diags = planner.walker.visit_value_node(other).await;
+                planner.diags.extend(diags);
+            }
+        }
+    }
+    if !validating {
+        planner.plan_orphans().await;
+    }
+    let outputs = if validating { Vec::new() } else { planner.plan_outputs() };
+    if planner.diags.has_errors() {
+        return (None, planner.diags);
+    }
+    let Planner {
+        walker,
+        changes,
+        drift,
+        diags,
+        options,
+        ..
+    } = planner;
+    let variables = ctx
+        .config
+        .root()
+        .variables
+        .keys()
+        .map(|name| {
+            let value = walker.namespace(&Default::default()).vars.get(name).cloned().unwrap_or(Value::Null);
+            let sensitive = value.contains_sensitive();
+            (
+                name.clone(),
+                PlannedVariable {
+                    value: value.to_json(),
+                    sensitive,
+                },
+            )
+        })
+        .collect();
+    let plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        workspace: ctx.workspace.clone(),
+        lineage: state.lineage.clone(),
+        serial: state.serial,
+        templates_digest: templates_digest(&ctx.config),
+        destroy: options.mode == PlanMode::Destroy,
+        variables,
+        resource_changes: changes.into_values().collect(),
+        output_changes: outputs,
+        drift,
+        targets: options.targets.iter().map(target_string).collect(),
+        excludes: options.excludes.iter().map(target_string).collect(),
+    };
+    (Some(plan), diags)
+}
+
+fn target_string(target: &Target) -> String {
+    match target {
+        Target::Module(m) => m.to_string(),
+        Target::Resource(r) => r.to_string(),
+        Target::Instance(i) => i.to_string(),
+    }
+}
+
+/// A digest of the stack's templates, in file order.
+pub fn templates_digest(config: &crate::config::Config) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut files: Vec<_> = config.files.iter().collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    for file in files {
+        hasher.update(file.path.display().to_string().as_bytes());
+        hasher.update([0]);
+        hasher.update(file.text.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl<'c> Planner<'c> {
+    fn ctx(&self) -> &'c Context {
+        self.walker.ctx
+    }
+
+    /// Works out which resources `--target` and `--exclude` leave in the plan:
+    /// targets bring their dependencies, exclusions take their dependents.
+    fn select_targets(&mut self) {
+        let graph = &self.ctx().graph;
+        if !self.options.targets.is_empty() {
+            let mut included = HashSet::new();
+            for (node, &index) in &graph.index {
+                let Node::Resource(addr) = node else { continue };
+                if self.options.targets.iter().any(|t| t.matches_resource(addr)) {
+                    included.insert(addr.clone());
+                    for ancestor in graph.ancestors(index) {
+                        if let Node::Resource(dep) = graph.node(ancestor) {
+                            included.insert(dep.clone());
+                        }
+                    }
+                }
+            }
+            self.included = Some(included);
+        }
+        for (node, &index) in &graph.index {
+            let Node::Resource(addr) = node else { continue };
+            if self.options.excludes.iter().any(|t| t.matches_resource(addr)) {
+                self.excluded.insert(addr.clone());
+                for descendant in graph.descendants(index) {
+                    if let Node::Resource(dep) = graph.node(descendant) {
+                        self.excluded.insert(dep.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    fn in_scope(&self, addr: &ResourceAddr) -> bool {
+        !self.excluded.contains(addr) && self.included.as_ref().is_none_or(|set| set.contains(addr))
+    }
+
+    fn instance_in_scope(&self, addr: &InstanceAddr) -> bool {
+        if self.options.excludes.iter().any(|t| t.matches(addr)) {
+            return false;
+        }
+        if !self.in_scope(&addr.resource) {
+            return false;
+        }
+        // An instance target narrows its resource down to that instance.
+        let instance_targets: Vec<&Target> = self
+            .options
+            .targets
+            .iter()
+            .filter(|t| matches!(t, Target::Instance(i) if i.resource == addr.resource))
+            .collect();
+        let resource_targeted = self
+            .options
+            .targets
+            .iter()
+            .any(|t| !matches!(t, Target::Instance(_)) && t.matches(addr));
+        instance_targets.is_empty() || resource_targeted || instance_targets.iter().any(|t| t.matches(addr))
+    }
+
+    /// State instances of one resource block, by instance key.
+    fn state_instances(&self, addr: &ResourceAddr) -> Vec<(InstanceAddr, &'c state::ResourceState)> {
+        let prefix = addr.to_string();
+        self.state
+            .resources
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(k, r)| {
+                let parsed: InstanceAddr = k.parse().ok()?;
+                (&parsed.resource == addr).then_some((parsed, r))
+            })
+            .collect()
+    }
+
+    /// Refreshes every state instance of one resource type and provider in
+    /// one batched call, the first time a resource of that type is planned.
+    async fn refresh_type(&mut self, provider_ref: &ProviderRef, provider: &std::sync::Arc<dyn Provider>, type_name: &str) {
+        if !self.refreshed_types.insert((provider_ref.clone(), type_name.to_string())) {
+            return;
+        }
+        let provider_key = provider_ref.to_string();
+        let entries: Vec<(&String, &state::ResourceState)> = self
+            .state
+            .resources
+            .iter()
+            .filter(|(_, r)| r.mode == Mode::Managed && r.resource_type == type_name && r.provider == provider_key)
+            .collect();
+        let current: Vec<Value> = entries.iter().map(|(_, r)| encoding::from_state(r)).collect();
+        if !self.options.refresh || entries.is_empty() {
+            for ((address, resource), value) in entries.iter().zip(current) {
+                self.priors.insert((*address).clone(), Some(prior_of(resource, value)));
+            }
+            return;
+        }
+        let requests: Vec<ReadRequest<'_>> = entries
+            .iter()
+            .zip(&current)
+            .map(|((_, r), value)| ReadRequest {
+                type_name,
+                current: value,
+                private: r.private.as_ref(),
+            })
+            .collect();
+        let responses = provider.read_many(requests).await;
+        for (((address, resource), value), response) in entries.iter().zip(&current).zip(responses) {
+            let prior = match response {
+                Ok(response) => {
+                    self.diags.extend(response.diagnostics);
+                    match response.new_state {
+                        Some(new) => {
+                            if !values_equal(&new, value) {
+                                self.drift.push(Drift {
+                                    address: (*address).clone(),
+                                    change: "updated".to_string(),
+                                });
+                            }
+                            Some(prior_of(resource, new))
+                        }
+                        None => {
+                            self.drift.push(Drift {
+                                address: (*address).clone(),
+                                change: "deleted".to_string(),
+                            });
+                            None
+                        }
+                    }
+                }
+                Err(err) => {
+                    self.diags.push(Diagnostic::error(
+                        "Refresh failed",
+                        format!("Reading the current state of {address} failed: {err}"),
+                    ));
+                    Some(prior_of(resource, value.clone()))
+                }
+            };
+            self.priors.insert((*address).clone(), prior);
+        }
+    }
+
+    /// For resources outside `--target`, and in destroy plans: expressions
+    /// see the values recorded in state.
+    fn use_prior_values(&mut self, addr: &ResourceAddr) {
+        let instances = self.state_instances(addr);
+        let value = if instances.iter().all(|(i, _)| i.key == InstanceKey::None) {
+            instances.first().map(|(_, r)| encoding::from_state(r)).unwrap_or(Value::Unknown)
+        } else if instances.iter().all(|(i, _)| matches!(i.key, InstanceKey::Index(_))) {
+            Value::List(instances.iter().map(|(_, r)| encoding::from_state(r)).collect())
+        } else {
+            Value::Map(
+                instances
+                    .iter()
+                    .filter_map(|(i, r)| match &i.key {
+                        InstanceKey::Key(k) => Some((k.clone(), encoding::from_state(r))),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        };
+        self.walker.set_resource_value(addr, value);
+    }
+
+    async fn plan_resource(&mut self, addr: &ResourceAddr, node: petgraph::graph::NodeIndex) {
+        let ctx = self.ctx();
+        let Some(resource) = ctx.config.resource(addr) else { return };
+        let validating = self.options.mode == PlanMode::Validate;
+        if !validating && !self.in_scope(addr) {
+            for (instance, _) in self.state_instances(addr) {
+                self.claimed.insert(instance.to_string());
+            }
+            self.use_prior_values(addr);
+            return;
+        }
+        let provider = match self.walker.provider_for(&resource.provider, resource).await {
+            Ok(p) => p,
+            Err(d) => {
+                self.diags.push(d);
+                self.walker.set_resource_value(addr, Value::Unknown);
+                return;
+            }
+        };
+        let schemas = match addr.mode {
+            ResourceMode::Managed => &provider.schema().resources,
+            ResourceMode::Data => &provider.schema().data_sources,
+        };
+        let Some(schema) = schemas.get(addr.resource_type.as_str()).cloned() else {
+            let kind = if addr.mode == ResourceMode::Data { "data source" } else { "resource type" };
+            self.diags.push(
+                Diagnostic::error(
+                    "Invalid resource type",
+                    format!(
+                        "The provider \"{}\" does not support {kind} \"{}\".{}",
+                        provider.name(),
+                        addr.resource_type,
+                        did_you_mean(&addr.resource_type, schemas.keys().copied())
+                    ),
+                )
+                .with_span(resource.span.clone()),
+            );
+            self.walker.set_resource_value(addr, Value::Unknown);
+            return;
+        };
+        if !validating && addr.mode == ResourceMode::Managed {
+            self.refresh_type(&resource.provider, &provider, &addr.resource_type).await;
+        }
+        let expansion = match expand(&self.walker, resource) {
+            Ok(e) => e,
+            Err(d) => {
+                self.diags.push(d);
+                self.walker.set_resource_value(addr, Value::Unknown);
+                return;
+            }
+        };
+        let dependencies: Vec<String> = ctx
+            .graph
+            .resource_dependencies(node)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if matches!(expansion, Expansion::Unknown) {
+            // Validation only: still check the body once, with unknown count/each.
+            let mut scope = self.walker.scope(&addr.module, resource.file.clone());
+            scope.count_index = resource.count.as_ref().map(|_| 0);
+            scope.each = resource.for_each.as_ref().map(|_| (Value::Unknown, Value::Unknown));
+            let mut diags = Diagnostics::new();
+            eval_body(&resource.body, &schema, &scope, BodyKind::Resource, &describe(resource), resource.span.clone(), &mut diags);
+            self.diags.extend(diags);
+            self.walker.set_resource_value(addr, Value::Unknown);
+            return;
+        }
+        let mut values: BTreeMap<InstanceKey, Value> = BTreeMap::new();
+        for key in expansion.keys() {
+            let instance = addr.instance(key.clone());
+            let scope = self.walker.instance_scope(resource, &key, expansion.each_value(&key));
+            let mut diags = Diagnostics::new();
+            let config = eval_body(&resource.body, &schema, &scope, BodyKind::Resource, &describe(resource), resource.span.clone(), &mut diags);
+            let prevent_destroy = match &resource.lifecycle.prevent_destroy {
+                Some(expr) => match scope.eval(&expr.expr).map(|v| v.unmark().0) {
+                    Ok(Value::Bool(b)) => b,
+                    Ok(Value::Unknown) if !validating => {
+                        diags.push(
+                            Diagnostic::error(
+                                "Invalid prevent_destroy",
+                                "prevent_destroy must be known at plan time: use variables and locals, not resource attributes.",
+                            )
+                            .with_span(expr.span.clone()),
+                        );
+                        false
+                    }
+                    Ok(Value::Unknown) => false,
+                    Ok(other) => {
+                        diags.push(
+                            Diagnostic::error("Invalid prevent_destroy", format!("prevent_destroy must be a bool, not {}.", other.type_name()))
+                                .with_span(expr.span.clone()),
+                        );
+                        false
+                    }
+                    Err(d) => {
+                        diags.push(d);
+                        false
+                    }
+                },
+                None => false,
+            };
+            let failed = diags.has_errors();
+            self.diags.extend(diags);
+            if failed || validating {
+                let value = if validating && addr.mode == ResourceMode::Managed {
+                    provider
+                        .plan(PlanRequest {
+                            type_name: &addr.resource_type,
+                            prior: None,
+                            config: &config,
+                            prior_private: None,
+                        })
+                        .planned
+                } else {
+                    unknown_object(&schema)
+                };
+                values.insert(key, value);
+                continue;
+            }
+            self.claimed.insert(instance.to_string());
+            let value = match addr.mode {
+                ResourceMode::Data => self.plan_data(resource, &instance, &provider, &schema, config, &dependencies).await,
+                ResourceMode::Managed => {
+                    if !self.instance_in_scope(&instance) {
+                        let prior = self.priors.get(&instance.to_string()).and_then(|p| p.as_ref());
+                        prior.map(|p| p.value.clone()).unwrap_or(Value::Unknown)
+                    } else {
+                        self.plan_managed(resource, &instance, &provider, config, prevent_destroy, &dependencies)
+                    }
+                }
+            };
+            values.insert(key, value);
+        }
+        // Instances in state beyond the current count/for_each are deleted.
+        if addr.mode == ResourceMode::Managed {
+            let wanted: BTreeSet<InstanceKey> = expansion.keys().into_iter().collect();
+            for (instance, resource_state) in self.state_instances(addr) {
+                if wanted.contains(&instance.key) || !self.instance_in_scope(&instance) {
+                    continue;
+                }
+                self.claimed.insert(instance.to_string());
+                let reason = match &instance.key {
+                    InstanceKey::Index(i) => format!("count.index {i} is out of range"),
+                    InstanceKey::Key(k) => format!("the for_each key {k:?} is gone"),
+                    InstanceKey::None => "the resource now uses count or for_each".to_string(),
+                };
+                if self.priors.get(&instance.to_string()).is_some_and(|p| p.is_none()) {
+                    continue; // Already gone outside stack.
+                }
+                self.plan_delete(&instance, resource_state, Some(resource), reason);
+            }
+        }
+        let value = resource_value(&expansion, &values);
+        self.walker.set_resource_value(addr, value);
+    }
+
+    fn plan_managed(
+        &mut self,
+        resource: &Resource,
+        instance: &InstanceAddr,
+        provider: &std::sync::Arc<dyn Provider>,
+        mut config: Value,
+        prevent_destroy: bool,
+        dependencies: &[String],
+    ) -> Value {
+        let address = instance.to_string();
+        let prior = self.priors.get(&address).and_then(|p| p.as_ref());
+        let mut reason = None;
+        let mut forced_replace = false;
+        if let Some(prior) = prior {
+            match &prior.status {
+                Status::Tainted => {
+                    forced_replace = true;
+                    reason = Some("it is tainted: a previous apply did not finish creating it".to_string());
+                }
+                Status::Pending { .. } => {
+                    forced_replace = true;
+                    reason = Some("its creation was interrupted; the object found is replaced".to_string());
+                }
+                Status::Ready => {}
+            }
+            if self.options.replace.contains(instance) {
+                forced_replace = true;
+                reason = Some("replacement was requested with --replace".to_string());
+            }
+            if let Some(trigger) = self.replace_trigger(resource) {
+                forced_replace = true;
+                reason = Some(format!("{trigger} changed (replace_triggered_by)"));
+            }
+            config = apply_ignore_changes(&resource.lifecycle.ignore_changes, config, &prior.value);
+        }
+        let request = |prior: Option<&'_ Value>, private: Option<&'_ serde_json::Value>, config: &'_ Value| {
+            provider.plan(PlanRequest {
+                type_name: &resource.addr.resource_type,
+                prior,
+                config,
+                prior_private: private,
+            })
+        };
+        let (action, planned, requires_replace, private) = match prior {
+            None => {
+                let response = request(None, None, &config);
+                self.diags.extend(response.diagnostics);
+                (Action::Create, response.planned, Vec::new(), response.planned_private)
+            }
+            Some(prior) => {
+                let response = request(Some(&prior.value), prior.private.as_ref(), &config);
+                self.diags.extend(response.diagnostics);
+                if forced_replace || !response.requires_replace.is_empty() {
+                    if reason.is_none() {
+                        reason = Some(format!(
+                            "{} cannot be changed in place",
+                            response.requires_replace.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                        ));
+                    }
+                    let fresh = request(None, None, &config);
+                    (Action::Replace, fresh.planned, response.requires_replace, fresh.planned_private)
+                } else if values_equal(&response.planned, &prior.value) && response.planned.is_wholly_known() {
+                    (Action::NoOp, prior.value.clone(), Vec::new(), prior.private.clone())
+                } else {
+                    (Action::Update, response.planned, Vec::new(), response.planned_private)
+                }
+            }
+        };
+        if prevent_destroy && action == Action::Replace {
+            self.diags.push(prevent_destroy_error(&address, resource));
+        }
+        let before = prior.map(|p| encode(&p.value));
+        let after = encode(&planned);
+        self.changes.insert(
+            address.clone(),
+            ResourceChange {
+                address,
+                mode: Mode::Managed,
+                resource_type: resource.addr.resource_type.clone(),
+                name: resource.addr.name.clone(),
+                provider: resource.provider.to_string(),
+                action,
+                create_before_destroy: resource.lifecycle.create_before_destroy && action == Action::Replace,
+                action_reason: if action == Action::Replace { reason } else { None },
+                before: before.as_ref().map(|b| b.json.clone()),
+                before_sensitive: before.map(|b| b.sensitive).unwrap_or_default(),
+                after: Some(after.json),
+                after_unknown: after.unknown,
+                after_sensitive: after.sensitive,
+                requires_replace,
+                dependencies: dependencies.to_vec(),
+                private,
+            },
+        );
+        planned
+    }
+
+    /// The first resource named in replace_triggered_by that has a planned change.
+    fn replace_trigger(&self, resource: &Resource) -> Option<String> {
+        for expr in &resource.lifecycle.replace_triggered_by {
+            for reference in crate::eval::references(&expr.expr) {
+                if let crate::eval::Reference::Resource(mode, type_name, name) = reference.reference {
+                    let target = ResourceAddr::new(resource.addr.module.clone(), mode, &type_name, &name);
+                    let prefix = target.to_string();
+                    let changed = self.changes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).any(|(k, c)| {
+                        k.parse::<InstanceAddr>().is_ok_and(|a| a.resource == target)
+                            && matches!(c.action, Action::Create | Action::Update | Action::Replace)
+                    });
+                    if changed {
+                        return Some(prefix);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    async fn plan_data(
+        &mut self,
+        resource: &Resource,
+        instance: &InstanceAddr,
+        provider: &std::sync::Arc<dyn Provider>,
+        schema: &crate::provider::Schema,
+        config: Value,
+        dependencies: &[String],
+    ) -> Value {
+        let address = instance.to_string();
+        // A data source is read at plan time unless its arguments are not
+        // known yet or something it depends on is about to change.
+        let pending_dependency = dependencies.iter().any(|dep| {
+            self.changes
+                .range(dep.clone()..)
+                .take_while(|(k, _)| k.starts_with(dep.as_str()))
+                .any(|(_, c)| c.action.is_change())
+        });
+        let (action, value) = if config.is_wholly_known() && !pending_dependency {
+            match provider
+                .read_data(ReadDataRequest {
+                    type_name: &resource.addr.resource_type,
+                    config: &config,
+                })
+                .await
+            {
+                Ok(response) => {
+                    self.diags.extend(response.diagnostics);
+                    (Action::NoOp, response.new_state.unwrap_or(Value::Null))
+                }
+                Err(err) => {
+                    self.diags.push(
+                        Diagnostic::error("Failed to read data source", format!("Reading {address} failed: {err}"))
+                            .with_span(resource.span.clone()),
+                    );
+                    (Action::NoOp, unknown_object(schema))
+                }
+            }
+        } else {
+            let mut planned = unknown_object(schema);
+            if let (Value::Map(planned_map), Some(config_map)) = (&mut planned, config.as_map()) {
+                for (k, v) in config_map {
+                    if !v.is_null() {
+                        planned_map.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            (Action::Read, planned)
+        };
+        let after = encode(&value);
+        self.changes.insert(
+            address.clone(),
+            ResourceChange {
+                address,
+                mode: Mode::Data,
+                resource_type: resource.addr.resource_type.clone(),
+                name: resource.addr.name.clone(),
+                provider: resource.provider.to_string(),
+                action,
+                create_before_destroy: false,
+                action_reason: (action == Action::Read).then(|| "its arguments are known only after apply".to_string()),
+                before: None,
+                before_sensitive: Vec::new(),
+                after: Some(after.json),
+                after_unknown: after.unknown,
+                after_sensitive: after.sensitive,
+                requires_replace: Vec::new(),
+                dependencies: dependencies.to_vec(),
+                private: None,
+            },
+        );
+        value
+    }
+
+    fn plan_delete(&mut self, instance: &InstanceAddr, resource_state: &state::ResourceState, config: Option<&Resource>, reason: String) {
+        let address = instance.to_string();
+        if let Some(resource) = config {
+            if let Some(expr) = &resource.lifecycle.prevent_destroy {
+                let scope = self.walker.scope(&resource.addr.module, resource.file.clone());
+                if matches!(scope.eval(&expr.expr).map(|v| v.unmark().0), Ok(Value::Bool(true))) {
+                    self.diags.push(prevent_destroy_error(&address, resource));
+                }
+            }
+        }
+        let prior = self
+            .priors
+            .get(&address)
+            .and_then(|p| p.as_ref().map(|p| p.value.clone()))
+            .unwrap_or_else(|| encoding::from_state(resource_state));
+        let before = encode(&prior);
+        self.changes.insert(
+            address.clone(),
+            ResourceChange {
+                address,
+                mode: resource_state.mode,
+                resource_type: resource_state.resource_type.clone(),
+                name: instance.resource.name.clone(),
+                provider: resource_state.provider.clone(),
+                action: Action::Delete,
+                create_before_destroy: false,
+                action_reason: Some(reason),
+                before: Some(before.json),
+                before_sensitive: before.sensitive,
+                after: None,
+                after_unknown: Vec::new(),
+                after_sensitive: Vec::new(),
+                requires_replace: Vec::new(),
+                dependencies: resource_state.dependencies.clone(),
+                private: resource_state.private.clone(),
+            },
+        );
+    }
+
+    /// Plans the deletion of state instances no longer in the configuration
+    /// (or of everything, in a destroy plan).
+    async fn plan_orphans(&mut self) {
+        let ctx = self.ctx();
+        let destroying = self.options.mode == PlanMode::Destroy;
+        let entries: Vec<(String, &'c state::ResourceState)> = self
+            .state
+            .resources
+            .iter()
+            .filter(|(address, _)| destroying || !self.claimed.contains(*address))
+            .map(|(a, r)| (a.clone(), r))
+            .collect();
+        for (address, resource_state) in entries {
+            let Ok(instance) = address.parse::<InstanceAddr>() else { continue };
+            if !self.instance_in_scope(&instance) {
+                continue;
+            }
+            if resource_state.mode == Mode::Data {
+                // Data sources are simply forgotten; nothing real is deleted.
+                self.changes.insert(
+                    address.clone(),
+                    ResourceChange {
+                        address: address.clone(),
+                        mode: Mode::Data,
+                        resource_type: resource_state.resource_type.clone(),
+                        name: instance.resource.name.clone(),
+                        provider: resource_state.provider.clone(),
+                        action: Action::Delete,
+                        create_before_destroy: false,
+                        action_reason: None,
+                        before: None,
+                        before_sensitive: Vec::new(),
+                        after: None,
+                        after_unknown: Vec::new(),
+                        after_sensitive: Vec::new(),
+                        requires_replace: Vec::new(),
+                        dependencies: Vec::new(),
+                        private: None,
+                    },
+                );
+                continue;
+            }
+            let provider_ref = parse_provider_ref(&resource_state.provider);
+            let config = ctx.config.resource(&instance.resource);
+            if let Some(provider) = self.configured_provider(&provider_ref, &instance.resource).await {
+                self.refresh_type(&provider_ref, &provider, &resource_state.resource_type).await;
+            }
+            if self.priors.get(&address).is_some_and(|p| p.is_none()) {
+                continue; // Already gone outside stack: nothing to delete.
+            }
+            let reason = if destroying {
+                "the whole stack is being destroyed".to_string()
+            } else {
+                "it is no longer in the configuration".to_string()
+            };
+            self.plan_delete(&instance, resource_state, if destroying { config } else { None }, reason);
+        }
+    }
+
+    async fn configured_provider(&mut self, reference: &ProviderRef, addr: &ResourceAddr) -> Option<std::sync::Arc<dyn Provider>> {
+        if let Some(p) = self.walker.providers.get(reference) {
+            return Some(p.clone());
+        }
+        let resource = self.ctx().config.resource(addr).cloned().unwrap_or_else(|| Resource {
+            addr: addr.clone(),
+            span: None,
+            file: Default::default(),
+            count: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            provider: reference.clone(),
+            provider_explicit: true,
+            lifecycle: Default::default(),
+            body: Default::default(),
+            provisioners: Vec::new(),
+        });
+        match self.walker.provider_for(reference, &resource).await {
+            Ok(p) => Some(p),
+            Err(d) => {
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    fn plan_outputs(&mut self) -> Vec<OutputChange> {
+        let ctx = self.ctx();
+        let root = ctx.config.root();
+        let mut out = Vec::new();
+        let destroying = self.options.mode == PlanMode::Destroy;
+        for (name, output) in &root.outputs {
+            let before = self.state.outputs.get(name);
+            let mut diags = Diagnostics::new();
+            let value = if destroying { Value::Null } else { self.walker.eval_output(&Default::default(), name, &mut diags) };
+            self.diags.extend(diags);
+            let after_unknown = !value.is_wholly_known();
+            let after = (!destroying).then(|| value.to_json());
+            let action = match (before, &after) {
+                (None, Some(_)) => Action::Create,
+                (Some(_), None) => Action::Delete,
+                (Some(b), Some(a)) if &b.value == a && !after_unknown => Action::NoOp,
+                (Some(_), Some(_)) => Action::Update,
+                (None, None) => continue,
+            };
+            out.push(OutputChange {
+                name: name.clone(),
+                action,
+                sensitive: output.sensitive || value.contains_sensitive(),
+                before: before.map(|b| b.value.clone()),
+                after,
+                after_unknown,
+            });
+        }
+        for (name, before) in &self.state.outputs {
+            if !root.outputs.contains_key(name) {
+                out.push(OutputChange {
+                    name: name.clone(),
+                    action: Action::Delete,
+                    sensitive: before.sensitive,
+                    before: Some(before.value.clone()),
+                    after: None,
+                    after_unknown: false,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+}
+
+fn prior_of(resource: &state::ResourceState, value: Value) -> Prior {
+    Prior {
+        value,
+        status: resource.status.clone(),
+        private: resource.private.clone(),
+    }
+}
+
+fn prevent_destroy_error(address: &str, resource: &Resource) -> Diagnostic {
+    Diagnostic::error(
+        "Instance cannot be destroyed",
+        format!(
+            "Resource {address} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To continue, either disable lifecycle.prevent_destroy or leave this resource out of the plan with --exclude or --target."
+        ),
+    )
+    .with_span(resource.lifecycle.prevent_destroy.as_ref().and_then(|e| e.span.clone()).or_else(|| resource.span.clone()))
+}
+
+/// Parses `provider.aws` / `provider.aws.west` as recorded in state.
+pub fn parse_provider_ref(text: &str) -> ProviderRef {
+    let mut parts = text.trim_start_matches("provider.").splitn(2, '.');
+    ProviderRef {
+        name: parts.next().unwrap_or_default().to_string(),
+        alias: parts.next().map(str::to_string),
+    }
+}
+
+fn describe(resource: &Resource) -> String {
+    format!("the {} block", resource.addr)
+}
+
+/// `ignore_changes`: the listed attributes keep their prior values.
+fn apply_ignore_changes(ignore: &IgnoreChanges, config: Value, prior: &Value) -> Value {
+    let (Value::Map(mut config_map), Some(prior_map)) = (config.clone(), prior.as_map()) else {
+        return config;
+    };
+    match ignore {
+        IgnoreChanges::Nothing => return config,
+        IgnoreChanges::All => {
+            for (k, v) in config_map.iter_mut() {
+                if let Some(p) = prior_map.get(k) {
+                    *v = p.clone();
+                }
+            }
+        }
+        IgnoreChanges::Attributes(names) => {
+            for name in names {
+                if let Some(p) = prior_map.get(name) {
+                    config_map.insert(name.clone(), p.clone());
+                }
+            }
+        }
+    }
+    Value::Map(config_map)
+}
