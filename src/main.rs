@@ -1,1 +1,202 @@
-fn main() {}
+//! The `stack` command line: argument parsing, rendering, prompting and
+//! exit codes. Everything else lives in the library crates.
+
+mod commands;
+mod planfile;
+mod progress;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Declarative infrastructure as code for AWS stacks: HCL templates,
+/// dependency graph, plan and apply.
+#[derive(Parser, Debug)]
+#[command(name = "stack", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The stack directory (default: the current directory).
+    #[arg(short = 'C', long = "dir", global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Disable colours (also honoured: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// The workspace: each has its own state and an optional <workspace>.vars.hcl.
+    #[arg(long, global = true, env = "STACK_WORKSPACE", default_value = "default")]
+    pub workspace: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct VarArgs {
+    /// Set a variable: --var name=value (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read variables from a file of `name = value` lines (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LockArgs {
+    /// How long to wait for the state lock, e.g. 30s or 2m (default: fail at once).
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Plan only this resource, instance or module and what it depends on (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// Leave this resource, instance or module and what depends on it out of the plan (repeatable).
+    #[arg(long = "exclude", value_name = "ADDR")]
+    pub excludes: Vec<String>,
+    /// Plan to replace this instance even if nothing changed (repeatable).
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+    /// Do not read the real objects before planning.
+    #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check the templates for errors, reporting all of them.
+    Validate {
+        /// Print the diagnostics as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rewrite templates in canonical style.
+    Fmt {
+        /// Do not write; exit 1 if any file would change.
+        #[arg(long)]
+        check: bool,
+        /// Show the changes as a diff.
+        #[arg(long)]
+        diff: bool,
+        /// Also format the stack's subdirectories (modules).
+        #[arg(long)]
+        recursive: bool,
+    },
+    /// Show what apply would change.
+    Plan {
+        #[command(flatten)]
+        plan: PlanArgs,
+        #[command(flatten)]
+        lock: LockArgs,
+        /// Save the plan to FILE for `stack apply FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Print the plan as JSON (sensitive values are null).
+        #[arg(long)]
+        json: bool,
+        /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Plan to destroy everything.
+        #[arg(long)]
+        destroy: bool,
+    },
+    /// Apply a saved plan, or plan and apply after confirmation.
+    Apply {
+        /// A plan saved with `stack plan --out`.
+        #[arg(value_name = "PLANFILE")]
+        plan_file: Option<PathBuf>,
+        #[command(flatten)]
+        plan: PlanArgs,
+        #[command(flatten)]
+        lock: LockArgs,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+        /// How many operations may run at once.
+        #[arg(long, default_value_t = 10, value_name = "N")]
+        parallelism: usize,
+    },
+    /// Destroy everything the stack manages.
+    Destroy {
+        #[command(flatten)]
+        plan: PlanArgs,
+        #[command(flatten)]
+        lock: LockArgs,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+        /// How many operations may run at once.
+        #[arg(long, default_value_t = 10, value_name = "N")]
+        parallelism: usize,
+    },
+    /// Show the state, or a saved plan.
+    Show {
+        /// A plan saved with `stack plan --out`.
+        #[arg(value_name = "PLANFILE")]
+        plan_file: Option<PathBuf>,
+        /// Print as JSON (sensitive values are null).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show output values from the state.
+    Output {
+        /// One output's name.
+        name: Option<String>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Print a string output without quotes.
+        #[arg(long)]
+        raw: bool,
+        /// Reveal a sensitive output (only with NAME).
+        #[arg(long)]
+        show_sensitive: bool,
+    },
+    /// Print the dependency graph in Graphviz DOT.
+    Graph,
+    /// Inspect the state.
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+    },
+    /// Remove a state lock left by a crashed run.
+    ForceUnlock {
+        /// The lock id, as printed by the failing command.
+        id: String,
+    },
+    /// Describe a resource type's arguments and attributes.
+    Schema {
+        /// A resource type, e.g. random_password; data.TYPE for a data source.
+        type_name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StateCommand {
+    /// List the resource instances in the state.
+    List {
+        /// Only addresses starting with these.
+        addresses: Vec<String>,
+    },
+    /// Show one resource instance's attributes.
+    Show {
+        /// The instance address, e.g. aws_instance.web[0].
+        address: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = runtime.block_on(commands::run(cli));
+    ExitCode::from(code)
+}

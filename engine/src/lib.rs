@@ -2,6 +2,19 @@
 //! dependency graph, planning, applying, the provider trait and the built-in
 //! providers. It never depends on a cloud SDK and does no terminal output.
 
+pub mod addrs;
+pub mod apply;
+pub mod body;
+pub mod builtin;
+pub mod config;
+pub mod context;
 pub mod diagnostics;
+pub mod encoding;
+pub mod eval;
+pub mod format;
+pub mod graph;
+pub mod functions;
+pub mod plan;
 pub mod provider;
+pub mod types;
 pub mod value;

@@ -13,6 +13,7 @@ pub mod null;
 pub mod random;
 mod support;
 pub mod terraform;
+pub mod time;
 
 /// Every built-in provider, ready to be registered by its name.
 pub fn builtin_providers() -> Vec<Arc<dyn Provider>> {
@@ -21,6 +22,7 @@ pub fn builtin_providers() -> Vec<Arc<dyn Provider>> {
         Arc::new(terraform::TerraformProvider::new()),
         Arc::new(random::RandomProvider::new()),
         Arc::new(local::LocalProvider::new()),
+        Arc::new(time::TimeProvider::new()),
     ]
 }
 
@@ -33,7 +35,7 @@ mod tests {
         let providers = builtin_providers();
         let mut names: Vec<&str> = providers.iter().map(|p| p.name()).collect();
         names.sort_unstable();
-        assert_eq!(names, vec!["local", "null", "random", "terraform"]);
+        assert_eq!(names, vec!["local", "null", "random", "terraform", "time"]);
         for provider in &providers {
             let schema = provider.schema();
             for (type_name, resource) in schema.resources.iter().chain(&schema.data_sources) {

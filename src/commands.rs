@@ -1,0 +1,818 @@
+//! The commands' workflows: load, lock, plan, confirm, apply, persist.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use engine::addrs::{InstanceAddr, Target};
+use engine::apply::{ApplyOptions, StateRecorder};
+use engine::config::SourceFile;
+use engine::context::{read_variables_file, resolve_root_variables, Context, InputValue, ProviderRegistry, VariableInput};
+use engine::diagnostics::{Diagnostic, Diagnostics};
+use engine::plan::{Action, Plan, PlanMode, PlanOptions};
+use engine::value::Value;
+use state::{JournalEntry, LocalBackend, LockGuard, LockRequest, Mode, State, StateError};
+
+use crate::render::{self, Style};
+use crate::{Cli, Command, LockArgs, PlanArgs, StateCommand, VarArgs};
+
+/// Exit codes: 0 success, 1 error, 2 changes present (plan --detailed-exitcode).
+const OK: u8 = 0;
+const ERROR: u8 = 1;
+const CHANGES: u8 = 2;
+
+struct Session {
+    dir: PathBuf,
+    workspace: String,
+    style: Style,
+    /// Source files seen so far, for rendering diagnostics.
+    files: Vec<SourceFile>,
+}
+
+impl Session {
+    fn report(&self, diags: &Diagnostics) {
+        for d in diags.iter() {
+            eprint!("{}", render::diagnostic(d, &self.files, &self.dir, self.style));
+            eprintln!();
+        }
+    }
+
+    fn error(&self, summary: &str, detail: impl Into<String>) -> u8 {
+        self.report(&Diagnostic::error(summary, detail).into());
+        ERROR
+    }
+
+    fn backend(&self) -> Result<LocalBackend, StateError> {
+        LocalBackend::new(&self.dir, &self.workspace)
+    }
+}
+
+pub async fn run(cli: Cli) -> u8 {
+    let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
+    let style = Style { color };
+    let dir = match cli.dir.clone().unwrap_or_else(|| PathBuf::from(".")).canonicalize() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("Error: the stack directory {} cannot be used: {e}", cli.dir.unwrap_or_default().display());
+            return ERROR;
+        }
+    };
+    // Relative paths in templates (local_file, file()) are relative to the stack directory.
+    if let Err(e) = std::env::set_current_dir(&dir) {
+        eprintln!("Error: cannot enter {}: {e}", dir.display());
+        return ERROR;
+    }
+    let mut session = Session {
+        dir,
+        workspace: cli.workspace.clone(),
+        style,
+        files: Vec::new(),
+    };
+    match cli.command {
+        Command::Validate { json } => validate(&mut session, json).await,
+        Command::Fmt { check, diff, recursive } => fmt(&session, check, diff, recursive),
+        Command::Plan { plan, lock, out, json, detailed_exitcode, destroy } => {
+            plan_command(&mut session, &plan, &lock, out, json, detailed_exitcode, destroy).await
+        }
+        Command::Apply { plan_file, plan, lock, auto_approve, parallelism } => match plan_file {
+            Some(file) => apply_saved(&mut session, &file, &lock, parallelism).await,
+            None => plan_and_apply(&mut session, &plan, &lock, auto_approve, parallelism, PlanMode::Normal).await,
+        },
+        Command::Destroy { plan, lock, auto_approve, parallelism } => {
+            plan_and_apply(&mut session, &plan, &lock, auto_approve, parallelism, PlanMode::Destroy).await
+        }
+        Command::Show { plan_file, json } => show(&mut session, plan_file, json),
+        Command::Output { name, json, raw, show_sensitive } => output(&session, name, json, raw, show_sensitive),
+        Command::Graph => graph(&mut session),
+        Command::State { command } => state_command(&session, command),
+        Command::ForceUnlock { id } => force_unlock(&session, &id),
+        Command::Schema { type_name } => schema(&session, &type_name),
+    }
+}
+
+fn registry() -> ProviderRegistry {
+    let mut registry = ProviderRegistry::builtin();
+    providers::register(&mut registry);
+    registry
+}
+
+/// Collects variable inputs in increasing precedence: environment, the
+/// workspace's vars file, then --var-file and --var in order.
+fn variable_inputs(session: &Session, args: &VarArgs) -> Result<Vec<VariableInput>, Diagnostics> {
+    let mut inputs = Vec::new();
+    let mut env: Vec<(String, String)> = std::env::vars()
+        .filter_map(|(k, v)| k.strip_prefix("STACK_VAR_").map(|name| (name.to_string(), v)))
+        .collect();
+    env.sort();
+    for (name, value) in env {
+        inputs.push(VariableInput {
+            name: name.clone(),
+            value: InputValue::Text(value),
+            source: format!("the environment variable STACK_VAR_{name}"),
+            source_is_environment: true,
+        });
+    }
+    let auto = session.dir.join(format!("{}.vars.hcl", session.workspace));
+    if auto.is_file() {
+        inputs.extend(read_variables_file(&auto)?);
+    }
+    for file in &args.var_files {
+        inputs.extend(read_variables_file(file)?);
+    }
+    for var in &args.vars {
+        let Some((name, value)) = var.split_once('=') else {
+            return Err(Diagnostic::error(
+                "Invalid --var option",
+                format!("The option --var {var:?} is not of the form NAME=VALUE."),
+            )
+            .into());
+        };
+        inputs.push(VariableInput {
+            name: name.trim().to_string(),
+            value: InputValue::Text(value.to_string()),
+            source: "--var".to_string(),
+            source_is_environment: false,
+        });
+    }
+    Ok(inputs)
+}
+
+/// Loads templates, builds the graph and resolves variables.
+fn load(session: &mut Session, vars: Option<&VarArgs>, plan_variables: Option<&Plan>) -> Result<(Context, Diagnostics), Diagnostics> {
+    let (config, mut diags) = engine::config::load(&session.dir);
+    session.files = config.files.clone();
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let graph = engine::graph::build(&config)?;
+    let root_variables = match plan_variables {
+        Some(plan) => plan
+            .variables
+            .iter()
+            .map(|(name, v)| (name.clone(), Value::from_json(&v.value).mark_if(v.sensitive)))
+            .collect(),
+        None => {
+            let inputs = variable_inputs(session, vars.cloned().as_ref().unwrap_or(&VarArgs::default()))?;
+            let (values, var_diags) = resolve_root_variables(&config, inputs);
+            diags.extend(var_diags);
+            values
+        }
+    };
+    Ok((
+        Context {
+            config,
+            graph,
+            providers: registry(),
+            root_variables,
+            workspace: session.workspace.clone(),
+            root_dir: session.dir.clone(),
+        },
+        diags,
+    ))
+}
+
+async fn validate(session: &mut Session, json: bool) -> u8 {
+    let mut all = Diagnostics::new();
+    match load(session, None, None) {
+        Ok((ctx, diags)) => {
+            all.extend(diags);
+            let state = State::new(String::new());
+            let (_, plan_diags) = engine::plan::plan(&ctx, &state, PlanOptions { mode: PlanMode::Validate, ..PlanOptions::default() }).await;
+            all.extend(plan_diags);
+        }
+        Err(diags) => all.extend(diags),
+    }
+    let errors = all.iter().filter(|d| d.is_error()).count();
+    if json {
+        let out = serde_json::json!({
+            "valid": errors == 0,
+            "error_count": errors,
+            "warning_count": all.iter().count() - errors,
+            "diagnostics": all.iter().map(|d| render::diagnostic_json(d, &session.files, &session.dir)).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        session.report(&all);
+        if errors == 0 {
+            println!("{}", session.style.green("Success! The configuration is valid."));
+        } else {
+            eprintln!("{errors} error(s) found.");
+        }
+    }
+    if errors == 0 {
+        OK
+    } else {
+        ERROR
+    }
+}
+
+fn fmt_files(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if path.is_dir() {
+            if recursive && !name.starts_with('.') {
+                fmt_files(&path, recursive, out);
+            }
+        } else if name.ends_with(".tf") || name.ends_with(".hcl") || name.ends_with(".tfvars") {
+            out.push(path);
+        }
+    }
+}
+
+fn fmt(session: &Session, check: bool, diff: bool, recursive: bool) -> u8 {
+    let mut files = Vec::new();
+    fmt_files(&session.dir, recursive, &mut files);
+    let mut changed = 0;
+    let mut failed = false;
+    for file in files {
+        let shown = file.strip_prefix(&session.dir).unwrap_or(&file).display().to_string();
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            eprintln!("Error: cannot read {shown}");
+            failed = true;
+            continue;
+        };
+        let formatted = match engine::format::format_source(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                let file_arc = std::sync::Arc::new(file.clone());
+                let d = engine::config::parse_error_diagnostic(&e, &file_arc);
+                let files = vec![SourceFile { path: file_arc, text: std::sync::Arc::from(text.as_str()) }];
+                eprint!("{}", render::diagnostic(&d, &files, &session.dir, session.style));
+                failed = true;
+                continue;
+            }
+        };
+        if formatted == text {
+            continue;
+        }
+        changed += 1;
+        println!("{shown}");
+        if diff {
+            let d = similar::TextDiff::from_lines(&text, &formatted);
+            print!("{}", d.unified_diff().header(&shown, &shown));
+        }
+        if !check {
+            if let Err(e) = std::fs::write(&file, formatted) {
+                eprintln!("Error: cannot write {shown}: {e}");
+                failed = true;
+            }
+        }
+    }
+    if failed || (check && changed > 0) {
+        ERROR
+    } else {
+        OK
+    }
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len()));
+    let n: f64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 30s, 5m or 1h"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{text:?} is not a duration like 30s, 5m or 1h")),
+    };
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+fn take_lock(session: &Session, backend: &LocalBackend, lock: &LockArgs, operation: &str) -> Result<LockGuard, u8> {
+    let timeout = parse_duration(&lock.lock_timeout).map_err(|e| session.error("Invalid --lock-timeout", e))?;
+    backend
+        .lock(LockRequest::new(operation), timeout)
+        .map_err(|e| session.error("Error acquiring the state lock", e.to_string()))
+}
+
+fn load_state(session: &Session, backend: &LocalBackend) -> Result<Option<State>, u8> {
+    backend.load().map_err(|e| session.error("Cannot read the state", e.to_string()))
+}
+
+fn plan_options(session: &Session, args: &PlanArgs, mode: PlanMode) -> Result<PlanOptions, u8> {
+    let parse_target = |t: &String| t.parse::<Target>().map_err(|e| session.error("Invalid target address", e.to_string()));
+    let targets = args.targets.iter().map(parse_target).collect::<Result<Vec<_>, _>>()?;
+    let excludes = args.excludes.iter().map(parse_target).collect::<Result<Vec<_>, _>>()?;
+    let replace = args
+        .replace
+        .iter()
+        .map(|r| r.parse::<InstanceAddr>().map_err(|e| session.error("Invalid --replace address", e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PlanOptions {
+        mode,
+        targets,
+        excludes,
+        replace,
+        refresh: args.refresh,
+    })
+}
+
+async fn make_plan(session: &mut Session, args: &PlanArgs, mode: PlanMode, state: &State) -> Result<(Context, Plan), u8> {
+    let options = plan_options(session, args, mode)?;
+    let (ctx, diags) = match load(session, Some(&args.vars), None) {
+        Ok(x) => x,
+        Err(diags) => {
+            session.report(&diags);
+            return Err(ERROR);
+        }
+    };
+    let warnings = diags;
+    let (plan, diags) = engine::plan::plan(&ctx, state, options).await;
+    let mut all = warnings;
+    all.extend(diags);
+    session.report(&all);
+    match plan {
+        Some(plan) => Ok((ctx, plan)),
+        None => Err(ERROR),
+    }
+}
+
+async fn plan_command(
+    session: &mut Session,
+    args: &PlanArgs,
+    lock: &LockArgs,
+    out: Option<PathBuf>,
+    json: bool,
+    detailed_exitcode: bool,
+    destroy: bool,
+) -> u8 {
+    let backend = match session.backend() {
+        Ok(b) => b,
+        Err(e) => return session.error("Invalid workspace", e.to_string()),
+    };
+    let _guard = match take_lock(session, &backend, lock, "plan") {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let state = match load_state(session, &backend) {
+        Ok(s) => s.unwrap_or_else(|| State::new(state::new_lineage())),
+        Err(code) => return code,
+    };
+    let mode = if destroy { PlanMode::Destroy } else { PlanMode::Normal };
+    let (_, plan) = match make_plan(session, args, mode, &state).await {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&render::plan_json(&plan)).unwrap_or_default());
+    } else {
+        print!("{}", render::plan(&plan, session.style));
+    }
+    if let Some(out) = out {
+        let sealer = match backend.sealer() {
+            Ok(s) => s,
+            Err(e) => return session.error("Cannot save the plan", e.to_string()),
+        };
+        if let Err(e) = crate::planfile::write(&out, &plan, sealer) {
+            return session.error("Cannot save the plan", e);
+        }
+        if !json {
+            println!("\nSaved the plan to {}. To apply exactly this plan, run: stack apply {}", out.display(), out.display());
+        }
+    }
+    if detailed_exitcode && plan.has_changes() {
+        CHANGES
+    } else {
+        OK
+    }
+}
+
+fn confirm(session: &Session, destroy: bool) -> Result<(), u8> {
+    if !std::io::stdin().is_terminal() {
+        return Err(session.error(
+            "No confirmation possible",
+            "stack asks for confirmation before changing anything, but there is no terminal to ask on. Run with --auto-approve, or apply a saved plan (stack plan --out FILE, then stack apply FILE).",
+        ));
+    }
+    let question = if destroy {
+        "Do you really want to destroy all resources?\n  stack will destroy all your managed infrastructure, as shown above.\n  There is no undo. Only 'yes' will be accepted to confirm."
+    } else {
+        "Do you want to perform these actions?\n  stack will perform the actions described above.\n  Only 'yes' will be accepted to approve."
+    };
+    print!("\n{}\n\n  Enter a value: ", session.style.bold(question));
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        eprintln!("\nApply cancelled.");
+        Err(ERROR)
+    }
+}
+
+async fn plan_and_apply(session: &mut Session, args: &PlanArgs, lock: &LockArgs, auto_approve: bool, parallelism: usize, mode: PlanMode) -> u8 {
+    let backend = match session.backend() {
+        Ok(b) => b,
+        Err(e) => return session.error("Invalid workspace", e.to_string()),
+    };
+    let _guard = match take_lock(session, &backend, lock, if mode == PlanMode::Destroy { "destroy" } else { "apply" }) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let mut state = match load_state(session, &backend) {
+        Ok(s) => s.unwrap_or_else(|| State::new(state::new_lineage())),
+        Err(code) => return code,
+    };
+    let (ctx, plan) = match make_plan(session, args, mode, &state).await {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    print!("{}", render::plan(&plan, session.style));
+    if !plan.has_changes() {
+        return OK;
+    }
+    if !auto_approve {
+        if let Err(code) = confirm(session, mode == PlanMode::Destroy) {
+            return code;
+        }
+    }
+    println!();
+    run_apply(session, &backend, &ctx, &plan, &mut state, parallelism).await
+}
+
+async fn apply_saved(session: &mut Session, file: &Path, lock: &LockArgs, parallelism: usize) -> u8 {
+    let backend = match session.backend() {
+        Ok(b) => b,
+        Err(e) => return session.error("Invalid workspace", e.to_string()),
+    };
+    let sealer = match backend.sealer() {
+        Ok(s) => s.clone(),
+        Err(e) => return session.error("Cannot read the plan", e.to_string()),
+    };
+    let plan = match crate::planfile::read(file, &sealer) {
+        Ok(p) => p,
+        Err(e) => return session.error("Cannot read the plan", e),
+    };
+    let _guard = match take_lock(session, &backend, lock, "apply") {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let state = match load_state(session, &backend) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut state = match state {
+        Some(s) => s,
+        None if plan.serial == 0 => State::new(plan.lineage.clone()),
+        None => return session.error("Saved plan is stale", "The plan was made against a state that no longer exists. Make a new plan."),
+    };
+    if plan.workspace != session.workspace {
+        return session.error(
+            "Saved plan is for another workspace",
+            format!("The plan was made for workspace \"{}\", not \"{}\".", plan.workspace, session.workspace),
+        );
+    }
+    if plan.lineage != state.lineage || plan.serial != state.serial {
+        return session.error(
+            "Saved plan is stale",
+            format!(
+                "The plan was made against state {} serial {}, but the state is now {} serial {}: something was applied since. A plan applies at most once; make a new plan.",
+                plan.lineage, plan.serial, state.lineage, state.serial
+            ),
+        );
+    }
+    let (ctx, _) = match load(session, None, Some(&plan)) {
+        Ok(x) => x,
+        Err(diags) => {
+            session.report(&diags);
+            return ERROR;
+        }
+    };
+    if engine::plan::templates_digest(&ctx.config) != plan.templates_digest {
+        return session.error(
+            "Saved plan does not match the templates",
+            "The templates changed since the plan was made. Make a new plan with the current templates.",
+        );
+    }
+    run_apply(session, &backend, &ctx, &plan, &mut state, parallelism).await
+}
+
+struct JournalRecorder(state::Journal);
+
+impl StateRecorder for JournalRecorder {
+    fn record(&mut self, entry: &JournalEntry) -> Result<(), String> {
+        self.0.record(entry.clone()).map_err(|e| e.to_string())
+    }
+}
+
+async fn run_apply(session: &Session, backend: &LocalBackend, ctx: &Context, plan: &Plan, state: &mut State, parallelism: usize) -> u8 {
+    let journal = match backend.journal(state) {
+        Ok(j) => j,
+        Err(e) => return session.error("Cannot write the state", e.to_string()),
+    };
+    let mut recorder = JournalRecorder(journal);
+    let total = plan.resource_changes.iter().filter(|c| c.action.is_change() && c.mode == Mode::Managed).count();
+    let progress = crate::progress::Progress::new(total, std::io::stdout().is_terminal(), session.style);
+    let ticker = progress.spawn_ticker();
+    let outcome = engine::apply::apply(ctx, plan, state, &mut recorder, progress.sink(), ApplyOptions { parallelism }).await;
+    ticker.abort();
+    progress.finish();
+    let persisted = recorder.0.compact(state);
+    session.report(&outcome.diagnostics);
+    if let Err(e) = persisted {
+        return session.error(
+            "Failed to persist state",
+            format!("{e}. The changes are recorded in the journal next to the state file and will be recovered by the next run."),
+        );
+    }
+    let summary = plan.summary();
+    if outcome.diagnostics.has_errors() {
+        eprintln!(
+            "{}",
+            session.style.red(&format!(
+                "Apply failed: {} operation(s) succeeded, {} failed, {} skipped. The state records everything that was done.",
+                outcome.succeeded, outcome.failed, outcome.skipped
+            ))
+        );
+        return ERROR;
+    }
+    if plan.destroy {
+        println!("\n{}", session.style.green(&format!("Destroy complete! Resources: {} destroyed.", summary.destroy)));
+    } else {
+        println!(
+            "\n{}",
+            session.style.green(&format!(
+                "Apply complete! Resources: {} added, {} changed, {} destroyed.",
+                summary.add, summary.change, summary.destroy
+            ))
+        );
+        print_outputs(state);
+    }
+    OK
+}
+
+fn output_text(value: &serde_json::Value, sensitive: bool) -> String {
+    if sensitive {
+        "<sensitive>".to_string()
+    } else {
+        render::inline(&Value::from_json(value))
+    }
+}
+
+fn print_outputs(state: &State) {
+    if state.outputs.is_empty() {
+        return;
+    }
+    println!("\nOutputs:\n");
+    for (name, output) in &state.outputs {
+        println!("{name} = {}", output_text(&output.value, output.sensitive));
+    }
+}
+
+fn show(session: &mut Session, plan_file: Option<PathBuf>, json: bool) -> u8 {
+    let backend = match session.backend() {
+        Ok(b) => b,
+        Err(e) => return session.error("Invalid workspace", e.to_string()),
+    };
+    if let Some(file) = plan_file {
+        let sealer = match backend.sealer() {
+            Ok(s) => s.clone(),
+            Err(e) => return session.error("Cannot read the plan", e.to_string()),
+        };
+        return match crate::planfile::read(&file, &sealer) {
+            Ok(plan) => {
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&render::plan_json(&plan)).unwrap_or_default());
+                } else {
+                    print!("{}", render::plan(&plan, session.style));
+                }
+                OK
+            }
+            Err(e) => session.error("Cannot read the plan", e),
+        };
+    }
+    let state = match load_state(session, &backend) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            println!("The state is empty: nothing has been applied in workspace \"{}\".", session.workspace);
+            return OK;
+        }
+        Err(code) => return code,
+    };
+    if json {
+        let resources: Vec<serde_json::Value> = state
+            .resources
+            .iter()
+            .map(|(address, r)| {
+                let mut attributes = r.attributes.clone();
+                for path in &r.sensitive_paths {
+                    crate::planfile::replace_path(&mut attributes, path, |_| serde_json::Value::Null);
+                }
+                serde_json::json!({"address": address, "mode": r.mode, "type": r.resource_type, "provider": r.provider, "status": r.status, "attributes": attributes, "sensitive_paths": r.sensitive_paths})
+            })
+            .collect();
+        let outputs: serde_json::Map<String, serde_json::Value> = state
+            .outputs
+            .iter()
+            .map(|(k, o)| (k.clone(), serde_json::json!({"value": if o.sensitive { serde_json::Value::Null } else { o.value.clone() }, "sensitive": o.sensitive})))
+            .collect();
+        let out = serde_json::json!({"lineage": state.lineage, "serial": state.serial, "resources": resources, "outputs": outputs});
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return OK;
+    }
+    for (address, resource) in &state.resources {
+        print!("{}", describe_resource(address, resource));
+        println!();
+    }
+    print_outputs(&state);
+    OK
+}
+
+fn describe_resource(address: &str, resource: &state::ResourceState) -> String {
+    let value = engine::encoding::from_state(resource);
+    let mut out = format!("# {address}:");
+    match &resource.status {
+        state::Status::Tainted => out.push_str(" (tainted)"),
+        state::Status::Pending { .. } => out.push_str(" (creation interrupted)"),
+        state::Status::Ready => {}
+    }
+    let kind = if resource.mode == Mode::Data { "data" } else { "resource" };
+    let name = address.trim_end_matches(|c| c != ']' && c != '.').to_string();
+    let _ = name;
+    let short = address.rsplit('.').next().unwrap_or(address);
+    out.push_str(&format!("\n{kind} \"{}\" \"{}\" {{\n", resource.resource_type, short.split('[').next().unwrap_or(short)));
+    if let Some(map) = value.as_map() {
+        let width = map.keys().map(String::len).max().unwrap_or(0);
+        for (k, v) in map {
+            if v.is_null() {
+                continue;
+            }
+            out.push_str(&format!("    {k:width$} = {}\n", render::inline(v)));
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn output(session: &Session, name: Option<String>, json: bool, raw: bool, show_sensitive: bool) -> u8 {
+    let backend = match session.backend() {
+        Ok(b) => b,
+        Err(e) => return session.error("Invalid workspace", e.to_string()),
+    };
+    let state = match load_state(session, &backend) {
+        Ok(s) => s.unwrap_or_else(|| State::new(String::new())),
+        Err(code) => return code,
+    };
+    match name {
+        Some(name) => {
+            let Some(output) = state.outputs.get(&name) else {
+                return session.error(
+                    "Output not found",
+                    format!(
+                        "The output \"{name}\" is not in the state.{}",
+                        engine::diagnostics::did_you_mean(&name, state.outputs.keys().map(String::as_str))
+                    ),
+                );
+            };
+            if output.sensitive && !show_sensitive {
+                if json {
+                    println!("null");
+                } else {
+                    println!("<sensitive>");
+                }
+                eprintln!("The output \"{name}\" is sensitive; add --show-sensitive to reveal it.");
+                return OK;
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&output.value).unwrap_or_default());
+            } else if raw {
+                match &output.value {
+                    serde_json::Value::String(s) => print!("{s}"),
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => print!("{}", output.value),
+                    _ => return session.error("Unsupported value for raw output", "--raw prints only strings, numbers and bools; use --json."),
+                }
+            } else {
+                println!("{}", render::inline(&Value::from_json(&output.value)));
+            }
+            OK
+        }
+        None => {
+            if json {
+                let map: serde_json::Map<String, serde_json::Value> = state
+                    .outputs
+                    .iter()
+                    .map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "value": if o.sensitive { serde_json::Value::Null } else { o.value.clone() }})))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&map).unwrap_or_default());
+            } else {
+                for (name, o) in &state.outputs {
+                    println!("{name} = {}", output_text(&o.value, o.sensitive));
+                }
+            }
+            OK
+        }
+    }
+}
+
+fn graph(session: &mut Session) -> u8 {
+    let (config, diags) = engine::config::load(&session.dir);
+    session.files = config.files.clone();
+    if diags.has_errors() {
+        session.report(&diags);
+        return ERROR;
+    }
+    match engine::graph::build(&config) {
+        Ok(graph) => {
+            print!("{}", graph.to_dot());
+            OK
+        }
+        Err(diags) => {
+            session.report(&diags);
+            ERROR
+        }
+    }
+}
+
+fn state_command(session: &Session, command: StateCommand) -> u8 {
+    let backend = match session.backend() {
+        Ok(b) => b,
+        Err(e) => return session.error("Invalid workspace", e.to_string()),
+    };
+    let state = match load_state(session, &backend) {
+        Ok(s) => s.unwrap_or_else(|| State::new(String::new())),
+        Err(code) => return code,
+    };
+    match command {
+        StateCommand::List { addresses } => {
+            for address in state.resources.keys() {
+                if addresses.is_empty() || addresses.iter().any(|a| address.starts_with(a.as_str())) {
+                    println!("{address}");
+                }
+            }
+            OK
+        }
+        StateCommand::Show { address } => match state.resources.get(&address) {
+            Some(resource) => {
+                print!("{}", describe_resource(&address, resource));
+                OK
+            }
+            None => session.error(
+                "No such resource instance",
+                format!(
+                    "The state has no instance {address}.{} Run `stack state list` to see what it has.",
+                    engine::diagnostics::did_you_mean(&address, state.resources.keys().map(String::as_str))
+                ),
+            ),
+        },
+    }
+}
+
+fn force_unlock(session: &Session, id: &str) -> u8 {
+    let backend = match session.backend() {
+        Ok(b) => b,
+        Err(e) => return session.error("Invalid workspace", e.to_string()),
+    };
+    match backend.force_unlock(id) {
+        Ok(info) => {
+            println!("Removed the lock {} held by {} ({}) since {}.", info.id, info.who, info.operation, info.created);
+            OK
+        }
+        Err(e) => session.error("Cannot unlock", e.to_string()),
+    }
+}
+
+fn schema(session: &Session, type_name: &str) -> u8 {
+    let (mode, name) = match type_name.strip_prefix("data.") {
+        Some(n) => (engine::addrs::ResourceMode::Data, n),
+        None => (engine::addrs::ResourceMode::Managed, type_name),
+    };
+    let registry = registry();
+    let Some((provider, schema)) = registry.find_schema(name, mode) else {
+        return session.error("Unknown resource type", format!("No provider offers \"{type_name}\"."));
+    };
+    println!("{type_name} (provider {provider})\n  {}\n", schema.description);
+    for attribute in &schema.attributes {
+        let presence = match attribute.presence {
+            engine::provider::Presence::Required => "required",
+            engine::provider::Presence::Optional => "optional",
+            engine::provider::Presence::Computed => "computed",
+            engine::provider::Presence::OptionalComputed => "optional, computed",
+        };
+        let mut notes = vec![presence.to_string()];
+        if attribute.force_new {
+            notes.push("forces replacement".to_string());
+        }
+        if attribute.sensitive {
+            notes.push("sensitive".to_string());
+        }
+        if let Some(default) = &attribute.default {
+            notes.push(format!("default {}", render::inline(default)));
+        }
+        println!("  {} ({}) — {}", attribute.name, notes.join(", "), attribute.description);
+    }
+    for block in &schema.blocks {
+        println!("  {} {{ … }} (block)", block.name);
+    }
+    OK
+}
+
+#[allow(dead_code)]
+fn is_change(action: Action) -> bool {
+    action.is_change()
+}
