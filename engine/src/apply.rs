@@ -167,13 +167,17 @@ pub async fn apply(
     let resource_of = |address: &str| -> Option<ResourceAddr> {
         address.trim_end_matches(DEPOSED_SUFFIX).parse::<InstanceAddr>().ok().map(|a| a.resource)
     };
+    let mut deletes_of: HashMap<String, Vec<usize>> = HashMap::new();
+    for change in &standalone {
+        if let Some(resource) = resource_of(&change.address) {
+            deletes_of.entry(resource.to_string()).or_default().push(delete_slot[&change.address]);
+        }
+    }
     for change in &standalone {
         let slot = delete_slot[&change.address];
         for dependency in &change.dependencies {
-            for other in &standalone {
-                if resource_of(&other.address).is_some_and(|r| &r.to_string() == dependency) {
-                    add_edge(slot, delete_slot[&other.address], &mut dependents);
-                }
+            for &other in deletes_of.get(dependency).map(Vec::as_slice).unwrap_or(&[]) {
+                add_edge(slot, other, &mut dependents);
             }
             if let Some(&graph_index) = dependency
                 .parse::<ResourceAddr>()
@@ -235,7 +239,7 @@ pub async fn apply(
                     }
                 },
                 SchedNode::Delete(address) => {
-                    let change = standalone.iter().find(|c| &c.address == address).copied();
+                    let change = plan.change(address);
                     if let Some(change) = change {
                         if change.mode == Mode::Data {
                             record(state, recorder, JournalEntry::RemoveResource { address: address.clone() }, &mut outcome.diagnostics);

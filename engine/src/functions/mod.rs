@@ -918,4 +918,47 @@ pub(crate) mod tests {
         );
         assert_eq!(ok("length", vec![Value::Unknown]), Value::Unknown);
     }
+
+    /// Every function, called with every combination of awkward values,
+    /// returns instead of panicking. File functions are left out: they
+    /// would read the working directory.
+    #[test]
+    fn no_function_panics_on_odd_inputs() {
+        let vals = vec![
+            Value::Null,
+            Value::Bool(true),
+            n(-1e300),
+            n(1e300),
+            n(f64::NAN),
+            n(f64::INFINITY),
+            n(-1.0),
+            n(0.0),
+            n(2.5),
+            s(""),
+            s("%"),
+            s("%[99999999999999999999]d"),
+            s("/"),
+            s("10.0.0.0/8"),
+            s("::/0"),
+            s("e\u{301}x"),
+            list(vec![]),
+            list(vec![n(1.0), s("a")]),
+            map(&[]),
+            Value::Unknown,
+        ];
+        for name in names()
+            .iter()
+            .filter(|n| !n.starts_with("file") && **n != "templatefile")
+        {
+            for a in &vals {
+                let _ = run(name, vec![a.clone()]);
+                for b in &vals {
+                    let _ = run(name, vec![a.clone(), b.clone()]);
+                    for c in vals.iter().step_by(3) {
+                        let _ = run(name, vec![a.clone(), b.clone(), c.clone()]);
+                    }
+                }
+            }
+        }
+    }
 }
