@@ -117,7 +117,7 @@ pub fn diagnostic(d: &Diagnostic, files: &[SourceFile], base: &Path, style: Styl
             }
         }
     } else if let Some(span) = &d.span {
-        location = format!("{}", display_path(&span.file, base));
+        location = display_path(&span.file, base);
     }
     for related in &d.related {
         let same_file = d.span.as_ref().is_some_and(|s| s.file == related.span.file);

@@ -232,7 +232,7 @@ impl FromStr for Target {
     type Err = AddrParseError;
     fn from_str(input: &str) -> Result<Target, AddrParseError> {
         let parts: Vec<&str> = input.split('.').collect();
-        if parts.len() % 2 == 0
+        if parts.len().is_multiple_of(2)
             && !input.contains('[')
             && parts.chunks(2).all(|c| c[0] == "module" && is_identifier(c[1]))
         {

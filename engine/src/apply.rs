@@ -331,7 +331,7 @@ pub async fn apply(
                     Some((value, private)) => {
                         let resource_state = ready_state(&result.change, value, private.clone());
                         record(state, recorder, JournalEntry::SetResource { address: result.address.clone(), resource: resource_state }, &mut outcome.diagnostics);
-                        if let Some(instance) = result.address.parse::<InstanceAddr>().ok() {
+                        if let Ok(instance) = result.address.parse::<InstanceAddr>() {
                             instance_values.entry(slot).or_default().insert(instance.key, value.clone());
                         }
                     }

@@ -232,7 +232,7 @@ impl<'c> Walker<'c> {
             })
         };
         let value = match (given, &variable.default) {
-            (Some(v), _) if !(v.is_null() && variable.nullable == false && variable.default.is_some()) => v,
+            (Some(v), _) if !(v.is_null() && !variable.nullable && variable.default.is_some()) => v,
             (_, Some(default)) => match crate::eval::constant(&default.expr) {
                 Some(v) => v,
                 None => {

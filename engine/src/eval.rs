@@ -171,7 +171,10 @@ impl<'a> Scope<'a> {
                     (BinaryOperator::And, _, Some(false)) => Value::Bool(false),
                     (BinaryOperator::Or, _, Some(true)) => Value::Bool(true),
                     (_, Value::Unknown, _) | (_, _, None) => Value::Unknown,
-                    (_, l, Some(r)) => Value::Bool(self.to_bool(l, lhs)? && r || (*operator == BinaryOperator::Or && r)),
+                    (_, l, Some(r)) => {
+                        let l = self.to_bool(l, lhs)?;
+                        Value::Bool(if *operator == BinaryOperator::And { l && r } else { l || r })
+                    }
                 }
             }
             BinaryOperator::Eq | BinaryOperator::NotEq => {
@@ -413,14 +416,14 @@ impl<'a> Scope<'a> {
                     };
                     if for_expr.grouping {
                         groups.entry(key).or_default().push(item);
-                    } else if map.contains_key(&key) {
+                    } else if let std::collections::btree_map::Entry::Vacant(slot) = map.entry(key.clone()) {
+                        slot.insert(item);
+                    } else {
                         return Err(scope.error(
                             key_expr,
                             "Duplicate object key",
                             format!("Two elements produce the key {key:?}. Add `...` after the value expression to group values with the same key."),
                         ));
-                    } else {
-                        map.insert(key, item);
                     }
                 }
             }
