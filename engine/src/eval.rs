@@ -315,14 +315,19 @@ impl<'a> Scope<'a> {
                         match condition {
                             Value::Unknown => *unknown = true,
                             other => {
+                                let endif_strips = d.endif_expr.strip.strip_start();
                                 if self.to_bool(&other, &d.if_expr.cond_expr)? {
                                     let mut inner = String::new();
                                     self.render_into(&d.if_expr.template, &mut inner, unknown, sensitive)?;
-                                    push_stripped(out, &inner, d.if_expr.strip.strip_end());
+                                    let trim_end = match &d.else_expr {
+                                        Some(else_expr) => else_expr.strip.strip_start(),
+                                        None => endif_strips,
+                                    };
+                                    push_stripped(out, &inner, d.if_expr.strip.strip_end(), trim_end);
                                 } else if let Some(else_expr) = &d.else_expr {
                                     let mut inner = String::new();
                                     self.render_into(&else_expr.template, &mut inner, unknown, sensitive)?;
-                                    push_stripped(out, &inner, else_expr.strip.strip_end());
+                                    push_stripped(out, &inner, else_expr.strip.strip_end(), endif_strips);
                                 }
                             }
                         }
@@ -346,7 +351,7 @@ impl<'a> Scope<'a> {
                                 inner_scope.bindings.push((d.for_expr.value_var.as_str().to_string(), value));
                                 let mut inner = String::new();
                                 inner_scope.render_into(&d.for_expr.template, &mut inner, unknown, sensitive)?;
-                                push_stripped(out, &inner, d.for_expr.strip.strip_end());
+                                push_stripped(out, &inner, d.for_expr.strip.strip_end(), d.endfor_expr.strip.strip_start());
                             }
                         }
                         strip_next = d.endfor_expr.strip.strip_end();
@@ -782,12 +787,12 @@ fn trim_end_in_place(s: &mut String) {
     s.truncate(trimmed);
 }
 
-fn push_stripped(out: &mut String, inner: &str, strip_start_of_inner: bool) {
-    if strip_start_of_inner {
-        out.push_str(inner.trim_start());
-    } else {
-        out.push_str(inner);
-    }
+/// Appends a directive's rendered body, honouring `~` strip markers on the
+/// directive tags around it.
+fn push_stripped(out: &mut String, inner: &str, trim_start: bool, trim_end: bool) {
+    let inner = if trim_start { inner.trim_start() } else { inner };
+    let inner = if trim_end { inner.trim_end() } else { inner };
+    out.push_str(inner);
 }
 
 /// Renders a `templatefile()` template: only the given variables are visible, as in Terraform.
@@ -982,6 +987,8 @@ mod tests {
         assert_eq!(eval_str("\"n=${var.n}\"", &ns), Value::string("n=3"));
         assert_eq!(eval_str("\"%{ if var.n > 2 }big%{ else }small%{ endif }\"", &ns), Value::string("big"));
         assert_eq!(eval_str("\"%{ for x in [1,2] }${x};%{ endfor }\"", &ns), Value::string("1;2;"));
+        assert_eq!(eval_str("\"%{ for x in [1,2] ~}\n${x}\n%{~ endfor }\"", &ns), Value::string("12"));
+        assert_eq!(eval_str("\"a %{~ if true ~} b %{~ endif ~} c\"", &ns), Value::string("abc"));
     }
 
     #[test]

@@ -238,6 +238,7 @@ pub async fn plan(ctx: &Context, state: &State, options: PlanOptions) -> (Option
         diags: Diagnostics::new(),
     };
     planner.select_targets();
+    planner.check_settings();
     for &index in &ctx.graph.order {
         let node = ctx.graph.node(index).clone();
         match &node {
@@ -333,6 +334,37 @@ pub fn templates_digest(config: &crate::config::Config) -> String {
 impl<'c> Planner<'c> {
     fn ctx(&self) -> &'c Context {
         self.walker.ctx
+    }
+
+    /// Checks the `stack`/`terraform` block: required providers must be
+    /// ones stack has, and the backend one it supports.
+    fn check_settings(&mut self) {
+        let ctx = self.ctx();
+        let settings = &ctx.config.root().settings;
+        let known: Vec<&str> = ctx.providers.names().collect();
+        for (name, span) in &settings.required_providers {
+            if !known.contains(&name.as_str()) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Provider not available",
+                        format!(
+                            "The template requires the provider \"{name}\", which stack does not have. Available providers: {}.{}",
+                            known.join(", "),
+                            did_you_mean(name, known.iter().copied())
+                        ),
+                    )
+                    .with_span(span.clone()),
+                );
+            }
+        }
+        if let Some(backend) = &settings.backend {
+            if backend != "local" {
+                self.diags.push(Diagnostic::error(
+                    "Unsupported backend",
+                    format!("The backend \"{backend}\" is not supported yet; state is kept by the \"local\" backend in .stack/. Remove the backend setting or set it to \"local\"."),
+                ));
+            }
+        }
     }
 
     /// Works out which resources `--target` and `--exclude` leave in the plan:
