@@ -493,6 +493,23 @@ async fn apply_saved(session: &mut Session, file: &Path, lock: &LockArgs, parall
     run_apply(session, &backend, &ctx, &plan, &mut state, parallelism).await
 }
 
+/// The first Ctrl-C stops the apply gracefully: nothing new starts, what is
+/// in flight finishes and is recorded, the lock is released. A second one
+/// exits at once; the journal still holds every finished operation.
+fn spawn_interrupt_handler(cancel: std::sync::Arc<std::sync::atomic::AtomicBool>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+        eprintln!("\nInterrupt received: no new operations will start; waiting for those in flight to finish. Press Ctrl-C again to stop at once.");
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("Stopping at once. Finished operations are recorded in the state journal and recovered by the next run.");
+            std::process::exit(130);
+        }
+    })
+}
+
 struct JournalRecorder(state::Journal);
 
 impl StateRecorder for JournalRecorder {
@@ -510,7 +527,10 @@ async fn run_apply(session: &Session, backend: &LocalBackend, ctx: &Context, pla
     let total = plan.resource_changes.iter().filter(|c| c.action.is_change() && c.mode == Mode::Managed).count();
     let progress = crate::progress::Progress::new(total, std::io::stdout().is_terminal(), session.style);
     let ticker = progress.spawn_ticker();
-    let outcome = engine::apply::apply(ctx, plan, state, &mut recorder, progress.sink(), ApplyOptions { parallelism }).await;
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let interrupt = spawn_interrupt_handler(cancel.clone());
+    let outcome = engine::apply::apply(ctx, plan, state, &mut recorder, progress.sink(), ApplyOptions { parallelism, cancel: cancel.clone() }).await;
+    interrupt.abort();
     ticker.abort();
     progress.finish();
     let persisted = recorder.0.compact(state);
@@ -522,6 +542,16 @@ async fn run_apply(session: &Session, backend: &LocalBackend, ctx: &Context, pla
         );
     }
     let summary = plan.summary();
+    if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+        eprintln!(
+            "{}",
+            session.style.red(&format!(
+                "Apply interrupted: {} operation(s) finished and are recorded, {} skipped. Run stack apply again to finish.",
+                outcome.succeeded, outcome.skipped
+            ))
+        );
+        return ERROR;
+    }
     if outcome.diagnostics.has_errors() {
         eprintln!(
             "{}",

@@ -60,11 +60,17 @@ impl StateRecorder for NoRecorder {
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     pub parallelism: usize,
+    /// Set (e.g. on Ctrl-C) to start nothing new: operations in flight
+    /// finish and are recorded, everything not yet started is skipped.
+    pub cancel: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { parallelism: 10 }
+        ApplyOptions {
+            parallelism: 10,
+            cancel: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        }
     }
 }
 
@@ -211,6 +217,10 @@ pub async fn apply(
     while done < total {
         // Start everything that is ready.
         while let Some(slot) = ready.pop_front() {
+            if options.cancel.load(std::sync::atomic::Ordering::SeqCst) && !skipped_node[slot] {
+                skipped_node[slot] = true;
+                mark_skipped(slot, &dependents, &mut skipped_node);
+            }
             if skipped_node[slot] {
                 finish_node(slot, &mut done, &dependents, &mut waiting_on, &mut ready, &mut skipped_node, true);
                 continue;
@@ -326,7 +336,6 @@ pub async fn apply(
         match &result.outcome {
             Ok(new) => {
                 outcome.succeeded += 1;
-                events(ApplyEvent::Finished { address: result.address.clone(), action, elapsed: result.elapsed });
                 match new {
                     Some((value, private)) => {
                         let resource_state = ready_state(&result.change, value, private.clone());
@@ -340,6 +349,9 @@ pub async fn apply(
                 if action == Action::Replace && result.change.create_before_destroy {
                     record(state, recorder, JournalEntry::RemoveResource { address: format!("{}{DEPOSED_SUFFIX}", result.address) }, &mut outcome.diagnostics);
                 }
+                // Reported only once recorded: a "complete" line on screen
+                // means the state has it, even if stack is killed right after.
+                events(ApplyEvent::Finished { address: result.address.clone(), action, elapsed: result.elapsed });
             }
             Err(message) => {
                 events(ApplyEvent::Failed { address: result.address.clone(), action, message: message.clone() });
