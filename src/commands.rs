@@ -9,7 +9,7 @@ use engine::apply::{ApplyOptions, StateRecorder};
 use engine::config::SourceFile;
 use engine::context::{read_variables_file, resolve_root_variables, Context, InputValue, ProviderRegistry, VariableInput};
 use engine::diagnostics::{Diagnostic, Diagnostics};
-use engine::plan::{Action, Plan, PlanMode, PlanOptions};
+use engine::plan::{Plan, PlanMode, PlanOptions};
 use engine::value::Value;
 use state::{JournalEntry, LocalBackend, LockGuard, LockRequest, Mode, State, StateError};
 
@@ -663,8 +663,6 @@ fn describe_resource(address: &str, resource: &state::ResourceState) -> String {
         state::Status::Ready => {}
     }
     let kind = if resource.mode == Mode::Data { "data" } else { "resource" };
-    let name = address.trim_end_matches(|c| c != ']' && c != '.').to_string();
-    let _ = name;
     let short = address.rsplit('.').next().unwrap_or(address);
     out.push_str(&format!("\n{kind} \"{}\" \"{}\" {{\n", resource.resource_type, short.split('[').next().unwrap_or(short)));
     if let Some(map) = value.as_map() {
@@ -840,9 +838,4 @@ fn schema(session: &Session, type_name: &str) -> u8 {
         println!("  {} {{ … }} (block)", block.name);
     }
     OK
-}
-
-#[allow(dead_code)]
-fn is_change(action: Action) -> bool {
-    action.is_change()
 }

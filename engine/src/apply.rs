@@ -196,8 +196,6 @@ pub async fn apply(
             }
         }
     }
-    let waiting_on_initial = waiting_on.clone();
-    let mut waiting_on = waiting_on_initial;
 
     let mut ready: VecDeque<usize> = (0..nodes.len()).filter(|&i| waiting_on[i] == 0).collect();
     let mut failed_node = vec![false; nodes.len()];
@@ -222,7 +220,7 @@ pub async fn apply(
                 mark_skipped(slot, &dependents, &mut skipped_node);
             }
             if skipped_node[slot] {
-                finish_node(slot, &mut done, &dependents, &mut waiting_on, &mut ready, &mut skipped_node, true);
+                finish_node(slot, &mut done, &dependents, &mut waiting_on, &mut ready);
                 continue;
             }
             let mut operations: Vec<Operation> = Vec::new();
@@ -281,12 +279,12 @@ pub async fn apply(
                 failed_node[slot] = true;
                 outcome.failed += 1;
                 mark_skipped(slot, &dependents, &mut skipped_node);
-                finish_node(slot, &mut done, &dependents, &mut waiting_on, &mut ready, &mut skipped_node, false);
+                finish_node(slot, &mut done, &dependents, &mut waiting_on, &mut ready);
                 continue;
             }
             if operations.is_empty() {
                 complete_resource_node(&mut walker, ctx, &nodes[slot], slot, &mut instance_values);
-                finish_node(slot, &mut done, &dependents, &mut waiting_on, &mut ready, &mut skipped_node, false);
+                finish_node(slot, &mut done, &dependents, &mut waiting_on, &mut ready);
                 continue;
             }
             pending_ops[slot] = operations.len();
@@ -386,7 +384,7 @@ pub async fn apply(
             } else {
                 complete_resource_node(&mut walker, ctx, &nodes[slot], slot, &mut instance_values);
             }
-            finish_node(slot, &mut done, &dependents, &mut waiting_on, &mut ready, &mut skipped_node, false);
+            finish_node(slot, &mut done, &dependents, &mut waiting_on, &mut ready);
         }
     }
     // Report what was skipped because something it needed failed.
@@ -528,8 +526,6 @@ fn finish_node(
     dependents: &[Vec<usize>],
     waiting_on: &mut [usize],
     ready: &mut VecDeque<usize>,
-    _skipped: &mut [bool],
-    _was_skipped: bool,
 ) {
     *done += 1;
     for &next in &dependents[slot] {

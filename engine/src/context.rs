@@ -97,7 +97,6 @@ pub struct Walker<'c> {
 impl<'c> Walker<'c> {
     pub fn new(ctx: &'c Context, validating: bool, applying: bool) -> Walker<'c> {
         let mut namespaces = HashMap::new();
-        let root_dir = ctx.root_dir.display().to_string();
         let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default();
         for module in ctx.config.modules.values() {
             let mut namespace = Namespace {
@@ -110,7 +109,6 @@ impl<'c> Walker<'c> {
             if namespace.path_module.is_empty() {
                 namespace.path_module = ".".to_string();
             }
-            let _ = &root_dir;
             for call in module.module_calls.keys() {
                 namespace.modules.insert(call.clone(), Value::Map(BTreeMap::new()));
             }
