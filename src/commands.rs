@@ -516,6 +516,10 @@ impl StateRecorder for JournalRecorder {
     fn record(&mut self, entry: &JournalEntry) -> Result<(), String> {
         self.0.record(entry.clone()).map_err(|e| e.to_string())
     }
+
+    fn record_all(&mut self, entries: &[JournalEntry]) -> Result<(), String> {
+        self.0.record_all(entries).map_err(|e| e.to_string())
+    }
 }
 
 async fn run_apply(session: &Session, backend: &LocalBackend, ctx: &Context, plan: &Plan, state: &mut State, parallelism: usize) -> u8 {

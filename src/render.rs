@@ -140,7 +140,11 @@ pub fn diagnostic(d: &Diagnostic, files: &[SourceFile], base: &Path, style: Styl
     } else {
         miette::GraphicalTheme::unicode_nocolor()
     };
-    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+    // Never break a word at a hyphen: lock ids, --options and addresses
+    // must stay whole so that they can be copied from the message.
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
     if handler.render_report(&mut out, &rendered).is_err() || out.is_empty() {
         out = format!("{}: {}\n  {}\n", if d.is_error() { "Error" } else { "Warning" }, d.summary, d.detail);

@@ -46,7 +46,18 @@ pub type EventSink = Arc<dyn Fn(ApplyEvent) + Send + Sync>;
 /// Where state changes go as they happen (the state crate's journal in the CLI).
 pub trait StateRecorder: Send {
     fn record(&mut self, entry: &JournalEntry) -> Result<(), String>;
+
+    /// Records several entries, durably before returning; a journal does it
+    /// with one write and at most one fsync (group commit of create intents).
+    fn record_all(&mut self, entries: &[JournalEntry]) -> Result<(), String> {
+        entries.iter().try_for_each(|e| self.record(e))
+    }
 }
+
+/// At most this many operations are started per batch of intent records:
+/// one fsync covers the batch, and the first calls of a large ready set do
+/// not wait for the whole set to be prepared.
+const START_BATCH: usize = 64;
 
 /// Records nothing: for tests and dry runs.
 pub struct NoRecorder;
@@ -156,8 +167,10 @@ pub async fn apply(
     }
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
     let mut waiting_on: Vec<usize> = vec![0; nodes.len()];
+    // A set, not `dependents[from].contains`: that made a fan-out O(N²).
+    let mut edge_seen: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
     let mut add_edge = |from: usize, to: usize, dependents: &mut Vec<Vec<usize>>| {
-        if from != to && !dependents[from].contains(&to) {
+        if from != to && edge_seen.insert((from, to)) {
             dependents[from].push(to);
             waiting_on[to] += 1;
         }
@@ -212,9 +225,35 @@ pub async fn apply(
         }
     };
 
+    // Intent records and the operations they announce, flushed together
+    // (one journal write and fsync) before the operations start.
+    let mut intents: Vec<JournalEntry> = Vec::new();
+    let mut to_start: Vec<Operation> = Vec::new();
+    // The intents are already applied to `state` (see `intend` below).
+    let start_batch = |recorder: &mut dyn StateRecorder, intents: &mut Vec<JournalEntry>, to_start: &mut Vec<Operation>, tasks: &mut JoinSet<OperationResult>, diags: &mut Diagnostics| {
+        if !intents.is_empty() {
+            if let Err(e) = recorder.record_all(intents) {
+                diags.push(Diagnostic::error("Failed to persist state", format!("Recording a state change failed: {e}. The change is kept in memory and written at the end of the apply.")));
+            }
+            intents.clear();
+        }
+        for op in to_start.drain(..) {
+            (events)(ApplyEvent::Started { address: op.address.clone(), action: op.change.action });
+            let semaphore = semaphore.clone();
+            let events = events.clone();
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                run_operation(op, events).await
+            });
+        }
+    };
+
     while done < total {
         // Start everything that is ready.
         while let Some(slot) = ready.pop_front() {
+            if to_start.len() >= START_BATCH {
+                start_batch(recorder, &mut intents, &mut to_start, &mut tasks, &mut outcome.diagnostics);
+            }
             if options.cancel.load(std::sync::atomic::Ordering::SeqCst) && !skipped_node[slot] {
                 skipped_node[slot] = true;
                 mark_skipped(slot, &dependents, &mut skipped_node);
@@ -288,31 +327,30 @@ pub async fn apply(
                 continue;
             }
             pending_ops[slot] = operations.len();
+            let mut intend = |state: &mut State, entry: JournalEntry| {
+                entry.apply_to(state);
+                intents.push(entry);
+            };
             for op in operations {
                 if matches!(op.change.action, Action::Create | Action::Replace) && !op.change.create_before_destroy {
                     // Record the intent before the call, so a crash between the
                     // call and its result never forgets what was created.
                     if op.change.action == Action::Create {
                         let pending = pending_state(&op);
-                        record(state, recorder, JournalEntry::SetResource { address: op.address.clone(), resource: pending }, &mut outcome.diagnostics);
+                        intend(state, JournalEntry::SetResource { address: op.address.clone(), resource: pending });
                     }
                 }
                 if op.change.action == Action::Replace && op.change.create_before_destroy {
                     if let Some(old) = state.resources.get(&op.address).cloned() {
-                        record(state, recorder, JournalEntry::SetResource { address: format!("{}{DEPOSED_SUFFIX}", op.address), resource: old }, &mut outcome.diagnostics);
+                        intend(state, JournalEntry::SetResource { address: format!("{}{DEPOSED_SUFFIX}", op.address), resource: old });
                     }
                     let pending = pending_state(&op);
-                    record(state, recorder, JournalEntry::SetResource { address: op.address.clone(), resource: pending }, &mut outcome.diagnostics);
+                    intend(state, JournalEntry::SetResource { address: op.address.clone(), resource: pending });
                 }
-                (events)(ApplyEvent::Started { address: op.address.clone(), action: op.change.action });
-                let semaphore = semaphore.clone();
-                let events = events.clone();
-                tasks.spawn(async move {
-                    let _permit = semaphore.acquire_owned().await;
-                    run_operation(op, events).await
-                });
+                to_start.push(op);
             }
         }
+        start_batch(recorder, &mut intents, &mut to_start, &mut tasks, &mut outcome.diagnostics);
         if done >= total {
             break;
         }
@@ -322,69 +360,77 @@ pub async fn apply(
             outcome.diagnostics.push(Diagnostic::error("Apply stalled", "No operation is running and none is ready; this is a bug in stack."));
             break;
         };
-        let result = match joined {
-            Ok(result) => result,
-            Err(err) => {
-                outcome.diagnostics.push(Diagnostic::error("Internal error", format!("An apply task failed: {err}")));
-                continue;
-            }
-        };
-        let slot = result.node;
-        let action = result.change.action;
-        match &result.outcome {
-            Ok(new) => {
-                outcome.succeeded += 1;
-                match new {
-                    Some((value, private)) => {
-                        let resource_state = ready_state(&result.change, value, private.clone());
-                        record(state, recorder, JournalEntry::SetResource { address: result.address.clone(), resource: resource_state }, &mut outcome.diagnostics);
-                        if let Ok(instance) = result.address.parse::<InstanceAddr>() {
-                            instance_values.entry(slot).or_default().insert(instance.key, value.clone());
-                        }
-                    }
-                    None => record(state, recorder, JournalEntry::RemoveResource { address: result.address.clone() }, &mut outcome.diagnostics),
-                }
-                if action == Action::Replace && result.change.create_before_destroy {
-                    record(state, recorder, JournalEntry::RemoveResource { address: format!("{}{DEPOSED_SUFFIX}", result.address) }, &mut outcome.diagnostics);
-                }
-                // Reported only once recorded: a "complete" line on screen
-                // means the state has it, even if stack is killed right after.
-                events(ApplyEvent::Finished { address: result.address.clone(), action, elapsed: result.elapsed });
-            }
-            Err(message) => {
-                events(ApplyEvent::Failed { address: result.address.clone(), action, message: message.clone() });
-                outcome.diagnostics.push(Diagnostic::error(
-                    format!("Failed to {} {}", verb(action), result.address),
-                    message.clone(),
-                ));
-                // Keep whatever may exist: a failed create is recorded as tainted.
-                match action {
-                    Action::Create => {
-                        if let Some(mut r) = state.resources.get(&result.address).cloned() {
-                            r.status = Status::Tainted;
-                            record(state, recorder, JournalEntry::SetResource { address: result.address.clone(), resource: r }, &mut outcome.diagnostics);
-                        }
-                    }
-                    Action::Replace if result.old_destroyed || result.change.create_before_destroy => {
-                        if let Some(mut r) = state.resources.get(&result.address).cloned() {
-                            r.status = Status::Tainted;
-                            record(state, recorder, JournalEntry::SetResource { address: result.address.clone(), resource: r }, &mut outcome.diagnostics);
-                        }
-                    }
-                    _ => {}
-                }
-                failed_node[slot] = true;
-            }
+        // Take every operation that has finished meanwhile as well, so that
+        // the nodes they make ready start as one batch (one journal fsync).
+        let mut finished = vec![joined];
+        while let Some(more) = tasks.try_join_next() {
+            finished.push(more);
         }
-        pending_ops[slot] -= 1;
-        if pending_ops[slot] == 0 {
-            if failed_node[slot] {
-                outcome.failed += 1;
-                mark_skipped(slot, &dependents, &mut skipped_node);
-            } else {
-                complete_resource_node(&mut walker, ctx, &nodes[slot], slot, &mut instance_values);
+        for joined in finished {
+            let result = match joined {
+                Ok(result) => result,
+                Err(err) => {
+                    outcome.diagnostics.push(Diagnostic::error("Internal error", format!("An apply task failed: {err}")));
+                    continue;
+                }
+            };
+            let slot = result.node;
+            let action = result.change.action;
+            match &result.outcome {
+                Ok(new) => {
+                    outcome.succeeded += 1;
+                    match new {
+                        Some((value, private)) => {
+                            let resource_state = ready_state(&result.change, value, private.clone());
+                            record(state, recorder, JournalEntry::SetResource { address: result.address.clone(), resource: resource_state }, &mut outcome.diagnostics);
+                            if let Ok(instance) = result.address.parse::<InstanceAddr>() {
+                                instance_values.entry(slot).or_default().insert(instance.key, value.clone());
+                            }
+                        }
+                        None => record(state, recorder, JournalEntry::RemoveResource { address: result.address.clone() }, &mut outcome.diagnostics),
+                    }
+                    if action == Action::Replace && result.change.create_before_destroy {
+                        record(state, recorder, JournalEntry::RemoveResource { address: format!("{}{DEPOSED_SUFFIX}", result.address) }, &mut outcome.diagnostics);
+                    }
+                    // Reported only once recorded: a "complete" line on screen
+                    // means the state has it, even if stack is killed right after.
+                    events(ApplyEvent::Finished { address: result.address.clone(), action, elapsed: result.elapsed });
+                }
+                Err(message) => {
+                    events(ApplyEvent::Failed { address: result.address.clone(), action, message: message.clone() });
+                    outcome.diagnostics.push(Diagnostic::error(
+                        format!("Failed to {} {}", verb(action), result.address),
+                        message.clone(),
+                    ));
+                    // Keep whatever may exist: a failed create is recorded as tainted.
+                    match action {
+                        Action::Create => {
+                            if let Some(mut r) = state.resources.get(&result.address).cloned() {
+                                r.status = Status::Tainted;
+                                record(state, recorder, JournalEntry::SetResource { address: result.address.clone(), resource: r }, &mut outcome.diagnostics);
+                            }
+                        }
+                        Action::Replace if result.old_destroyed || result.change.create_before_destroy => {
+                            if let Some(mut r) = state.resources.get(&result.address).cloned() {
+                                r.status = Status::Tainted;
+                                record(state, recorder, JournalEntry::SetResource { address: result.address.clone(), resource: r }, &mut outcome.diagnostics);
+                            }
+                        }
+                        _ => {}
+                    }
+                    failed_node[slot] = true;
+                }
             }
-            finish_node(slot, &mut done, &dependents, &mut waiting_on, &mut ready);
+            pending_ops[slot] -= 1;
+            if pending_ops[slot] == 0 {
+                if failed_node[slot] {
+                    outcome.failed += 1;
+                    mark_skipped(slot, &dependents, &mut skipped_node);
+                } else {
+                    complete_resource_node(&mut walker, ctx, &nodes[slot], slot, &mut instance_values);
+                }
+                finish_node(slot, &mut done, &dependents, &mut waiting_on, &mut ready);
+            }
         }
     }
     // Report what was skipped because something it needed failed.

@@ -7,7 +7,7 @@
 //! graph is the destroy order. A cycle is reported with every member's
 //! location, found with Tarjan's algorithm.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use petgraph::algo::{tarjan_scc, toposort};
@@ -269,9 +269,14 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             }
         }
     }
+    // Deduplicate with a set: `update_edge` scans the source's edge list,
+    // which made a fan-out of N dependents on one node O(N²).
+    let mut seen: HashSet<(NodeIndex, NodeIndex)> = HashSet::with_capacity(edges.len());
     for (from, to) in edges {
         if let (Some(&a), Some(&b)) = (index.get(&from), index.get(&to)) {
-            graph.update_edge(a, b, ());
+            if seen.insert((a, b)) {
+                graph.add_edge(a, b, ());
+            }
         }
     }
 

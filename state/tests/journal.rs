@@ -285,3 +285,46 @@ fn a_journal_sealed_with_another_key_is_a_key_error() {
         "{err}"
     );
 }
+
+/// Group commit: a batch of pending creates goes out in one write, one line
+/// per entry, in order, and is replayed like entries recorded one by one.
+#[test]
+fn a_batch_of_pending_creates_is_one_line_per_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = backend(dir.path());
+    let mut s = State::new(state::new_lineage());
+    let mut j = b.journal(&s).unwrap();
+    let batch: Vec<JournalEntry> = (0..5)
+        .map(|i| {
+            let mut r = resource(i);
+            r.status = Status::Pending {
+                operation_id: format!("op-{i}"),
+            };
+            JournalEntry::SetResource {
+                address: format!("null_resource.r[{i}]"),
+                resource: r,
+            }
+        })
+        .chain([JournalEntry::RemoveResource {
+            address: "null_resource.r[4]".into(),
+        }])
+        .collect();
+    for entry in &batch {
+        entry.apply_to(&mut s);
+    }
+    j.record_all(&batch).unwrap();
+    j.record_all(&[]).unwrap();
+    assert_eq!(j.len(), 6);
+    drop(j);
+    let text = fs::read_to_string(b.journal_path()).unwrap();
+    assert_eq!(text.lines().count(), 7, "a header and one line per entry");
+    let loaded = b.load().unwrap().unwrap();
+    assert_eq!(loaded, s);
+    assert_eq!(loaded.resources.len(), 4);
+    assert_eq!(
+        loaded.resources["null_resource.r[2]"].status,
+        Status::Pending {
+            operation_id: "op-2".into()
+        }
+    );
+}

@@ -1,0 +1,7 @@
+resource "terraform_data" "web" {
+  input = "one"
+}
+
+resource "terraform_data" "web" {
+  input = "two"
+}

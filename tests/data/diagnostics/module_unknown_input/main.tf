@@ -1,0 +1,5 @@
+module "net" {
+  source = "./modules/net"
+  cidr   = "10.0.0.0/16"
+  extra  = "x"
+}

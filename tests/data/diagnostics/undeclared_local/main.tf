@@ -1,0 +1,7 @@
+locals {
+  name = "web"
+}
+
+resource "terraform_data" "a" {
+  input = local.nmae
+}

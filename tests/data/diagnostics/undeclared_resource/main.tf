@@ -1,0 +1,7 @@
+resource "terraform_data" "a" {
+  input = "x"
+}
+
+output "id" {
+  value = terraform_data.b.id
+}

@@ -1,0 +1,7 @@
+output "greeting" {
+  value = "hello"
+}
+
+output "numbers" {
+  value = { one = 1, two = 2 }
+}
