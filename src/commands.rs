@@ -155,6 +155,9 @@ fn load(session: &mut Session, vars: Option<&VarArgs>, plan_variables: Option<&P
             let inputs = variable_inputs(session, vars.cloned().as_ref().unwrap_or(&VarArgs::default()))?;
             let (values, var_diags) = resolve_root_variables(&config, inputs);
             diags.extend(var_diags);
+            if diags.has_errors() {
+                return Err(diags);
+            }
             values
         }
     };

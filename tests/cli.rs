@@ -612,15 +612,15 @@ fn variables_from_env_var_files_and_workspace_file() {
         "the default workspace is untouched"
     );
 
-    // A value for an undeclared variable is a warning (Terraform makes it an
-    // error for -var); the plan goes on.
+    // A value for an undeclared variable given with --var is an error, as in
+    // Terraform (most likely a typo); the plan stops.
     let r = s.run_with(
         &["plan", "--var-file", "extra.tfvars", "--var", "nope=1"],
         &env,
     );
-    assert_eq!(r.code, 0, "{}", r.both());
+    assert_eq!(r.code, 1, "{}", r.both());
     assert!(
-        r.stderr.contains("⚠ Value for undeclared variable"),
+        r.stderr.contains("× Value for undeclared variable"),
         "{}",
         r.stderr
     );

@@ -158,14 +158,11 @@ fn self_reference_is_an_error() {
         let r = s.fail(&[cmd]);
         assert!(r.stderr.contains("main.tf:2:11"), "{}", r.stderr);
         assert!(
-            r.stderr.contains("× Reference to undeclared resource"),
-            "FIXME: should be a self-reference error:\n{}",
+            r.stderr.contains("× Self-referential block"),
+            "a self-reference is named as such:\n{}",
             r.stderr
         );
+        assert!(r.stderr.contains("terraform_data.c may not refer to itself"), "{}", r.stderr);
     }
-    assert_eq!(
-        s.run(&["graph"]).code,
-        0,
-        "FIXME: graph should refuse a self-reference"
-    );
+    assert_eq!(s.run(&["graph"]).code, 1, "graph refuses a self-reference");
 }

@@ -586,7 +586,10 @@ pub fn resolve_root_variables(config: &Config, inputs: Vec<VariableInput>) -> (B
             if input.source_is_environment {
                 continue;
             }
-            diags.push(Diagnostic::warning(
+            // Like Terraform: an undeclared --var is an error (likely a typo),
+            // an undeclared name in a variables file only a warning (files are shared).
+            let make = if input.source == "--var" { Diagnostic::error } else { Diagnostic::warning };
+            diags.push(make(
                 "Value for undeclared variable",
                 format!(
                     "A value was given for \"{}\" ({}), but no variable with that name is declared; it is ignored.{}",

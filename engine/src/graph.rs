@@ -17,7 +17,7 @@ use petgraph::Direction;
 use crate::addrs::{ModulePath, ResourceAddr};
 use crate::config::{Config, Expr, ProviderRef};
 use crate::diagnostics::{Diagnostic, Diagnostics, Span};
-use crate::eval::{references, Reference};
+use crate::eval::{references, Reference, SpannedReference};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Node {
@@ -189,6 +189,7 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
     }
 
     let mut edges: Vec<(Node, Node)> = Vec::new();
+    let mut self_references: Vec<Diagnostic> = Vec::new();
     let link = |module: &ModulePath, exprs: &[&Expr], to: &Node, edges: &mut Vec<(Node, Node)>| {
         for expr in exprs {
             for r in references(&expr.expr) {
@@ -236,8 +237,16 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             exprs.extend(r.lifecycle.replace_triggered_by.iter());
             link(m, &exprs, &node, &mut edges);
             for body_ref in body_references(&r.body) {
-                for from in reference_nodes(config, m, &body_ref) {
-                    if from != node {
+                for from in reference_nodes(config, m, &body_ref.reference) {
+                    if from == node {
+                        self_references.push(
+                            Diagnostic::error(
+                                "Self-referential block",
+                                format!("Configuration for {} may not refer to itself. Use `self` in provisioner and connection blocks, or refer to another resource.", r.addr),
+                            )
+                            .with_span(body_ref.range.clone().map(|range| Span::new(r.file.clone(), range))),
+                        );
+                    } else {
                         edges.push((from, node.clone()));
                     }
                 }
@@ -264,7 +273,7 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             alias: p.alias.clone(),
         });
         for r in body_references(&p.body) {
-            for from in reference_nodes(config, &ModulePath::root(), &r) {
+            for from in reference_nodes(config, &ModulePath::root(), &r.reference) {
                 edges.push((from, node.clone()));
             }
         }
@@ -280,6 +289,9 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
         }
     }
 
+    if !self_references.is_empty() {
+        return Err(Diagnostics(self_references));
+    }
     match toposort(&graph, None) {
         Ok(order) => Ok(Graph { graph, index, order }),
         Err(_) => Err(cycle_diagnostics(&graph, &spans)),
@@ -364,22 +376,22 @@ fn reference_nodes(config: &Config, module: &ModulePath, reference: &Reference) 
 }
 
 /// References in a resource or provider body, including nested and dynamic blocks.
-pub fn body_references(body: &hcl_edit::structure::Body) -> Vec<Reference> {
+pub fn body_references(body: &hcl_edit::structure::Body) -> Vec<SpannedReference> {
     let mut out = Vec::new();
     collect_body_references(body, &mut out);
     out
 }
 
-fn collect_body_references(body: &hcl_edit::structure::Body, out: &mut Vec<Reference>) {
+fn collect_body_references(body: &hcl_edit::structure::Body, out: &mut Vec<SpannedReference>) {
     for structure in body.iter() {
         match structure {
             hcl_edit::structure::Structure::Attribute(attr) => {
-                out.extend(references(&attr.value).into_iter().map(|r| r.reference));
+                out.extend(references(&attr.value));
             }
             hcl_edit::structure::Structure::Block(block) => {
                 // Provisioners and connections run after creation and may use `self`;
                 // their references still order the resource after what they use.
-                if block.ident.as_str() == "lifecycle" {
+                if matches!(block.ident.as_str(), "lifecycle" | "provisioner" | "connection") {
                     continue;
                 }
                 collect_body_references(&block.body, out);
