@@ -141,10 +141,20 @@ fn variable_inputs(session: &Session, args: &VarArgs) -> Result<Vec<VariableInpu
 fn load(session: &mut Session, vars: Option<&VarArgs>, plan_variables: Option<&Plan>) -> Result<(Context, Diagnostics), Diagnostics> {
     let (config, mut diags) = engine::config::load(&session.dir);
     session.files = config.files.clone();
-    if diags.has_errors() {
+    // A file that does not parse is missing from the configuration, so going
+    // on would only add misleading "undeclared" errors. Other mistakes (an
+    // unknown block, a duplicate) leave a usable configuration: evaluation
+    // goes on so that one run reports every problem.
+    if diags.iter().any(|d| d.summary == engine::config::SYNTAX_ERROR) {
         return Err(diags);
     }
-    let graph = engine::graph::build(&config)?;
+    let graph = match engine::graph::build(&config) {
+        Ok(graph) => graph,
+        Err(graph_diags) => {
+            diags.extend(graph_diags);
+            return Err(diags);
+        }
+    };
     let root_variables = match plan_variables {
         Some(plan) => plan
             .variables
@@ -154,8 +164,9 @@ fn load(session: &mut Session, vars: Option<&VarArgs>, plan_variables: Option<&P
         None => {
             let inputs = variable_inputs(session, vars.cloned().as_ref().unwrap_or(&VarArgs::default()))?;
             let (values, var_diags) = resolve_root_variables(&config, inputs);
+            let bad_variables = var_diags.has_errors();
             diags.extend(var_diags);
-            if diags.has_errors() {
+            if bad_variables {
                 return Err(diags);
             }
             values
@@ -324,14 +335,14 @@ async fn make_plan(session: &mut Session, args: &PlanArgs, mode: PlanMode, state
             return Err(ERROR);
         }
     };
-    let warnings = diags;
-    let (plan, diags) = engine::plan::plan(&ctx, state, options).await;
-    let mut all = warnings;
-    all.extend(diags);
+    let load_failed = diags.has_errors();
+    let mut all = diags;
+    let (plan, plan_diags) = engine::plan::plan(&ctx, state, options).await;
+    all.extend(plan_diags);
     session.report(&all);
     match plan {
-        Some(plan) => Ok((ctx, plan)),
-        None => Err(ERROR),
+        Some(plan) if !load_failed => Ok((ctx, plan)),
+        _ => Err(ERROR),
     }
 }
 

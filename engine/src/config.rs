@@ -217,11 +217,14 @@ pub fn template_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The summary of a syntax error, by which callers recognise one.
+pub const SYNTAX_ERROR: &str = "Invalid syntax";
+
 /// Turns an hcl-edit parse error into a diagnostic pointing at its location.
 pub fn parse_error_diagnostic(err: &hcl_edit::parser::Error, file: &Arc<PathBuf>) -> Diagnostic {
     let offset = err.location().offset();
     Diagnostic::error(
-        "Invalid syntax",
+        SYNTAX_ERROR,
         format!(
             "The template could not be parsed: {}. Check the line for a missing quote, bracket or `=`.",
             err.message()
