@@ -7,7 +7,10 @@ use std::time::Duration;
 use engine::addrs::{InstanceAddr, Target};
 use engine::apply::{ApplyOptions, StateRecorder};
 use engine::config::SourceFile;
-use engine::context::{read_variables_file, resolve_root_variables, Context, InputValue, ProviderRegistry, VariableInput};
+use engine::context::{
+    read_variables_file, resolve_root_variables, Context, InputValue, ProviderRegistry,
+    VariableInput,
+};
 use engine::diagnostics::{Diagnostic, Diagnostics};
 use engine::plan::{Plan, PlanMode, PlanOptions};
 use engine::value::Value;
@@ -32,7 +35,10 @@ struct Session {
 impl Session {
     fn report(&self, diags: &Diagnostics) {
         for d in diags.iter() {
-            eprint!("{}", render::diagnostic(d, &self.files, &self.dir, self.style));
+            eprint!(
+                "{}",
+                render::diagnostic(d, &self.files, &self.dir, self.style)
+            );
             eprintln!();
         }
     }
@@ -48,12 +54,22 @@ impl Session {
 }
 
 pub async fn run(cli: Cli) -> u8 {
-    let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
+    let color = !cli.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
     let style = Style { color };
-    let dir = match cli.dir.clone().unwrap_or_else(|| PathBuf::from(".")).canonicalize() {
+    let dir = match cli
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .canonicalize()
+    {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("Error: the stack directory {} cannot be used: {e}", cli.dir.unwrap_or_default().display());
+            eprintln!(
+                "Error: the stack directory {} cannot be used: {e}",
+                cli.dir.unwrap_or_default().display()
+            );
             return ERROR;
         }
     };
@@ -70,19 +86,73 @@ pub async fn run(cli: Cli) -> u8 {
     };
     match cli.command {
         Command::Validate { json } => validate(&mut session, json).await,
-        Command::Fmt { check, diff, recursive } => fmt(&session, check, diff, recursive),
-        Command::Plan { plan, lock, out, json, detailed_exitcode, destroy } => {
-            plan_command(&mut session, &plan, &lock, out, json, detailed_exitcode, destroy).await
+        Command::Fmt {
+            check,
+            diff,
+            recursive,
+        } => fmt(&session, check, diff, recursive),
+        Command::Plan {
+            plan,
+            lock,
+            out,
+            json,
+            detailed_exitcode,
+            destroy,
+        } => {
+            plan_command(
+                &mut session,
+                &plan,
+                &lock,
+                out,
+                json,
+                detailed_exitcode,
+                destroy,
+            )
+            .await
         }
-        Command::Apply { plan_file, plan, lock, auto_approve, parallelism } => match plan_file {
+        Command::Apply {
+            plan_file,
+            plan,
+            lock,
+            auto_approve,
+            parallelism,
+        } => match plan_file {
             Some(file) => apply_saved(&mut session, &file, &lock, parallelism).await,
-            None => plan_and_apply(&mut session, &plan, &lock, auto_approve, parallelism, PlanMode::Normal).await,
+            None => {
+                plan_and_apply(
+                    &mut session,
+                    &plan,
+                    &lock,
+                    auto_approve,
+                    parallelism,
+                    PlanMode::Normal,
+                )
+                .await
+            }
         },
-        Command::Destroy { plan, lock, auto_approve, parallelism } => {
-            plan_and_apply(&mut session, &plan, &lock, auto_approve, parallelism, PlanMode::Destroy).await
+        Command::Destroy {
+            plan,
+            lock,
+            auto_approve,
+            parallelism,
+        } => {
+            plan_and_apply(
+                &mut session,
+                &plan,
+                &lock,
+                auto_approve,
+                parallelism,
+                PlanMode::Destroy,
+            )
+            .await
         }
         Command::Show { plan_file, json } => show(&mut session, plan_file, json),
-        Command::Output { name, json, raw, show_sensitive } => output(&session, name, json, raw, show_sensitive),
+        Command::Output {
+            name,
+            json,
+            raw,
+            show_sensitive,
+        } => output(&session, name, json, raw, show_sensitive),
         Command::Graph => graph(&mut session),
         Command::State { command } => state_command(&session, command),
         Command::ForceUnlock { id } => force_unlock(&session, &id),
@@ -101,7 +171,10 @@ fn registry() -> ProviderRegistry {
 fn variable_inputs(session: &Session, args: &VarArgs) -> Result<Vec<VariableInput>, Diagnostics> {
     let mut inputs = Vec::new();
     let mut env: Vec<(String, String)> = std::env::vars()
-        .filter_map(|(k, v)| k.strip_prefix("STACK_VAR_").map(|name| (name.to_string(), v)))
+        .filter_map(|(k, v)| {
+            k.strip_prefix("STACK_VAR_")
+                .map(|name| (name.to_string(), v))
+        })
         .collect();
     env.sort();
     for (name, value) in env {
@@ -138,14 +211,21 @@ fn variable_inputs(session: &Session, args: &VarArgs) -> Result<Vec<VariableInpu
 }
 
 /// Loads templates, builds the graph and resolves variables.
-fn load(session: &mut Session, vars: Option<&VarArgs>, plan_variables: Option<&Plan>) -> Result<(Context, Diagnostics), Diagnostics> {
+fn load(
+    session: &mut Session,
+    vars: Option<&VarArgs>,
+    plan_variables: Option<&Plan>,
+) -> Result<(Context, Diagnostics), Diagnostics> {
     let (config, mut diags) = engine::config::load(&session.dir);
     session.files = config.files.clone();
     // A file that does not parse is missing from the configuration, so going
     // on would only add misleading "undeclared" errors. Other mistakes (an
     // unknown block, a duplicate) leave a usable configuration: evaluation
     // goes on so that one run reports every problem.
-    if diags.iter().any(|d| d.summary == engine::config::SYNTAX_ERROR) {
+    if diags
+        .iter()
+        .any(|d| d.summary == engine::config::SYNTAX_ERROR)
+    {
         return Err(diags);
     }
     let graph = match engine::graph::build(&config) {
@@ -159,10 +239,18 @@ fn load(session: &mut Session, vars: Option<&VarArgs>, plan_variables: Option<&P
         Some(plan) => plan
             .variables
             .iter()
-            .map(|(name, v)| (name.clone(), Value::from_json(&v.value).mark_if(v.sensitive)))
+            .map(|(name, v)| {
+                (
+                    name.clone(),
+                    Value::from_json(&v.value).mark_if(v.sensitive),
+                )
+            })
             .collect(),
         None => {
-            let inputs = variable_inputs(session, vars.cloned().as_ref().unwrap_or(&VarArgs::default()))?;
+            let inputs = variable_inputs(
+                session,
+                vars.cloned().as_ref().unwrap_or(&VarArgs::default()),
+            )?;
             let (values, var_diags) = resolve_root_variables(&config, inputs);
             let bad_variables = var_diags.has_errors();
             diags.extend(var_diags);
@@ -191,7 +279,15 @@ async fn validate(session: &mut Session, json: bool) -> u8 {
         Ok((ctx, diags)) => {
             all.extend(diags);
             let state = State::new(String::new());
-            let (_, plan_diags) = engine::plan::plan(&ctx, &state, PlanOptions { mode: PlanMode::Validate, ..PlanOptions::default() }).await;
+            let (_, plan_diags) = engine::plan::plan(
+                &ctx,
+                &state,
+                PlanOptions {
+                    mode: PlanMode::Validate,
+                    ..PlanOptions::default()
+                },
+            )
+            .await;
             all.extend(plan_diags);
         }
         Err(diags) => all.extend(diags),
@@ -208,7 +304,10 @@ async fn validate(session: &mut Session, json: bool) -> u8 {
     } else {
         session.report(&all);
         if errors == 0 {
-            println!("{}", session.style.green("Success! The configuration is valid."));
+            println!(
+                "{}",
+                session.style.green("Success! The configuration is valid.")
+            );
         } else {
             eprintln!("{errors} error(s) found.");
         }
@@ -221,7 +320,9 @@ async fn validate(session: &mut Session, json: bool) -> u8 {
 }
 
 fn fmt_files(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.flatten().collect();
     entries.sort_by_key(|e| e.path());
     for entry in entries {
@@ -243,7 +344,11 @@ fn fmt(session: &Session, check: bool, diff: bool, recursive: bool) -> u8 {
     let mut changed = 0;
     let mut failed = false;
     for file in files {
-        let shown = file.strip_prefix(&session.dir).unwrap_or(&file).display().to_string();
+        let shown = file
+            .strip_prefix(&session.dir)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
         let Ok(text) = std::fs::read_to_string(&file) else {
             eprintln!("Error: cannot read {shown}");
             failed = true;
@@ -254,8 +359,14 @@ fn fmt(session: &Session, check: bool, diff: bool, recursive: bool) -> u8 {
             Err(e) => {
                 let file_arc = std::sync::Arc::new(file.clone());
                 let d = engine::config::parse_error_diagnostic(&e, &file_arc);
-                let files = vec![SourceFile { path: file_arc, text: std::sync::Arc::from(text.as_str()) }];
-                eprint!("{}", render::diagnostic(&d, &files, &session.dir, session.style));
+                let files = vec![SourceFile {
+                    path: file_arc,
+                    text: std::sync::Arc::from(text.as_str()),
+                }];
+                eprint!(
+                    "{}",
+                    render::diagnostic(&d, &files, &session.dir, session.style)
+                );
                 failed = true;
                 continue;
             }
@@ -285,8 +396,13 @@ fn fmt(session: &Session, check: bool, diff: bool, recursive: bool) -> u8 {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len()));
-    let n: f64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 30s, 5m or 1h"))?;
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(text.len()),
+    );
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30s, 5m or 1h"))?;
     let seconds = match unit {
         "" | "s" => n,
         "ms" => n / 1000.0,
@@ -297,25 +413,47 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-fn take_lock(session: &Session, backend: &LocalBackend, lock: &LockArgs, operation: &str) -> Result<LockGuard, u8> {
-    let timeout = parse_duration(&lock.lock_timeout).map_err(|e| session.error("Invalid --lock-timeout", e))?;
+fn take_lock(
+    session: &Session,
+    backend: &LocalBackend,
+    lock: &LockArgs,
+    operation: &str,
+) -> Result<LockGuard, u8> {
+    let timeout = parse_duration(&lock.lock_timeout)
+        .map_err(|e| session.error("Invalid --lock-timeout", e))?;
     backend
         .lock(LockRequest::new(operation), timeout)
         .map_err(|e| session.error("Error acquiring the state lock", e.to_string()))
 }
 
 fn load_state(session: &Session, backend: &LocalBackend) -> Result<Option<State>, u8> {
-    backend.load().map_err(|e| session.error("Cannot read the state", e.to_string()))
+    backend
+        .load()
+        .map_err(|e| session.error("Cannot read the state", e.to_string()))
 }
 
 fn plan_options(session: &Session, args: &PlanArgs, mode: PlanMode) -> Result<PlanOptions, u8> {
-    let parse_target = |t: &String| t.parse::<Target>().map_err(|e| session.error("Invalid target address", e.to_string()));
-    let targets = args.targets.iter().map(parse_target).collect::<Result<Vec<_>, _>>()?;
-    let excludes = args.excludes.iter().map(parse_target).collect::<Result<Vec<_>, _>>()?;
+    let parse_target = |t: &String| {
+        t.parse::<Target>()
+            .map_err(|e| session.error("Invalid target address", e.to_string()))
+    };
+    let targets = args
+        .targets
+        .iter()
+        .map(parse_target)
+        .collect::<Result<Vec<_>, _>>()?;
+    let excludes = args
+        .excludes
+        .iter()
+        .map(parse_target)
+        .collect::<Result<Vec<_>, _>>()?;
     let replace = args
         .replace
         .iter()
-        .map(|r| r.parse::<InstanceAddr>().map_err(|e| session.error("Invalid --replace address", e.to_string())))
+        .map(|r| {
+            r.parse::<InstanceAddr>()
+                .map_err(|e| session.error("Invalid --replace address", e.to_string()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(PlanOptions {
         mode,
@@ -326,7 +464,12 @@ fn plan_options(session: &Session, args: &PlanArgs, mode: PlanMode) -> Result<Pl
     })
 }
 
-async fn make_plan(session: &mut Session, args: &PlanArgs, mode: PlanMode, state: &State) -> Result<(Context, Plan), u8> {
+async fn make_plan(
+    session: &mut Session,
+    args: &PlanArgs,
+    mode: PlanMode,
+    state: &State,
+) -> Result<(Context, Plan), u8> {
     let options = plan_options(session, args, mode)?;
     let (ctx, diags) = match load(session, Some(&args.vars), None) {
         Ok(x) => x,
@@ -367,13 +510,20 @@ async fn plan_command(
         Ok(s) => s.unwrap_or_else(|| State::new(state::new_lineage())),
         Err(code) => return code,
     };
-    let mode = if destroy { PlanMode::Destroy } else { PlanMode::Normal };
+    let mode = if destroy {
+        PlanMode::Destroy
+    } else {
+        PlanMode::Normal
+    };
     let (_, plan) = match make_plan(session, args, mode, &state).await {
         Ok(x) => x,
         Err(code) => return code,
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&render::plan_json(&plan)).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&render::plan_json(&plan)).unwrap_or_default()
+        );
     } else {
         print!("{}", render::plan(&plan, session.style));
     }
@@ -386,7 +536,11 @@ async fn plan_command(
             return session.error("Cannot save the plan", e);
         }
         if !json {
-            println!("\nSaved the plan to {}. To apply exactly this plan, run: stack apply {}", out.display(), out.display());
+            println!(
+                "\nSaved the plan to {}. To apply exactly this plan, run: stack apply {}",
+                out.display(),
+                out.display()
+            );
         }
     }
     if detailed_exitcode && plan.has_changes() {
@@ -420,12 +574,28 @@ fn confirm(session: &Session, destroy: bool) -> Result<(), u8> {
     }
 }
 
-async fn plan_and_apply(session: &mut Session, args: &PlanArgs, lock: &LockArgs, auto_approve: bool, parallelism: usize, mode: PlanMode) -> u8 {
+async fn plan_and_apply(
+    session: &mut Session,
+    args: &PlanArgs,
+    lock: &LockArgs,
+    auto_approve: bool,
+    parallelism: usize,
+    mode: PlanMode,
+) -> u8 {
     let backend = match session.backend() {
         Ok(b) => b,
         Err(e) => return session.error("Invalid workspace", e.to_string()),
     };
-    let _guard = match take_lock(session, &backend, lock, if mode == PlanMode::Destroy { "destroy" } else { "apply" }) {
+    let _guard = match take_lock(
+        session,
+        &backend,
+        lock,
+        if mode == PlanMode::Destroy {
+            "destroy"
+        } else {
+            "apply"
+        },
+    ) {
         Ok(g) => g,
         Err(code) => return code,
     };
@@ -450,7 +620,12 @@ async fn plan_and_apply(session: &mut Session, args: &PlanArgs, lock: &LockArgs,
     run_apply(session, &backend, &ctx, &plan, &mut state, parallelism).await
 }
 
-async fn apply_saved(session: &mut Session, file: &Path, lock: &LockArgs, parallelism: usize) -> u8 {
+async fn apply_saved(
+    session: &mut Session,
+    file: &Path,
+    lock: &LockArgs,
+    parallelism: usize,
+) -> u8 {
     let backend = match session.backend() {
         Ok(b) => b,
         Err(e) => return session.error("Invalid workspace", e.to_string()),
@@ -474,12 +649,20 @@ async fn apply_saved(session: &mut Session, file: &Path, lock: &LockArgs, parall
     let mut state = match state {
         Some(s) => s,
         None if plan.serial == 0 => State::new(plan.lineage.clone()),
-        None => return session.error("Saved plan is stale", "The plan was made against a state that no longer exists. Make a new plan."),
+        None => {
+            return session.error(
+                "Saved plan is stale",
+                "The plan was made against a state that no longer exists. Make a new plan.",
+            )
+        }
     };
     if plan.workspace != session.workspace {
         return session.error(
             "Saved plan is for another workspace",
-            format!("The plan was made for workspace \"{}\", not \"{}\".", plan.workspace, session.workspace),
+            format!(
+                "The plan was made for workspace \"{}\", not \"{}\".",
+                plan.workspace, session.workspace
+            ),
         );
     }
     if plan.lineage != state.lineage || plan.serial != state.serial {
@@ -510,7 +693,9 @@ async fn apply_saved(session: &mut Session, file: &Path, lock: &LockArgs, parall
 /// The first Ctrl-C stops the apply gracefully: nothing new starts, what is
 /// in flight finishes and is recorded, the lock is released. A second one
 /// exits at once; the journal still holds every finished operation.
-fn spawn_interrupt_handler(cancel: std::sync::Arc<std::sync::atomic::AtomicBool>) -> tokio::task::JoinHandle<()> {
+fn spawn_interrupt_handler(
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_err() {
             return;
@@ -528,7 +713,10 @@ struct JournalRecorder(state::Journal);
 
 impl StateRecorder for JournalRecorder {
     fn record(&mut self, entry: &JournalEntry) -> Result<(), String> {
-        self.0.record(entry.clone()).map_err(|e| e.to_string())
+        // By slice: no clone of the entry.
+        self.0
+            .record_all(std::slice::from_ref(entry))
+            .map_err(|e| e.to_string())
     }
 
     fn record_all(&mut self, entries: &[JournalEntry]) -> Result<(), String> {
@@ -536,18 +724,41 @@ impl StateRecorder for JournalRecorder {
     }
 }
 
-async fn run_apply(session: &Session, backend: &LocalBackend, ctx: &Context, plan: &Plan, state: &mut State, parallelism: usize) -> u8 {
+async fn run_apply(
+    session: &Session,
+    backend: &LocalBackend,
+    ctx: &Context,
+    plan: &Plan,
+    state: &mut State,
+    parallelism: usize,
+) -> u8 {
     let journal = match backend.journal(state) {
         Ok(j) => j,
         Err(e) => return session.error("Cannot write the state", e.to_string()),
     };
     let mut recorder = JournalRecorder(journal);
-    let total = plan.resource_changes.iter().filter(|c| c.action.is_change() && c.mode == Mode::Managed).count();
-    let progress = crate::progress::Progress::new(total, std::io::stdout().is_terminal(), session.style);
+    let total = plan
+        .resource_changes
+        .iter()
+        .filter(|c| c.action.is_change() && c.mode == Mode::Managed)
+        .count();
+    let progress =
+        crate::progress::Progress::new(total, std::io::stdout().is_terminal(), session.style);
     let ticker = progress.spawn_ticker();
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let interrupt = spawn_interrupt_handler(cancel.clone());
-    let outcome = engine::apply::apply(ctx, plan, state, &mut recorder, progress.sink(), ApplyOptions { parallelism, cancel: cancel.clone() }).await;
+    let outcome = engine::apply::apply(
+        ctx,
+        plan,
+        state,
+        &mut recorder,
+        progress.sink(),
+        ApplyOptions {
+            parallelism,
+            cancel: cancel.clone(),
+        },
+    )
+    .await;
     interrupt.abort();
     ticker.abort();
     progress.finish();
@@ -581,7 +792,13 @@ async fn run_apply(session: &Session, backend: &LocalBackend, ctx: &Context, pla
         return ERROR;
     }
     if plan.destroy {
-        println!("\n{}", session.style.green(&format!("Destroy complete! Resources: {} destroyed.", summary.destroy)));
+        println!(
+            "\n{}",
+            session.style.green(&format!(
+                "Destroy complete! Resources: {} destroyed.",
+                summary.destroy
+            ))
+        );
     } else {
         println!(
             "\n{}",
@@ -626,7 +843,10 @@ fn show(session: &mut Session, plan_file: Option<PathBuf>, json: bool) -> u8 {
         return match crate::planfile::read(&file, &sealer) {
             Ok(plan) => {
                 if json {
-                    println!("{}", serde_json::to_string_pretty(&render::plan_json(&plan)).unwrap_or_default());
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&render::plan_json(&plan)).unwrap_or_default()
+                    );
                 } else {
                     print!("{}", render::plan(&plan, session.style));
                 }
@@ -638,7 +858,10 @@ fn show(session: &mut Session, plan_file: Option<PathBuf>, json: bool) -> u8 {
     let state = match load_state(session, &backend) {
         Ok(Some(s)) => s,
         Ok(None) => {
-            println!("The state is empty: nothing has been applied in workspace \"{}\".", session.workspace);
+            println!(
+                "The state is empty: nothing has been applied in workspace \"{}\".",
+                session.workspace
+            );
             return OK;
         }
         Err(code) => return code,
@@ -680,9 +903,17 @@ fn describe_resource(address: &str, resource: &state::ResourceState) -> String {
         state::Status::Pending { .. } => out.push_str(" (creation interrupted)"),
         state::Status::Ready => {}
     }
-    let kind = if resource.mode == Mode::Data { "data" } else { "resource" };
+    let kind = if resource.mode == Mode::Data {
+        "data"
+    } else {
+        "resource"
+    };
     let short = address.rsplit('.').next().unwrap_or(address);
-    out.push_str(&format!("\n{kind} \"{}\" \"{}\" {{\n", resource.resource_type, short.split('[').next().unwrap_or(short)));
+    out.push_str(&format!(
+        "\n{kind} \"{}\" \"{}\" {{\n",
+        resource.resource_type,
+        short.split('[').next().unwrap_or(short)
+    ));
     if let Some(map) = value.as_map() {
         let width = map.keys().map(String::len).max().unwrap_or(0);
         for (k, v) in map {
@@ -696,7 +927,13 @@ fn describe_resource(address: &str, resource: &state::ResourceState) -> String {
     out
 }
 
-fn output(session: &Session, name: Option<String>, json: bool, raw: bool, show_sensitive: bool) -> u8 {
+fn output(
+    session: &Session,
+    name: Option<String>,
+    json: bool,
+    raw: bool,
+    show_sensitive: bool,
+) -> u8 {
     let backend = match session.backend() {
         Ok(b) => b,
         Err(e) => return session.error("Invalid workspace", e.to_string()),
@@ -712,7 +949,10 @@ fn output(session: &Session, name: Option<String>, json: bool, raw: bool, show_s
                     "Output not found",
                     format!(
                         "The output \"{name}\" is not in the state.{}",
-                        engine::diagnostics::did_you_mean(&name, state.outputs.keys().map(String::as_str))
+                        engine::diagnostics::did_you_mean(
+                            &name,
+                            state.outputs.keys().map(String::as_str)
+                        )
                     ),
                 );
             };
@@ -726,12 +966,22 @@ fn output(session: &Session, name: Option<String>, json: bool, raw: bool, show_s
                 return OK;
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&output.value).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&output.value).unwrap_or_default()
+                );
             } else if raw {
                 match &output.value {
                     serde_json::Value::String(s) => print!("{s}"),
-                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => print!("{}", output.value),
-                    _ => return session.error("Unsupported value for raw output", "--raw prints only strings, numbers and bools; use --json."),
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {
+                        print!("{}", output.value)
+                    }
+                    _ => {
+                        return session.error(
+                            "Unsupported value for raw output",
+                            "--raw prints only strings, numbers and bools; use --json.",
+                        )
+                    }
                 }
             } else {
                 println!("{}", render::inline(&Value::from_json(&output.value)));
@@ -816,7 +1066,10 @@ fn force_unlock(session: &Session, id: &str) -> u8 {
     };
     match backend.force_unlock(id) {
         Ok(info) => {
-            println!("Removed the lock {} held by {} ({}) since {}.", info.id, info.who, info.operation, info.created);
+            println!(
+                "Removed the lock {} held by {} ({}) since {}.",
+                info.id, info.who, info.operation, info.created
+            );
             OK
         }
         Err(e) => session.error("Cannot unlock", e.to_string()),
@@ -830,9 +1083,15 @@ fn schema(session: &Session, type_name: &str) -> u8 {
     };
     let registry = registry();
     let Some((provider, schema)) = registry.find_schema(name, mode) else {
-        return session.error("Unknown resource type", format!("No provider offers \"{type_name}\"."));
+        return session.error(
+            "Unknown resource type",
+            format!("No provider offers \"{type_name}\"."),
+        );
     };
-    println!("{type_name} (provider {provider})\n  {}\n", schema.description);
+    println!(
+        "{type_name} (provider {provider})\n  {}\n",
+        schema.description
+    );
     for attribute in &schema.attributes {
         let presence = match attribute.presence {
             engine::provider::Presence::Required => "required",
@@ -850,7 +1109,12 @@ fn schema(session: &Session, type_name: &str) -> u8 {
         if let Some(default) = &attribute.default {
             notes.push(format!("default {}", render::inline(default)));
         }
-        println!("  {} ({}) — {}", attribute.name, notes.join(", "), attribute.description);
+        println!(
+            "  {} ({}) — {}",
+            attribute.name,
+            notes.join(", "),
+            attribute.description
+        );
     }
     for block in &schema.blocks {
         println!("  {} {{ … }} (block)", block.name);

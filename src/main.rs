@@ -23,7 +23,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
     /// The workspace: each has its own state and an optional <workspace>.vars.hcl.
-    #[arg(long, global = true, env = "STACK_WORKSPACE", default_value = "default")]
+    #[arg(
+        long,
+        global = true,
+        env = "STACK_WORKSPACE",
+        default_value = "default"
+    )]
     pub workspace: String,
     #[command(subcommand)]
     pub command: Command,
@@ -190,7 +195,10 @@ pub enum StateCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("Error: cannot start the async runtime: {e}");

@@ -8,7 +8,11 @@ use engine::plan::{Plan, PLAN_FORMAT_VERSION};
 use state::{PathStep, Sealer};
 
 /// Applies `f` to the JSON value at `path`, if present.
-pub fn replace_path(json: &mut serde_json::Value, path: &[PathStep], f: impl FnOnce(serde_json::Value) -> serde_json::Value) {
+pub fn replace_path(
+    json: &mut serde_json::Value,
+    path: &[PathStep],
+    f: impl FnOnce(serde_json::Value) -> serde_json::Value,
+) {
     match path.split_first() {
         None => {
             let old = std::mem::take(json);
@@ -27,7 +31,10 @@ pub fn replace_path(json: &mut serde_json::Value, path: &[PathStep], f: impl FnO
     }
 }
 
-fn transform(plan: &mut Plan, f: &mut dyn FnMut(serde_json::Value, &str) -> Result<serde_json::Value, String>) -> Result<(), String> {
+fn transform(
+    plan: &mut Plan,
+    f: &mut dyn FnMut(serde_json::Value, &str) -> Result<serde_json::Value, String>,
+) -> Result<(), String> {
     let mut result = Ok(());
     let mut wrap = |v: serde_json::Value, location: &str| match f(v, location) {
         Ok(v) => v,
@@ -68,23 +75,32 @@ fn transform(plan: &mut Plan, f: &mut dyn FnMut(serde_json::Value, &str) -> Resu
 
 pub fn write(path: &Path, plan: &Plan, sealer: &Sealer) -> Result<(), String> {
     let mut sealed = plan.clone();
-    transform(&mut sealed, &mut |v, _| sealer.seal(&v).map_err(|e| e.to_string()))?;
+    transform(&mut sealed, &mut |v, _| {
+        sealer.seal(&v).map_err(|e| e.to_string())
+    })?;
     let bytes = serde_json::to_vec_pretty(&sealed).map_err(|e| e.to_string())?;
     std::fs::write(path, bytes).map_err(|e| format!("Writing the plan to {}: {e}", path.display()))
 }
 
 pub fn read(path: &Path, sealer: &Sealer) -> Result<Plan, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("Reading the plan file {}: {e}", path.display()))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("Reading the plan file {}: {e}", path.display()))?;
     let json: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{} is not a stack plan file: {e}", path.display()))?;
-    let version = json.get("format_version").and_then(|v| v.as_u64()).unwrap_or(0);
+    let version = json
+        .get("format_version")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
     if version != u64::from(PLAN_FORMAT_VERSION) {
         return Err(format!(
             "{} has plan format version {version}, but this stack reads version {PLAN_FORMAT_VERSION}. Make the plan again with this stack.",
             path.display()
         ));
     }
-    let mut plan: Plan = serde_json::from_value(json).map_err(|e| format!("{} is not a valid stack plan file: {e}", path.display()))?;
-    transform(&mut plan, &mut |v, location| sealer.unseal(&v, location).map_err(|e| e.to_string()))?;
+    let mut plan: Plan = serde_json::from_value(json)
+        .map_err(|e| format!("{} is not a valid stack plan file: {e}", path.display()))?;
+    transform(&mut plan, &mut |v, location| {
+        sealer.unseal(&v, location).map_err(|e| e.to_string())
+    })?;
     Ok(plan)
 }

@@ -91,7 +91,9 @@ impl Progress {
     }
 
     fn status(inner: &Inner) -> String {
-        let waiting = inner.total.saturating_sub(inner.done + inner.failed + inner.in_flight.len());
+        let waiting = inner
+            .total
+            .saturating_sub(inner.done + inner.failed + inner.in_flight.len());
         inner.style.bold(&format!(
             "[{} done, {} in flight, {} waiting] {}",
             inner.done,
@@ -107,29 +109,57 @@ impl Progress {
     }
 
     fn handle(&self, event: ApplyEvent) {
-        let Ok(mut inner) = self.inner.lock() else { return };
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
         let style = inner.style;
         match event {
             ApplyEvent::Started { address, action } => {
-                inner.in_flight.insert(address.clone(), (action, Instant::now()));
+                inner
+                    .in_flight
+                    .insert(address.clone(), (action, Instant::now()));
                 Self::print(&mut inner, &format!("{address}: {}", doing(action)));
             }
             ApplyEvent::Progress { address, message } => {
                 Self::print(&mut inner, &format!("{address}: {message}"));
             }
-            ApplyEvent::Finished { address, action, elapsed } => {
+            ApplyEvent::Finished {
+                address,
+                action,
+                elapsed,
+            } => {
                 inner.in_flight.remove(&address);
                 inner.done += 1;
-                Self::print(&mut inner, &format!("{address}: {} after {}", done_word(action), seconds(elapsed)));
+                Self::print(
+                    &mut inner,
+                    &format!(
+                        "{address}: {} after {}",
+                        done_word(action),
+                        seconds(elapsed)
+                    ),
+                );
             }
-            ApplyEvent::Failed { address, action, message } => {
+            ApplyEvent::Failed {
+                address,
+                action,
+                message,
+            } => {
                 inner.in_flight.remove(&address);
                 inner.failed += 1;
                 let first_line = message.lines().next().unwrap_or_default().to_string();
-                Self::print(&mut inner, &style.red(&format!("{address}: {} failed: {first_line}", doing(action).trim_end_matches("..."))));
+                Self::print(
+                    &mut inner,
+                    &style.red(&format!(
+                        "{address}: {} failed: {first_line}",
+                        doing(action).trim_end_matches("...")
+                    )),
+                );
             }
             ApplyEvent::Skipped { address } => {
-                Self::print(&mut inner, &format!("{address}: skipped because a resource it depends on failed"));
+                Self::print(
+                    &mut inner,
+                    &format!("{address}: skipped because a resource it depends on failed"),
+                );
             }
         }
     }
@@ -139,12 +169,18 @@ impl Progress {
         let progress = self.clone();
         tokio::spawn(async move {
             let tty = progress.inner.lock().map(|i| i.tty).unwrap_or(false);
-            let period = if tty { Duration::from_millis(500) } else { Duration::from_secs(10) };
+            let period = if tty {
+                Duration::from_millis(500)
+            } else {
+                Duration::from_secs(10)
+            };
             let mut interval = tokio::time::interval(period);
             interval.tick().await;
             loop {
                 interval.tick().await;
-                let Ok(mut inner) = progress.inner.lock() else { return };
+                let Ok(mut inner) = progress.inner.lock() else {
+                    return;
+                };
                 if inner.tty {
                     let status = Self::status(&inner);
                     let mut out = std::io::stdout().lock();
@@ -165,7 +201,11 @@ impl Progress {
                         inner.done,
                         inner.total,
                         names.join(", "),
-                        if more > 0 { format!(" and {more} more") } else { String::new() }
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        }
                     );
                     Self::print(&mut inner, &line);
                 }

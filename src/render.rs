@@ -70,7 +70,8 @@ impl miette::Diagnostic for MietteDiagnostic {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
+        (!self.labels.is_empty())
+            .then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
     }
 }
 
@@ -79,7 +80,12 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..floor_char_boundary(text, offset)];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -91,12 +97,18 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 }
 
 fn display_path(path: &Path, base: &Path) -> String {
-    path.strip_prefix(base).unwrap_or(path).display().to_string()
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// Renders one diagnostic, with `file:line:col` and the source underlined.
 pub fn diagnostic(d: &Diagnostic, files: &[SourceFile], base: &Path, style: Style) -> String {
-    let file = d.span.as_ref().and_then(|s| files.iter().find(|f| f.path == s.file));
+    let file = d
+        .span
+        .as_ref()
+        .and_then(|s| files.iter().find(|f| f.path == s.file));
     let mut help = d.detail.clone();
     let mut labels = Vec::new();
     let mut source = None;
@@ -107,13 +119,25 @@ pub fn diagnostic(d: &Diagnostic, files: &[SourceFile], base: &Path, style: Styl
         let end = span.range.end.clamp(start, text.len());
         let (line, col) = line_col(text, start);
         location = format!("{}:{line}:{col}", display_path(&file.path, base));
-        source = Some(miette::NamedSource::new(display_path(&file.path, base), text.to_string()));
-        labels.push(miette::LabeledSpan::new_primary_with_span(Some("here".to_string()), (start, end.max(start + 1).min(text.len()).saturating_sub(start))));
+        source = Some(miette::NamedSource::new(
+            display_path(&file.path, base),
+            text.to_string(),
+        ));
+        labels.push(miette::LabeledSpan::new_primary_with_span(
+            Some("here".to_string()),
+            (
+                start,
+                end.max(start + 1).min(text.len()).saturating_sub(start),
+            ),
+        ));
         for related in &d.related {
             if related.span.file == span.file {
                 let s = related.span.range.start.min(text.len());
                 let e = related.span.range.end.clamp(s, text.len());
-                labels.push(miette::LabeledSpan::new_with_span(Some(related.label.clone()), (s, e - s)));
+                labels.push(miette::LabeledSpan::new_with_span(
+                    Some(related.label.clone()),
+                    (s, e - s),
+                ));
             }
         }
     } else if let Some(span) = &d.span {
@@ -124,7 +148,12 @@ pub fn diagnostic(d: &Diagnostic, files: &[SourceFile], base: &Path, style: Styl
         if !same_file {
             if let Some(f) = files.iter().find(|f| f.path == related.span.file) {
                 let (line, col) = line_col(&f.text, related.span.range.start);
-                let _ = write!(help, "\n{}: {}:{line}:{col}", related.label, display_path(&f.path, base));
+                let _ = write!(
+                    help,
+                    "\n{}: {}:{line}:{col}",
+                    related.label,
+                    display_path(&f.path, base)
+                );
             }
         }
     }
@@ -147,7 +176,12 @@ pub fn diagnostic(d: &Diagnostic, files: &[SourceFile], base: &Path, style: Styl
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
     if handler.render_report(&mut out, &rendered).is_err() || out.is_empty() {
-        out = format!("{}: {}\n  {}\n", if d.is_error() { "Error" } else { "Warning" }, d.summary, d.detail);
+        out = format!(
+            "{}: {}\n  {}\n",
+            if d.is_error() { "Error" } else { "Warning" },
+            d.summary,
+            d.detail
+        );
     }
     if !location.is_empty() && !out.contains(&location) {
         out = format!("{location}: {out}");
@@ -208,10 +242,16 @@ pub fn inline(value: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => format_number(*n),
         Value::String(s) => quote_string(s),
-        Value::List(items) | Value::Set(items) => format!("[{}]", items.iter().map(inline).collect::<Vec<_>>().join(", ")),
+        Value::List(items) | Value::Set(items) => format!(
+            "[{}]",
+            items.iter().map(inline).collect::<Vec<_>>().join(", ")
+        ),
         Value::Map(map) => format!(
             "{{ {} }}",
-            map.iter().map(|(k, v)| format!("{} = {}", key(k), inline(v))).collect::<Vec<_>>().join(", ")
+            map.iter()
+                .map(|(k, v)| format!("{} = {}", key(k), inline(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -288,7 +328,9 @@ pub fn resource_change(change: &ResourceChange, style: Style) -> String {
         match change.action {
             Action::Create | Action::Read => !a.is_null(),
             Action::Delete => !b.is_null(),
-            _ => !engine::provider::values_equal(b, a) || n.as_str() == "id" || n.as_str() == "name",
+            _ => {
+                !engine::provider::values_equal(b, a) || n.as_str() == "id" || n.as_str() == "name"
+            }
         }
     });
     let width = shown_names.map(|n| n.len()).max().unwrap_or(0);
@@ -298,21 +340,33 @@ pub fn resource_change(change: &ResourceChange, style: Style) -> String {
         let b = before_map.get(name).cloned().unwrap_or(Value::Null);
         let a = after_map.get(name).cloned().unwrap_or(Value::Null);
         let forces = change.requires_replace.iter().any(|r| r == name);
-        let suffix = if forces { style.red(" # forces replacement") } else { String::new() };
+        let suffix = if forces {
+            style.red(" # forces replacement")
+        } else {
+            String::new()
+        };
         let pad = format!("{name:width$}");
         let line = match change.action {
             Action::Create | Action::Read => {
                 if a.is_null() {
                     continue;
                 }
-                let shown = if is_multiline(&a) { heredoc(a.as_str().unwrap_or_default(), indent) } else { inline(&a) };
+                let shown = if is_multiline(&a) {
+                    heredoc(a.as_str().unwrap_or_default(), indent)
+                } else {
+                    inline(&a)
+                };
                 format!("{}{} {pad} = {shown}", "      ", style.green("+"))
             }
             Action::Delete => {
                 if b.is_null() {
                     continue;
                 }
-                let shown = if is_multiline(&b) { heredoc(b.as_str().unwrap_or_default(), indent) } else { inline(&b) };
+                let shown = if is_multiline(&b) {
+                    heredoc(b.as_str().unwrap_or_default(), indent)
+                } else {
+                    inline(&b)
+                };
                 format!("{}{} {pad} = {shown} -> null", "      ", style.red("-"))
             }
             Action::Update | Action::Replace | Action::NoOp => {
@@ -324,25 +378,54 @@ pub fn resource_change(change: &ResourceChange, style: Style) -> String {
                         continue;
                     }
                 } else if b.is_null() {
-                    format!("{}{} {pad} = {}{suffix}", "      ", style.green("+"), inline(&a))
+                    format!(
+                        "{}{} {pad} = {}{suffix}",
+                        "      ",
+                        style.green("+"),
+                        inline(&a)
+                    )
                 } else if a.is_null() {
-                    format!("{}{} {pad} = {} -> null{suffix}", "      ", style.red("-"), inline(&b))
-                } else if is_multiline(&b) && is_multiline(&a) && !b.is_sensitive() && !a.is_sensitive() {
+                    format!(
+                        "{}{} {pad} = {} -> null{suffix}",
+                        "      ",
+                        style.red("-"),
+                        inline(&b)
+                    )
+                } else if is_multiline(&b)
+                    && is_multiline(&a)
+                    && !b.is_sensitive()
+                    && !a.is_sensitive()
+                {
                     format!(
                         "{}{} {pad} = {}{suffix}",
                         "      ",
                         style.yellow("~"),
-                        heredoc_diff(b.as_str().unwrap_or_default(), a.as_str().unwrap_or_default(), indent, style)
+                        heredoc_diff(
+                            b.as_str().unwrap_or_default(),
+                            a.as_str().unwrap_or_default(),
+                            indent,
+                            style
+                        )
                     )
                 } else {
-                    format!("{}{} {pad} = {} -> {}{suffix}", "      ", style.yellow("~"), inline(&b), inline(&a))
+                    format!(
+                        "{}{} {pad} = {} -> {}{suffix}",
+                        "      ",
+                        style.yellow("~"),
+                        inline(&b),
+                        inline(&a)
+                    )
                 }
             }
         };
         let _ = writeln!(out, "{line}");
     }
     if hidden > 0 {
-        let _ = writeln!(out, "        # ({hidden} unchanged attribute{} hidden)", if hidden == 1 { "" } else { "s" });
+        let _ = writeln!(
+            out,
+            "        # ({hidden} unchanged attribute{} hidden)",
+            if hidden == 1 { "" } else { "s" }
+        );
     }
     let _ = writeln!(out, "    }}");
     out
@@ -355,11 +438,18 @@ fn output_change(change: &OutputChange, style: Style) -> String {
         } else if unknown {
             "(known after apply)".to_string()
         } else {
-            v.as_ref().map(|j| inline(&Value::from_json(j))).unwrap_or_else(|| "null".to_string())
+            v.as_ref()
+                .map(|j| inline(&Value::from_json(j)))
+                .unwrap_or_else(|| "null".to_string())
         }
     };
     match change.action {
-        Action::Create => format!("  {} {} = {}", style.green("+"), change.name, show(&change.after, change.after_unknown)),
+        Action::Create => format!(
+            "  {} {} = {}",
+            style.green("+"),
+            change.name,
+            show(&change.after, change.after_unknown)
+        ),
         Action::Update => format!(
             "  {} {} = {} -> {}",
             style.yellow("~"),
@@ -367,7 +457,12 @@ fn output_change(change: &OutputChange, style: Style) -> String {
             show(&change.before, false),
             show(&change.after, change.after_unknown)
         ),
-        Action::Delete => format!("  {} {} = {} -> null", style.red("-"), change.name, show(&change.before, false)),
+        Action::Delete => format!(
+            "  {} {} = {} -> null",
+            style.red("-"),
+            change.name,
+            show(&change.before, false)
+        ),
         _ => String::new(),
     }
 }
@@ -378,7 +473,10 @@ pub fn summary_line(plan: &Plan) -> String {
     if !plan.has_changes() {
         "No changes.".to_string()
     } else {
-        format!("Plan: {} to add, {} to change, {} to destroy.", s.add, s.change, s.destroy)
+        format!(
+            "Plan: {} to add, {} to change, {} to destroy.",
+            s.add, s.change, s.destroy
+        )
     }
 }
 
@@ -386,9 +484,17 @@ pub fn summary_line(plan: &Plan) -> String {
 pub fn plan(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
     if !plan.drift.is_empty() {
-        let _ = writeln!(out, "{}", style.bold("Objects have changed outside of stack:"));
+        let _ = writeln!(
+            out,
+            "{}",
+            style.bold("Objects have changed outside of stack:")
+        );
         for drift in &plan.drift {
-            let _ = writeln!(out, "  # {} has been {} outside of stack", drift.address, drift.change);
+            let _ = writeln!(
+                out,
+                "  # {} has been {} outside of stack",
+                drift.address, drift.change
+            );
         }
         out.push('\n');
     }
@@ -455,8 +561,14 @@ pub fn plan_json(plan: &Plan) -> serde_json::Value {
     }
     let mut json = serde_json::to_value(&redacted).unwrap_or(serde_json::Value::Null);
     if let serde_json::Value::Object(map) = &mut json {
-        map.insert("summary".to_string(), serde_json::to_value(plan.summary()).unwrap_or_default());
-        map.insert("has_changes".to_string(), serde_json::Value::Bool(plan.has_changes()));
+        map.insert(
+            "summary".to_string(),
+            serde_json::to_value(plan.summary()).unwrap_or_default(),
+        );
+        map.insert(
+            "has_changes".to_string(),
+            serde_json::Value::Bool(plan.has_changes()),
+        );
     }
     json
 }

@@ -162,7 +162,12 @@ fn self_reference_is_an_error() {
             "a self-reference is named as such:\n{}",
             r.stderr
         );
-        assert!(r.stderr.contains("terraform_data.c may not refer to itself"), "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("terraform_data.c may not refer to itself"),
+            "{}",
+            r.stderr
+        );
     }
     assert_eq!(s.run(&["graph"]).code, 1, "graph refuses a self-reference");
 }

@@ -234,7 +234,9 @@ impl FromStr for Target {
         let parts: Vec<&str> = input.split('.').collect();
         if parts.len().is_multiple_of(2)
             && !input.contains('[')
-            && parts.chunks(2).all(|c| c[0] == "module" && is_identifier(c[1]))
+            && parts
+                .chunks(2)
+                .all(|c| c[0] == "module" && is_identifier(c[1]))
         {
             return Ok(Target::Module(ModulePath(
                 parts.chunks(2).map(|c| c[1].to_string()).collect(),

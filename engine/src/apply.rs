@@ -33,12 +33,28 @@ use crate::value::Value;
 /// What the apply reports as it goes, for progress display.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApplyEvent {
-    Started { address: String, action: Action },
+    Started {
+        address: String,
+        action: Action,
+    },
     /// A step inside an operation ("Destroying old object", "Starting").
-    Progress { address: String, message: String },
-    Finished { address: String, action: Action, elapsed: Duration },
-    Failed { address: String, action: Action, message: String },
-    Skipped { address: String },
+    Progress {
+        address: String,
+        message: String,
+    },
+    Finished {
+        address: String,
+        action: Action,
+        elapsed: Duration,
+    },
+    Failed {
+        address: String,
+        action: Action,
+        message: String,
+    },
+    Skipped {
+        address: String,
+    },
 }
 
 pub type EventSink = Arc<dyn Fn(ApplyEvent) + Send + Sync>;
@@ -143,7 +159,9 @@ pub async fn apply(
     for change in &plan.resource_changes {
         let deposed = change.address.ends_with(DEPOSED_SUFFIX);
         match change.instance_addr() {
-            Some(addr) if !plan.destroy && !deposed && ctx.config.resource(&addr.resource).is_some() => {
+            Some(addr)
+                if !plan.destroy && !deposed && ctx.config.resource(&addr.resource).is_some() =>
+            {
                 by_resource.entry(addr.resource).or_default().push(change)
             }
             _ if change.action == Action::Delete => standalone.push(change),
@@ -184,12 +202,19 @@ pub async fn apply(
     }
     // Deletions run in reverse dependency order: what depended on X goes first.
     let resource_of = |address: &str| -> Option<ResourceAddr> {
-        address.trim_end_matches(DEPOSED_SUFFIX).parse::<InstanceAddr>().ok().map(|a| a.resource)
+        address
+            .trim_end_matches(DEPOSED_SUFFIX)
+            .parse::<InstanceAddr>()
+            .ok()
+            .map(|a| a.resource)
     };
     let mut deletes_of: HashMap<String, Vec<usize>> = HashMap::new();
     for change in &standalone {
         if let Some(resource) = resource_of(&change.address) {
-            deletes_of.entry(resource.to_string()).or_default().push(delete_slot[&change.address]);
+            deletes_of
+                .entry(resource.to_string())
+                .or_default()
+                .push(delete_slot[&change.address]);
         }
     }
     for change in &standalone {
@@ -218,7 +243,10 @@ pub async fn apply(
     let mut tasks: JoinSet<OperationResult> = JoinSet::new();
     let mut done = 0usize;
     let total = nodes.len();
-    let record = |state: &mut State, recorder: &mut dyn StateRecorder, entry: JournalEntry, diags: &mut Diagnostics| {
+    let record = |state: &mut State,
+                  recorder: &mut dyn StateRecorder,
+                  entry: JournalEntry,
+                  diags: &mut Diagnostics| {
         entry.apply_to(state);
         if let Err(e) = recorder.record(&entry) {
             diags.push(Diagnostic::error("Failed to persist state", format!("Recording a state change failed: {e}. The change is kept in memory and written at the end of the apply.")));
@@ -230,7 +258,11 @@ pub async fn apply(
     let mut intents: Vec<JournalEntry> = Vec::new();
     let mut to_start: Vec<Operation> = Vec::new();
     // The intents are already applied to `state` (see `intend` below).
-    let start_batch = |recorder: &mut dyn StateRecorder, intents: &mut Vec<JournalEntry>, to_start: &mut Vec<Operation>, tasks: &mut JoinSet<OperationResult>, diags: &mut Diagnostics| {
+    let start_batch = |recorder: &mut dyn StateRecorder,
+                       intents: &mut Vec<JournalEntry>,
+                       to_start: &mut Vec<Operation>,
+                       tasks: &mut JoinSet<OperationResult>,
+                       diags: &mut Diagnostics| {
         if !intents.is_empty() {
             if let Err(e) = recorder.record_all(intents) {
                 diags.push(Diagnostic::error("Failed to persist state", format!("Recording a state change failed: {e}. The change is kept in memory and written at the end of the apply.")));
@@ -238,7 +270,10 @@ pub async fn apply(
             intents.clear();
         }
         for op in to_start.drain(..) {
-            (events)(ApplyEvent::Started { address: op.address.clone(), action: op.change.action });
+            (events)(ApplyEvent::Started {
+                address: op.address.clone(),
+                action: op.change.action,
+            });
             let semaphore = semaphore.clone();
             let events = events.clone();
             tasks.spawn(async move {
@@ -252,7 +287,13 @@ pub async fn apply(
         // Start everything that is ready.
         while let Some(slot) = ready.pop_front() {
             if to_start.len() >= START_BATCH {
-                start_batch(recorder, &mut intents, &mut to_start, &mut tasks, &mut outcome.diagnostics);
+                start_batch(
+                    recorder,
+                    &mut intents,
+                    &mut to_start,
+                    &mut tasks,
+                    &mut outcome.diagnostics,
+                );
             }
             if options.cancel.load(std::sync::atomic::Ordering::SeqCst) && !skipped_node[slot] {
                 skipped_node[slot] = true;
@@ -268,7 +309,8 @@ pub async fn apply(
                 SchedNode::Graph(index) => match ctx.graph.node(*index).clone() {
                     Node::Resource(addr) => {
                         let changes = by_resource.get(&addr).cloned().unwrap_or_default();
-                        match prepare_resource(&mut walker, ctx, &addr, &changes, state, slot).await {
+                        match prepare_resource(&mut walker, ctx, &addr, &changes, state, slot).await
+                        {
                             Ok((ops, values)) => {
                                 operations = ops;
                                 instance_values.insert(slot, values);
@@ -289,7 +331,14 @@ pub async fn apply(
                     let change = plan.change(address);
                     if let Some(change) = change {
                         if change.mode == Mode::Data {
-                            record(state, recorder, JournalEntry::RemoveResource { address: address.clone() }, &mut outcome.diagnostics);
+                            record(
+                                state,
+                                recorder,
+                                JournalEntry::RemoveResource {
+                                    address: address.clone(),
+                                },
+                                &mut outcome.diagnostics,
+                            );
                         } else {
                             let provider_ref = parse_provider_ref(&change.provider);
                             let stub = stub_resource(address, &provider_ref);
@@ -299,7 +348,11 @@ pub async fn apply(
                                     address: address.clone(),
                                     change: change.clone(),
                                     provider,
-                                    prior: state.resources.get(address).map(encoding::from_state).or_else(|| change.before_value()),
+                                    prior: state
+                                        .resources
+                                        .get(address)
+                                        .map(encoding::from_state)
+                                        .or_else(|| change.before_value()),
                                     planned: None,
                                     config: None,
                                     private: change.private.clone(),
@@ -332,32 +385,61 @@ pub async fn apply(
                 intents.push(entry);
             };
             for op in operations {
-                if matches!(op.change.action, Action::Create | Action::Replace) && !op.change.create_before_destroy {
+                if matches!(op.change.action, Action::Create | Action::Replace)
+                    && !op.change.create_before_destroy
+                {
                     // Record the intent before the call, so a crash between the
                     // call and its result never forgets what was created.
                     if op.change.action == Action::Create {
                         let pending = pending_state(&op);
-                        intend(state, JournalEntry::SetResource { address: op.address.clone(), resource: pending });
+                        intend(
+                            state,
+                            JournalEntry::SetResource {
+                                address: op.address.clone(),
+                                resource: pending,
+                            },
+                        );
                     }
                 }
                 if op.change.action == Action::Replace && op.change.create_before_destroy {
                     if let Some(old) = state.resources.get(&op.address).cloned() {
-                        intend(state, JournalEntry::SetResource { address: format!("{}{DEPOSED_SUFFIX}", op.address), resource: old });
+                        intend(
+                            state,
+                            JournalEntry::SetResource {
+                                address: format!("{}{DEPOSED_SUFFIX}", op.address),
+                                resource: old,
+                            },
+                        );
                     }
                     let pending = pending_state(&op);
-                    intend(state, JournalEntry::SetResource { address: op.address.clone(), resource: pending });
+                    intend(
+                        state,
+                        JournalEntry::SetResource {
+                            address: op.address.clone(),
+                            resource: pending,
+                        },
+                    );
                 }
                 to_start.push(op);
             }
         }
-        start_batch(recorder, &mut intents, &mut to_start, &mut tasks, &mut outcome.diagnostics);
+        start_batch(
+            recorder,
+            &mut intents,
+            &mut to_start,
+            &mut tasks,
+            &mut outcome.diagnostics,
+        );
         if done >= total {
             break;
         }
         // Wait for the next operation to finish.
         let Some(joined) = tasks.join_next().await else {
             // Nothing running and nothing ready: only possible if the graph is inconsistent.
-            outcome.diagnostics.push(Diagnostic::error("Apply stalled", "No operation is running and none is ready; this is a bug in stack."));
+            outcome.diagnostics.push(Diagnostic::error(
+                "Apply stalled",
+                "No operation is running and none is ready; this is a bug in stack.",
+            ));
             break;
         };
         // Take every operation that has finished meanwhile as well, so that
@@ -370,7 +452,10 @@ pub async fn apply(
             let result = match joined {
                 Ok(result) => result,
                 Err(err) => {
-                    outcome.diagnostics.push(Diagnostic::error("Internal error", format!("An apply task failed: {err}")));
+                    outcome.diagnostics.push(Diagnostic::error(
+                        "Internal error",
+                        format!("An apply task failed: {err}"),
+                    ));
                     continue;
                 }
             };
@@ -381,23 +466,57 @@ pub async fn apply(
                     outcome.succeeded += 1;
                     match new {
                         Some((value, private)) => {
-                            let resource_state = ready_state(&result.change, value, private.clone());
-                            record(state, recorder, JournalEntry::SetResource { address: result.address.clone(), resource: resource_state }, &mut outcome.diagnostics);
+                            let resource_state =
+                                ready_state(&result.change, value, private.clone());
+                            record(
+                                state,
+                                recorder,
+                                JournalEntry::SetResource {
+                                    address: result.address.clone(),
+                                    resource: resource_state,
+                                },
+                                &mut outcome.diagnostics,
+                            );
                             if let Ok(instance) = result.address.parse::<InstanceAddr>() {
-                                instance_values.entry(slot).or_default().insert(instance.key, value.clone());
+                                instance_values
+                                    .entry(slot)
+                                    .or_default()
+                                    .insert(instance.key, value.clone());
                             }
                         }
-                        None => record(state, recorder, JournalEntry::RemoveResource { address: result.address.clone() }, &mut outcome.diagnostics),
+                        None => record(
+                            state,
+                            recorder,
+                            JournalEntry::RemoveResource {
+                                address: result.address.clone(),
+                            },
+                            &mut outcome.diagnostics,
+                        ),
                     }
                     if action == Action::Replace && result.change.create_before_destroy {
-                        record(state, recorder, JournalEntry::RemoveResource { address: format!("{}{DEPOSED_SUFFIX}", result.address) }, &mut outcome.diagnostics);
+                        record(
+                            state,
+                            recorder,
+                            JournalEntry::RemoveResource {
+                                address: format!("{}{DEPOSED_SUFFIX}", result.address),
+                            },
+                            &mut outcome.diagnostics,
+                        );
                     }
                     // Reported only once recorded: a "complete" line on screen
                     // means the state has it, even if stack is killed right after.
-                    events(ApplyEvent::Finished { address: result.address.clone(), action, elapsed: result.elapsed });
+                    events(ApplyEvent::Finished {
+                        address: result.address.clone(),
+                        action,
+                        elapsed: result.elapsed,
+                    });
                 }
                 Err(message) => {
-                    events(ApplyEvent::Failed { address: result.address.clone(), action, message: message.clone() });
+                    events(ApplyEvent::Failed {
+                        address: result.address.clone(),
+                        action,
+                        message: message.clone(),
+                    });
                     outcome.diagnostics.push(Diagnostic::error(
                         format!("Failed to {} {}", verb(action), result.address),
                         message.clone(),
@@ -407,13 +526,31 @@ pub async fn apply(
                         Action::Create => {
                             if let Some(mut r) = state.resources.get(&result.address).cloned() {
                                 r.status = Status::Tainted;
-                                record(state, recorder, JournalEntry::SetResource { address: result.address.clone(), resource: r }, &mut outcome.diagnostics);
+                                record(
+                                    state,
+                                    recorder,
+                                    JournalEntry::SetResource {
+                                        address: result.address.clone(),
+                                        resource: r,
+                                    },
+                                    &mut outcome.diagnostics,
+                                );
                             }
                         }
-                        Action::Replace if result.old_destroyed || result.change.create_before_destroy => {
+                        Action::Replace
+                            if result.old_destroyed || result.change.create_before_destroy =>
+                        {
                             if let Some(mut r) = state.resources.get(&result.address).cloned() {
                                 r.status = Status::Tainted;
-                                record(state, recorder, JournalEntry::SetResource { address: result.address.clone(), resource: r }, &mut outcome.diagnostics);
+                                record(
+                                    state,
+                                    recorder,
+                                    JournalEntry::SetResource {
+                                        address: result.address.clone(),
+                                        resource: r,
+                                    },
+                                    &mut outcome.diagnostics,
+                                );
                             }
                         }
                         _ => {}
@@ -427,7 +564,13 @@ pub async fn apply(
                     outcome.failed += 1;
                     mark_skipped(slot, &dependents, &mut skipped_node);
                 } else {
-                    complete_resource_node(&mut walker, ctx, &nodes[slot], slot, &mut instance_values);
+                    complete_resource_node(
+                        &mut walker,
+                        ctx,
+                        &nodes[slot],
+                        slot,
+                        &mut instance_values,
+                    );
                 }
                 finish_node(slot, &mut done, &dependents, &mut waiting_on, &mut ready);
             }
@@ -444,7 +587,11 @@ pub async fn apply(
                 SchedNode::Delete(address) => Some(address.clone()),
             };
             if let Some(address) = address {
-                if plan.resource_changes.iter().any(|c| c.address.starts_with(&address) && c.action.is_change()) {
+                if plan
+                    .resource_changes
+                    .iter()
+                    .any(|c| c.address.starts_with(&address) && c.action.is_change())
+                {
                     outcome.skipped += 1;
                     events(ApplyEvent::Skipped { address });
                 }
@@ -456,7 +603,12 @@ pub async fn apply(
         let root = ctx.config.root();
         for name in root.outputs.keys() {
             let node = Node::Output(Default::default(), name.clone());
-            let skipped = ctx.graph.index.get(&node).and_then(|i| graph_slot.get(i)).is_some_and(|&s| skipped_node[s] || failed_node[s]);
+            let skipped = ctx
+                .graph
+                .index
+                .get(&node)
+                .and_then(|i| graph_slot.get(i))
+                .is_some_and(|&s| skipped_node[s] || failed_node[s]);
             if skipped {
                 continue;
             }
@@ -468,17 +620,40 @@ pub async fn apply(
                     sensitive: value.contains_sensitive() || root.outputs[name].sensitive,
                     value: value.to_json(),
                 };
-                record(state, recorder, JournalEntry::SetOutput { name: name.clone(), output }, &mut outcome.diagnostics);
+                record(
+                    state,
+                    recorder,
+                    JournalEntry::SetOutput {
+                        name: name.clone(),
+                        output,
+                    },
+                    &mut outcome.diagnostics,
+                );
             }
         }
-        let stale: Vec<String> = state.outputs.keys().filter(|k| !root.outputs.contains_key(*k)).cloned().collect();
+        let stale: Vec<String> = state
+            .outputs
+            .keys()
+            .filter(|k| !root.outputs.contains_key(*k))
+            .cloned()
+            .collect();
         for name in stale {
-            record(state, recorder, JournalEntry::RemoveOutput { name }, &mut outcome.diagnostics);
+            record(
+                state,
+                recorder,
+                JournalEntry::RemoveOutput { name },
+                &mut outcome.diagnostics,
+            );
         }
     } else {
         let names: Vec<String> = state.outputs.keys().cloned().collect();
         for name in names {
-            record(state, recorder, JournalEntry::RemoveOutput { name }, &mut outcome.diagnostics);
+            record(
+                state,
+                recorder,
+                JournalEntry::RemoveOutput { name },
+                &mut outcome.diagnostics,
+            );
         }
     }
     outcome
@@ -500,7 +675,11 @@ fn operation_id(address: &str) -> String {
     let mut bytes = [0u8; 8];
     let _ = getrandom::fill(&mut bytes);
     let suffix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let base: String = address.chars().filter(|c| c.is_ascii_alphanumeric()).take(40).collect();
+    let base: String = address
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(40)
+        .collect();
     format!("stack-{base}-{suffix}")
 }
 
@@ -509,7 +688,14 @@ fn stub_resource(address: &str, provider: &crate::config::ProviderRef) -> Resour
         .trim_end_matches(DEPOSED_SUFFIX)
         .parse::<InstanceAddr>()
         .map(|a| a.resource)
-        .unwrap_or_else(|_| ResourceAddr::new(Default::default(), ResourceMode::Managed, "unknown", "unknown"));
+        .unwrap_or_else(|_| {
+            ResourceAddr::new(
+                Default::default(),
+                ResourceMode::Managed,
+                "unknown",
+                "unknown",
+            )
+        });
     Resource {
         addr,
         span: None,
@@ -542,7 +728,11 @@ fn pending_state(op: &Operation) -> ResourceState {
     }
 }
 
-fn ready_state(change: &ResourceChange, value: &Value, private: Option<serde_json::Value>) -> ResourceState {
+fn ready_state(
+    change: &ResourceChange,
+    value: &Value,
+    private: Option<serde_json::Value>,
+) -> ResourceState {
     let encoded = encode(value);
     ResourceState {
         mode: change.mode,
@@ -582,10 +772,22 @@ fn finish_node(
     }
 }
 
-fn complete_resource_node(walker: &mut Walker<'_>, ctx: &Context, node: &SchedNode, slot: usize, instance_values: &mut HashMap<usize, BTreeMap<InstanceKey, Value>>) {
-    let SchedNode::Graph(index) = node else { return };
-    let Node::Resource(addr) = ctx.graph.node(*index) else { return };
-    let Some(resource) = ctx.config.resource(addr) else { return };
+fn complete_resource_node(
+    walker: &mut Walker<'_>,
+    ctx: &Context,
+    node: &SchedNode,
+    slot: usize,
+    instance_values: &mut HashMap<usize, BTreeMap<InstanceKey, Value>>,
+) {
+    let SchedNode::Graph(index) = node else {
+        return;
+    };
+    let Node::Resource(addr) = ctx.graph.node(*index) else {
+        return;
+    };
+    let Some(resource) = ctx.config.resource(addr) else {
+        return;
+    };
     let values = instance_values.remove(&slot).unwrap_or_default();
     let expansion = match expand(walker, resource) {
         Ok(e) => e,
@@ -607,8 +809,11 @@ async fn prepare_resource(
 ) -> Result<(Vec<Operation>, BTreeMap<InstanceKey, Value>), Diagnostics> {
     let mut values = BTreeMap::new();
     let mut operations = Vec::new();
-    let Some(resource) = ctx.config.resource(addr) else { return Ok((operations, values)) };
-    let by_address: HashMap<&str, &ResourceChange> = changes.iter().map(|c| (c.address.as_str(), *c)).collect();
+    let Some(resource) = ctx.config.resource(addr) else {
+        return Ok((operations, values));
+    };
+    let by_address: HashMap<&str, &ResourceChange> =
+        changes.iter().map(|c| (c.address.as_str(), *c)).collect();
     let state_value = |address: &str| state.resources.get(address).map(encoding::from_state);
     let needs_provider = changes.iter().any(|c| c.action.is_change());
     if !needs_provider {
@@ -625,13 +830,20 @@ async fn prepare_resource(
         }
         return Ok((operations, values));
     }
-    let provider = walker.provider_for(&resource.provider, resource).await.map_err(Diagnostics::from)?;
+    let provider = walker
+        .provider_for(&resource.provider, resource)
+        .await
+        .map_err(Diagnostics::from)?;
     let schemas = match addr.mode {
         ResourceMode::Managed => &provider.schema().resources,
         ResourceMode::Data => &provider.schema().data_sources,
     };
     let Some(schema) = schemas.get(addr.resource_type.as_str()).cloned() else {
-        return Err(Diagnostic::error("Invalid resource type", format!("{} is not supported by its provider.", addr)).into());
+        return Err(Diagnostic::error(
+            "Invalid resource type",
+            format!("{} is not supported by its provider.", addr),
+        )
+        .into());
     };
     let expansion = expand(walker, resource).map_err(Diagnostics::from)?;
     let mut diags = Diagnostics::new();
@@ -646,14 +858,20 @@ async fn prepare_resource(
         };
         match change.action {
             Action::NoOp => {
-                let value = change.after_value().or_else(|| state_value(&address)).unwrap_or(Value::Unknown);
+                let value = change
+                    .after_value()
+                    .or_else(|| state_value(&address))
+                    .unwrap_or(Value::Unknown);
                 values.insert(key, value);
                 if change.mode == Mode::Data {
                     // A plan-time read is recorded in state at apply.
                     operations.push(Operation {
                         node: slot,
                         address,
-                        change: ResourceChange { action: Action::NoOp, ..change.clone() },
+                        change: ResourceChange {
+                            action: Action::NoOp,
+                            ..change.clone()
+                        },
                         provider: provider.clone(),
                         prior: None,
                         planned: change.after_value(),
@@ -676,17 +894,33 @@ async fn prepare_resource(
             }),
             Action::Create | Action::Update | Action::Replace | Action::Read => {
                 let scope = walker.instance_scope(resource, &key, expansion.each_value(&key));
-                let config = eval_body(&resource.body, &schema, &scope, BodyKind::Resource, &format!("the {} block", addr), resource.span.clone(), &mut diags);
+                let config = eval_body(
+                    &resource.body,
+                    &schema,
+                    &scope,
+                    BodyKind::Resource,
+                    &format!("the {} block", addr),
+                    resource.span.clone(),
+                    &mut diags,
+                );
                 let prior = state_value(&address);
                 let planned = if change.action == Action::Read {
                     None
                 } else {
-                    let prior_for_plan = if change.action == Action::Update { prior.as_ref() } else { None };
+                    let prior_for_plan = if change.action == Action::Update {
+                        prior.as_ref()
+                    } else {
+                        None
+                    };
                     let response = provider.plan(PlanRequest {
                         type_name: &addr.resource_type,
                         prior: prior_for_plan,
                         config: &config,
-                        prior_private: if change.action == Action::Update { change.private.as_ref() } else { None },
+                        prior_private: if change.action == Action::Update {
+                            change.private.as_ref()
+                        } else {
+                            None
+                        },
                     });
                     diags.extend(response.diagnostics);
                     if let Some(planned_then) = change.after_value() {
@@ -715,7 +949,9 @@ async fn prepare_resource(
     }
     // Instances removed by a smaller count/for_each are deleted in this node.
     for change in changes {
-        if change.action == Action::Delete && !operations.iter().any(|o| o.address == change.address) {
+        if change.action == Action::Delete
+            && !operations.iter().any(|o| o.address == change.address)
+        {
             operations.push(Operation {
                 node: slot,
                 address: change.address.clone(),
@@ -739,7 +975,9 @@ async fn prepare_resource(
 fn conforms(now: &Value, then: &Value) -> bool {
     match (now.peel(), then.peel()) {
         (_, Value::Unknown) => true,
-        (Value::Map(a), Value::Map(b)) => b.iter().all(|(k, v)| conforms(a.get(k).unwrap_or(&Value::Null), v)),
+        (Value::Map(a), Value::Map(b)) => b
+            .iter()
+            .all(|(k, v)| conforms(a.get(k).unwrap_or(&Value::Null), v)),
         (Value::List(a) | Value::Set(a), Value::List(b) | Value::Set(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| conforms(x, y))
         }
@@ -752,12 +990,19 @@ async fn run_operation(op: Operation, events: EventSink) -> OperationResult {
     let progress_address = op.address.clone();
     let progress_events = events.clone();
     let progress: crate::provider::ProgressSink = Arc::new(move |message: &str| {
-        progress_events(ApplyEvent::Progress { address: progress_address.clone(), message: message.to_string() })
+        progress_events(ApplyEvent::Progress {
+            address: progress_address.clone(),
+            message: message.to_string(),
+        })
     });
     let type_name = op.change.resource_type.clone();
     let mut old_destroyed = false;
     let provider = op.provider.clone();
-    let call = |prior: Option<Value>, planned: Option<Value>, config: Option<Value>, private: Option<serde_json::Value>, id: String| {
+    let call = |prior: Option<Value>,
+                planned: Option<Value>,
+                config: Option<Value>,
+                private: Option<serde_json::Value>,
+                id: String| {
         let provider = provider.clone();
         let type_name = type_name.clone();
         let progress = progress.clone();
@@ -775,11 +1020,18 @@ async fn run_operation(op: Operation, events: EventSink) -> OperationResult {
                 .await
         }
     };
-    let finish = |response: Result<crate::provider::ApplyResponse, crate::provider::ProviderError>| -> Result<Option<(Value, Option<serde_json::Value>)>, String> {
+    let finish = |response: Result<
+        crate::provider::ApplyResponse,
+        crate::provider::ProviderError,
+    >|
+     -> Result<Option<(Value, Option<serde_json::Value>)>, String> {
         match response {
             Ok(r) if r.diagnostics.has_errors() => Err(r.diagnostics.to_string()),
             Ok(r) => match r.new_state {
-                Some(v) if !v.is_wholly_known() => Err("The provider left values unknown after apply; this is a bug in the provider.".to_string()),
+                Some(v) if !v.is_wholly_known() => Err(
+                    "The provider left values unknown after apply; this is a bug in the provider."
+                        .to_string(),
+                ),
                 Some(v) => Ok(Some((v, r.private))),
                 None => Ok(None),
             },
@@ -790,20 +1042,58 @@ async fn run_operation(op: Operation, events: EventSink) -> OperationResult {
         Action::NoOp => Ok(op.planned.clone().map(|v| (v, None))),
         Action::Read => {
             let config = op.config.clone().unwrap_or(Value::Null);
-            match op.provider.read_data(ReadDataRequest { type_name: &type_name, config: &config }).await {
+            match op
+                .provider
+                .read_data(ReadDataRequest {
+                    type_name: &type_name,
+                    config: &config,
+                })
+                .await
+            {
                 Ok(r) if r.diagnostics.has_errors() => Err(r.diagnostics.to_string()),
                 Ok(r) => Ok(r.new_state.map(|v| (v, None))),
                 Err(e) => Err(e.message),
             }
         }
         Action::Create | Action::Update => {
-            let prior = if op.change.action == Action::Update { op.prior.clone() } else { None };
-            finish(call(prior, op.planned.clone(), op.config.clone(), op.private.clone(), op.operation_id.clone()).await)
+            let prior = if op.change.action == Action::Update {
+                op.prior.clone()
+            } else {
+                None
+            };
+            finish(
+                call(
+                    prior,
+                    op.planned.clone(),
+                    op.config.clone(),
+                    op.private.clone(),
+                    op.operation_id.clone(),
+                )
+                .await,
+            )
         }
-        Action::Delete => finish(call(op.prior.clone(), None, None, op.private.clone(), op.operation_id.clone()).await),
+        Action::Delete => finish(
+            call(
+                op.prior.clone(),
+                None,
+                None,
+                op.private.clone(),
+                op.operation_id.clone(),
+            )
+            .await,
+        ),
         Action::Replace if op.change.create_before_destroy => {
             (progress)("Creating replacement (create before destroy)");
-            match finish(call(None, op.planned.clone(), op.config.clone(), op.private.clone(), op.operation_id.clone()).await) {
+            match finish(
+                call(
+                    None,
+                    op.planned.clone(),
+                    op.config.clone(),
+                    op.private.clone(),
+                    op.operation_id.clone(),
+                )
+                .await,
+            ) {
                 Ok(new) => {
                     (progress)("Replacement created; destroying the old object");
                     match finish(call(op.prior.clone(), None, None, op.change.private.clone(), format!("{}-old", op.operation_id)).await) {
@@ -819,11 +1109,29 @@ async fn run_operation(op: Operation, events: EventSink) -> OperationResult {
         }
         Action::Replace => {
             (progress)("Destroying the old object");
-            match finish(call(op.prior.clone(), None, None, op.change.private.clone(), format!("{}-old", op.operation_id)).await) {
+            match finish(
+                call(
+                    op.prior.clone(),
+                    None,
+                    None,
+                    op.change.private.clone(),
+                    format!("{}-old", op.operation_id),
+                )
+                .await,
+            ) {
                 Ok(_) => {
                     old_destroyed = true;
                     (progress)("Old object destroyed; creating the replacement");
-                    finish(call(None, op.planned.clone(), op.config.clone(), op.private.clone(), op.operation_id.clone()).await)
+                    finish(
+                        call(
+                            None,
+                            op.planned.clone(),
+                            op.config.clone(),
+                            op.private.clone(),
+                            op.operation_id.clone(),
+                        )
+                        .await,
+                    )
                 }
                 Err(e) => Err(e),
             }

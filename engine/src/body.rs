@@ -70,14 +70,18 @@ pub fn eval_body(
                         .map(|a| a.name)
                         .chain(schema.blocks.iter().map(|b| b.name));
                     let hint = if schema.nested_block(name).is_some() {
-                        format!(" {name} is a block: write `{name} {{ … }}` instead of `{name} = …`.")
+                        format!(
+                            " {name} is a block: write `{name} {{ … }}` instead of `{name} = …`."
+                        )
                     } else {
                         did_you_mean(name, candidates)
                     };
                     diags.push(
                         Diagnostic::error(
                             "Unsupported argument",
-                            format!("An argument named \"{name}\" is not expected in {what}.{hint}"),
+                            format!(
+                                "An argument named \"{name}\" is not expected in {what}.{hint}"
+                            ),
                         )
                         .with_span(span_of(attr.key.span())),
                     );
@@ -182,12 +186,21 @@ pub fn eval_body(
     Value::Map(out)
 }
 
-fn check_block_count(block: &BlockSchema, count: usize, what: &str, span: &Option<Span>, diags: &mut Diagnostics) {
+fn check_block_count(
+    block: &BlockSchema,
+    count: usize,
+    what: &str,
+    span: &Option<Span>,
+    diags: &mut Diagnostics,
+) {
     if count < block.min_items {
         diags.push(
             Diagnostic::error(
                 "Missing required block",
-                format!("At least {} \"{}\" block(s) are required in {what}.", block.min_items, block.name),
+                format!(
+                    "At least {} \"{}\" block(s) are required in {what}.",
+                    block.min_items, block.name
+                ),
             )
             .with_span(span.clone()),
         );
@@ -201,7 +214,10 @@ fn check_block_count(block: &BlockSchema, count: usize, what: &str, span: &Optio
             diags.push(
                 Diagnostic::error(
                     "Too many blocks",
-                    format!("No more than {max} \"{}\" block(s) are allowed in {what}.", block.name),
+                    format!(
+                        "No more than {max} \"{}\" block(s) are allowed in {what}.",
+                        block.name
+                    ),
                 )
                 .with_span(span.clone()),
             );
@@ -221,8 +237,11 @@ fn eval_dynamic(
     let span = block.ident.span().map(|r| Span::new(scope.file.clone(), r));
     let Some(label) = block.labels.first().map(|l| l.as_str().to_string()) else {
         diags.push(
-            Diagnostic::error("Missing block label", "A dynamic block needs the name of the block it generates: dynamic \"NAME\" { … }.")
-                .with_span(span),
+            Diagnostic::error(
+                "Missing block label",
+                "A dynamic block needs the name of the block it generates: dynamic \"NAME\" { … }.",
+            )
+            .with_span(span),
         );
         return;
     };
@@ -241,7 +260,11 @@ fn eval_dynamic(
     };
     let Some(for_each) = block.body.get_attribute("for_each") else {
         diags.push(
-            Diagnostic::error("Missing required argument", "A dynamic block needs a for_each argument.").with_span(span),
+            Diagnostic::error(
+                "Missing required argument",
+                "A dynamic block needs a for_each argument.",
+            )
+            .with_span(span),
         );
         return;
     };
@@ -255,7 +278,11 @@ fn eval_dynamic(
         .unwrap_or_else(|| label.clone());
     let Some(content) = block.body.get_blocks("content").next() else {
         diags.push(
-            Diagnostic::error("Missing required block", "A dynamic block needs a content { … } block.").with_span(span),
+            Diagnostic::error(
+                "Missing required block",
+                "A dynamic block needs a content { … } block.",
+            )
+            .with_span(span),
         );
         return;
     };
@@ -269,20 +296,38 @@ fn eval_dynamic(
     let pairs: Vec<(Value, Value)> = match collection {
         Value::Unknown => {
             // The number of blocks is not known yet: the whole block list is unknown.
-            blocks.entry(block_schema.name).or_default().push(Value::Unknown);
+            blocks
+                .entry(block_schema.name)
+                .or_default()
+                .push(Value::Unknown);
             return;
         }
-        Value::List(items) => items.into_iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v)).collect(),
+        Value::List(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Value::Number(i as f64), v))
+            .collect(),
         Value::Set(items) => items.into_iter().map(|v| (v.clone(), v)).collect(),
-        Value::Map(map) => map.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+        Value::Map(map) => map
+            .into_iter()
+            .map(|(k, v)| (Value::String(k), v))
+            .collect(),
         Value::Null => Vec::new(),
         other => {
             diags.push(
                 Diagnostic::error(
                     "Invalid dynamic for_each value",
-                    format!("Cannot use a {} value in for_each; a collection is required.", other.type_name()),
+                    format!(
+                        "Cannot use a {} value in for_each; a collection is required.",
+                        other.type_name()
+                    ),
                 )
-                .with_span(for_each.value.span().map(|r| Span::new(scope.file.clone(), r))),
+                .with_span(
+                    for_each
+                        .value
+                        .span()
+                        .map(|r| Span::new(scope.file.clone(), r)),
+                ),
             );
             return;
         }

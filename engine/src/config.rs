@@ -260,7 +260,10 @@ fn load_module(
         Err(err) => {
             diags.push(Diagnostic::error(
                 "Cannot read stack directory",
-                format!("Reading {}: {err}. Check that the directory exists and is readable.", dir.display()),
+                format!(
+                    "Reading {}: {err}. Check that the directory exists and is readable.",
+                    dir.display()
+                ),
             ));
             config.modules.insert(path, module);
             return;
@@ -331,9 +334,13 @@ fn load_module(
 
 /// Checks the arguments of each `module` call against the called module's variables.
 fn validate_module_calls(config: &Config, path: &ModulePath, diags: &mut Diagnostics) {
-    let Some(module) = config.modules.get(path) else { return };
+    let Some(module) = config.modules.get(path) else {
+        return;
+    };
     for call in module.module_calls.values() {
-        let Some(child) = config.modules.get(&path.child(&call.name)) else { continue };
+        let Some(child) = config.modules.get(&path.child(&call.name)) else {
+            continue;
+        };
         for (name, expr) in &call.arguments {
             if !child.variables.contains_key(name) {
                 diags.push(
@@ -367,7 +374,15 @@ fn validate_module_calls(config: &Config, path: &ModulePath, diags: &mut Diagnos
 }
 
 const TOP_LEVEL_BLOCKS: &[&str] = &[
-    "variable", "locals", "output", "resource", "data", "provider", "module", "stack", "terraform",
+    "variable",
+    "locals",
+    "output",
+    "resource",
+    "data",
+    "provider",
+    "module",
+    "stack",
+    "terraform",
 ];
 
 fn block_span(block: &Block, file: &Arc<PathBuf>) -> Option<Span> {
@@ -387,7 +402,11 @@ fn attr_span(attr: &Attribute, file: &Arc<PathBuf>) -> Option<Span> {
 }
 
 fn labels(block: &Block) -> Vec<String> {
-    block.labels.iter().map(|l| l.as_str().to_string()).collect()
+    block
+        .labels
+        .iter()
+        .map(|l| l.as_str().to_string())
+        .collect()
 }
 
 fn expect_labels(
@@ -451,7 +470,16 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
         "variable" => {
             if let Some(labels) = expect_labels(block, file, &["variable name"], diags) {
                 let variable = lower_variable(&labels[0], block, file, diags);
-                insert_unique(&mut module.variables, variable.name.clone(), variable, "variable", block, file, diags, |v| v.span.clone());
+                insert_unique(
+                    &mut module.variables,
+                    variable.name.clone(),
+                    variable,
+                    "variable",
+                    block,
+                    file,
+                    diags,
+                    |v| v.span.clone(),
+                );
             }
         }
         "locals" => {
@@ -489,13 +517,29 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
         "output" => {
             if let Some(labels) = expect_labels(block, file, &["output name"], diags) {
                 let output = lower_output(&labels[0], block, file, diags);
-                insert_unique(&mut module.outputs, output.name.clone(), output, "output", block, file, diags, |o| o.span.clone());
+                insert_unique(
+                    &mut module.outputs,
+                    output.name.clone(),
+                    output,
+                    "output",
+                    block,
+                    file,
+                    diags,
+                    |o| o.span.clone(),
+                );
             }
         }
         "resource" | "data" => {
-            if let Some(labels) = expect_labels(block, file, &["resource type", "resource name"], diags) {
-                let mode = if kind == "data" { ResourceMode::Data } else { ResourceMode::Managed };
-                let resource = lower_resource(module.path.clone(), mode, &labels, block, file, diags);
+            if let Some(labels) =
+                expect_labels(block, file, &["resource type", "resource name"], diags)
+            {
+                let mode = if kind == "data" {
+                    ResourceMode::Data
+                } else {
+                    ResourceMode::Managed
+                };
+                let resource =
+                    lower_resource(module.path.clone(), mode, &labels, block, file, diags);
                 let addr = resource.addr.clone();
                 if let Some(previous) = module.resources.get(&addr) {
                     diags.push(
@@ -529,7 +573,16 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
         "module" => {
             if let Some(labels) = expect_labels(block, file, &["module name"], diags) {
                 let call = lower_module_call(&labels[0], block, file, diags);
-                insert_unique(&mut module.module_calls, call.name.clone(), call, "module", block, file, diags, |c| c.span.clone());
+                insert_unique(
+                    &mut module.module_calls,
+                    call.name.clone(),
+                    call,
+                    "module",
+                    block,
+                    file,
+                    diags,
+                    |c| c.span.clone(),
+                );
             }
         }
         "stack" | "terraform" => lower_settings(block, file, &mut module.settings, diags),
@@ -596,7 +649,10 @@ fn literal_bool(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) 
             diags.push(
                 Diagnostic::error(
                     "Invalid value",
-                    format!("The argument {:?} must be true or false.", attr.key.as_str()),
+                    format!(
+                        "The argument {:?} must be true or false.",
+                        attr.key.as_str()
+                    ),
                 )
                 .with_span(attr_span(attr, file)),
             );
@@ -612,7 +668,10 @@ fn literal_string(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics
             diags.push(
                 Diagnostic::error(
                     "Invalid value",
-                    format!("The argument {:?} must be a literal string.", attr.key.as_str()),
+                    format!(
+                        "The argument {:?} must be a literal string.",
+                        attr.key.as_str()
+                    ),
                 )
                 .with_span(attr_span(attr, file)),
             );
@@ -661,7 +720,12 @@ fn unsupported_block(
     );
 }
 
-fn lower_variable(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Variable {
+fn lower_variable(
+    name: &str,
+    block: &Block,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> Variable {
     const ARGS: &[&str] = &["type", "default", "description", "sensitive", "nullable"];
     let mut variable = Variable {
         name: name.to_string(),
@@ -679,7 +743,8 @@ fn lower_variable(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Di
                 "type" => match parse_type(&attr.value, &|e| literal(e)) {
                     Ok(ty) => variable.ty = Some(ty),
                     Err(message) => diags.push(
-                        Diagnostic::error("Invalid type specification", message).with_span(attr_span(attr, file)),
+                        Diagnostic::error("Invalid type specification", message)
+                            .with_span(attr_span(attr, file)),
                     ),
                 },
                 "default" => variable.default = Some(Expr::new(attr.value.clone(), file)),
@@ -705,7 +770,9 @@ fn lower_variable(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Di
                     ),
                 }
             }
-            Structure::Block(inner) => unsupported_block(inner, file, "variable", &["validation"], diags),
+            Structure::Block(inner) => {
+                unsupported_block(inner, file, "variable", &["validation"], diags)
+            }
         }
     }
     variable
@@ -731,7 +798,9 @@ fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diag
                 _ => unsupported_argument(attr, file, "output", ARGS, diags),
             },
             Structure::Block(inner) if inner.ident.as_str() == "precondition" => {}
-            Structure::Block(inner) => unsupported_block(inner, file, "output", &["precondition"], diags),
+            Structure::Block(inner) => {
+                unsupported_block(inner, file, "output", &["precondition"], diags)
+            }
         }
     }
     if output.expr.is_none() {
@@ -792,7 +861,11 @@ fn lower_resource(
     diags: &mut Diagnostics,
 ) -> Resource {
     let resource_type = &labels[0];
-    let default_provider = resource_type.split('_').next().unwrap_or(resource_type).to_string();
+    let default_provider = resource_type
+        .split('_')
+        .next()
+        .unwrap_or(resource_type)
+        .to_string();
     let mut resource = Resource {
         addr: ResourceAddr::new(module, mode, resource_type, &labels[1]),
         span: block_span(block, file),
@@ -867,7 +940,9 @@ fn provider_reference(expr: &Expression) -> Option<ProviderRef> {
             alias: None,
         }),
         Expression::Traversal(traversal) => {
-            let Expression::Variable(name) = &traversal.expr else { return None };
+            let Expression::Variable(name) = &traversal.expr else {
+                return None;
+            };
             match traversal.operators.as_slice() {
                 [op] => match op.value() {
                     TraversalOperator::GetAttr(alias) => Some(ProviderRef {
@@ -894,9 +969,15 @@ fn lower_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) 
     for structure in block.body.iter() {
         match structure {
             Structure::Attribute(attr) => match attr.key.as_str() {
-                "create_before_destroy" => lifecycle.create_before_destroy = literal_bool(attr, file, diags),
-                "prevent_destroy" => lifecycle.prevent_destroy = Some(Expr::new(attr.value.clone(), file)),
-                "ignore_changes" => lifecycle.ignore_changes = lower_ignore_changes(attr, file, diags),
+                "create_before_destroy" => {
+                    lifecycle.create_before_destroy = literal_bool(attr, file, diags)
+                }
+                "prevent_destroy" => {
+                    lifecycle.prevent_destroy = Some(Expr::new(attr.value.clone(), file))
+                }
+                "ignore_changes" => {
+                    lifecycle.ignore_changes = lower_ignore_changes(attr, file, diags)
+                }
                 "replace_triggered_by" => match &attr.value {
                     Expression::Array(items) => {
                         lifecycle.replace_triggered_by =
@@ -912,16 +993,25 @@ fn lower_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) 
                 },
                 _ => unsupported_argument(attr, file, "lifecycle", ARGS, diags),
             },
-            Structure::Block(inner) if matches!(inner.ident.as_str(), "precondition" | "postcondition") => {}
-            Structure::Block(inner) => {
-                unsupported_block(inner, file, "lifecycle", &["precondition", "postcondition"], diags)
-            }
+            Structure::Block(inner)
+                if matches!(inner.ident.as_str(), "precondition" | "postcondition") => {}
+            Structure::Block(inner) => unsupported_block(
+                inner,
+                file,
+                "lifecycle",
+                &["precondition", "postcondition"],
+                diags,
+            ),
         }
     }
     lifecycle
 }
 
-fn lower_ignore_changes(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> IgnoreChanges {
+fn lower_ignore_changes(
+    attr: &Attribute,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> IgnoreChanges {
     match &attr.value {
         Expression::Variable(v) if v.as_str() == "all" => IgnoreChanges::All,
         Expression::String(s) if s.as_str() == "all" => IgnoreChanges::All,
@@ -961,7 +1051,12 @@ fn lower_ignore_changes(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagn
     }
 }
 
-fn lower_module_call(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> ModuleCall {
+fn lower_module_call(
+    name: &str,
+    block: &Block,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> ModuleCall {
     let mut call = ModuleCall {
         name: name.to_string(),
         span: block_span(block, file),
@@ -1013,14 +1108,25 @@ fn lower_module_call(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut
     call
 }
 
-fn lower_settings(block: &Block, file: &Arc<PathBuf>, settings: &mut StackSettings, diags: &mut Diagnostics) {
+fn lower_settings(
+    block: &Block,
+    file: &Arc<PathBuf>,
+    settings: &mut StackSettings,
+    diags: &mut Diagnostics,
+) {
     for structure in block.body.iter() {
         match structure {
             Structure::Attribute(attr) => match attr.key.as_str() {
                 "name" => settings.name = Some(literal_string(attr, file, diags)),
                 "backend" => settings.backend = Some(literal_string(attr, file, diags)),
                 "required_version" | "experiments" => {}
-                _ => unsupported_argument(attr, file, block.ident.as_str(), &["name", "backend"], diags),
+                _ => unsupported_argument(
+                    attr,
+                    file,
+                    block.ident.as_str(),
+                    &["name", "backend"],
+                    diags,
+                ),
             },
             Structure::Block(inner) => match inner.ident.as_str() {
                 "required_providers" => {
@@ -1036,7 +1142,13 @@ fn lower_settings(block: &Block, file: &Arc<PathBuf>, settings: &mut StackSettin
                     settings.backend = labels(inner).into_iter().next();
                 }
                 "cloud" => {}
-                _ => unsupported_block(inner, file, block.ident.as_str(), &["required_providers", "backend"], diags),
+                _ => unsupported_block(
+                    inner,
+                    file,
+                    block.ident.as_str(),
+                    &["required_providers", "backend"],
+                    diags,
+                ),
             },
         }
     }

@@ -97,7 +97,9 @@ pub struct Walker<'c> {
 impl<'c> Walker<'c> {
     pub fn new(ctx: &'c Context, validating: bool, applying: bool) -> Walker<'c> {
         let mut namespaces = HashMap::new();
-        let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default();
+        let cwd = std::env::current_dir()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         for module in ctx.config.modules.values() {
             let mut namespace = Namespace {
                 path_module: relative_to(&module.dir, &ctx.root_dir),
@@ -110,7 +112,9 @@ impl<'c> Walker<'c> {
                 namespace.path_module = ".".to_string();
             }
             for call in module.module_calls.keys() {
-                namespace.modules.insert(call.clone(), Value::Map(BTreeMap::new()));
+                namespace
+                    .modules
+                    .insert(call.clone(), Value::Map(BTreeMap::new()));
             }
             namespaces.insert(module.path.clone(), namespace);
         }
@@ -134,12 +138,20 @@ impl<'c> Walker<'c> {
     }
 
     /// The scope of one resource instance (`count.index`, `each.key`/`each.value`).
-    pub fn instance_scope(&self, resource: &Resource, key: &InstanceKey, each_value: Option<&Value>) -> Scope<'_> {
+    pub fn instance_scope(
+        &self,
+        resource: &Resource,
+        key: &InstanceKey,
+        each_value: Option<&Value>,
+    ) -> Scope<'_> {
         let mut scope = self.scope(&resource.addr.module, resource.file.clone());
         match key {
             InstanceKey::Index(i) => scope.count_index = Some(*i),
             InstanceKey::Key(k) => {
-                scope.each = Some((Value::String(k.clone()), each_value.cloned().unwrap_or(Value::Unknown)))
+                scope.each = Some((
+                    Value::String(k.clone()),
+                    each_value.cloned().unwrap_or(Value::Unknown),
+                ))
             }
             InstanceKey::None => {}
         }
@@ -152,11 +164,18 @@ impl<'c> Walker<'c> {
         match node {
             Node::Variable(module, name) => {
                 let value = self.eval_variable(module, name, &mut diags);
-                self.namespaces.get_mut(module).map(|ns| ns.vars.insert(name.clone(), value));
+                self.namespaces
+                    .get_mut(module)
+                    .map(|ns| ns.vars.insert(name.clone(), value));
             }
             Node::Local(module, name) => {
                 let local = &self.ctx.config.modules[module].locals[name];
-                let file = local.expr.span.as_ref().map(|s| s.file.clone()).unwrap_or_default();
+                let file = local
+                    .expr
+                    .span
+                    .as_ref()
+                    .map(|s| s.file.clone())
+                    .unwrap_or_default();
                 let value = match self.scope(module, file).eval(&local.expr.expr) {
                     Ok(v) => v,
                     Err(d) => {
@@ -164,12 +183,18 @@ impl<'c> Walker<'c> {
                         Value::Unknown
                     }
                 };
-                self.namespaces.get_mut(module).map(|ns| ns.locals.insert(name.clone(), value));
+                self.namespaces
+                    .get_mut(module)
+                    .map(|ns| ns.locals.insert(name.clone(), value));
             }
             Node::Output(module, name) => {
                 let value = self.eval_output(module, name, &mut diags);
                 if let (Some(parent), Some(call)) = (module.parent(), module.0.last()) {
-                    if let Some(Value::Map(outputs)) = self.namespaces.get_mut(&parent).and_then(|ns| ns.modules.get_mut(call)) {
+                    if let Some(Value::Map(outputs)) = self
+                        .namespaces
+                        .get_mut(&parent)
+                        .and_then(|ns| ns.modules.get_mut(call))
+                    {
                         outputs.insert(name.clone(), value);
                     }
                 }
@@ -186,8 +211,14 @@ impl<'c> Walker<'c> {
 
     pub fn eval_output(&self, module: &ModulePath, name: &str, diags: &mut Diagnostics) -> Value {
         let output = &self.ctx.config.modules[module].outputs[name];
-        let Some(expr) = &output.expr else { return Value::Null };
-        let file = expr.span.as_ref().map(|s| s.file.clone()).unwrap_or_default();
+        let Some(expr) = &output.expr else {
+            return Value::Null;
+        };
+        let file = expr
+            .span
+            .as_ref()
+            .map(|s| s.file.clone())
+            .unwrap_or_default();
         match self.scope(module, file).eval(&expr.expr) {
             Ok(v) => {
                 if module.is_root() && v.contains_sensitive() && !output.sensitive {
@@ -219,7 +250,11 @@ impl<'c> Walker<'c> {
             let call_name = module.0.last().cloned().unwrap_or_default();
             let call = &self.ctx.config.modules[&parent].module_calls[&call_name];
             call.arguments.get(name).map(|arg| {
-                let file = arg.span.as_ref().map(|s| s.file.clone()).unwrap_or_default();
+                let file = arg
+                    .span
+                    .as_ref()
+                    .map(|s| s.file.clone())
+                    .unwrap_or_default();
                 match self.scope(&parent, file).eval(&arg.expr) {
                     Ok(v) => v,
                     Err(d) => {
@@ -289,7 +324,12 @@ impl<'c> Walker<'c> {
             let mut namespace = self.namespace(module).clone();
             namespace.vars.insert(name.to_string(), value.clone());
             for validation in &variable.validations {
-                let file = validation.condition.span.as_ref().map(|s| s.file.clone()).unwrap_or_default();
+                let file = validation
+                    .condition
+                    .span
+                    .as_ref()
+                    .map(|s| s.file.clone())
+                    .unwrap_or_default();
                 let scope = Scope::new(&namespace, file);
                 match scope.eval(&validation.condition.expr).map(|v| v.unmark().0) {
                     Ok(Value::Bool(true)) | Ok(Value::Unknown) => {}
@@ -310,7 +350,10 @@ impl<'c> Walker<'c> {
                     Ok(other) => diags.push(
                         Diagnostic::error(
                             "Invalid validation condition",
-                            format!("A validation condition must be a bool, not {}.", other.type_name()),
+                            format!(
+                                "A validation condition must be a bool, not {}.",
+                                other.type_name()
+                            ),
                         )
                         .with_span(validation.condition.span.clone()),
                     ),
@@ -361,7 +404,11 @@ impl<'c> Walker<'c> {
 
     /// The configured provider for a resource, configuring a default one
     /// (no `provider` block) on first use.
-    pub async fn provider_for(&mut self, reference: &ProviderRef, resource: &Resource) -> Result<Arc<dyn Provider>, Diagnostic> {
+    pub async fn provider_for(
+        &mut self,
+        reference: &ProviderRef,
+        resource: &Resource,
+    ) -> Result<Arc<dyn Provider>, Diagnostic> {
         if let Some(p) = self.providers.get(reference) {
             return Ok(p.clone());
         }
@@ -387,22 +434,32 @@ impl<'c> Walker<'c> {
             .with_span(resource.span.clone()));
         }
         if let Err(diags) = self.configure_provider(reference).await {
-            return Err(diags.0.into_iter().next().unwrap_or_else(|| Diagnostic::error("Provider configuration failed", "")));
+            return Err(diags
+                .0
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| Diagnostic::error("Provider configuration failed", "")));
         }
-        self.providers
-            .get(reference)
-            .cloned()
-            .ok_or_else(|| Diagnostic::error("Provider configuration failed", format!("{reference} could not be configured.")))
+        self.providers.get(reference).cloned().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider configuration failed",
+                format!("{reference} could not be configured."),
+            )
+        })
     }
 
     /// Sets the value `aws_instance.web` has in expressions, from its instances.
     pub fn set_resource_value(&mut self, addr: &ResourceAddr, value: Value) {
-        let Some(namespace) = self.namespaces.get_mut(&addr.module) else { return };
+        let Some(namespace) = self.namespaces.get_mut(&addr.module) else {
+            return;
+        };
         let map = match addr.mode {
             ResourceMode::Managed => &mut namespace.resources,
             ResourceMode::Data => &mut namespace.data,
         };
-        map.entry(addr.resource_type.clone()).or_default().insert(addr.name.clone(), value);
+        map.entry(addr.resource_type.clone())
+            .or_default()
+            .insert(addr.name.clone(), value);
     }
 }
 
@@ -549,15 +606,25 @@ fn unknown_parts(scope: &Scope<'_>, expr: &hcl_edit::expr::Expression) -> Vec<St
     out
 }
 
-fn collect_unknown_traversals(scope: &Scope<'_>, expr: &hcl_edit::expr::Expression, out: &mut Vec<String>) {
+fn collect_unknown_traversals(
+    scope: &Scope<'_>,
+    expr: &hcl_edit::expr::Expression,
+    out: &mut Vec<String>,
+) {
     use hcl_edit::expr::Expression;
     match expr {
         Expression::Traversal(_) | Expression::Variable(_) => {
             if matches!(scope.eval(expr), Ok(v) if !v.is_wholly_known()) {
-                out.push(format!("`{}` is known only after apply", expr.to_string().trim()));
+                out.push(format!(
+                    "`{}` is known only after apply",
+                    expr.to_string().trim()
+                ));
             }
         }
-        Expression::FuncCall(call) => call.args.iter().for_each(|a| collect_unknown_traversals(scope, a, out)),
+        Expression::FuncCall(call) => call
+            .args
+            .iter()
+            .for_each(|a| collect_unknown_traversals(scope, a, out)),
         Expression::Parenthesis(p) => collect_unknown_traversals(scope, p.inner(), out),
         Expression::BinaryOp(op) => {
             collect_unknown_traversals(scope, &op.lhs_expr, out);
@@ -569,15 +636,22 @@ fn collect_unknown_traversals(scope: &Scope<'_>, expr: &hcl_edit::expr::Expressi
             collect_unknown_traversals(scope, &c.false_expr, out);
         }
         Expression::ForExpr(f) => collect_unknown_traversals(scope, &f.intro.collection_expr, out),
-        Expression::Array(items) => items.iter().for_each(|a| collect_unknown_traversals(scope, a, out)),
-        Expression::Object(object) => object.iter().for_each(|(_, v)| collect_unknown_traversals(scope, v.expr(), out)),
+        Expression::Array(items) => items
+            .iter()
+            .for_each(|a| collect_unknown_traversals(scope, a, out)),
+        Expression::Object(object) => object
+            .iter()
+            .for_each(|(_, v)| collect_unknown_traversals(scope, v.expr(), out)),
         _ => {}
     }
 }
 
 /// Resolves the root variables from raw inputs: text from `--var` and the
 /// environment is parsed as HCL when the variable's type is not a string.
-pub fn resolve_root_variables(config: &Config, inputs: Vec<VariableInput>) -> (BTreeMap<String, Value>, Diagnostics) {
+pub fn resolve_root_variables(
+    config: &Config,
+    inputs: Vec<VariableInput>,
+) -> (BTreeMap<String, Value>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut out = BTreeMap::new();
     let root = config.root();
@@ -588,7 +662,11 @@ pub fn resolve_root_variables(config: &Config, inputs: Vec<VariableInput>) -> (B
             }
             // Like Terraform: an undeclared --var is an error (likely a typo),
             // an undeclared name in a variables file only a warning (files are shared).
-            let make = if input.source == "--var" { Diagnostic::error } else { Diagnostic::warning };
+            let make = if input.source == "--var" {
+                Diagnostic::error
+            } else {
+                Diagnostic::warning
+            };
             diags.push(make(
                 "Value for undeclared variable",
                 format!(
@@ -607,7 +685,10 @@ pub fn resolve_root_variables(config: &Config, inputs: Vec<VariableInput>) -> (B
                 if wants_string {
                     Value::String(text)
                 } else {
-                    match hcl_edit::parser::parse_expr(&text).ok().and_then(|e| crate::eval::constant(&e)) {
+                    match hcl_edit::parser::parse_expr(&text)
+                        .ok()
+                        .and_then(|e| crate::eval::constant(&e))
+                    {
                         Some(v) => v,
                         None => Value::String(text),
                     }

@@ -131,7 +131,13 @@ mod tests {
         ]);
         let encoded = encode(&value);
         assert_eq!(encoded.unknown, vec![vec![PathStep::Key("id".into())]]);
-        assert_eq!(encoded.sensitive, vec![vec![PathStep::Key("password".into())]]);
-        assert_eq!(decode(&encoded.json, &encoded.unknown, &encoded.sensitive), value);
+        assert_eq!(
+            encoded.sensitive,
+            vec![vec![PathStep::Key("password".into())]]
+        );
+        assert_eq!(
+            decode(&encoded.json, &encoded.unknown, &encoded.sensitive),
+            value
+        );
     }
 }

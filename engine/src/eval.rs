@@ -125,13 +125,20 @@ impl<'a> Scope<'a> {
                     Value::Bool(true) => Ok(self.eval(&c.true_expr)?.mark_if(sensitive)),
                     Value::Bool(false) => Ok(self.eval(&c.false_expr)?.mark_if(sensitive)),
                     Value::String(s) if s == "true" || s == "false" => {
-                        let branch = if s == "true" { &c.true_expr } else { &c.false_expr };
+                        let branch = if s == "true" {
+                            &c.true_expr
+                        } else {
+                            &c.false_expr
+                        };
                         Ok(self.eval(branch)?.mark_if(sensitive))
                     }
                     other => Err(self.error(
                         &c.cond_expr,
                         "Incorrect condition type",
-                        format!("The condition of a conditional expression must be a bool, not {}.", other.type_name()),
+                        format!(
+                            "The condition of a conditional expression must be a bool, not {}.",
+                            other.type_name()
+                        ),
                     )),
                 }
             }
@@ -146,17 +153,29 @@ impl<'a> Scope<'a> {
                 };
                 Ok(result.mark_if(sensitive))
             }
-            Expression::BinaryOp(op) => self.binary(op.operator.value(), &op.lhs_expr, &op.rhs_expr, expr),
+            Expression::BinaryOp(op) => {
+                self.binary(op.operator.value(), &op.lhs_expr, &op.rhs_expr, expr)
+            }
             Expression::ForExpr(for_expr) => self.eval_for(for_expr),
         }
     }
 
-    fn binary(&self, operator: &BinaryOperator, lhs: &Expression, rhs: &Expression, whole: &Expression) -> EvalResult {
+    fn binary(
+        &self,
+        operator: &BinaryOperator,
+        lhs: &Expression,
+        rhs: &Expression,
+        whole: &Expression,
+    ) -> EvalResult {
         let (left, left_sensitive) = self.eval(lhs)?.unmark();
         // `&&` and `||` short-circuit, also over unknowns: `false && x` is false.
         match (operator, &left) {
-            (BinaryOperator::And, Value::Bool(false)) => return Ok(Value::Bool(false).mark_if(left_sensitive)),
-            (BinaryOperator::Or, Value::Bool(true)) => return Ok(Value::Bool(true).mark_if(left_sensitive)),
+            (BinaryOperator::And, Value::Bool(false)) => {
+                return Ok(Value::Bool(false).mark_if(left_sensitive))
+            }
+            (BinaryOperator::Or, Value::Bool(true)) => {
+                return Ok(Value::Bool(true).mark_if(left_sensitive))
+            }
             _ => {}
         }
         let (right, right_sensitive) = self.eval(rhs)?.unmark();
@@ -173,7 +192,11 @@ impl<'a> Scope<'a> {
                     (_, Value::Unknown, _) | (_, _, None) => Value::Unknown,
                     (_, l, Some(r)) => {
                         let l = self.to_bool(l, lhs)?;
-                        Value::Bool(if *operator == BinaryOperator::And { l && r } else { l || r })
+                        Value::Bool(if *operator == BinaryOperator::And {
+                            l && r
+                        } else {
+                            l || r
+                        })
                     }
                 }
             }
@@ -181,9 +204,14 @@ impl<'a> Scope<'a> {
                 if !left.is_wholly_known() || !right.is_wholly_known() {
                     Value::Unknown
                 } else {
-                    let equal = crate::provider::values_equal(&left, &right) && left.type_name() == right.type_name()
+                    let equal = crate::provider::values_equal(&left, &right)
+                        && left.type_name() == right.type_name()
                         || numbers_equal(&left, &right);
-                    Value::Bool(if *operator == BinaryOperator::Eq { equal } else { !equal })
+                    Value::Bool(if *operator == BinaryOperator::Eq {
+                        equal
+                    } else {
+                        !equal
+                    })
                 }
             }
             _ => {
@@ -198,13 +226,21 @@ impl<'a> Scope<'a> {
                         BinaryOperator::Mul => Value::Number(l * r),
                         BinaryOperator::Div => {
                             if r == 0.0 {
-                                return Err(self.error(whole, "Division by zero", "The right-hand side of a division is zero.".to_string()));
+                                return Err(self.error(
+                                    whole,
+                                    "Division by zero",
+                                    "The right-hand side of a division is zero.".to_string(),
+                                ));
                             }
                             Value::Number(l / r)
                         }
                         BinaryOperator::Mod => {
                             if r == 0.0 {
-                                return Err(self.error(whole, "Division by zero", "The right-hand side of a modulo is zero.".to_string()));
+                                return Err(self.error(
+                                    whole,
+                                    "Division by zero",
+                                    "The right-hand side of a modulo is zero.".to_string(),
+                                ));
                             }
                             Value::Number(l % r)
                         }
@@ -224,12 +260,19 @@ impl<'a> Scope<'a> {
         match value {
             Value::Number(n) => Ok(*n),
             Value::String(s) => s.trim().parse().map_err(|_| {
-                self.error(at, "Invalid operand", format!("A number is required here, but {s:?} is not a number."))
+                self.error(
+                    at,
+                    "Invalid operand",
+                    format!("A number is required here, but {s:?} is not a number."),
+                )
             }),
             other => Err(self.error(
                 at,
                 "Invalid operand",
-                format!("A number is required here, but this is a {}.", other.type_name()),
+                format!(
+                    "A number is required here, but this is a {}.",
+                    other.type_name()
+                ),
             )),
         }
     }
@@ -242,12 +285,20 @@ impl<'a> Scope<'a> {
             other => Err(self.error(
                 at,
                 "Invalid operand",
-                format!("A bool is required here, but this is a {}.", other.type_name()),
+                format!(
+                    "A bool is required here, but this is a {}.",
+                    other.type_name()
+                ),
             )),
         }
     }
 
-    fn to_string_value(&self, value: &Value, at: &impl hcl_edit::Span, what: &str) -> Result<String, Diagnostic> {
+    fn to_string_value(
+        &self,
+        value: &Value,
+        at: &impl hcl_edit::Span,
+        what: &str,
+    ) -> Result<String, Diagnostic> {
         match value {
             Value::String(s) => Ok(s.clone()),
             Value::Number(n) => Ok(format_number(*n)),
@@ -276,10 +327,21 @@ impl<'a> Scope<'a> {
         let mut unknown = false;
         let mut sensitive = false;
         self.render_into(template, &mut out, &mut unknown, &mut sensitive)?;
-        Ok(if unknown { Value::Unknown } else { Value::String(out) }.mark_if(sensitive))
+        Ok(if unknown {
+            Value::Unknown
+        } else {
+            Value::String(out)
+        }
+        .mark_if(sensitive))
     }
 
-    fn render_into(&self, template: &Template, out: &mut String, unknown: &mut bool, sensitive: &mut bool) -> Result<(), Diagnostic> {
+    fn render_into(
+        &self,
+        template: &Template,
+        out: &mut String,
+        unknown: &mut bool,
+        sensitive: &mut bool,
+    ) -> Result<(), Diagnostic> {
         let mut strip_next = false;
         for element in template.iter() {
             match element {
@@ -301,7 +363,11 @@ impl<'a> Scope<'a> {
                     if value.is_unknown() {
                         *unknown = true;
                     } else {
-                        out.push_str(&self.to_string_value(&value, &interp.expr, "string template")?);
+                        out.push_str(&self.to_string_value(
+                            &value,
+                            &interp.expr,
+                            "string template",
+                        )?);
                     }
                     strip_next = interp.strip.strip_end();
                 }
@@ -318,16 +384,36 @@ impl<'a> Scope<'a> {
                                 let endif_strips = d.endif_expr.strip.strip_start();
                                 if self.to_bool(&other, &d.if_expr.cond_expr)? {
                                     let mut inner = String::new();
-                                    self.render_into(&d.if_expr.template, &mut inner, unknown, sensitive)?;
+                                    self.render_into(
+                                        &d.if_expr.template,
+                                        &mut inner,
+                                        unknown,
+                                        sensitive,
+                                    )?;
                                     let trim_end = match &d.else_expr {
                                         Some(else_expr) => else_expr.strip.strip_start(),
                                         None => endif_strips,
                                     };
-                                    push_stripped(out, &inner, d.if_expr.strip.strip_end(), trim_end);
+                                    push_stripped(
+                                        out,
+                                        &inner,
+                                        d.if_expr.strip.strip_end(),
+                                        trim_end,
+                                    );
                                 } else if let Some(else_expr) = &d.else_expr {
                                     let mut inner = String::new();
-                                    self.render_into(&else_expr.template, &mut inner, unknown, sensitive)?;
-                                    push_stripped(out, &inner, else_expr.strip.strip_end(), endif_strips);
+                                    self.render_into(
+                                        &else_expr.template,
+                                        &mut inner,
+                                        unknown,
+                                        sensitive,
+                                    )?;
+                                    push_stripped(
+                                        out,
+                                        &inner,
+                                        else_expr.strip.strip_end(),
+                                        endif_strips,
+                                    );
                                 }
                             }
                         }
@@ -346,12 +432,26 @@ impl<'a> Scope<'a> {
                             for (key, value) in pairs {
                                 let mut inner_scope = self.clone();
                                 if let Some(key_var) = &d.for_expr.key_var {
-                                    inner_scope.bindings.push((key_var.as_str().to_string(), key));
+                                    inner_scope
+                                        .bindings
+                                        .push((key_var.as_str().to_string(), key));
                                 }
-                                inner_scope.bindings.push((d.for_expr.value_var.as_str().to_string(), value));
+                                inner_scope
+                                    .bindings
+                                    .push((d.for_expr.value_var.as_str().to_string(), value));
                                 let mut inner = String::new();
-                                inner_scope.render_into(&d.for_expr.template, &mut inner, unknown, sensitive)?;
-                                push_stripped(out, &inner, d.for_expr.strip.strip_end(), d.endfor_expr.strip.strip_start());
+                                inner_scope.render_into(
+                                    &d.for_expr.template,
+                                    &mut inner,
+                                    unknown,
+                                    sensitive,
+                                )?;
+                                push_stripped(
+                                    out,
+                                    &inner,
+                                    d.for_expr.strip.strip_end(),
+                                    d.endfor_expr.strip.strip_start(),
+                                );
                             }
                         }
                         strip_next = d.endfor_expr.strip.strip_end();
@@ -363,7 +463,11 @@ impl<'a> Scope<'a> {
     }
 
     /// Key/value pairs of a collection for `for` expressions and directives.
-    fn iterate(&self, collection: &Value, at: &Expression) -> Result<Vec<(Value, Value)>, Diagnostic> {
+    fn iterate(
+        &self,
+        collection: &Value,
+        at: &Expression,
+    ) -> Result<Vec<(Value, Value)>, Diagnostic> {
         match collection {
             Value::List(items) => Ok(items
                 .iter()
@@ -371,17 +475,27 @@ impl<'a> Scope<'a> {
                 .map(|(i, v)| (Value::Number(i as f64), v.clone()))
                 .collect()),
             Value::Set(items) => Ok(items.iter().map(|v| (v.clone(), v.clone())).collect()),
-            Value::Map(map) => Ok(map.iter().map(|(k, v)| (Value::String(k.clone()), v.clone())).collect()),
+            Value::Map(map) => Ok(map
+                .iter()
+                .map(|(k, v)| (Value::String(k.clone()), v.clone()))
+                .collect()),
             Value::Sensitive(inner) => Ok(self
                 .iterate(inner, at)?
                 .into_iter()
                 .map(|(k, v)| (k, v.mark_if(true)))
                 .collect()),
-            Value::Null => Err(self.error(at, "Iteration over null value", "A null value cannot be used as the collection in a for expression.".to_string())),
+            Value::Null => Err(self.error(
+                at,
+                "Iteration over null value",
+                "A null value cannot be used as the collection in a for expression.".to_string(),
+            )),
             other => Err(self.error(
                 at,
                 "Iteration over non-iterable value",
-                format!("A value of type {} cannot be used as the collection in a for expression.", other.type_name()),
+                format!(
+                    "A value of type {} cannot be used as the collection in a for expression.",
+                    other.type_name()
+                ),
             )),
         }
     }
@@ -400,7 +514,9 @@ impl<'a> Scope<'a> {
             if let Some(key_var) = &for_expr.intro.key_var {
                 scope.bindings.push((key_var.as_str().to_string(), key));
             }
-            scope.bindings.push((for_expr.intro.value_var.as_str().to_string(), value));
+            scope
+                .bindings
+                .push((for_expr.intro.value_var.as_str().to_string(), value));
             if let Some(cond) = &for_expr.cond {
                 match scope.eval(&cond.expr)?.unmark().0 {
                     Value::Unknown => return Ok(Value::Unknown),
@@ -421,7 +537,9 @@ impl<'a> Scope<'a> {
                     };
                     if for_expr.grouping {
                         groups.entry(key).or_default().push(item);
-                    } else if let std::collections::btree_map::Entry::Vacant(slot) = map.entry(key.clone()) {
+                    } else if let std::collections::btree_map::Entry::Vacant(slot) =
+                        map.entry(key.clone())
+                    {
                         slot.insert(item);
                     } else {
                         return Err(scope.error(
@@ -436,7 +554,12 @@ impl<'a> Scope<'a> {
         let result = if for_expr.key_expr.is_none() {
             Value::List(list)
         } else if for_expr.grouping {
-            Value::Map(groups.into_iter().map(|(k, v)| (k, Value::List(v))).collect())
+            Value::Map(
+                groups
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::List(v)))
+                    .collect(),
+            )
         } else {
             Value::Map(map)
         };
@@ -472,7 +595,11 @@ impl<'a> Scope<'a> {
                         Ok(_) => Ok(Value::Bool(true)),
                         Err(_) => Ok(Value::Bool(false)),
                     },
-                    _ => Err(self.error(call, "Wrong number of function arguments", "Function \"can\" takes exactly one argument.".to_string())),
+                    _ => Err(self.error(
+                        call,
+                        "Wrong number of function arguments",
+                        "Function \"can\" takes exactly one argument.".to_string(),
+                    )),
                 };
             }
             _ => {}
@@ -486,20 +613,27 @@ impl<'a> Scope<'a> {
             let last = values.pop().unwrap_or(Value::Null);
             let (last, sensitive) = last.unmark();
             match last {
-                Value::List(items) | Value::Set(items) => values.extend(items.into_iter().map(|v| v.mark_if(sensitive))),
+                Value::List(items) | Value::Set(items) => {
+                    values.extend(items.into_iter().map(|v| v.mark_if(sensitive)))
+                }
                 Value::Unknown => return Ok(Value::Unknown),
                 other => {
                     return Err(self.error(
                         call,
                         "Invalid expanding argument value",
-                        format!("The expanding argument (indicated by ...) must be a list, not {}.", other.type_name()),
+                        format!(
+                            "The expanding argument (indicated by ...) must be a list, not {}.",
+                            other.type_name()
+                        ),
                     ))
                 }
             }
         }
         let namespace = self.namespace;
         let base_dir = PathBuf::from(&namespace.path_module);
-        let render = |text: &str, vars: &BTreeMap<String, Value>| render_template_file(text, vars, namespace, self.applying);
+        let render = |text: &str, vars: &BTreeMap<String, Value>| {
+            render_template_file(text, vars, namespace, self.applying)
+        };
         let ctx = FunctionContext {
             base_dir: &base_dir,
             applying: self.applying,
@@ -513,17 +647,24 @@ impl<'a> Scope<'a> {
                     "Call to unknown function",
                     format!(
                         "There is no function named \"{name}\".{}",
-                        suggestion.map(|s| format!(" Did you mean \"{s}\"?")).unwrap_or_default()
+                        suggestion
+                            .map(|s| format!(" Did you mean \"{s}\"?"))
+                            .unwrap_or_default()
                     ),
                 ),
                 FunctionError::Arity { expected, got } => self.error(
                     call,
                     "Wrong number of function arguments",
-                    format!("Function \"{name}\" expects {expected} argument(s), but {got} were given."),
+                    format!(
+                        "Function \"{name}\" expects {expected} argument(s), but {got} were given."
+                    ),
                 ),
                 FunctionError::Argument { index, message } => Diagnostic::error(
                     "Invalid function argument",
-                    format!("Invalid value for argument {} of function \"{name}\": {message}", index + 1),
+                    format!(
+                        "Invalid value for argument {} of function \"{name}\": {message}",
+                        index + 1
+                    ),
                 )
                 .with_span(arg_span(index).or_else(|| self.span_of(call))),
                 FunctionError::Failed { message } => self.error(
@@ -536,13 +677,22 @@ impl<'a> Scope<'a> {
     }
 
     fn lookup_binding(&self, name: &str) -> Option<&Value> {
-        self.bindings.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     fn eval_traversal(&self, traversal: &Traversal) -> EvalResult {
-        let operators: Vec<&TraversalOperator> = traversal.operators.iter().map(|op| op.value()).collect();
+        let operators: Vec<&TraversalOperator> =
+            traversal.operators.iter().map(|op| op.value()).collect();
         match &traversal.expr {
-            Expression::Variable(root) => self.eval_root(root.as_str(), &operators, &Expression::Traversal(Box::new(traversal.clone()))),
+            Expression::Variable(root) => self.eval_root(
+                root.as_str(),
+                &operators,
+                &Expression::Traversal(Box::new(traversal.clone())),
+            ),
             other => {
                 let base = self.eval(other)?;
                 self.apply_operators(base, &operators, traversal)
@@ -559,7 +709,12 @@ impl<'a> Scope<'a> {
 
     /// Resolves a reference: a root name (`var`, `local`, a resource type…)
     /// followed by operators.
-    fn eval_root(&self, root: &str, operators: &[&TraversalOperator], whole: &Expression) -> EvalResult {
+    fn eval_root(
+        &self,
+        root: &str,
+        operators: &[&TraversalOperator],
+        whole: &Expression,
+    ) -> EvalResult {
         if let Some(bound) = self.lookup_binding(root) {
             return self.apply_operators(bound.clone(), operators, whole);
         }
@@ -684,7 +839,12 @@ impl<'a> Scope<'a> {
         }
     }
 
-    fn apply_operators(&self, mut value: Value, operators: &[&TraversalOperator], whole: &impl hcl_edit::Span) -> EvalResult {
+    fn apply_operators(
+        &self,
+        mut value: Value,
+        operators: &[&TraversalOperator],
+        whole: &impl hcl_edit::Span,
+    ) -> EvalResult {
         for (i, op) in operators.iter().enumerate() {
             let (inner, sensitive) = value.unmark();
             value = match op {
@@ -693,7 +853,9 @@ impl<'a> Scope<'a> {
                     let (index, index_sensitive) = self.eval(index_expr)?.unmark();
                     self.index(inner, index, whole)?.mark_if(index_sensitive)
                 }
-                TraversalOperator::LegacyIndex(index) => self.index(inner, Value::Number(*index.value() as f64), whole)?,
+                TraversalOperator::LegacyIndex(index) => {
+                    self.index(inner, Value::Number(*index.value() as f64), whole)?
+                }
                 TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_) => {
                     let rest = &operators[i + 1..];
                     let items = match inner {
@@ -790,14 +952,24 @@ fn trim_end_in_place(s: &mut String) {
 /// Appends a directive's rendered body, honouring `~` strip markers on the
 /// directive tags around it.
 fn push_stripped(out: &mut String, inner: &str, trim_start: bool, trim_end: bool) {
-    let inner = if trim_start { inner.trim_start() } else { inner };
+    let inner = if trim_start {
+        inner.trim_start()
+    } else {
+        inner
+    };
     let inner = if trim_end { inner.trim_end() } else { inner };
     out.push_str(inner);
 }
 
 /// Renders a `templatefile()` template: only the given variables are visible, as in Terraform.
-fn render_template_file(text: &str, vars: &BTreeMap<String, Value>, namespace: &Namespace, applying: bool) -> Result<Value, String> {
-    let template = hcl_edit::parser::parse_template(text).map_err(|e| format!("the template has a syntax error: {}", e.message()))?;
+fn render_template_file(
+    text: &str,
+    vars: &BTreeMap<String, Value>,
+    namespace: &Namespace,
+    applying: bool,
+) -> Result<Value, String> {
+    let template = hcl_edit::parser::parse_template(text)
+        .map_err(|e| format!("the template has a syntax error: {}", e.message()))?;
     let empty = Namespace {
         path_module: namespace.path_module.clone(),
         path_root: namespace.path_root.clone(),
@@ -814,13 +986,20 @@ fn render_template_file(text: &str, vars: &BTreeMap<String, Value>, namespace: &
     scope
         .render_into(&template, &mut out, &mut unknown, &mut sensitive)
         .map_err(|d| d.detail)?;
-    Ok(if unknown { Value::Unknown } else { Value::String(out) }.mark_if(sensitive))
+    Ok(if unknown {
+        Value::Unknown
+    } else {
+        Value::String(out)
+    }
+    .mark_if(sensitive))
 }
 
 /// Evaluates an expression that may not reference anything (a literal).
 pub fn constant(expr: &Expression) -> Option<Value> {
     let namespace = Namespace::default();
-    Scope::new(&namespace, Arc::new(PathBuf::new())).eval(expr).ok()
+    Scope::new(&namespace, Arc::new(PathBuf::new()))
+        .eval(expr)
+        .ok()
 }
 
 /// What an expression refers to, for building the dependency graph.
@@ -850,7 +1029,10 @@ pub fn references(expr: &Expression) -> Vec<SpannedReference> {
 
 fn collect_references(expr: &Expression, bound: &mut Vec<String>, out: &mut Vec<SpannedReference>) {
     match expr {
-        Expression::Null(_) | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) => {}
+        Expression::Null(_)
+        | Expression::Bool(_)
+        | Expression::Number(_)
+        | Expression::String(_) => {}
         Expression::Array(items) => items.iter().for_each(|e| collect_references(e, bound, out)),
         Expression::Object(object) => {
             for (key, value) in object.iter() {
@@ -869,7 +1051,10 @@ fn collect_references(expr: &Expression, bound: &mut Vec<String>, out: &mut Vec<
             collect_references(&c.true_expr, bound, out);
             collect_references(&c.false_expr, bound, out);
         }
-        Expression::FuncCall(call) => call.args.iter().for_each(|e| collect_references(e, bound, out)),
+        Expression::FuncCall(call) => call
+            .args
+            .iter()
+            .for_each(|e| collect_references(e, bound, out)),
         Expression::Traversal(t) => {
             let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
             for op in &ops {
@@ -906,7 +1091,11 @@ fn collect_references(expr: &Expression, bound: &mut Vec<String>, out: &mut Vec<
     }
 }
 
-fn collect_template_references(template: &Template, bound: &mut Vec<String>, out: &mut Vec<SpannedReference>) {
+fn collect_template_references(
+    template: &Template,
+    bound: &mut Vec<String>,
+    out: &mut Vec<SpannedReference>,
+) {
     for element in template.iter() {
         match element {
             Element::Literal(_) => {}
@@ -957,7 +1146,13 @@ fn root_reference(
             _ => None,
         },
         "count" | "each" | "self" | "path" | "stack" | "terraform" => None,
-        type_name => attr(0).map(|n| Reference::Resource(crate::addrs::ResourceMode::Managed, type_name.to_string(), n)),
+        type_name => attr(0).map(|n| {
+            Reference::Resource(
+                crate::addrs::ResourceMode::Managed,
+                type_name.to_string(),
+                n,
+            )
+        }),
     };
     if let Some(reference) = reference {
         out.push(SpannedReference { reference, range });
@@ -970,12 +1165,17 @@ mod tests {
 
     fn eval_str(src: &str, ns: &Namespace) -> Value {
         let expr = hcl_edit::parser::parse_expr(src).expect("parses");
-        Scope::new(ns, Arc::new(PathBuf::from("test.tf"))).eval(&expr).expect("evaluates")
+        Scope::new(ns, Arc::new(PathBuf::from("test.tf")))
+            .eval(&expr)
+            .expect("evaluates")
     }
 
     fn ns_with_vars(vars: &[(&str, Value)]) -> Namespace {
         Namespace {
-            vars: vars.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
             ..Namespace::default()
         }
     }
@@ -985,10 +1185,22 @@ mod tests {
         let ns = ns_with_vars(&[("n", Value::Number(3.0))]);
         assert_eq!(eval_str("var.n * 2 + 1", &ns), Value::Number(7.0));
         assert_eq!(eval_str("\"n=${var.n}\"", &ns), Value::string("n=3"));
-        assert_eq!(eval_str("\"%{ if var.n > 2 }big%{ else }small%{ endif }\"", &ns), Value::string("big"));
-        assert_eq!(eval_str("\"%{ for x in [1,2] }${x};%{ endfor }\"", &ns), Value::string("1;2;"));
-        assert_eq!(eval_str("\"%{ for x in [1,2] ~}\n${x}\n%{~ endfor }\"", &ns), Value::string("12"));
-        assert_eq!(eval_str("\"a %{~ if true ~} b %{~ endif ~} c\"", &ns), Value::string("abc"));
+        assert_eq!(
+            eval_str("\"%{ if var.n > 2 }big%{ else }small%{ endif }\"", &ns),
+            Value::string("big")
+        );
+        assert_eq!(
+            eval_str("\"%{ for x in [1,2] }${x};%{ endfor }\"", &ns),
+            Value::string("1;2;")
+        );
+        assert_eq!(
+            eval_str("\"%{ for x in [1,2] ~}\n${x}\n%{~ endfor }\"", &ns),
+            Value::string("12")
+        );
+        assert_eq!(
+            eval_str("\"a %{~ if true ~} b %{~ endif ~} c\"", &ns),
+            Value::string("abc")
+        );
     }
 
     #[test]
@@ -1017,15 +1229,27 @@ mod tests {
             eval_str("[for x in [1, 2, 3] : x * 10 if x != 2]", &ns),
             Value::List(vec![Value::Number(10.0), Value::Number(30.0)])
         );
-        let grouped = eval_str("{for s in [\"a1\", \"a2\", \"b1\"] : substr(s, 0, 1) => s...}", &ns);
-        assert_eq!(grouped.get_attr("a").and_then(Value::as_list).map(<[Value]>::len), Some(2));
+        let grouped = eval_str(
+            "{for s in [\"a1\", \"a2\", \"b1\"] : substr(s, 0, 1) => s...}",
+            &ns,
+        );
+        assert_eq!(
+            grouped
+                .get_attr("a")
+                .and_then(Value::as_list)
+                .map(<[Value]>::len),
+            Some(2)
+        );
     }
 
     #[test]
     fn splat_maps_over_lists() {
         let item = |id: &str| Value::Map(BTreeMap::from([("id".to_string(), Value::string(id))]));
         let ns = ns_with_vars(&[("l", Value::List(vec![item("a"), item("b")]))]);
-        assert_eq!(eval_str("var.l[*].id", &ns), Value::List(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            eval_str("var.l[*].id", &ns),
+            Value::List(vec!["a".into(), "b".into()])
+        );
         assert_eq!(eval_str("var.l[1].id", &ns), Value::string("b"));
     }
 
@@ -1033,6 +1257,9 @@ mod tests {
     fn references_skip_for_bound_names() {
         let expr = hcl_edit::parser::parse_expr("[for s in var.list : s.id if local.ok]").unwrap();
         let refs: Vec<Reference> = references(&expr).into_iter().map(|r| r.reference).collect();
-        assert_eq!(refs, vec![Reference::Var("list".into()), Reference::Local("ok".into())]);
+        assert_eq!(
+            refs,
+            vec![Reference::Var("list".into()), Reference::Local("ok".into())]
+        );
     }
 }

@@ -40,7 +40,13 @@ impl Node {
 
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let prefix = |m: &ModulePath| if m.is_root() { String::new() } else { format!("{m}.") };
+        let prefix = |m: &ModulePath| {
+            if m.is_root() {
+                String::new()
+            } else {
+                format!("{m}.")
+            }
+        };
         match self {
             Node::Provider(p) => write!(f, "{p}"),
             Node::Variable(m, n) => write!(f, "{}var.{n}", prefix(m)),
@@ -121,7 +127,10 @@ impl Graph {
         let mut lines = Vec::new();
         for edge in self.graph.edge_indices() {
             if let Some((from, to)) = self.graph.edge_endpoints(edge) {
-                lines.push(format!("  \"{}\" -> \"{}\";", self.graph[to], self.graph[from]));
+                lines.push(format!(
+                    "  \"{}\" -> \"{}\";",
+                    self.graph[to], self.graph[from]
+                ));
             }
         }
         lines.sort();
@@ -165,16 +174,40 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
     for module in config.modules.values() {
         let m = &module.path;
         for v in module.variables.values() {
-            add(&mut graph, &mut index, &mut spans, Node::Variable(m.clone(), v.name.clone()), v.span.clone());
+            add(
+                &mut graph,
+                &mut index,
+                &mut spans,
+                Node::Variable(m.clone(), v.name.clone()),
+                v.span.clone(),
+            );
         }
         for l in module.locals.values() {
-            add(&mut graph, &mut index, &mut spans, Node::Local(m.clone(), l.name.clone()), l.expr.span.clone());
+            add(
+                &mut graph,
+                &mut index,
+                &mut spans,
+                Node::Local(m.clone(), l.name.clone()),
+                l.expr.span.clone(),
+            );
         }
         for o in module.outputs.values() {
-            add(&mut graph, &mut index, &mut spans, Node::Output(m.clone(), o.name.clone()), o.span.clone());
+            add(
+                &mut graph,
+                &mut index,
+                &mut spans,
+                Node::Output(m.clone(), o.name.clone()),
+                o.span.clone(),
+            );
         }
         for r in module.resources.values() {
-            add(&mut graph, &mut index, &mut spans, Node::Resource(r.addr.clone()), r.span.clone());
+            add(
+                &mut graph,
+                &mut index,
+                &mut spans,
+                Node::Resource(r.addr.clone()),
+                r.span.clone(),
+            );
         }
     }
     let root = config.root();
@@ -202,7 +235,12 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
     for module in config.modules.values() {
         let m = &module.path;
         for l in module.locals.values() {
-            link(m, &[&l.expr], &Node::Local(m.clone(), l.name.clone()), &mut edges);
+            link(
+                m,
+                &[&l.expr],
+                &Node::Local(m.clone(), l.name.clone()),
+                &mut edges,
+            );
         }
         for o in module.outputs.values() {
             let node = Node::Output(m.clone(), o.name.clone());
@@ -220,7 +258,11 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             // A child module's variable depends on the parent's argument expression.
             if let Some(parent) = m.parent() {
                 let call_name = m.0.last().cloned().unwrap_or_default();
-                if let Some(call) = config.modules.get(&parent).and_then(|p| p.module_calls.get(&call_name)) {
+                if let Some(call) = config
+                    .modules
+                    .get(&parent)
+                    .and_then(|p| p.module_calls.get(&call_name))
+                {
                     if let Some(arg) = call.arguments.get(&v.name) {
                         link(&parent, &[arg], &node, &mut edges);
                     }
@@ -255,7 +297,11 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             let mut ancestor = m.clone();
             while let Some(parent) = ancestor.parent() {
                 let call_name = ancestor.0.last().cloned().unwrap_or_default();
-                if let Some(call) = config.modules.get(&parent).and_then(|p| p.module_calls.get(&call_name)) {
+                if let Some(call) = config
+                    .modules
+                    .get(&parent)
+                    .and_then(|p| p.module_calls.get(&call_name))
+                {
                     let deps: Vec<&Expr> = call.depends_on.iter().collect();
                     link(&parent, &deps, &node, &mut edges);
                 }
@@ -293,12 +339,19 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
         return Err(Diagnostics(self_references));
     }
     match toposort(&graph, None) {
-        Ok(order) => Ok(Graph { graph, index, order }),
+        Ok(order) => Ok(Graph {
+            graph,
+            index,
+            order,
+        }),
         Err(_) => Err(cycle_diagnostics(&graph, &spans)),
     }
 }
 
-fn cycle_diagnostics(graph: &DiGraph<Node, ()>, spans: &HashMap<NodeIndex, Option<Span>>) -> Diagnostics {
+fn cycle_diagnostics(
+    graph: &DiGraph<Node, ()>,
+    spans: &HashMap<NodeIndex, Option<Span>>,
+) -> Diagnostics {
     let mut diags = Diagnostics::new();
     for component in tarjan_scc(graph) {
         let is_cycle = component.len() > 1 || graph.contains_edge(component[0], component[0]);
@@ -323,7 +376,8 @@ fn cycle_diagnostics(graph: &DiGraph<Node, ()>, spans: &HashMap<NodeIndex, Optio
                 if n == 0 {
                     diagnostic = diagnostic.with_span(Some(span.clone()));
                 } else {
-                    diagnostic = diagnostic.with_related(span.clone(), format!("{} is part of the cycle", graph[*i]));
+                    diagnostic = diagnostic
+                        .with_related(span.clone(), format!("{} is part of the cycle", graph[*i]));
                 }
             }
         }
@@ -334,7 +388,9 @@ fn cycle_diagnostics(graph: &DiGraph<Node, ()>, spans: &HashMap<NodeIndex, Optio
 
 /// Orders the members of a strongly connected component along its edges.
 fn cycle_path(graph: &DiGraph<Node, ()>, members: &[NodeIndex]) -> Vec<NodeIndex> {
-    let Some(&start) = members.first() else { return Vec::new() };
+    let Some(&start) = members.first() else {
+        return Vec::new();
+    };
     let mut path = vec![start];
     let mut current = start;
     while path.len() < members.len() {
@@ -363,14 +419,26 @@ fn reference_nodes(config: &Config, module: &ModulePath, reference: &Reference) 
     match reference {
         Reference::Var(name) => vec![Node::Variable(module.clone(), name.clone())],
         Reference::Local(name) => vec![Node::Local(module.clone(), name.clone())],
-        Reference::ModuleOutput(call, Some(output)) => vec![Node::Output(module.child(call), output.clone())],
+        Reference::ModuleOutput(call, Some(output)) => {
+            vec![Node::Output(module.child(call), output.clone())]
+        }
         Reference::ModuleOutput(call, None) => config
             .modules
             .get(&module.child(call))
-            .map(|m| m.outputs.keys().map(|o| Node::Output(module.child(call), o.clone())).collect())
+            .map(|m| {
+                m.outputs
+                    .keys()
+                    .map(|o| Node::Output(module.child(call), o.clone()))
+                    .collect()
+            })
             .unwrap_or_default(),
         Reference::Resource(mode, type_name, name) => {
-            vec![Node::Resource(ResourceAddr::new(module.clone(), *mode, type_name, name))]
+            vec![Node::Resource(ResourceAddr::new(
+                module.clone(),
+                *mode,
+                type_name,
+                name,
+            ))]
         }
     }
 }
@@ -391,7 +459,10 @@ fn collect_body_references(body: &hcl_edit::structure::Body, out: &mut Vec<Spann
             hcl_edit::structure::Structure::Block(block) => {
                 // Provisioners and connections run after creation and may use `self`;
                 // their references still order the resource after what they use.
-                if matches!(block.ident.as_str(), "lifecycle" | "provisioner" | "connection") {
+                if matches!(
+                    block.ident.as_str(),
+                    "lifecycle" | "provisioner" | "connection"
+                ) {
                     continue;
                 }
                 collect_body_references(&block.body, out);

@@ -150,7 +150,11 @@ pub struct Summary {
 impl Plan {
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();
-        for change in self.resource_changes.iter().filter(|c| c.mode == Mode::Managed) {
+        for change in self
+            .resource_changes
+            .iter()
+            .filter(|c| c.mode == Mode::Managed)
+        {
             match change.action {
                 Action::Create => summary.add += 1,
                 Action::Update => summary.change += 1,
@@ -222,7 +226,11 @@ struct Planner<'c> {
 }
 
 /// Makes a plan. Returns `None` with the diagnostics when planning failed.
-pub async fn plan(ctx: &Context, state: &State, options: PlanOptions) -> (Option<Plan>, Diagnostics) {
+pub async fn plan(
+    ctx: &Context,
+    state: &State,
+    options: PlanOptions,
+) -> (Option<Plan>, Diagnostics) {
     let validating = options.mode == PlanMode::Validate;
     let mut planner = Planner {
         walker: Walker::new(ctx, validating, false),
@@ -258,7 +266,11 @@ pub async fn plan(ctx: &Context, state: &State, options: PlanOptions) -> (Option
     if !validating {
         planner.plan_orphans().await;
     }
-    let outputs = if validating { Vec::new() } else { planner.plan_outputs() };
+    let outputs = if validating {
+        Vec::new()
+    } else {
+        planner.plan_outputs()
+    };
     if planner.diags.has_errors() {
         return (None, planner.diags);
     }
@@ -276,7 +288,12 @@ pub async fn plan(ctx: &Context, state: &State, options: PlanOptions) -> (Option
         .variables
         .keys()
         .map(|name| {
-            let value = walker.namespace(&Default::default()).vars.get(name).cloned().unwrap_or(Value::Null);
+            let value = walker
+                .namespace(&Default::default())
+                .vars
+                .get(name)
+                .cloned()
+                .unwrap_or(Value::Null);
             let sensitive = value.contains_sensitive();
             (
                 name.clone(),
@@ -375,7 +392,12 @@ impl<'c> Planner<'c> {
             let mut included = HashSet::new();
             for (node, &index) in &graph.index {
                 let Node::Resource(addr) = node else { continue };
-                if self.options.targets.iter().any(|t| t.matches_resource(addr)) {
+                if self
+                    .options
+                    .targets
+                    .iter()
+                    .any(|t| t.matches_resource(addr))
+                {
                     included.insert(addr.clone());
                     for ancestor in graph.ancestors(index) {
                         if let Node::Resource(dep) = graph.node(ancestor) {
@@ -388,7 +410,12 @@ impl<'c> Planner<'c> {
         }
         for (node, &index) in &graph.index {
             let Node::Resource(addr) = node else { continue };
-            if self.options.excludes.iter().any(|t| t.matches_resource(addr)) {
+            if self
+                .options
+                .excludes
+                .iter()
+                .any(|t| t.matches_resource(addr))
+            {
                 self.excluded.insert(addr.clone());
                 for descendant in graph.descendants(index) {
                     if let Node::Resource(dep) = graph.node(descendant) {
@@ -422,11 +449,16 @@ impl<'c> Planner<'c> {
             .targets
             .iter()
             .any(|t| !matches!(t, Target::Instance(_)) && t.matches(addr));
-        instance_targets.is_empty() || resource_targeted || instance_targets.iter().any(|t| t.matches(addr))
+        instance_targets.is_empty()
+            || resource_targeted
+            || instance_targets.iter().any(|t| t.matches(addr))
     }
 
     /// State instances of one resource block, by instance key.
-    fn state_instances(&self, addr: &ResourceAddr) -> Vec<(InstanceAddr, &'c state::ResourceState)> {
+    fn state_instances(
+        &self,
+        addr: &ResourceAddr,
+    ) -> Vec<(InstanceAddr, &'c state::ResourceState)> {
         let prefix = addr.to_string();
         self.state
             .resources
@@ -441,8 +473,16 @@ impl<'c> Planner<'c> {
 
     /// Refreshes every state instance of one resource type and provider in
     /// one batched call, the first time a resource of that type is planned.
-    async fn refresh_type(&mut self, provider_ref: &ProviderRef, provider: &std::sync::Arc<dyn Provider>, type_name: &str) {
-        if !self.refreshed_types.insert((provider_ref.clone(), type_name.to_string())) {
+    async fn refresh_type(
+        &mut self,
+        provider_ref: &ProviderRef,
+        provider: &std::sync::Arc<dyn Provider>,
+        type_name: &str,
+    ) {
+        if !self
+            .refreshed_types
+            .insert((provider_ref.clone(), type_name.to_string()))
+        {
             return;
         }
         let provider_key = provider_ref.to_string();
@@ -450,12 +490,20 @@ impl<'c> Planner<'c> {
             .state
             .resources
             .iter()
-            .filter(|(_, r)| r.mode == Mode::Managed && r.resource_type == type_name && r.provider == provider_key)
+            .filter(|(_, r)| {
+                r.mode == Mode::Managed
+                    && r.resource_type == type_name
+                    && r.provider == provider_key
+            })
             .collect();
-        let current: Vec<Value> = entries.iter().map(|(_, r)| encoding::from_state(r)).collect();
+        let current: Vec<Value> = entries
+            .iter()
+            .map(|(_, r)| encoding::from_state(r))
+            .collect();
         if !self.options.refresh || entries.is_empty() {
             for ((address, resource), value) in entries.iter().zip(current) {
-                self.priors.insert((*address).clone(), Some(prior_of(resource, value)));
+                self.priors
+                    .insert((*address).clone(), Some(prior_of(resource, value)));
             }
             return;
         }
@@ -469,7 +517,8 @@ impl<'c> Planner<'c> {
             })
             .collect();
         let responses = provider.read_many(requests).await;
-        for (((address, resource), value), response) in entries.iter().zip(&current).zip(responses) {
+        for (((address, resource), value), response) in entries.iter().zip(&current).zip(responses)
+        {
             let prior = match response {
                 Ok(response) => {
                     self.diags.extend(response.diagnostics);
@@ -509,9 +558,20 @@ impl<'c> Planner<'c> {
     fn use_prior_values(&mut self, addr: &ResourceAddr) {
         let instances = self.state_instances(addr);
         let value = if instances.iter().all(|(i, _)| i.key == InstanceKey::None) {
-            instances.first().map(|(_, r)| encoding::from_state(r)).unwrap_or(Value::Unknown)
-        } else if instances.iter().all(|(i, _)| matches!(i.key, InstanceKey::Index(_))) {
-            Value::List(instances.iter().map(|(_, r)| encoding::from_state(r)).collect())
+            instances
+                .first()
+                .map(|(_, r)| encoding::from_state(r))
+                .unwrap_or(Value::Unknown)
+        } else if instances
+            .iter()
+            .all(|(i, _)| matches!(i.key, InstanceKey::Index(_)))
+        {
+            Value::List(
+                instances
+                    .iter()
+                    .map(|(_, r)| encoding::from_state(r))
+                    .collect(),
+            )
         } else {
             Value::Map(
                 instances
@@ -528,7 +588,9 @@ impl<'c> Planner<'c> {
 
     async fn plan_resource(&mut self, addr: &ResourceAddr, node: petgraph::graph::NodeIndex) {
         let ctx = self.ctx();
-        let Some(resource) = ctx.config.resource(addr) else { return };
+        let Some(resource) = ctx.config.resource(addr) else {
+            return;
+        };
         let validating = self.options.mode == PlanMode::Validate;
         if !validating && !self.in_scope(addr) {
             for (instance, _) in self.state_instances(addr) {
@@ -550,7 +612,11 @@ impl<'c> Planner<'c> {
             ResourceMode::Data => &provider.schema().data_sources,
         };
         let Some(schema) = schemas.get(addr.resource_type.as_str()).cloned() else {
-            let kind = if addr.mode == ResourceMode::Data { "data source" } else { "resource type" };
+            let kind = if addr.mode == ResourceMode::Data {
+                "data source"
+            } else {
+                "resource type"
+            };
             self.diags.push(
                 Diagnostic::error(
                     "Invalid resource type",
@@ -567,7 +633,8 @@ impl<'c> Planner<'c> {
             return;
         };
         if !validating && addr.mode == ResourceMode::Managed {
-            self.refresh_type(&resource.provider, &provider, &addr.resource_type).await;
+            self.refresh_type(&resource.provider, &provider, &addr.resource_type)
+                .await;
         }
         let expansion = match expand(&self.walker, resource) {
             Ok(e) => e,
@@ -587,9 +654,20 @@ impl<'c> Planner<'c> {
             // Validation only: still check the body once, with unknown count/each.
             let mut scope = self.walker.scope(&addr.module, resource.file.clone());
             scope.count_index = resource.count.as_ref().map(|_| 0);
-            scope.each = resource.for_each.as_ref().map(|_| (Value::Unknown, Value::Unknown));
+            scope.each = resource
+                .for_each
+                .as_ref()
+                .map(|_| (Value::Unknown, Value::Unknown));
             let mut diags = Diagnostics::new();
-            eval_body(&resource.body, &schema, &scope, BodyKind::Resource, &describe(resource), resource.span.clone(), &mut diags);
+            eval_body(
+                &resource.body,
+                &schema,
+                &scope,
+                BodyKind::Resource,
+                &describe(resource),
+                resource.span.clone(),
+                &mut diags,
+            );
             self.diags.extend(diags);
             self.walker.set_resource_value(addr, Value::Unknown);
             return;
@@ -597,9 +675,19 @@ impl<'c> Planner<'c> {
         let mut values: BTreeMap<InstanceKey, Value> = BTreeMap::new();
         for key in expansion.keys() {
             let instance = addr.instance(key.clone());
-            let scope = self.walker.instance_scope(resource, &key, expansion.each_value(&key));
+            let scope = self
+                .walker
+                .instance_scope(resource, &key, expansion.each_value(&key));
             let mut diags = Diagnostics::new();
-            let config = eval_body(&resource.body, &schema, &scope, BodyKind::Resource, &describe(resource), resource.span.clone(), &mut diags);
+            let config = eval_body(
+                &resource.body,
+                &schema,
+                &scope,
+                BodyKind::Resource,
+                &describe(resource),
+                resource.span.clone(),
+                &mut diags,
+            );
             let prevent_destroy = match &resource.lifecycle.prevent_destroy {
                 Some(expr) => match scope.eval(&expr.expr).map(|v| v.unmark().0) {
                     Ok(Value::Bool(b)) => b,
@@ -616,8 +704,14 @@ impl<'c> Planner<'c> {
                     Ok(Value::Unknown) => false,
                     Ok(other) => {
                         diags.push(
-                            Diagnostic::error("Invalid prevent_destroy", format!("prevent_destroy must be a bool, not {}.", other.type_name()))
-                                .with_span(expr.span.clone()),
+                            Diagnostic::error(
+                                "Invalid prevent_destroy",
+                                format!(
+                                    "prevent_destroy must be a bool, not {}.",
+                                    other.type_name()
+                                ),
+                            )
+                            .with_span(expr.span.clone()),
                         );
                         false
                     }
@@ -648,13 +742,33 @@ impl<'c> Planner<'c> {
             }
             self.claimed.insert(instance.to_string());
             let value = match addr.mode {
-                ResourceMode::Data => self.plan_data(resource, &instance, &provider, &schema, config, &dependencies).await,
+                ResourceMode::Data => {
+                    self.plan_data(
+                        resource,
+                        &instance,
+                        &provider,
+                        &schema,
+                        config,
+                        &dependencies,
+                    )
+                    .await
+                }
                 ResourceMode::Managed => {
                     if !self.instance_in_scope(&instance) {
-                        let prior = self.priors.get(&instance.to_string()).and_then(|p| p.as_ref());
+                        let prior = self
+                            .priors
+                            .get(&instance.to_string())
+                            .and_then(|p| p.as_ref());
                         prior.map(|p| p.value.clone()).unwrap_or(Value::Unknown)
                     } else {
-                        self.plan_managed(resource, &instance, &provider, config, prevent_destroy, &dependencies)
+                        self.plan_managed(
+                            resource,
+                            &instance,
+                            &provider,
+                            config,
+                            prevent_destroy,
+                            &dependencies,
+                        )
                     }
                 }
             };
@@ -673,7 +787,11 @@ impl<'c> Planner<'c> {
                     InstanceKey::Key(k) => format!("the for_each key {k:?} is gone"),
                     InstanceKey::None => "the resource now uses count or for_each".to_string(),
                 };
-                if self.priors.get(&instance.to_string()).is_some_and(|p| p.is_none()) {
+                if self
+                    .priors
+                    .get(&instance.to_string())
+                    .is_some_and(|p| p.is_none())
+                {
                     continue; // Already gone outside stack.
                 }
                 self.plan_delete(&instance, resource_state, Some(resource), reason);
@@ -700,11 +818,15 @@ impl<'c> Planner<'c> {
             match &prior.status {
                 Status::Tainted => {
                     forced_replace = true;
-                    reason = Some("it is tainted: a previous apply did not finish creating it".to_string());
+                    reason = Some(
+                        "it is tainted: a previous apply did not finish creating it".to_string(),
+                    );
                 }
                 Status::Pending { .. } => {
                     forced_replace = true;
-                    reason = Some("its creation was interrupted; the object found is replaced".to_string());
+                    reason = Some(
+                        "its creation was interrupted; the object found is replaced".to_string(),
+                    );
                 }
                 Status::Ready => {}
             }
@@ -718,7 +840,9 @@ impl<'c> Planner<'c> {
             }
             config = apply_ignore_changes(&resource.lifecycle.ignore_changes, config, &prior.value);
         }
-        let request = |prior: Option<&'_ Value>, private: Option<&'_ serde_json::Value>, config: &'_ Value| {
+        let request = |prior: Option<&'_ Value>,
+                       private: Option<&'_ serde_json::Value>,
+                       config: &'_ Value| {
             provider.plan(PlanRequest {
                 type_name: &resource.addr.resource_type,
                 prior,
@@ -730,7 +854,12 @@ impl<'c> Planner<'c> {
             None => {
                 let response = request(None, None, &config);
                 self.diags.extend(response.diagnostics);
-                (Action::Create, response.planned, Vec::new(), response.planned_private)
+                (
+                    Action::Create,
+                    response.planned,
+                    Vec::new(),
+                    response.planned_private,
+                )
             }
             Some(prior) => {
                 let response = request(Some(&prior.value), prior.private.as_ref(), &config);
@@ -739,15 +868,37 @@ impl<'c> Planner<'c> {
                     if reason.is_none() {
                         reason = Some(format!(
                             "{} cannot be changed in place",
-                            response.requires_replace.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                            response
+                                .requires_replace
+                                .iter()
+                                .map(|a| format!("`{a}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ));
                     }
                     let fresh = request(None, None, &config);
-                    (Action::Replace, fresh.planned, response.requires_replace, fresh.planned_private)
-                } else if values_equal(&response.planned, &prior.value) && response.planned.is_wholly_known() {
-                    (Action::NoOp, prior.value.clone(), Vec::new(), prior.private.clone())
+                    (
+                        Action::Replace,
+                        fresh.planned,
+                        response.requires_replace,
+                        fresh.planned_private,
+                    )
+                } else if values_equal(&response.planned, &prior.value)
+                    && response.planned.is_wholly_known()
+                {
+                    (
+                        Action::NoOp,
+                        prior.value.clone(),
+                        Vec::new(),
+                        prior.private.clone(),
+                    )
                 } else {
-                    (Action::Update, response.planned, Vec::new(), response.planned_private)
+                    (
+                        Action::Update,
+                        response.planned,
+                        Vec::new(),
+                        response.planned_private,
+                    )
                 }
             }
         };
@@ -765,8 +916,13 @@ impl<'c> Planner<'c> {
                 name: resource.addr.name.clone(),
                 provider: resource.provider.to_string(),
                 action,
-                create_before_destroy: resource.lifecycle.create_before_destroy && action == Action::Replace,
-                action_reason: if action == Action::Replace { reason } else { None },
+                create_before_destroy: resource.lifecycle.create_before_destroy
+                    && action == Action::Replace,
+                action_reason: if action == Action::Replace {
+                    reason
+                } else {
+                    None
+                },
                 before: before.as_ref().map(|b| b.json.clone()),
                 before_sensitive: before.map(|b| b.sensitive).unwrap_or_default(),
                 after: Some(after.json),
@@ -784,13 +940,23 @@ impl<'c> Planner<'c> {
     fn replace_trigger(&self, resource: &Resource) -> Option<String> {
         for expr in &resource.lifecycle.replace_triggered_by {
             for reference in crate::eval::references(&expr.expr) {
-                if let crate::eval::Reference::Resource(mode, type_name, name) = reference.reference {
-                    let target = ResourceAddr::new(resource.addr.module.clone(), mode, &type_name, &name);
+                if let crate::eval::Reference::Resource(mode, type_name, name) = reference.reference
+                {
+                    let target =
+                        ResourceAddr::new(resource.addr.module.clone(), mode, &type_name, &name);
                     let prefix = target.to_string();
-                    let changed = self.changes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).any(|(k, c)| {
-                        k.parse::<InstanceAddr>().is_ok_and(|a| a.resource == target)
-                            && matches!(c.action, Action::Create | Action::Update | Action::Replace)
-                    });
+                    let changed = self
+                        .changes
+                        .range(prefix.clone()..)
+                        .take_while(|(k, _)| k.starts_with(&prefix))
+                        .any(|(k, c)| {
+                            k.parse::<InstanceAddr>()
+                                .is_ok_and(|a| a.resource == target)
+                                && matches!(
+                                    c.action,
+                                    Action::Create | Action::Update | Action::Replace
+                                )
+                        });
                     if changed {
                         return Some(prefix);
                     }
@@ -832,8 +998,11 @@ impl<'c> Planner<'c> {
                 }
                 Err(err) => {
                     self.diags.push(
-                        Diagnostic::error("Failed to read data source", format!("Reading {address} failed: {err}"))
-                            .with_span(resource.span.clone()),
+                        Diagnostic::error(
+                            "Failed to read data source",
+                            format!("Reading {address} failed: {err}"),
+                        )
+                        .with_span(resource.span.clone()),
                     );
                     (Action::NoOp, unknown_object(schema))
                 }
@@ -860,7 +1029,8 @@ impl<'c> Planner<'c> {
                 provider: resource.provider.to_string(),
                 action,
                 create_before_destroy: false,
-                action_reason: (action == Action::Read).then(|| "its arguments are known only after apply".to_string()),
+                action_reason: (action == Action::Read)
+                    .then(|| "its arguments are known only after apply".to_string()),
                 before: None,
                 before_sensitive: Vec::new(),
                 after: Some(after.json),
@@ -874,12 +1044,23 @@ impl<'c> Planner<'c> {
         value
     }
 
-    fn plan_delete(&mut self, instance: &InstanceAddr, resource_state: &state::ResourceState, config: Option<&Resource>, reason: String) {
+    fn plan_delete(
+        &mut self,
+        instance: &InstanceAddr,
+        resource_state: &state::ResourceState,
+        config: Option<&Resource>,
+        reason: String,
+    ) {
         let address = instance.to_string();
         if let Some(resource) = config {
             if let Some(expr) = &resource.lifecycle.prevent_destroy {
-                let scope = self.walker.scope(&resource.addr.module, resource.file.clone());
-                if matches!(scope.eval(&expr.expr).map(|v| v.unmark().0), Ok(Value::Bool(true))) {
+                let scope = self
+                    .walker
+                    .scope(&resource.addr.module, resource.file.clone());
+                if matches!(
+                    scope.eval(&expr.expr).map(|v| v.unmark().0),
+                    Ok(Value::Bool(true))
+                ) {
                     self.diags.push(prevent_destroy_error(&address, resource));
                 }
             }
@@ -926,7 +1107,9 @@ impl<'c> Planner<'c> {
             .map(|(a, r)| (a.clone(), r))
             .collect();
         for (address, resource_state) in entries {
-            let Ok(instance) = address.parse::<InstanceAddr>() else { continue };
+            let Ok(instance) = address.parse::<InstanceAddr>() else {
+                continue;
+            };
             if !self.instance_in_scope(&instance) {
                 continue;
             }
@@ -957,8 +1140,12 @@ impl<'c> Planner<'c> {
             }
             let provider_ref = parse_provider_ref(&resource_state.provider);
             let config = ctx.config.resource(&instance.resource);
-            if let Some(provider) = self.configured_provider(&provider_ref, &instance.resource).await {
-                self.refresh_type(&provider_ref, &provider, &resource_state.resource_type).await;
+            if let Some(provider) = self
+                .configured_provider(&provider_ref, &instance.resource)
+                .await
+            {
+                self.refresh_type(&provider_ref, &provider, &resource_state.resource_type)
+                    .await;
             }
             if self.priors.get(&address).is_some_and(|p| p.is_none()) {
                 continue; // Already gone outside stack: nothing to delete.
@@ -968,27 +1155,41 @@ impl<'c> Planner<'c> {
             } else {
                 "it is no longer in the configuration".to_string()
             };
-            self.plan_delete(&instance, resource_state, if destroying { config } else { None }, reason);
+            self.plan_delete(
+                &instance,
+                resource_state,
+                if destroying { config } else { None },
+                reason,
+            );
         }
     }
 
-    async fn configured_provider(&mut self, reference: &ProviderRef, addr: &ResourceAddr) -> Option<std::sync::Arc<dyn Provider>> {
+    async fn configured_provider(
+        &mut self,
+        reference: &ProviderRef,
+        addr: &ResourceAddr,
+    ) -> Option<std::sync::Arc<dyn Provider>> {
         if let Some(p) = self.walker.providers.get(reference) {
             return Some(p.clone());
         }
-        let resource = self.ctx().config.resource(addr).cloned().unwrap_or_else(|| Resource {
-            addr: addr.clone(),
-            span: None,
-            file: Default::default(),
-            count: None,
-            for_each: None,
-            depends_on: Vec::new(),
-            provider: reference.clone(),
-            provider_explicit: true,
-            lifecycle: Default::default(),
-            body: Default::default(),
-            provisioners: Vec::new(),
-        });
+        let resource = self
+            .ctx()
+            .config
+            .resource(addr)
+            .cloned()
+            .unwrap_or_else(|| Resource {
+                addr: addr.clone(),
+                span: None,
+                file: Default::default(),
+                count: None,
+                for_each: None,
+                depends_on: Vec::new(),
+                provider: reference.clone(),
+                provider_explicit: true,
+                lifecycle: Default::default(),
+                body: Default::default(),
+                provisioners: Vec::new(),
+            });
         match self.walker.provider_for(reference, &resource).await {
             Ok(p) => Some(p),
             Err(d) => {
@@ -1006,7 +1207,12 @@ impl<'c> Planner<'c> {
         for (name, output) in &root.outputs {
             let before = self.state.outputs.get(name);
             let mut diags = Diagnostics::new();
-            let value = if destroying { Value::Null } else { self.walker.eval_output(&Default::default(), name, &mut diags) };
+            let value = if destroying {
+                Value::Null
+            } else {
+                self.walker
+                    .eval_output(&Default::default(), name, &mut diags)
+            };
             self.diags.extend(diags);
             let after_unknown = !value.is_wholly_known();
             let after = (!destroying).then(|| value.to_json());

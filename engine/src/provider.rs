@@ -340,7 +340,10 @@ pub fn plan_by_schema(schema: &Schema, prior: Option<&Value>, config: &Value) ->
                 requires_replace.push(attribute.name.to_string());
             }
         }
-        planned.insert(attribute.name.to_string(), value.mark_if(attribute.sensitive));
+        planned.insert(
+            attribute.name.to_string(),
+            value.mark_if(attribute.sensitive),
+        );
     }
     for block in &schema.blocks {
         let configured = config_map

@@ -233,7 +233,10 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConversionError> {
             Value::String(_) => Ok(value),
             Value::Number(n) => Ok(Value::String(format_number(n))),
             Value::Bool(b) => Ok(Value::String(b.to_string())),
-            other => Err(fail(format!("string required, but have {}.", other.type_name()))),
+            other => Err(fail(format!(
+                "string required, but have {}.",
+                other.type_name()
+            ))),
         },
         Type::Number => match value {
             Value::Number(_) => Ok(value),
@@ -244,13 +247,19 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConversionError> {
                 .filter(|n| n.is_finite())
                 .map(Value::Number)
                 .ok_or_else(|| fail(format!("a number is required, but {s:?} is not a number."))),
-            other => Err(fail(format!("number required, but have {}.", other.type_name()))),
+            other => Err(fail(format!(
+                "number required, but have {}.",
+                other.type_name()
+            ))),
         },
         Type::Bool => match value {
             Value::Bool(_) => Ok(value),
             Value::String(ref s) if s == "true" => Ok(Value::Bool(true)),
             Value::String(ref s) if s == "false" => Ok(Value::Bool(false)),
-            other => Err(fail(format!("bool required, but have {}.", other.type_name()))),
+            other => Err(fail(format!(
+                "bool required, but have {}.",
+                other.type_name()
+            ))),
         },
         Type::List(elem) | Type::Set(elem) => {
             let items = match value {
@@ -258,7 +267,11 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConversionError> {
                 other => {
                     return Err(fail(format!(
                         "{} required, but have {}.",
-                        if matches!(ty, Type::List(_)) { "list" } else { "set" },
+                        if matches!(ty, Type::List(_)) {
+                            "list"
+                        } else {
+                            "set"
+                        },
                         other.type_name()
                     )))
                 }
@@ -283,17 +296,22 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConversionError> {
                     })
                     .collect::<Result<_, _>>()?,
             )),
-            other => Err(fail(format!("map required, but have {}.", other.type_name()))),
+            other => Err(fail(format!(
+                "map required, but have {}.",
+                other.type_name()
+            ))),
         },
         Type::Tuple(types) => match value {
-            Value::List(items) | Value::Set(items) if items.len() == types.len() => Ok(Value::List(
-                items
-                    .into_iter()
-                    .zip(types)
-                    .enumerate()
-                    .map(|(i, (v, t))| convert(v, t).map_err(|e| at(format!("[{i}]"), e)))
-                    .collect::<Result<_, _>>()?,
-            )),
+            Value::List(items) | Value::Set(items) if items.len() == types.len() => {
+                Ok(Value::List(
+                    items
+                        .into_iter()
+                        .zip(types)
+                        .enumerate()
+                        .map(|(i, (v, t))| convert(v, t).map_err(|e| at(format!("[{i}]"), e)))
+                        .collect::<Result<_, _>>()?,
+                ))
+            }
             other => Err(fail(format!(
                 "tuple of {} elements required, but have {}.",
                 types.len(),
@@ -306,7 +324,10 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConversionError> {
                 for (name, attr) in attrs {
                     match map.remove(name) {
                         Some(v) if !v.is_null() => {
-                            out.insert(name.clone(), convert(v, &attr.ty).map_err(|e| at(name.clone(), e))?);
+                            out.insert(
+                                name.clone(),
+                                convert(v, &attr.ty).map_err(|e| at(name.clone(), e))?,
+                            );
                         }
                         _ if attr.optional => {
                             out.insert(name.clone(), attr.default.clone().unwrap_or(Value::Null));
@@ -321,7 +342,10 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConversionError> {
                 }
                 Ok(Value::Map(out))
             }
-            other => Err(fail(format!("object required, but have {}.", other.type_name()))),
+            other => Err(fail(format!(
+                "object required, but have {}.",
+                other.type_name()
+            ))),
         },
     }
 }
@@ -332,8 +356,14 @@ mod tests {
 
     #[test]
     fn numbers_and_strings_convert_both_ways() {
-        assert_eq!(convert(Value::Number(5.0), &Type::String).unwrap(), Value::string("5"));
-        assert_eq!(convert(Value::string("5"), &Type::Number).unwrap(), Value::Number(5.0));
+        assert_eq!(
+            convert(Value::Number(5.0), &Type::String).unwrap(),
+            Value::string("5")
+        );
+        assert_eq!(
+            convert(Value::string("5"), &Type::Number).unwrap(),
+            Value::Number(5.0)
+        );
         assert!(convert(Value::string("five"), &Type::Number).is_err());
     }
 
@@ -354,7 +384,11 @@ mod tests {
     #[test]
     fn errors_say_where() {
         let ty = Type::List(Box::new(Type::Number));
-        let err = convert(Value::List(vec![Value::Number(1.0), Value::string("x")]), &ty).unwrap_err();
+        let err = convert(
+            Value::List(vec![Value::Number(1.0), Value::string("x")]),
+            &ty,
+        )
+        .unwrap_err();
         assert_eq!(err.path, "[1]");
     }
 }
