@@ -523,9 +523,16 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         }
         out.push('\n');
     }
+    let s = plan.summary();
     if !plan.has_changes() {
         let _ = writeln!(out, "{}", style.bold("No changes."));
         let _ = writeln!(out, "Your infrastructure matches the configuration.");
+    } else if s.add + s.change + s.destroy == 0 {
+        // Only outputs change: as Terraform, say so instead of a zero Plan line.
+        let _ = writeln!(
+            out,
+            "You can apply this plan to save these new output values to the state, without changing any real infrastructure."
+        );
     } else {
         let _ = writeln!(out, "{}", style.bold(&summary_line(plan)));
     }

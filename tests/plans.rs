@@ -22,6 +22,13 @@ fn plan_ok(_case: &Path, run: &Run) -> Result<(), String> {
     match run.plan_line() {
         Some(line) if line.starts_with("Plan: ") && line.ends_with(" to destroy.") => Ok(()),
         _ if run.stdout.contains("No changes.") => Ok(()),
+        // A plan that only changes outputs says so, as Terraform does, instead of a zero Plan line.
+        _ if run
+            .stdout
+            .contains("You can apply this plan to save these new output values") =>
+        {
+            Ok(())
+        }
         _ => Err("no `Plan: ...` summary line".to_string()),
     }
 }
