@@ -157,6 +157,12 @@ pub async fn run(cli: Cli) -> u8 {
         Command::State { command } => state_command(&session, command),
         Command::ForceUnlock { id } => force_unlock(&session, &id),
         Command::Schema { type_name } => schema(&session, &type_name),
+        Command::Import {
+            address,
+            id,
+            vars,
+            lock,
+        } => import_command(&mut session, &address, &id, &vars, &lock).await,
     }
 }
 
@@ -483,6 +489,11 @@ async fn make_plan(
     let (plan, plan_diags) = engine::plan::plan(&ctx, state, options).await;
     all.extend(plan_diags);
     session.report(&all);
+    if args.stats {
+        if let Some(plan) = &plan {
+            print_stats(plan);
+        }
+    }
     match plan {
         Some(plan) if !load_failed => Ok((ctx, plan)),
         _ => Err(ERROR),
@@ -810,6 +821,69 @@ async fn run_apply(
         print_outputs(state);
     }
     OK
+}
+
+/// `--stats`: the API calls the providers made, per service and operation.
+fn print_stats(plan: &Plan) {
+    let total: u64 = plan.api_calls.values().sum();
+    eprintln!("API calls: {total}");
+    for (call, count) in &plan.api_calls {
+        let (service, operation) = call.split_once(':').unwrap_or((call, ""));
+        eprintln!("  {service:<18} {operation:<40} {count}");
+    }
+}
+
+async fn import_command(
+    session: &mut Session,
+    address: &str,
+    id: &str,
+    vars: &VarArgs,
+    lock: &LockArgs,
+) -> u8 {
+    let addr = match address.parse::<InstanceAddr>() {
+        Ok(a) => a,
+        Err(e) => return session.error("Invalid import address", e.to_string()),
+    };
+    let backend = match session.backend() {
+        Ok(b) => b,
+        Err(e) => return session.error("Invalid workspace", e.to_string()),
+    };
+    let _guard = match take_lock(session, &backend, lock, "import") {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let mut state = match load_state(session, &backend) {
+        Ok(s) => s.unwrap_or_else(|| State::new(state::new_lineage())),
+        Err(code) => return code,
+    };
+    let (ctx, diags) = match load(session, Some(vars), None) {
+        Ok(x) => x,
+        Err(diags) => {
+            session.report(&diags);
+            return ERROR;
+        }
+    };
+    session.report(&diags);
+    if diags.has_errors() {
+        return ERROR;
+    }
+    match engine::import::import(&ctx, &state, &addr, id).await {
+        Ok(resource) => {
+            state.resources.insert(addr.to_string(), resource);
+            if let Err(e) = backend.persist(&mut state) {
+                return session.error("Failed to persist state", e.to_string());
+            }
+            println!(
+                "{}",
+                session.style.green(&format!("Import successful: {addr} is now managed by stack. Run stack plan to compare it with its template."))
+            );
+            OK
+        }
+        Err(diags) => {
+            session.report(&diags);
+            ERROR
+        }
+    }
 }
 
 fn output_text(value: &serde_json::Value, sensitive: bool) -> String {

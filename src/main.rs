@@ -64,6 +64,9 @@ pub struct PlanArgs {
     /// Plan to replace this instance even if nothing changed (repeatable).
     #[arg(long = "replace", value_name = "ADDR")]
     pub replace: Vec<String>,
+    /// Print the API calls made per service and operation (to stderr).
+    #[arg(long)]
+    pub stats: bool,
     /// Do not read the real objects before planning.
     #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub refresh: bool,
@@ -171,6 +174,17 @@ pub enum Command {
     ForceUnlock {
         /// The lock id, as printed by the failing command.
         id: String,
+    },
+    /// Bring an existing object under management: stack import ADDR ID.
+    Import {
+        /// The resource instance address; its block must be in the templates.
+        address: String,
+        /// The object's id in the cloud (e.g. an instance id i-0123…).
+        id: String,
+        #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
+        lock: LockArgs,
     },
     /// Describe a resource type's arguments and attributes.
     Schema {

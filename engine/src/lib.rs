@@ -14,6 +14,7 @@ pub mod eval;
 pub mod format;
 pub mod functions;
 pub mod graph;
+pub mod import;
 pub mod plan;
 pub mod provider;
 pub mod types;

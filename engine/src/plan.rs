@@ -137,6 +137,10 @@ pub struct Plan {
     pub targets: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excludes: Vec<String>,
+    /// API calls the providers made while planning, by `service:Operation`
+    /// (for `stack plan --stats`); not part of the saved plan.
+    #[serde(skip)]
+    pub api_calls: BTreeMap<String, u64>,
 }
 
 /// `Plan: X to add, Y to change, Z to destroy.` counts.
@@ -304,7 +308,14 @@ pub async fn plan(
             )
         })
         .collect();
+    let mut api_calls: BTreeMap<String, u64> = BTreeMap::new();
+    for provider in walker.providers.values() {
+        for (call, count) in provider.api_calls() {
+            *api_calls.entry(call).or_default() += count;
+        }
+    }
     let plan = Plan {
+        api_calls,
         format_version: PLAN_FORMAT_VERSION,
         workspace: ctx.workspace.clone(),
         lineage: state.lineage.clone(),

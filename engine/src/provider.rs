@@ -303,6 +303,11 @@ pub trait Provider: Send + Sync {
         )))
     }
 
+    /// API calls made so far by `service:Operation`, for `stack plan --stats`.
+    fn api_calls(&self) -> BTreeMap<String, u64> {
+        BTreeMap::new()
+    }
+
     async fn import(&self, request: ImportRequest<'_>) -> Result<ReadResponse, ProviderError> {
         Err(ProviderError::new(format!(
             "resource type {} of provider {} does not support import",

@@ -2,10 +2,19 @@
 //! depends on this crate; the `stack` binary wires the two together through
 //! [`register`].
 
+pub mod aws;
+
+use std::sync::Arc;
+
 pub use engine::provider::Provider;
 
 use engine::context::ProviderRegistry;
 
-/// Adds this crate's providers to a registry. The AWS provider is the first
-/// that will live here; until it lands, only the engine's built-ins exist.
-pub fn register(_registry: &mut ProviderRegistry) {}
+/// Adds this crate's providers to a registry. Each `provider "aws"` block
+/// (each alias) gets its own instance, with its own region and clients.
+pub fn register(registry: &mut ProviderRegistry) {
+    registry.register(
+        "aws",
+        Arc::new(|| Arc::new(aws::AwsProvider::new()) as Arc<dyn Provider>),
+    );
+}

@@ -1,0 +1,604 @@
+//! The AWS provider: Terraform-compatible resource names and arguments,
+//! implemented with the official AWS SDK for Rust.
+//!
+//! Layout: this module holds the provider itself (configuration, clients,
+//! dispatch); `retry` the backoff and waiter seam; `values` helpers to read
+//! and build attribute values; one module per service holds its resources,
+//! each an [`AwsResource`]. Every SDK call goes through [`Clients::call`],
+//! which counts it (for `stack plan --stats`), classifies errors and retries
+//! throttling with backoff.
+
+pub mod retry;
+pub mod values;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::BehaviorVersion;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use engine::diagnostics::{Diagnostic, Diagnostics};
+use engine::provider::{
+    plan_by_schema, ApplyRequest, ApplyResponse, AttrType, AttributeSchema, BlockSchema,
+    ConfigureRequest, ImportRequest, Nesting, PlanRequest, PlanResponse, Provider, ProviderError,
+    ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, Schema,
+};
+use engine::value::Value;
+
+use retry::{classify, random_jitter, with_retries, ErrorClass, RetryPolicy};
+
+/// An error from one AWS API call, already classified.
+#[derive(Debug, Clone)]
+pub struct AwsError {
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub code: Option<String>,
+    pub message: String,
+    pub class: ErrorClass,
+}
+
+impl AwsError {
+    pub fn is_not_found(&self) -> bool {
+        self.class == ErrorClass::NotFound
+    }
+
+    fn from_sdk<E>(
+        service: &'static str,
+        operation: &'static str,
+        error: SdkError<E, HttpResponse>,
+    ) -> AwsError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let code = error.code().map(str::to_string);
+        let status = error.raw_response().map(|r| r.status().as_u16());
+        let message = match (error.message(), &error) {
+            (Some(m), _) => m.to_string(),
+            (None, SdkError::DispatchFailure(_)) | (None, SdkError::TimeoutError(_)) => {
+                format!(
+                    "could not reach the endpoint: {}",
+                    aws_smithy_types::error::display::DisplayErrorContext(&error)
+                )
+            }
+            (None, _) => aws_smithy_types::error::display::DisplayErrorContext(&error).to_string(),
+        };
+        AwsError {
+            service,
+            operation,
+            class: classify(code.as_deref(), status, &[]),
+            code,
+            message,
+        }
+    }
+}
+
+impl std::fmt::Display for AwsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.code {
+            Some(code) => write!(
+                f,
+                "{} {} failed: {code}: {}",
+                self.service, self.operation, self.message
+            ),
+            None => write!(
+                f,
+                "{} {} failed: {}",
+                self.service, self.operation, self.message
+            ),
+        }
+    }
+}
+
+impl From<AwsError> for ProviderError {
+    fn from(e: AwsError) -> ProviderError {
+        ProviderError::new(e.to_string())
+    }
+}
+
+/// Counts of API calls by `service:Operation`, for `stack plan --stats`.
+#[derive(Debug, Default)]
+pub struct CallStats(Mutex<BTreeMap<String, u64>>);
+
+impl CallStats {
+    pub fn count(&self, service: &str, operation: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            *map.entry(format!("{service}:{operation}")).or_default() += 1;
+        }
+    }
+
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        self.0.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+/// The configured SDK clients, one per service.
+pub struct Clients {
+    pub region: String,
+    pub ec2: aws_sdk_ec2::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub elasticache: aws_sdk_elasticache::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
+    pub beanstalk: aws_sdk_elasticbeanstalk::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub stats: Arc<CallStats>,
+    pub retry: RetryPolicy,
+    /// How often waiters poll; short against an emulator.
+    pub poll_interval: Duration,
+}
+
+impl Clients {
+    /// Makes one API call: counted, classified, and retried with backoff
+    /// when throttled or failing transiently.
+    pub async fn call<T, E, F, Fut>(
+        &self,
+        service: &'static str,
+        operation: &'static str,
+        f: F,
+    ) -> Result<T, AwsError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let stats = self.stats.clone();
+        with_retries(
+            self.retry,
+            || {
+                stats.count(service, operation);
+                let request = f();
+                async move {
+                    request
+                        .await
+                        .map_err(|e| AwsError::from_sdk(service, operation, e))
+                }
+            },
+            |e: &AwsError| e.class,
+            tokio::time::sleep,
+            random_jitter,
+        )
+        .await
+    }
+
+    /// Waits for an asynchronous resource, reporting each new status.
+    pub async fn wait<T, C, CF>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        progress: &dyn Fn(&str),
+        check: C,
+    ) -> Result<T, ProviderError>
+    where
+        C: FnMut() -> CF,
+        CF: Future<Output = Result<retry::Poll<T>, ProviderError>>,
+    {
+        retry::wait_until(
+            what,
+            timeout,
+            self.poll_interval,
+            check,
+            tokio::time::sleep,
+            progress,
+            ProviderError::new,
+        )
+        .await
+    }
+}
+
+/// One AWS resource type.
+#[async_trait]
+pub trait AwsResource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    /// Plans like [`plan_by_schema`] unless the resource knows better.
+    fn plan(&self, schema: &Schema, request: PlanRequest<'_>) -> PlanResponse {
+        plan_by_schema(schema, request.prior, request.config)
+    }
+    async fn create(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+    ) -> Result<Value, ProviderError>;
+    async fn update(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+    ) -> Result<Value, ProviderError>;
+    async fn delete(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+    ) -> Result<(), ProviderError>;
+    /// Reads the real object; `None` when it no longer exists.
+    async fn read(
+        &self,
+        clients: &Clients,
+        current: &Value,
+    ) -> Result<Option<Value>, ProviderError>;
+    /// Reads many objects; resources whose API can describe many ids in one
+    /// call override this to batch.
+    async fn read_many(
+        &self,
+        clients: &Clients,
+        currents: &[&Value],
+    ) -> Vec<Result<Option<Value>, ProviderError>> {
+        let mut out = Vec::with_capacity(currents.len());
+        for current in currents {
+            out.push(self.read(clients, current).await);
+        }
+        out
+    }
+    /// Finds an existing object by its id for `stack import`.
+    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError>;
+}
+
+/// One AWS data source.
+#[async_trait]
+pub trait AwsDataSource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    async fn read(&self, clients: &Clients, config: &Value) -> Result<Value, ProviderError>;
+}
+
+pub struct AwsProvider {
+    schema: ProviderSchema,
+    resources: BTreeMap<&'static str, Box<dyn AwsResource>>,
+    data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>>,
+    clients: OnceLock<Clients>,
+    stats: Arc<CallStats>,
+}
+
+/// The services whose endpoints can be overridden in `endpoints { … }`.
+pub const SERVICES: &[&str] = &[
+    "ec2",
+    "rds",
+    "elasticache",
+    "cloudfront",
+    "elasticbeanstalk",
+    "s3",
+    "sts",
+];
+
+fn provider_schema() -> Schema {
+    let mut endpoints =
+        Schema::new("Per-service endpoint URLs, e.g. for an emulator on 127.0.0.1.");
+    for service in SERVICES {
+        endpoints = endpoints.attr(
+            AttributeSchema::optional(service, AttrType::String)
+                .describe("The endpoint URL for this service."),
+        );
+    }
+    Schema::new("Amazon Web Services.")
+        .attr(AttributeSchema::optional("region", AttrType::String).describe("The AWS region; otherwise AWS_REGION or the profile's region."))
+        .attr(AttributeSchema::optional("profile", AttrType::String).describe("A profile of the shared AWS config and credentials files."))
+        .attr(AttributeSchema::optional("access_key", AttrType::String).sensitive().describe("An access key id; otherwise the standard credential chain."))
+        .attr(AttributeSchema::optional("secret_key", AttrType::String).sensitive().describe("The secret access key that goes with access_key."))
+        .attr(AttributeSchema::optional("max_retries", AttrType::Number).describe("How many times a throttled or transiently failing call is retried (default 5)."))
+        .attr(
+            AttributeSchema::optional("skip_credentials_validation", AttrType::Bool)
+                .describe("Skip the STS GetCallerIdentity call that checks the credentials before any change."),
+        )
+        .attr(AttributeSchema::optional("poll_interval", AttrType::String).describe("How often to poll resources that are changing, e.g. \"5s\" (default 5s)."))
+        .block(BlockSchema {
+            name: "endpoints",
+            nesting: Nesting::Single,
+            min_items: 0,
+            max_items: Some(1),
+            force_new: false,
+            schema: endpoints,
+        })
+}
+
+impl AwsProvider {
+    pub fn new() -> AwsProvider {
+        let resources: Vec<Box<dyn AwsResource>> = Vec::new();
+        let data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
+        let mut schema = ProviderSchema {
+            provider: provider_schema(),
+            ..ProviderSchema::default()
+        };
+        for r in &resources {
+            schema.resources.insert(r.type_name(), r.schema());
+        }
+        for d in &data_sources {
+            schema.data_sources.insert(d.type_name(), d.schema());
+        }
+        AwsProvider {
+            schema,
+            resources: resources.into_iter().map(|r| (r.type_name(), r)).collect(),
+            data_sources: data_sources
+                .into_iter()
+                .map(|d| (d.type_name(), d))
+                .collect(),
+            clients: OnceLock::new(),
+            stats: Arc::new(CallStats::default()),
+        }
+    }
+
+    fn clients(&self) -> Result<&Clients, ProviderError> {
+        self.clients
+            .get()
+            .ok_or_else(|| ProviderError::new("the aws provider was used before it was configured"))
+    }
+
+    fn resource(&self, type_name: &str) -> Result<&dyn AwsResource, ProviderError> {
+        self.resources
+            .get(type_name)
+            .map(|r| r.as_ref())
+            .ok_or_else(|| {
+                ProviderError::new(format!("the aws provider has no resource type {type_name}"))
+            })
+    }
+}
+
+impl Default for AwsProvider {
+    fn default() -> Self {
+        AwsProvider::new()
+    }
+}
+
+fn config_error(detail: impl Into<String>) -> Diagnostics {
+    Diagnostic::error("Invalid AWS provider configuration", detail).into()
+}
+
+/// Builds the SDK configuration and clients from the `provider "aws"` block.
+async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients, Diagnostics> {
+    use values::{bool_attr, number_attr, str_attr};
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        // Our own retry seam does the retrying (see `retry`), so the SDK's is off.
+        .retry_config(aws_config::retry::RetryConfig::disabled());
+    if let Some(region) = str_attr(config, "region") {
+        loader = loader.region(aws_config::Region::new(region));
+    }
+    if let Some(profile) = str_attr(config, "profile") {
+        loader = loader.profile_name(profile);
+    }
+    match (
+        str_attr(config, "access_key"),
+        str_attr(config, "secret_key"),
+    ) {
+        (Some(access), Some(secret)) => {
+            loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+                access,
+                secret,
+                None,
+                None,
+                "stack-provider-block",
+            ));
+        }
+        (None, None) => {}
+        _ => {
+            return Err(config_error(
+                "access_key and secret_key must be given together.",
+            ))
+        }
+    }
+    let sdk = loader.load().await;
+    let Some(region) = sdk.region().map(|r| r.to_string()) else {
+        return Err(config_error(
+            "No AWS region is set. Set `region` in the provider \"aws\" block, or the AWS_REGION environment variable.",
+        ));
+    };
+    match sdk.credentials_provider() {
+        Some(provider) => {
+            if let Err(e) = provider.provide_credentials().await {
+                return Err(Diagnostic::error(
+                    "No valid AWS credentials",
+                    format!(
+                        "The AWS credentials could not be loaded: {e}. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use a profile (AWS_PROFILE or `profile`), or set access_key/secret_key in the provider block. Nothing was changed."
+                    ),
+                )
+                .into());
+            }
+        }
+        None => {
+            return Err(Diagnostic::error(
+                "No valid AWS credentials",
+                "No AWS credential provider is configured. Nothing was changed.",
+            )
+            .into());
+        }
+    }
+    let endpoints = config.get_attr("endpoints").cloned().unwrap_or(Value::Null);
+    let endpoint = |service: &str| str_attr(&endpoints, service);
+    let max_retries = number_attr(config, "max_retries")
+        .map(|n| n.max(0.0) as u32)
+        .unwrap_or(5);
+    let poll_interval = match str_attr(config, "poll_interval") {
+        Some(text) => engine::builtin::time::parse_duration(&text)
+            .map_err(|e| config_error(format!("poll_interval: {e}")))?,
+        None => Duration::from_secs(5),
+    };
+    macro_rules! client {
+        ($krate:ident, $service:literal) => {{
+            let mut builder = $krate::config::Builder::from(&sdk);
+            if let Some(url) = endpoint($service) {
+                builder = builder.endpoint_url(url);
+            }
+            $krate::Client::from_conf(builder.build())
+        }};
+    }
+    let s3 = {
+        let mut builder = aws_sdk_s3::config::Builder::from(&sdk);
+        let overridden = endpoint("s3").is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL").is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        if let Some(url) = endpoint("s3") {
+            builder = builder.endpoint_url(url);
+        }
+        // Virtual-host addressing needs DNS for BUCKET.host; an overridden
+        // endpoint (an emulator on 127.0.0.1) only answers path-style.
+        if overridden {
+            builder = builder.force_path_style(true);
+        }
+        aws_sdk_s3::Client::from_conf(builder.build())
+    };
+    let clients = Clients {
+        region,
+        ec2: client!(aws_sdk_ec2, "ec2"),
+        rds: client!(aws_sdk_rds, "rds"),
+        elasticache: client!(aws_sdk_elasticache, "elasticache"),
+        cloudfront: client!(aws_sdk_cloudfront, "cloudfront"),
+        beanstalk: client!(aws_sdk_elasticbeanstalk, "elasticbeanstalk"),
+        s3,
+        sts: client!(aws_sdk_sts, "sts"),
+        stats,
+        retry: RetryPolicy {
+            max_retries,
+            ..RetryPolicy::default()
+        },
+        poll_interval,
+    };
+    if !bool_attr(config, "skip_credentials_validation").unwrap_or(false) {
+        let sts = clients.sts.clone();
+        if let Err(e) = clients
+            .call("sts", "GetCallerIdentity", || {
+                sts.get_caller_identity().send()
+            })
+            .await
+        {
+            return Err(Diagnostic::error(
+                "Invalid AWS credentials",
+                format!("Checking the AWS credentials with STS GetCallerIdentity failed: {e}. Fix the credentials (or the sts endpoint) before planning; nothing was changed."),
+            )
+            .into());
+        }
+    }
+    Ok(clients)
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn name(&self) -> &'static str {
+        "aws"
+    }
+
+    fn schema(&self) -> &ProviderSchema {
+        &self.schema
+    }
+
+    async fn configure(&self, request: ConfigureRequest) -> Result<(), Diagnostics> {
+        if self.clients.get().is_some() {
+            return Ok(());
+        }
+        let clients = build_clients(&request.config, self.stats.clone()).await?;
+        let _ = self.clients.set(clients);
+        Ok(())
+    }
+
+    fn plan(&self, request: PlanRequest<'_>) -> PlanResponse {
+        match (
+            self.resources.get(request.type_name),
+            self.schema.resources.get(request.type_name),
+        ) {
+            (Some(resource), Some(schema)) => resource.plan(schema, request),
+            _ => plan_by_schema(&Schema::default(), request.prior, request.config),
+        }
+    }
+
+    async fn apply(&self, request: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
+        let clients = self.clients()?;
+        let resource = self.resource(request.type_name)?;
+        let new_state = match (request.prior, request.planned) {
+            (None, Some(_)) => Some(resource.create(clients, &request).await?),
+            (Some(_), Some(_)) => Some(resource.update(clients, &request).await?),
+            (Some(_), None) => {
+                resource.delete(clients, &request).await?;
+                None
+            }
+            (None, None) => None,
+        };
+        Ok(ApplyResponse {
+            new_state,
+            private: request.planned_private.cloned(),
+            diagnostics: Diagnostics::new(),
+        })
+    }
+
+    async fn read(&self, request: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        let clients = self.clients()?;
+        let new_state = self
+            .resource(request.type_name)?
+            .read(clients, request.current)
+            .await?;
+        Ok(ReadResponse {
+            new_state,
+            diagnostics: Diagnostics::new(),
+        })
+    }
+
+    async fn read_many(
+        &self,
+        requests: Vec<ReadRequest<'_>>,
+    ) -> Vec<Result<ReadResponse, ProviderError>> {
+        let clients = match self.clients() {
+            Ok(c) => c,
+            Err(e) => return requests.iter().map(|_| Err(e.clone())).collect(),
+        };
+        // Group by type so each resource type can batch its reads.
+        let mut by_type: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, request) in requests.iter().enumerate() {
+            by_type.entry(request.type_name).or_default().push(i);
+        }
+        let mut out: Vec<Option<Result<ReadResponse, ProviderError>>> =
+            requests.iter().map(|_| None).collect();
+        for (type_name, indices) in by_type {
+            match self.resource(type_name) {
+                Ok(resource) => {
+                    let currents: Vec<&Value> =
+                        indices.iter().map(|&i| requests[i].current).collect();
+                    let results = resource.read_many(clients, &currents).await;
+                    for (&i, result) in indices.iter().zip(results) {
+                        out[i] = Some(result.map(|new_state| ReadResponse {
+                            new_state,
+                            diagnostics: Diagnostics::new(),
+                        }));
+                    }
+                }
+                Err(e) => {
+                    for &i in &indices {
+                        out[i] = Some(Err(e.clone()));
+                    }
+                }
+            }
+        }
+        out.into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(ProviderError::new("no read result"))))
+            .collect()
+    }
+
+    async fn read_data(&self, request: ReadDataRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        let clients = self.clients()?;
+        let source = self.data_sources.get(request.type_name).ok_or_else(|| {
+            ProviderError::new(format!(
+                "the aws provider has no data source {}",
+                request.type_name
+            ))
+        })?;
+        Ok(ReadResponse {
+            new_state: Some(source.read(clients, request.config).await?),
+            diagnostics: Diagnostics::new(),
+        })
+    }
+
+    async fn import(&self, request: ImportRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        let clients = self.clients()?;
+        let new_state = self
+            .resource(request.type_name)?
+            .import(clients, request.id)
+            .await?;
+        Ok(ReadResponse {
+            new_state,
+            diagnostics: Diagnostics::new(),
+        })
+    }
+
+    fn api_calls(&self) -> BTreeMap<String, u64> {
+        self.stats.snapshot()
+    }
+}

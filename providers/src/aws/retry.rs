@@ -1,0 +1,365 @@
+//! Retries with exponential backoff and jitter, and waiting for an
+//! asynchronous resource to reach a state.
+//!
+//! Both are our own seam rather than the SDK's: the SDK's retries are turned
+//! off (so an emulator's "not implemented" is reported at once, and the call
+//! count in `--stats` is exact), and this code is tested without any AWS
+//! endpoint by driving it with closures and a fake clock.
+
+use std::future::Future;
+use std::time::Duration;
+
+/// How an AWS error should be treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Throttling or a transient server/network failure: try again later.
+    Retryable,
+    /// The object does not exist.
+    NotFound,
+    /// Anything else: report it.
+    Fatal,
+}
+
+/// Error codes AWS uses for throttling, across services.
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Error codes for transient server-side failures.
+const TRANSIENT_CODES: &[&str] = &[
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "Unavailable",
+];
+
+/// Classifies an error by its AWS error code and HTTP status.
+pub fn classify(
+    code: Option<&str>,
+    http_status: Option<u16>,
+    not_found_codes: &[&str],
+) -> ErrorClass {
+    if let Some(code) = code {
+        if not_found_codes.contains(&code)
+            || code.ends_with("NotFound")
+            || code.ends_with("NotFoundFault")
+            || code == "NoSuchBucket"
+            || code == "NoSuchKey"
+            || code == "NoSuchDistribution"
+        {
+            return ErrorClass::NotFound;
+        }
+        if THROTTLING_CODES.contains(&code) || TRANSIENT_CODES.contains(&code) {
+            return ErrorClass::Retryable;
+        }
+        return ErrorClass::Fatal;
+    }
+    match http_status {
+        Some(429) | Some(502) | Some(503) | Some(504) => ErrorClass::Retryable,
+        Some(404) => ErrorClass::NotFound,
+        // No status at all: the request never got an answer (connection reset, timeout).
+        None => ErrorClass::Retryable,
+        _ => ErrorClass::Fatal,
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts after the first one.
+    pub max_retries: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(20),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before retry number `attempt` (1-based): exponential with
+    /// "full jitter", so that many clients throttled together spread out.
+    pub fn delay(&self, attempt: u32, jitter: f64) -> Duration {
+        let exponential = self.base_delay.saturating_mul(1u32 << attempt.min(16));
+        let capped = exponential.min(self.max_delay);
+        capped
+            .mul_f64(jitter.clamp(0.0, 1.0))
+            .max(self.base_delay / 2)
+    }
+}
+
+/// A source of jitter in [0, 1): random in production, fixed in tests.
+pub fn random_jitter() -> f64 {
+    let mut bytes = [0u8; 8];
+    if getrandom_fill(&mut bytes).is_err() {
+        return 0.5;
+    }
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn getrandom_fill(bytes: &mut [u8]) -> std::io::Result<()> {
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")?.read_exact(bytes)
+}
+
+/// Runs `attempt` until it succeeds, fails with a non-retryable error, or
+/// the retries are used up. `sleep` is injected so tests need no real time.
+pub async fn with_retries<T, E, A, AF, S, SF>(
+    policy: RetryPolicy,
+    mut attempt: A,
+    class_of: impl Fn(&E) -> ErrorClass,
+    mut sleep: S,
+    jitter: impl Fn() -> f64,
+) -> Result<T, E>
+where
+    A: FnMut() -> AF,
+    AF: Future<Output = Result<T, E>>,
+    S: FnMut(Duration) -> SF,
+    SF: Future<Output = ()>,
+{
+    let mut retries = 0;
+    loop {
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(error)
+                if class_of(&error) == ErrorClass::Retryable && retries < policy.max_retries =>
+            {
+                retries += 1;
+                sleep(policy.delay(retries, jitter())).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// What one poll of a waiter saw.
+pub enum Poll<T> {
+    /// The wanted state was reached.
+    Ready(T),
+    /// Not yet: the status seen, shown to the user as progress.
+    Pending(String),
+}
+
+/// Polls until `check` says ready or `timeout` passes. Progress messages are
+/// sent only when the status changes, so logs stay readable.
+pub async fn wait_until<T, E, C, CF, S, SF>(
+    what: &str,
+    timeout: Duration,
+    interval: Duration,
+    mut check: C,
+    mut sleep: S,
+    progress: &dyn Fn(&str),
+    timed_out: impl Fn(String) -> E,
+) -> Result<T, E>
+where
+    C: FnMut() -> CF,
+    CF: Future<Output = Result<Poll<T>, E>>,
+    S: FnMut(Duration) -> SF,
+    SF: Future<Output = ()>,
+{
+    let mut waited = Duration::ZERO;
+    let mut last_status = String::new();
+    loop {
+        match check().await? {
+            Poll::Ready(value) => return Ok(value),
+            Poll::Pending(status) => {
+                if status != last_status {
+                    progress(&status);
+                    last_status = status;
+                }
+            }
+        }
+        if waited >= timeout {
+            return Err(timed_out(format!(
+                "timed out after {}s waiting for {what} (last status: {})",
+                waited.as_secs(),
+                if last_status.is_empty() {
+                    "unknown"
+                } else {
+                    &last_status
+                }
+            )));
+        }
+        let step = interval
+            .min(timeout.saturating_sub(waited))
+            .max(Duration::from_millis(1));
+        sleep(step).await;
+        waited += step;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    fn no_sleep(_: Duration) -> std::future::Ready<()> {
+        std::future::ready(())
+    }
+
+    #[tokio::test]
+    async fn throttling_is_retried_with_growing_delays_then_succeeds() {
+        let calls = RefCell::new(0);
+        let delays = RefCell::new(Vec::new());
+        let result: Result<&str, &str> = with_retries(
+            RetryPolicy {
+                max_retries: 5,
+                base_delay: Duration::from_millis(100),
+                max_delay: Duration::from_secs(10),
+            },
+            || {
+                *calls.borrow_mut() += 1;
+                let n = *calls.borrow();
+                async move {
+                    if n < 4 {
+                        Err("Throttling")
+                    } else {
+                        Ok("done")
+                    }
+                }
+            },
+            |e| classify(Some(e), Some(400), &[]),
+            |d| {
+                delays.borrow_mut().push(d);
+                no_sleep(d)
+            },
+            || 1.0,
+        )
+        .await;
+        assert_eq!(result, Ok("done"));
+        assert_eq!(*calls.borrow(), 4);
+        let delays = delays.borrow();
+        assert_eq!(delays.len(), 3);
+        assert!(delays[0] < delays[1] && delays[1] < delays[2], "{delays:?}");
+    }
+
+    #[tokio::test]
+    async fn retries_stop_at_the_limit_and_fatal_errors_are_not_retried() {
+        let calls = RefCell::new(0);
+        let result: Result<(), &str> = with_retries(
+            RetryPolicy {
+                max_retries: 2,
+                ..RetryPolicy::default()
+            },
+            || {
+                *calls.borrow_mut() += 1;
+                async { Err("RequestLimitExceeded") }
+            },
+            |e| classify(Some(e), None, &[]),
+            no_sleep,
+            || 0.5,
+        )
+        .await;
+        assert_eq!(result, Err("RequestLimitExceeded"));
+        assert_eq!(*calls.borrow(), 3, "one attempt and two retries");
+
+        let calls = RefCell::new(0);
+        let result: Result<(), &str> = with_retries(
+            RetryPolicy::default(),
+            || {
+                *calls.borrow_mut() += 1;
+                async { Err("InvalidParameterValue") }
+            },
+            |e| classify(Some(e), Some(400), &[]),
+            no_sleep,
+            || 0.5,
+        )
+        .await;
+        assert_eq!(result, Err("InvalidParameterValue"));
+        assert_eq!(*calls.borrow(), 1);
+    }
+
+    #[test]
+    fn errors_are_classified_by_code_and_status() {
+        assert_eq!(
+            classify(Some("InvalidInstanceID.NotFound"), Some(400), &[]),
+            ErrorClass::NotFound
+        );
+        assert_eq!(
+            classify(Some("DBInstanceNotFound"), Some(404), &[]),
+            ErrorClass::NotFound
+        );
+        assert_eq!(
+            classify(Some("CacheClusterNotFound"), Some(404), &[]),
+            ErrorClass::NotFound
+        );
+        assert_eq!(
+            classify(Some("SlowDown"), Some(503), &[]),
+            ErrorClass::Retryable
+        );
+        assert_eq!(classify(None, Some(503), &[]), ErrorClass::Retryable);
+        assert_eq!(classify(None, None, &[]), ErrorClass::Retryable);
+        assert_eq!(
+            classify(
+                Some("InvalidInstanceID.NotFound"),
+                Some(400),
+                &["InvalidInstanceID.NotFound"]
+            ),
+            ErrorClass::NotFound
+        );
+    }
+
+    #[tokio::test]
+    async fn waiters_report_each_new_status_and_time_out() {
+        let seen = RefCell::new(Vec::new());
+        let polls = RefCell::new(0);
+        let result: Result<&str, String> = wait_until(
+            "the instance to run",
+            Duration::from_secs(10),
+            Duration::from_secs(1),
+            || {
+                *polls.borrow_mut() += 1;
+                let n = *polls.borrow();
+                async move {
+                    Ok(match n {
+                        1 | 2 => Poll::Pending("pending".to_string()),
+                        3 => Poll::Pending("starting".to_string()),
+                        _ => Poll::Ready("running"),
+                    })
+                }
+            },
+            no_sleep,
+            &|s| seen.borrow_mut().push(s.to_string()),
+            |m| m,
+        )
+        .await;
+        assert_eq!(result, Ok("running"));
+        assert_eq!(*seen.borrow(), vec!["pending", "starting"]);
+
+        let result: Result<(), String> = wait_until(
+            "the distribution to deploy",
+            Duration::from_secs(5),
+            Duration::from_secs(2),
+            || async { Ok(Poll::Pending("InProgress".to_string())) },
+            no_sleep,
+            &|_| {},
+            |m| m,
+        )
+        .await;
+        let err = result.unwrap_err();
+        assert!(
+            err.contains("timed out after 5s") && err.contains("InProgress"),
+            "{err}"
+        );
+    }
+}
