@@ -903,6 +903,19 @@ async fn prepare_resource(
                     resource.span.clone(),
                     &mut diags,
                 );
+                let configuration = if resource.provisioners.is_empty() {
+                    None
+                } else {
+                    walker.stack_configuration(&mut diags)
+                };
+                let config = crate::body::attach_provisioners(
+                    config,
+                    resource,
+                    &schema,
+                    &scope,
+                    configuration.as_ref(),
+                    &mut diags,
+                );
                 let prior = state_value(&address);
                 let planned = if change.action == Action::Read {
                     None

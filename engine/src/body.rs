@@ -388,3 +388,76 @@ impl Scope<'_> {
 pub fn empty_namespace() -> Namespace {
     Namespace::default()
 }
+
+/// Evaluates a resource's `provisioner "TYPE" { … }` blocks into a list of
+/// objects (`type` plus the block's arguments, `environment` holding the
+/// stack's configuration map merged with the block's own), for providers
+/// whose schema has a `provisioners` attribute (shell provisioners run at
+/// boot through EC2 user data).
+pub fn eval_provisioners(
+    resource: &crate::config::Resource,
+    scope: &Scope<'_>,
+    configuration: Option<&Value>,
+    diags: &mut Diagnostics,
+) -> Value {
+    let mut out = Vec::new();
+    for provisioner in &resource.provisioners {
+        let mut object = BTreeMap::new();
+        object.insert("type".to_string(), Value::String(provisioner.kind.clone()));
+        for structure in provisioner.body.iter() {
+            if let Structure::Attribute(attr) = structure {
+                match scope.eval(&attr.value) {
+                    Ok(v) => {
+                        object.insert(attr.key.as_str().to_string(), v);
+                    }
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+        let mut environment: BTreeMap<String, Value> = configuration
+            .and_then(|c| c.as_map().cloned())
+            .unwrap_or_default();
+        if let Some(own) = object.get("environment").and_then(|e| e.as_map().cloned()) {
+            environment.extend(own);
+        }
+        object.insert("environment".to_string(), Value::Map(environment));
+        out.push(Value::Map(object));
+    }
+    Value::List(out)
+}
+
+/// Adds evaluated provisioners to a resource's configuration, or reports
+/// that its type cannot run them.
+pub fn attach_provisioners(
+    config: Value,
+    resource: &crate::config::Resource,
+    schema: &Schema,
+    scope: &Scope<'_>,
+    configuration: Option<&Value>,
+    diags: &mut Diagnostics,
+) -> Value {
+    if resource.provisioners.is_empty() {
+        return config;
+    }
+    if schema.attribute("provisioners").is_none() {
+        diags.push(
+            Diagnostic::error(
+                "Unsupported provisioner",
+                format!(
+                    "The resource type \"{}\" cannot run provisioners. Shell provisioners run on machines (aws_instance), delivered at boot through user data.",
+                    resource.addr.resource_type
+                ),
+            )
+            .with_span(resource.provisioners[0].span.clone()),
+        );
+        return config;
+    }
+    let provisioners = eval_provisioners(resource, scope, configuration, diags);
+    match config {
+        Value::Map(mut map) => {
+            map.insert("provisioners".to_string(), provisioners);
+            Value::Map(map)
+        }
+        other => other,
+    }
+}

@@ -153,6 +153,9 @@ pub struct ProviderConfig {
 #[derive(Debug, Clone, Default)]
 pub struct StackSettings {
     pub name: Option<String>,
+    /// The stack's `configuration` map, exported as environment variables
+    /// to shell provisioners.
+    pub configuration: Option<Expr>,
     pub backend: Option<String>,
     pub required_providers: Vec<(String, Option<Span>)>,
 }
@@ -1118,13 +1121,16 @@ fn lower_settings(
         match structure {
             Structure::Attribute(attr) => match attr.key.as_str() {
                 "name" => settings.name = Some(literal_string(attr, file, diags)),
+                "configuration" if block.ident.as_str() == "stack" => {
+                    settings.configuration = Some(Expr::new(attr.value.clone(), file))
+                }
                 "backend" => settings.backend = Some(literal_string(attr, file, diags)),
                 "required_version" | "experiments" => {}
                 _ => unsupported_argument(
                     attr,
                     file,
                     block.ident.as_str(),
-                    &["name", "backend"],
+                    &["name", "backend", "configuration"],
                     diags,
                 ),
             },

@@ -448,6 +448,23 @@ impl<'c> Walker<'c> {
         })
     }
 
+    /// The stack block's `configuration` map, evaluated in the root module.
+    pub fn stack_configuration(&self, diags: &mut Diagnostics) -> Option<Value> {
+        let expr = self.ctx.config.root().settings.configuration.as_ref()?;
+        let file = expr
+            .span
+            .as_ref()
+            .map(|s| s.file.clone())
+            .unwrap_or_default();
+        match self.scope(&ModulePath::root(), file).eval(&expr.expr) {
+            Ok(v) => Some(v),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        }
+    }
+
     /// Sets the value `aws_instance.web` has in expressions, from its instances.
     pub fn set_resource_value(&mut self, addr: &ResourceAddr, value: Value) {
         let Some(namespace) = self.namespaces.get_mut(&addr.module) else {

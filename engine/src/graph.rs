@@ -278,6 +278,12 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             exprs.extend(r.lifecycle.prevent_destroy.iter());
             exprs.extend(r.lifecycle.replace_triggered_by.iter());
             link(m, &exprs, &node, &mut edges);
+            // Provisioners receive the stack's configuration map.
+            if !r.provisioners.is_empty() {
+                if let Some(configuration) = &root.settings.configuration {
+                    link(&ModulePath::root(), &[configuration], &node, &mut edges);
+                }
+            }
             for body_ref in body_references(&r.body) {
                 for from in reference_nodes(config, m, &body_ref.reference) {
                     if from == node {

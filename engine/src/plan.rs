@@ -699,6 +699,19 @@ impl<'c> Planner<'c> {
                 resource.span.clone(),
                 &mut diags,
             );
+            let configuration = if resource.provisioners.is_empty() {
+                None
+            } else {
+                self.walker.stack_configuration(&mut diags)
+            };
+            let config = crate::body::attach_provisioners(
+                config,
+                resource,
+                &schema,
+                &scope,
+                configuration.as_ref(),
+                &mut diags,
+            );
             let prevent_destroy = match &resource.lifecycle.prevent_destroy {
                 Some(expr) => match scope.eval(&expr.expr).map(|v| v.unmark().0) {
                     Ok(Value::Bool(b)) => b,
