@@ -1,0 +1,670 @@
+"""Test emulator for stack's AWS provider: moto's server plus a small patch.
+
+This is test infrastructure, not a product feature. It starts moto's own
+server (``moto.server.ThreadedMotoServer``, the werkzeug app behind
+``moto_server``) on 127.0.0.1 and, before it serves anything, registers extra
+handlers on moto's own response classes and backend models for the
+operations that moto 5.2.5 lacks or renders incompletely. Responses are still
+serialised by moto from botocore's service models, so their shapes are
+AWS's documented ones (query protocol XML for both services below).
+
+Usage: ``python launcher.py PORT`` (``0`` picks a free port). Once the server
+accepts connections it prints ``READY <port>`` on stdout. It exits when its
+stdin reaches end of file, so that a test binary that dies for any reason
+never leaves a server behind (the test harness holds the other end of the
+pipe).
+
+Added operations (moto 5.2.5 answers HTTP 500 "not implemented"):
+
+* Elastic Beanstalk ``CreateApplicationVersion``, ``DescribeApplicationVersions``,
+  ``DeleteApplicationVersion``, ``UpdateApplication``, ``UpdateEnvironment``,
+  ``TerminateEnvironment``, ``DescribeConfigurationSettings`` (environments
+  only, not saved configuration templates).
+* ElastiCache ``ModifyCacheCluster``.
+
+Patched operations (moto 5.2.5 implements them incompletely):
+
+* Beanstalk ``CreateEnvironment``: moto leaves ``EnvironmentId``, ``CNAME`` and
+  ``EndpointURL`` empty, replaces the solution stack with ``"None"``, reports
+  version label ``1`` and ignores ``Description``, ``CNAMEPrefix``, ``Tier``,
+  ``VersionLabel`` and ``OptionSettings``. Here an environment gets an id
+  ``e-xxxxxxxxxx``, a CNAME ``<prefix-or-name>[.<random>].<region>.elasticbeanstalk.com``
+  (none for the Worker tier, as on AWS), and keeps what it was created with.
+* Beanstalk ``DescribeEnvironments`` and ``DescribeApplications``: moto ignores
+  every filter. Here ``ApplicationName``, ``VersionLabel``, ``EnvironmentIds``,
+  ``EnvironmentNames``, ``IncludeDeleted`` and ``ApplicationNames`` filter as
+  documented, and terminated environments stay listed as ``Terminated``
+  (when ``IncludeDeleted`` is true, the default) while their names become free.
+  ``DescribeApplications`` also lists each application's version labels and
+  its description, which ``CreateApplication`` (patched) now keeps.
+* ElastiCache ``CreateCacheCluster`` / ``DescribeCacheClusters``: moto lists no
+  nodes. Here every cluster has nodes ``0001``... with endpoints
+  ``<cluster-id>.<random>.<node-id>.<region>.cache.amazonaws.com``, listed when
+  ``ShowCacheNodeInfo`` is true (and only then, as on AWS); Memcached clusters
+  also get a configuration endpoint and default to port 11211.
+* ElastiCache replies (Create/Describe/Modify/Delete): moto omits
+  ``CacheParameterGroup`` and ``SecurityGroups`` although it stores them, and
+  leaves ``EngineVersion`` empty when none was asked for. Here they are
+  rendered, with AWS's defaults (``default.redis7``, Redis 7.1.0, Memcached
+  1.6.22) when the request named none.
+* ElastiCache ``DeleteCacheCluster``: moto keeps the cluster as ``deleting``
+  forever. Here the reply still says ``deleting`` but the cluster is gone
+  afterwards, so a waiter that waits for ``CacheClusterNotFound`` finishes.
+
+Like moto itself, every change is final at once: no ``Launching`` or
+``Updating`` phase, and pagination parameters of the added describe calls are
+ignored (everything is one page).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import string
+import sys
+import threading
+from typing import Any
+
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult, EmptyResult, PaginatedResult
+from moto.core.utils import utcnow
+from moto.elasticache import models as ec_models
+from moto.elasticache.exceptions import (
+    CacheClusterNotFound,
+    InvalidParameterCombinationException,
+    InvalidParameterValueException,
+)
+from moto.elasticache.responses import ElastiCacheResponse
+from moto.elasticbeanstalk import models as eb_models
+from moto.elasticbeanstalk.exceptions import InvalidParameterValueError
+from moto.elasticbeanstalk.responses import EBResponse
+from moto.elasticbeanstalk.utils import make_arn
+from moto.server import ThreadedMotoServer
+
+
+class _View:
+    """A read-only view of a moto model with some attributes overridden.
+
+    moto's serialiser reads response members as attributes of the model
+    objects. A view lets one reply differ from the stored model (a node list
+    shown only on request, a transitional status in one reply) without
+    copying moto's models, whose constructor registers every instance.
+    """
+
+    def __init__(self, target: Any, **overrides: Any) -> None:
+        self._target = target
+        self._overrides = overrides
+
+    def __getattr__(self, name: str) -> Any:
+        overrides = self.__dict__["_overrides"]
+        if name in overrides:
+            return overrides[name]
+        return getattr(self.__dict__["_target"], name)
+
+
+def _random_token(length: int, alphabet: str = string.ascii_lowercase + string.digits) -> str:
+    return "".join(random.choice(alphabet) for _ in range(length))
+
+
+def _state(model: Any, name: str, default: Any) -> Any:
+    """Returns (creating it on first use) emulator-only state kept on a moto model."""
+    return model.__dict__.setdefault(f"_emulator_{name}", default)
+
+
+# --------------------------------------------------------------------------
+# Elastic Beanstalk
+# --------------------------------------------------------------------------
+
+
+class _InvalidParameterCombination(ServiceException):
+    code = "InvalidParameterCombination"
+
+
+def _eb_backend(response: EBResponse) -> eb_models.EBBackend:
+    return response.elasticbeanstalk_backend
+
+
+def _eb_application(response: EBResponse, name: str | None) -> eb_models.Application:
+    try:
+        return _eb_backend(response).applications[name]  # type: ignore[index]
+    except KeyError:
+        raise InvalidParameterValueError(f"No Application named '{name}' found.")
+
+
+def _eb_versions(app: eb_models.Application) -> dict[str, dict[str, Any]]:
+    return _state(app, "versions", {})
+
+
+def _eb_terminated(backend: eb_models.EBBackend) -> list[eb_models.Environment]:
+    return _state(backend, "terminated", [])
+
+
+def _eb_require_version(app: eb_models.Application, label: str | None) -> None:
+    if label is not None and label not in _eb_versions(app):
+        raise InvalidParameterValueError(f"No Application Version named '{label}' found.")
+
+
+def _eb_find_environment(response: EBResponse) -> eb_models.Environment:
+    """Finds a live environment by EnvironmentId or EnvironmentName, as UpdateEnvironment and TerminateEnvironment do."""
+    env_id = response._get_param("EnvironmentId")
+    env_name = response._get_param("EnvironmentName")
+    app_name = response._get_param("ApplicationName")
+    for app in _eb_backend(response).applications.values():
+        if app_name and app.application_name != app_name:
+            continue
+        for env in app.environments.values():
+            if (env_id and env.environment_id == env_id) or (
+                not env_id and env.environment_name == env_name
+            ):
+                return env
+    if env_id:
+        raise InvalidParameterValueError(f"No Environment found for EnvironmentId = '{env_id}'.")
+    raise InvalidParameterValueError(f"No Environment found for EnvironmentName = '{env_name}'.")
+
+
+def _eb_apply_options(env: eb_models.Environment, settings: list[dict], removals: list[dict]) -> None:
+    """Merges option settings the way AWS does: one value per (resource, namespace, option)."""
+    options: dict[tuple, dict[str, str]] = _state(env, "options", {})
+    for setting in settings:
+        key = (setting.get("ResourceName"), setting["Namespace"], setting["OptionName"])
+        options[key] = {k: v for k, v in setting.items() if v is not None}
+    for removal in removals:
+        options.pop((removal.get("ResourceName"), removal["Namespace"], removal["OptionName"]), None)
+
+
+def _eb_apply_tier(env: eb_models.Environment, tier: dict | None) -> None:
+    if not tier:
+        return
+    name = tier.get("Name", "WebServer")
+    default_type = "SQS/HTTP" if name == "Worker" else "Standard"
+    env.tier = {"Name": name, "Type": tier.get("Type", default_type), "Version": tier.get("Version", "1.0")}
+
+
+def eb_create_environment(self: EBResponse) -> ActionResult:
+    backend = _eb_backend(self)
+    app = _eb_application(self, self._get_param("ApplicationName"))
+    version_label = self._get_param("VersionLabel")
+    _eb_require_version(app, version_label)
+    region = self.region
+    prefix = self._get_param("CNAMEPrefix")
+    tier = self._get_param("Tier")
+    worker = bool(tier) and tier.get("Name") == "Worker"
+    if worker:
+        # AWS gives worker environments no CNAME: they have no load balancer.
+        cname = ""
+    elif prefix:
+        cname = f"{prefix}.{region}.elasticbeanstalk.com"
+    else:
+        cname = f"{self._get_param('EnvironmentName')}.{_random_token(10)}.{region}.elasticbeanstalk.com"
+    live = [e for a in backend.applications.values() for e in a.environments.values()]
+    if cname and any(e.cname == cname for e in live):
+        raise InvalidParameterValueError(f"DNS name ({cname}) is not available.")
+
+    tags = {tag["Key"]: tag["Value"] for tag in self._get_param("Tags", [])}
+    env = backend.create_environment(
+        app,
+        environment_name=self._get_param("EnvironmentName"),
+        stack_name=self._get_param("SolutionStackName"),
+        tags=tags,
+    )
+    env.environment_id = "e-" + _random_token(10)
+    env.solution_stack_name = self._get_param("SolutionStackName")
+    env.__dict__["_emulator_platform_arn"] = self._get_param("PlatformArn")
+    env.version_label = version_label
+    env.description = self._get_param("Description")
+    env.template_name = self._get_param("TemplateName")
+    env.cname = cname
+    env.endpoint_url = (
+        ""
+        if worker
+        else f"awseb-{env.environment_id}-AWSEBLoa-{_random_token(12, string.ascii_uppercase + string.digits)}"
+        f"-{random.randint(10**8, 10**9 - 1)}.{region}.elb.amazonaws.com"
+    )
+    env.health = "Green"
+    _eb_apply_tier(env, tier)
+    _eb_apply_options(env, self._get_param("OptionSettings", []), self._get_param("OptionsToRemove", []))
+    return ActionResult(env)
+
+
+def eb_describe_environments(self: EBResponse) -> ActionResult:
+    backend = _eb_backend(self)
+    app_name = self._get_param("ApplicationName")
+    version_label = self._get_param("VersionLabel")
+    ids = self._get_param("EnvironmentIds") or []
+    names = self._get_param("EnvironmentNames") or []
+    include_deleted = self._get_param("IncludeDeleted", True)
+    candidates = list(backend.describe_environments())
+    if include_deleted:
+        candidates += _eb_terminated(backend)
+    envs = [
+        env
+        for env in candidates
+        if (not app_name or env.application_name == app_name)
+        and (not version_label or env.version_label == version_label)
+        and (not ids or env.environment_id in ids)
+        and (not names or env.environment_name in names)
+    ]
+    return ActionResult({"Environments": envs})
+
+
+def eb_update_environment(self: EBResponse) -> ActionResult:
+    env = _eb_find_environment(self)
+    app = _eb_backend(self).applications[env.application_name]
+    version_label = self._get_param("VersionLabel")
+    _eb_require_version(app, version_label)
+    if version_label is not None:
+        env.version_label = version_label
+    for param, attribute in [
+        ("Description", "description"),
+        ("SolutionStackName", "solution_stack_name"),
+        ("TemplateName", "template_name"),
+    ]:
+        value = self._get_param(param)
+        if value is not None:
+            setattr(env, attribute, value)
+    _eb_apply_tier(env, self._get_param("Tier"))
+    _eb_apply_options(env, self._get_param("OptionSettings", []), self._get_param("OptionsToRemove", []))
+    env.date_updated = utcnow()
+    return ActionResult(env)
+
+
+def eb_terminate_environment(self: EBResponse) -> ActionResult:
+    backend = _eb_backend(self)
+    env = _eb_find_environment(self)
+    app = backend.applications[env.application_name]
+    # AWS frees the name at once and lists the environment as Terminated
+    # for a while; the reply itself reports the transition.
+    del app.environments[env.environment_name]
+    env.status = "Terminated"
+    env.health = "Grey"
+    env.date_updated = utcnow()
+    _eb_terminated(backend).append(env)
+    return ActionResult(_View(env, status="Terminating"))
+
+
+def eb_describe_configuration_settings(self: EBResponse) -> ActionResult:
+    app = _eb_application(self, self._get_param("ApplicationName"))
+    template = self._get_param("TemplateName")
+    if template:
+        # Saved configuration templates are not emulated.
+        raise InvalidParameterValueError(f"No Configuration Template named '{app.application_name}/{template}' found.")
+    name = self._get_param("EnvironmentName")
+    env = app.environments.get(name)
+    if env is None:
+        raise InvalidParameterValueError(f"No Environment found for EnvironmentName = '{name}'.")
+    options = _state(env, "options", {})
+    settings = {
+        "SolutionStackName": env.solution_stack_name,
+        "PlatformArn": env.platform_arn,
+        "ApplicationName": env.application_name,
+        "EnvironmentName": env.environment_name,
+        "Description": getattr(env, "description", None),
+        "DeploymentStatus": "deployed",
+        "DateCreated": env.date_created,
+        "DateUpdated": env.date_updated,
+        "OptionSettings": [options[key] for key in sorted(options, key=lambda k: tuple(p or "" for p in k))],
+    }
+    return ActionResult({"ConfigurationSettings": [settings]})
+
+
+def eb_create_application(self: EBResponse) -> ActionResult:
+    app = _eb_backend(self).create_application(application_name=self._get_param("ApplicationName"))
+    app.description = self._get_param("Description")
+    app.date_created = app.date_updated = utcnow()
+    return ActionResult({"Application": app})
+
+
+def eb_update_application(self: EBResponse) -> ActionResult:
+    app = _eb_application(self, self._get_param("ApplicationName"))
+    description = self._get_param("Description")
+    if description is not None:
+        app.description = description
+    app.date_updated = utcnow()
+    return ActionResult({"Application": app})
+
+
+def eb_describe_applications(self: EBResponse) -> ActionResult:
+    names = self._get_param("ApplicationNames") or []
+    apps = [
+        app for app in _eb_backend(self).applications.values() if not names or app.application_name in names
+    ]
+    return ActionResult({"Applications": apps})
+
+
+def eb_create_application_version(self: EBResponse) -> ActionResult:
+    backend = _eb_backend(self)
+    app_name = self._get_param("ApplicationName")
+    if app_name not in backend.applications and self._get_param("AutoCreateApplication"):
+        backend.create_application(application_name=app_name)
+    app = _eb_application(self, app_name)
+    label = self._get_param("VersionLabel")
+    versions = _eb_versions(app)
+    if label in versions:
+        raise InvalidParameterValueError(f"Application Version {label} already exists.")
+    bundle = self._get_param("SourceBundle")
+    if bundle:
+        _require_s3_object(self, bundle.get("S3Bucket"), bundle.get("S3Key"))
+    now = utcnow()
+    process = bool(self._get_param("Process", False))
+    versions[label] = {
+        "ApplicationVersionArn": make_arn(
+            self.region, app.account_id, "applicationversion", f"{app.application_name}/{label}"
+        ),
+        "ApplicationName": app.application_name,
+        "Description": self._get_param("Description"),
+        "VersionLabel": label,
+        "SourceBundle": bundle,
+        "SourceBuildInformation": self._get_param("SourceBuildInformation"),
+        "DateCreated": now,
+        "DateUpdated": now,
+        "Status": "Processed" if process else "Unprocessed",
+    }
+    return ActionResult({"ApplicationVersion": versions[label]})
+
+
+def _require_s3_object(response: EBResponse, bucket: str | None, key: str | None) -> None:
+    """AWS downloads the source bundle when the version is created; a missing object is an error there."""
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    s3 = s3_backends[response.current_account][get_partition(response.region)]
+    try:
+        found = s3.get_object(bucket, key) is not None
+    except Exception:
+        found = False
+    if not found:
+        raise _InvalidParameterCombination(
+            f"Unable to download from S3 location (Bucket: {bucket} Key: {key}). Reason: Not Found"
+        )
+
+
+def eb_describe_application_versions(self: EBResponse) -> ActionResult:
+    app_name = self._get_param("ApplicationName")
+    labels = self._get_param("VersionLabels") or []
+    versions = [
+        version
+        for app in _eb_backend(self).applications.values()
+        if not app_name or app.application_name == app_name
+        for version in _eb_versions(app).values()
+        if not labels or version["VersionLabel"] in labels
+    ]
+    # AWS lists the newest version first.
+    versions.sort(key=lambda v: v["DateCreated"], reverse=True)
+    return ActionResult({"ApplicationVersions": versions})
+
+
+def eb_delete_application_version(self: EBResponse) -> ActionResult:
+    app = _eb_application(self, self._get_param("ApplicationName"))
+    label = self._get_param("VersionLabel")
+    versions = _eb_versions(app)
+    if label not in versions:
+        raise InvalidParameterValueError(f"No Application Version named '{label}' found.")
+    in_use = sorted(e.environment_name for e in app.environments.values() if e.version_label == label)
+    if in_use:
+        raise InvalidParameterValueError(
+            f"Unable to delete application version '{label}' because it is being used by environments: {', '.join(in_use)}."
+        )
+    del versions[label]
+    return EmptyResult()
+
+
+def _install_beanstalk() -> None:
+    # An environment reports the platform it was created with, or none;
+    # moto's placeholder is the string "TODO".
+    eb_models.Environment.platform_arn = property(lambda env: env.__dict__.get("_emulator_platform_arn"))
+    eb_models.Application.versions = property(lambda app: sorted(_eb_versions(app)))
+    handlers = {
+        "create_application": eb_create_application,
+        "update_application": eb_update_application,
+        "describe_applications": eb_describe_applications,
+        "create_application_version": eb_create_application_version,
+        "describe_application_versions": eb_describe_application_versions,
+        "delete_application_version": eb_delete_application_version,
+        "create_environment": eb_create_environment,
+        "describe_environments": eb_describe_environments,
+        "update_environment": eb_update_environment,
+        "terminate_environment": eb_terminate_environment,
+        "describe_configuration_settings": eb_describe_configuration_settings,
+    }
+    for name, handler in handlers.items():
+        setattr(EBResponse, name, handler)
+
+
+# --------------------------------------------------------------------------
+# ElastiCache
+# --------------------------------------------------------------------------
+
+MEMCACHED_PORT = 11211
+# What AWS picks when CreateCacheCluster names no engine version.
+DEFAULT_ENGINE_VERSIONS = {"redis": "7.1.0", "memcached": "1.6.22"}
+
+
+def _ec_default_parameter_group(cluster: ec_models.CacheCluster) -> str:
+    """Names the default parameter group of the cluster's engine family, e.g. ``default.redis7``."""
+    version = cluster.engine_version or DEFAULT_ENGINE_VERSIONS.get(cluster.engine, "")
+    if cluster.engine == "memcached":
+        return "default.memcached" + ".".join(version.split(".")[:2])
+    return "default.redis" + version.split(".")[0]
+
+
+def _ec_suffix(cluster: ec_models.CacheCluster) -> str:
+    return _state(cluster, "suffix", _random_token(6))
+
+
+def _ec_region(cluster: ec_models.CacheCluster) -> str:
+    # The ARN is arn:<partition>:elasticache:<region>:<account>:cluster:<id>.
+    return cluster.arn.split(":")[3]
+
+
+def _ec_node(cluster: ec_models.CacheCluster, node_id: str) -> dict[str, Any]:
+    address = f"{cluster.cache_cluster_id}.{_ec_suffix(cluster)}.{node_id}.{_ec_region(cluster)}.cache.amazonaws.com"
+    return {
+        "CacheNodeId": node_id,
+        "CacheNodeStatus": "available",
+        "CacheNodeCreateTime": utcnow(),
+        "Endpoint": {"Address": address, "Port": cluster.port},
+        "ParameterGroupStatus": "in-sync",
+        "CustomerAvailabilityZone": cluster.preferred_availability_zone or f"{_ec_region(cluster)}a",
+    }
+
+
+def _ec_nodes(cluster: ec_models.CacheCluster) -> list[dict[str, Any]]:
+    """Returns the cluster's nodes, creating them on first use so that clusters moto made elsewhere have them too."""
+    nodes: list[dict[str, Any]] = _state(cluster, "nodes", [])
+    next_id = max((int(n["CacheNodeId"]) for n in nodes), default=0) + 1
+    while len(nodes) < cluster.num_cache_nodes:
+        nodes.append(_ec_node(cluster, f"{next_id:04d}"))
+        next_id += 1
+    return nodes
+
+
+def _ec_describe_view(cluster: ec_models.CacheCluster, show_nodes: bool) -> _View:
+    overrides: dict[str, Any] = {"pending_modified_values": _state(cluster, "pending", {})}
+    if show_nodes:
+        overrides["cache_nodes"] = _ec_nodes(cluster)
+    # moto keeps the parameter group and security groups as plain ids, which
+    # its serialiser cannot map onto AWS's nested members, so they would be
+    # missing from every reply.
+    overrides["cache_parameter_group"] = {
+        "CacheParameterGroupName": cluster.cache_parameter_group_name or _ec_default_parameter_group(cluster),
+        "ParameterApplyStatus": "in-sync",
+        "CacheNodeIdsToReboot": [],
+    }
+    overrides["security_groups"] = [{"SecurityGroupId": sg, "Status": "active"} for sg in cluster.security_group_ids]
+    if not cluster.engine_version:
+        overrides["engine_version"] = DEFAULT_ENGINE_VERSIONS.get(cluster.engine)
+    if cluster.engine == "memcached":
+        overrides["configuration_endpoint"] = {
+            "Address": f"{cluster.cache_cluster_id}.{_ec_suffix(cluster)}.cfg.{_ec_region(cluster)}.cache.amazonaws.com",
+            "Port": cluster.port,
+        }
+    return _View(cluster, **overrides)
+
+
+def _ec_cluster(response: ElastiCacheResponse, cluster_id: str) -> ec_models.CacheCluster:
+    cluster = response.elasticache_backend.cache_clusters.get(cluster_id)
+    if cluster is None:
+        raise CacheClusterNotFound(cluster_id)
+    return cluster
+
+
+_original_ec_create = ElastiCacheResponse.create_cache_cluster
+
+
+def ec_create_cache_cluster(self: ElastiCacheResponse) -> ActionResult:
+    _original_ec_create(self)
+    cluster = _ec_cluster(self, self._get_param("CacheClusterId"))
+    if cluster.engine == "memcached" and self._get_param("Port") is None:
+        # moto defaults every engine to Redis's port.
+        cluster.port = MEMCACHED_PORT
+    _ec_nodes(cluster)
+    return ActionResult({"CacheCluster": _ec_describe_view(cluster, show_nodes=False)})
+
+
+def ec_describe_cache_clusters(self: ElastiCacheResponse) -> ActionResult:
+    clusters = self.elasticache_backend.describe_cache_clusters(cache_cluster_id=self._get_param("CacheClusterId"))
+    show_nodes = bool(self._get_param("ShowCacheNodeInfo", False))
+    return PaginatedResult({"CacheClusters": [_ec_describe_view(c, show_nodes) for c in clusters]})
+
+
+def ec_delete_cache_cluster(self: ElastiCacheResponse) -> ActionResult:
+    cluster_id = self._get_param("CacheClusterId")
+    cluster = _ec_cluster(self, cluster_id)
+    del self.elasticache_backend.cache_clusters[cluster_id]
+    return ActionResult({"CacheCluster": _View(_ec_describe_view(cluster, False), cache_cluster_status="deleting")})
+
+
+def _ec_resize(cluster: ec_models.CacheCluster, count: int, to_remove: list[str]) -> None:
+    nodes = _ec_nodes(cluster)
+    if to_remove:
+        kept = [n for n in nodes if n["CacheNodeId"] not in to_remove]
+        nodes[:] = kept
+    cluster.num_cache_nodes = count
+    _ec_nodes(cluster)
+
+
+def ec_modify_cache_cluster(self: ElastiCacheResponse) -> ActionResult:
+    cluster = _ec_cluster(self, self._get_param("CacheClusterId"))
+    apply_now = bool(self._get_param("ApplyImmediately", False))
+    count = self._get_param("NumCacheNodes")
+    to_remove = self._get_param("CacheNodeIdsToRemove") or []
+
+    if count is not None:
+        count = int(count)
+        if cluster.engine == "redis" and count != 1:
+            raise InvalidParameterValueException("Cannot modify number of cache nodes for a Redis cluster; it must be 1.")
+        if not 1 <= count <= 40:
+            raise InvalidParameterValueException("The number of cache nodes must be between 1 and 40.")
+        current = {n["CacheNodeId"] for n in _ec_nodes(cluster)}
+        unknown = [n for n in to_remove if n not in current]
+        if unknown:
+            raise InvalidParameterValueException(f"Cache node ids not found: {', '.join(unknown)}.")
+        if count < cluster.num_cache_nodes and len(to_remove) != cluster.num_cache_nodes - count:
+            # AWS makes the caller say which nodes go when shrinking.
+            raise InvalidParameterCombinationException(
+                f"Number of cache node ids to remove ({len(to_remove)}) does not match the decrease in "
+                f"number of cache nodes ({cluster.num_cache_nodes} to {count})."
+            )
+    elif to_remove:
+        raise InvalidParameterCombinationException("CacheNodeIdsToRemove requires NumCacheNodes.")
+
+    # NumCacheNodes, CacheNodeType and EngineVersion wait for the maintenance
+    # window unless ApplyImmediately is set; AWS shows them as pending meanwhile.
+    pending: dict[str, Any] = _state(cluster, "pending", {})
+    deferred = {
+        "NumCacheNodes": count if count != cluster.num_cache_nodes else None,
+        "CacheNodeType": self._get_param("CacheNodeType"),
+        "EngineVersion": self._get_param("EngineVersion"),
+    }
+    if apply_now:
+        count = pending.pop("NumCacheNodes", None) if deferred["NumCacheNodes"] is None else deferred["NumCacheNodes"]
+        to_remove = to_remove or pending.pop("CacheNodeIdsToRemove", [])
+        if count is not None:
+            _ec_resize(cluster, count, to_remove)
+        node_type = deferred["CacheNodeType"] or pending.pop("CacheNodeType", None)
+        if node_type:
+            cluster.cache_node_type = node_type
+        engine_version = deferred["EngineVersion"] or pending.pop("EngineVersion", None)
+        if engine_version:
+            cluster.engine_version = engine_version
+        pending.clear()
+    else:
+        for key, value in deferred.items():
+            if value is not None:
+                pending[key] = value
+        if to_remove:
+            pending["CacheNodeIdsToRemove"] = to_remove
+
+    for param, attribute in [
+        ("AZMode", "az_mode"),
+        ("SecurityGroupIds", "security_group_ids"),
+        ("CacheSecurityGroupNames", "cache_security_group_names"),
+        ("PreferredMaintenanceWindow", "preferred_maintenance_window"),
+        ("NotificationTopicArn", "notification_topic_arn"),
+        ("CacheParameterGroupName", "cache_parameter_group_name"),
+        ("AutoMinorVersionUpgrade", "auto_minor_version_upgrade"),
+        ("SnapshotRetentionLimit", "snapshot_retention_limit"),
+        ("SnapshotWindow", "snapshot_window"),
+        ("IpDiscovery", "ip_discovery"),
+    ]:
+        value = self._get_param(param)
+        if value is not None:
+            setattr(cluster, attribute, value)
+    if self._get_param("AuthToken") is not None:
+        cluster.auth_token = self._get_param("AuthToken")
+        cluster.auth_token_enabled = True
+        cluster.auth_token_last_modified_date = utcnow()
+    return ActionResult({"CacheCluster": _ec_describe_view(cluster, show_nodes=False)})
+
+
+def _install_elasticache() -> None:
+    handlers = {
+        "create_cache_cluster": ec_create_cache_cluster,
+        "describe_cache_clusters": ec_describe_cache_clusters,
+        "delete_cache_cluster": ec_delete_cache_cluster,
+        "modify_cache_cluster": ec_modify_cache_cluster,
+    }
+    for name, handler in handlers.items():
+        setattr(ElastiCacheResponse, name, handler)
+
+
+# --------------------------------------------------------------------------
+# Server
+# --------------------------------------------------------------------------
+
+
+def _exit_when_stdin_closes() -> None:
+    """Blocks until stdin reaches end of file, which happens when the parent holding the pipe exits."""
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    finally:
+        os._exit(0)
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 2 or not argv[1].isdigit():
+        sys.exit("usage: launcher.py PORT   (0 picks a free port)")
+    # Per-request access logs would drown the harness's diagnostics; set
+    # STACK_EMULATOR_VERBOSE=1 to see them on stderr.
+    if os.environ.get("STACK_EMULATOR_VERBOSE") != "1":
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    _install_beanstalk()
+    _install_elasticache()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(argv[1]), verbose=False)
+    # start() returns once the socket is bound and listening, so the port
+    # accepts connections from here on.
+    server.start()
+    _, port = server.get_host_and_port()
+    print(f"READY {port}", flush=True)
+    watchdog = threading.Thread(target=_exit_when_stdin_closes, daemon=True)
+    watchdog.start()
+    try:
+        watchdog.join()
+    except KeyboardInterrupt:
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
