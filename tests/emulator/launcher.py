@@ -17,7 +17,7 @@ pipe).
 Added operations (moto 5.2.5 answers HTTP 500 "not implemented"):
 
 * Elastic Beanstalk ``CreateApplicationVersion``, ``DescribeApplicationVersions``,
-  ``DeleteApplicationVersion``, ``UpdateApplication``, ``UpdateEnvironment``,
+  ``UpdateApplicationVersion``, ``DeleteApplicationVersion``, ``UpdateApplication``, ``UpdateEnvironment``,
   ``TerminateEnvironment``, ``DescribeConfigurationSettings`` (environments
   only, not saved configuration templates).
 * ElastiCache ``ModifyCacheCluster``.
@@ -37,6 +37,9 @@ Patched operations (moto 5.2.5 implements them incompletely):
   (when ``IncludeDeleted`` is true, the default) while their names become free.
   ``DescribeApplications`` also lists each application's version labels and
   its description, which ``CreateApplication`` (patched) now keeps.
+* Beanstalk tags: moto tags environments only. Here ``CreateApplication``
+  keeps its ``Tags``, and ``ListTagsForResource`` / ``UpdateTagsForResource``
+  also accept an application's ARN, as on AWS.
 * ElastiCache ``CreateCacheCluster`` / ``DescribeCacheClusters``: moto lists no
   nodes. Here every cluster has nodes ``0001``... with endpoints
   ``<cluster-id>.<random>.<node-id>.<region>.cache.amazonaws.com``, listed when
@@ -312,7 +315,40 @@ def eb_create_application(self: EBResponse) -> ActionResult:
     app = _eb_backend(self).create_application(application_name=self._get_param("ApplicationName"))
     app.description = self._get_param("Description")
     app.date_created = app.date_updated = utcnow()
+    _eb_app_tags(app).update({tag["Key"]: tag["Value"] for tag in self._get_param("Tags", [])})
     return ActionResult({"Application": app})
+
+
+def _eb_app_tags(app: eb_models.Application) -> dict[str, str]:
+    return _state(app, "tags", {})
+
+
+def _eb_application_by_arn(backend: eb_models.EBBackend, arn: str) -> eb_models.Application | None:
+    return next((app for app in backend.applications.values() if app.arn == arn), None)
+
+
+_original_eb_list_tags = eb_models.EBBackend.list_tags_for_resource
+_original_eb_update_tags = eb_models.EBBackend.update_tags_for_resource
+
+
+def eb_list_tags_for_resource(self: eb_models.EBBackend, resource_arn: str) -> dict[str, str]:
+    app = _eb_application_by_arn(self, resource_arn)
+    if app is None:
+        return _original_eb_list_tags(self, resource_arn)
+    return _eb_app_tags(app)
+
+
+def eb_update_tags_for_resource(
+    self: eb_models.EBBackend, resource_arn: str, tags_to_add: dict[str, str], tags_to_remove: list[str]
+) -> None:
+    app = _eb_application_by_arn(self, resource_arn)
+    if app is None:
+        _original_eb_update_tags(self, resource_arn, tags_to_add, tags_to_remove)
+        return
+    tags = _eb_app_tags(app)
+    tags.update(tags_to_add)
+    for key in tags_to_remove:
+        tags.pop(key, None)
 
 
 def eb_update_application(self: EBResponse) -> ActionResult:
@@ -394,6 +430,19 @@ def eb_describe_application_versions(self: EBResponse) -> ActionResult:
     return ActionResult({"ApplicationVersions": versions})
 
 
+def eb_update_application_version(self: EBResponse) -> ActionResult:
+    app = _eb_application(self, self._get_param("ApplicationName"))
+    label = self._get_param("VersionLabel")
+    version = _eb_versions(app).get(label)
+    if version is None:
+        raise InvalidParameterValueError(f"No Application Version named '{label}' found.")
+    description = self._get_param("Description")
+    if description is not None:
+        version["Description"] = description
+    version["DateUpdated"] = utcnow()
+    return ActionResult({"ApplicationVersion": version})
+
+
 def eb_delete_application_version(self: EBResponse) -> ActionResult:
     app = _eb_application(self, self._get_param("ApplicationName"))
     label = self._get_param("VersionLabel")
@@ -420,6 +469,7 @@ def _install_beanstalk() -> None:
         "describe_applications": eb_describe_applications,
         "create_application_version": eb_create_application_version,
         "describe_application_versions": eb_describe_application_versions,
+        "update_application_version": eb_update_application_version,
         "delete_application_version": eb_delete_application_version,
         "create_environment": eb_create_environment,
         "describe_environments": eb_describe_environments,
@@ -429,6 +479,8 @@ def _install_beanstalk() -> None:
     }
     for name, handler in handlers.items():
         setattr(EBResponse, name, handler)
+    eb_models.EBBackend.list_tags_for_resource = eb_list_tags_for_resource  # type: ignore[method-assign]
+    eb_models.EBBackend.update_tags_for_resource = eb_update_tags_for_resource  # type: ignore[method-assign]
 
 
 # --------------------------------------------------------------------------

@@ -8,7 +8,13 @@
 //! which counts it (for `stack plan --stats`), classifies errors and retries
 //! throttling with backoff.
 
+pub mod beanstalk;
+pub mod cloudfront;
+pub mod ec2;
+pub mod elasticache;
+pub mod rds;
 pub mod retry;
+pub mod s3;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -166,11 +172,13 @@ impl Clients {
     }
 
     /// Waits for an asynchronous resource, reporting each new status.
+    /// `progress` is `Sync` so that the future stays `Send`, as the
+    /// `async_trait` methods of [`AwsResource`] require.
     pub async fn wait<T, C, CF>(
         &self,
         what: &str,
         timeout: Duration,
-        progress: &dyn Fn(&str),
+        progress: &(dyn Fn(&str) + Sync),
         check: C,
     ) -> Result<T, ProviderError>
     where
@@ -296,8 +304,15 @@ fn provider_schema() -> Schema {
 
 impl AwsProvider {
     pub fn new() -> AwsProvider {
-        let resources: Vec<Box<dyn AwsResource>> = Vec::new();
-        let data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
+        let mut resources: Vec<Box<dyn AwsResource>> = Vec::new();
+        resources.extend(ec2::resources());
+        resources.extend(rds::resources());
+        resources.extend(elasticache::resources());
+        resources.extend(s3::resources());
+        resources.extend(cloudfront::resources());
+        resources.extend(beanstalk::resources());
+        let mut data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
+        data_sources.extend(ec2::data_sources());
         let mut schema = ProviderSchema {
             provider: provider_schema(),
             ..ProviderSchema::default()

@@ -162,13 +162,13 @@ pub enum Poll<T> {
 
 /// Polls until `check` says ready or `timeout` passes. Progress messages are
 /// sent only when the status changes, so logs stay readable.
-pub async fn wait_until<T, E, C, CF, S, SF>(
+pub async fn wait_until<T, E, C, CF, S, SF, P>(
     what: &str,
     timeout: Duration,
     interval: Duration,
     mut check: C,
     mut sleep: S,
-    progress: &dyn Fn(&str),
+    progress: &P,
     timed_out: impl Fn(String) -> E,
 ) -> Result<T, E>
 where
@@ -176,6 +176,9 @@ where
     CF: Future<Output = Result<Poll<T>, E>>,
     S: FnMut(Duration) -> SF,
     SF: Future<Output = ()>,
+    // Generic rather than `&dyn Fn`, so that callers whose future must be
+    // `Send` can pass a `Sync` progress function and keep it so.
+    P: Fn(&str) + ?Sized,
 {
     let mut waited = Duration::ZERO;
     let mut last_status = String::new();

@@ -1,0 +1,204 @@
+//! EC2: machines and their network (`aws_vpc`, `aws_subnet`,
+//! `aws_security_group`, `aws_key_pair`, `aws_instance`) and the data
+//! sources a user picks a zone and a machine size from
+//! (`aws_availability_zones`, `aws_instance_types`).
+//!
+//! Shared here: tag handling (every EC2 resource takes `tags`, written with
+//! `TagSpecifications` on create and `CreateTags`/`DeleteTags` on update) and
+//! ARN construction for the objects whose API reply carries no ARN.
+
+mod data;
+mod instance;
+mod key_pair;
+mod security_group;
+mod subnet;
+pub mod user_data;
+mod vpc;
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+use engine::provider::ProviderError;
+use engine::value::Value;
+
+use super::values::{string_map, string_map_attr};
+use super::{AwsDataSource, AwsResource, Clients};
+
+pub use instance::{lifecycle_state, LifecycleState};
+
+/// The EC2 resource types, for [`super::AwsProvider::new`].
+pub fn resources() -> Vec<Box<dyn AwsResource>> {
+    vec![
+        Box::new(vpc::Vpc),
+        Box::new(subnet::Subnet),
+        Box::new(security_group::SecurityGroup),
+        Box::new(key_pair::KeyPair),
+        Box::new(instance::Instance),
+    ]
+}
+
+/// The EC2 data sources, for [`super::AwsProvider::new`].
+pub fn data_sources() -> Vec<Box<dyn AwsDataSource>> {
+    vec![
+        Box::new(data::AvailabilityZones),
+        Box::new(data::InstanceTypes),
+    ]
+}
+
+/// The `tags` the user configured, as the API wants them on create.
+fn tag_specification(resource_type: ResourceType, config: &Value) -> Option<TagSpecification> {
+    let tags = string_map_attr(config, "tags");
+    if tags.is_empty() {
+        return None;
+    }
+    Some(
+        TagSpecification::builder()
+            .resource_type(resource_type)
+            .set_tags(Some(to_sdk_tags(&tags)))
+            .build(),
+    )
+}
+
+fn to_sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// The tags read back from the API, as the `tags` attribute. Tags under the
+/// reserved `aws:` prefix are AWS's own (CloudFormation, Auto Scaling) and
+/// never part of a configuration, so they are left out to avoid a diff.
+fn tags_value(tags: &[Tag]) -> Value {
+    string_map(
+        tags.iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+            .filter(|(k, _)| !k.starts_with("aws:"))
+            .collect(),
+    )
+}
+
+/// Brings the tags of `resource_id` from the prior state's to the planned
+/// ones: deletes removed keys and (over)writes added or changed ones.
+async fn update_tags(
+    clients: &Clients,
+    resource_id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
+    let old = string_map_attr(prior, "tags");
+    let new = string_map_attr(planned, "tags");
+    let removed: Vec<Tag> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .map(|k| Tag::builder().key(k).build())
+        .collect();
+    let changed: BTreeMap<String, String> = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let ec2 = &clients.ec2;
+    if !removed.is_empty() {
+        clients
+            .call("ec2", "DeleteTags", || {
+                ec2.delete_tags()
+                    .resources(resource_id)
+                    .set_tags(Some(removed.clone()))
+                    .send()
+            })
+            .await?;
+    }
+    if !changed.is_empty() {
+        let tags = to_sdk_tags(&changed);
+        clients
+            .call("ec2", "CreateTags", || {
+                ec2.create_tags()
+                    .resources(resource_id)
+                    .set_tags(Some(tags.clone()))
+                    .send()
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// True when the tags differ between two values, treating null and an empty
+/// map alike.
+fn tags_changed(prior: &Value, planned: &Value) -> bool {
+    string_map_attr(prior, "tags") != string_map_attr(planned, "tags")
+}
+
+/// The ARN of an EC2 object whose API reply carries none, built as AWS
+/// documents it: `arn:aws:ec2:REGION:ACCOUNT:KIND/ID`.
+fn arn(clients: &Clients, owner: Option<&str>, kind: &str, id: &str) -> Value {
+    Value::String(format!(
+        "arn:{}:ec2:{}:{}:{kind}/{id}",
+        partition(&clients.region),
+        clients.region,
+        owner.unwrap_or("")
+    ))
+}
+
+/// The caller's account id, for ARNs the API does not return; `None` when
+/// STS cannot tell (the ARN then has an empty account field).
+async fn account_id(clients: &Clients) -> Option<String> {
+    let sts = &clients.sts;
+    clients
+        .call("sts", "GetCallerIdentity", || {
+            sts.get_caller_identity().send()
+        })
+        .await
+        .ok()
+        .and_then(|r| r.account().map(str::to_string))
+}
+
+/// The AWS partition a region belongs to.
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The `id` of a resource's state, which every read and delete needs.
+fn state_id(value: &Value) -> Result<String, ProviderError> {
+    super::values::str_attr(value, "id")
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| ProviderError::new("the resource's state has no id"))
+}
+
+/// The value a user-only attribute keeps across a refresh: the API does not
+/// echo it back, so the state's value stands.
+fn kept(current: &Value, name: &str) -> Value {
+    current.get_attr(name).cloned().unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_aws_tags_are_left_out() {
+        let tags = [
+            Tag::builder().key("Name").value("web").build(),
+            Tag::builder()
+                .key("aws:cloudformation:stack-name")
+                .value("x")
+                .build(),
+        ];
+        let value = tags_value(&tags);
+        let map = value.as_map().cloned().unwrap_or_default();
+        assert_eq!(map.len(), 1);
+        assert_eq!(map.get("Name"), Some(&Value::String("web".into())));
+    }
+
+    #[test]
+    fn partitions_follow_the_region() {
+        assert_eq!(partition("us-east-1"), "aws");
+        assert_eq!(partition("cn-north-1"), "aws-cn");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+    }
+}

@@ -1,0 +1,624 @@
+//! `aws_security_group` with inline `ingress`/`egress` rule blocks.
+//!
+//! Rules are a set: a change revokes the rules that went away and
+//! authorizes the new ones, in place. The group's name, description and VPC
+//! cannot change. As Terraform does, the allow-all egress rule AWS adds to
+//! every new VPC group is removed on create, so that the configured `egress`
+//! blocks are the whole truth.
+//!
+//! A rule block is `{from_port, to_port, protocol, cidr_blocks, description}`;
+//! AWS stores one permission per protocol and port range with a description
+//! per address range, so reading groups the ranges back by description.
+//! Rules that reference other groups or prefix lists are not modelled and
+//! are left alone.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType};
+use engine::provider::{
+    plan_by_schema, ApplyRequest, AttrType, AttributeSchema, BlockSchema, Nesting, PlanRequest,
+    PlanResponse, ProviderError, Schema,
+};
+use engine::value::Value;
+
+use super::{arn, state_id, tag_specification, tags_changed, tags_value, update_tags};
+use crate::aws::retry::Poll;
+use crate::aws::values::{
+    blocks_attr, number_attr, object, opt_string, str_attr, string, strings_attr, tags_attribute,
+    timeout,
+};
+use crate::aws::{AwsResource, Clients};
+
+pub struct SecurityGroup;
+
+const DEFAULT_DESCRIPTION: &str = "Managed by stack";
+
+fn rule_block(name: &'static str) -> BlockSchema {
+    BlockSchema {
+        name,
+        nesting: Nesting::Set,
+        min_items: 0,
+        max_items: None,
+        force_new: false,
+        schema: Schema::new("A traffic rule.")
+            .attr(
+                AttributeSchema::required("from_port", AttrType::Number)
+                    .describe("The first port (or ICMP type) of the range."),
+            )
+            .attr(
+                AttributeSchema::required("to_port", AttrType::Number)
+                    .describe("The last port (or ICMP code) of the range."),
+            )
+            .attr(
+                AttributeSchema::required("protocol", AttrType::String)
+                    .describe("\"tcp\", \"udp\", \"icmp\", a protocol number, or \"-1\" for all."),
+            )
+            .attr(
+                AttributeSchema::optional("cidr_blocks", AttrType::set_of(AttrType::String))
+                    .describe("The IPv4 address ranges the rule applies to."),
+            )
+            .attr(
+                AttributeSchema::optional("description", AttrType::String)
+                    .describe("A description of the rule."),
+            ),
+    }
+}
+
+#[async_trait]
+impl AwsResource for SecurityGroup {
+    fn type_name(&self) -> &'static str {
+        "aws_security_group"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new("A security group: a stateful firewall for machines in a VPC.")
+            .attr(
+                AttributeSchema::optional_computed("name", AttrType::String)
+                    .force_new()
+                    .describe("The group's name; generated when unset."),
+            )
+            .attr(
+                AttributeSchema::optional("description", AttrType::String)
+                    .force_new()
+                    .default(DEFAULT_DESCRIPTION)
+                    .describe("The group's description."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("vpc_id", AttrType::String)
+                    .force_new()
+                    .describe("The VPC of the group; the default VPC when unset."),
+            )
+            .attr(tags_attribute())
+            .attr(AttributeSchema::computed("id", AttrType::String).describe("The group id."))
+            .attr(AttributeSchema::computed("arn", AttrType::String).describe("The group's ARN."))
+            .block(rule_block("ingress"))
+            .block(rule_block("egress"))
+            .block(crate::aws::values::timeouts_block())
+    }
+
+    /// Plans by the schema, then writes the rules in the canonical form that
+    /// reading produces (protocol names, ports of all-protocol rules, empty
+    /// descriptions), so that equal rules compare equal.
+    fn plan(&self, schema: &Schema, request: PlanRequest<'_>) -> PlanResponse {
+        let mut response = plan_by_schema(schema, request.prior, request.config);
+        if let Value::Map(planned) = &mut response.planned {
+            for name in ["ingress", "egress"] {
+                if let Some(rules) = planned.get(name) {
+                    let normalized = normalize_rules(rules);
+                    planned.insert(name.to_string(), normalized);
+                }
+            }
+        }
+        response
+    }
+
+    async fn create(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+    ) -> Result<Value, ProviderError> {
+        let planned = request.planned.unwrap_or(&Value::Null);
+        let name = str_attr(planned, "name").unwrap_or_else(|| generated_name(request));
+        let description =
+            str_attr(planned, "description").unwrap_or_else(|| DEFAULT_DESCRIPTION.to_string());
+        let vpc_id = str_attr(planned, "vpc_id");
+        let tags = tag_specification(ResourceType::SecurityGroup, planned);
+        let ec2 = &clients.ec2;
+        let created = clients
+            .call("ec2", "CreateSecurityGroup", || {
+                ec2.create_security_group()
+                    .group_name(&name)
+                    .description(&description)
+                    .set_vpc_id(vpc_id.clone())
+                    .set_tag_specifications(tags.clone().map(|t| vec![t]))
+                    .send()
+            })
+            .await?;
+        let id = created
+            .group_id()
+            .ok_or_else(|| ProviderError::new("CreateSecurityGroup returned no group id"))?
+            .to_string();
+        // The default allow-all egress rule goes, so that only configured
+        // rules remain (what Terraform does too).
+        if let Some(fresh) = describe(clients, &id).await? {
+            let default_egress: Vec<IpPermission> = fresh.ip_permissions_egress().to_vec();
+            revoke(clients, &id, Direction::Egress, default_egress).await?;
+        }
+        let ingress = permissions(&rules_of(planned, "ingress"));
+        authorize(clients, &id, Direction::Ingress, ingress).await?;
+        let egress = permissions(&rules_of(planned, "egress"));
+        authorize(clients, &id, Direction::Egress, egress).await?;
+        read_group(clients, &id).await?.ok_or_else(|| {
+            ProviderError::new(format!("the security group {id} vanished after creation"))
+        })
+    }
+
+    async fn update(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+    ) -> Result<Value, ProviderError> {
+        let prior = request.prior.unwrap_or(&Value::Null);
+        let planned = request.planned.unwrap_or(&Value::Null);
+        let id = state_id(prior)?;
+        for (name, direction) in [
+            ("ingress", Direction::Ingress),
+            ("egress", Direction::Egress),
+        ] {
+            let before = rules_of(prior, name);
+            let after = rules_of(planned, name);
+            let gone: Vec<Rule> = before
+                .iter()
+                .filter(|r| !after.contains(r))
+                .cloned()
+                .collect();
+            let new: Vec<Rule> = after
+                .iter()
+                .filter(|r| !before.contains(r))
+                .cloned()
+                .collect();
+            // Revoking first lets a rule that only changed its description
+            // be authorized again for the same address range.
+            revoke(clients, &id, direction, permissions(&gone)).await?;
+            authorize(clients, &id, direction, permissions(&new)).await?;
+        }
+        if tags_changed(prior, planned) {
+            update_tags(clients, &id, prior, planned).await?;
+        }
+        read_group(clients, &id)
+            .await?
+            .ok_or_else(|| ProviderError::new(format!("the security group {id} no longer exists")))
+    }
+
+    async fn delete(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+    ) -> Result<(), ProviderError> {
+        let prior = request.prior.unwrap_or(&Value::Null);
+        let id = state_id(prior)?;
+        let ec2 = &clients.ec2;
+        let progress = |status: &str| {
+            if let Some(p) = &request.progress {
+                p(status)
+            }
+        };
+        // A group stays in use for a while after its instances terminate;
+        // AWS answers DependencyViolation until then, so that is waited out.
+        clients
+            .wait(
+                &format!("security group {id} to be deleted"),
+                timeout(prior, "delete", std::time::Duration::from_secs(15 * 60)),
+                &progress,
+                || async {
+                    match clients
+                        .call("ec2", "DeleteSecurityGroup", || {
+                            ec2.delete_security_group().group_id(&id).send()
+                        })
+                        .await
+                    {
+                        Ok(_) => Ok(Poll::Ready(())),
+                        Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                        Err(e) if e.code.as_deref() == Some("DependencyViolation") => {
+                            Ok(Poll::Pending("still in use".to_string()))
+                        }
+                        Err(e) => Err(e.into()),
+                    }
+                },
+            )
+            .await
+    }
+
+    async fn read(
+        &self,
+        clients: &Clients,
+        current: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        Ok(read_group(clients, &state_id(current)?)
+            .await?
+            .map(|v| keep_timeouts(v, current)))
+    }
+
+    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
+        read_group(clients, id).await
+    }
+}
+
+fn keep_timeouts(mut value: Value, current: &Value) -> Value {
+    if let Value::Map(map) = &mut value {
+        map.insert("timeouts".to_string(), super::kept(current, "timeouts"));
+    }
+    value
+}
+
+/// A name for a group the user did not name: unique per create operation,
+/// so that retrying the same operation finds the same name taken rather
+/// than creating a second group.
+fn generated_name(request: &ApplyRequest<'_>) -> String {
+    let id: String = request
+        .operation_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    if id.starts_with("stack-") {
+        id
+    } else {
+        format!("stack-{id}")
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+/// One rule in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Rule {
+    protocol: String,
+    from_port: i32,
+    to_port: i32,
+    cidr_blocks: Vec<String>,
+    description: Option<String>,
+}
+
+impl Rule {
+    fn from_value(value: &Value) -> Option<Rule> {
+        let protocol = normalize_protocol(&str_attr(value, "protocol")?);
+        let (from_port, to_port) = if protocol == "-1" {
+            (0, 0)
+        } else {
+            (
+                number_attr(value, "from_port")? as i32,
+                number_attr(value, "to_port")? as i32,
+            )
+        };
+        let mut cidr_blocks = strings_attr(value, "cidr_blocks");
+        cidr_blocks.sort();
+        cidr_blocks.dedup();
+        Some(Rule {
+            protocol,
+            from_port,
+            to_port,
+            cidr_blocks,
+            description: str_attr(value, "description").filter(|d| !d.is_empty()),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        object([
+            ("protocol", string(&self.protocol)),
+            ("from_port", Value::Number(f64::from(self.from_port))),
+            ("to_port", Value::Number(f64::from(self.to_port))),
+            (
+                "cidr_blocks",
+                crate::aws::values::string_set(self.cidr_blocks.clone()),
+            ),
+            ("description", opt_string(self.description.clone())),
+        ])
+    }
+}
+
+/// Protocol names as AWS reports them: numbers of the named protocols
+/// become names, and "all" is "-1".
+fn normalize_protocol(protocol: &str) -> String {
+    match protocol.trim().to_ascii_lowercase().as_str() {
+        "6" | "tcp" => "tcp".to_string(),
+        "17" | "udp" => "udp".to_string(),
+        "1" | "icmp" => "icmp".to_string(),
+        "all" | "-1" => "-1".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Rewrites configured rule objects into the canonical form. Rules that are
+/// not wholly known yet stay as they are; apply sees them known.
+fn normalize_rules(rules: &Value) -> Value {
+    let Some(items) = rules.peel().as_list() else {
+        return rules.clone();
+    };
+    Value::set_from(
+        items
+            .iter()
+            .map(|item| {
+                if !item.is_wholly_known() {
+                    return item.clone();
+                }
+                Rule::from_value(item)
+                    .map(|r| r.to_value())
+                    .unwrap_or_else(|| item.clone())
+            })
+            .collect(),
+    )
+}
+
+fn rules_of(value: &Value, name: &str) -> Vec<Rule> {
+    blocks_attr(value, name)
+        .iter()
+        .filter_map(Rule::from_value)
+        .collect()
+}
+
+fn permissions(rules: &[Rule]) -> Vec<IpPermission> {
+    rules
+        .iter()
+        .filter(|r| !r.cidr_blocks.is_empty())
+        .map(|r| {
+            let ranges = r
+                .cidr_blocks
+                .iter()
+                .map(|c| {
+                    IpRange::builder()
+                        .cidr_ip(c)
+                        .set_description(r.description.clone())
+                        .build()
+                })
+                .collect();
+            let builder = IpPermission::builder()
+                .ip_protocol(&r.protocol)
+                .set_ip_ranges(Some(ranges));
+            if r.protocol == "-1" {
+                builder.build()
+            } else {
+                builder.from_port(r.from_port).to_port(r.to_port).build()
+            }
+        })
+        .collect()
+}
+
+/// Rules as the user writes them, from the permissions AWS reports.
+fn rules_from(permissions: &[IpPermission]) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for permission in permissions {
+        let protocol = normalize_protocol(permission.ip_protocol().unwrap_or("-1"));
+        let (from_port, to_port) = if protocol == "-1" {
+            (0, 0)
+        } else {
+            (
+                permission.from_port().unwrap_or(0),
+                permission.to_port().unwrap_or(0),
+            )
+        };
+        let mut by_description: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+        for range in permission.ip_ranges() {
+            if let Some(cidr) = range.cidr_ip() {
+                by_description
+                    .entry(
+                        range
+                            .description()
+                            .filter(|d| !d.is_empty())
+                            .map(String::from),
+                    )
+                    .or_default()
+                    .push(cidr.to_string());
+            }
+        }
+        for (description, mut cidr_blocks) in by_description {
+            cidr_blocks.sort();
+            cidr_blocks.dedup();
+            rules.push(Rule {
+                protocol: protocol.clone(),
+                from_port,
+                to_port,
+                cidr_blocks,
+                description,
+            });
+        }
+    }
+    rules
+}
+
+async fn authorize(
+    clients: &Clients,
+    id: &str,
+    direction: Direction,
+    permissions: Vec<IpPermission>,
+) -> Result<(), ProviderError> {
+    if permissions.is_empty() {
+        return Ok(());
+    }
+    let ec2 = &clients.ec2;
+    match direction {
+        Direction::Ingress => {
+            clients
+                .call("ec2", "AuthorizeSecurityGroupIngress", || {
+                    ec2.authorize_security_group_ingress()
+                        .group_id(id)
+                        .set_ip_permissions(Some(permissions.clone()))
+                        .send()
+                })
+                .await?;
+        }
+        Direction::Egress => {
+            clients
+                .call("ec2", "AuthorizeSecurityGroupEgress", || {
+                    ec2.authorize_security_group_egress()
+                        .group_id(id)
+                        .set_ip_permissions(Some(permissions.clone()))
+                        .send()
+                })
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn revoke(
+    clients: &Clients,
+    id: &str,
+    direction: Direction,
+    permissions: Vec<IpPermission>,
+) -> Result<(), ProviderError> {
+    if permissions.is_empty() {
+        return Ok(());
+    }
+    let ec2 = &clients.ec2;
+    let result = match direction {
+        Direction::Ingress => clients
+            .call("ec2", "RevokeSecurityGroupIngress", || {
+                ec2.revoke_security_group_ingress()
+                    .group_id(id)
+                    .set_ip_permissions(Some(permissions.clone()))
+                    .send()
+            })
+            .await
+            .map(|_| ()),
+        Direction::Egress => clients
+            .call("ec2", "RevokeSecurityGroupEgress", || {
+                ec2.revoke_security_group_egress()
+                    .group_id(id)
+                    .set_ip_permissions(Some(permissions.clone()))
+                    .send()
+            })
+            .await
+            .map(|_| ()),
+    };
+    match result {
+        // A rule already gone (removed outside stack) is what we wanted.
+        Err(e) if e.code.as_deref() == Some("InvalidPermission.NotFound") => Ok(()),
+        other => other.map_err(Into::into),
+    }
+}
+
+async fn describe(
+    clients: &Clients,
+    id: &str,
+) -> Result<Option<aws_sdk_ec2::types::SecurityGroup>, ProviderError> {
+    let ec2 = &clients.ec2;
+    let described = match clients
+        .call("ec2", "DescribeSecurityGroups", || {
+            ec2.describe_security_groups().group_ids(id).send()
+        })
+        .await
+    {
+        Ok(d) => d,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(described
+        .security_groups()
+        .iter()
+        .find(|g| g.group_id() == Some(id))
+        .cloned())
+}
+
+async fn read_group(clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
+    let Some(group) = describe(clients, id).await? else {
+        return Ok(None);
+    };
+    let arn = match group.security_group_arn() {
+        Some(a) => string(a),
+        None => arn(clients, group.owner_id(), "security-group", id),
+    };
+    let rules = |permissions: &[IpPermission]| {
+        Value::set_from(rules_from(permissions).iter().map(Rule::to_value).collect())
+    };
+    Ok(Some(object([
+        ("id", string(id)),
+        ("arn", arn),
+        ("name", opt_string(group.group_name())),
+        ("description", opt_string(group.description())),
+        ("vpc_id", opt_string(group.vpc_id())),
+        ("ingress", rules(group.ip_permissions())),
+        ("egress", rules(group.ip_permissions_egress())),
+        ("tags", tags_value(group.tags())),
+        ("timeouts", Value::Null),
+    ])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(protocol: &str, from: f64, to: f64, cidrs: &[&str]) -> Value {
+        object([
+            ("protocol", string(protocol)),
+            ("from_port", Value::Number(from)),
+            ("to_port", Value::Number(to)),
+            (
+                "cidr_blocks",
+                Value::List(cidrs.iter().map(|c| string(*c)).collect()),
+            ),
+        ])
+    }
+
+    #[test]
+    fn configured_rules_take_the_form_aws_reports() {
+        let configured = Value::set_from(vec![
+            rule("6", 443.0, 443.0, &["10.0.0.0/8", "0.0.0.0/0"]),
+            rule("all", 0.0, 65535.0, &["0.0.0.0/0"]),
+        ]);
+        let normalized = normalize_rules(&configured);
+        let read_back = Value::set_from(
+            rules_from(&permissions(&rules_of(
+                &object([("ingress", normalized.clone())]),
+                "ingress",
+            )))
+            .iter()
+            .map(Rule::to_value)
+            .collect(),
+        );
+        assert_eq!(normalized, read_back);
+        let rules = rules_of(&object([("ingress", normalized)]), "ingress");
+        assert!(rules
+            .iter()
+            .any(|r| r.protocol == "tcp" && r.cidr_blocks == ["0.0.0.0/0", "10.0.0.0/8"]));
+        assert!(rules
+            .iter()
+            .any(|r| r.protocol == "-1" && r.from_port == 0 && r.to_port == 0));
+    }
+
+    #[test]
+    fn ranges_with_different_descriptions_are_separate_rules() {
+        let permission = IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(22)
+            .to_port(22)
+            .ip_ranges(
+                IpRange::builder()
+                    .cidr_ip("10.0.0.0/8")
+                    .description("office")
+                    .build(),
+            )
+            .ip_ranges(IpRange::builder().cidr_ip("192.168.0.0/16").build())
+            .build();
+        let rules = rules_from(&[permission]);
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].description, None);
+        assert_eq!(rules[1].description.as_deref(), Some("office"));
+    }
+
+    #[test]
+    fn unknown_rules_are_kept_for_apply() {
+        let configured = Value::set_from(vec![object([
+            ("protocol", string("tcp")),
+            ("from_port", Value::Number(80.0)),
+            ("to_port", Value::Number(80.0)),
+            ("cidr_blocks", Value::Unknown),
+        ])]);
+        let normalized = normalize_rules(&configured);
+        assert!(!normalized.is_wholly_known());
+    }
+}

@@ -1,0 +1,666 @@
+//! S3: `aws_s3_bucket` and `aws_s3_object` (application bundles, assets).
+//!
+//! Bucket versioning is deliberately never read: the Rust SDK cannot parse
+//! the `GetBucketVersioning` reply of the emulator the tests run against
+//! (moto 5.2.5), and nothing here needs it, because emptying a bucket for
+//! `force_destroy` lists object versions, which covers versioned and
+//! unversioned buckets alike.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
+};
+use engine::diagnostics::{Diagnostic, Diagnostics};
+use engine::provider::{
+    ApplyRequest, AttrType, AttributeSchema, PlanRequest, PlanResponse, ProviderError, Schema,
+};
+use engine::value::Value;
+
+use super::values::{
+    bool_attr, merge_missing, object, opt_string, required_str, str_attr, string, string_map,
+    string_map_attr, tags_attribute,
+};
+use super::{AwsError, AwsResource, Clients};
+
+pub fn resources() -> Vec<Box<dyn AwsResource>> {
+    vec![Box::new(Bucket), Box::new(Object)]
+}
+
+/// How many keys one `DeleteObjects` call may name (an S3 limit).
+const DELETE_BATCH: usize = 1000;
+
+fn planned<'a>(request: &'a ApplyRequest<'_>) -> Result<&'a Value, ProviderError> {
+    request
+        .planned
+        .ok_or_else(|| ProviderError::new("no planned value for a create or update"))
+}
+
+fn prior<'a>(request: &'a ApplyRequest<'_>) -> Result<&'a Value, ProviderError> {
+    request
+        .prior
+        .ok_or_else(|| ProviderError::new("no prior state for an update or delete"))
+}
+
+fn build_error(e: impl std::fmt::Display) -> ProviderError {
+    ProviderError::new(format!("could not build the S3 request: {e}"))
+}
+
+fn tag_set(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(build_error))
+        .collect()
+}
+
+fn tags_from(set: &[Tag]) -> BTreeMap<String, String> {
+    set.iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect()
+}
+
+/// The lowercase hex MD5 of some bytes: what S3 reports as the ETag of an
+/// object uploaded in one part without KMS encryption.
+pub(crate) fn md5_hex(bytes: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Percent-encodes for the `x-amz-tagging` header, which takes tags as a
+/// URL query string.
+fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// aws_s3_bucket
+// ---------------------------------------------------------------------------
+
+struct Bucket;
+
+impl Bucket {
+    fn state(
+        clients: &Clients,
+        name: &str,
+        force_destroy: bool,
+        tags: BTreeMap<String, String>,
+    ) -> Value {
+        object([
+            ("id", string(name)),
+            ("bucket", string(name)),
+            ("arn", string(format!("arn:aws:s3:::{name}"))),
+            (
+                "bucket_domain_name",
+                string(format!("{name}.s3.amazonaws.com")),
+            ),
+            (
+                "bucket_regional_domain_name",
+                string(format!("{name}.s3.{}.amazonaws.com", clients.region)),
+            ),
+            ("region", string(clients.region.clone())),
+            ("force_destroy", Value::Bool(force_destroy)),
+            ("tags", string_map(tags)),
+        ])
+    }
+
+    async fn tags(
+        clients: &Clients,
+        name: &str,
+    ) -> Result<BTreeMap<String, String>, ProviderError> {
+        let s3 = &clients.s3;
+        match clients
+            .call("s3", "GetBucketTagging", || {
+                s3.get_bucket_tagging().bucket(name).send()
+            })
+            .await
+        {
+            Ok(out) => Ok(tags_from(out.tag_set())),
+            // S3 answers an error, not an empty set, for a bucket without tags.
+            Err(e) if e.code.as_deref() == Some("NoSuchTagSet") => Ok(BTreeMap::new()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn put_tags(
+        clients: &Clients,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ProviderError> {
+        let s3 = &clients.s3;
+        if tags.is_empty() {
+            clients
+                .call("s3", "DeleteBucketTagging", || {
+                    s3.delete_bucket_tagging().bucket(name).send()
+                })
+                .await?;
+            return Ok(());
+        }
+        let tagging = Tagging::builder()
+            .set_tag_set(Some(tag_set(tags)?))
+            .build()
+            .map_err(build_error)?;
+        clients
+            .call("s3", "PutBucketTagging", || {
+                s3.put_bucket_tagging()
+                    .bucket(name)
+                    .tagging(tagging.clone())
+                    .send()
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes every object version and delete marker, a page at a time.
+    async fn empty(clients: &Clients, name: &str) -> Result<(), ProviderError> {
+        let s3 = &clients.s3;
+        loop {
+            let page = clients
+                .call("s3", "ListObjectVersions", || {
+                    s3.list_object_versions().bucket(name).send()
+                })
+                .await?;
+            let mut ids = Vec::new();
+            for v in page.versions() {
+                if let Some(key) = v.key() {
+                    ids.push((key.to_string(), v.version_id().map(str::to_string)));
+                }
+            }
+            for m in page.delete_markers() {
+                if let Some(key) = m.key() {
+                    ids.push((key.to_string(), m.version_id().map(str::to_string)));
+                }
+            }
+            if ids.is_empty() {
+                return Ok(());
+            }
+            for chunk in ids.chunks(DELETE_BATCH) {
+                let objects = chunk
+                    .iter()
+                    .map(|(key, version)| {
+                        ObjectIdentifier::builder()
+                            .key(key)
+                            // Unversioned buckets list every object with the
+                            // version id "null", which S3 accepts back.
+                            .set_version_id(version.clone())
+                            .build()
+                            .map_err(build_error)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let delete = Delete::builder()
+                    .set_objects(Some(objects))
+                    .quiet(true)
+                    .build()
+                    .map_err(build_error)?;
+                let out = clients
+                    .call("s3", "DeleteObjects", || {
+                        s3.delete_objects()
+                            .bucket(name)
+                            .delete(delete.clone())
+                            .send()
+                    })
+                    .await?;
+                if let Some(error) = out.errors().first() {
+                    return Err(ProviderError::new(format!(
+                        "emptying bucket {name} failed on {}: {}",
+                        error.key().unwrap_or("?"),
+                        error.message().unwrap_or("unknown error")
+                    )));
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl AwsResource for Bucket {
+    fn type_name(&self) -> &'static str {
+        "aws_s3_bucket"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new("An S3 bucket.")
+            .attr(
+                AttributeSchema::required("bucket", AttrType::String)
+                    .force_new()
+                    .describe("The bucket's globally unique name."),
+            )
+            .attr(
+                AttributeSchema::optional("force_destroy", AttrType::Bool)
+                    .default(false)
+                    .describe("Delete every object (and version) when the bucket is destroyed, instead of failing on a non-empty bucket."),
+            )
+            .attr(tags_attribute())
+            .attr(AttributeSchema::computed("id", AttrType::String).describe("The bucket name."))
+            .attr(AttributeSchema::computed("arn", AttrType::String).describe("The bucket's ARN."))
+            .attr(
+                AttributeSchema::computed("bucket_domain_name", AttrType::String)
+                    .describe("The global domain name, BUCKET.s3.amazonaws.com."),
+            )
+            .attr(
+                AttributeSchema::computed("bucket_regional_domain_name", AttrType::String)
+                    .describe("The regional domain name, e.g. for a CloudFront origin."),
+            )
+            .attr(AttributeSchema::computed("region", AttrType::String).describe("The bucket's region."))
+    }
+
+    async fn create(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+    ) -> Result<Value, ProviderError> {
+        let planned = planned(request)?;
+        let name = required_str(planned, "bucket")?;
+        let s3 = &clients.s3;
+        // us-east-1 is the one region that must not be named as a location
+        // constraint.
+        let configuration = (clients.region != "us-east-1").then(|| {
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(clients.region.as_str()))
+                .build()
+        });
+        // The bucket name is the idempotency key: a retry after a crash finds
+        // the bucket we already own and carries on.
+        match clients
+            .call("s3", "CreateBucket", || {
+                s3.create_bucket()
+                    .bucket(&name)
+                    .set_create_bucket_configuration(configuration.clone())
+                    .send()
+            })
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.code.as_deref() == Some("BucketAlreadyOwnedByYou") => {}
+            Err(e) => return Err(e.into()),
+        }
+        let tags = string_map_attr(planned, "tags");
+        if !tags.is_empty() {
+            Self::put_tags(clients, &name, &tags).await?;
+        }
+        Ok(Self::state(
+            clients,
+            &name,
+            bool_attr(planned, "force_destroy").unwrap_or(false),
+            tags,
+        ))
+    }
+
+    async fn update(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+    ) -> Result<Value, ProviderError> {
+        let planned = planned(request)?;
+        let prior = prior(request)?;
+        let name = required_str(prior, "bucket")?;
+        let tags = string_map_attr(planned, "tags");
+        if tags != string_map_attr(prior, "tags") {
+            Self::put_tags(clients, &name, &tags).await?;
+        }
+        Ok(Self::state(
+            clients,
+            &name,
+            bool_attr(planned, "force_destroy").unwrap_or(false),
+            tags,
+        ))
+    }
+
+    async fn delete(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+    ) -> Result<(), ProviderError> {
+        let prior = prior(request)?;
+        let name = required_str(prior, "bucket")?;
+        if bool_attr(prior, "force_destroy").unwrap_or(false) {
+            Self::empty(clients, &name).await?;
+        }
+        let s3 = &clients.s3;
+        match clients
+            .call("s3", "DeleteBucket", || s3.delete_bucket().bucket(&name).send())
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) if e.code.as_deref() == Some("BucketNotEmpty") => Err(ProviderError::new(format!(
+                "{e}. The bucket still holds objects: delete them, or set force_destroy = true and apply before destroying."
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn read(
+        &self,
+        clients: &Clients,
+        current: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let name = required_str(current, "bucket")?;
+        let s3 = &clients.s3;
+        match clients
+            .call("s3", "HeadBucket", || s3.head_bucket().bucket(&name).send())
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
+        let tags = Self::tags(clients, &name).await?;
+        // force_destroy is ours, not S3's: it is kept from the state.
+        Ok(Some(Self::state(
+            clients,
+            &name,
+            bool_attr(current, "force_destroy").unwrap_or(false),
+            tags,
+        )))
+    }
+
+    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
+        self.read(clients, &object([("bucket", string(id))])).await
+    }
+}
+
+// ---------------------------------------------------------------------------
+// aws_s3_object
+// ---------------------------------------------------------------------------
+
+struct Object;
+
+impl Object {
+    /// The bytes to upload: `content` as is, or the file named by `source`.
+    fn body(planned: &Value) -> Result<Vec<u8>, ProviderError> {
+        match (str_attr(planned, "content"), str_attr(planned, "source")) {
+            (Some(content), _) => Ok(content.into_bytes()),
+            (None, Some(source)) => std::fs::read(&source).map_err(|e| {
+                ProviderError::new(format!("could not read source file {source}: {e}"))
+            }),
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+
+    /// The MD5 the object will have once uploaded, when it can be known at
+    /// plan time: a change to the source file then shows as an update.
+    fn planned_etag(config: &Value) -> Value {
+        let content = config.get_attr("content").filter(|v| !v.is_null());
+        let source = config.get_attr("source").filter(|v| !v.is_null());
+        match (content, source) {
+            (Some(v), _) => v
+                .as_str()
+                .map(|s| string(md5_hex(s.as_bytes())))
+                .unwrap_or(Value::Unknown),
+            (None, Some(v)) => v
+                .as_str()
+                // A file that does not exist yet (made by another resource
+                // during the apply) is known only after the apply.
+                .and_then(|path| std::fs::read(path).ok())
+                .map(|bytes| string(md5_hex(&bytes)))
+                .unwrap_or(Value::Unknown),
+            (None, None) => string(md5_hex(b"")),
+        }
+    }
+
+    async fn put(clients: &Clients, planned: &Value) -> Result<Value, ProviderError> {
+        let bucket = required_str(planned, "bucket")?;
+        let key = required_str(planned, "key")?;
+        let body = Self::body(planned)?;
+        let tags = string_map_attr(planned, "tags");
+        let tagging = (!tags.is_empty()).then(|| {
+            tags.iter()
+                .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+        });
+        let content_type = str_attr(planned, "content_type");
+        let s3 = &clients.s3;
+        let out = clients
+            .call("s3", "PutObject", || {
+                s3.put_object()
+                    .bucket(&bucket)
+                    .key(&key)
+                    .body(ByteStream::from(body.clone()))
+                    .set_content_type(content_type.clone())
+                    .set_tagging(tagging.clone())
+                    .send()
+            })
+            .await?;
+        let etag = out
+            .e_tag()
+            .map(|e| e.trim_matches('"').to_string())
+            .unwrap_or_else(|| md5_hex(&body));
+        let state = object([
+            ("id", string(key.clone())),
+            ("bucket", string(bucket)),
+            ("key", string(key)),
+            ("etag", string(etag)),
+            ("version_id", opt_string(out.version_id())),
+            ("tags", string_map(tags)),
+        ]);
+        // content_type, when not set, is whatever S3 defaulted to; a read
+        // fills it in on the next refresh, so a head call is not needed here.
+        let state = merge_missing(state, planned);
+        Ok(match state {
+            Value::Map(mut map) => {
+                if map
+                    .get("content_type")
+                    .is_none_or(|v| v.is_null() || v.is_unknown())
+                {
+                    map.insert("content_type".into(), string("binary/octet-stream"));
+                }
+                Value::Map(map)
+            }
+            other => other,
+        })
+    }
+}
+
+#[async_trait]
+impl AwsResource for Object {
+    fn type_name(&self) -> &'static str {
+        "aws_s3_object"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new("An object in an S3 bucket, uploaded from a file or from a string.")
+            .attr(
+                AttributeSchema::required("bucket", AttrType::String)
+                    .force_new()
+                    .describe("The bucket to put the object in."),
+            )
+            .attr(
+                AttributeSchema::required("key", AttrType::String)
+                    .force_new()
+                    .describe("The object's key (its path in the bucket)."),
+            )
+            .attr(
+                AttributeSchema::optional("source", AttrType::String)
+                    .describe("A local file to upload. Conflicts with content."),
+            )
+            .attr(
+                AttributeSchema::optional("content", AttrType::String)
+                    .describe("A string to upload as the object's body. Conflicts with source."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("content_type", AttrType::String)
+                    .describe("The MIME type; S3 defaults it to binary/octet-stream."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("etag", AttrType::String)
+                    .describe("The MD5 of the body; computed from source or content at plan time, so a changed file shows as an update."),
+            )
+            .attr(tags_attribute())
+            .attr(AttributeSchema::computed("id", AttrType::String).describe("The object's key."))
+            .attr(
+                AttributeSchema::computed("version_id", AttrType::String)
+                    .describe("The version id, when the bucket is versioned."),
+            )
+    }
+
+    fn plan(&self, schema: &Schema, request: PlanRequest<'_>) -> PlanResponse {
+        let mut response = engine::provider::plan_by_schema(schema, request.prior, request.config);
+        let has = |name: &str| request.config.get_attr(name).is_some_and(|v| !v.is_null());
+        if has("source") && has("content") {
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.push(Diagnostic::error(
+                "Conflicting arguments",
+                "Only one of \"source\" and \"content\" may be set in an aws_s3_object. Remove one of them.",
+            ));
+            response.diagnostics.extend(diagnostics);
+        }
+        if let Value::Map(map) = &mut response.planned {
+            if !has("etag") {
+                let etag = Self::planned_etag(request.config);
+                let changed = map.get("etag").is_none_or(|prior| prior != &etag);
+                map.insert("etag".into(), etag);
+                // A new body is a new version.
+                if changed && request.prior.is_some() {
+                    map.insert("version_id".into(), Value::Unknown);
+                }
+            }
+        }
+        response
+    }
+
+    async fn create(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+    ) -> Result<Value, ProviderError> {
+        Self::put(clients, planned(request)?).await
+    }
+
+    async fn update(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+    ) -> Result<Value, ProviderError> {
+        // S3 objects are immutable: an update uploads the object again.
+        Self::put(clients, planned(request)?).await
+    }
+
+    async fn delete(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+    ) -> Result<(), ProviderError> {
+        let prior = prior(request)?;
+        let bucket = required_str(prior, "bucket")?;
+        let key = required_str(prior, "key")?;
+        let s3 = &clients.s3;
+        match clients
+            .call("s3", "DeleteObject", || {
+                s3.delete_object().bucket(&bucket).key(&key).send()
+            })
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn read(
+        &self,
+        clients: &Clients,
+        current: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let bucket = required_str(current, "bucket")?;
+        let key = required_str(current, "key")?;
+        let s3 = &clients.s3;
+        let head = match clients
+            .call("s3", "HeadObject", || {
+                s3.head_object().bucket(&bucket).key(&key).send()
+            })
+            .await
+        {
+            Ok(head) => head,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let tags = match clients
+            .call("s3", "GetObjectTagging", || {
+                s3.get_object_tagging().bucket(&bucket).key(&key).send()
+            })
+            .await
+        {
+            Ok(out) => tags_from(out.tag_set()),
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(AwsError::into(e)),
+        };
+        // The body itself is not downloaded: source and content stay as the
+        // state has them, and the ETag tells whether the body drifted.
+        let state = object([
+            ("id", string(key.clone())),
+            ("bucket", string(bucket)),
+            ("key", string(key)),
+            (
+                "etag",
+                opt_string(head.e_tag().map(|e| e.trim_matches('"').to_string())),
+            ),
+            ("content_type", opt_string(head.content_type())),
+            ("version_id", opt_string(head.version_id())),
+            ("tags", string_map(tags)),
+            (
+                "source",
+                current.get_attr("source").cloned().unwrap_or(Value::Null),
+            ),
+            (
+                "content",
+                current.get_attr("content").cloned().unwrap_or(Value::Null),
+            ),
+        ]);
+        Ok(Some(state))
+    }
+
+    /// Imports `BUCKET/KEY`.
+    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
+        let Some((bucket, key)) = id.split_once('/') else {
+            return Err(ProviderError::new(format!(
+                "an aws_s3_object is imported by BUCKET/KEY, not {id:?}"
+            )));
+        };
+        self.read(
+            clients,
+            &object([("bucket", string(bucket)), ("key", string(key))]),
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md5_is_lowercase_hex_as_s3_etags_are() {
+        assert_eq!(md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(md5_hex(b"hello"), "5d41402abc4b2a76b9719d911017c592");
+    }
+
+    #[test]
+    fn tags_are_url_encoded_for_the_tagging_header() {
+        assert_eq!(url_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(url_encode("plain-Text_1.0~"), "plain-Text_1.0~");
+    }
+
+    #[test]
+    fn a_plan_computes_the_etag_from_content_or_the_source_file() {
+        let content = object([("content", string("hello"))]);
+        assert_eq!(Object::planned_etag(&content), string(md5_hex(b"hello")));
+        let missing = object([("source", string("/nonexistent/stack-test-file"))]);
+        assert_eq!(Object::planned_etag(&missing), Value::Unknown);
+        let unknown = object([("content", Value::Unknown)]);
+        assert_eq!(Object::planned_etag(&unknown), Value::Unknown);
+    }
+}

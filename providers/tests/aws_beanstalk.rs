@@ -1,0 +1,470 @@
+//! The Elastic Beanstalk resources against the AWS emulator: application,
+//! application version and environment, each through create, refresh
+//! without changes, update in place, replacement, import and destroy,
+//! checked through the Elastic Beanstalk API with the official SDK.
+
+mod common;
+mod lifecycle;
+
+use aws_sdk_elasticbeanstalk::types::EnvironmentStatus;
+use aws_sdk_s3::primitives::ByteStream;
+use common::{sdk_config, Emulator};
+use lifecycle::{attr, Action, Harness};
+use serde_json::json;
+
+const APPLICATION: &str = "aws_elastic_beanstalk_application";
+const VERSION: &str = "aws_elastic_beanstalk_application_version";
+const ENVIRONMENT: &str = "aws_elastic_beanstalk_environment";
+const ENV_VARS: &str = "aws:elasticbeanstalk:application:environment";
+const STACK: &str = "64bit Amazon Linux 2023 v4.6.0 running Python 3.11";
+const NEWER_STACK: &str = "64bit Amazon Linux 2023 v4.7.0 running Python 3.12";
+
+struct Clients {
+    eb: aws_sdk_elasticbeanstalk::Client,
+    s3: aws_sdk_s3::Client,
+}
+
+async fn clients(emulator: &Emulator) -> Clients {
+    let config = sdk_config(emulator).await;
+    Clients {
+        eb: aws_sdk_elasticbeanstalk::Client::new(&config),
+        s3: aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        ),
+    }
+}
+
+async fn upload(c: &Clients, bucket: &str, keys: &[&str]) {
+    c.s3.create_bucket().bucket(bucket).send().await.unwrap();
+    for key in keys {
+        c.s3.put_object()
+            .bucket(bucket)
+            .key(*key)
+            .body(ByteStream::from_static(b"PK"))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+async fn tags_of(c: &Clients, arn: &str) -> Vec<(String, String)> {
+    let mut tags: Vec<_> =
+        c.eb.list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .unwrap()
+            .resource_tags()
+            .iter()
+            .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
+            .collect();
+    tags.sort();
+    tags
+}
+
+fn pair(k: &str, v: &str) -> (String, String) {
+    (k.to_string(), v.to_string())
+}
+
+#[tokio::test]
+async fn application_lifecycle() {
+    let emulator = Emulator::start();
+    let h = Harness::new(&emulator).await;
+    let c = clients(&emulator).await;
+
+    let config = h.config(
+        APPLICATION,
+        json!({"name": "koding", "description": "Koding", "tags": {"team": "web"}}),
+    );
+    let state = h.create(APPLICATION, &config).await;
+    assert_eq!(attr(&state, "id"), "koding");
+    let arn = attr(&state, "arn");
+    assert!(arn.ends_with(":application/koding"), "{arn}");
+    assert_eq!(tags_of(&c, &arn).await, [pair("team", "web")]);
+    let state = h.assert_no_changes(APPLICATION, &state, &config).await;
+
+    let config = h.config(
+        APPLICATION,
+        json!({"name": "koding", "description": "Koding IDE", "tags": {"team": "platform", "env": "all"}}),
+    );
+    let state = h.change(APPLICATION, &state, &config, Action::Update).await;
+    let described =
+        c.eb.describe_applications()
+            .application_names("koding")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        described.applications()[0].description(),
+        Some("Koding IDE")
+    );
+    assert_eq!(
+        tags_of(&c, &arn).await,
+        [pair("env", "all"), pair("team", "platform")]
+    );
+    let state = h.assert_no_changes(APPLICATION, &state, &config).await;
+
+    let config = h.config(
+        APPLICATION,
+        json!({"name": "koding-2", "description": "Koding IDE"}),
+    );
+    let state = h
+        .change(APPLICATION, &state, &config, Action::Replace)
+        .await;
+    let names: Vec<_> =
+        c.eb.describe_applications()
+            .send()
+            .await
+            .unwrap()
+            .applications()
+            .iter()
+            .filter_map(|a| a.application_name().map(str::to_string))
+            .collect();
+    assert!(
+        names.contains(&"koding-2".to_string()) && !names.contains(&"koding".to_string()),
+        "{names:?}"
+    );
+    let state = h.assert_no_changes(APPLICATION, &state, &config).await;
+
+    let imported = h.import(APPLICATION, "koding-2").await.expect("imported");
+    h.assert_no_changes(APPLICATION, &imported, &config).await;
+    assert!(h.import(APPLICATION, "nope").await.is_none());
+
+    h.destroy(APPLICATION, &state).await;
+    assert!(h.read(APPLICATION, &state).await.is_none());
+}
+
+#[tokio::test]
+async fn application_version_lifecycle() {
+    let emulator = Emulator::start();
+    let h = Harness::new(&emulator).await;
+    let c = clients(&emulator).await;
+    upload(&c, "bundles", &["v1.zip", "v2.zip"]).await;
+    c.eb.create_application()
+        .application_name("app")
+        .send()
+        .await
+        .unwrap();
+
+    let config = h.config(
+        VERSION,
+        json!({"application": "app", "name": "v1", "bucket": "bundles", "key": "v1.zip", "description": "first"}),
+    );
+    let state = h.create(VERSION, &config).await;
+    assert_eq!(attr(&state, "id"), "v1");
+    let state = h.assert_no_changes(VERSION, &state, &config).await;
+
+    let config = h.config(
+        VERSION,
+        json!({"application": "app", "name": "v1", "bucket": "bundles", "key": "v1.zip", "description": "the first"}),
+    );
+    let state = h.change(VERSION, &state, &config, Action::Update).await;
+    let described =
+        c.eb.describe_application_versions()
+            .application_name("app")
+            .version_labels("v1")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        described.application_versions()[0].description(),
+        Some("the first")
+    );
+    let state = h.assert_no_changes(VERSION, &state, &config).await;
+
+    // A new bundle is a new version.
+    let config = h.config(
+        VERSION,
+        json!({"application": "app", "name": "v1", "bucket": "bundles", "key": "v2.zip", "description": "the first"}),
+    );
+    let state = h.change(VERSION, &state, &config, Action::Replace).await;
+    let described =
+        c.eb.describe_application_versions()
+            .application_name("app")
+            .send()
+            .await
+            .unwrap();
+    let bundles: Vec<_> = described
+        .application_versions()
+        .iter()
+        .map(|v| {
+            v.source_bundle()
+                .and_then(|b| b.s3_key())
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(bundles, ["v2.zip"]);
+    let state = h.assert_no_changes(VERSION, &state, &config).await;
+
+    let imported = h.import(VERSION, "app/v1").await.expect("imported");
+    h.assert_no_changes(VERSION, &imported, &config).await;
+    assert!(h.import(VERSION, "app/v9").await.is_none());
+
+    h.destroy(VERSION, &state).await;
+    assert!(h.read(VERSION, &state).await.is_none());
+    let left =
+        c.eb.describe_application_versions()
+            .application_name("app")
+            .send()
+            .await
+            .unwrap();
+    assert!(left.application_versions().is_empty());
+}
+
+#[tokio::test]
+async fn environment_lifecycle() {
+    let emulator = Emulator::start();
+    let h = Harness::new(&emulator).await;
+    let c = clients(&emulator).await;
+    upload(&c, "env-bundles", &["v1.zip", "v2.zip"]).await;
+    c.eb.create_application()
+        .application_name("koding")
+        .send()
+        .await
+        .unwrap();
+    for label in ["v1", "v2"] {
+        c.eb.create_application_version()
+            .application_name("koding")
+            .version_label(label)
+            .source_bundle(
+                aws_sdk_elasticbeanstalk::types::S3Location::builder()
+                    .s3_bucket("env-bundles")
+                    .s3_key(format!("{label}.zip"))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let settings = |db: &str, extra: Option<(&str, &str)>| {
+        let mut s = vec![
+            json!({"namespace": ENV_VARS, "name": "DATABASE_HOST", "value": db}),
+            json!({"namespace": "aws:autoscaling:asg", "name": "MaxSize", "value": "2"}),
+        ];
+        if let Some((name, value)) = extra {
+            s.push(json!({"namespace": ENV_VARS, "name": name, "value": value}));
+        }
+        s
+    };
+    let config = h.config(
+        ENVIRONMENT,
+        json!({
+            "name": "sandbox", "application": "koding", "solution_stack_name": STACK,
+            "version_label": "v1", "setting": settings("db.internal", Some(("CACHE_HOST", "cache.internal"))),
+            "tags": {"env": "sandbox"}, "timeouts": {"create": "5m"}
+        }),
+    );
+    let state = h.create(ENVIRONMENT, &config).await;
+    let id = attr(&state, "id");
+    assert!(id.starts_with("e-"), "{id}");
+    assert!(attr(&state, "cname").starts_with("sandbox."), "{state:?}");
+    assert!(!attr(&state, "endpoint_url").is_empty());
+    assert_eq!(attr(&state, "status"), "Ready");
+    assert_eq!(attr(&state, "tier"), "WebServer");
+    assert_eq!(
+        tags_of(&c, &attr(&state, "arn")).await,
+        [pair("env", "sandbox")]
+    );
+    let state = h.assert_no_changes(ENVIRONMENT, &state, &config).await;
+
+    // A new version, a changed and a removed setting, a new platform and
+    // tags: one UpdateEnvironment, in place.
+    let config = h.config(
+        ENVIRONMENT,
+        json!({
+            "name": "sandbox", "application": "koding", "solution_stack_name": NEWER_STACK,
+            "version_label": "v2", "setting": settings("db2.internal", None),
+            "tags": {"env": "sandbox", "team": "web"}, "timeouts": {"create": "5m"}
+        }),
+    );
+    let state = h.change(ENVIRONMENT, &state, &config, Action::Update).await;
+    assert_eq!(attr(&state, "id"), id);
+    let env =
+        c.eb.describe_environments()
+            .environment_ids(&id)
+            .send()
+            .await
+            .unwrap()
+            .environments()[0]
+            .clone();
+    assert_eq!(env.version_label(), Some("v2"));
+    assert_eq!(env.solution_stack_name(), Some(NEWER_STACK));
+    let live =
+        c.eb.describe_configuration_settings()
+            .application_name("koding")
+            .environment_name("sandbox")
+            .send()
+            .await
+            .unwrap();
+    let mut options: Vec<_> = live.configuration_settings()[0]
+        .option_settings()
+        .iter()
+        .map(|o| {
+            (
+                o.option_name().unwrap().to_string(),
+                o.value().unwrap().to_string(),
+            )
+        })
+        .collect();
+    options.sort();
+    assert_eq!(
+        options,
+        [pair("DATABASE_HOST", "db2.internal"), pair("MaxSize", "2")]
+    );
+    assert_eq!(
+        tags_of(&c, &attr(&state, "arn")).await,
+        [pair("env", "sandbox"), pair("team", "web")]
+    );
+    let state = h.assert_no_changes(ENVIRONMENT, &state, &config).await;
+
+    // Import by id keeps the environment variables (not AWS's defaults).
+    let imported = h.import(ENVIRONMENT, &id).await.expect("imported");
+    let imported_settings = imported
+        .get_attr("setting")
+        .and_then(|s| s.as_list())
+        .map(<[_]>::len);
+    assert_eq!(imported_settings, Some(1), "{imported:?}");
+    assert_eq!(attr(&imported, "version_label"), "v2");
+    assert!(h.import(ENVIRONMENT, "e-nosuchenv0").await.is_none());
+
+    // A Worker tier is a new environment.
+    let config = h.config(
+        ENVIRONMENT,
+        json!({
+            "name": "sandbox", "application": "koding", "solution_stack_name": NEWER_STACK,
+            "version_label": "v2", "tier": "Worker", "setting": settings("db2.internal", None)
+        }),
+    );
+    let state = h
+        .change(ENVIRONMENT, &state, &config, Action::Replace)
+        .await;
+    let new_id = attr(&state, "id");
+    assert_ne!(new_id, id);
+    assert_eq!(attr(&state, "tier"), "Worker");
+    assert_eq!(attr(&state, "cname"), "", "a worker has no CNAME");
+    let statuses =
+        c.eb.describe_environments()
+            .environment_ids(&id)
+            .environment_ids(&new_id)
+            .send()
+            .await
+            .unwrap();
+    for env in statuses.environments() {
+        let expected = if env.environment_id() == Some(id.as_str()) {
+            EnvironmentStatus::Terminated
+        } else {
+            EnvironmentStatus::Ready
+        };
+        assert_eq!(env.status(), Some(&expected), "{env:?}");
+    }
+    let state = h.assert_no_changes(ENVIRONMENT, &state, &config).await;
+
+    h.destroy(ENVIRONMENT, &state).await;
+    assert!(h.read(ENVIRONMENT, &state).await.is_none());
+    let calls = h.api_calls();
+    assert_eq!(
+        calls.get("elasticbeanstalk:TerminateEnvironment"),
+        Some(&2),
+        "{calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn refreshing_many_environments_describes_them_in_one_call() {
+    use engine::provider::{Provider, ReadRequest};
+    let emulator = Emulator::start();
+    let h = Harness::new(&emulator).await;
+    let c = clients(&emulator).await;
+    c.eb.create_application()
+        .application_name("many")
+        .send()
+        .await
+        .unwrap();
+    let mut states = Vec::new();
+    for name in ["many-a", "many-b", "many-c"] {
+        let config = h.config(
+            ENVIRONMENT,
+            json!({"name": name, "application": "many", "solution_stack_name": STACK}),
+        );
+        states.push(h.create(ENVIRONMENT, &config).await);
+    }
+    let before = h
+        .api_calls()
+        .get("elasticbeanstalk:DescribeEnvironments")
+        .copied()
+        .unwrap_or(0);
+    let results = h
+        .provider
+        .read_many(
+            states
+                .iter()
+                .map(|current| ReadRequest {
+                    type_name: ENVIRONMENT,
+                    current,
+                    private: None,
+                })
+                .collect(),
+        )
+        .await;
+    let after = h
+        .api_calls()
+        .get("elasticbeanstalk:DescribeEnvironments")
+        .copied()
+        .unwrap_or(0);
+    assert_eq!(after - before, 1);
+    for (result, state) in results.into_iter().zip(&states) {
+        let refreshed = result.unwrap().new_state.expect("still there");
+        assert_eq!(attr(&refreshed, "id"), attr(state, "id"));
+    }
+    for state in &states {
+        h.destroy(ENVIRONMENT, state).await;
+    }
+}
+
+#[tokio::test]
+async fn an_environment_whose_create_was_interrupted_is_found_by_name() {
+    // A create that timed out while waiting leaves the planned value, with
+    // an unknown id, as the (tainted) state; refreshing it must find the
+    // environment rather than forget it.
+    use engine::provider::{Provider, ReadRequest};
+    use engine::value::Value;
+    let emulator = Emulator::start();
+    let h = Harness::new(&emulator).await;
+    let c = clients(&emulator).await;
+    c.eb.create_application()
+        .application_name("interrupted")
+        .send()
+        .await
+        .unwrap();
+    let config = h.config(
+        ENVIRONMENT,
+        json!({"name": "half-made", "application": "interrupted", "solution_stack_name": STACK}),
+    );
+    let (_, planned) = h.plan(ENVIRONMENT, None, &config);
+    assert_eq!(planned.get_attr("id"), Some(&Value::Unknown));
+    let created =
+        c.eb.create_environment()
+            .application_name("interrupted")
+            .environment_name("half-made")
+            .solution_stack_name(STACK)
+            .send()
+            .await
+            .unwrap();
+    let found = h.read(ENVIRONMENT, &planned).await.expect("found by name");
+    assert_eq!(Some(attr(&found, "id").as_str()), created.environment_id());
+    let many = h
+        .provider
+        .read_many(vec![ReadRequest {
+            type_name: ENVIRONMENT,
+            current: &planned,
+            private: None,
+        }])
+        .await;
+    let found = many.into_iter().next().unwrap().unwrap().new_state;
+    assert!(found.is_some(), "read_many finds it by name too");
+    h.destroy(ENVIRONMENT, &found.unwrap()).await;
+}
