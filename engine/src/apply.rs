@@ -151,6 +151,14 @@ pub async fn apply(
 ) -> ApplyOutcome {
     let mut outcome = ApplyOutcome::default();
     let mut walker = Walker::new(ctx, false, true);
+    if plan.destroy {
+        // A destroy walk has no configuration nodes; configure the providers first.
+        let diags = walker.prepare_providers().await;
+        if diags.has_errors() {
+            outcome.diagnostics.extend(diags);
+            return outcome;
+        }
+    }
     let semaphore = Arc::new(Semaphore::new(options.parallelism.max(1)));
 
     // Index the plan's changes by resource.
@@ -219,6 +227,16 @@ pub async fn apply(
     }
     for change in &standalone {
         let slot = delete_slot[&change.address];
+        // The provider must be configured (by its graph node) before a deletion uses it.
+        let provider = Node::Provider(parse_provider_ref(&change.provider));
+        if let Some(&provider_slot) = ctx
+            .graph
+            .index
+            .get(&provider)
+            .and_then(|i| graph_slot.get(i))
+        {
+            add_edge(provider_slot, slot, &mut dependents);
+        }
         for dependency in &change.dependencies {
             for &other in deletes_of.get(dependency).map(Vec::as_slice).unwrap_or(&[]) {
                 add_edge(slot, other, &mut dependents);
@@ -991,6 +1009,13 @@ fn conforms(now: &Value, then: &Value) -> bool {
         (Value::Map(a), Value::Map(b)) => b
             .iter()
             .all(|(k, v)| conforms(a.get(k).unwrap_or(&Value::Null), v)),
+        // A set planned with unknown elements may gain or lose elements once
+        // they are known (two unknowns can be equal), so only its known
+        // elements must still be there.
+        (Value::Set(a), Value::Set(b)) if !b.iter().all(Value::is_wholly_known) => b
+            .iter()
+            .filter(|y| y.is_wholly_known())
+            .all(|y| a.iter().any(|x| values_equal(x, y))),
         (Value::List(a) | Value::Set(a), Value::List(b) | Value::Set(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| conforms(x, y))
         }

@@ -448,6 +448,32 @@ impl<'c> Walker<'c> {
         })
     }
 
+    /// Evaluates every provider configuration and what it needs (variables,
+    /// locals) without planning any resource: for destroy plans and imports,
+    /// whose walks skip the resource nodes.
+    pub async fn prepare_providers(&mut self) -> Diagnostics {
+        let ctx = self.ctx;
+        let mut needed = vec![false; ctx.graph.graph.node_count()];
+        for (node, &index) in &ctx.graph.index {
+            if matches!(node, Node::Provider(_)) {
+                needed[index.index()] = true;
+                for ancestor in ctx.graph.ancestors(index) {
+                    if !matches!(ctx.graph.node(ancestor), Node::Resource(_)) {
+                        needed[ancestor.index()] = true;
+                    }
+                }
+            }
+        }
+        let mut diags = Diagnostics::new();
+        for &index in &ctx.graph.order {
+            if needed[index.index()] {
+                let node = ctx.graph.node(index).clone();
+                diags.extend(self.visit_value_node(&node).await);
+            }
+        }
+        diags
+    }
+
     /// The stack block's `configuration` map, evaluated in the root module.
     pub fn stack_configuration(&self, diags: &mut Diagnostics) -> Option<Value> {
         let expr = self.ctx.config.root().settings.configuration.as_ref()?;

@@ -47,7 +47,9 @@ impl Value {
     pub fn set_from(items: Vec<Value>) -> Value {
         let mut items = items;
         items.sort_by(Value::total_cmp);
-        items.dedup();
+        // Two unknown elements may turn out to be different values, so only
+        // wholly known duplicates are merged; the set's size is settled at apply.
+        items.dedup_by(|a, b| a == b && a.is_wholly_known());
         Value::Set(items)
     }
 

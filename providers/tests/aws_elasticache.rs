@@ -178,16 +178,17 @@ async fn cache_subnet_group_lifecycle() {
     assert_eq!(cloud.tags(&arn).await, tags(&[("team", "web")]));
     let state = h.assert_no_changes(SUBNET_GROUP, &state, &config).await;
 
-    // Tags change in place. (moto 5.2.5 does not implement
-    // ModifyCacheSubnetGroup, which changes the description and subnets.)
+    // Tags and the description change in place (ModifyCacheSubnetGroup is
+    // added to moto by tests/emulator/launcher.py).
     let updated = h.config(
         SUBNET_GROUP,
-        json!({"name": "cache", "description": "Cache subnets", "subnet_ids": subnets, "tags": {"team": "ops"}}),
+        json!({"name": "cache", "description": "Cache subnets for ops", "subnet_ids": subnets, "tags": {"team": "ops"}}),
     );
     let state = h
         .change(SUBNET_GROUP, &state, &updated, Action::Update)
         .await;
     assert_eq!(cloud.tags(&arn).await, tags(&[("team", "ops")]));
+    assert_eq!(attr(&state, "description"), "Cache subnets for ops");
     let state = h.assert_no_changes(SUBNET_GROUP, &state, &updated).await;
 
     // A new name needs a new group.
@@ -203,14 +204,11 @@ async fn cache_subnet_group_lifecycle() {
     assert_eq!(imported, state);
     assert!(h.import(SUBNET_GROUP, "nope").await.is_none());
 
-    // FIXME(moto): moto 5.2.5 does not implement DeleteCacheSubnetGroup
-    // (HTTP 500), so neither the replacement above nor a destroy can be
-    // applied against the emulator until tests/emulator/launcher.py adds it.
-    // Today's behaviour: the delete fails with the emulator's error, and the
-    // group stays.
-    let error = try_destroy(&h, SUBNET_GROUP, &state).await.unwrap_err();
-    assert!(error.contains("DeleteCacheSubnetGroup"), "{error}");
-    assert!(cloud.subnet_group_exists("cache").await);
+    // DeleteCacheSubnetGroup is added to moto by the launcher too.
+    try_destroy(&h, SUBNET_GROUP, &state)
+        .await
+        .expect("the group is deleted");
+    assert!(!cloud.subnet_group_exists("cache").await);
 }
 
 /// Applies a delete directly, returning the provider's error if any.

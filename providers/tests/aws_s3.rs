@@ -272,7 +272,8 @@ async fn object_lifecycle() {
         OBJECT,
         json!({"bucket": "stack-bundles-2", "key": "app.zip", "content": "hello", "tags": {"build": "2"}}),
     );
-    let state = h.change(OBJECT, &state, &config, Action::Replace).await;
+    let applied = h.change(OBJECT, &state, &config, Action::Replace).await;
+    let state = applied.clone();
     assert!(s3
         .head_object()
         .bucket("stack-bundles")
@@ -281,6 +282,10 @@ async fn object_lifecycle() {
         .await
         .is_err());
     let state = h.assert_no_changes(OBJECT, &state, &config).await;
+    assert_eq!(
+        applied, state,
+        "the state after the upload is what a refresh reads"
+    );
 
     // Import by BUCKET/KEY; the body is not known, so content is planned in.
     let imported = h

@@ -53,6 +53,10 @@ Patched operations (moto 5.2.5 implements them incompletely):
 * ElastiCache ``DeleteCacheCluster``: moto keeps the cluster as ``deleting``
   forever. Here the reply still says ``deleting`` but the cluster is gone
   afterwards, so a waiter that waits for ``CacheClusterNotFound`` finishes.
+* ElastiCache ``DeleteCacheSubnetGroup`` and ``ModifyCacheSubnetGroup``: not
+  implemented by moto (HTTP 500). Added: deleting a group a cluster still uses
+  fails with ``CacheSubnetGroupInUse``, as on AWS; modifying replaces the
+  description and/or subnets and keeps the tags.
 
 Like moto itself, every change is final at once: no ``Launching`` or
 ``Updating`` phase, and pagination parameters of the added describe calls are
@@ -75,6 +79,7 @@ from moto.core.utils import utcnow
 from moto.elasticache import models as ec_models
 from moto.elasticache.exceptions import (
     CacheClusterNotFound,
+    CacheSubnetGroupNotFound,
     InvalidParameterCombinationException,
     InvalidParameterValueException,
 )
@@ -670,8 +675,54 @@ def ec_modify_cache_cluster(self: ElastiCacheResponse) -> ActionResult:
     return ActionResult({"CacheCluster": _ec_describe_view(cluster, show_nodes=False)})
 
 
+class CacheSubnetGroupInUse(ServiceException):
+    """AWS's error for deleting a subnet group that a cluster still uses."""
+
+    code = "CacheSubnetGroupInUse"
+
+
+def _ec_subnet_group(response: ElastiCacheResponse, name: str) -> Any:
+    group = response.elasticache_backend.cache_subnet_groups.get(name)
+    if group is None:
+        raise CacheSubnetGroupNotFound(name)
+    return group
+
+
+def ec_delete_cache_subnet_group(self: ElastiCacheResponse) -> ActionResult:
+    name = self._get_param("CacheSubnetGroupName")
+    _ec_subnet_group(self, name)
+    users = [c.cache_cluster_id for c in self.elasticache_backend.cache_clusters.values() if c.cache_subnet_group_name == name]
+    if users:
+        raise CacheSubnetGroupInUse(f"Cache subnet group {name} is currently in use by cache clusters: {', '.join(users)}")
+    del self.elasticache_backend.cache_subnet_groups[name]
+    return EmptyResult()
+
+
+def ec_modify_cache_subnet_group(self: ElastiCacheResponse) -> ActionResult:
+    name = self._get_param("CacheSubnetGroupName")
+    old = _ec_subnet_group(self, name)
+    description = self._get_param("CacheSubnetGroupDescription") or old.cache_subnet_group_description
+    subnet_ids = self._get_param("SubnetIds", []) or list(old.subnet_ids)
+    backend = self.elasticache_backend
+    # Rebuilding through moto's own constructor recomputes the subnets' VPC and zones.
+    del backend.cache_subnet_groups[name]
+    try:
+        group = backend.create_cache_subnet_group(
+            cache_subnet_group_name=name,
+            cache_subnet_group_description=description,
+            subnet_ids=subnet_ids,
+            tags=old.tags,
+        )
+    except Exception:
+        backend.cache_subnet_groups[name] = old
+        raise
+    return ActionResult({"CacheSubnetGroup": group})
+
+
 def _install_elasticache() -> None:
     handlers = {
+        "delete_cache_subnet_group": ec_delete_cache_subnet_group,
+        "modify_cache_subnet_group": ec_modify_cache_subnet_group,
         "create_cache_cluster": ec_create_cache_cluster,
         "describe_cache_clusters": ec_describe_cache_clusters,
         "delete_cache_cluster": ec_delete_cache_cluster,

@@ -1155,7 +1155,9 @@ impl AwsResource for Distribution {
         let mut response = plan_by_schema(schema, request.prior, &config);
         if let (Some(prior), Value::Map(map)) = (request.prior, &mut response.planned) {
             let mut unchanged = map.clone();
-            for computed in ["etag", "status"] {
+            // Tags and our local arguments are not part of the distribution's
+            // configuration: changing them leaves its ETag and status alone.
+            for computed in ["etag", "status", "tags", "wait_for_deployment", "timeouts"] {
                 unchanged.insert(
                     computed.to_string(),
                     prior.get_attr(computed).cloned().unwrap_or(Value::Null),
@@ -1259,6 +1261,9 @@ impl AwsResource for Distribution {
             let existing = current.distribution_config().ok_or_else(|| {
                 ProviderError::new(format!("CloudFront returned no configuration for {id}"))
             })?;
+            // The ETag read just now goes back as If-Match, so a change made
+            // by someone else in between fails instead of being overwritten
+            // (moto 5.2.5 accepts any If-Match, so the tests cannot show it).
             let etag = current.e_tag().unwrap_or_default().to_string();
             let config = merged_config(
                 existing,

@@ -439,29 +439,30 @@ impl Object {
             .e_tag()
             .map(|e| e.trim_matches('"').to_string())
             .unwrap_or_else(|| md5_hex(&body));
+        let content_type = match content_type {
+            Some(content_type) => content_type,
+            // The default differs between clients (the SDK sends
+            // application/octet-stream, S3 itself assumes
+            // binary/octet-stream), so it is read back rather than guessed.
+            None => clients
+                .call("s3", "HeadObject", || {
+                    s3.head_object().bucket(&bucket).key(&key).send()
+                })
+                .await?
+                .content_type()
+                .unwrap_or("binary/octet-stream")
+                .to_string(),
+        };
         let state = object([
             ("id", string(key.clone())),
             ("bucket", string(bucket)),
             ("key", string(key)),
             ("etag", string(etag)),
+            ("content_type", string(content_type)),
             ("version_id", opt_string(out.version_id())),
             ("tags", string_map(tags)),
         ]);
-        // content_type, when not set, is whatever S3 defaulted to; a read
-        // fills it in on the next refresh, so a head call is not needed here.
-        let state = merge_missing(state, planned);
-        Ok(match state {
-            Value::Map(mut map) => {
-                if map
-                    .get("content_type")
-                    .is_none_or(|v| v.is_null() || v.is_unknown())
-                {
-                    map.insert("content_type".into(), string("binary/octet-stream"));
-                }
-                Value::Map(map)
-            }
-            other => other,
-        })
+        Ok(merge_missing(state, planned))
     }
 }
 

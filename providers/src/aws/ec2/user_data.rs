@@ -20,6 +20,11 @@
 //! and the user data stays readable on the machine. The sha1 of the
 //! provisioner part is kept in state (`provisioner_sha1`) and written into
 //! the script's header, so that `stack import` of a machine recovers it.
+//!
+//! Environment values marked sensitive are written in clear into the user
+//! data: the machine needs them, and EC2 shows user data to anyone allowed
+//! `DescribeInstanceAttribute`. State and plans keep only the sha1 and the
+//! marked values, never the rendered script.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -1,0 +1,2 @@
+env       = "production"
+web_count = 4

@@ -1,0 +1,2 @@
+env           = "prod"
+instance_type = "m5.large"

@@ -1,0 +1,2 @@
+workers = 1
+app_version = "latest"
