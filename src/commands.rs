@@ -34,7 +34,14 @@ struct Session {
 
 impl Session {
     fn report(&self, diags: &Diagnostics) {
+        // The same problem can surface from several places (a provider that
+        // cannot be configured is needed by every resource); say it once.
+        let mut seen: Vec<&Diagnostic> = Vec::new();
         for d in diags.iter() {
+            if seen.contains(&d) {
+                continue;
+            }
+            seen.push(d);
             eprint!(
                 "{}",
                 render::diagnostic(d, &self.files, &self.dir, self.style)

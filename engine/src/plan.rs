@@ -543,6 +543,9 @@ impl<'c> Planner<'c> {
                             }
                             Some(prior_of(resource, new))
                         }
+                        // A tainted or interrupted create that the provider
+                        // cannot find never fully existed: that is no drift.
+                        None if resource.status != Status::Ready => None,
                         None => {
                             self.drift.push(Drift {
                                 address: (*address).clone(),

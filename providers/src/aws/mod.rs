@@ -76,7 +76,13 @@ impl AwsError {
         AwsError {
             service,
             operation,
-            class: classify(code.as_deref(), status, &[]),
+            // A request that could not even be built will fail the same way
+            // again; only answers and lost connections are worth retrying.
+            class: if matches!(error, SdkError::ConstructionFailure(_)) {
+                ErrorClass::Fatal
+            } else {
+                classify(code.as_deref(), status, &[])
+            },
             code,
             message,
         }
@@ -394,7 +400,11 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
         }
     }
     let sdk = loader.load().await;
-    let Some(region) = sdk.region().map(|r| r.to_string()) else {
+    let Some(region) = sdk
+        .region()
+        .map(|r| r.to_string())
+        .filter(|r| !r.is_empty())
+    else {
         return Err(config_error(
             "No AWS region is set. Set `region` in the provider \"aws\" block, or the AWS_REGION environment variable.",
         ));
