@@ -43,17 +43,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 /// options are all the user's own (no AWS defaults), so an import keeps them.
 const ENVIRONMENT_VARIABLES: &str = "aws:elasticbeanstalk:application:environment";
 
-fn planned<'a>(request: &'a ApplyRequest<'_>) -> Result<&'a Value, ProviderError> {
-    request
-        .planned
-        .ok_or_else(|| ProviderError::new("no planned value for a create or update"))
-}
-
-fn prior<'a>(request: &'a ApplyRequest<'_>) -> Result<&'a Value, ProviderError> {
-    request
-        .prior
-        .ok_or_else(|| ProviderError::new("no prior state for an update or delete"))
-}
+use super::values::{planned, prior};
 
 fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()

@@ -971,17 +971,7 @@ fn config_value(config: &DistributionConfig) -> BTreeMap<String, Value> {
 
 struct Distribution;
 
-fn planned<'a>(request: &'a ApplyRequest<'_>) -> Result<&'a Value, ProviderError> {
-    request
-        .planned
-        .ok_or_else(|| ProviderError::new("no planned value for a create or update"))
-}
-
-fn prior<'a>(request: &'a ApplyRequest<'_>) -> Result<&'a Value, ProviderError> {
-    request
-        .prior
-        .ok_or_else(|| ProviderError::new("no prior state for an update or delete"))
-}
+use super::values::{planned, prior};
 
 fn progress_of<'a>(request: &'a ApplyRequest<'_>) -> impl Fn(&str) + 'a {
     move |status: &str| {

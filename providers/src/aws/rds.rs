@@ -13,8 +13,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_rds::types::{DbInstance, DbSubnetGroup, Filter, Tag};
 use engine::provider::{
-    plan_by_schema, values_equal, ApplyRequest, AttrType, AttributeSchema, PlanRequest,
-    PlanResponse, ProviderError, Schema,
+    plan_by_schema, ApplyRequest, AttrType, AttributeSchema, PlanRequest, PlanResponse,
+    ProviderError, Schema,
 };
 use engine::value::Value;
 
@@ -118,17 +118,7 @@ async fn list_tags(
     Ok(tags_from_sdk(out.tag_list()))
 }
 
-pub(crate) fn planned<'a>(request: &'a ApplyRequest<'_>) -> Result<&'a Value, ProviderError> {
-    request.planned.ok_or_else(|| {
-        ProviderError::new("internal error: no planned value for a create or update")
-    })
-}
-
-pub(crate) fn prior<'a>(request: &'a ApplyRequest<'_>) -> Result<&'a Value, ProviderError> {
-    request
-        .prior
-        .ok_or_else(|| ProviderError::new("internal error: no prior state for an update or delete"))
-}
+pub(crate) use super::values::{changed, planned, prior};
 
 pub(crate) fn int_attr(value: &Value, name: &str) -> Option<i32> {
     number_attr(value, name).map(|n| n as i32)
@@ -137,14 +127,6 @@ pub(crate) fn int_attr(value: &Value, name: &str) -> Option<i32> {
 pub(crate) fn number(n: Option<i32>) -> Value {
     n.map(|n| Value::Number(f64::from(n)))
         .unwrap_or(Value::Null)
-}
-
-/// Whether an attribute differs between prior state and plan.
-pub(crate) fn changed(prior: &Value, planned: &Value, name: &str) -> bool {
-    !values_equal(
-        prior.get_attr(name).unwrap_or(&Value::Null),
-        planned.get_attr(name).unwrap_or(&Value::Null),
-    )
 }
 
 /// Forwards waiter status changes to the engine's progress sink, if any.

@@ -32,17 +32,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
 /// How many keys one `DeleteObjects` call may name (an S3 limit).
 const DELETE_BATCH: usize = 1000;
 
-fn planned<'a>(request: &'a ApplyRequest<'_>) -> Result<&'a Value, ProviderError> {
-    request
-        .planned
-        .ok_or_else(|| ProviderError::new("no planned value for a create or update"))
-}
-
-fn prior<'a>(request: &'a ApplyRequest<'_>) -> Result<&'a Value, ProviderError> {
-    request
-        .prior
-        .ok_or_else(|| ProviderError::new("no prior state for an update or delete"))
-}
+use super::values::{planned, prior};
 
 fn build_error(e: impl std::fmt::Display) -> ProviderError {
     ProviderError::new(format!("could not build the S3 request: {e}"))

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use engine::provider::{AttrType, AttributeSchema, BlockSchema, Nesting, ProviderError, Schema};
+use engine::provider::{
+    values_equal, ApplyRequest, AttrType, AttributeSchema, BlockSchema, Nesting, ProviderError,
+    Schema,
+};
 use engine::value::Value;
 
 pub fn str_attr(value: &Value, name: &str) -> Option<String> {
@@ -151,4 +154,26 @@ pub fn timeout(config: &Value, operation: &str, default: Duration) -> Duration {
         .and_then(|t| str_attr(t, operation))
         .and_then(|text| engine::builtin::time::parse_duration(&text).ok())
         .unwrap_or(default)
+}
+
+/// The planned value of a create or update.
+pub fn planned<'a>(request: &'a ApplyRequest<'_>) -> Result<&'a Value, ProviderError> {
+    request.planned.ok_or_else(|| {
+        ProviderError::new("internal error: no planned value for a create or update")
+    })
+}
+
+/// The prior state of an update or delete.
+pub fn prior<'a>(request: &'a ApplyRequest<'_>) -> Result<&'a Value, ProviderError> {
+    request
+        .prior
+        .ok_or_else(|| ProviderError::new("internal error: no prior state for an update or delete"))
+}
+
+/// Whether an attribute differs between prior state and plan.
+pub fn changed(prior: &Value, planned: &Value, name: &str) -> bool {
+    !values_equal(
+        prior.get_attr(name).unwrap_or(&Value::Null),
+        planned.get_attr(name).unwrap_or(&Value::Null),
+    )
 }
