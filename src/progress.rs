@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use engine::apply::{ApplyEvent, EventSink};
+use engine::apply::{ApplyEvent, EventSink, SkipReason};
 use engine::plan::Action;
 
 use crate::render::Style;
@@ -155,11 +155,12 @@ impl Progress {
                     )),
                 );
             }
-            ApplyEvent::Skipped { address } => {
-                Self::print(
-                    &mut inner,
-                    &format!("{address}: skipped because a resource it depends on failed"),
-                );
+            ApplyEvent::Skipped { address, reason } => {
+                let why = match reason {
+                    SkipReason::DependencyFailed => "a resource it depends on failed",
+                    SkipReason::Interrupted => "the apply was interrupted",
+                };
+                Self::print(&mut inner, &format!("{address}: skipped because {why}"));
             }
         }
     }

@@ -89,6 +89,19 @@ fn import_brings_an_existing_vpc_under_management() {
     assert_eq!(plan.code, 0, "{}", plan.both());
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
 
+    // --stats names the calls the refresh made, per service and operation.
+    let stats = run(&stack, &["plan", "--stats"], &env);
+    assert_eq!(stats.code, 0, "{}", stats.both());
+    assert!(stats.stderr.contains("API calls: "), "{}", stats.stderr);
+    assert!(
+        stats
+            .stderr
+            .lines()
+            .any(|l| l.contains("ec2") && l.contains("DescribeVpcs")),
+        "{}",
+        stats.stderr
+    );
+
     // Importing to an address already managed is refused.
     let again = run(&stack, &["import", "aws_vpc.imported", &vpc_id], &env);
     assert_eq!(again.code, 1);

@@ -95,3 +95,72 @@ fn a_tainted_object_that_exists_is_replaced_and_the_plan_says_why() {
     );
     assert!(plan.stdout.contains("tainted"), "{}", plan.stdout);
 }
+
+/// Ctrl-C (SIGINT) during an apply: what is in flight finishes and is
+/// recorded, nothing new starts, the lock is released (the next command needs
+/// no force-unlock), and a later apply finishes the job.
+#[test]
+fn an_interrupted_apply_stops_cleanly_and_releases_the_lock() {
+    use std::time::Duration;
+    let stack = Stack::with_main(
+        r#"
+resource "time_sleep" "first" {
+  create_duration = "1s"
+}
+
+resource "time_sleep" "second" {
+  create_duration = "1s"
+  depends_on      = [time_sleep.first]
+}
+
+resource "time_sleep" "third" {
+  create_duration = "1s"
+  depends_on      = [time_sleep.second]
+}
+"#,
+    );
+    let mut child = stack.spawn(&["apply", "--auto-approve"], "apply");
+    // Interrupt while the first sleep is in flight.
+    let started = common::wait_until(Duration::from_secs(30), || {
+        stack
+            .read("apply.out")
+            .contains("time_sleep.first: Creating...")
+    });
+    assert!(
+        started,
+        "the apply never started:\n{}",
+        stack.read("apply.out")
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let exit = child.wait().expect("wait for stack");
+    let out = stack.read("apply.out");
+    let err = stack.read("apply.err");
+    assert_eq!(exit.code(), Some(1), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(err.contains("Interrupt received"), "{err}");
+    assert!(err.contains("Apply interrupted"), "{err}");
+    assert!(
+        out.contains("time_sleep.first: Creation complete"),
+        "the operation in flight finished:\n{out}"
+    );
+    assert!(
+        out.contains("time_sleep.second: skipped because the apply was interrupted"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("time_sleep.second: Creating..."),
+        "nothing new started:\n{out}"
+    );
+    // The lock was released and the finished work recorded.
+    assert_eq!(stack.state_list(), vec!["time_sleep.first".to_string()]);
+    let apply = stack.run(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.both());
+    assert!(
+        apply.stdout.contains("Resources: 2 added"),
+        "{}",
+        apply.stdout
+    );
+}

@@ -54,7 +54,17 @@ pub enum ApplyEvent {
     },
     Skipped {
         address: String,
+        reason: SkipReason,
     },
+}
+
+/// Why an operation did not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Something it depends on failed.
+    DependencyFailed,
+    /// The apply was interrupted (Ctrl-C) before it could start.
+    Interrupted,
 }
 
 pub type EventSink = Arc<dyn Fn(ApplyEvent) + Send + Sync>;
@@ -594,7 +604,13 @@ pub async fn apply(
             }
         }
     }
-    // Report what was skipped because something it needed failed.
+    // Report what was skipped: after an interrupt, everything not started;
+    // otherwise what depended on something that failed.
+    let reason = if options.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+        SkipReason::Interrupted
+    } else {
+        SkipReason::DependencyFailed
+    };
     for (slot, node) in nodes.iter().enumerate() {
         if skipped_node[slot] && !failed_node[slot] {
             let address = match node {
@@ -611,7 +627,7 @@ pub async fn apply(
                     .any(|c| c.address.starts_with(&address) && c.action.is_change())
                 {
                     outcome.skipped += 1;
-                    events(ApplyEvent::Skipped { address });
+                    events(ApplyEvent::Skipped { address, reason });
                 }
             }
         }

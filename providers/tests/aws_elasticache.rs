@@ -34,34 +34,7 @@ impl Cloud {
     }
 
     async fn subnets(&self, cidr_prefix: &str) -> Vec<String> {
-        let vpc = self
-            .ec2
-            .create_vpc()
-            .cidr_block(format!("{cidr_prefix}.0.0/16"))
-            .send()
-            .await
-            .unwrap();
-        let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).unwrap().to_string();
-        let mut ids = Vec::new();
-        for (i, zone) in ["us-east-1a", "us-east-1b"].iter().enumerate() {
-            let subnet = self
-                .ec2
-                .create_subnet()
-                .vpc_id(&vpc_id)
-                .cidr_block(format!("{cidr_prefix}.{i}.0/24"))
-                .availability_zone(*zone)
-                .send()
-                .await
-                .unwrap();
-            ids.push(
-                subnet
-                    .subnet()
-                    .and_then(|s| s.subnet_id())
-                    .unwrap()
-                    .to_string(),
-            );
-        }
-        ids
+        common::subnets(&self.ec2, cidr_prefix).await
     }
 
     async fn subnet_group_exists(&self, name: &str) -> bool {

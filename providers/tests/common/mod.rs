@@ -30,3 +30,42 @@ pub async fn sdk_config(emulator: &Emulator) -> SdkConfig {
         .load()
         .await
 }
+
+/// Makes a VPC `PREFIX.0.0/16` with one subnet in each of three zones
+/// (`PREFIX.0.0/24`, `PREFIX.1.0/24`, …) through the EC2 API, and returns
+/// the subnet ids: the network that RDS and ElastiCache subnet groups need.
+pub async fn subnets(ec2: &aws_sdk_ec2::Client, cidr_prefix: &str) -> Vec<String> {
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block(format!("{cidr_prefix}.0.0/16"))
+        .send()
+        .await
+        .expect("CreateVpc");
+    let vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_string();
+    let mut ids = Vec::new();
+    for (i, zone) in ["us-east-1a", "us-east-1b", "us-east-1c"]
+        .iter()
+        .enumerate()
+    {
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block(format!("{cidr_prefix}.{i}.0/24"))
+            .availability_zone(*zone)
+            .send()
+            .await
+            .expect("CreateSubnet");
+        ids.push(
+            subnet
+                .subnet()
+                .and_then(|s| s.subnet_id())
+                .expect("subnet id")
+                .to_string(),
+        );
+    }
+    ids
+}
