@@ -202,8 +202,12 @@ pub struct ApplyRequest<'a> {
     pub planned: Option<&'a Value>,
     pub config: Option<&'a Value>,
     pub planned_private: Option<&'a serde_json::Value>,
-    /// A stable id for this operation, recorded in state before the call,
-    /// usable as an idempotency token (`ClientToken`, `CallerReference`).
+    /// The id of this operation's journal intent, recorded in state before
+    /// the call. It is the same on every retry and on every re-run of the
+    /// same pending create, so a create uses it (or a token derived from it)
+    /// as its idempotency token: `ClientToken`, `CallerReference`, a
+    /// generated name, or a `stack:intent` tag where the API has none of
+    /// those. [`Provider::find_created`] looks objects up by it.
     pub operation_id: &'a str,
     pub progress: Option<ProgressSink>,
 }
@@ -232,6 +236,19 @@ pub struct ReadDataRequest<'a> {
     pub config: &'a Value,
 }
 
+/// Asks a provider whether a create that was sent with `operation_id` made
+/// an object, when its outcome was never recorded (the process was killed,
+/// or the call timed out).
+pub struct FindCreatedRequest<'a> {
+    pub type_name: &'a str,
+    /// The intent's operation id, as the create call received it.
+    pub operation_id: &'a str,
+    /// The value planned for the create, as recorded with the intent:
+    /// user-chosen names are known here, computed attributes are not.
+    pub planned: &'a Value,
+    pub private: Option<&'a serde_json::Value>,
+}
+
 pub struct ImportRequest<'a> {
     pub type_name: &'a str,
     pub id: &'a str,
@@ -242,13 +259,24 @@ pub struct ImportRequest<'a> {
 #[error("{message}")]
 pub struct ProviderError {
     pub message: String,
+    /// What exists despite the failure: a create whose object was made but
+    /// then failed (a waiter timed out, a later step was refused) returns
+    /// the object's state here, with its id, so that it is never forgotten.
+    pub partial_state: Option<Value>,
 }
 
 impl ProviderError {
     pub fn new(message: impl Into<String>) -> ProviderError {
         ProviderError {
             message: message.into(),
+            partial_state: None,
         }
+    }
+
+    /// The same error, keeping the state of an object that was created.
+    pub fn with_partial_state(mut self, state: Value) -> ProviderError {
+        self.partial_state = Some(state);
+        self
     }
 }
 
@@ -306,6 +334,20 @@ pub trait Provider: Send + Sync {
     /// API calls made so far by `service:Operation`, for `stack plan --stats`.
     fn api_calls(&self) -> BTreeMap<String, u64> {
         BTreeMap::new()
+    }
+
+    /// Looks for the object a pending create may have made, by the token,
+    /// tag or name its create call carried. `new_state: None` means no such
+    /// object exists and the create may be sent again. Providers whose
+    /// creates leave nothing behind when interrupted keep this default.
+    async fn find_created(
+        &self,
+        _request: FindCreatedRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        Ok(ReadResponse {
+            new_state: None,
+            diagnostics: Diagnostics::new(),
+        })
     }
 
     async fn import(&self, request: ImportRequest<'_>) -> Result<ReadResponse, ProviderError> {
