@@ -755,11 +755,7 @@ async fn run_apply(
         Err(e) => return session.error("Cannot write the state", e.to_string()),
     };
     let mut recorder = JournalRecorder(journal);
-    let total = plan
-        .resource_changes
-        .iter()
-        .filter(|c| c.action.is_change() && c.mode == Mode::Managed)
-        .count();
+    let total = plan.operation_count();
     let progress =
         crate::progress::Progress::new(total, std::io::stdout().is_terminal(), session.style);
     let ticker = progress.spawn_ticker();
@@ -981,7 +977,7 @@ fn describe_resource(address: &str, resource: &state::ResourceState) -> String {
     let mut out = format!("# {address}:");
     match &resource.status {
         state::Status::Tainted => out.push_str(" (tainted)"),
-        state::Status::Pending { .. } => out.push_str(" (creation interrupted)"),
+        state::Status::Pending { .. } => out.push_str(" (creation unfinished)"),
         state::Status::Ready => {}
     }
     let kind = if resource.mode == Mode::Data {

@@ -210,7 +210,12 @@ pub fn diagnostic_json(d: &Diagnostic, files: &[SourceFile], base: &Path) -> ser
 }
 
 fn action_header(change: &ResourceChange) -> String {
-    let addr = &change.address;
+    // A deposed object reads as Terraform says it: `x (deposed object ab12)`.
+    let addr = change
+        .address
+        .parse::<engine::addrs::ObjectAddr>()
+        .map(|a| a.describe())
+        .unwrap_or_else(|_| change.address.clone());
     match change.action {
         Action::Create => format!("# {addr} will be created"),
         Action::Update => format!("# {addr} will be updated in-place"),
@@ -480,16 +485,20 @@ pub fn summary_line(plan: &Plan) -> String {
     }
 }
 
-/// A whole plan for people.
-pub fn plan(plan: &Plan, style: Style) -> String {
-    let mut out = String::new();
-    if !plan.drift.is_empty() {
+/// What refresh found: changes made outside stack, and the outcome of
+/// creates an earlier apply sent but did not record.
+fn drift_section(out: &mut String, plan: &Plan, style: Style) {
+    let (unfinished, outside): (Vec<_>, Vec<_>) = plan
+        .drift
+        .iter()
+        .partition(|d| d.change == engine::plan::ADOPTED || d.change == engine::plan::ABANDONED);
+    if !outside.is_empty() {
         let _ = writeln!(
             out,
             "{}",
             style.bold("Objects have changed outside of stack:")
         );
-        for drift in &plan.drift {
+        for drift in outside {
             let _ = writeln!(
                 out,
                 "  # {} has been {} outside of stack",
@@ -498,6 +507,28 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         }
         out.push('\n');
     }
+    if !unfinished.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.bold("Creates an earlier apply did not finish recording:")
+        );
+        for drift in unfinished {
+            let what = if drift.change == engine::plan::ADOPTED {
+                "was found by its operation id and is adopted into state"
+            } else {
+                "left no object; it is forgotten (or created again, as planned below)"
+            };
+            let _ = writeln!(out, "  # {} {what}", drift.address);
+        }
+        out.push('\n');
+    }
+}
+
+/// A whole plan for people.
+pub fn plan(plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    drift_section(&mut out, plan, style);
     let changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
@@ -516,7 +547,8 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         .filter(|o| o.action.is_change())
         .map(|o| output_change(o, style))
         .collect();
-    if !outputs.is_empty() {
+    let outputs_change = !outputs.is_empty();
+    if outputs_change {
         let _ = writeln!(out, "Changes to Outputs:");
         for line in outputs {
             let _ = writeln!(out, "{line}");
@@ -527,11 +559,16 @@ pub fn plan(plan: &Plan, style: Style) -> String {
     if !plan.has_changes() {
         let _ = writeln!(out, "{}", style.bold("No changes."));
         let _ = writeln!(out, "Your infrastructure matches the configuration.");
-    } else if s.add + s.change + s.destroy == 0 {
+    } else if s.add + s.change + s.destroy == 0 && outputs_change {
         // Only outputs change: as Terraform, say so instead of a zero Plan line.
         let _ = writeln!(
             out,
             "You can apply this plan to save these new output values to the state, without changing any real infrastructure."
+        );
+    } else if s.add + s.change + s.destroy == 0 {
+        let _ = writeln!(
+            out,
+            "You can apply this plan to record in state what refresh found, without changing any real infrastructure."
         );
     } else {
         let _ = writeln!(out, "{}", style.bold(&summary_line(plan)));

@@ -47,12 +47,17 @@ fn a_failed_create_is_tainted_dependents_skipped_and_the_rest_applied() {
         list.contains(&"local_file.bad".to_string()),
         "the failed create is not forgotten: {list:?}"
     );
+    // The create made nothing (the provider returned no object), so its
+    // intent stays pending: the next run looks for the object first.
     let show = stack.run(&["state", "show", "local_file.bad"]);
-    assert!(show.stdout.contains("(tainted)"), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("(creation unfinished)"),
+        "{}",
+        show.stdout
+    );
 
-    // The next plan refreshes the tainted object: the provider finds no file,
-    // so it is created again (a tainted object that exists would be replaced),
-    // and this is not reported as drift.
+    // The next plan reconciles the unfinished create: the provider finds no
+    // file, so it is created again, and this is not reported as drift.
     let plan = stack.run(&["plan"]);
     assert_eq!(plan.code, 0, "{}", plan.both());
     assert!(

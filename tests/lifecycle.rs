@@ -527,25 +527,24 @@ fn create_before_destroy_orders_replacement() {
     assert_eq!(plan.plan_line(), Some(plan_summary(2, 0, 2).as_str()));
 
     let apply = s.apply(&["--var", "generation=2"]);
-    // With create_before_destroy: the replacement first, then the old one goes.
-    let created =
-        apply.line_index("terraform_data.cbd: Creating replacement (create before destroy)");
-    let destroying =
-        apply.line_index("terraform_data.cbd: Replacement created; destroying the old object");
-    let destroyed = apply.line_index("terraform_data.cbd: Old object destroyed");
+    // With create_before_destroy: the replacement first, then the old
+    // (deposed) object goes.
+    let created = apply.line_index("terraform_data.cbd: Creation complete");
+    let destroying = apply.line_index("terraform_data.cbd (deposed object ");
+    assert!(created < destroying, "{}", apply.stdout);
     assert!(
-        created < destroying && destroying < destroyed,
+        apply
+            .stdout
+            .lines()
+            .any(|l| l.contains("terraform_data.cbd (deposed object ")
+                && l.contains("Destruction complete")),
         "{}",
         apply.stdout
     );
     // Without it: the old one goes first.
-    let old_first = apply.line_index("terraform_data.plain: Destroying the old object");
-    let then_create =
-        apply.line_index("terraform_data.plain: Old object destroyed; creating the replacement");
-    assert!(old_first < then_create, "{}", apply.stdout);
-    assert!(!apply
-        .stdout
-        .contains("terraform_data.plain: Creating replacement (create before destroy)"));
+    let old_gone = apply.line_index("terraform_data.plain: Destruction complete");
+    let then_create = apply.line_index("terraform_data.plain: Creating...");
+    assert!(old_gone < then_create, "{}", apply.stdout);
     assert!(
         !apply.stdout.contains("terraform_data.bystander:"),
         "the bystander is untouched:\n{}",

@@ -251,6 +251,69 @@ impl FromStr for Target {
     }
 }
 
+/// The state key of one real object: an instance's current object, or an
+/// old one that a `create_before_destroy` replacement deposed and that is
+/// still to be deleted (`aws_vpc.main#deposed:1a2b3c4d`). An instance may
+/// have several deposed objects when old deletes keep failing, so each has
+/// its own id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectAddr {
+    pub instance: InstanceAddr,
+    pub deposed: Option<String>,
+}
+
+/// Separates an instance address from a deposed object's id in state keys.
+const DEPOSED_MARK: &str = "#deposed";
+
+impl ObjectAddr {
+    pub fn current(instance: InstanceAddr) -> ObjectAddr {
+        ObjectAddr {
+            instance,
+            deposed: None,
+        }
+    }
+
+    pub fn deposed(instance: InstanceAddr, id: impl Into<String>) -> ObjectAddr {
+        ObjectAddr {
+            instance,
+            deposed: Some(id.into()),
+        }
+    }
+
+    /// How people read it: `aws_vpc.main (deposed object 1a2b3c4d)`, as Terraform says it.
+    pub fn describe(&self) -> String {
+        match &self.deposed {
+            None => self.instance.to_string(),
+            Some(id) if id.is_empty() => format!("{} (deposed object)", self.instance),
+            Some(id) => format!("{} (deposed object {id})", self.instance),
+        }
+    }
+}
+
+impl fmt::Display for ObjectAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.deposed {
+            None => write!(f, "{}", self.instance),
+            // State written before deposed ids existed used the bare mark.
+            Some(id) if id.is_empty() => write!(f, "{}{DEPOSED_MARK}", self.instance),
+            Some(id) => write!(f, "{}{DEPOSED_MARK}:{id}", self.instance),
+        }
+    }
+}
+
+impl FromStr for ObjectAddr {
+    type Err = AddrParseError;
+
+    fn from_str(text: &str) -> Result<ObjectAddr, AddrParseError> {
+        match text.rsplit_once(DEPOSED_MARK) {
+            Some((instance, rest)) if rest.is_empty() || rest.starts_with(':') => Ok(
+                ObjectAddr::deposed(instance.parse()?, rest.trim_start_matches(':')),
+            ),
+            _ => Ok(ObjectAddr::current(text.parse()?)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +345,22 @@ mod tests {
         assert!(target.matches(&addr));
         let target: Target = "null_resource.a".parse().unwrap();
         assert!(!target.matches(&addr));
+    }
+
+    #[test]
+    fn object_addresses_round_trip_with_and_without_deposed_ids() {
+        for text in [
+            "aws_vpc.main",
+            "aws_vpc.main#deposed:1a2b3c4d",
+            "module.app.aws_subnet.a[\"x\"]#deposed:ff",
+            "aws_vpc.main#deposed",
+        ] {
+            let parsed: ObjectAddr = text.parse().unwrap();
+            assert_eq!(parsed.to_string(), text);
+        }
+        let deposed: ObjectAddr = "aws_vpc.main#deposed:1a2b3c4d".parse().unwrap();
+        assert_eq!(deposed.instance.to_string(), "aws_vpc.main");
+        assert_eq!(deposed.describe(), "aws_vpc.main (deposed object 1a2b3c4d)");
+        assert!("aws_vpc.main#other".parse::<ObjectAddr>().is_err());
     }
 }

@@ -158,6 +158,41 @@ impl<'c> Walker<'c> {
         scope
     }
 
+    /// Evaluates one instance's arguments against its schema, with its
+    /// provisioners attached: the configuration the provider plans from.
+    /// Plan and apply both call this, so the provider sees the same
+    /// configuration in both phases.
+    pub fn instance_config(
+        &self,
+        resource: &Resource,
+        schema: &crate::provider::Schema,
+        scope: &Scope<'_>,
+        diags: &mut Diagnostics,
+    ) -> Value {
+        let config = crate::body::eval_body(
+            &resource.body,
+            schema,
+            scope,
+            crate::body::BodyKind::Resource,
+            &format!("the {} block", resource.addr),
+            resource.span.clone(),
+            diags,
+        );
+        let configuration = if resource.provisioners.is_empty() {
+            None
+        } else {
+            self.stack_configuration(diags)
+        };
+        crate::body::attach_provisioners(
+            config,
+            resource,
+            schema,
+            scope,
+            configuration.as_ref(),
+            diags,
+        )
+    }
+
     /// Evaluates a variable, local, output or provider node.
     pub async fn visit_value_node(&mut self, node: &Node) -> Diagnostics {
         let mut diags = Diagnostics::new();

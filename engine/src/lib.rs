@@ -17,5 +17,6 @@ pub mod graph;
 pub mod import;
 pub mod plan;
 pub mod provider;
+pub mod schedule;
 pub mod types;
 pub mod value;

@@ -11,14 +11,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use state::{AttrPath, Mode, State, Status};
 
-use crate::addrs::{InstanceAddr, InstanceKey, ResourceAddr, ResourceMode, Target};
+use crate::addrs::{InstanceAddr, InstanceKey, ObjectAddr, ResourceAddr, ResourceMode, Target};
 use crate::body::{eval_body, unknown_object, BodyKind};
 use crate::config::{IgnoreChanges, ProviderRef, Resource};
 use crate::context::{expand, resource_value, Context, Expansion, Walker};
 use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics};
 use crate::encoding::{self, encode};
 use crate::graph::Node;
-use crate::provider::{values_equal, PlanRequest, Provider, ReadDataRequest, ReadRequest};
+use crate::provider::{
+    values_equal, FindCreatedRequest, PlanRequest, Provider, ReadDataRequest, ReadRequest,
+};
 use crate::value::Value;
 
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -102,12 +104,31 @@ pub struct OutputChange {
     pub after_unknown: bool,
 }
 
-/// A resource whose real object changed outside stack since the last apply.
+/// The [`Drift::change`] of an object that an interrupted create made and
+/// refresh found by its operation id: apply records it in state.
+pub const ADOPTED: &str = "adopted";
+
+/// The [`Drift::change`] of an unfinished create that left no object.
+pub const ABANDONED: &str = "abandoned";
+
+/// The [`Drift::change`] of an object deleted outside stack.
+pub const DELETED: &str = "deleted";
+
+/// A resource whose real object changed outside stack since the last apply,
+/// or that an interrupted create made and refresh found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Drift {
     pub address: String,
-    /// `deleted` or `updated`.
+    /// `deleted`, `updated`, `adopted` or `abandoned`.
     pub change: String,
+}
+
+impl Drift {
+    /// True when applying the plan writes what refresh found into state:
+    /// an adopted object, or a record of an object that no longer exists.
+    pub fn needs_record(&self) -> bool {
+        [ADOPTED, ABANDONED, DELETED].contains(&self.change.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,12 +194,28 @@ impl Plan {
         summary
     }
 
-    /// True when applying would change anything (resources or outputs).
+    /// True when applying would change anything (resources or outputs), or
+    /// record an object found after an interrupted create.
     pub fn has_changes(&self) -> bool {
         self.resource_changes
             .iter()
             .any(|c| c.mode == Mode::Managed && c.action.is_change())
             || self.output_changes.iter().any(|o| o.action.is_change())
+            || self.drift.iter().any(Drift::needs_record)
+    }
+
+    /// How many provider operations applying takes: a replacement is two
+    /// (a create and a destroy).
+    pub fn operation_count(&self) -> usize {
+        self.resource_changes
+            .iter()
+            .filter(|c| c.mode == Mode::Managed)
+            .map(|c| match c.action {
+                Action::Replace => 2,
+                Action::NoOp | Action::Read => 0,
+                _ => 1,
+            })
+            .sum()
     }
 
     pub fn change(&self, address: &str) -> Option<&ResourceChange> {
@@ -484,6 +521,9 @@ impl<'c> Planner<'c> {
 
     /// Refreshes every state instance of one resource type and provider in
     /// one batched call, the first time a resource of that type is planned.
+    /// Creates whose outcome was never recorded are reconciled first, even
+    /// without refresh: the provider looks for the object by its operation
+    /// id, and a create is planned again only if there is none.
     async fn refresh_type(
         &mut self,
         provider_ref: &ProviderRef,
@@ -497,73 +537,144 @@ impl<'c> Planner<'c> {
             return;
         }
         let provider_key = provider_ref.to_string();
-        let entries: Vec<(&String, &state::ResourceState)> = self
-            .state
-            .resources
-            .iter()
-            .filter(|(_, r)| {
-                r.mode == Mode::Managed
-                    && r.resource_type == type_name
-                    && r.provider == provider_key
-            })
-            .collect();
-        let current: Vec<Value> = entries
-            .iter()
-            .map(|(_, r)| encoding::from_state(r))
-            .collect();
-        if !self.options.refresh || entries.is_empty() {
-            for ((address, resource), value) in entries.iter().zip(current) {
-                self.priors
-                    .insert((*address).clone(), Some(prior_of(resource, value)));
+        let state = self.state;
+        let mut to_read: Vec<(&'c String, &'c state::ResourceState, Value)> = Vec::new();
+        for (address, resource) in state.resources.iter().filter(|(_, r)| {
+            r.mode == Mode::Managed && r.resource_type == type_name && r.provider == provider_key
+        }) {
+            let value = encoding::from_state(resource);
+            match &resource.status {
+                Status::Pending { operation_id } => {
+                    let prior = self
+                        .find_created(provider, address, resource, operation_id, &value)
+                        .await;
+                    self.priors.insert(address.clone(), prior);
+                }
+                // A failed create that returned no id never made an object:
+                // there is nothing to read, and it is simply created again.
+                Status::Tainted if !has_id(&value) => {
+                    self.priors.insert(address.clone(), None);
+                }
+                _ if !self.options.refresh => {
+                    self.priors
+                        .insert(address.clone(), Some(prior_of(resource, value)));
+                }
+                _ => to_read.push((address, resource, value)),
             }
+        }
+        self.read_priors(provider, type_name, to_read).await;
+    }
+
+    /// Asks the provider for the object an unrecorded create may have made.
+    async fn find_created(
+        &mut self,
+        provider: &std::sync::Arc<dyn Provider>,
+        address: &str,
+        resource: &state::ResourceState,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Option<Prior> {
+        let request = FindCreatedRequest {
+            type_name: &resource.resource_type,
+            operation_id,
+            planned,
+            private: resource.private.as_ref(),
+        };
+        match provider.find_created(request).await {
+            Ok(response) => {
+                self.diags.extend(response.diagnostics);
+                let found = response.new_state?;
+                self.drift.push(Drift {
+                    address: address.to_string(),
+                    change: ADOPTED.to_string(),
+                });
+                Some(Prior {
+                    value: found,
+                    status: Status::Ready,
+                    private: resource.private.clone(),
+                })
+            }
+            Err(err) => {
+                self.diags.push(Diagnostic::error(
+                    "Cannot reconcile an interrupted create",
+                    format!("An earlier apply sent the create of {address} but did not record its outcome, and looking for the object failed: {err}. Nothing is created again until stack knows whether it exists. Run the plan again once the provider can be reached; if you know the object does not exist, `stack state rm {address}` makes stack forget it."),
+                ));
+                Some(prior_of(resource, planned.clone()))
+            }
+        }
+    }
+
+    /// Reads state instances in one batched call and keeps what was found.
+    async fn read_priors(
+        &mut self,
+        provider: &std::sync::Arc<dyn Provider>,
+        type_name: &str,
+        entries: Vec<(&'c String, &'c state::ResourceState, Value)>,
+    ) {
+        if entries.is_empty() {
             return;
         }
         let requests: Vec<ReadRequest<'_>> = entries
             .iter()
-            .zip(&current)
-            .map(|((_, r), value)| ReadRequest {
+            .map(|(_, r, value)| ReadRequest {
                 type_name,
                 current: value,
                 private: r.private.as_ref(),
             })
             .collect();
         let responses = provider.read_many(requests).await;
-        for (((address, resource), value), response) in entries.iter().zip(&current).zip(responses)
-        {
+        for ((address, resource, value), response) in entries.iter().zip(responses) {
             let prior = match response {
                 Ok(response) => {
                     self.diags.extend(response.diagnostics);
-                    match response.new_state {
-                        Some(new) => {
-                            if !values_equal(&new, value) {
-                                self.drift.push(Drift {
-                                    address: (*address).clone(),
-                                    change: "updated".to_string(),
-                                });
-                            }
-                            Some(prior_of(resource, new))
-                        }
-                        // A tainted or interrupted create that the provider
-                        // cannot find never fully existed: that is no drift.
-                        None if resource.status != Status::Ready => None,
-                        None => {
-                            self.drift.push(Drift {
-                                address: (*address).clone(),
-                                change: "deleted".to_string(),
-                            });
-                            None
-                        }
-                    }
+                    self.refreshed(address, resource, value, response.new_state)
                 }
                 Err(err) => {
                     self.diags.push(Diagnostic::error(
                         "Refresh failed",
-                        format!("Reading the current state of {address} failed: {err}"),
+                        format!("Reading the current state of {address} failed: {err}. Nothing can be planned until stack knows what exists; if the object is gone for good or should no longer be managed, `stack state rm {address}` makes stack forget it."),
                     ));
                     Some(prior_of(resource, value.clone()))
                 }
             };
             self.priors.insert((*address).clone(), prior);
+        }
+    }
+
+    /// What refresh learnt of one object, with the drift it shows.
+    fn refreshed(
+        &mut self,
+        address: &str,
+        resource: &state::ResourceState,
+        recorded: &Value,
+        found: Option<Value>,
+    ) -> Option<Prior> {
+        match found {
+            Some(new) => {
+                if !values_equal(&new, recorded) {
+                    self.drift.push(Drift {
+                        address: address.to_string(),
+                        change: "updated".to_string(),
+                    });
+                }
+                Some(prior_of(resource, new))
+            }
+            // A tainted create that the provider cannot find never fully
+            // existed: that is no drift, but state still forgets it.
+            None if resource.status != Status::Ready => {
+                self.drift.push(Drift {
+                    address: address.to_string(),
+                    change: ABANDONED.to_string(),
+                });
+                None
+            }
+            None => {
+                self.drift.push(Drift {
+                    address: address.to_string(),
+                    change: DELETED.to_string(),
+                });
+                None
+            }
         }
     }
 
@@ -693,74 +804,15 @@ impl<'c> Planner<'c> {
                 .walker
                 .instance_scope(resource, &key, expansion.each_value(&key));
             let mut diags = Diagnostics::new();
-            let config = eval_body(
-                &resource.body,
-                &schema,
-                &scope,
-                BodyKind::Resource,
-                &describe(resource),
-                resource.span.clone(),
-                &mut diags,
-            );
-            let configuration = if resource.provisioners.is_empty() {
-                None
-            } else {
-                self.walker.stack_configuration(&mut diags)
-            };
-            let config = crate::body::attach_provisioners(
-                config,
-                resource,
-                &schema,
-                &scope,
-                configuration.as_ref(),
-                &mut diags,
-            );
-            let prevent_destroy = match &resource.lifecycle.prevent_destroy {
-                Some(expr) => match scope.eval(&expr.expr).map(|v| v.unmark().0) {
-                    Ok(Value::Bool(b)) => b,
-                    Ok(Value::Unknown) if !validating => {
-                        diags.push(
-                            Diagnostic::error(
-                                "Invalid prevent_destroy",
-                                "prevent_destroy must be known at plan time: use variables and locals, not resource attributes.",
-                            )
-                            .with_span(expr.span.clone()),
-                        );
-                        false
-                    }
-                    Ok(Value::Unknown) => false,
-                    Ok(other) => {
-                        diags.push(
-                            Diagnostic::error(
-                                "Invalid prevent_destroy",
-                                format!(
-                                    "prevent_destroy must be a bool, not {}.",
-                                    other.type_name()
-                                ),
-                            )
-                            .with_span(expr.span.clone()),
-                        );
-                        false
-                    }
-                    Err(d) => {
-                        diags.push(d);
-                        false
-                    }
-                },
-                None => false,
-            };
+            let config = self
+                .walker
+                .instance_config(resource, &schema, &scope, &mut diags);
+            let prevent_destroy = prevent_destroy(resource, &scope, validating, &mut diags);
             let failed = diags.has_errors();
             self.diags.extend(diags);
             if failed || validating {
                 let value = if validating && addr.mode == ResourceMode::Managed {
-                    provider
-                        .plan(PlanRequest {
-                            type_name: &addr.resource_type,
-                            prior: None,
-                            config: &config,
-                            prior_private: None,
-                        })
-                        .planned
+                    plan_instance(&provider, &addr.resource_type, None, None, &config).planned
                 } else {
                     unknown_object(&schema)
                 };
@@ -821,7 +873,12 @@ impl<'c> Planner<'c> {
                 {
                     continue; // Already gone outside stack.
                 }
-                self.plan_delete(&instance, resource_state, Some(resource), reason);
+                self.plan_delete(
+                    &ObjectAddr::current(instance),
+                    resource_state,
+                    Some(resource),
+                    reason,
+                );
             }
         }
         let value = resource_value(&expansion, &values);
@@ -845,16 +902,10 @@ impl<'c> Planner<'c> {
             match &prior.status {
                 Status::Tainted => {
                     forced_replace = true;
-                    reason = Some(
-                        "it is tainted: a previous apply did not finish creating it".to_string(),
-                    );
+                    reason = Some("it is tainted, so it must be replaced".to_string());
                 }
-                Status::Pending { .. } => {
-                    forced_replace = true;
-                    reason = Some(
-                        "its creation was interrupted; the object found is replaced".to_string(),
-                    );
-                }
+                // Reconciling failed (an error says so); never plan over it.
+                Status::Pending { .. } => {}
                 Status::Ready => {}
             }
             if self.options.replace.contains(instance) {
@@ -870,13 +921,20 @@ impl<'c> Planner<'c> {
         let request = |prior: Option<&'_ Value>,
                        private: Option<&'_ serde_json::Value>,
                        config: &'_ Value| {
-            provider.plan(PlanRequest {
-                type_name: &resource.addr.resource_type,
+            plan_instance(
+                provider,
+                &resource.addr.resource_type,
                 prior,
+                private,
                 config,
-                prior_private: private,
-            })
+            )
         };
+        if prior.is_none() && self.state.resources.contains_key(&address) {
+            reason = Some(
+                "an earlier create of it did not finish and left no object, so it is created again"
+                    .to_string(),
+            );
+        }
         let (action, planned, requires_replace, private) = match prior {
             None => {
                 let response = request(None, None, &config);
@@ -945,7 +1003,7 @@ impl<'c> Planner<'c> {
                 action,
                 create_before_destroy: resource.lifecycle.create_before_destroy
                     && action == Action::Replace,
-                action_reason: if action == Action::Replace {
+                action_reason: if matches!(action, Action::Replace | Action::Create) {
                     reason
                 } else {
                     None
@@ -1073,24 +1131,21 @@ impl<'c> Planner<'c> {
 
     fn plan_delete(
         &mut self,
-        instance: &InstanceAddr,
+        object: &ObjectAddr,
         resource_state: &state::ResourceState,
         config: Option<&Resource>,
         reason: String,
     ) {
-        let address = instance.to_string();
+        let address = object.to_string();
         if let Some(resource) = config {
-            if let Some(expr) = &resource.lifecycle.prevent_destroy {
-                let scope = self
-                    .walker
-                    .scope(&resource.addr.module, resource.file.clone());
-                if matches!(
-                    scope.eval(&expr.expr).map(|v| v.unmark().0),
-                    Ok(Value::Bool(true))
-                ) {
-                    self.diags.push(prevent_destroy_error(&address, resource));
-                }
+            let scope = self
+                .walker
+                .scope(&resource.addr.module, resource.file.clone());
+            let mut diags = Diagnostics::new();
+            if prevent_destroy(resource, &scope, false, &mut diags) {
+                diags.push(prevent_destroy_error(&address, resource));
             }
+            self.diags.extend(diags);
         }
         let prior = self
             .priors
@@ -1104,7 +1159,7 @@ impl<'c> Planner<'c> {
                 address,
                 mode: resource_state.mode,
                 resource_type: resource_state.resource_type.clone(),
-                name: instance.resource.name.clone(),
+                name: object.instance.resource.name.clone(),
                 provider: resource_state.provider.clone(),
                 action: Action::Delete,
                 create_before_destroy: false,
@@ -1134,9 +1189,10 @@ impl<'c> Planner<'c> {
             .map(|(a, r)| (a.clone(), r))
             .collect();
         for (address, resource_state) in entries {
-            let Ok(instance) = address.parse::<InstanceAddr>() else {
+            let Ok(object) = address.parse::<ObjectAddr>() else {
                 continue;
             };
+            let instance = object.instance.clone();
             if !self.instance_in_scope(&instance) {
                 continue;
             }
@@ -1177,15 +1233,18 @@ impl<'c> Planner<'c> {
             if self.priors.get(&address).is_some_and(|p| p.is_none()) {
                 continue; // Already gone outside stack: nothing to delete.
             }
-            let reason = if destroying {
+            let reason = if object.deposed.is_some() {
+                "it is the old object of a create_before_destroy replacement, deposed until its delete succeeds".to_string()
+            } else if destroying {
                 "the whole stack is being destroyed".to_string()
             } else {
                 "it is no longer in the configuration".to_string()
             };
+            let guarded = destroying && object.deposed.is_none();
             self.plan_delete(
-                &instance,
+                &object,
                 resource_state,
-                if destroying { config } else { None },
+                if guarded { config } else { None },
                 reason,
             );
         }
@@ -1204,19 +1263,7 @@ impl<'c> Planner<'c> {
             .config
             .resource(addr)
             .cloned()
-            .unwrap_or_else(|| Resource {
-                addr: addr.clone(),
-                span: None,
-                file: Default::default(),
-                count: None,
-                for_each: None,
-                depends_on: Vec::new(),
-                provider: reference.clone(),
-                provider_explicit: true,
-                lifecycle: Default::default(),
-                body: Default::default(),
-                provisioners: Vec::new(),
-            });
+            .unwrap_or_else(|| stub_resource(addr, reference));
         match self.walker.provider_for(reference, &resource).await {
             Ok(p) => Some(p),
             Err(d) => {
@@ -1276,12 +1323,46 @@ impl<'c> Planner<'c> {
     }
 }
 
+/// True when an object's value carries the id its provider gave it.
+fn has_id(value: &Value) -> bool {
+    value
+        .as_map()
+        .and_then(|m| m.get("id"))
+        .is_some_and(|id| !id.is_null() && id.is_wholly_known())
+}
+
 fn prior_of(resource: &state::ResourceState, value: Value) -> Prior {
     Prior {
         value,
         status: resource.status.clone(),
         private: resource.private.clone(),
     }
+}
+
+/// Evaluates `lifecycle.prevent_destroy`. It fails closed: a value that
+/// cannot be evaluated, is unknown or is not a bool is an error (and the
+/// plan stops), never a silent permission to destroy.
+fn prevent_destroy(
+    resource: &Resource,
+    scope: &crate::eval::Scope<'_>,
+    validating: bool,
+    diags: &mut Diagnostics,
+) -> bool {
+    let Some(expr) = &resource.lifecycle.prevent_destroy else {
+        return false;
+    };
+    let problem = match scope.eval(&expr.expr).map(|v| v.unmark().0) {
+        Ok(Value::Bool(b)) => return b,
+        Ok(Value::Unknown) if validating => return false,
+        Ok(Value::Unknown) => "prevent_destroy must be known at plan time: use variables and locals, not resource attributes.".to_string(),
+        Ok(other) => format!("prevent_destroy must be a bool, not {}.", other.type_name()),
+        Err(d) => {
+            diags.push(d);
+            return true;
+        }
+    };
+    diags.push(Diagnostic::error("Invalid prevent_destroy", problem).with_span(expr.span.clone()));
+    true
 }
 
 fn prevent_destroy_error(address: &str, resource: &Resource) -> Diagnostic {
@@ -1292,6 +1373,41 @@ fn prevent_destroy_error(address: &str, resource: &Resource) -> Diagnostic {
         ),
     )
     .with_span(resource.lifecycle.prevent_destroy.as_ref().and_then(|e| e.span.clone()).or_else(|| resource.span.clone()))
+}
+
+/// A resource block standing in for one that left the configuration, so
+/// that its provider can be found and configured to delete it.
+pub fn stub_resource(addr: &ResourceAddr, provider: &ProviderRef) -> Resource {
+    Resource {
+        addr: addr.clone(),
+        span: None,
+        file: Default::default(),
+        count: None,
+        for_each: None,
+        depends_on: Vec::new(),
+        provider: provider.clone(),
+        provider_explicit: true,
+        lifecycle: Default::default(),
+        body: Default::default(),
+        provisioners: Vec::new(),
+    }
+}
+
+/// Asks a provider for an instance's planned value: at plan time and again
+/// at apply, when more of the configuration is known.
+pub fn plan_instance(
+    provider: &std::sync::Arc<dyn Provider>,
+    type_name: &str,
+    prior: Option<&Value>,
+    prior_private: Option<&serde_json::Value>,
+    config: &Value,
+) -> crate::provider::PlanResponse {
+    provider.plan(PlanRequest {
+        type_name,
+        prior,
+        config,
+        prior_private,
+    })
 }
 
 /// Parses `provider.aws` / `provider.aws.west` as recorded in state.

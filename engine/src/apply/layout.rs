@@ -1,0 +1,203 @@
+//! The layout of an apply: which steps it has and in what order they may
+//! run, worked out from the configuration graph and the plan before
+//! anything starts.
+//!
+//! A replacement is two steps so that Terraform's order falls out of the
+//! edges: for destroy-then-create, the old object's [`Step::Destroy`] runs
+//! before the resource's [`Step::Config`] creates the new one, and after the
+//! destroys of everything that depends on it; for `create_before_destroy`,
+//! the config step creates the new object and deposes the old one, and a
+//! [`Step::DestroyDeposed`] deletes the old one once everything that
+//! depends on the resource has been updated to use the new one.
+
+use std::collections::{HashMap, HashSet};
+
+use petgraph::graph::NodeIndex;
+
+use crate::addrs::{InstanceAddr, ObjectAddr, ResourceAddr};
+use crate::context::Context;
+use crate::graph::Node;
+use crate::plan::{parse_provider_ref, Action, Plan, ResourceChange};
+use crate::schedule::{Schedule, ScheduleBuilder};
+
+/// One unit of work of an apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// A configuration node: a variable, local, output or provider, or a
+    /// resource block's creates, updates and reads.
+    Config(NodeIndex),
+    /// Deletes one object: a deletion, or the first half of a
+    /// destroy-then-create replacement.
+    Destroy(ObjectAddr),
+    /// Deletes the object that a `create_before_destroy` replacement of
+    /// this instance deposed, once what depends on it uses the new one.
+    DestroyDeposed(InstanceAddr),
+}
+
+pub struct Layout {
+    pub steps: Vec<Step>,
+    pub schedule: Schedule,
+}
+
+/// Lays out the steps of applying `plan` and the edges between them.
+pub fn lay_out(ctx: &Context, plan: &Plan) -> Layout {
+    let mut builder = LayoutBuilder::default();
+    if !plan.destroy {
+        for &index in &ctx.graph.order {
+            builder.config_slot.insert(index, builder.steps.len());
+            builder.steps.push(Step::Config(index));
+        }
+    }
+    for change in &plan.resource_changes {
+        builder.add_change(change, plan.destroy);
+    }
+    let mut edges = ScheduleBuilder::new(builder.steps.len());
+    builder.config_edges(ctx, &mut edges);
+    builder.destroy_edges(ctx, plan, &mut edges);
+    builder.deposed_edges(ctx, &mut edges);
+    Layout {
+        steps: builder.steps,
+        schedule: edges.build(),
+    }
+}
+
+#[derive(Default)]
+struct LayoutBuilder<'p> {
+    steps: Vec<Step>,
+    config_slot: HashMap<NodeIndex, usize>,
+    /// Destroy steps with the change each carries out.
+    destroys: Vec<(usize, ObjectAddr, &'p ResourceChange)>,
+    destroys_of: HashMap<ResourceAddr, Vec<usize>>,
+    deposed: Vec<(usize, InstanceAddr)>,
+}
+
+impl<'p> LayoutBuilder<'p> {
+    fn add_change(&mut self, change: &'p ResourceChange, destroying: bool) {
+        let Ok(object) = change.address.parse::<ObjectAddr>() else {
+            return;
+        };
+        let destroys = change.action == Action::Delete
+            || (change.action == Action::Replace && !change.create_before_destroy);
+        if destroys {
+            let slot = self.steps.len();
+            self.steps.push(Step::Destroy(object.clone()));
+            self.destroys_of
+                .entry(object.instance.resource.clone())
+                .or_default()
+                .push(slot);
+            self.destroys.push((slot, object, change));
+        } else if change.action == Action::Replace && !destroying {
+            let slot = self.steps.len();
+            self.steps
+                .push(Step::DestroyDeposed(object.instance.clone()));
+            self.deposed.push((slot, object.instance));
+        }
+    }
+
+    fn config_of(&self, ctx: &Context, node: &Node) -> Option<usize> {
+        ctx.graph
+            .index
+            .get(node)
+            .and_then(|i| self.config_slot.get(i))
+            .copied()
+    }
+
+    fn config_edges(&self, ctx: &Context, edges: &mut ScheduleBuilder) {
+        for (&index, &slot) in &self.config_slot {
+            for dependency in ctx.graph.dependencies(index) {
+                edges.edge(self.config_slot[&dependency], slot);
+            }
+        }
+    }
+
+    /// A destroy runs after its provider is configured, after the destroys
+    /// of everything that depended on its resource, and before its own
+    /// resource (the create half of a replacement) and the resources it
+    /// depended on are created or updated.
+    fn destroy_edges(&self, ctx: &Context, plan: &Plan, edges: &mut ScheduleBuilder) {
+        let dependencies = dependencies_by_resource(plan);
+        for (slot, object, change) in &self.destroys {
+            let provider = Node::Provider(parse_provider_ref(&change.provider));
+            if let Some(provider_slot) = self.config_of(ctx, &provider) {
+                edges.edge(provider_slot, *slot);
+            }
+            let resource = &object.instance.resource;
+            if let Some(own) = self.config_of(ctx, &Node::Resource(resource.clone())) {
+                edges.edge(*slot, own);
+            }
+            for dependency in dependencies.get(resource).into_iter().flatten() {
+                if let Some(target) = self.config_of(ctx, &Node::Resource(dependency.clone())) {
+                    edges.edge(*slot, target);
+                }
+            }
+            for before in self.destroyed_dependencies(resource, &dependencies) {
+                for &other in &self.destroys_of[&before] {
+                    edges.edge(*slot, other);
+                }
+            }
+        }
+    }
+
+    /// The nearest resources `resource` depends on, directly or through
+    /// resources that are not destroyed, that have destroy steps: a walk
+    /// that stops at each one found, since their own edges carry the order
+    /// further.
+    fn destroyed_dependencies(
+        &self,
+        resource: &ResourceAddr,
+        dependencies: &HashMap<ResourceAddr, Vec<ResourceAddr>>,
+    ) -> Vec<ResourceAddr> {
+        let mut found = Vec::new();
+        let mut seen: HashSet<&ResourceAddr> = HashSet::new();
+        let mut stack: Vec<&ResourceAddr> =
+            dependencies.get(resource).into_iter().flatten().collect();
+        while let Some(next) = stack.pop() {
+            if next == resource || !seen.insert(next) {
+                continue;
+            }
+            if self.destroys_of.contains_key(next) {
+                found.push(next.clone());
+            } else {
+                stack.extend(dependencies.get(next).into_iter().flatten());
+            }
+        }
+        found
+    }
+
+    /// The old object of a `create_before_destroy` replacement is deleted
+    /// after its resource and everything depending on it have run.
+    fn deposed_edges(&self, ctx: &Context, edges: &mut ScheduleBuilder) {
+        for (slot, instance) in &self.deposed {
+            let node = Node::Resource(instance.resource.clone());
+            let Some(&index) = ctx.graph.index.get(&node) else {
+                continue;
+            };
+            edges.edge(self.config_slot[&index], *slot);
+            for dependent in ctx.graph.descendants(index) {
+                if let Some(&dependent_slot) = self.config_slot.get(&dependent) {
+                    edges.edge(dependent_slot, *slot);
+                }
+            }
+        }
+    }
+}
+
+/// The resources each resource depended on, as the plan records them (from
+/// the configuration, or from state for what left it).
+fn dependencies_by_resource(plan: &Plan) -> HashMap<ResourceAddr, Vec<ResourceAddr>> {
+    let mut out: HashMap<ResourceAddr, Vec<ResourceAddr>> = HashMap::new();
+    for change in &plan.resource_changes {
+        let Ok(object) = change.address.parse::<ObjectAddr>() else {
+            continue;
+        };
+        let entry = out.entry(object.instance.resource).or_default();
+        for dependency in &change.dependencies {
+            if let Ok(parsed) = dependency.parse::<ResourceAddr>() {
+                if !entry.contains(&parsed) {
+                    entry.push(parsed);
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,688 @@
+//! Applying a plan.
+//!
+//! [`layout`] turns the configuration graph and the plan into steps and
+//! edges; [`crate::schedule::Schedule`] decides which step may start; this
+//! module runs them. Provider calls run as tokio tasks, at most
+//! `parallelism` at once; everything else (evaluating locals and outputs,
+//! re-evaluating a resource's arguments now that its dependencies are known,
+//! recording state) happens in the single walker loop of [`Run`], which is
+//! therefore the only writer of state. The plan decides *what* happens to
+//! each object; the configuration is only re-evaluated to fill in values
+//! that became known.
+//!
+//! The journal comes first: a create's intent (the pending record with its
+//! operation id, and for `create_before_destroy` the old object moved to a
+//! deposed key) is durable before the call is sent, and an operation whose
+//! intent cannot be recorded does not start.
+
+mod layout;
+mod operation;
+mod resource;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use state::{JournalEntry, Mode, State, Status};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::addrs::{InstanceAddr, InstanceKey, ObjectAddr, ResourceAddr};
+use crate::context::{expand, resource_value, Context, Walker};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::encoding;
+use crate::graph::Node;
+use crate::plan::{parse_provider_ref, stub_resource, Action, Plan, ResourceChange};
+use crate::provider::ProviderError;
+use crate::schedule::{NodeState, Schedule};
+use crate::value::Value;
+
+pub use crate::schedule::SkipReason;
+pub use layout::{lay_out, Layout, Step};
+use operation::{object_state, pending_state, run_operation, Call, Operation, OperationResult};
+
+/// What the apply reports as it goes, for progress display.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApplyEvent {
+    Started {
+        address: String,
+        action: Action,
+    },
+    /// A step inside an operation ("Starting", "Waiting for …").
+    Progress {
+        address: String,
+        message: String,
+    },
+    Finished {
+        address: String,
+        action: Action,
+        elapsed: Duration,
+    },
+    Failed {
+        address: String,
+        action: Action,
+        message: String,
+    },
+    Skipped {
+        address: String,
+        reason: SkipReason,
+    },
+}
+
+pub type EventSink = Arc<dyn Fn(ApplyEvent) + Send + Sync>;
+
+/// Where state changes go as they happen (the state crate's journal in the CLI).
+pub trait StateRecorder: Send {
+    fn record(&mut self, entry: &JournalEntry) -> Result<(), String>;
+
+    /// Records several entries, durably before returning; a journal does it
+    /// with one write and at most one fsync (group commit of create intents).
+    fn record_all(&mut self, entries: &[JournalEntry]) -> Result<(), String> {
+        entries.iter().try_for_each(|e| self.record(e))
+    }
+}
+
+/// At most this many operations are started per batch of intent records:
+/// one fsync covers the batch, and the first calls of a large ready set do
+/// not wait for the whole set to be prepared.
+const START_BATCH: usize = 64;
+
+/// Records nothing: for tests and dry runs.
+pub struct NoRecorder;
+
+impl StateRecorder for NoRecorder {
+    fn record(&mut self, _entry: &JournalEntry) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub parallelism: usize,
+    /// Set (e.g. on Ctrl-C) to start nothing new: operations in flight
+    /// finish and are recorded, everything not yet started is skipped.
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            parallelism: 10,
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ApplyOutcome {
+    pub diagnostics: Diagnostics,
+    pub succeeded: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+pub async fn apply(
+    ctx: &Context,
+    plan: &Plan,
+    state: &mut State,
+    recorder: &mut dyn StateRecorder,
+    events: EventSink,
+    options: ApplyOptions,
+) -> ApplyOutcome {
+    let mut walker = Walker::new(ctx, false, true);
+    if plan.destroy {
+        // A destroy walk has no configuration nodes; configure the providers first.
+        let diags = walker.prepare_providers().await;
+        if diags.has_errors() {
+            return ApplyOutcome {
+                diagnostics: diags,
+                ..Default::default()
+            };
+        }
+    }
+    let Layout { steps, schedule } = lay_out(ctx, plan);
+    let mut run = Run {
+        ctx,
+        plan,
+        state,
+        recorder,
+        events,
+        cancel: options.cancel,
+        semaphore: Arc::new(Semaphore::new(options.parallelism.max(1))),
+        walker,
+        changes: index_changes(ctx, plan),
+        pending_ops: vec![0; steps.len()],
+        step_failed: vec![false; steps.len()],
+        steps,
+        schedule,
+        instance_values: HashMap::new(),
+        deposed: HashMap::new(),
+        to_start: Vec::new(),
+        tasks: JoinSet::new(),
+        outcome: ApplyOutcome::default(),
+    };
+    run.forget_vanished();
+    run.walk().await;
+    run.report_skipped();
+    run.record_outputs();
+    run.outcome
+}
+
+/// The plan's changes of each resource block still in the configuration.
+fn index_changes<'p>(
+    ctx: &Context,
+    plan: &'p Plan,
+) -> HashMap<ResourceAddr, Vec<&'p ResourceChange>> {
+    let mut out: HashMap<ResourceAddr, Vec<&ResourceChange>> = HashMap::new();
+    if plan.destroy {
+        return out;
+    }
+    for change in &plan.resource_changes {
+        if let Ok(ObjectAddr {
+            instance,
+            deposed: None,
+        }) = change.address.parse::<ObjectAddr>()
+        {
+            if ctx.config.resource(&instance.resource).is_some() {
+                out.entry(instance.resource).or_default().push(change);
+            }
+        }
+    }
+    out
+}
+
+/// One apply in progress: the walker loop's tables.
+struct Run<'a> {
+    ctx: &'a Context,
+    plan: &'a Plan,
+    state: &'a mut State,
+    recorder: &'a mut dyn StateRecorder,
+    events: EventSink,
+    cancel: Arc<AtomicBool>,
+    semaphore: Arc<Semaphore>,
+    walker: Walker<'a>,
+    changes: HashMap<ResourceAddr, Vec<&'a ResourceChange>>,
+    steps: Vec<Step>,
+    schedule: Schedule,
+    /// Operations of each step not yet finished.
+    pending_ops: Vec<usize>,
+    step_failed: Vec<bool>,
+    /// The values of a resource step's instances, as they become known.
+    instance_values: HashMap<usize, BTreeMap<InstanceKey, Value>>,
+    /// The deposed id of each instance whose old object a
+    /// `create_before_destroy` replacement moved aside in this apply.
+    deposed: HashMap<InstanceAddr, String>,
+    /// Prepared operations whose intents are flushed together (one journal
+    /// write and fsync) before they start.
+    to_start: Vec<Operation>,
+    tasks: JoinSet<OperationResult>,
+    outcome: ApplyOutcome,
+}
+
+impl<'a> Run<'a> {
+    async fn walk(&mut self) {
+        loop {
+            self.start_ready().await;
+            if self.schedule.is_finished() {
+                return;
+            }
+            let Some(joined) = self.tasks.join_next().await else {
+                self.outcome.diagnostics.push(Diagnostic::error(
+                    "Apply stalled",
+                    "No operation is running and none is ready; this is a bug in stack.",
+                ));
+                return;
+            };
+            // Take every operation that has finished meanwhile as well, so
+            // that the steps they make ready start as one batch.
+            let mut finished = vec![joined];
+            while let Some(more) = self.tasks.try_join_next() {
+                finished.push(more);
+            }
+            for joined in finished {
+                match joined {
+                    Ok(result) => self.on_result(result),
+                    Err(err) => self.outcome.diagnostics.push(Diagnostic::error(
+                        "Internal error",
+                        format!("An apply task failed: {err}"),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Forgets objects that refresh found gone and that the plan does not
+    /// create again: deleted outside stack, or unfinished creates that left
+    /// nothing.
+    fn forget_vanished(&mut self) {
+        let plan = self.plan;
+        for drift in &plan.drift {
+            let vanished =
+                drift.change == crate::plan::DELETED || drift.change == crate::plan::ABANDONED;
+            let planned = plan
+                .change(&drift.address)
+                .is_some_and(|c| c.action.is_change());
+            if vanished && !planned && self.state.resources.contains_key(&drift.address) {
+                self.record(JournalEntry::RemoveResource {
+                    address: drift.address.clone(),
+                });
+            }
+        }
+    }
+
+    /// Prepares every ready step and starts its operations.
+    async fn start_ready(&mut self) {
+        loop {
+            if self.cancel.load(Ordering::SeqCst) {
+                self.schedule.cancel();
+            }
+            let Some(slot) = self.schedule.pop_ready() else {
+                break;
+            };
+            if self.to_start.len() >= START_BATCH {
+                self.flush();
+            }
+            match self.prepare(slot).await {
+                Err(diags) => {
+                    self.outcome.diagnostics.extend(diags);
+                    self.outcome.failed += 1;
+                    self.step_failed[slot] = true;
+                    self.schedule.fail(slot);
+                }
+                Ok(ops) if ops.is_empty() => self.complete(slot),
+                Ok(ops) => {
+                    self.pending_ops[slot] = ops.len();
+                    self.to_start.extend(ops);
+                }
+            }
+        }
+        self.flush();
+    }
+
+    async fn prepare(&mut self, slot: usize) -> Result<Vec<Operation>, Diagnostics> {
+        match self.steps[slot].clone() {
+            Step::Config(index) => match self.ctx.graph.node(index).clone() {
+                Node::Resource(addr) => {
+                    let changes = self.changes.get(&addr).cloned().unwrap_or_default();
+                    let prepared =
+                        resource::prepare(&mut self.walker, &addr, &changes, self.state, slot)
+                            .await?;
+                    self.instance_values.insert(slot, prepared.values);
+                    Ok(prepared.operations)
+                }
+                other => {
+                    let diags = self.walker.visit_value_node(&other).await;
+                    if diags.has_errors() {
+                        return Err(diags);
+                    }
+                    self.outcome.diagnostics.extend(diags);
+                    Ok(Vec::new())
+                }
+            },
+            Step::Destroy(object) => self.prepare_destroy(slot, object).await,
+            Step::DestroyDeposed(instance) => match self.deposed.get(&instance).cloned() {
+                Some(id) => {
+                    self.prepare_destroy(slot, ObjectAddr::deposed(instance, id))
+                        .await
+                }
+                None => Ok(Vec::new()),
+            },
+        }
+    }
+
+    async fn prepare_destroy(
+        &mut self,
+        slot: usize,
+        object: ObjectAddr,
+    ) -> Result<Vec<Operation>, Diagnostics> {
+        let key = object.to_string();
+        let change = self
+            .plan
+            .change(&key)
+            .or_else(|| self.plan.change(&object.instance.to_string()))
+            .cloned();
+        let Some(change) = change else {
+            return Ok(Vec::new());
+        };
+        let prior = self.state.resources.get(&key).map(encoding::from_state);
+        if change.mode == Mode::Data || prior.is_none() {
+            // Data sources are only forgotten; an object already gone needs no call.
+            self.record(JournalEntry::RemoveResource { address: key });
+            return Ok(Vec::new());
+        }
+        let provider_ref = parse_provider_ref(&change.provider);
+        let stub = stub_resource(&object.instance.resource, &provider_ref);
+        let provider = self
+            .walker
+            .provider_for(&provider_ref, &stub)
+            .await
+            .map_err(Diagnostics::from)?;
+        let private = self
+            .state
+            .resources
+            .get(&key)
+            .and_then(|r| r.private.clone());
+        Ok(vec![Operation {
+            step: slot,
+            object,
+            call: Call::Delete,
+            change,
+            provider,
+            prior,
+            planned: None,
+            config: None,
+            private,
+            operation_id: operation::new_operation_id(&key),
+            intents: Vec::new(),
+        }])
+    }
+
+    /// Makes the intents of the prepared operations durable, then starts
+    /// them. Operations whose intents could not be recorded fail unstarted.
+    fn flush(&mut self) {
+        let mut ops = std::mem::take(&mut self.to_start);
+        for op in ops.iter_mut() {
+            self.add_intents(op);
+        }
+        let intents: Vec<JournalEntry> = ops.iter().flat_map(|op| op.intents.clone()).collect();
+        let recorded = intents.is_empty() || self.recorder.record_all(&intents).is_ok();
+        for op in ops {
+            if !op.intents.is_empty() && !recorded {
+                self.fail_unstarted(op);
+                continue;
+            }
+            for intent in &op.intents {
+                intent.apply_to(self.state);
+            }
+            self.start(op);
+        }
+    }
+
+    /// The records a create needs before its call: the pending object and,
+    /// for `create_before_destroy`, the old object moved to a deposed key.
+    fn add_intents(&mut self, op: &mut Operation) {
+        if op.call != Call::Create {
+            return;
+        }
+        let address = op.object.to_string();
+        if op.change.action == Action::Replace && op.change.create_before_destroy {
+            if let Some(old) = self.state.resources.get(&address).cloned() {
+                let id = self
+                    .deposed
+                    .entry(op.object.instance.clone())
+                    .or_insert_with(|| operation::random_hex(4))
+                    .clone();
+                let key = ObjectAddr::deposed(op.object.instance.clone(), id);
+                op.intents.push(JournalEntry::SetResource {
+                    address: key.to_string(),
+                    resource: old,
+                });
+            }
+        }
+        op.intents.push(JournalEntry::SetResource {
+            address,
+            resource: pending_state(op),
+        });
+    }
+
+    fn fail_unstarted(&mut self, op: Operation) {
+        self.deposed.remove(&op.object.instance);
+        let result = OperationResult {
+            step: op.step,
+            object: op.object,
+            call: op.call,
+            change: op.change,
+            elapsed: Duration::ZERO,
+            outcome: Err(ProviderError::new(
+                "The operation was not started because its intent could not be recorded in the state journal; nothing was sent to the provider.",
+            )),
+        };
+        self.on_result(result);
+    }
+
+    fn start(&mut self, op: Operation) {
+        if op.call != Call::Record {
+            (self.events)(ApplyEvent::Started {
+                address: op.label(),
+                action: op.call.action(),
+            });
+        }
+        let semaphore = self.semaphore.clone();
+        let events = self.events.clone();
+        self.tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            run_operation(op, events).await
+        });
+    }
+
+    fn on_result(&mut self, result: OperationResult) {
+        let slot = result.step;
+        let label = result.object.describe();
+        let action = result.call.action();
+        match &result.outcome {
+            Ok(new) => {
+                self.outcome.succeeded += 1;
+                self.record_success(&result, new.clone());
+                // Reported only once recorded: a "complete" line on screen
+                // means the state has it, even if stack is killed right after.
+                if result.call != Call::Record {
+                    (self.events)(ApplyEvent::Finished {
+                        address: label,
+                        action,
+                        elapsed: result.elapsed,
+                    });
+                }
+            }
+            Err(error) => {
+                self.outcome.failed += 1;
+                (self.events)(ApplyEvent::Failed {
+                    address: label.clone(),
+                    action,
+                    message: error.message.clone(),
+                });
+                self.outcome.diagnostics.push(Diagnostic::error(
+                    format!("Failed to {} {label}", verb(result.call)),
+                    error.message.clone(),
+                ));
+                self.record_failure(&result, error.partial_state.clone());
+                self.step_failed[slot] = true;
+            }
+        }
+        self.pending_ops[slot] -= 1;
+        if self.pending_ops[slot] == 0 {
+            if self.step_failed[slot] {
+                self.schedule.fail(slot);
+            } else {
+                self.complete(slot);
+            }
+        }
+    }
+
+    fn record_success(&mut self, result: &OperationResult, new: operation::NewObject) {
+        let key = result.object.to_string();
+        let Some((value, private)) = new else {
+            self.record(JournalEntry::RemoveResource { address: key });
+            return;
+        };
+        let resource = object_state(&result.change, &value, private, Status::Ready);
+        self.record(JournalEntry::SetResource {
+            address: key,
+            resource,
+        });
+        self.instance_values
+            .entry(result.step)
+            .or_default()
+            .insert(result.object.instance.key.clone(), value);
+    }
+
+    /// Keeps whatever exists after a failed call: an object the provider
+    /// made is kept (tainted after a create); a create that made nothing
+    /// stays pending, so that the next run looks for it before creating it
+    /// again; a `create_before_destroy` that made nothing puts the old
+    /// object back, as Terraform does.
+    fn record_failure(&mut self, result: &OperationResult, partial: Option<Value>) {
+        let key = result.object.to_string();
+        match (result.call, partial) {
+            (Call::Create, Some(value)) => {
+                let resource = object_state(&result.change, &value, None, Status::Tainted);
+                self.record(JournalEntry::SetResource {
+                    address: key,
+                    resource,
+                });
+            }
+            (Call::Update, Some(value)) => {
+                let resource = object_state(&result.change, &value, None, Status::Ready);
+                self.record(JournalEntry::SetResource {
+                    address: key,
+                    resource,
+                });
+            }
+            (Call::Create, None) if result.change.create_before_destroy => {
+                self.restore_deposed(&result.object.instance);
+            }
+            _ => {}
+        }
+    }
+
+    fn restore_deposed(&mut self, instance: &InstanceAddr) {
+        let Some(id) = self.deposed.remove(instance) else {
+            return;
+        };
+        let key = ObjectAddr::deposed(instance.clone(), id).to_string();
+        if let Some(old) = self.state.resources.get(&key).cloned() {
+            self.record(JournalEntry::SetResource {
+                address: instance.to_string(),
+                resource: old,
+            });
+            self.record(JournalEntry::RemoveResource { address: key });
+        }
+    }
+
+    /// A step has finished well: a resource's value becomes visible to expressions.
+    fn complete(&mut self, slot: usize) {
+        if let Step::Config(index) = &self.steps[slot] {
+            if let Node::Resource(addr) = self.ctx.graph.node(*index) {
+                if let Some(resource) = self.ctx.config.resource(addr) {
+                    let values = self.instance_values.remove(&slot).unwrap_or_default();
+                    if let Ok(expansion) = expand(&self.walker, resource) {
+                        self.walker
+                            .set_resource_value(addr, resource_value(&expansion, &values));
+                    }
+                }
+            }
+        }
+        self.schedule.succeed(slot);
+    }
+
+    /// Applies a state change in memory and records it in the journal.
+    fn record(&mut self, entry: JournalEntry) {
+        entry.apply_to(self.state);
+        if let Err(e) = self.recorder.record(&entry) {
+            self.outcome.diagnostics.push(Diagnostic::error(
+                "Failed to persist state",
+                format!("Recording a state change failed: {e}. The change is kept in memory and written at the end of the apply."),
+            ));
+        }
+    }
+
+    /// Reports what did not run: after an interrupt, everything not
+    /// started; otherwise what depended on something that failed.
+    fn report_skipped(&mut self) {
+        for slot in 0..self.steps.len() {
+            let NodeState::Skipped(reason) = self.schedule.state(slot) else {
+                continue;
+            };
+            if let Some(address) = self.skipped_label(slot) {
+                self.outcome.skipped += 1;
+                (self.events)(ApplyEvent::Skipped { address, reason });
+            }
+        }
+    }
+
+    /// The name of a skipped step, when it had a change to make.
+    fn skipped_label(&self, slot: usize) -> Option<String> {
+        match &self.steps[slot] {
+            Step::Config(index) => match self.ctx.graph.node(*index) {
+                Node::Resource(addr) => self
+                    .changes
+                    .get(addr)
+                    .is_some_and(|changes| changes.iter().any(|c| c.action.is_change()))
+                    .then(|| addr.to_string()),
+                _ => None,
+            },
+            Step::Destroy(object) => Some(object.describe()),
+            Step::DestroyDeposed(instance) => self
+                .deposed
+                .get(instance)
+                .map(|id| ObjectAddr::deposed(instance.clone(), id.clone()).describe()),
+        }
+    }
+
+    /// Records root outputs (all removed by a destroy), unless something
+    /// failed before they could be evaluated.
+    fn record_outputs(&mut self) {
+        let root = self.ctx.config.root();
+        if self.plan.destroy {
+            let names: Vec<String> = self.state.outputs.keys().cloned().collect();
+            for name in names {
+                self.record(JournalEntry::RemoveOutput { name });
+            }
+            return;
+        }
+        for name in root.outputs.keys() {
+            if !self.output_evaluable(name) {
+                continue;
+            }
+            let mut diags = Diagnostics::new();
+            let value = self
+                .walker
+                .eval_output(&Default::default(), name, &mut diags);
+            self.outcome.diagnostics.extend(diags);
+            if value.is_wholly_known() {
+                let output = state::OutputState {
+                    sensitive: value.contains_sensitive() || root.outputs[name].sensitive,
+                    value: value.to_json(),
+                };
+                self.record(JournalEntry::SetOutput {
+                    name: name.clone(),
+                    output,
+                });
+            }
+        }
+        let stale: Vec<String> = self
+            .state
+            .outputs
+            .keys()
+            .filter(|k| !root.outputs.contains_key(*k))
+            .cloned()
+            .collect();
+        for name in stale {
+            self.record(JournalEntry::RemoveOutput { name });
+        }
+    }
+
+    fn output_evaluable(&self, name: &str) -> bool {
+        let node = Node::Output(Default::default(), name.to_string());
+        let Some(index) = self.ctx.graph.index.get(&node) else {
+            return true;
+        };
+        self.steps
+            .iter()
+            .position(|s| s == &Step::Config(*index))
+            .is_none_or(|slot| self.schedule.state(slot) == NodeState::Succeeded)
+    }
+}
+
+fn verb(call: Call) -> &'static str {
+    match call {
+        Call::Create => "create",
+        Call::Update => "update",
+        Call::Delete => "destroy",
+        Call::Read => "read",
+        Call::Record => "record",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,229 @@
+//! One provider call of an apply, and the state records around it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use state::{JournalEntry, Mode, ResourceState, Status};
+
+use crate::addrs::ObjectAddr;
+use crate::encoding::encode;
+use crate::plan::{Action, ResourceChange};
+use crate::provider::{
+    ApplyRequest, ApplyResponse, Provider, ProviderError, ReadDataRequest, ReadResponse,
+};
+use crate::value::Value;
+
+use super::{ApplyEvent, EventSink};
+
+/// What one operation asks of its provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    /// Creates an object: a create, or the create half of a replacement.
+    Create,
+    Update,
+    /// Deletes an object: a deletion, or the destroy half of a replacement.
+    Delete,
+    /// Reads a data source whose arguments became known during the apply.
+    Read,
+    /// Records a value that is already known (a plan-time data source read,
+    /// an object found after an interrupted create): no provider call.
+    Record,
+}
+
+impl Call {
+    /// The action shown while it runs.
+    pub fn action(self) -> Action {
+        match self {
+            Call::Create => Action::Create,
+            Call::Update => Action::Update,
+            Call::Delete => Action::Delete,
+            Call::Read => Action::Read,
+            Call::Record => Action::NoOp,
+        }
+    }
+}
+
+/// One provider call for one object.
+pub struct Operation {
+    pub step: usize,
+    pub object: ObjectAddr,
+    pub call: Call,
+    pub change: ResourceChange,
+    pub provider: Arc<dyn Provider>,
+    pub prior: Option<Value>,
+    pub planned: Option<Value>,
+    pub config: Option<Value>,
+    pub private: Option<serde_json::Value>,
+    pub operation_id: String,
+    /// Journal entries that must be durable before the call is sent.
+    pub intents: Vec<JournalEntry>,
+}
+
+impl Operation {
+    /// What progress lines call the object.
+    pub fn label(&self) -> String {
+        self.object.describe()
+    }
+}
+
+/// A successful call's new object (`None` after a delete) and private data.
+pub type NewObject = Option<(Value, Option<serde_json::Value>)>;
+
+pub struct OperationResult {
+    pub step: usize,
+    pub object: ObjectAddr,
+    pub call: Call,
+    pub change: ResourceChange,
+    pub elapsed: Duration,
+    pub outcome: Result<NewObject, ProviderError>,
+}
+
+pub async fn run_operation(op: Operation, events: EventSink) -> OperationResult {
+    let started = Instant::now();
+    let outcome = match op.call {
+        Call::Record => Ok(op.planned.clone().map(|v| (v, op.private.clone()))),
+        Call::Read => read_data(&op).await,
+        Call::Create | Call::Update | Call::Delete => call_apply(&op, events).await,
+    };
+    OperationResult {
+        step: op.step,
+        object: op.object,
+        call: op.call,
+        change: op.change,
+        elapsed: started.elapsed(),
+        outcome,
+    }
+}
+
+async fn read_data(op: &Operation) -> Result<NewObject, ProviderError> {
+    let config = op.config.clone().unwrap_or(Value::Null);
+    let response = op
+        .provider
+        .read_data(ReadDataRequest {
+            type_name: &op.change.resource_type,
+            config: &config,
+        })
+        .await;
+    match response {
+        Ok(ReadResponse {
+            diagnostics,
+            new_state,
+        }) => {
+            if diagnostics.has_errors() {
+                Err(ProviderError::new(diagnostics.to_string()))
+            } else {
+                Ok(new_state.map(|v| (v, None)))
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn call_apply(op: &Operation, events: EventSink) -> Result<NewObject, ProviderError> {
+    let label = op.label();
+    let progress: crate::provider::ProgressSink = Arc::new(move |message: &str| {
+        events(ApplyEvent::Progress {
+            address: label.clone(),
+            message: message.to_string(),
+        })
+    });
+    let (prior, planned, config) = match op.call {
+        Call::Create => (None, op.planned.as_ref(), op.config.as_ref()),
+        Call::Update => (op.prior.as_ref(), op.planned.as_ref(), op.config.as_ref()),
+        _ => (op.prior.as_ref(), None, None),
+    };
+    let response = op
+        .provider
+        .apply(ApplyRequest {
+            type_name: &op.change.resource_type,
+            prior,
+            planned,
+            config,
+            planned_private: op.private.as_ref(),
+            operation_id: &op.operation_id,
+            progress: Some(progress),
+        })
+        .await;
+    check_response(response)
+}
+
+fn check_response(
+    response: Result<ApplyResponse, ProviderError>,
+) -> Result<NewObject, ProviderError> {
+    let response = response?;
+    if response.diagnostics.has_errors() {
+        return Err(ProviderError::new(response.diagnostics.to_string()));
+    }
+    match response.new_state {
+        Some(v) if !v.is_wholly_known() => Err(ProviderError::new(
+            "The provider left values unknown after apply; this is a bug in the provider.",
+        )),
+        Some(v) => Ok(Some((v, response.private))),
+        None => Ok(None),
+    }
+}
+
+/// A new operation id: unique per create intent, reused by every retry and
+/// re-run of that intent (the caller looks for a pending one first).
+pub fn new_operation_id(address: &str) -> String {
+    let base: String = address
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(40)
+        .collect();
+    format!("stack-{base}-{}", random_hex(8))
+}
+
+pub fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    // Without OS randomness the id is still unique enough per address and
+    // run for a token: fall back to the clock rather than fail the apply.
+    if getrandom::fill(&mut buffer).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        buffer = nanos.to_le_bytes()[..bytes.min(16)].to_vec();
+    }
+    buffer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The record of a create about to be sent: the planned value and the
+/// operation id, so that the next run can find the object if this one dies.
+pub fn pending_state(op: &Operation) -> ResourceState {
+    let encoded = op.planned.as_ref().map(encode).unwrap_or_default();
+    ResourceState {
+        mode: Mode::Managed,
+        resource_type: op.change.resource_type.clone(),
+        provider: op.change.provider.clone(),
+        status: Status::Pending {
+            operation_id: op.operation_id.clone(),
+        },
+        attributes: encoded.json,
+        sensitive_paths: encoded.sensitive,
+        dependencies: op.change.dependencies.clone(),
+        create_before_destroy: op.change.create_before_destroy,
+        private: op.private.clone(),
+    }
+}
+
+/// The record of an object as a provider returned it.
+pub fn object_state(
+    change: &ResourceChange,
+    value: &Value,
+    private: Option<serde_json::Value>,
+    status: Status,
+) -> ResourceState {
+    let encoded = encode(value);
+    ResourceState {
+        mode: change.mode,
+        resource_type: change.resource_type.clone(),
+        provider: change.provider.clone(),
+        status,
+        attributes: encoded.json,
+        sensitive_paths: encoded.sensitive,
+        dependencies: change.dependencies.clone(),
+        create_before_destroy: change.create_before_destroy,
+        private,
+    }
+}
