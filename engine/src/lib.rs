@@ -18,5 +18,7 @@ pub mod import;
 pub mod plan;
 pub mod provider;
 pub mod schedule;
+#[cfg(test)]
+pub mod testing;
 pub mod types;
 pub mod value;
