@@ -163,6 +163,16 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Graph => graph(&mut session),
         Command::State { command } => state_command(&session, command),
         Command::ForceUnlock { id } => force_unlock(&session, &id),
+        Command::Taint { address, lock } => edit_state(&session, &lock, "taint", |state| {
+            state.taint(&address)?;
+            Ok(format!("Resource instance {address} has been marked as tainted: the next apply replaces it."))
+        }),
+        Command::Untaint { address, lock } => edit_state(&session, &lock, "untaint", |state| {
+            state.untaint(&address)?;
+            Ok(format!(
+                "Resource instance {address} has been successfully untainted."
+            ))
+        }),
         Command::Schema { type_name } => schema(&session, &type_name),
         Command::Import {
             address,
@@ -1103,6 +1113,20 @@ fn graph(session: &mut Session) -> u8 {
 }
 
 fn state_command(session: &Session, command: StateCommand) -> u8 {
+    if let StateCommand::Rm { addresses, lock } = &command {
+        return edit_state(session, lock, "state rm", |state| {
+            let mut removed = Vec::new();
+            for address in addresses {
+                removed.extend(state.remove(address)?);
+            }
+            Ok(removed
+                .iter()
+                .map(|a| format!("Removed {a}"))
+                .chain([format!("Successfully removed {} resource instance(s); the objects themselves were not touched.", removed.len())])
+                .collect::<Vec<_>>()
+                .join("\n"))
+        });
+    }
     let backend = match session.backend() {
         Ok(b) => b,
         Err(e) => return session.error("Invalid workspace", e.to_string()),
@@ -1120,6 +1144,7 @@ fn state_command(session: &Session, command: StateCommand) -> u8 {
             }
             OK
         }
+        StateCommand::Rm { .. } => OK,
         StateCommand::Show { address } => match state.resources.get(&address) {
             Some(resource) => {
                 print!("{}", describe_resource(&address, resource));
@@ -1134,6 +1159,57 @@ fn state_command(session: &Session, command: StateCommand) -> u8 {
             ),
         },
     }
+}
+
+/// Changes the state by hand under the lock, and writes it back (a new
+/// serial, so saved plans made before no longer apply).
+fn edit_state(
+    session: &Session,
+    lock: &LockArgs,
+    operation: &str,
+    edit: impl FnOnce(&mut State) -> Result<String, state::EditError>,
+) -> u8 {
+    let backend = match session.backend() {
+        Ok(b) => b,
+        Err(e) => return session.error("Invalid workspace", e.to_string()),
+    };
+    let _guard = match take_lock(session, &backend, lock, operation) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let mut state = match load_state(session, &backend) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return session.error(
+                "No state",
+                "This workspace has no state yet: nothing to change.",
+            )
+        }
+        Err(code) => return code,
+    };
+    let message = match edit(&mut state) {
+        Ok(message) => message,
+        Err(e) => {
+            let hint = "Run `stack state list` to see the instances the state has.";
+            return session.error(
+                "Cannot change the state",
+                format!("{}: {e}. {hint}", capitalise(operation)),
+            );
+        }
+    };
+    if let Err(e) = backend.persist(&mut state) {
+        return session.error("Failed to persist state", e.to_string());
+    }
+    println!("{message}");
+    OK
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn force_unlock(session: &Session, id: &str) -> u8 {

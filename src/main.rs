@@ -170,6 +170,20 @@ pub enum Command {
         #[command(subcommand)]
         command: StateCommand,
     },
+    /// Mark a resource instance to be replaced on the next apply.
+    Taint {
+        /// The instance address, e.g. aws_instance.web[0].
+        address: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Take back a taint: the object is kept as it is.
+    Untaint {
+        /// The instance address, e.g. aws_instance.web[0].
+        address: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
     /// Remove a state lock left by a crashed run.
     ForceUnlock {
         /// The lock id, as printed by the failing command.
@@ -204,6 +218,14 @@ pub enum StateCommand {
     Show {
         /// The instance address, e.g. aws_instance.web[0].
         address: String,
+    },
+    /// Forget resource instances without destroying them (and their deposed objects).
+    Rm {
+        /// Instance or resource addresses; a resource address takes all its instances.
+        #[arg(required = true)]
+        addresses: Vec<String>,
+        #[command(flatten)]
+        lock: LockArgs,
     },
 }
 

@@ -943,3 +943,63 @@ resource "terraform_data" "quick" {
     assert!(lock_id(&s).is_none(), "the lock was released");
     assert!(s.plan(&[]).stdout.contains("No changes."));
 }
+
+#[test]
+fn taint_untaint_and_state_rm_work_as_in_terraform() {
+    let s = Stack::with_main(
+        r#"
+resource "terraform_data" "a" {
+  input = "a"
+}
+resource "terraform_data" "b" {
+  input = "b"
+}
+"#,
+    );
+    s.apply(&[]);
+    let taint = s.ok(&["taint", "terraform_data.a"]);
+    assert!(
+        taint.stdout.contains("marked as tainted"),
+        "{}",
+        taint.stdout
+    );
+    let plan = s.plan(&[]);
+    assert!(
+        plan.stdout.contains("# terraform_data.a must be replaced")
+            && plan.stdout.contains("tainted"),
+        "{}",
+        plan.stdout
+    );
+    s.ok(&["untaint", "terraform_data.a"]);
+    assert!(s.plan(&[]).stdout.contains("No changes."));
+
+    let missing = s.run(&["taint", "terraform_data.nope"]);
+    assert_eq!(missing.code, 1, "{}", missing.both());
+    assert!(
+        missing
+            .stderr
+            .contains("no resource instance terraform_data.nope"),
+        "{}",
+        missing.stderr
+    );
+    let not_tainted = s.run(&["untaint", "terraform_data.b"]);
+    assert_eq!(not_tainted.code, 1);
+    assert!(
+        not_tainted.stderr.contains("is not tainted"),
+        "{}",
+        not_tainted.stderr
+    );
+
+    let rm = s.ok(&["state", "rm", "terraform_data.b"]);
+    assert!(
+        rm.stdout.contains("Removed terraform_data.b"),
+        "{}",
+        rm.stdout
+    );
+    assert_eq!(s.state_list(), ["terraform_data.a"]);
+    // Forgotten, not destroyed: the next plan creates it as new.
+    assert!(s
+        .plan(&[])
+        .stdout
+        .contains("# terraform_data.b will be created"));
+}

@@ -99,3 +99,148 @@ impl State {
         self.resources.is_empty() && self.outputs.is_empty()
     }
 }
+
+/// Why a change to one state entry by hand (`stack taint`, `untaint`,
+/// `state rm`) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("the state has no resource instance {0}")]
+    NoSuchInstance(String),
+    #[error("{0} is a data source; only managed resources can be tainted")]
+    DataSource(String),
+    #[error("{0} is not tainted")]
+    NotTainted(String),
+    #[error("{0} has an unfinished create; the next plan reconciles it, so it cannot be tainted or untainted by hand")]
+    Unfinished(String),
+}
+
+impl State {
+    /// Marks an object to be replaced on the next apply, as `terraform taint` does.
+    pub fn taint(&mut self, address: &str) -> Result<(), EditError> {
+        let resource = self.entry_mut(address)?;
+        match (&resource.mode, &resource.status) {
+            (Mode::Data, _) => Err(EditError::DataSource(address.to_string())),
+            (_, Status::Pending { .. }) => Err(EditError::Unfinished(address.to_string())),
+            _ => {
+                resource.status = Status::Tainted;
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes back a taint: the object is kept as it is.
+    pub fn untaint(&mut self, address: &str) -> Result<(), EditError> {
+        let resource = self.entry_mut(address)?;
+        match resource.status {
+            Status::Tainted => {
+                resource.status = Status::Ready;
+                Ok(())
+            }
+            Status::Pending { .. } => Err(EditError::Unfinished(address.to_string())),
+            Status::Ready => Err(EditError::NotTainted(address.to_string())),
+        }
+    }
+
+    /// Forgets objects without touching them, as `terraform state rm` does:
+    /// every instance at `address` or below it (`aws_instance.web` takes
+    /// `aws_instance.web[0]` and its deposed objects too). Returns what was
+    /// removed.
+    pub fn remove(&mut self, address: &str) -> Result<Vec<String>, EditError> {
+        let matching: Vec<String> = self
+            .resources
+            .keys()
+            .filter(|key| covers(address, key))
+            .cloned()
+            .collect();
+        if matching.is_empty() {
+            return Err(EditError::NoSuchInstance(address.to_string()));
+        }
+        for key in &matching {
+            self.resources.remove(key);
+        }
+        Ok(matching)
+    }
+
+    fn entry_mut(&mut self, address: &str) -> Result<&mut ResourceState, EditError> {
+        self.resources
+            .get_mut(address)
+            .ok_or_else(|| EditError::NoSuchInstance(address.to_string()))
+    }
+}
+
+/// True when the state key `key` is the object at `address` or one of its
+/// instances or deposed objects.
+fn covers(address: &str, key: &str) -> bool {
+    match key.strip_prefix(address) {
+        Some(rest) => rest.is_empty() || rest.starts_with('[') || rest.starts_with('#'),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod edit_tests {
+    use super::*;
+
+    fn state_with(keys: &[(&str, Status)]) -> State {
+        let mut state = State::new("l".to_string());
+        for (key, status) in keys {
+            state.resources.insert(
+                key.to_string(),
+                ResourceState {
+                    mode: Mode::Managed,
+                    resource_type: "aws_vpc".to_string(),
+                    provider: "provider.aws".to_string(),
+                    status: status.clone(),
+                    attributes: serde_json::json!({"id": "vpc-1"}),
+                    sensitive_paths: Vec::new(),
+                    dependencies: Vec::new(),
+                    create_before_destroy: false,
+                    private: None,
+                },
+            );
+        }
+        state
+    }
+
+    #[test]
+    fn taint_and_untaint_round_trip_and_refuse_what_does_not_fit() {
+        let mut state = state_with(&[
+            ("aws_vpc.a", Status::Ready),
+            (
+                "aws_vpc.p",
+                Status::Pending {
+                    operation_id: "op".to_string(),
+                },
+            ),
+        ]);
+        state.taint("aws_vpc.a").unwrap();
+        assert_eq!(state.resources["aws_vpc.a"].status, Status::Tainted);
+        state.untaint("aws_vpc.a").unwrap();
+        assert_eq!(state.resources["aws_vpc.a"].status, Status::Ready);
+        assert_eq!(
+            state.untaint("aws_vpc.a"),
+            Err(EditError::NotTainted("aws_vpc.a".into()))
+        );
+        assert!(matches!(
+            state.taint("aws_vpc.p"),
+            Err(EditError::Unfinished(_))
+        ));
+        assert!(matches!(
+            state.taint("aws_vpc.zzz"),
+            Err(EditError::NoSuchInstance(_))
+        ));
+    }
+
+    #[test]
+    fn remove_takes_instances_and_deposed_objects_but_not_similar_names() {
+        let mut state = state_with(&[
+            ("aws_vpc.a[0]", Status::Ready),
+            ("aws_vpc.a[1]#deposed:12ab", Status::Ready),
+            ("aws_vpc.ab", Status::Ready),
+        ]);
+        let removed = state.remove("aws_vpc.a").unwrap();
+        assert_eq!(removed, ["aws_vpc.a[0]", "aws_vpc.a[1]#deposed:12ab"]);
+        assert_eq!(state.resources.keys().collect::<Vec<_>>(), ["aws_vpc.ab"]);
+        assert!(state.remove("aws_vpc.a").is_err());
+    }
+}
