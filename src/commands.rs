@@ -737,18 +737,47 @@ fn spawn_interrupt_handler(
     })
 }
 
-struct JournalRecorder(state::Journal);
+struct JournalRecorder {
+    journal: state::Journal,
+    /// Test hook for the kill tests: `STACK_TEST_ABORT_AFTER_RECORDS=N`
+    /// aborts the process (as abruptly as SIGKILL) once N journal writes
+    /// are durable, so that a crash can be placed at an exact point of an
+    /// apply. Unset, it costs one comparison per write.
+    abort_after: Option<u64>,
+    writes: u64,
+}
+
+impl JournalRecorder {
+    fn new(journal: state::Journal) -> JournalRecorder {
+        JournalRecorder {
+            journal,
+            abort_after: std::env::var("STACK_TEST_ABORT_AFTER_RECORDS")
+                .ok()
+                .and_then(|v| v.parse().ok()),
+            writes: 0,
+        }
+    }
+
+    fn wrote(&mut self) {
+        self.writes += 1;
+        if self.abort_after.is_some_and(|n| self.writes >= n) {
+            std::process::abort();
+        }
+    }
+}
 
 impl StateRecorder for JournalRecorder {
     fn record(&mut self, entry: &JournalEntry) -> Result<(), String> {
         // By slice: no clone of the entry.
-        self.0
-            .record_all(std::slice::from_ref(entry))
-            .map_err(|e| e.to_string())
+        self.record_all(std::slice::from_ref(entry))
     }
 
     fn record_all(&mut self, entries: &[JournalEntry]) -> Result<(), String> {
-        self.0.record_all(entries).map_err(|e| e.to_string())
+        self.journal
+            .record_all(entries)
+            .map_err(|e| e.to_string())?;
+        self.wrote();
+        Ok(())
     }
 }
 
@@ -764,7 +793,7 @@ async fn run_apply(
         Ok(j) => j,
         Err(e) => return session.error("Cannot write the state", e.to_string()),
     };
-    let mut recorder = JournalRecorder(journal);
+    let mut recorder = JournalRecorder::new(journal);
     let total = plan.operation_count();
     let progress =
         crate::progress::Progress::new(total, std::io::stdout().is_terminal(), session.style);
@@ -786,7 +815,7 @@ async fn run_apply(
     interrupt.abort();
     ticker.abort();
     progress.finish();
-    let persisted = recorder.0.compact(state);
+    let persisted = recorder.journal.compact(state);
     session.report(&outcome.diagnostics);
     if let Err(e) = persisted {
         return session.error(
