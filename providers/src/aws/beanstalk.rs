@@ -23,8 +23,8 @@ use engine::value::Value;
 use super::cloudfront::normalize_blocks;
 use super::retry::Poll;
 use super::values::{
-    blocks_attr, object, opt_string, required_str, str_attr, string, string_map, string_map_attr,
-    tags_attribute, timeout, timeouts_block,
+    blocks_attr, object, opt_string, partial_state, required_str, str_attr, string, string_map,
+    string_map_attr, tags_attribute, timeout, timeouts_block, KeepCreated,
 };
 use super::{AwsError, AwsResource, Clients};
 
@@ -200,24 +200,38 @@ impl AwsResource for Application {
         let tags = string_map_attr(planned, "tags");
         let eb = &clients.beanstalk;
         // The user-chosen name makes the create idempotent in effect: a
-        // second attempt fails with "already exists" instead of duplicating.
-        let out = clients
-            .call("elasticbeanstalk", "CreateApplication", || {
-                eb.create_application()
-                    .application_name(&name)
-                    .set_description(description.clone())
-                    .set_tags((!tags.is_empty()).then(|| sdk_tags(&tags)))
-                    .send()
+        // second attempt fails with "already exists" instead of duplicating,
+        // and a create whose answer was lost is found by it.
+        let (arn, description) = clients
+            .create(
+                "elasticbeanstalk",
+                "CreateApplication",
+                || {
+                    eb.create_application()
+                        .application_name(&name)
+                        .set_description(description.clone())
+                        .set_tags((!tags.is_empty()).then(|| sdk_tags(&tags)))
+                        .send()
+                },
+                || async {
+                    Ok(Self::describe(clients, vec![name.clone()])
+                        .await?
+                        .remove(&name))
+                },
+            )
+            .await?
+            .found_or(|out| {
+                let app = out.application();
+                Some((
+                    app.and_then(|a| a.application_arn()).map(str::to_string),
+                    app.and_then(|a| a.description()).map(str::to_string),
+                ))
             })
-            .await?;
-        let app = out.application();
-        Self::state(
-            clients,
-            &name,
-            app.and_then(|a| a.application_arn()).map(str::to_string),
-            app.and_then(|a| a.description()).map(str::to_string),
-        )
-        .await
+            .unwrap_or_default();
+        let partial = partial_state(planned, [("id", string(&name))]);
+        Self::state(clients, &name, arn, description)
+            .await
+            .keep_created(&partial)
     }
 
     async fn update(
@@ -315,6 +329,15 @@ impl AwsResource for Application {
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         self.read(clients, &object([("name", string(id))])).await
+    }
+    /// By the user-chosen name, which a create carries and AWS keeps unique.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        _operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        self.read(clients, planned).await
     }
 }
 
@@ -433,15 +456,22 @@ impl AwsResource for ApplicationVersion {
             .build();
         let description = str_attr(planned, "description");
         let eb = &clients.beanstalk;
+        // The label is unique in the application: a create whose answer was
+        // lost is found by it.
         clients
-            .call("elasticbeanstalk", "CreateApplicationVersion", || {
-                eb.create_application_version()
-                    .application_name(&application)
-                    .version_label(&label)
-                    .source_bundle(bundle.clone())
-                    .set_description(description.clone())
-                    .send()
-            })
+            .create(
+                "elasticbeanstalk",
+                "CreateApplicationVersion",
+                || {
+                    eb.create_application_version()
+                        .application_name(&application)
+                        .version_label(&label)
+                        .source_bundle(bundle.clone())
+                        .set_description(description.clone())
+                        .send()
+                },
+                || Self::read_one(clients, &application, &label),
+            )
             .await?;
         Self::read_one(clients, &application, &label)
             .await?
@@ -566,6 +596,19 @@ impl AwsResource for ApplicationVersion {
         };
         Self::read_one(clients, application, label).await
     }
+
+    /// By application and label, which a create carries and AWS keeps
+    /// unique.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        _operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let application = required_str(planned, "application")?;
+        let label = required_str(planned, "name")?;
+        Self::read_one(clients, &application, &label).await
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -677,6 +720,20 @@ impl Environment {
             .filter(|e| e.status() != Some(&EnvironmentStatus::Terminated))
             .cloned()
             .collect())
+    }
+
+    /// The id of the live environment `name` of `application`, if any.
+    async fn find_id(
+        clients: &Clients,
+        application: &str,
+        name: &str,
+    ) -> Result<Option<String>, ProviderError> {
+        let found = Self::describe_by(clients, Vec::new(), vec![name.to_string()]).await?;
+        Ok(found
+            .iter()
+            .find(|e| e.application_name() == Some(application))
+            .and_then(|e| e.environment_id())
+            .map(str::to_string))
     }
 
     async fn describe_one(
@@ -880,33 +937,42 @@ impl AwsResource for Environment {
         let description = str_attr(planned, "description");
         let eb = &clients.beanstalk;
         // The environment name is the idempotency key: AWS refuses a second
-        // environment of the same name.
-        let out = clients
-            .call("elasticbeanstalk", "CreateEnvironment", || {
-                eb.create_environment()
-                    .application_name(&application)
-                    .environment_name(&name)
-                    .solution_stack_name(&stack)
-                    .set_version_label(version.clone())
-                    .set_description(description.clone())
-                    .tier(tier_of(&tier))
-                    .set_option_settings((!settings.is_empty()).then(|| settings.clone()))
-                    .set_tags((!tags.is_empty()).then(|| sdk_tags(&tags)))
-                    .send()
-            })
-            .await?;
-        let id = out
-            .environment_id()
+        // environment of the same name, and a create whose answer was lost
+        // is found by it.
+        let id = clients
+            .create(
+                "elasticbeanstalk",
+                "CreateEnvironment",
+                || {
+                    eb.create_environment()
+                        .application_name(&application)
+                        .environment_name(&name)
+                        .solution_stack_name(&stack)
+                        .set_version_label(version.clone())
+                        .set_description(description.clone())
+                        .tier(tier_of(&tier))
+                        .set_option_settings((!settings.is_empty()).then(|| settings.clone()))
+                        .set_tags((!tags.is_empty()).then(|| sdk_tags(&tags)))
+                        .send()
+                },
+                || Self::find_id(clients, &application, &name),
+            )
+            .await?
+            .found_or(|out| out.environment_id().map(str::to_string))
             .filter(|id| !id.is_empty())
             .ok_or_else(|| {
                 ProviderError::new(format!(
                     "CreateEnvironment for {name} returned no environment id"
                 ))
-            })?
-            .to_string();
+            })?;
         let limit = timeout(planned, "create", DEFAULT_TIMEOUT);
-        let env = Self::wait_ready(clients, request, &id, limit).await?;
-        Self::state(clients, &env, planned).await
+        let partial = partial_state(planned, [("id", string(&id))]);
+        let env = Self::wait_ready(clients, request, &id, limit)
+            .await
+            .keep_created(&partial)?;
+        Self::state(clients, &env, planned)
+            .await
+            .keep_created(&partial)
     }
 
     async fn update(
@@ -1084,6 +1150,17 @@ impl AwsResource for Environment {
             Some(env) => Self::state(clients, env, &Value::Null).await.map(Some),
             None => Ok(None),
         }
+    }
+
+    /// By name within the application: a planned value has no id yet, so
+    /// `read` looks the live environment up by name, which AWS keeps unique.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        _operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        self.read(clients, planned).await
     }
 }
 

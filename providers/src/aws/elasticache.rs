@@ -23,8 +23,9 @@ use super::rds::{
 };
 use super::retry::Poll;
 use super::values::{
-    bool_attr, number_attr, object, opt_string, required_str, str_attr, string, string_map,
-    string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
+    bool_attr, number_attr, object, opt_string, partial_state, required_str, str_attr, string,
+    string_map, string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
+    KeepCreated,
 };
 use super::{AwsResource, Clients};
 
@@ -351,15 +352,21 @@ impl AwsResource for CacheSubnetGroupResource {
         let subnets = strings_attr(planned, "subnet_ids");
         let tags = string_map_attr(planned, "tags");
         let ec = &clients.elasticache;
+        // The name is the key: a create whose answer was lost is found by it.
         clients
-            .call("elasticache", "CreateCacheSubnetGroup", || {
-                ec.create_cache_subnet_group()
-                    .cache_subnet_group_name(&name)
-                    .cache_subnet_group_description(&description)
-                    .set_subnet_ids(Some(subnets.clone()))
-                    .set_tags((!tags.is_empty()).then(|| tags_to_sdk(&tags)))
-                    .send()
-            })
+            .create(
+                "elasticache",
+                "CreateCacheSubnetGroup",
+                || {
+                    ec.create_cache_subnet_group()
+                        .cache_subnet_group_name(&name)
+                        .cache_subnet_group_description(&description)
+                        .set_subnet_ids(Some(subnets.clone()))
+                        .set_tags((!tags.is_empty()).then(|| tags_to_sdk(&tags)))
+                        .send()
+                },
+                || self.describe(clients, &name),
+            )
             .await?;
         self.describe(clients, &name).await?.ok_or_else(|| {
             ProviderError::new(format!(
@@ -451,6 +458,15 @@ impl AwsResource for CacheSubnetGroupResource {
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         self.describe(clients, id).await
+    }
+    /// By the user-chosen name, which a create carries and AWS keeps unique.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        _operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        self.read(clients, planned).await
     }
 }
 
@@ -667,13 +683,22 @@ impl AwsResource for CacheClusterResource {
             .set_security_group_ids((!security_groups.is_empty()).then_some(security_groups))
             .set_tags((!tags.is_empty()).then(|| tags_to_sdk(&tags)));
         clients
-            .call("elasticache", "CreateCacheCluster", || {
-                create.clone().send()
-            })
+            .create(
+                "elasticache",
+                "CreateCacheCluster",
+                || create.clone().send(),
+                || describe_cluster(clients, &id),
+            )
             .await?;
         let limit = timeout(planned, "create", CREATE_TIMEOUT);
-        let cluster = self.wait_available(clients, request, &id, limit).await?;
-        self.state(clients, &cluster, Some(planned)).await
+        let partial = partial_state(planned, [("id", string(&id))]);
+        let cluster = self
+            .wait_available(clients, request, &id, limit)
+            .await
+            .keep_created(&partial)?;
+        self.state(clients, &cluster, Some(planned))
+            .await
+            .keep_created(&partial)
     }
 
     async fn update(
@@ -827,6 +852,15 @@ impl AwsResource for CacheClusterResource {
             Some(cluster) => Ok(Some(self.state(clients, &cluster, None).await?)),
             None => Ok(None),
         }
+    }
+    /// By the user-chosen name, which a create carries and AWS keeps unique.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        _operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        self.read(clients, planned).await
     }
 }
 
@@ -1138,14 +1172,21 @@ impl AwsResource for ReplicationGroupResource {
             .set_automatic_failover_enabled(bool_attr(planned, "automatic_failover_enabled"))
             .set_tags((!tags.is_empty()).then(|| tags_to_sdk(&tags)));
         clients
-            .call("elasticache", "CreateReplicationGroup", || {
-                create.clone().send()
-            })
+            .create(
+                "elasticache",
+                "CreateReplicationGroup",
+                || create.clone().send(),
+                || describe_group(clients, &id),
+            )
             .await?;
         let limit = timeout(planned, "create", CREATE_TIMEOUT);
-        self.wait_available(clients, request, &id, limit).await?;
+        let partial = partial_state(planned, [("id", string(&id))]);
+        self.wait_available(clients, request, &id, limit)
+            .await
+            .keep_created(&partial)?;
         self.read_one(clients, &id, Some(planned))
-            .await?
+            .await
+            .keep_created(&partial)?
             .ok_or_else(|| {
                 ProviderError::new(format!(
                     "replication group {id} was created but could not be read back"
@@ -1340,6 +1381,16 @@ impl AwsResource for ReplicationGroupResource {
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         self.read_one(clients, id, None).await
+    }
+
+    /// By the user-chosen name, which a create carries and AWS keeps unique.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        _operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        self.read(clients, planned).await
     }
 }
 

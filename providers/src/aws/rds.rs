@@ -20,8 +20,9 @@ use engine::value::Value;
 
 use super::retry::Poll;
 use super::values::{
-    bool_attr, number_attr, object, opt_string, required_str, str_attr, string, string_map,
-    string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
+    bool_attr, number_attr, object, opt_string, partial_state, required_str, str_attr, string,
+    string_map, string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
+    KeepCreated,
 };
 use super::{AwsResource, Clients};
 
@@ -284,15 +285,21 @@ impl AwsResource for DbSubnetGroupResource {
         let subnets = strings_attr(planned, "subnet_ids");
         let tags = string_map_attr(planned, "tags");
         let rds = &clients.rds;
+        // The name is the key: a create whose answer was lost is found by it.
         clients
-            .call("rds", "CreateDBSubnetGroup", || {
-                rds.create_db_subnet_group()
-                    .db_subnet_group_name(&name)
-                    .db_subnet_group_description(&description)
-                    .set_subnet_ids(Some(subnets.clone()))
-                    .set_tags(Some(tags_to_sdk(&tags)))
-                    .send()
-            })
+            .create(
+                "rds",
+                "CreateDBSubnetGroup",
+                || {
+                    rds.create_db_subnet_group()
+                        .db_subnet_group_name(&name)
+                        .db_subnet_group_description(&description)
+                        .set_subnet_ids(Some(subnets.clone()))
+                        .set_tags(Some(tags_to_sdk(&tags)))
+                        .send()
+                },
+                || self.describe(clients, &name),
+            )
             .await?;
         self.describe(clients, &name).await?.ok_or_else(|| {
             ProviderError::new(format!(
@@ -408,6 +415,16 @@ impl AwsResource for DbSubnetGroupResource {
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         self.describe(clients, id).await
+    }
+
+    /// By the user-chosen name, which a create carries and AWS keeps unique.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        _operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        self.read(clients, planned).await
     }
 }
 
@@ -722,11 +739,22 @@ impl AwsResource for DbInstanceResource {
             .set_publicly_accessible(bool_attr(planned, "publicly_accessible"))
             .set_port(int_attr(planned, "port"))
             .set_tags((!tags.is_empty()).then(|| tags_to_sdk(&tags)));
+        // The identifier (the user's, or one derived from the operation id)
+        // is the key: a create whose answer was lost is found by it.
         clients
-            .call("rds", "CreateDBInstance", || create.clone().send())
+            .create(
+                "rds",
+                "CreateDBInstance",
+                || create.clone().send(),
+                || self.describe(clients, &id),
+            )
             .await?;
         let limit = timeout(planned, "create", CREATE_TIMEOUT);
-        let db = self.wait_available(clients, request, &id, limit).await?;
+        let partial = partial_state(planned, [("id", string(&id)), ("identifier", string(&id))]);
+        let db = self
+            .wait_available(clients, request, &id, limit)
+            .await
+            .keep_created(&partial)?;
         Ok(db_instance_state(&db, Some(planned)))
     }
 
@@ -914,6 +942,22 @@ impl AwsResource for DbInstanceResource {
             .describe(clients, id)
             .await?
             .map(|db| db_instance_state(&db, None)))
+    }
+
+    /// By the identifier the create used: the user's, or the one derived
+    /// from the operation id.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let id =
+            str_attr(planned, "identifier").unwrap_or_else(|| generated_identifier(operation_id));
+        Ok(self
+            .describe(clients, &id)
+            .await?
+            .map(|db| db_instance_state(&db, Some(planned))))
     }
 }
 
