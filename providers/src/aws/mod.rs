@@ -49,6 +49,28 @@ use retry::{
 /// they only touch keys of the configured `tags`.
 pub const INTENT_TAG: &str = "stack:intent";
 
+/// The tags to create an object with: the configured ones plus the
+/// [`INTENT_TAG`] carrying the operation id.
+pub fn tags_with_intent(
+    mut tags: BTreeMap<String, String>,
+    operation_id: &str,
+) -> BTreeMap<String, String> {
+    tags.insert(INTENT_TAG.to_string(), operation_id.to_string());
+    tags
+}
+
+/// The tags read back, without our own: what the `tags` attribute shows.
+pub fn user_tags(tags: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tags.into_iter().filter(|(k, _)| k != INTENT_TAG).collect()
+}
+
+/// Whether tags read back (all of them) say the object was made by the
+/// create with `operation_id`. An object found by a user-chosen name
+/// without it was made by someone else, and is not adopted.
+pub fn made_by(tags: &BTreeMap<String, String>, operation_id: &str) -> bool {
+    tags.get(INTENT_TAG).map(String::as_str) == Some(operation_id)
+}
+
 /// How long one attempt of an API call may take before it is abandoned as
 /// a timeout, unless `STACK_AWS_ATTEMPT_TIMEOUT` says otherwise. Generous,
 /// because a hung request is the only thing it should catch.
