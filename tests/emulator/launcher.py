@@ -58,6 +58,17 @@ Patched operations (moto 5.2.5 implements them incompletely):
   fails with ``CacheSubnetGroupInUse``, as on AWS; modifying replaces the
   description and/or subnets and keeps the tags.
 
+Fault injection (test control, not an AWS API): ``POST /_stack/faults`` with
+a JSON body ``{"action": "CreateVpc", "delay_seconds": 5, "times": 1}`` makes
+the next ``times`` requests for that operation be processed normally but
+answered only after ``delay_seconds``. A client whose attempt timeout is
+shorter gives up after the object exists: the worst case for duplicates,
+which the provider's tests use. The operation is the ``Action`` of
+query-protocol requests (EC2, RDS, ElastiCache, Elastic Beanstalk, STS), the
+operation of JSON-protocol ones (``X-Amz-Target``), and for S3
+``CreateBucket`` (``PUT /bucket``) and ``PutObject`` (``PUT /bucket/key``).
+The reply is ``{"pending": N}``, the number of delayed answers still armed.
+
 Like moto itself, every change is final at once: no ``Launching`` or
 ``Updating`` phase, and pagination parameters of the added describe calls are
 ignored (everything is one page).
@@ -65,13 +76,17 @@ ignored (everything is one page).
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import os
 import random
 import string
 import sys
 import threading
-from typing import Any
+import time
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
 
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, EmptyResult, PaginatedResult
@@ -733,6 +748,116 @@ def _install_elasticache() -> None:
 
 
 # --------------------------------------------------------------------------
+# Fault injection
+# --------------------------------------------------------------------------
+
+
+def _operation(environ: dict[str, Any], body: bytes) -> str | None:
+    """Names the AWS operation of a request, as far as fault injection needs it."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    if "Action" in query:
+        return query["Action"][0]
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        form = parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in form:
+            return form["Action"][0]
+    if environ.get("REQUEST_METHOD") == "PUT" and not query:
+        segments = [part for part in environ.get("PATH_INFO", "").split("/") if part]
+        if len(segments) == 1:
+            return "CreateBucket"
+        if len(segments) > 1:
+            return "PutObject"
+    return None
+
+
+class FaultInjector:
+    """WSGI middleware in front of moto: delays the answers of chosen operations.
+
+    The request is handed to moto at once, so its effect happens on time;
+    only the answer waits. Each armed delay is used up by one request.
+    """
+
+    def __init__(self, app: Callable) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self._armed: list[dict[str, Any]] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/_stack/faults":
+            return self._control(environ, start_response)
+        with self._lock:
+            armed = bool(self._armed)
+        if not armed:
+            return self._app(environ, start_response)
+        body = _read_body(environ)
+        delay = self._take(_operation(environ, body))
+        if delay is None:
+            return self._app(environ, start_response)
+        return self._delayed(environ, start_response, delay)
+
+    def _control(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        try:
+            fault = json.loads(_read_body(environ) or b"{}")
+            entry = {
+                "action": str(fault["action"]),
+                "delay": float(fault.get("delay_seconds", 0)),
+                "times": int(fault.get("times", 1)),
+            }
+        except (KeyError, TypeError, ValueError) as error:
+            start_response("400 Bad Request", [("Content-Type", "application/json")])
+            return [json.dumps({"error": f"expected {{action, delay_seconds, times}}: {error}"}).encode()]
+        with self._lock:
+            if entry["times"] > 0:
+                self._armed.append(entry)
+            pending = sum(e["times"] for e in self._armed)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"pending": pending}).encode()]
+
+    def _take(self, operation: str | None) -> float | None:
+        with self._lock:
+            for entry in self._armed:
+                if entry["action"] == operation:
+                    entry["times"] -= 1
+                    if entry["times"] <= 0:
+                        self._armed.remove(entry)
+                    return entry["delay"]
+        return None
+
+    def _delayed(self, environ: dict[str, Any], start_response: Callable, delay: float) -> Iterable[bytes]:
+        answer: dict[str, Any] = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
+            answer["status"], answer["headers"] = status, headers
+            return lambda data: chunks.append(data)
+
+        chunks: list[bytes] = []
+        result = self._app(environ, capture)
+        try:
+            chunks.extend(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close:
+                close()
+        time.sleep(delay)
+        start_response(answer["status"], answer["headers"])
+        return chunks
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """Reads the request body and puts it back, so that moto can read it again."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+# --------------------------------------------------------------------------
 # Server
 # --------------------------------------------------------------------------
 
@@ -759,6 +884,8 @@ def main(argv: list[str]) -> None:
     # start() returns once the socket is bound and listening, so the port
     # accepts connections from here on.
     server.start()
+    # Installed before READY is printed, so no request can miss it.
+    server._server.app = FaultInjector(server._server.app)  # type: ignore[union-attr]
     _, port = server.get_host_and_port()
     print(f"READY {port}", flush=True)
     watchdog = threading.Thread(target=_exit_when_stdin_closes, daemon=True)

@@ -21,12 +21,13 @@ use engine::provider::{
 use engine::value::Value;
 
 use super::cloudfront::normalize_blocks;
+use super::retry::Created;
 use super::retry::Poll;
 use super::values::{
-    blocks_attr, object, opt_string, required_str, str_attr, string, string_map, string_map_attr,
-    tags_attribute, timeout, timeouts_block,
+    blocks_attr, object, opt_string, partial_state, required_str, str_attr, string, string_map,
+    string_map_attr, tags_attribute, timeout, timeouts_block, KeepCreated,
 };
-use super::{AwsError, AwsResource, Clients};
+use super::{made_by, tags_with_intent, user_tags, AwsError, AwsResource, Clients};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![
@@ -51,7 +52,13 @@ fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
+/// The user's tags of a resource (see [`user_tags`]).
 async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    Ok(user_tags(list_all_tags(clients, arn).await?))
+}
+
+/// Every tag of a resource, ours included.
+async fn list_all_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
     let eb = &clients.beanstalk;
     let out = clients
         .call("elasticbeanstalk", "ListTagsForResource", || {
@@ -197,27 +204,36 @@ impl AwsResource for Application {
         let planned = planned(request)?;
         let name = required_str(planned, "name")?;
         let description = str_attr(planned, "description");
-        let tags = string_map_attr(planned, "tags");
+        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
         let eb = &clients.beanstalk;
         // The user-chosen name makes the create idempotent in effect: a
-        // second attempt fails with "already exists" instead of duplicating.
-        let out = clients
-            .call("elasticbeanstalk", "CreateApplication", || {
-                eb.create_application()
-                    .application_name(&name)
-                    .set_description(description.clone())
-                    .set_tags((!tags.is_empty()).then(|| sdk_tags(&tags)))
-                    .send()
-            })
+        // second attempt fails with "already exists" instead of duplicating,
+        // and a create whose answer was lost is found by it.
+        let created = clients
+            .create(
+                "elasticbeanstalk",
+                "CreateApplication",
+                || {
+                    eb.create_application()
+                        .application_name(&name)
+                        .set_description(description.clone())
+                        .set_tags(Some(sdk_tags(&tags)))
+                        .send()
+                },
+                || self.find_created(clients, request.operation_id, planned),
+            )
             .await?;
+        let out = match created {
+            Created::Sent(out) => out,
+            Created::Found(state) => return Ok(state),
+        };
         let app = out.application();
-        Self::state(
-            clients,
-            &name,
-            app.and_then(|a| a.application_arn()).map(str::to_string),
-            app.and_then(|a| a.description()).map(str::to_string),
-        )
-        .await
+        let arn = app.and_then(|a| a.application_arn()).map(str::to_string);
+        let description = app.and_then(|a| a.description()).map(str::to_string);
+        let partial = partial_state(planned, [("id", string(&name))]);
+        Self::state(clients, &name, arn, description)
+            .await
+            .keep_created(&partial)
     }
 
     async fn update(
@@ -315,6 +331,21 @@ impl AwsResource for Application {
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         self.read(clients, &object([("name", string(id))])).await
+    }
+    /// By the user-chosen name, which AWS keeps unique, and the intent tag
+    /// the create set.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let Some(state) = self.read(clients, planned).await? else {
+            return Ok(None);
+        };
+        let arn = required_str(&state, "arn")?;
+        let ours = made_by(&list_all_tags(clients, &arn).await?, operation_id);
+        Ok(ours.then_some(state))
     }
 }
 
@@ -433,15 +464,22 @@ impl AwsResource for ApplicationVersion {
             .build();
         let description = str_attr(planned, "description");
         let eb = &clients.beanstalk;
+        // The label is unique in the application: a create whose answer was
+        // lost is found by it.
         clients
-            .call("elasticbeanstalk", "CreateApplicationVersion", || {
-                eb.create_application_version()
-                    .application_name(&application)
-                    .version_label(&label)
-                    .source_bundle(bundle.clone())
-                    .set_description(description.clone())
-                    .send()
-            })
+            .create(
+                "elasticbeanstalk",
+                "CreateApplicationVersion",
+                || {
+                    eb.create_application_version()
+                        .application_name(&application)
+                        .version_label(&label)
+                        .source_bundle(bundle.clone())
+                        .set_description(description.clone())
+                        .send()
+                },
+                || Self::read_one(clients, &application, &label),
+            )
             .await?;
         Self::read_one(clients, &application, &label)
             .await?
@@ -566,6 +604,19 @@ impl AwsResource for ApplicationVersion {
         };
         Self::read_one(clients, application, label).await
     }
+
+    /// By application and label, which a create carries and AWS keeps
+    /// unique.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        _operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let application = required_str(planned, "application")?;
+        let label = required_str(planned, "name")?;
+        Self::read_one(clients, &application, &label).await
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -677,6 +728,40 @@ impl Environment {
             .filter(|e| e.status() != Some(&EnvironmentStatus::Terminated))
             .cloned()
             .collect())
+    }
+
+    /// The live environment `name` of `application` that the create with
+    /// `operation_id` made, if any (by its intent tag: an environment of the
+    /// same name without it is someone else's).
+    async fn find_made(
+        clients: &Clients,
+        application: &str,
+        name: &str,
+        operation_id: &str,
+    ) -> Result<Option<EnvironmentDescription>, ProviderError> {
+        let found = Self::describe_by(clients, Vec::new(), vec![name.to_string()]).await?;
+        let Some(env) = found
+            .into_iter()
+            .find(|e| e.application_name() == Some(application))
+        else {
+            return Ok(None);
+        };
+        let tags = match env.environment_arn() {
+            Some(arn) => list_all_tags(clients, arn).await?,
+            None => BTreeMap::new(),
+        };
+        Ok(made_by(&tags, operation_id).then_some(env))
+    }
+
+    /// The id of what [`Environment::find_made`] finds.
+    async fn find_id(
+        clients: &Clients,
+        application: &str,
+        name: &str,
+        operation_id: &str,
+    ) -> Result<Option<String>, ProviderError> {
+        let env = Self::find_made(clients, application, name, operation_id).await?;
+        Ok(env.and_then(|e| e.environment_id().map(str::to_string)))
     }
 
     async fn describe_one(
@@ -874,39 +959,48 @@ impl AwsResource for Environment {
         let tier = str_attr(planned, "tier").unwrap_or_else(|| "WebServer".to_string());
         let settings: Vec<ConfigurationOptionSetting> =
             settings_of(planned).iter().map(Setting::to_sdk).collect();
-        let tags = string_map_attr(planned, "tags");
+        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
         let stack = required_str(planned, "solution_stack_name")?;
         let version = str_attr(planned, "version_label");
         let description = str_attr(planned, "description");
         let eb = &clients.beanstalk;
         // The environment name is the idempotency key: AWS refuses a second
-        // environment of the same name.
-        let out = clients
-            .call("elasticbeanstalk", "CreateEnvironment", || {
-                eb.create_environment()
-                    .application_name(&application)
-                    .environment_name(&name)
-                    .solution_stack_name(&stack)
-                    .set_version_label(version.clone())
-                    .set_description(description.clone())
-                    .tier(tier_of(&tier))
-                    .set_option_settings((!settings.is_empty()).then(|| settings.clone()))
-                    .set_tags((!tags.is_empty()).then(|| sdk_tags(&tags)))
-                    .send()
-            })
-            .await?;
-        let id = out
-            .environment_id()
+        // environment of the same name, and a create whose answer was lost
+        // is found by it.
+        let id = clients
+            .create(
+                "elasticbeanstalk",
+                "CreateEnvironment",
+                || {
+                    eb.create_environment()
+                        .application_name(&application)
+                        .environment_name(&name)
+                        .solution_stack_name(&stack)
+                        .set_version_label(version.clone())
+                        .set_description(description.clone())
+                        .tier(tier_of(&tier))
+                        .set_option_settings((!settings.is_empty()).then(|| settings.clone()))
+                        .set_tags(Some(sdk_tags(&tags)))
+                        .send()
+                },
+                || Self::find_id(clients, &application, &name, request.operation_id),
+            )
+            .await?
+            .found_or(|out| out.environment_id().map(str::to_string))
             .filter(|id| !id.is_empty())
             .ok_or_else(|| {
                 ProviderError::new(format!(
                     "CreateEnvironment for {name} returned no environment id"
                 ))
-            })?
-            .to_string();
+            })?;
         let limit = timeout(planned, "create", DEFAULT_TIMEOUT);
-        let env = Self::wait_ready(clients, request, &id, limit).await?;
-        Self::state(clients, &env, planned).await
+        let partial = partial_state(planned, [("id", string(&id))]);
+        let env = Self::wait_ready(clients, request, &id, limit)
+            .await
+            .keep_created(&partial)?;
+        Self::state(clients, &env, planned)
+            .await
+            .keep_created(&partial)
     }
 
     async fn update(
@@ -1082,6 +1176,22 @@ impl AwsResource for Environment {
         };
         match found.first() {
             Some(env) => Self::state(clients, env, &Value::Null).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// By name within the application, which AWS keeps unique among live
+    /// environments, and the intent tag the create set.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let application = required_str(planned, "application")?;
+        let name = required_str(planned, "name")?;
+        match Self::find_made(clients, &application, &name, operation_id).await? {
+            Some(env) => Self::state(clients, &env, planned).await.map(Some),
             None => Ok(None),
         }
     }

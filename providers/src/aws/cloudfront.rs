@@ -29,8 +29,9 @@ use engine::value::Value;
 
 use super::retry::Poll;
 use super::values::{
-    blocks_attr, bool_attr, number_attr, object, required_str, str_attr, string, string_map,
-    string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
+    blocks_attr, bool_attr, number_attr, object, partial_state, required_str, str_attr, string,
+    string_map, string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
+    KeepCreated,
 };
 use super::{AwsResource, Clients};
 
@@ -990,6 +991,48 @@ fn existing_id(message: &str) -> Option<String> {
 }
 
 impl Distribution {
+    /// The id of the distribution created with `reference`. ListDistributions
+    /// does not show caller references, so each distribution's configuration
+    /// is read: costly, but only a pending create after a crash needs it.
+    async fn find_by_caller_reference(
+        clients: &Clients,
+        reference: &str,
+    ) -> Result<Option<String>, ProviderError> {
+        let cf = &clients.cloudfront;
+        let mut marker: Option<String> = None;
+        loop {
+            let page = clients
+                .call("cloudfront", "ListDistributions", || {
+                    cf.list_distributions().set_marker(marker.clone()).send()
+                })
+                .await?;
+            let list = page.distribution_list();
+            for summary in list.map(|l| l.items()).unwrap_or_default() {
+                let id = summary.id();
+                let config = clients
+                    .call("cloudfront", "GetDistributionConfig", || {
+                        cf.get_distribution_config().id(id).send()
+                    })
+                    .await;
+                let config = match config {
+                    Ok(config) => config,
+                    Err(e) if e.is_not_found() => continue,
+                    Err(e) => return Err(e.into()),
+                };
+                let ours = config.distribution_config().map(|c| c.caller_reference());
+                if ours == Some(reference) {
+                    return Ok(Some(id.to_string()));
+                }
+            }
+            match list.and_then(|l| l.next_marker()).filter(|m| !m.is_empty()) {
+                Some(next) if list.is_some_and(|l| l.is_truncated()) => {
+                    marker = Some(next.to_string())
+                }
+                _ => return Ok(None),
+            }
+        }
+    }
+
     /// Reads the distribution and its tags; `None` when it is gone.
     async fn fetch(clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         let cf = &clients.cloudfront;
@@ -1210,15 +1253,21 @@ impl AwsResource for Distribution {
             }
             Err(e) => return Err(e.into()),
         };
+        let partial = partial_state(planned, [("id", string(&id))]);
         if bool_attr(planned, "wait_for_deployment").unwrap_or(true) {
             let limit = timeout(planned, "create", DEFAULT_TIMEOUT);
-            Self::wait_deployed(clients, request, &id, limit).await?;
+            Self::wait_deployed(clients, request, &id, limit)
+                .await
+                .keep_created(&partial)?;
         }
-        let state = Self::fetch(clients, &id).await?.ok_or_else(|| {
-            ProviderError::new(format!(
-                "CloudFront distribution {id} vanished after its creation"
-            ))
-        })?;
+        let state = Self::fetch(clients, &id)
+            .await
+            .keep_created(&partial)?
+            .ok_or_else(|| {
+                ProviderError::new(format!(
+                    "CloudFront distribution {id} vanished after its creation"
+                ))
+            })?;
         Ok(Self::with_local(state, planned))
     }
 
@@ -1366,6 +1415,21 @@ impl AwsResource for Distribution {
         Ok(Self::fetch(clients, id)
             .await?
             .map(|state| Self::with_local(state, &Value::Null)))
+    }
+
+    /// By the caller reference, which is the operation id.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let Some(id) = Self::find_by_caller_reference(clients, operation_id).await? else {
+            return Ok(None);
+        };
+        Ok(Self::fetch(clients, &id)
+            .await?
+            .map(|state| Self::with_local(state, planned)))
     }
 }
 

@@ -23,10 +23,11 @@ use super::rds::{
 };
 use super::retry::Poll;
 use super::values::{
-    bool_attr, number_attr, object, opt_string, required_str, str_attr, string, string_map,
-    string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
+    bool_attr, number_attr, object, opt_string, partial_state, required_str, str_attr, string,
+    string_map, string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
+    KeepCreated,
 };
-use super::{AwsResource, Clients};
+use super::{made_by, tags_with_intent, user_tags, AwsResource, Clients};
 
 /// The resources of this module, for `AwsProvider::new`.
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -70,7 +71,31 @@ fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
+/// The user's tags of a resource (see [`user_tags`]).
 async fn list_tags(
+    clients: &Clients,
+    arn: &str,
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    Ok(user_tags(list_all_tags(clients, arn).await?))
+}
+
+/// `state` if the object it describes carries the intent tag of
+/// `operation_id`: an object of the same name without it is someone else's.
+async fn made_here(
+    clients: &Clients,
+    state: Option<Value>,
+    operation_id: &str,
+) -> Result<Option<Value>, ProviderError> {
+    let Some(state) = state else {
+        return Ok(None);
+    };
+    let arn = required_str(&state, "arn")?;
+    let ours = made_by(&list_all_tags(clients, &arn).await?, operation_id);
+    Ok(ours.then_some(state))
+}
+
+/// Every tag of a resource, ours included.
+async fn list_all_tags(
     clients: &Clients,
     arn: &str,
 ) -> Result<BTreeMap<String, String>, ProviderError> {
@@ -349,17 +374,23 @@ impl AwsResource for CacheSubnetGroupResource {
         let name = required_str(planned, "name")?;
         let description = str_attr(planned, "description").unwrap_or_default();
         let subnets = strings_attr(planned, "subnet_ids");
-        let tags = string_map_attr(planned, "tags");
+        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
         let ec = &clients.elasticache;
+        // The name is the key: a create whose answer was lost is found by it.
         clients
-            .call("elasticache", "CreateCacheSubnetGroup", || {
-                ec.create_cache_subnet_group()
-                    .cache_subnet_group_name(&name)
-                    .cache_subnet_group_description(&description)
-                    .set_subnet_ids(Some(subnets.clone()))
-                    .set_tags((!tags.is_empty()).then(|| tags_to_sdk(&tags)))
-                    .send()
-            })
+            .create(
+                "elasticache",
+                "CreateCacheSubnetGroup",
+                || {
+                    ec.create_cache_subnet_group()
+                        .cache_subnet_group_name(&name)
+                        .cache_subnet_group_description(&description)
+                        .set_subnet_ids(Some(subnets.clone()))
+                        .set_tags(Some(tags_to_sdk(&tags)))
+                        .send()
+                },
+                || self.find_created(clients, request.operation_id, planned),
+            )
             .await?;
         self.describe(clients, &name).await?.ok_or_else(|| {
             ProviderError::new(format!(
@@ -451,6 +482,17 @@ impl AwsResource for CacheSubnetGroupResource {
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         self.describe(clients, id).await
+    }
+
+    /// By the user-chosen name, which AWS keeps unique, and the intent tag
+    /// the create set.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        made_here(clients, self.read(clients, planned).await?, operation_id).await
     }
 }
 
@@ -651,7 +693,7 @@ impl AwsResource for CacheClusterResource {
     ) -> Result<Value, ProviderError> {
         let planned = planned(request)?;
         let id = required_str(planned, "cluster_id")?;
-        let tags = string_map_attr(planned, "tags");
+        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
         let security_groups = strings_attr(planned, "security_group_ids");
         let ec = &clients.elasticache;
         let create = ec
@@ -665,15 +707,24 @@ impl AwsResource for CacheClusterResource {
             .set_port(int_attr(planned, "port"))
             .set_cache_subnet_group_name(str_attr(planned, "subnet_group_name"))
             .set_security_group_ids((!security_groups.is_empty()).then_some(security_groups))
-            .set_tags((!tags.is_empty()).then(|| tags_to_sdk(&tags)));
+            .set_tags(Some(tags_to_sdk(&tags)));
         clients
-            .call("elasticache", "CreateCacheCluster", || {
-                create.clone().send()
-            })
+            .create(
+                "elasticache",
+                "CreateCacheCluster",
+                || create.clone().send(),
+                || self.find_created(clients, request.operation_id, planned),
+            )
             .await?;
         let limit = timeout(planned, "create", CREATE_TIMEOUT);
-        let cluster = self.wait_available(clients, request, &id, limit).await?;
-        self.state(clients, &cluster, Some(planned)).await
+        let partial = partial_state(planned, [("id", string(&id))]);
+        let cluster = self
+            .wait_available(clients, request, &id, limit)
+            .await
+            .keep_created(&partial)?;
+        self.state(clients, &cluster, Some(planned))
+            .await
+            .keep_created(&partial)
     }
 
     async fn update(
@@ -827,6 +878,17 @@ impl AwsResource for CacheClusterResource {
             Some(cluster) => Ok(Some(self.state(clients, &cluster, None).await?)),
             None => Ok(None),
         }
+    }
+
+    /// By the user-chosen name, which AWS keeps unique, and the intent tag
+    /// the create set.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        made_here(clients, self.read(clients, planned).await?, operation_id).await
     }
 }
 
@@ -1120,7 +1182,7 @@ impl AwsResource for ReplicationGroupResource {
     ) -> Result<Value, ProviderError> {
         let planned = planned(request)?;
         let id = required_str(planned, "replication_group_id")?;
-        let tags = string_map_attr(planned, "tags");
+        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
         let security_groups = strings_attr(planned, "security_group_ids");
         let ec = &clients.elasticache;
         let create = ec
@@ -1136,16 +1198,23 @@ impl AwsResource for ReplicationGroupResource {
             .set_cache_subnet_group_name(str_attr(planned, "subnet_group_name"))
             .set_security_group_ids((!security_groups.is_empty()).then_some(security_groups))
             .set_automatic_failover_enabled(bool_attr(planned, "automatic_failover_enabled"))
-            .set_tags((!tags.is_empty()).then(|| tags_to_sdk(&tags)));
+            .set_tags(Some(tags_to_sdk(&tags)));
         clients
-            .call("elasticache", "CreateReplicationGroup", || {
-                create.clone().send()
-            })
+            .create(
+                "elasticache",
+                "CreateReplicationGroup",
+                || create.clone().send(),
+                || self.find_created(clients, request.operation_id, planned),
+            )
             .await?;
         let limit = timeout(planned, "create", CREATE_TIMEOUT);
-        self.wait_available(clients, request, &id, limit).await?;
+        let partial = partial_state(planned, [("id", string(&id))]);
+        self.wait_available(clients, request, &id, limit)
+            .await
+            .keep_created(&partial)?;
         self.read_one(clients, &id, Some(planned))
-            .await?
+            .await
+            .keep_created(&partial)?
             .ok_or_else(|| {
                 ProviderError::new(format!(
                     "replication group {id} was created but could not be read back"
@@ -1340,6 +1409,17 @@ impl AwsResource for ReplicationGroupResource {
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         self.read_one(clients, id, None).await
+    }
+
+    /// By the user-chosen name, which AWS keeps unique, and the intent tag
+    /// the create set.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        made_here(clients, self.read(clients, planned).await?, operation_id).await
     }
 }
 

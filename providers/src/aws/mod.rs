@@ -19,6 +19,7 @@ pub mod values;
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -31,12 +32,49 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use engine::diagnostics::{Diagnostic, Diagnostics};
 use engine::provider::{
     plan_by_schema, ApplyRequest, ApplyResponse, AttrType, AttributeSchema, BlockSchema,
-    ConfigureRequest, ImportRequest, Nesting, PlanRequest, PlanResponse, Provider, ProviderError,
-    ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, Schema,
+    ConfigureRequest, FindCreatedRequest, ImportRequest, Nesting, PlanRequest, PlanResponse,
+    Provider, ProviderError, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, Schema,
 };
 use engine::value::Value;
 
-use retry::{classify, random_jitter, with_retries, ErrorClass, RetryPolicy};
+use retry::{
+    classify, create_with_reconcile, may_have_taken_effect, random_jitter, with_retries, Created,
+    ErrorClass, Failure, RetryPolicy,
+};
+
+/// The tag that carries a create's operation id on objects whose create
+/// call takes no idempotency token (CreateVpc, CreateSubnet, …), so that
+/// [`AwsResource::find_created`] can find them. It is ours, not the user's:
+/// reads leave it out of `tags`, and tag updates never remove it, because
+/// they only touch keys of the configured `tags`.
+pub const INTENT_TAG: &str = "stack:intent";
+
+/// The tags to create an object with: the configured ones plus the
+/// [`INTENT_TAG`] carrying the operation id.
+pub fn tags_with_intent(
+    mut tags: BTreeMap<String, String>,
+    operation_id: &str,
+) -> BTreeMap<String, String> {
+    tags.insert(INTENT_TAG.to_string(), operation_id.to_string());
+    tags
+}
+
+/// The tags read back, without our own: what the `tags` attribute shows.
+pub fn user_tags(tags: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tags.into_iter().filter(|(k, _)| k != INTENT_TAG).collect()
+}
+
+/// Whether tags read back (all of them) say the object was made by the
+/// create with `operation_id`. An object found by a user-chosen name
+/// without it was made by someone else, and is not adopted.
+pub fn made_by(tags: &BTreeMap<String, String>, operation_id: &str) -> bool {
+    tags.get(INTENT_TAG).map(String::as_str) == Some(operation_id)
+}
+
+/// How long one attempt of an API call may take before it is abandoned as
+/// a timeout, unless `STACK_AWS_ATTEMPT_TIMEOUT` says otherwise. Generous,
+/// because a hung request is the only thing it should catch.
+const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// An error from one AWS API call, already classified.
 #[derive(Debug, Clone)]
@@ -46,6 +84,9 @@ pub struct AwsError {
     pub code: Option<String>,
     pub message: String,
     pub class: ErrorClass,
+    /// No answer came back, or the server failed: the request may have been
+    /// carried out, so a create must look before it sends again.
+    pub may_have_taken_effect: bool,
 }
 
 impl AwsError {
@@ -63,6 +104,7 @@ impl AwsError {
     {
         let code = error.code().map(str::to_string);
         let status = error.raw_response().map(|r| r.status().as_u16());
+        let may_have_taken_effect = may_have_taken_effect(code.as_deref(), status);
         let message = match (error.message(), &error) {
             (Some(m), _) => m.to_string(),
             (None, SdkError::DispatchFailure(_)) | (None, SdkError::TimeoutError(_)) => {
@@ -85,6 +127,15 @@ impl AwsError {
             },
             code,
             message,
+            may_have_taken_effect,
+        }
+    }
+
+    /// How the create seam judges this error.
+    fn failure(&self) -> Failure {
+        Failure {
+            class: self.class,
+            may_have_taken_effect: self.may_have_taken_effect,
         }
     }
 }
@@ -146,7 +197,9 @@ pub struct Clients {
 
 impl Clients {
     /// Makes one API call: counted, classified, and retried with backoff
-    /// when throttled or failing transiently.
+    /// when throttled or failing transiently. Only for requests that are
+    /// safe to send twice: reads, updates, deletes, and creates that carry
+    /// an idempotency token AWS honours. Other creates use [`Clients::create`].
     pub async fn call<T, E, F, Fut>(
         &self,
         service: &'static str,
@@ -158,23 +211,80 @@ impl Clients {
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let stats = self.stats.clone();
         with_retries(
             self.retry,
-            || {
-                stats.count(service, operation);
-                let request = f();
-                async move {
-                    request
-                        .await
-                        .map_err(|e| AwsError::from_sdk(service, operation, e))
-                }
-            },
+            || self.attempt(service, operation, &f),
             |e: &AwsError| e.class,
             tokio::time::sleep,
             random_jitter,
         )
         .await
+    }
+
+    /// Makes a create call that must never make two objects. Throttling is
+    /// retried as by [`Clients::call`]; but when an attempt may have been
+    /// carried out without its answer reaching us (a timeout, a lost
+    /// connection, a server failure), `find` looks for the object by the
+    /// token, tag or name the request carries before anything is sent
+    /// again. A found object comes back as [`Created::Found`].
+    pub async fn create<T, U, E, F, Fut, R, RF>(
+        &self,
+        service: &'static str,
+        operation: &'static str,
+        send: F,
+        find: R,
+    ) -> Result<Created<T, U>, AwsError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: Fn() -> RF,
+        RF: Future<Output = Result<Option<U>, ProviderError>>,
+    {
+        create_with_reconcile(
+            self.retry,
+            || self.attempt(service, operation, &send),
+            || async {
+                find().await.map_err(|e| AwsError {
+                    service,
+                    operation,
+                    code: None,
+                    message: format!(
+                        "its answer was lost, and looking for the object it may have made failed: {e}"
+                    ),
+                    class: ErrorClass::Fatal,
+                    may_have_taken_effect: true,
+                })
+            },
+            AwsError::failure,
+            tokio::time::sleep,
+            random_jitter,
+        )
+        .await
+    }
+
+    /// One attempt of a call: counted, sent, and classified.
+    async fn attempt<T, E, F, Fut>(
+        &self,
+        service: &'static str,
+        operation: &'static str,
+        f: &F,
+    ) -> Result<T, AwsError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        self.stats.count(service, operation);
+        let result = f().await;
+        let answered = match &result {
+            Ok(_) => true,
+            Err(e) => e.raw_response().is_some(),
+        };
+        if answered {
+            abort_hook::answered();
+        }
+        result.map_err(|e| AwsError::from_sdk(service, operation, e))
     }
 
     /// Waits for an asynchronous resource, reporting each new status.
@@ -201,6 +311,38 @@ impl Clients {
             ProviderError::new,
         )
         .await
+    }
+}
+
+/// A test hook for kill tests, not a feature: with
+/// `STACK_TEST_ABORT_AFTER_CALLS=N` in the environment, the process aborts
+/// (`std::process::abort`, as abrupt as SIGKILL) right after the Nth AWS API
+/// call of the process has been answered, before its caller sees the
+/// answer. That is the moment a crash loses the most: the cloud changed and
+/// nothing recorded it. The variable is read once; unset, each call costs
+/// one check of a cached `None`.
+mod abort_hook {
+    use super::{AtomicU64, OnceLock, Ordering};
+
+    static LIMIT: OnceLock<Option<u64>> = OnceLock::new();
+    static ANSWERED: AtomicU64 = AtomicU64::new(0);
+
+    fn limit() -> Option<u64> {
+        *LIMIT.get_or_init(|| {
+            std::env::var("STACK_TEST_ABORT_AFTER_CALLS")
+                .ok()
+                .and_then(|n| n.trim().parse().ok())
+                .filter(|n| *n > 0)
+        })
+    }
+
+    /// Counts an answered call, and aborts when it is the one asked for.
+    pub(super) fn answered() {
+        if let Some(limit) = limit() {
+            if ANSWERED.fetch_add(1, Ordering::SeqCst) + 1 == limit {
+                std::process::abort();
+            }
+        }
     }
 }
 
@@ -249,6 +391,17 @@ pub trait AwsResource: Send + Sync {
     }
     /// Finds an existing object by its id for `stack import`.
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError>;
+    /// Finds the object a create with `operation_id` made, if any, by the
+    /// token, `stack:intent` tag or name that create carried (`planned` is
+    /// the value it was planned with, so user-chosen names are there), and
+    /// returns what [`AwsResource::read`] would. Required, so that no
+    /// resource type can forget it.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError>;
 }
 
 /// One AWS data source.
@@ -367,12 +520,37 @@ fn config_error(detail: impl Into<String>) -> Diagnostics {
     Diagnostic::error("Invalid AWS provider configuration", detail).into()
 }
 
+/// The attempt timeout: `STACK_AWS_ATTEMPT_TIMEOUT` (e.g. "90s", "2m") or
+/// the default.
+fn attempt_timeout() -> Result<Duration, Diagnostics> {
+    match std::env::var("STACK_AWS_ATTEMPT_TIMEOUT") {
+        Ok(text) if !text.trim().is_empty() => {
+            match engine::builtin::time::parse_duration(text.trim()) {
+                Ok(d) if !d.is_zero() => Ok(d),
+                Ok(_) => Err(config_error(
+                    "STACK_AWS_ATTEMPT_TIMEOUT must be longer than zero.",
+                )),
+                Err(e) => Err(config_error(format!(
+                    "STACK_AWS_ATTEMPT_TIMEOUT {e}; write a duration such as \"90s\" or \"2m\"."
+                ))),
+            }
+        }
+        _ => Ok(DEFAULT_ATTEMPT_TIMEOUT),
+    }
+}
+
 /// Builds the SDK configuration and clients from the `provider "aws"` block.
 async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients, Diagnostics> {
     use values::{bool_attr, number_attr, str_attr};
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         // Our own retry seam does the retrying (see `retry`), so the SDK's is off.
-        .retry_config(aws_config::retry::RetryConfig::disabled());
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        // A hung request becomes a timeout, which the retry seam handles.
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(attempt_timeout()?)
+                .build(),
+        );
     if let Some(region) = str_attr(config, "region") {
         loader = loader.region(aws_config::Region::new(region));
     }
@@ -616,6 +794,21 @@ impl Provider for AwsProvider {
         let new_state = self
             .resource(request.type_name)?
             .import(clients, request.id)
+            .await?;
+        Ok(ReadResponse {
+            new_state,
+            diagnostics: Diagnostics::new(),
+        })
+    }
+
+    async fn find_created(
+        &self,
+        request: FindCreatedRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        let clients = self.clients()?;
+        let new_state = self
+            .resource(request.type_name)?
+            .find_created(clients, request.operation_id, request.planned)
             .await?;
         Ok(ReadResponse {
             new_state,

@@ -20,10 +20,11 @@ use engine::value::Value;
 
 use super::retry::Poll;
 use super::values::{
-    bool_attr, number_attr, object, opt_string, required_str, str_attr, string, string_map,
-    string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
+    bool_attr, number_attr, object, opt_string, partial_state, required_str, str_attr, string,
+    string_map, string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
+    KeepCreated,
 };
-use super::{AwsResource, Clients};
+use super::{made_by, tags_with_intent, user_tags, AwsResource, Clients};
 
 /// The resources of this module, for `AwsProvider::new`.
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -105,7 +106,16 @@ async fn update_tags(
     Ok(())
 }
 
+/// The user's tags of a resource (see [`user_tags`]).
 async fn list_tags(
+    clients: &Clients,
+    arn: &str,
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    Ok(user_tags(list_all_tags(clients, arn).await?))
+}
+
+/// Every tag of a resource, ours included.
+async fn list_all_tags(
     clients: &Clients,
     arn: &str,
 ) -> Result<BTreeMap<String, String>, ProviderError> {
@@ -282,17 +292,23 @@ impl AwsResource for DbSubnetGroupResource {
         let name = required_str(planned, "name")?;
         let description = str_attr(planned, "description").unwrap_or_default();
         let subnets = strings_attr(planned, "subnet_ids");
-        let tags = string_map_attr(planned, "tags");
+        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
         let rds = &clients.rds;
+        // The name is the key: a create whose answer was lost is found by it.
         clients
-            .call("rds", "CreateDBSubnetGroup", || {
-                rds.create_db_subnet_group()
-                    .db_subnet_group_name(&name)
-                    .db_subnet_group_description(&description)
-                    .set_subnet_ids(Some(subnets.clone()))
-                    .set_tags(Some(tags_to_sdk(&tags)))
-                    .send()
-            })
+            .create(
+                "rds",
+                "CreateDBSubnetGroup",
+                || {
+                    rds.create_db_subnet_group()
+                        .db_subnet_group_name(&name)
+                        .db_subnet_group_description(&description)
+                        .set_subnet_ids(Some(subnets.clone()))
+                        .set_tags(Some(tags_to_sdk(&tags)))
+                        .send()
+                },
+                || self.find_created(clients, request.operation_id, planned),
+            )
             .await?;
         self.describe(clients, &name).await?.ok_or_else(|| {
             ProviderError::new(format!(
@@ -409,6 +425,22 @@ impl AwsResource for DbSubnetGroupResource {
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         self.describe(clients, id).await
     }
+
+    /// By the user-chosen name, which AWS keeps unique, and the intent tag
+    /// the create set.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let Some(state) = self.read(clients, planned).await? else {
+            return Ok(None);
+        };
+        let arn = required_str(&state, "arn")?;
+        let ours = made_by(&list_all_tags(clients, &arn).await?, operation_id);
+        Ok(ours.then_some(state))
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -506,7 +538,7 @@ fn db_instance_state(db: &DbInstance, local: Option<&Value>) -> Value {
             },
         ),
         ("status", opt_string(db.db_instance_status())),
-        ("tags", string_map(tags_from_sdk(db.tag_list()))),
+        ("tags", string_map(user_tags(tags_from_sdk(db.tag_list())))),
     ]);
     let Value::Map(map) = &mut state else {
         return state;
@@ -701,7 +733,7 @@ impl AwsResource for DbInstanceResource {
         let planned = planned(request)?;
         let id = str_attr(planned, "identifier")
             .unwrap_or_else(|| generated_identifier(request.operation_id));
-        let tags = string_map_attr(planned, "tags");
+        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
         let security_groups = strings_attr(planned, "vpc_security_group_ids");
         let rds = &clients.rds;
         let create = rds
@@ -721,12 +753,23 @@ impl AwsResource for DbInstanceResource {
             .set_vpc_security_group_ids((!security_groups.is_empty()).then_some(security_groups))
             .set_publicly_accessible(bool_attr(planned, "publicly_accessible"))
             .set_port(int_attr(planned, "port"))
-            .set_tags((!tags.is_empty()).then(|| tags_to_sdk(&tags)));
+            .set_tags(Some(tags_to_sdk(&tags)));
+        // The identifier (the user's, or one derived from the operation id)
+        // is the key: a create whose answer was lost is found by it.
         clients
-            .call("rds", "CreateDBInstance", || create.clone().send())
+            .create(
+                "rds",
+                "CreateDBInstance",
+                || create.clone().send(),
+                || self.find_created(clients, request.operation_id, planned),
+            )
             .await?;
         let limit = timeout(planned, "create", CREATE_TIMEOUT);
-        let db = self.wait_available(clients, request, &id, limit).await?;
+        let partial = partial_state(planned, [("id", string(&id)), ("identifier", string(&id))]);
+        let db = self
+            .wait_available(clients, request, &id, limit)
+            .await
+            .keep_created(&partial)?;
         Ok(db_instance_state(&db, Some(planned)))
     }
 
@@ -914,6 +957,23 @@ impl AwsResource for DbInstanceResource {
             .describe(clients, id)
             .await?
             .map(|db| db_instance_state(&db, None)))
+    }
+
+    /// By the identifier the create used (the user's, or the one derived
+    /// from the operation id) and the intent tag it set.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let id =
+            str_attr(planned, "identifier").unwrap_or_else(|| generated_identifier(operation_id));
+        Ok(self
+            .describe(clients, &id)
+            .await?
+            .filter(|db| made_by(&tags_from_sdk(db.tag_list()), operation_id))
+            .map(|db| db_instance_state(&db, Some(planned))))
     }
 }
 

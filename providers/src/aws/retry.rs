@@ -78,6 +78,119 @@ pub fn classify(
     }
 }
 
+/// Whether a failed request may have been carried out anyway: no answer
+/// came back (a timeout, a connection lost after sending) or the server
+/// failed internally. Throttling is a refusal, so it never did anything.
+pub fn may_have_taken_effect(code: Option<&str>, http_status: Option<u16>) -> bool {
+    if code.is_some_and(|c| THROTTLING_CODES.contains(&c)) || http_status == Some(429) {
+        return false;
+    }
+    match http_status {
+        None => true,
+        Some(status) => status >= 500 || code.is_some_and(|c| TRANSIENT_CODES.contains(&c)),
+    }
+}
+
+/// How a failed attempt of a create is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failure {
+    pub class: ErrorClass,
+    /// See [`may_have_taken_effect`].
+    pub may_have_taken_effect: bool,
+}
+
+/// What to do after a create attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Send the same request again (after a backoff).
+    Retry,
+    /// Look for the object first: sending again could make a second one.
+    Reconcile,
+    /// Report the error.
+    Fail,
+}
+
+/// Decides the step after a failed create attempt. A create that may have
+/// taken effect is reconciled whatever the retry budget, because finding
+/// the object it made is how the object is kept rather than forgotten.
+pub fn next_step(failure: Failure, retries_left: bool) -> Step {
+    match failure {
+        Failure {
+            class: ErrorClass::Retryable,
+            may_have_taken_effect: true,
+        } => Step::Reconcile,
+        Failure {
+            class: ErrorClass::Retryable,
+            ..
+        } if retries_left => Step::Retry,
+        _ => Step::Fail,
+    }
+}
+
+/// How a create ended: its own answer, or the object found by
+/// reconciliation after an answer was lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created<T, U> {
+    Sent(T),
+    Found(U),
+}
+
+impl<T, U> Created<T, U> {
+    /// What was found, or what `from_answer` takes from the create's answer.
+    pub fn found_or(self, from_answer: impl FnOnce(T) -> Option<U>) -> Option<U> {
+        match self {
+            Created::Sent(answer) => from_answer(answer),
+            Created::Found(found) => Some(found),
+        }
+    }
+}
+
+/// Runs a create that is not safe to send twice blindly. A throttled
+/// attempt is retried; an attempt that may have taken effect is reconciled
+/// with `find` first: a found object is returned as [`Created::Found`], and
+/// only when nothing is found is the request sent again (with the same
+/// token or tag, which the caller built once). `sleep` and `jitter` are
+/// injected so that tests need no real time.
+pub async fn create_with_reconcile<T, U, E, A, AF, R, RF, S, SF>(
+    policy: RetryPolicy,
+    mut attempt: A,
+    mut find: R,
+    judge: impl Fn(&E) -> Failure,
+    mut sleep: S,
+    jitter: impl Fn() -> f64,
+) -> Result<Created<T, U>, E>
+where
+    A: FnMut() -> AF,
+    AF: Future<Output = Result<T, E>>,
+    R: FnMut() -> RF,
+    RF: Future<Output = Result<Option<U>, E>>,
+    S: FnMut(Duration) -> SF,
+    SF: Future<Output = ()>,
+{
+    let mut retries = 0;
+    loop {
+        let error = match attempt().await {
+            Ok(value) => return Ok(Created::Sent(value)),
+            Err(error) => error,
+        };
+        let retries_left = retries < policy.max_retries;
+        match next_step(judge(&error), retries_left) {
+            Step::Fail => return Err(error),
+            Step::Reconcile => {
+                if let Some(found) = find().await? {
+                    return Ok(Created::Found(found));
+                }
+                if !retries_left {
+                    return Err(error);
+                }
+            }
+            Step::Retry => {}
+        }
+        retries += 1;
+        sleep(policy.delay(retries, jitter())).await;
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// Attempts after the first one.
@@ -364,5 +477,148 @@ mod tests {
             err.contains("timed out after 5s") && err.contains("InProgress"),
             "{err}"
         );
+    }
+
+    /// A fake attempt outcome for the create seam: the code and HTTP status
+    /// an AWS error would carry, or success.
+    type Outcome = Result<&'static str, (Option<&'static str>, Option<u16>)>;
+
+    fn judge(e: &(Option<&'static str>, Option<u16>)) -> Failure {
+        Failure {
+            class: classify(e.0, e.1, &[]),
+            may_have_taken_effect: may_have_taken_effect(e.0, e.1),
+        }
+    }
+
+    /// Drives `create_with_reconcile` with scripted attempt outcomes and
+    /// scripted lookups; returns the result, the attempts made and the
+    /// lookups made.
+    async fn run_create(
+        max_retries: u32,
+        outcomes: Vec<Outcome>,
+        lookups: Vec<Option<&'static str>>,
+    ) -> (
+        Result<Created<&'static str, &'static str>, String>,
+        usize,
+        usize,
+    ) {
+        let outcomes = RefCell::new(outcomes.into_iter());
+        let lookups = RefCell::new(lookups.into_iter());
+        let attempts = RefCell::new(0);
+        let finds = RefCell::new(0);
+        let result = create_with_reconcile(
+            RetryPolicy {
+                max_retries,
+                ..RetryPolicy::default()
+            },
+            || {
+                *attempts.borrow_mut() += 1;
+                let next = outcomes.borrow_mut().next();
+                async move { next.unwrap_or(Err((Some("NoMoreScript"), Some(400)))) }
+            },
+            || {
+                *finds.borrow_mut() += 1;
+                let next = lookups.borrow_mut().next().flatten();
+                async move { Ok(next) }
+            },
+            judge,
+            no_sleep,
+            || 0.5,
+        )
+        .await
+        .map_err(|e| format!("{:?}", e.0));
+        let made = *attempts.borrow();
+        let looked = *finds.borrow();
+        (result, made, looked)
+    }
+
+    #[test]
+    fn only_unanswered_requests_and_server_failures_may_have_taken_effect() {
+        assert!(may_have_taken_effect(None, None), "a timeout");
+        assert!(may_have_taken_effect(Some("InternalError"), Some(500)));
+        assert!(may_have_taken_effect(None, Some(503)));
+        assert!(!may_have_taken_effect(
+            Some("RequestLimitExceeded"),
+            Some(503)
+        ));
+        assert!(!may_have_taken_effect(Some("SlowDown"), Some(503)));
+        assert!(!may_have_taken_effect(None, Some(429)));
+        assert!(!may_have_taken_effect(
+            Some("InvalidParameterValue"),
+            Some(400)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_timed_out_create_whose_object_exists_is_adopted_not_sent_again() {
+        let (result, attempts, finds) =
+            run_create(5, vec![Err((None, None))], vec![Some("vpc-1")]).await;
+        assert_eq!(result, Ok(Created::Found("vpc-1")));
+        assert_eq!((attempts, finds), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_timed_out_create_that_made_nothing_is_sent_again() {
+        let (result, attempts, finds) =
+            run_create(5, vec![Err((None, None)), Ok("vpc-2")], vec![None]).await;
+        assert_eq!(result, Ok(Created::Sent("vpc-2")));
+        assert_eq!((attempts, finds), (2, 1));
+    }
+
+    #[tokio::test]
+    async fn a_timed_out_create_is_reconciled_even_without_retries_left() {
+        let (result, attempts, finds) =
+            run_create(0, vec![Err((None, None))], vec![Some("vpc-3")]).await;
+        assert_eq!(result, Ok(Created::Found("vpc-3")));
+        assert_eq!((attempts, finds), (1, 1));
+
+        let (result, attempts, finds) = run_create(0, vec![Err((None, None))], vec![None]).await;
+        assert_eq!(result, Err("None".to_string()), "the timeout is reported");
+        assert_eq!((attempts, finds), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_throttled_create_is_retried_without_looking() {
+        let (result, attempts, finds) = run_create(
+            5,
+            vec![Err((Some("RequestLimitExceeded"), Some(503))), Ok("sg-1")],
+            vec![],
+        )
+        .await;
+        assert_eq!(result, Ok(Created::Sent("sg-1")));
+        assert_eq!((attempts, finds), (2, 0));
+    }
+
+    #[tokio::test]
+    async fn a_refused_create_is_neither_retried_nor_reconciled() {
+        let (result, attempts, finds) = run_create(
+            5,
+            vec![Err((Some("InvalidParameterValue"), Some(400)))],
+            vec![Some("never")],
+        )
+        .await;
+        assert_eq!(result, Err("Some(\"InvalidParameterValue\")".to_string()));
+        assert_eq!((attempts, finds), (1, 0));
+    }
+
+    #[test]
+    fn the_step_after_a_failure_depends_on_whether_it_may_have_taken_effect() {
+        let timeout = Failure {
+            class: ErrorClass::Retryable,
+            may_have_taken_effect: true,
+        };
+        let throttled = Failure {
+            class: ErrorClass::Retryable,
+            may_have_taken_effect: false,
+        };
+        let refused = Failure {
+            class: ErrorClass::Fatal,
+            may_have_taken_effect: false,
+        };
+        assert_eq!(next_step(timeout, true), Step::Reconcile);
+        assert_eq!(next_step(timeout, false), Step::Reconcile);
+        assert_eq!(next_step(throttled, true), Step::Retry);
+        assert_eq!(next_step(throttled, false), Step::Fail);
+        assert_eq!(next_step(refused, true), Step::Fail);
     }
 }

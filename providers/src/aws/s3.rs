@@ -20,8 +20,8 @@ use engine::provider::{
 use engine::value::Value;
 
 use super::values::{
-    bool_attr, merge_missing, object, opt_string, required_str, str_attr, string, string_map,
-    string_map_attr, tags_attribute,
+    bool_attr, merge_missing, object, opt_string, partial_state, required_str, str_attr, string,
+    string_map, string_map_attr, tags_attribute, KeepCreated,
 };
 use super::{AwsError, AwsResource, Clients};
 
@@ -262,14 +262,20 @@ impl AwsResource for Bucket {
                 .build()
         });
         // The bucket name is the idempotency key: a retry after a crash finds
-        // the bucket we already own and carries on.
+        // the bucket we already own and carries on, and a create whose answer
+        // was lost is found by it before anything is sent again.
         match clients
-            .call("s3", "CreateBucket", || {
-                s3.create_bucket()
-                    .bucket(&name)
-                    .set_create_bucket_configuration(configuration.clone())
-                    .send()
-            })
+            .create(
+                "s3",
+                "CreateBucket",
+                || {
+                    s3.create_bucket()
+                        .bucket(&name)
+                        .set_create_bucket_configuration(configuration.clone())
+                        .send()
+                },
+                || self.read(clients, planned),
+            )
             .await
         {
             Ok(_) => {}
@@ -278,7 +284,10 @@ impl AwsResource for Bucket {
         }
         let tags = string_map_attr(planned, "tags");
         if !tags.is_empty() {
-            Self::put_tags(clients, &name, &tags).await?;
+            let partial = partial_state(planned, [("id", string(&name))]);
+            Self::put_tags(clients, &name, &tags)
+                .await
+                .keep_created(&partial)?;
         }
         Ok(Self::state(
             clients,
@@ -359,6 +368,16 @@ impl AwsResource for Bucket {
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         self.read(clients, &object([("bucket", string(id))])).await
+    }
+
+    /// By the user-chosen bucket name, which is globally unique.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        _operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        self.read(clients, planned).await
     }
 }
 
@@ -626,6 +645,17 @@ impl AwsResource for Object {
             &object([("bucket", string(bucket)), ("key", string(key))]),
         )
         .await
+    }
+
+    /// By bucket and key. PutObject replaces any object under the key, so
+    /// sending it again is safe and it goes through `Clients::call`.
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        _operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        self.read(clients, planned).await
     }
 }
 

@@ -177,3 +177,33 @@ pub fn changed(prior: &Value, planned: &Value, name: &str) -> bool {
         planned.get_attr(name).unwrap_or(&Value::Null),
     )
 }
+
+/// The state of an object that a create made before a later step of it
+/// failed: what is known (at least what its read needs, such as the id)
+/// over the planned arguments. The engine keeps it, tainted, and the next
+/// refresh fills in the rest.
+pub fn partial_state(
+    planned: &Value,
+    known: impl IntoIterator<Item = (&'static str, Value)>,
+) -> Value {
+    merge_missing(object(known), planned)
+}
+
+/// Attaches the state of an object already created to the error of a later
+/// step of its create, so that the object is never forgotten.
+pub trait KeepCreated<T> {
+    fn keep_created(self, state: &Value) -> Result<T, ProviderError>;
+}
+
+impl<T, E: Into<ProviderError>> KeepCreated<T> for Result<T, E> {
+    fn keep_created(self, state: &Value) -> Result<T, ProviderError> {
+        self.map_err(|e| {
+            let e = e.into();
+            if e.partial_state.is_some() {
+                e
+            } else {
+                e.with_partial_state(state.clone())
+            }
+        })
+    }
+}

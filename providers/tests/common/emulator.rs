@@ -80,6 +80,43 @@ impl Emulator {
     pub fn port(&self) -> u16 {
         self.port
     }
+
+    /// Makes the emulator answer the next `times` requests for `action`
+    /// (e.g. "CreateVpc") only after `delay`, having processed them at once:
+    /// a client with a shorter timeout gives up after the object exists.
+    /// See the launcher's module docstring.
+    ///
+    /// # Panics
+    ///
+    /// When the emulator does not accept the fault.
+    pub fn delay_answers(&self, action: &str, delay: Duration, times: u32) {
+        let body = format!(
+            "{{\"action\": \"{action}\", \"delay_seconds\": {}, \"times\": {times}}}",
+            delay.as_secs_f64()
+        );
+        let reply = post(self.port, "/_stack/faults", &body)
+            .unwrap_or_else(|e| panic!("setting an emulator fault failed: {e}"));
+        assert!(
+            reply.starts_with("HTTP/1.1 200") || reply.starts_with("HTTP/1.0 200"),
+            "the emulator refused the fault {body}: {reply}"
+        );
+    }
+}
+
+/// A minimal HTTP/1.1 POST with `std` only; returns the whole reply.
+fn post(port: u16, path: &str, body: &str) -> std::io::Result<String> {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply)?;
+    Ok(reply)
 }
 
 fn launch() -> Running {

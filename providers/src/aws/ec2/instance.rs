@@ -34,6 +34,7 @@ use crate::aws::values::{
     object, opt_string, required_str, str_attr, string, string_set, strings_attr, tags_attribute,
     timeout, timeouts_block,
 };
+use crate::aws::values::{partial_state, KeepCreated};
 use crate::aws::{AwsError, AwsResource, Clients};
 
 pub struct Instance;
@@ -259,46 +260,40 @@ impl AwsResource for Instance {
         .map_err(|errors| ProviderError::new(errors.join(" ")))?;
         let boot_data = user_data::render(str_attr(planned, "user_data").as_deref(), &provisioners)
             .map(|text| aws_smithy_types::base64::encode(text.as_bytes()));
-        let tags = tag_specification(ResourceType::Instance, planned);
+        let tags = tag_specification(ResourceType::Instance, planned, request.operation_id);
         // EC2 keeps a ClientToken for at least a day: retrying the same
-        // operation returns the machine the first attempt launched.
+        // operation returns the machine the first attempt launched. The
+        // intent tag finds it too, where a token is not honoured.
         let token: String = request.operation_id.chars().take(64).collect();
         let ec2 = &clients.ec2;
-        let launched = clients
-            .call("ec2", "RunInstances", || {
-                ec2.run_instances()
-                    .image_id(&ami)
-                    .instance_type(InstanceType::from(instance_type.as_str()))
-                    .min_count(1)
-                    .max_count(1)
-                    .set_subnet_id(subnet_id.clone())
-                    .set_security_group_ids(if groups.is_empty() {
-                        None
-                    } else {
-                        Some(groups.clone())
-                    })
-                    .set_key_name(key_name.clone())
-                    .set_user_data(boot_data.clone())
-                    .set_tag_specifications(tags.clone().map(|t| vec![t]))
-                    .client_token(&token)
-                    .send()
-            })
-            .await?;
-        let id = launched
-            .instances()
-            .first()
-            .and_then(|i| i.instance_id())
-            .ok_or_else(|| ProviderError::new("RunInstances returned no instance"))?
-            .to_string();
+        let id = clients
+            .create(
+                "ec2",
+                "RunInstances",
+                || {
+                    ec2.run_instances()
+                        .image_id(&ami)
+                        .instance_type(InstanceType::from(instance_type.as_str()))
+                        .min_count(1)
+                        .max_count(1)
+                        .set_subnet_id(subnet_id.clone())
+                        .set_security_group_ids((!groups.is_empty()).then(|| groups.clone()))
+                        .set_key_name(key_name.clone())
+                        .set_user_data(boot_data.clone())
+                        .tag_specifications(tags.clone())
+                        .client_token(&token)
+                        .send()
+                },
+                || find_by_intent(clients, request.operation_id),
+            )
+            .await?
+            .found_or(|out| out.instances().first()?.instance_id().map(str::to_string))
+            .ok_or_else(|| ProviderError::new("RunInstances returned no instance"))?;
         report(LifecycleState::Building.name());
-        let described = wait_for(
-            clients,
-            &id,
-            LifecycleState::Running,
-            timeout(planned, "create", DEFAULT_CREATE_TIMEOUT),
-            &report,
-        )
-        .await?;
+        let limit = timeout(planned, "create", DEFAULT_CREATE_TIMEOUT);
+        let described = wait_for(clients, &id, LifecycleState::Running, limit, &report)
+            .await
+            .keep_created(&partial_state(planned, [("id", string(&id))]))?;
         Ok(to_value(clients, &described, planned))
     }
 
@@ -466,6 +461,44 @@ impl AwsResource for Instance {
         ]);
         Ok(Some(to_value(clients, &described, &known)))
     }
+
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let Some(id) = find_by_intent(clients, operation_id).await? else {
+            return Ok(None);
+        };
+        Ok(describe_one(clients, &id)
+            .await?
+            .map(|described| to_value(clients, &described, planned)))
+    }
+}
+
+/// Finds the machine a create with `operation_id` launched, by its intent
+/// tag, leaving out machines already terminated (they are gone). Two can
+/// exist only if EC2 honoured neither the token nor showed the first machine
+/// in time; one is kept, the same one every time.
+async fn find_by_intent(
+    clients: &Clients,
+    operation_id: &str,
+) -> Result<Option<String>, ProviderError> {
+    let live = Filter::builder()
+        .name("instance-state-name")
+        .set_values(Some(
+            ["pending", "running", "stopping", "stopped"]
+                .map(String::from)
+                .to_vec(),
+        ))
+        .build();
+    let tagged = super::intent_filter(operation_id);
+    let found = describe_pages(clients, |request| {
+        request.filters(tagged.clone()).filters(live.clone())
+    })
+    .await?;
+    Ok(found.into_keys().min())
 }
 
 /// Progress reporting for an apply, or nothing when nobody listens.

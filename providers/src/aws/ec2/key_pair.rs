@@ -8,9 +8,12 @@ use engine::provider::{ApplyRequest, AttrType, AttributeSchema, ProviderError, S
 use engine::value::Value;
 
 use super::{
-    account_id, arn, kept, state_id, tag_specification, tags_changed, tags_value, update_tags,
+    account_id, arn, find_by_intent, kept, state_id, tag_specification, tags_changed, tags_value,
+    update_tags, Kind,
 };
-use crate::aws::values::{object, opt_string, required_str, str_attr, string, tags_attribute};
+use crate::aws::values::{
+    object, opt_string, partial_state, required_str, str_attr, string, tags_attribute, KeepCreated,
+};
 use crate::aws::{AwsResource, Clients};
 
 pub struct KeyPair;
@@ -64,20 +67,30 @@ impl AwsResource for KeyPair {
                 .collect();
             format!("stack-{suffix}")
         });
-        let tags = tag_specification(ResourceType::KeyPair, planned);
+        let tags = tag_specification(ResourceType::KeyPair, planned, request.operation_id);
         let ec2 = &clients.ec2;
         let material = aws_smithy_types::Blob::new(public_key.trim().as_bytes().to_vec());
         clients
-            .call("ec2", "ImportKeyPair", || {
-                ec2.import_key_pair()
-                    .key_name(&name)
-                    .public_key_material(material.clone())
-                    .set_tag_specifications(tags.clone().map(|t| vec![t]))
-                    .send()
-            })
+            .create(
+                "ec2",
+                "ImportKeyPair",
+                || {
+                    ec2.import_key_pair()
+                        .key_name(&name)
+                        .public_key_material(material.clone())
+                        .tag_specifications(tags.clone())
+                        .send()
+                },
+                || find_by_intent(clients, Kind::KeyPair, request.operation_id),
+            )
             .await?;
+        let partial = partial_state(
+            planned,
+            [("id", string(&name)), ("key_name", string(&name))],
+        );
         let state = read_key(clients, &name, None)
-            .await?
+            .await
+            .keep_created(&partial)?
             .ok_or_else(|| ProviderError::new(format!("the key pair {name} vanished")))?;
         Ok(with_public_key(state, string(public_key)))
     }
@@ -134,6 +147,19 @@ impl AwsResource for KeyPair {
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         read_key(clients, id, None).await
+    }
+
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let Some(name) = find_by_intent(clients, Kind::KeyPair, operation_id).await? else {
+            return Ok(None);
+        };
+        let found = read_key(clients, &name, None).await?;
+        Ok(found.map(|state| with_public_key(state, kept(planned, "public_key"))))
     }
 }
 

@@ -17,12 +17,12 @@ mod vpc;
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use engine::provider::ProviderError;
 use engine::value::Value;
 
 use super::values::{string_map, string_map_attr};
-use super::{AwsDataSource, AwsResource, Clients};
+use super::{AwsDataSource, AwsResource, Clients, INTENT_TAG};
 
 pub use instance::{lifecycle_state, LifecycleState};
 
@@ -45,18 +45,96 @@ pub fn data_sources() -> Vec<Box<dyn AwsDataSource>> {
     ]
 }
 
-/// The `tags` the user configured, as the API wants them on create.
-fn tag_specification(resource_type: ResourceType, config: &Value) -> Option<TagSpecification> {
-    let tags = string_map_attr(config, "tags");
-    if tags.is_empty() {
-        return None;
-    }
-    Some(
-        TagSpecification::builder()
-            .resource_type(resource_type)
-            .set_tags(Some(to_sdk_tags(&tags)))
-            .build(),
-    )
+/// The tags of a create call: the configured `tags` plus the
+/// [`INTENT_TAG`] with the operation id, set in the create call itself so
+/// that an object whose create answer was lost can be found by it.
+fn tag_specification(
+    resource_type: ResourceType,
+    config: &Value,
+    operation_id: &str,
+) -> TagSpecification {
+    let mut tags = string_map_attr(config, "tags");
+    tags.insert(INTENT_TAG.to_string(), operation_id.to_string());
+    TagSpecification::builder()
+        .resource_type(resource_type)
+        .set_tags(Some(to_sdk_tags(&tags)))
+        .build()
+}
+
+/// The EC2 objects that [`find_by_intent`] finds; instances have their own
+/// lookup, which skips terminated machines.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Vpc,
+    Subnet,
+    SecurityGroup,
+    KeyPair,
+}
+
+/// The filter on the [`INTENT_TAG`]: `tag:<key>` filters are documented for
+/// every EC2 Describe call used here (EC2 API reference, the "Filters"
+/// parameter of DescribeVpcs, DescribeSubnets, DescribeSecurityGroups,
+/// DescribeKeyPairs and DescribeInstances), and the emulator implements them.
+fn intent_filter(operation_id: &str) -> Filter {
+    Filter::builder()
+        .name(format!("tag:{INTENT_TAG}"))
+        .values(operation_id)
+        .build()
+}
+
+/// Finds the object a create with `operation_id` made, by its intent tag:
+/// its id, or for a key pair its name (the key pair's id in state).
+async fn find_by_intent(
+    clients: &Clients,
+    kind: Kind,
+    operation_id: &str,
+) -> Result<Option<String>, ProviderError> {
+    let ec2 = &clients.ec2;
+    let f = intent_filter(operation_id);
+    let mut ids: Vec<String> = match kind {
+        Kind::Vpc => clients
+            .call("ec2", "DescribeVpcs", || {
+                ec2.describe_vpcs().filters(f.clone()).send()
+            })
+            .await?
+            .vpcs()
+            .iter()
+            .filter_map(|v| v.vpc_id().map(str::to_string))
+            .collect(),
+        Kind::Subnet => clients
+            .call("ec2", "DescribeSubnets", || {
+                ec2.describe_subnets().filters(f.clone()).send()
+            })
+            .await?
+            .subnets()
+            .iter()
+            .filter_map(|s| s.subnet_id().map(str::to_string))
+            .collect(),
+        Kind::SecurityGroup => clients
+            .call("ec2", "DescribeSecurityGroups", || {
+                ec2.describe_security_groups().filters(f.clone()).send()
+            })
+            .await?
+            .security_groups()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect(),
+        Kind::KeyPair => clients
+            .call("ec2", "DescribeKeyPairs", || {
+                ec2.describe_key_pairs().filters(f.clone()).send()
+            })
+            .await?
+            .key_pairs()
+            .iter()
+            .filter_map(|k| k.key_name().map(str::to_string))
+            .collect(),
+    };
+    // Two objects can carry one intent only if a create was sent again
+    // because EC2, which is eventually consistent, did not show the first
+    // yet. One is kept, the same one every time; the other is left alone
+    // rather than guessing which to delete.
+    ids.sort();
+    Ok(ids.into_iter().next())
 }
 
 fn to_sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -67,12 +145,13 @@ fn to_sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
 
 /// The tags read back from the API, as the `tags` attribute. Tags under the
 /// reserved `aws:` prefix are AWS's own (CloudFormation, Auto Scaling) and
-/// never part of a configuration, so they are left out to avoid a diff.
+/// never part of a configuration, so they are left out to avoid a diff; so
+/// is our own [`INTENT_TAG`].
 fn tags_value(tags: &[Tag]) -> Value {
     string_map(
         tags.iter()
             .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
-            .filter(|(k, _)| !k.starts_with("aws:"))
+            .filter(|(k, _)| !k.starts_with("aws:") && k != INTENT_TAG)
             .collect(),
     )
 }

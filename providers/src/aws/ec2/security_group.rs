@@ -22,11 +22,13 @@ use engine::provider::{
 };
 use engine::value::Value;
 
-use super::{arn, state_id, tag_specification, tags_changed, tags_value, update_tags};
+use super::{
+    arn, find_by_intent, state_id, tag_specification, tags_changed, tags_value, update_tags, Kind,
+};
 use crate::aws::retry::Poll;
 use crate::aws::values::{
-    blocks_attr, number_attr, object, opt_string, str_attr, string, strings_attr, tags_attribute,
-    timeout,
+    blocks_attr, number_attr, object, opt_string, partial_state, str_attr, string, strings_attr,
+    tags_attribute, timeout, KeepCreated,
 };
 use crate::aws::{AwsResource, Clients};
 
@@ -123,35 +125,35 @@ impl AwsResource for SecurityGroup {
         let description =
             str_attr(planned, "description").unwrap_or_else(|| DEFAULT_DESCRIPTION.to_string());
         let vpc_id = str_attr(planned, "vpc_id");
-        let tags = tag_specification(ResourceType::SecurityGroup, planned);
+        let tags = tag_specification(ResourceType::SecurityGroup, planned, request.operation_id);
         let ec2 = &clients.ec2;
-        let created = clients
-            .call("ec2", "CreateSecurityGroup", || {
-                ec2.create_security_group()
-                    .group_name(&name)
-                    .description(&description)
-                    .set_vpc_id(vpc_id.clone())
-                    .set_tag_specifications(tags.clone().map(|t| vec![t]))
-                    .send()
+        let id = clients
+            .create(
+                "ec2",
+                "CreateSecurityGroup",
+                || {
+                    ec2.create_security_group()
+                        .group_name(&name)
+                        .description(&description)
+                        .set_vpc_id(vpc_id.clone())
+                        .tag_specifications(tags.clone())
+                        .send()
+                },
+                || find_by_intent(clients, Kind::SecurityGroup, request.operation_id),
+            )
+            .await?
+            .found_or(|out| out.group_id().map(str::to_string))
+            .ok_or_else(|| ProviderError::new("CreateSecurityGroup returned no group id"))?;
+        let partial = partial_state(planned, [("id", string(&id)), ("name", string(&name))]);
+        set_rules(clients, &id, planned)
+            .await
+            .keep_created(&partial)?;
+        read_group(clients, &id)
+            .await
+            .keep_created(&partial)?
+            .ok_or_else(|| {
+                ProviderError::new(format!("the security group {id} vanished after creation"))
             })
-            .await?;
-        let id = created
-            .group_id()
-            .ok_or_else(|| ProviderError::new("CreateSecurityGroup returned no group id"))?
-            .to_string();
-        // The default allow-all egress rule goes, so that only configured
-        // rules remain (what Terraform does too).
-        if let Some(fresh) = describe(clients, &id).await? {
-            let default_egress: Vec<IpPermission> = fresh.ip_permissions_egress().to_vec();
-            revoke(clients, &id, Direction::Egress, default_egress).await?;
-        }
-        let ingress = permissions(&rules_of(planned, "ingress"));
-        authorize(clients, &id, Direction::Ingress, ingress).await?;
-        let egress = permissions(&rules_of(planned, "egress"));
-        authorize(clients, &id, Direction::Egress, egress).await?;
-        read_group(clients, &id).await?.ok_or_else(|| {
-            ProviderError::new(format!("the security group {id} vanished after creation"))
-        })
     }
 
     async fn update(
@@ -243,6 +245,34 @@ impl AwsResource for SecurityGroup {
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         read_group(clients, id).await
     }
+
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        match find_by_intent(clients, Kind::SecurityGroup, operation_id).await? {
+            Some(id) => Ok(read_group(clients, &id)
+                .await?
+                .map(|v| keep_timeouts(v, planned))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Replaces the rules of a new group with the configured ones. The default
+/// allow-all egress rule goes, so that only configured rules remain (what
+/// Terraform does too).
+async fn set_rules(clients: &Clients, id: &str, planned: &Value) -> Result<(), ProviderError> {
+    if let Some(fresh) = describe(clients, id).await? {
+        let default_egress: Vec<IpPermission> = fresh.ip_permissions_egress().to_vec();
+        revoke(clients, id, Direction::Egress, default_egress).await?;
+    }
+    let ingress = permissions(&rules_of(planned, "ingress"));
+    authorize(clients, id, Direction::Ingress, ingress).await?;
+    let egress = permissions(&rules_of(planned, "egress"));
+    authorize(clients, id, Direction::Egress, egress).await
 }
 
 fn keep_timeouts(mut value: Value, current: &Value) -> Value {

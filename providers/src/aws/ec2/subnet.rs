@@ -6,9 +6,12 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 use engine::provider::{ApplyRequest, AttrType, AttributeSchema, ProviderError, Schema};
 use engine::value::Value;
 
-use super::{arn, state_id, tag_specification, tags_changed, tags_value, update_tags};
+use super::{
+    arn, find_by_intent, state_id, tag_specification, tags_changed, tags_value, update_tags, Kind,
+};
 use crate::aws::values::{
-    bool_attr, object, opt_string, required_str, str_attr, string, tags_attribute,
+    bool_attr, object, opt_string, partial_state, required_str, str_attr, string, tags_attribute,
+    KeepCreated,
 };
 use crate::aws::{AwsResource, Clients};
 
@@ -56,28 +59,34 @@ impl AwsResource for Subnet {
         let vpc_id = required_str(planned, "vpc_id")?;
         let cidr = required_str(planned, "cidr_block")?;
         let zone = str_attr(planned, "availability_zone");
-        let tags = tag_specification(ResourceType::Subnet, planned);
+        let tags = tag_specification(ResourceType::Subnet, planned, request.operation_id);
         let ec2 = &clients.ec2;
-        let created = clients
-            .call("ec2", "CreateSubnet", || {
-                ec2.create_subnet()
-                    .vpc_id(&vpc_id)
-                    .cidr_block(&cidr)
-                    .set_availability_zone(zone.clone())
-                    .set_tag_specifications(tags.clone().map(|t| vec![t]))
-                    .send()
-            })
-            .await?;
-        let id = created
-            .subnet()
-            .and_then(|s| s.subnet_id())
-            .ok_or_else(|| ProviderError::new("CreateSubnet returned no subnet id"))?
-            .to_string();
+        let id = clients
+            .create(
+                "ec2",
+                "CreateSubnet",
+                || {
+                    ec2.create_subnet()
+                        .vpc_id(&vpc_id)
+                        .cidr_block(&cidr)
+                        .set_availability_zone(zone.clone())
+                        .tag_specifications(tags.clone())
+                        .send()
+                },
+                || find_by_intent(clients, Kind::Subnet, request.operation_id),
+            )
+            .await?
+            .found_or(|out| out.subnet()?.subnet_id().map(str::to_string))
+            .ok_or_else(|| ProviderError::new("CreateSubnet returned no subnet id"))?;
+        let partial = partial_state(planned, [("id", string(&id))]);
         if bool_attr(planned, "map_public_ip_on_launch").unwrap_or(false) {
-            set_map_public_ip(clients, &id, true).await?;
+            set_map_public_ip(clients, &id, true)
+                .await
+                .keep_created(&partial)?;
         }
         read_subnet(clients, &id)
-            .await?
+            .await
+            .keep_created(&partial)?
             .ok_or_else(|| ProviderError::new(format!("the subnet {id} vanished after creation")))
     }
 
@@ -130,6 +139,18 @@ impl AwsResource for Subnet {
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         read_subnet(clients, id).await
+    }
+
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        _planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        match find_by_intent(clients, Kind::Subnet, operation_id).await? {
+            Some(id) => read_subnet(clients, &id).await,
+            None => Ok(None),
+        }
     }
 }
 

@@ -6,8 +6,12 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 use engine::provider::{ApplyRequest, AttrType, AttributeSchema, ProviderError, Schema};
 use engine::value::Value;
 
-use super::{arn, state_id, tag_specification, tags_changed, tags_value, update_tags};
-use crate::aws::values::{bool_attr, object, opt_string, required_str, string, tags_attribute};
+use super::{
+    arn, find_by_intent, state_id, tag_specification, tags_changed, tags_value, update_tags, Kind,
+};
+use crate::aws::values::{
+    bool_attr, object, opt_string, partial_state, required_str, string, tags_attribute, KeepCreated,
+};
 use crate::aws::{AwsResource, Clients};
 
 pub struct Vpc;
@@ -51,24 +55,30 @@ impl AwsResource for Vpc {
     ) -> Result<Value, ProviderError> {
         let planned = request.planned.unwrap_or(&Value::Null);
         let cidr = required_str(planned, "cidr_block")?;
-        let tags = tag_specification(ResourceType::Vpc, planned);
+        let tags = tag_specification(ResourceType::Vpc, planned, request.operation_id);
         let ec2 = &clients.ec2;
-        let created = clients
-            .call("ec2", "CreateVpc", || {
-                ec2.create_vpc()
-                    .cidr_block(&cidr)
-                    .set_tag_specifications(tags.clone().map(|t| vec![t]))
-                    .send()
-            })
-            .await?;
-        let id = created
-            .vpc()
-            .and_then(|v| v.vpc_id())
-            .ok_or_else(|| ProviderError::new("CreateVpc returned no VPC id"))?
-            .to_string();
-        set_dns(clients, &id, planned, None).await?;
-        read_vpc(clients, &id)
+        let id = clients
+            .create(
+                "ec2",
+                "CreateVpc",
+                || {
+                    ec2.create_vpc()
+                        .cidr_block(&cidr)
+                        .tag_specifications(tags.clone())
+                        .send()
+                },
+                || find_by_intent(clients, Kind::Vpc, request.operation_id),
+            )
             .await?
+            .found_or(|out| out.vpc()?.vpc_id().map(str::to_string))
+            .ok_or_else(|| ProviderError::new("CreateVpc returned no VPC id"))?;
+        let partial = partial_state(planned, [("id", string(&id))]);
+        set_dns(clients, &id, planned, None)
+            .await
+            .keep_created(&partial)?;
+        read_vpc(clients, &id)
+            .await
+            .keep_created(&partial)?
             .ok_or_else(|| ProviderError::new(format!("the VPC {id} vanished after creation")))
     }
 
@@ -116,6 +126,18 @@ impl AwsResource for Vpc {
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         read_vpc(clients, id).await
+    }
+
+    async fn find_created(
+        &self,
+        clients: &Clients,
+        operation_id: &str,
+        _planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        match find_by_intent(clients, Kind::Vpc, operation_id).await? {
+            Some(id) => read_vpc(clients, &id).await,
+            None => Ok(None),
+        }
     }
 }
 
