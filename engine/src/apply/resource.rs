@@ -189,7 +189,7 @@ impl InstancePrep<'_> {
             call,
             change: change.clone(),
             provider: self.provider.clone(),
-            prior: current.map(encoding::from_state),
+            prior: self.prior(change),
             planned,
             config,
             private: match call {
@@ -199,6 +199,17 @@ impl InstancePrep<'_> {
             operation_id: self.operation_id(address, call),
             intents: Vec::new(),
         }
+    }
+
+    /// The object as the plan saw it after refresh (an object adopted by
+    /// its operation id is not in state yet), else as state records it.
+    fn prior(&self, change: &ResourceChange) -> Option<Value> {
+        change.before_value().or_else(|| {
+            self.state
+                .resources
+                .get(&change.address)
+                .map(encoding::from_state)
+        })
     }
 
     /// A create continues the pending intent left in state by an earlier
@@ -218,10 +229,7 @@ impl InstancePrep<'_> {
         call: Call,
         config: &Value,
     ) -> Result<Value, Diagnostics> {
-        let prior = (call == Call::Update)
-            .then(|| self.state.resources.get(&change.address))
-            .flatten()
-            .map(encoding::from_state);
+        let prior = (call == Call::Update).then(|| self.prior(change)).flatten();
         let private = (call == Call::Update)
             .then_some(change.private.as_ref())
             .flatten();
