@@ -848,3 +848,72 @@ fn relative_to(path: &Path, base: &Path) -> String {
 pub fn instance_addr(resource: &Resource, key: InstanceKey) -> InstanceAddr {
     resource.addr.instance(key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestStack;
+
+    const EXPANDED: &str = r#"
+variable "n" {
+  type = number
+}
+resource "terraform_data" "counted" {
+  count = var.n
+}
+resource "terraform_data" "each" {
+  for_each = { x = 1, y = 2 }
+  input    = each.value
+}
+"#;
+
+    fn resource<'a>(ctx: &'a Context, name: &str) -> &'a Resource {
+        let addr = ResourceAddr::new(
+            ModulePath::root(),
+            ResourceMode::Managed,
+            "terraform_data",
+            name,
+        );
+        ctx.config.resource(&addr).unwrap()
+    }
+
+    #[tokio::test]
+    async fn count_and_for_each_expand_into_their_instance_keys() {
+        let stack = TestStack::new(EXPANDED, &[("n", "2")]);
+        let mut walker = Walker::new(&stack.ctx, false, false);
+        let diags = walker
+            .visit_value_node(&Node::Variable(ModulePath::root(), "n".to_string()))
+            .await;
+        assert!(!diags.has_errors(), "{diags}");
+        let counted = expand(&walker, resource(&stack.ctx, "counted")).unwrap();
+        assert_eq!(
+            counted.keys(),
+            [InstanceKey::Index(0), InstanceKey::Index(1)]
+        );
+        let each = expand(&walker, resource(&stack.ctx, "each")).unwrap();
+        let y = InstanceKey::Key("y".to_string());
+        assert_eq!(each.keys(), [InstanceKey::Key("x".to_string()), y.clone()]);
+        assert_eq!(each.each_value(&y), Some(&Value::Number(2.0)));
+    }
+
+    #[tokio::test]
+    async fn instance_config_evaluates_each_instance_in_its_own_scope() {
+        let stack = TestStack::new(EXPANDED, &[("n", "1")]);
+        let walker = Walker::new(&stack.ctx, false, false);
+        let each = resource(&stack.ctx, "each");
+        let schema = stack
+            .ctx
+            .providers
+            .instantiate("terraform")
+            .unwrap()
+            .schema()
+            .resources["terraform_data"]
+            .clone();
+        let value = Value::Number(1.0);
+        let scope = walker.instance_scope(each, &InstanceKey::Key("x".to_string()), Some(&value));
+        let mut diags = Diagnostics::new();
+        let config = walker.instance_config(each, &schema, &scope, &mut diags);
+        assert!(!diags.has_errors(), "{diags}");
+        assert_eq!(config.as_map().unwrap()["input"], Value::Number(1.0));
+    }
+}

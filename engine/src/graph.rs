@@ -476,3 +476,79 @@ fn collect_body_references(body: &hcl_edit::structure::Body, out: &mut Vec<Spann
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph_of(template: &str) -> Result<Graph, Diagnostics> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), template).unwrap();
+        let (config, diags) = crate::config::load(dir.path());
+        assert!(!diags.has_errors(), "{diags}");
+        build(&config)
+    }
+
+    fn resource(name: &str) -> Node {
+        Node::Resource(ResourceAddr::new(
+            ModulePath::root(),
+            crate::addrs::ResourceMode::Managed,
+            "terraform_data",
+            name,
+        ))
+    }
+
+    #[test]
+    fn resource_dependencies_see_through_locals_and_the_order_respects_them() {
+        let graph = graph_of(
+            r#"
+resource "terraform_data" "a" {}
+locals {
+  via = terraform_data.a.id
+}
+resource "terraform_data" "b" {
+  input = local.via
+}
+"#,
+        )
+        .unwrap();
+        let b = graph.index[&resource("b")];
+        let deps: Vec<String> = graph
+            .resource_dependencies(b)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(deps, ["terraform_data.a"]);
+        let position = |n: &Node| {
+            graph
+                .order
+                .iter()
+                .position(|i| *i == graph.index[n])
+                .unwrap()
+        };
+        assert!(position(&resource("a")) < position(&resource("b")));
+    }
+
+    #[test]
+    fn a_cycle_names_every_member() {
+        let Err(err) = graph_of(
+            r#"
+resource "terraform_data" "a" {
+  input = terraform_data.c.id
+}
+resource "terraform_data" "b" {
+  input = terraform_data.a.id
+}
+resource "terraform_data" "c" {
+  input = terraform_data.b.id
+}
+"#,
+        ) else {
+            panic!("a cycle must be an error");
+        };
+        let err = err.to_string();
+        for member in ["terraform_data.a", "terraform_data.b", "terraform_data.c"] {
+            assert!(err.contains(member), "{err}");
+        }
+    }
+}

@@ -1447,3 +1447,115 @@ fn apply_ignore_changes(ignore: &IgnoreChanges, config: Value, prior: &Value) ->
     }
     Value::Map(config_map)
 }
+
+#[cfg(test)]
+mod tests {
+    use state::{JournalEntry, ResourceState, Status};
+
+    use super::*;
+    use crate::testing::TestStack;
+
+    const ONE: &str = r#"
+variable "protect" {
+  type    = bool
+  default = false
+}
+resource "test_thing" "a" {
+  name = "a"
+  lifecycle {
+    prevent_destroy = var.protect
+  }
+}
+"#;
+
+    fn record(address: &str, status: Status, attributes: serde_json::Value) -> JournalEntry {
+        JournalEntry::SetResource {
+            address: address.to_string(),
+            resource: ResourceState {
+                mode: Mode::Managed,
+                resource_type: "test_thing".to_string(),
+                provider: "provider.test".to_string(),
+                status,
+                attributes,
+                sensitive_paths: Vec::new(),
+                dependencies: Vec::new(),
+                create_before_destroy: false,
+                private: None,
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn prevent_destroy_that_cannot_be_evaluated_is_an_error_not_a_permission() {
+        let applied = TestStack::new(ONE, &[]);
+        let mut state = State::new("l".to_string());
+        applied.converge(&mut state).await;
+        let broken = ONE.replace("var.protect", "local.missing");
+        let stack = TestStack::with_provider(&broken, &[], applied.provider.clone());
+        let err = stack.plan(&state, PlanMode::Destroy).await.unwrap_err();
+        assert!(err.has_errors(), "{err}");
+        let protected =
+            TestStack::with_provider(ONE, &[("protect", "true")], applied.provider.clone());
+        let err = protected.plan(&state, PlanMode::Destroy).await.unwrap_err();
+        assert!(
+            err.to_string().contains("Instance cannot be destroyed"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_tainted_record_without_an_id_is_created_again_without_a_refresh() {
+        let stack = TestStack::new(ONE, &[]);
+        let mut state = State::new("l".to_string());
+        record(
+            "test_thing.a",
+            Status::Tainted,
+            serde_json::json!({"name": "a", "id": null}),
+        )
+        .apply_to(&mut state);
+        // The test provider fails any read of an object without an id, so
+        // this plan would fail if it tried.
+        let plan = stack.plan(&state, PlanMode::Normal).await.unwrap();
+        assert_eq!(plan.change("test_thing.a").unwrap().action, Action::Create);
+    }
+
+    #[tokio::test]
+    async fn a_deposed_object_in_state_is_planned_for_deletion_with_its_reason() {
+        let stack = TestStack::new(ONE, &[]);
+        let mut state = State::new("l".to_string());
+        stack.converge(&mut state).await;
+        let old = record(
+            "test_thing.a#deposed:0a1b",
+            Status::Ready,
+            serde_json::json!({"name": "a", "id": "a-1"}),
+        );
+        old.apply_to(&mut state);
+        let plan = stack.plan(&state, PlanMode::Normal).await.unwrap();
+        let change = plan.change("test_thing.a#deposed:0a1b").unwrap();
+        assert_eq!(change.action, Action::Delete);
+        assert!(change.action_reason.as_deref().unwrap().contains("deposed"));
+        assert_eq!(plan.change("test_thing.a").unwrap().action, Action::NoOp);
+    }
+
+    #[tokio::test]
+    async fn replace_requests_and_tainted_objects_plan_replacements_with_reasons() {
+        let stack = TestStack::new(ONE, &[]);
+        let mut state = State::new("l".to_string());
+        stack.converge(&mut state).await;
+        let options = PlanOptions {
+            replace: vec!["test_thing.a".parse().unwrap()],
+            refresh: true,
+            ..Default::default()
+        };
+        let (plan, _) = plan(&stack.ctx, &state, options).await;
+        let change = plan.unwrap().change("test_thing.a").cloned().unwrap();
+        assert_eq!(change.action, Action::Replace);
+        assert!(change.action_reason.unwrap().contains("--replace"));
+
+        state.taint("test_thing.a").unwrap();
+        let plan = stack.plan(&state, PlanMode::Normal).await.unwrap();
+        let change = plan.change("test_thing.a").unwrap();
+        assert_eq!(change.action, Action::Replace);
+        assert!(change.action_reason.as_deref().unwrap().contains("tainted"));
+    }
+}

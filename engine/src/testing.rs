@@ -72,7 +72,7 @@ impl TestProvider {
 
     pub fn names(&self) -> Vec<String> {
         let cloud = self.cloud.lock().unwrap();
-        cloud.objects.values().map(|v| name_of(v)).collect()
+        cloud.objects.values().map(name_of).collect()
     }
 }
 
