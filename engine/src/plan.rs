@@ -244,6 +244,16 @@ pub struct PlanOptions {
     pub refresh: bool,
 }
 
+/// What every instance of one resource block is planned with.
+#[derive(Clone, Copy)]
+struct InstancePlanning<'p> {
+    resource: &'p Resource,
+    provider: &'p std::sync::Arc<dyn Provider>,
+    schema: &'p crate::provider::Schema,
+    dependencies: &'p [String],
+    validating: bool,
+}
+
 /// Everything the planner learnt about one state instance during refresh.
 struct Prior {
     value: Value,
@@ -776,113 +786,137 @@ impl<'c> Planner<'c> {
             .map(ToString::to_string)
             .collect();
         if matches!(expansion, Expansion::Unknown) {
-            // Validation only: still check the body once, with unknown count/each.
-            let mut scope = self.walker.scope(&addr.module, resource.file.clone());
-            scope.count_index = resource.count.as_ref().map(|_| 0);
-            scope.each = resource
-                .for_each
-                .as_ref()
-                .map(|_| (Value::Unknown, Value::Unknown));
-            let mut diags = Diagnostics::new();
-            eval_body(
-                &resource.body,
-                &schema,
-                &scope,
-                BodyKind::Resource,
-                &describe(resource),
-                resource.span.clone(),
-                &mut diags,
-            );
-            self.diags.extend(diags);
-            self.walker.set_resource_value(addr, Value::Unknown);
+            self.check_body_once(resource, &schema);
             return;
         }
+        let planning = InstancePlanning {
+            resource,
+            provider: &provider,
+            schema: &schema,
+            dependencies: &dependencies,
+            validating,
+        };
         let mut values: BTreeMap<InstanceKey, Value> = BTreeMap::new();
         for key in expansion.keys() {
-            let instance = addr.instance(key.clone());
-            let scope = self
-                .walker
-                .instance_scope(resource, &key, expansion.each_value(&key));
-            let mut diags = Diagnostics::new();
-            let config = self
-                .walker
-                .instance_config(resource, &schema, &scope, &mut diags);
-            let prevent_destroy = prevent_destroy(resource, &scope, validating, &mut diags);
-            let failed = diags.has_errors();
-            self.diags.extend(diags);
-            if failed || validating {
-                let value = if validating && addr.mode == ResourceMode::Managed {
-                    plan_instance(&provider, &addr.resource_type, None, None, &config).planned
-                } else {
-                    unknown_object(&schema)
-                };
-                values.insert(key, value);
-                continue;
-            }
-            self.claimed.insert(instance.to_string());
-            let value = match addr.mode {
-                ResourceMode::Data => {
-                    self.plan_data(
-                        resource,
-                        &instance,
-                        &provider,
-                        &schema,
-                        config,
-                        &dependencies,
-                    )
-                    .await
-                }
-                ResourceMode::Managed => {
-                    if !self.instance_in_scope(&instance) {
-                        let prior = self
-                            .priors
-                            .get(&instance.to_string())
-                            .and_then(|p| p.as_ref());
-                        prior.map(|p| p.value.clone()).unwrap_or(Value::Unknown)
-                    } else {
-                        self.plan_managed(
-                            resource,
-                            &instance,
-                            &provider,
-                            config,
-                            prevent_destroy,
-                            &dependencies,
-                        )
-                    }
-                }
-            };
+            let value = self
+                .plan_one_instance(&planning, &key, expansion.each_value(&key))
+                .await;
             values.insert(key, value);
         }
-        // Instances in state beyond the current count/for_each are deleted.
         if addr.mode == ResourceMode::Managed {
-            let wanted: BTreeSet<InstanceKey> = expansion.keys().into_iter().collect();
-            for (instance, resource_state) in self.state_instances(addr) {
-                if wanted.contains(&instance.key) || !self.instance_in_scope(&instance) {
-                    continue;
-                }
-                self.claimed.insert(instance.to_string());
-                let reason = match &instance.key {
-                    InstanceKey::Index(i) => format!("count.index {i} is out of range"),
-                    InstanceKey::Key(k) => format!("the for_each key {k:?} is gone"),
-                    InstanceKey::None => "the resource now uses count or for_each".to_string(),
-                };
-                if self
-                    .priors
-                    .get(&instance.to_string())
-                    .is_some_and(|p| p.is_none())
-                {
-                    continue; // Already gone outside stack.
-                }
-                self.plan_delete(
-                    &ObjectAddr::current(instance),
-                    resource_state,
-                    Some(resource),
-                    reason,
-                );
-            }
+            self.plan_removed_instances(resource, &expansion);
         }
         let value = resource_value(&expansion, &values);
         self.walker.set_resource_value(addr, value);
+    }
+
+    /// Validation only, when count or for_each is unknown: the body is still
+    /// checked once, with unknown `count.index` / `each`.
+    fn check_body_once(&mut self, resource: &Resource, schema: &crate::provider::Schema) {
+        let mut scope = self
+            .walker
+            .scope(&resource.addr.module, resource.file.clone());
+        scope.count_index = resource.count.as_ref().map(|_| 0);
+        scope.each = resource
+            .for_each
+            .as_ref()
+            .map(|_| (Value::Unknown, Value::Unknown));
+        let mut diags = Diagnostics::new();
+        eval_body(
+            &resource.body,
+            schema,
+            &scope,
+            BodyKind::Resource,
+            &describe(resource),
+            resource.span.clone(),
+            &mut diags,
+        );
+        self.diags.extend(diags);
+        self.walker
+            .set_resource_value(&resource.addr, Value::Unknown);
+    }
+
+    /// Evaluates and plans one instance; returns the value expressions see.
+    async fn plan_one_instance(
+        &mut self,
+        planning: &InstancePlanning<'_>,
+        key: &InstanceKey,
+        each_value: Option<&Value>,
+    ) -> Value {
+        let InstancePlanning {
+            resource,
+            provider,
+            schema,
+            dependencies,
+            validating,
+        } = *planning;
+        let addr = &resource.addr;
+        let instance = addr.instance(key.clone());
+        let scope = self.walker.instance_scope(resource, key, each_value);
+        let mut diags = Diagnostics::new();
+        let config = self
+            .walker
+            .instance_config(resource, schema, &scope, &mut diags);
+        let prevent_destroy = prevent_destroy(resource, &scope, validating, &mut diags);
+        let failed = diags.has_errors();
+        self.diags.extend(diags);
+        if failed || validating {
+            return if validating && addr.mode == ResourceMode::Managed {
+                plan_instance(provider, &addr.resource_type, None, None, &config).planned
+            } else {
+                unknown_object(schema)
+            };
+        }
+        self.claimed.insert(instance.to_string());
+        match addr.mode {
+            ResourceMode::Data => {
+                self.plan_data(resource, &instance, provider, schema, config, dependencies)
+                    .await
+            }
+            ResourceMode::Managed if !self.instance_in_scope(&instance) => self
+                .priors
+                .get(&instance.to_string())
+                .and_then(|p| p.as_ref())
+                .map(|p| p.value.clone())
+                .unwrap_or(Value::Unknown),
+            ResourceMode::Managed => self.plan_managed(
+                resource,
+                &instance,
+                provider,
+                config,
+                prevent_destroy,
+                dependencies,
+            ),
+        }
+    }
+
+    /// Instances in state beyond the current count/for_each are deleted.
+    fn plan_removed_instances(&mut self, resource: &Resource, expansion: &Expansion) {
+        let wanted: BTreeSet<InstanceKey> = expansion.keys().into_iter().collect();
+        for (instance, resource_state) in self.state_instances(&resource.addr) {
+            if wanted.contains(&instance.key) || !self.instance_in_scope(&instance) {
+                continue;
+            }
+            self.claimed.insert(instance.to_string());
+            let reason = match &instance.key {
+                InstanceKey::Index(i) => format!("count.index {i} is out of range"),
+                InstanceKey::Key(k) => format!("the for_each key {k:?} is gone"),
+                InstanceKey::None => "the resource now uses count or for_each".to_string(),
+            };
+            if self
+                .priors
+                .get(&instance.to_string())
+                .is_some_and(|p| p.is_none())
+            {
+                continue; // Already gone outside stack.
+            }
+            self.plan_delete(
+                &ObjectAddr::current(instance),
+                resource_state,
+                Some(resource),
+                reason,
+            );
+        }
     }
 
     fn plan_managed(
