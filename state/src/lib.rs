@@ -13,6 +13,7 @@ pub mod journal;
 pub mod lock;
 pub mod model;
 pub mod seal;
+pub mod store;
 mod util;
 
 pub use backend::LocalBackend;
@@ -21,6 +22,10 @@ pub use journal::{Journal, JournalEntry};
 pub use lock::{LockGuard, LockInfo, LockRequest};
 pub use model::*;
 pub use seal::Sealer;
+pub use store::{
+    Backend, BackendConfig, ChangeSummary, HistoryEntry, Lease, Loaded, LockOptions, StateJournal,
+    VersionToken, WriteNote,
+};
 
 /// A new random lineage: a UUID version 4 string. A lineage names one state
 /// for its whole life, so that a state is never overwritten by another.
