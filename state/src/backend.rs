@@ -21,8 +21,14 @@ use std::sync::OnceLock;
 
 use crate::format;
 use crate::journal::{self, Journal};
+use crate::lease::LocalLease;
+use crate::lock::{LockInfo, LockRequest};
 use crate::model::State;
 use crate::seal::Sealer;
+use crate::store::{
+    Backend, ChangeSummary, HistoryEntry, Lease, Loaded, LockOptions, StateJournal, VersionToken,
+    WriteNote,
+};
 use crate::util::{ensure_dir, sync_dir, write_atomic};
 use crate::StateError;
 
@@ -130,6 +136,15 @@ impl LocalBackend {
     /// removed, since the state written contains everything it recorded;
     /// while a [`Journal`] is open use [`Journal::compact`] instead.
     pub fn persist(&self, state: &mut State) -> Result<(), StateError> {
+        self.write_version(state, &WriteNote::new("persist"))
+    }
+
+    /// [`LocalBackend::persist`], noting who writes and why in the history.
+    pub(crate) fn write_version(
+        &self,
+        state: &mut State,
+        note: &WriteNote,
+    ) -> Result<(), StateError> {
         let dir = self.state_dir();
         ensure_dir(&dir)?;
         let path = self.state_path();
@@ -163,6 +178,11 @@ impl LocalBackend {
             if let Some(prev) = &previous {
                 write_atomic(&self.backup_path(), prev, None)?;
             }
+            let before = previous
+                .as_deref()
+                .map(|prev| format::decode(prev, sealer))
+                .transpose()?;
+            self.record_history(&bytes, state, before.as_ref(), note)?;
             write_atomic(&path, &bytes, None)
         })();
         if let Err(e) = result {
@@ -215,7 +235,181 @@ impl LocalBackend {
     /// loaded by [`LocalBackend::load`] (or a new one); see
     /// [`crate::journal`].
     pub fn journal(&self, state: &State) -> Result<Journal, StateError> {
-        Journal::open(self.clone(), state)
+        Journal::open(self.clone(), state, WriteNote::new("apply"))
+    }
+
+    /// `.stack/history/<ws>/`: every version written, as `<serial>.state.json`
+    /// (the state file's bytes) and `<serial>.meta.json` (its [`HistoryEntry`]).
+    pub fn history_dir(&self) -> PathBuf {
+        self.state_dir().join("history").join(&self.workspace)
+    }
+
+    /// Keeps the version about to be written in the history, and drops the
+    /// oldest versions beyond [`HISTORY_LIMIT`].
+    fn record_history(
+        &self,
+        bytes: &[u8],
+        state: &State,
+        before: Option<&State>,
+        note: &WriteNote,
+    ) -> Result<(), StateError> {
+        let dir = self.history_dir();
+        ensure_dir(&dir)?;
+        let entry = HistoryEntry {
+            serial: state.serial,
+            lineage: state.lineage.clone(),
+            written: crate::util::now_rfc3339(),
+            who: note.who.clone(),
+            operation: note.operation.clone(),
+            summary: ChangeSummary::between(before, state),
+        };
+        let meta =
+            serde_json::to_vec_pretty(&entry).map_err(|e| StateError::corrupt(e.to_string()))?;
+        write_atomic(
+            &dir.join(format!("{}.state.json", state.serial)),
+            bytes,
+            None,
+        )?;
+        write_atomic(
+            &dir.join(format!("{}.meta.json", state.serial)),
+            &meta,
+            None,
+        )?;
+        let serials = self.history_serials()?;
+        for old in serials.iter().skip(HISTORY_LIMIT) {
+            for suffix in ["state.json", "meta.json"] {
+                let path = dir.join(format!("{old}.{suffix}"));
+                fs::remove_file(&path)
+                    .map_err(|e| StateError::io("remove an old history version", &path, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The serials kept in the history, newest first.
+    fn history_serials(&self) -> Result<Vec<u64>, StateError> {
+        let dir = self.history_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StateError::io("list the history", &dir, e)),
+        };
+        let mut serials: Vec<u64> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".meta.json")?.parse().ok()
+            })
+            .collect();
+        serials.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(serials)
+    }
+
+    /// The version token of what is on disk: its lineage and serial.
+    fn current_token(&self) -> Result<VersionToken, StateError> {
+        let path = self.state_path();
+        match fs::read(&path) {
+            Ok(bytes) => {
+                let (lineage, serial) =
+                    format::read_header(&bytes).map_err(|e| e.with_path(&path))?;
+                Ok(VersionToken(Some(format!("{lineage}/{serial}"))))
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(VersionToken(None)),
+            Err(e) => Err(StateError::io("read the state file", &path, e)),
+        }
+    }
+}
+
+/// How many versions the local history keeps.
+pub const HISTORY_LIMIT: usize = 100;
+
+impl Backend for LocalBackend {
+    fn location(&self) -> String {
+        Path::new(STATE_DIR)
+            .join(format!("{}.state.json", self.workspace))
+            .display()
+            .to_string()
+    }
+
+    fn workspace(&self) -> &str {
+        &self.workspace
+    }
+
+    fn sealer(&self) -> Result<&Sealer, StateError> {
+        LocalBackend::sealer(self)
+    }
+
+    fn load(&self) -> Result<Option<Loaded>, StateError> {
+        let version = self.current_token()?;
+        Ok(LocalBackend::load(self)?.map(|state| Loaded { state, version }))
+    }
+
+    fn persist(
+        &self,
+        state: &mut State,
+        version: &VersionToken,
+        note: &WriteNote,
+    ) -> Result<VersionToken, StateError> {
+        let current = self.current_token()?;
+        if &current != version {
+            return Err(StateError::Conflict {
+                location: self.location(),
+                message: "it changed since it was read".to_string(),
+            });
+        }
+        self.write_version(state, note)?;
+        self.current_token()
+    }
+
+    fn lock(
+        &self,
+        request: LockRequest,
+        options: &LockOptions,
+    ) -> Result<Box<dyn Lease>, StateError> {
+        let guard = self.take_lock(request, options)?;
+        Ok(Box::new(LocalLease::start(guard, options.lease)))
+    }
+
+    fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError> {
+        LocalBackend::force_unlock(self, id)
+    }
+
+    fn journal(
+        &self,
+        loaded: &Loaded,
+        note: WriteNote,
+    ) -> Result<Box<dyn StateJournal>, StateError> {
+        Ok(Box::new(Journal::open(self.clone(), &loaded.state, note)?))
+    }
+
+    fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
+        let dir = self.history_dir();
+        let mut out = Vec::new();
+        for serial in self.history_serials()? {
+            let path = dir.join(format!("{serial}.meta.json"));
+            let bytes =
+                fs::read(&path).map_err(|e| StateError::io("read a history entry", &path, e))?;
+            let entry: HistoryEntry = serde_json::from_slice(&bytes).map_err(|e| {
+                StateError::corrupt(format!("it is not a history entry ({e})")).with_path(&path)
+            })?;
+            out.push(entry);
+        }
+        Ok(out)
+    }
+
+    fn load_version(&self, serial: u64) -> Result<State, StateError> {
+        let path = self.history_dir().join(format!("{serial}.state.json"));
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(StateError::NoSuchVersion {
+                    location: self.location(),
+                    serial,
+                })
+            }
+            Err(e) => return Err(StateError::io("read a history version", &path, e)),
+        };
+        format::decode(&bytes, self.sealer()?).map_err(|e| e.with_path(&path))
     }
 }
 

@@ -55,6 +55,7 @@ use crate::backend::LocalBackend;
 use crate::format;
 use crate::model::{OutputState, ResourceState, State, Status};
 use crate::seal::Sealer;
+use crate::store::{StateJournal, WriteNote};
 use crate::util::{ensure_dir, sync_dir};
 use crate::StateError;
 
@@ -392,6 +393,8 @@ impl Drop for Open {
 /// An open write journal; see the module documentation.
 pub struct Journal {
     backend: LocalBackend,
+    /// Who writes the versions `compact` makes, for the history.
+    note: WriteNote,
     path: PathBuf,
     lineage: String,
     base_serial: u64,
@@ -413,9 +416,14 @@ impl std::fmt::Debug for Journal {
 }
 
 impl Journal {
-    pub(crate) fn open(backend: LocalBackend, state: &State) -> Result<Journal, StateError> {
+    pub(crate) fn open(
+        backend: LocalBackend,
+        state: &State,
+        note: WriteNote,
+    ) -> Result<Journal, StateError> {
         let path = backend.journal_path();
         let mut journal = Journal {
+            note,
             path,
             lineage: state.lineage.clone(),
             base_serial: state.serial,
@@ -587,7 +595,7 @@ impl Journal {
         // Everything recorded is in `state`, so the journal's own fsyncs no
         // longer matter once the persist succeeded; on failure the journal
         // stays open and intact.
-        self.backend.persist(state)?;
+        self.backend.write_version(state, &self.note)?;
         self.open = None;
         self.lineage = state.lineage.clone();
         self.base_serial = state.serial;
@@ -614,4 +622,14 @@ fn check_attached(file: &File, path: &Path) -> Result<(), StateError> {
     #[cfg(not(unix))]
     let _ = (file, path);
     Ok(())
+}
+
+impl StateJournal for Journal {
+    fn record_all(&mut self, entries: &[JournalEntry]) -> Result<(), StateError> {
+        Journal::record_all(self, entries)
+    }
+
+    fn compact(&mut self, state: &mut State) -> Result<(), StateError> {
+        Journal::compact(self, state)
+    }
 }

@@ -10,6 +10,7 @@ pub mod backend;
 mod error;
 pub mod format;
 pub mod journal;
+mod lease;
 pub mod lock;
 pub mod model;
 pub mod seal;

@@ -6,12 +6,14 @@
 //! racing, exactly one creates it. It holds the holder's [`LockInfo`] as
 //! JSON, so that whoever is refused can see who holds it and since when.
 //!
-//! A lock whose process is gone (a crash, `kill -9`) stays until someone
-//! runs `stack force-unlock ID`. We do not remove it automatically even when
-//! its pid is dead on this host, as Terraform does not: pids are reused,
-//! the holder may be on a shared file system seen from another machine with
-//! the same name, and a wrongly broken lock can corrupt state, while a stale
-//! one costs one command. The error message says that the lock looks stale.
+//! A lock is a lease: its holder renews it (`renewed_unix`) every third of
+//! its lease ([`crate::store::LocalLease`]). A lock that was not renewed
+//! for its whole lease, or whose process is gone on this host, is taken
+//! over, and the caller warns about it naming the previous holder: a killed
+//! run never leaves a stack locked. A dead pid is certain (a reused pid can
+//! only make a dead holder look alive, which costs a wait for the lease,
+//! never a wrongly broken lock). A lock file that cannot be read is never
+//! taken over.
 
 use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Write};
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::LocalBackend;
-use crate::util::{ensure_dir, hostname, now_rfc3339, pid_alive, username, uuid_v4};
+use crate::util::{ensure_dir, hostname, now_rfc3339, pid_alive, username, uuid_v4, write_atomic};
 use crate::StateError;
 
 /// How often a waiting `lock` retries.
@@ -58,6 +60,23 @@ pub struct LockInfo {
     pub operation: String,
     /// RFC 3339, UTC.
     pub created: String,
+    /// How long the lock stays valid without renewal; 0 (locks written by
+    /// older versions) never expires.
+    #[serde(default)]
+    pub lease_seconds: u64,
+    /// When the holder last renewed it, in seconds since the Unix epoch.
+    #[serde(default)]
+    pub renewed_unix: u64,
+}
+
+impl LockInfo {
+    /// True when the holder stopped renewing its lease, or its process is
+    /// gone on this host: the lock may be taken over.
+    pub fn abandoned(&self, host: &str, now_unix: u64) -> bool {
+        let expired = self.lease_seconds > 0 && now_unix > self.renewed_unix + self.lease_seconds;
+        let dead = self.host == host && self.pid != 0 && !pid_alive(self.pid);
+        expired || dead
+    }
 }
 
 impl LockInfo {
@@ -72,6 +91,8 @@ impl LockInfo {
             pid: 0,
             operation: unknown(),
             created: unknown(),
+            lease_seconds: 0,
+            renewed_unix: 0,
         }
     }
 }
@@ -82,11 +103,41 @@ pub struct LockGuard {
     path: PathBuf,
     info: LockInfo,
     released: bool,
+    taken_over_from: Option<LockInfo>,
 }
 
 impl LockGuard {
     pub fn info(&self) -> &LockInfo {
         &self.info
+    }
+
+    /// A guard that holds nothing (a placeholder after a lease hands its
+    /// real guard over for release).
+    pub(crate) fn detached() -> LockGuard {
+        LockGuard {
+            path: PathBuf::new(),
+            info: LockInfo::unreadable(),
+            released: true,
+            taken_over_from: None,
+        }
+    }
+
+    /// The holder of the abandoned lock this one replaced.
+    pub fn taken_over_from(&self) -> Option<&LockInfo> {
+        self.taken_over_from.as_ref()
+    }
+
+    /// Renews the lease: rewrites the lock with the current time if it is
+    /// still ours. `Ok(false)` when someone else holds it now.
+    pub fn renew(&mut self) -> Result<bool, StateError> {
+        match read_holder(&self.path)? {
+            Some(holder) if holder.id == self.info.id => {
+                self.info.renewed_unix = now_unix();
+                write_atomic(&self.path, &lock_bytes(&self.info)?, None)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -122,6 +173,21 @@ fn remove_if_ours(path: &Path, id: &str) -> Result<(), StateError> {
     }
 }
 
+fn lock_bytes(info: &LockInfo) -> Result<Vec<u8>, StateError> {
+    let mut content =
+        serde_json::to_vec_pretty(info).map_err(|e| StateError::corrupt(e.to_string()))?;
+    content.push(b'\n');
+    Ok(content)
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
 /// The holder of the lock at `path`, `None` if there is no lock.
 fn read_holder(path: &Path) -> Result<Option<LockInfo>, StateError> {
     // The holder writes its info just after creating the file, so a reader
@@ -145,10 +211,25 @@ fn read_holder(path: &Path) -> Result<Option<LockInfo>, StateError> {
 }
 
 impl LocalBackend {
-    /// Takes the workspace's lock. If it is held, fails at once when
-    /// `timeout` is zero, else retries until `timeout` has passed; the error
-    /// names the holder.
+    /// Takes the workspace's lock with the default lease. If it is held,
+    /// fails at once when `timeout` is zero, else retries until `timeout`
+    /// has passed; the error names the holder. An abandoned lock is taken
+    /// over.
     pub fn lock(&self, request: LockRequest, timeout: Duration) -> Result<LockGuard, StateError> {
+        let options = crate::store::LockOptions {
+            timeout,
+            ..Default::default()
+        };
+        self.take_lock(request, &options)
+    }
+
+    /// Takes the lock; [`LockGuard::taken_over_from`] names the holder of an
+    /// abandoned lock it replaced.
+    pub fn take_lock(
+        &self,
+        request: LockRequest,
+        options: &crate::store::LockOptions,
+    ) -> Result<LockGuard, StateError> {
         ensure_dir(&self.state_dir())?;
         let path = self.lock_path();
         let host = hostname();
@@ -159,11 +240,12 @@ impl LocalBackend {
             pid: std::process::id(),
             operation: request.operation,
             created: now_rfc3339(),
+            lease_seconds: options.lease.as_secs().max(1),
+            renewed_unix: now_unix(),
         };
-        let mut content =
-            serde_json::to_vec_pretty(&info).map_err(|e| StateError::corrupt(e.to_string()))?;
-        content.push(b'\n');
+        let content = lock_bytes(&info)?;
         let start = Instant::now();
+        let mut taken_over_from = None;
         loop {
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut file) => {
@@ -176,29 +258,33 @@ impl LocalBackend {
                         path,
                         info,
                         released: false,
+                        taken_over_from,
                     });
                 }
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    // The holder may have released it since we tried.
+                    let Some(holder) = read_holder(&path)? else {
+                        continue;
+                    };
+                    if holder.abandoned(&host, now_unix()) {
+                        remove_if_ours(&path, &holder.id)?;
+                        taken_over_from = Some(holder);
+                        continue;
+                    }
                     let waited = start.elapsed();
-                    if waited >= timeout {
-                        // The holder may have released it since we tried.
-                        let Some(holder) = read_holder(&path)? else {
-                            continue;
-                        };
-                        let stale =
-                            holder.host == host && holder.pid != 0 && !pid_alive(holder.pid);
+                    if waited >= options.timeout {
                         return Err(StateError::Locked {
                             path,
                             holder: Box::new(holder),
-                            waited: if timeout.is_zero() {
+                            waited: if options.timeout.is_zero() {
                                 Duration::ZERO
                             } else {
                                 waited
                             },
-                            stale,
+                            stale: false,
                         });
                     }
-                    std::thread::sleep(POLL_INTERVAL.min(timeout - waited));
+                    std::thread::sleep(POLL_INTERVAL.min(options.timeout - waited));
                 }
                 Err(e) => return Err(StateError::io("create the lock", &path, e)),
             }
@@ -316,7 +402,7 @@ mod tests {
     }
 
     #[test]
-    fn dead_holder_on_this_host_is_reported_stale_not_removed() {
+    fn a_dead_holder_on_this_host_is_taken_over_and_named() {
         let dir = tempfile::tempdir().unwrap();
         let b = LocalBackend::new(dir.path(), "default").unwrap();
         fs::create_dir_all(b.state_dir()).unwrap();
@@ -328,18 +414,66 @@ mod tests {
             pid: 999_999_999,
             operation: "apply".into(),
             created: "2024-01-01T00:00:00Z".into(),
+            lease_seconds: 0,
+            renewed_unix: 0,
         };
         fs::write(b.lock_path(), serde_json::to_vec(&info).unwrap()).unwrap();
-        let err = b.lock(req("plan"), Duration::ZERO).unwrap_err();
-        assert!(
-            matches!(err, StateError::Locked { stale: true, .. }),
-            "{err}"
+        let guard = b.lock(req("plan"), Duration::ZERO).unwrap();
+        assert_eq!(
+            guard.taken_over_from().map(|h| h.id.as_str()),
+            Some("dead-1")
+        );
+        assert_eq!(
+            read_holder(&b.lock_path()).unwrap().unwrap().id,
+            guard.info().id
+        );
+    }
+
+    #[test]
+    fn an_expired_lease_is_taken_over_and_its_holder_loses_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = LocalBackend::new(dir.path(), "default").unwrap();
+        let short = crate::store::LockOptions {
+            timeout: Duration::ZERO,
+            lease: Duration::from_secs(1),
+        };
+        let mut first = b.take_lock(req("apply"), &short).unwrap();
+        // Alive but not renewing: after its lease, the lock is free to take.
+        assert!(b.take_lock(req("plan"), &short).is_err());
+        std::thread::sleep(Duration::from_millis(2100));
+        let second = b.take_lock(req("plan"), &short).unwrap();
+        assert_eq!(
+            second.taken_over_from().map(|h| h.id.clone()),
+            Some(first.info().id.clone())
         );
         assert!(
-            err.to_string().contains("stack force-unlock dead-1"),
-            "{err}"
+            !first.renew().unwrap(),
+            "the first holder learns it lost the lock"
         );
-        assert!(b.lock_path().exists());
+        drop(first);
+        assert!(
+            b.lock_path().exists(),
+            "the first holder does not remove the new lock"
+        );
+    }
+
+    #[test]
+    fn a_renewed_lease_is_not_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = LocalBackend::new(dir.path(), "default").unwrap();
+        let short = crate::store::LockOptions {
+            timeout: Duration::ZERO,
+            lease: Duration::from_secs(2),
+        };
+        let mut holder = b.take_lock(req("apply"), &short).unwrap();
+        for _ in 0..3 {
+            std::thread::sleep(Duration::from_millis(1000));
+            assert!(holder.renew().unwrap());
+        }
+        assert!(matches!(
+            b.take_lock(req("plan"), &short),
+            Err(StateError::Locked { .. })
+        ));
     }
 
     #[test]
