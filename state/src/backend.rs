@@ -109,6 +109,11 @@ impl LocalBackend {
     /// `None` when there is neither a state file nor a journal. A file that
     /// cannot be read or decoded is an error naming it, and is left as is.
     pub fn load(&self) -> Result<Option<State>, StateError> {
+        Ok(self.load_counted()?.0)
+    }
+
+    /// [`LocalBackend::load`], with the number of journal entries replayed.
+    fn load_counted(&self) -> Result<(Option<State>, usize), StateError> {
         let path = self.state_path();
         let journal_path = self.journal_path();
         let bytes = match fs::read(&path) {
@@ -117,14 +122,14 @@ impl LocalBackend {
             Err(e) => return Err(StateError::io("read the state file", &path, e)),
         };
         if bytes.is_none() && !journal_path.exists() {
-            return Ok(None);
+            return Ok((None, 0));
         }
         let sealer = self.sealer()?;
         let base = match bytes {
             Some(bytes) => Some(format::decode(&bytes, sealer).map_err(|e| e.with_path(&path))?),
             None => None,
         };
-        journal::replay(&journal_path, base, sealer)
+        journal::replay_counted(&journal_path, base, sealer)
     }
 
     /// Writes `state` as the new state file, incrementing its serial.
@@ -341,7 +346,12 @@ impl Backend for LocalBackend {
 
     fn load(&self) -> Result<Option<Loaded>, StateError> {
         let version = self.current_token()?;
-        Ok(LocalBackend::load(self)?.map(|state| Loaded { state, version }))
+        let (state, replayed) = self.load_counted()?;
+        Ok(state.map(|state| Loaded {
+            state,
+            version,
+            replayed,
+        }))
     }
 
     fn persist(

@@ -317,25 +317,36 @@ pub(crate) fn replay(
     base: Option<State>,
     sealer: &Sealer,
 ) -> Result<Option<State>, StateError> {
+    Ok(replay_counted(path, base, sealer)?.0)
+}
+
+/// [`replay`], also saying how many entries were replayed: a state with
+/// replayed entries holds changes no stored version has yet.
+pub(crate) fn replay_counted(
+    path: &Path,
+    base: Option<State>,
+    sealer: &Sealer,
+) -> Result<(Option<State>, usize), StateError> {
     let (lineage, serial) = match &base {
         Some(s) => (s.lineage.clone(), s.serial),
         None => {
             // Without a state file, the journal names the lineage.
             let bytes = match fs::read(path) {
                 Ok(b) => b,
-                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+                Err(e) if e.kind() == ErrorKind::NotFound => return Ok((None, 0)),
                 Err(e) => return Err(StateError::io("read the journal", path, e)),
             };
             match scan(&bytes, path)?.header {
                 Some(h) => (h.lineage, 0),
-                None => return Ok(None),
+                None => return Ok((None, 0)),
             }
         }
     };
     let scan = match read_journal(path, &lineage, serial)? {
         Fit::Applies(scan) => scan,
-        Fit::Empty | Fit::Stale => return Ok(base),
+        Fit::Empty | Fit::Stale => return Ok((base, 0)),
     };
+    let replayed = scan.entries.len();
     let mut state = base.unwrap_or_else(|| State::new(lineage));
     for (line, value) in scan.entries {
         let entry = decode_entry(value, sealer).map_err(|e| match e {
@@ -347,7 +358,7 @@ pub(crate) fn replay(
         })?;
         entry.into_state(&mut state);
     }
-    Ok(Some(state))
+    Ok((Some(state), replayed))
 }
 
 /// State shared with the background syncer.

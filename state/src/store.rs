@@ -45,6 +45,11 @@ pub struct VersionToken(pub Option<String>);
 pub struct Loaded {
     pub state: State,
     pub version: VersionToken,
+    /// Journal entries of an interrupted apply replayed on top of the stored
+    /// version. When non-zero, the caller (holding the lock) writes the state
+    /// as a new version at once, so that the serial moves and a plan saved
+    /// before the interruption can no longer be applied.
+    pub replayed: usize,
 }
 
 /// Who writes a version and why: kept in its history entry.
