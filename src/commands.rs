@@ -14,7 +14,9 @@ use engine::context::{
 use engine::diagnostics::{Diagnostic, Diagnostics};
 use engine::plan::{Plan, PlanMode, PlanOptions};
 use engine::value::Value;
-use state::{JournalEntry, LocalBackend, LockGuard, LockRequest, Mode, State, StateError};
+use state::{
+    Backend, JournalEntry, Lease, Loaded, Mode, State, StateError, StateJournal, WriteNote,
+};
 
 use crate::render::{self, Style};
 use crate::{Cli, Command, LockArgs, PlanArgs, StateCommand, VarArgs};
@@ -55,8 +57,8 @@ impl Session {
         ERROR
     }
 
-    fn backend(&self) -> Result<LocalBackend, StateError> {
-        LocalBackend::new(&self.dir, &self.workspace)
+    fn backend(&self) -> Result<Box<dyn Backend>, StateError> {
+        crate::workspace::open_backend(&self.dir, &self.workspace)
     }
 }
 
@@ -417,41 +419,38 @@ fn fmt(session: &Session, check: bool, diff: bool, recursive: bool) -> u8 {
     }
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit() && c != '.')
-            .unwrap_or(text.len()),
-    );
-    let n: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 30s, 5m or 1h"))?;
-    let seconds = match unit {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("{text:?} is not a duration like 30s, 5m or 1h")),
-    };
-    Ok(Duration::from_secs_f64(seconds))
-}
-
 fn take_lock(
     session: &Session,
-    backend: &LocalBackend,
+    backend: &dyn Backend,
     lock: &LockArgs,
     operation: &str,
-) -> Result<LockGuard, u8> {
-    let timeout = parse_duration(&lock.lock_timeout)
-        .map_err(|e| session.error("Invalid --lock-timeout", e))?;
-    backend
-        .lock(LockRequest::new(operation), timeout)
+) -> Result<Box<dyn Lease>, u8> {
+    let timeout = engine::builtin::time::parse_duration(lock.lock_timeout.trim()).map_err(|e| {
+        session.error(
+            "Invalid --lock-timeout",
+            format!(
+                "{:?} {e}; use a duration like 30s, 5m or 1h.",
+                lock.lock_timeout
+            ),
+        )
+    })?;
+    let options = crate::workspace::lock_options(timeout)
+        .map_err(|e| session.error("Invalid lock lease", e))?;
+    crate::workspace::lock(backend, operation, &options)
         .map_err(|e| session.error("Error acquiring the state lock", e.to_string()))
 }
 
-fn load_state(session: &Session, backend: &LocalBackend) -> Result<Option<State>, u8> {
+/// Loads the state without the lock (for read-only commands).
+fn load_state(session: &Session, backend: &dyn Backend) -> Result<Option<State>, u8> {
     backend
         .load()
+        .map(|loaded| loaded.map(|l| l.state))
+        .map_err(|e| session.error("Cannot read the state", e.to_string()))
+}
+
+/// Loads the state under the lock, recovering an interrupted apply.
+fn load_locked(session: &Session, backend: &dyn Backend, operation: &str) -> Result<Loaded, u8> {
+    crate::workspace::load_locked(backend, operation)
         .map_err(|e| session.error("Cannot read the state", e.to_string()))
 }
 
@@ -530,12 +529,12 @@ async fn plan_command(
         Ok(b) => b,
         Err(e) => return session.error("Invalid workspace", e.to_string()),
     };
-    let _guard = match take_lock(session, &backend, lock, "plan") {
+    let _lease = match take_lock(session, &*backend, lock, "plan") {
         Ok(g) => g,
         Err(code) => return code,
     };
-    let state = match load_state(session, &backend) {
-        Ok(s) => s.unwrap_or_else(|| State::new(state::new_lineage())),
+    let state = match load_locked(session, &*backend, "plan") {
+        Ok(loaded) => loaded.state,
         Err(code) => return code,
     };
     let mode = if destroy {
@@ -614,24 +613,20 @@ async fn plan_and_apply(
         Ok(b) => b,
         Err(e) => return session.error("Invalid workspace", e.to_string()),
     };
-    let _guard = match take_lock(
-        session,
-        &backend,
-        lock,
-        if mode == PlanMode::Destroy {
-            "destroy"
-        } else {
-            "apply"
-        },
-    ) {
+    let operation = if mode == PlanMode::Destroy {
+        "destroy"
+    } else {
+        "apply"
+    };
+    let lease = match take_lock(session, &*backend, lock, operation) {
         Ok(g) => g,
         Err(code) => return code,
     };
-    let mut state = match load_state(session, &backend) {
-        Ok(s) => s.unwrap_or_else(|| State::new(state::new_lineage())),
+    let loaded = match load_locked(session, &*backend, operation) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let (ctx, plan) = match make_plan(session, args, mode, &state).await {
+    let (ctx, plan) = match make_plan(session, args, mode, &loaded.state).await {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -645,7 +640,13 @@ async fn plan_and_apply(
         }
     }
     println!();
-    run_apply(session, &backend, &ctx, &plan, &mut state, parallelism).await
+    let target = ApplyTarget {
+        backend: &*backend,
+        lease,
+        loaded,
+        operation,
+    };
+    run_apply(session, target, &ctx, &plan, parallelism).await
 }
 
 async fn apply_saved(
@@ -666,24 +667,24 @@ async fn apply_saved(
         Ok(p) => p,
         Err(e) => return session.error("Cannot read the plan", e),
     };
-    let _guard = match take_lock(session, &backend, lock, "apply") {
+    let lease = match take_lock(session, &*backend, lock, "apply") {
         Ok(g) => g,
         Err(code) => return code,
     };
-    let state = match load_state(session, &backend) {
-        Ok(s) => s,
+    let mut loaded = match load_locked(session, &*backend, "apply") {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let mut state = match state {
-        Some(s) => s,
-        None if plan.serial == 0 => State::new(plan.lineage.clone()),
-        None => {
+    if loaded.version.0.is_none() {
+        if plan.serial != 0 {
             return session.error(
                 "Saved plan is stale",
                 "The plan was made against a state that no longer exists. Make a new plan.",
-            )
+            );
         }
-    };
+        loaded.state = State::new(plan.lineage.clone());
+    }
+    let state = &loaded.state;
     if plan.workspace != session.workspace {
         return session.error(
             "Saved plan is for another workspace",
@@ -715,7 +716,13 @@ async fn apply_saved(
             "The templates changed since the plan was made. Make a new plan with the current templates.",
         );
     }
-    run_apply(session, &backend, &ctx, &plan, &mut state, parallelism).await
+    let target = ApplyTarget {
+        backend: &*backend,
+        lease,
+        loaded,
+        operation: "apply",
+    };
+    run_apply(session, target, &ctx, &plan, parallelism).await
 }
 
 /// The first Ctrl-C stops the apply gracefully: nothing new starts, what is
@@ -738,7 +745,7 @@ fn spawn_interrupt_handler(
 }
 
 struct JournalRecorder {
-    journal: state::Journal,
+    journal: Box<dyn StateJournal>,
     /// Test hook for the kill tests: `STACK_TEST_ABORT_AFTER_RECORDS=N`
     /// aborts the process (as abruptly as SIGKILL) once N journal writes
     /// are durable, so that a crash can be placed at an exact point of an
@@ -748,7 +755,7 @@ struct JournalRecorder {
 }
 
 impl JournalRecorder {
-    fn new(journal: state::Journal) -> JournalRecorder {
+    fn new(journal: Box<dyn StateJournal>) -> JournalRecorder {
         JournalRecorder {
             journal,
             abort_after: std::env::var("STACK_TEST_ABORT_AFTER_RECORDS")
@@ -781,18 +788,50 @@ impl StateRecorder for JournalRecorder {
     }
 }
 
+/// Where an apply writes: the backend, the lease held on it, and the state
+/// as loaded under that lease.
+struct ApplyTarget<'b> {
+    backend: &'b dyn Backend,
+    lease: Box<dyn Lease>,
+    loaded: Loaded,
+    operation: &'static str,
+}
+
+/// Stops starting new operations when the lease on the state is lost
+/// (someone took the lock over): what is in flight finishes and is
+/// recorded, and the apply fails.
+fn spawn_lease_watch(
+    lost: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        while !lost.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+        eprintln!("\nThe state lock was lost (its lease could not be renewed, or another run took it over): no new operations will start; those in flight finish and are recorded.");
+    })
+}
+
 async fn run_apply(
     session: &Session,
-    backend: &LocalBackend,
+    target: ApplyTarget<'_>,
     ctx: &Context,
     plan: &Plan,
-    state: &mut State,
     parallelism: usize,
 ) -> u8 {
-    let journal = match backend.journal(state) {
+    let ApplyTarget {
+        backend,
+        lease,
+        loaded,
+        operation,
+    } = target;
+    let journal = match backend.journal(&loaded, WriteNote::new(operation)) {
         Ok(j) => j,
         Err(e) => return session.error("Cannot write the state", e.to_string()),
     };
+    let mut state = loaded.state;
+    let state = &mut state;
     let mut recorder = JournalRecorder::new(journal);
     let total = plan.operation_count();
     let progress =
@@ -800,6 +839,8 @@ async fn run_apply(
     let ticker = progress.spawn_ticker();
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let interrupt = spawn_interrupt_handler(cancel.clone());
+    let lost = lease.lost();
+    let watch = spawn_lease_watch(lost.clone(), cancel.clone());
     let outcome = engine::apply::apply(
         ctx,
         plan,
@@ -813,6 +854,7 @@ async fn run_apply(
     )
     .await;
     interrupt.abort();
+    watch.abort();
     ticker.abort();
     progress.finish();
     let persisted = recorder.journal.compact(state);
@@ -820,7 +862,16 @@ async fn run_apply(
     if let Err(e) = persisted {
         return session.error(
             "Failed to persist state",
-            format!("{e}. The changes are recorded in the journal next to the state file and will be recovered by the next run."),
+            format!("{e}. The changes are recorded in the state journal and will be recovered by the next run."),
+        );
+    }
+    if let Err(e) = lease.release() {
+        eprintln!("Warning: {e}");
+    }
+    if lost.load(std::sync::atomic::Ordering::SeqCst) {
+        return session.error(
+            "State lock lost",
+            format!("Another run took over the state lock during the apply. {} operation(s) finished and are recorded; {} were not started. Run stack apply again once the other run is done.", outcome.succeeded, outcome.skipped),
         );
     }
     let summary = plan.summary();
@@ -890,12 +941,14 @@ async fn import_command(
         Ok(b) => b,
         Err(e) => return session.error("Invalid workspace", e.to_string()),
     };
-    let _guard = match take_lock(session, &backend, lock, "import") {
+    let _lease = match take_lock(session, &*backend, lock, "import") {
         Ok(g) => g,
         Err(code) => return code,
     };
-    let mut state = match load_state(session, &backend) {
-        Ok(s) => s.unwrap_or_else(|| State::new(state::new_lineage())),
+    let Loaded {
+        mut state, version, ..
+    } = match load_locked(session, &*backend, "import") {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
     let (ctx, diags) = match load(session, Some(vars), None) {
@@ -912,7 +965,7 @@ async fn import_command(
     match engine::import::import(&ctx, &state, &addr, id).await {
         Ok(resource) => {
             state.resources.insert(addr.to_string(), resource);
-            if let Err(e) = backend.persist(&mut state) {
+            if let Err(e) = backend.persist(&mut state, &version, &WriteNote::new("import")) {
                 return session.error("Failed to persist state", e.to_string());
             }
             println!(
@@ -971,7 +1024,7 @@ fn show(session: &mut Session, plan_file: Option<PathBuf>, json: bool) -> u8 {
             Err(e) => session.error("Cannot read the plan", e),
         };
     }
-    let state = match load_state(session, &backend) {
+    let state = match load_state(session, &*backend) {
         Ok(Some(s)) => s,
         Ok(None) => {
             println!(
@@ -1054,7 +1107,7 @@ fn output(
         Ok(b) => b,
         Err(e) => return session.error("Invalid workspace", e.to_string()),
     };
-    let state = match load_state(session, &backend) {
+    let state = match load_state(session, &*backend) {
         Ok(s) => s.unwrap_or_else(|| State::new(String::new())),
         Err(code) => return code,
     };
@@ -1160,7 +1213,7 @@ fn state_command(session: &Session, command: StateCommand) -> u8 {
         Ok(b) => b,
         Err(e) => return session.error("Invalid workspace", e.to_string()),
     };
-    let state = match load_state(session, &backend) {
+    let state = match load_state(session, &*backend) {
         Ok(s) => s.unwrap_or_else(|| State::new(String::new())),
         Err(code) => return code,
     };
@@ -1202,13 +1255,15 @@ fn edit_state(
         Ok(b) => b,
         Err(e) => return session.error("Invalid workspace", e.to_string()),
     };
-    let _guard = match take_lock(session, &backend, lock, operation) {
+    let _lease = match take_lock(session, &*backend, lock, operation) {
         Ok(g) => g,
         Err(code) => return code,
     };
-    let mut state = match load_state(session, &backend) {
-        Ok(Some(s)) => s,
-        Ok(None) => {
+    let Loaded {
+        mut state, version, ..
+    } = match load_locked(session, &*backend, operation) {
+        Ok(loaded) if loaded.version.0.is_some() => loaded,
+        Ok(_) => {
             return session.error(
                 "No state",
                 "This workspace has no state yet: nothing to change.",
@@ -1226,7 +1281,7 @@ fn edit_state(
             );
         }
     };
-    if let Err(e) = backend.persist(&mut state) {
+    if let Err(e) = backend.persist(&mut state, &version, &WriteNote::new(operation)) {
         return session.error("Failed to persist state", e.to_string());
     }
     println!("{message}");

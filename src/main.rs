@@ -5,6 +5,7 @@ mod commands;
 mod planfile;
 mod progress;
 mod render;
+mod workspace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

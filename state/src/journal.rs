@@ -311,17 +311,9 @@ fn read_journal(path: &Path, lineage: &str, serial: u64) -> Result<Fit, StateErr
 
 /// Replays the journal at `path` on top of `base` (the decoded state file,
 /// if any). Without a state file the journal must start from an empty state
-/// (serial 0), as on a first apply killed before its first persist.
-pub(crate) fn replay(
-    path: &Path,
-    base: Option<State>,
-    sealer: &Sealer,
-) -> Result<Option<State>, StateError> {
-    Ok(replay_counted(path, base, sealer)?.0)
-}
-
-/// [`replay`], also saying how many entries were replayed: a state with
-/// replayed entries holds changes no stored version has yet.
+/// (serial 0), as on a first apply killed before its first persist. Also
+/// says how many entries were replayed: a state with replayed entries holds
+/// changes no stored version has yet.
 pub(crate) fn replay_counted(
     path: &Path,
     base: Option<State>,
