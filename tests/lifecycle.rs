@@ -795,7 +795,7 @@ fn interrupted_apply_loses_nothing() {
     // instance whose creation was cut short is replaced.
     let plan = s.plan(&[]);
     assert!(
-        common::flat(&plan.stderr).contains(&format!("took over the state lock"))
+        common::flat(&plan.stderr).contains("took over the state lock")
             && common::flat(&plan.stderr).contains(&id),
         "{}",
         plan.stderr
