@@ -675,34 +675,6 @@ async fn apply_saved(
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    if loaded.version.0.is_none() {
-        if plan.serial != 0 {
-            return session.error(
-                "Saved plan is stale",
-                "The plan was made against a state that no longer exists. Make a new plan.",
-            );
-        }
-        loaded.state = State::new(plan.lineage.clone());
-    }
-    let state = &loaded.state;
-    if plan.workspace != session.workspace {
-        return session.error(
-            "Saved plan is for another workspace",
-            format!(
-                "The plan was made for workspace \"{}\", not \"{}\".",
-                plan.workspace, session.workspace
-            ),
-        );
-    }
-    if plan.lineage != state.lineage || plan.serial != state.serial {
-        return session.error(
-            "Saved plan is stale",
-            format!(
-                "The plan was made against state {} serial {}, but the state is now {} serial {}: something was applied since. A plan applies at most once; make a new plan.",
-                plan.lineage, plan.serial, state.lineage, state.serial
-            ),
-        );
-    }
     let (ctx, _) = match load(session, None, Some(&plan)) {
         Ok(x) => x,
         Err(diags) => {
@@ -710,11 +682,18 @@ async fn apply_saved(
             return ERROR;
         }
     };
-    if engine::plan::templates_digest(&ctx.config) != plan.templates_digest {
-        return session.error(
-            "Saved plan does not match the templates",
-            "The templates changed since the plan was made. Make a new plan with the current templates.",
-        );
+    let stored = loaded.version.0.is_some();
+    let digest = engine::plan::templates_digest(&ctx.config);
+    let current = engine::planfile::Current {
+        workspace: &session.workspace,
+        state: stored.then_some(&loaded.state),
+        templates_digest: &digest,
+    };
+    if let Err(e) = engine::planfile::check_binding(&plan, &current) {
+        return session.error(e.summary(), e.to_string());
+    }
+    if !stored {
+        loaded.state = State::new(plan.lineage.clone());
     }
     let target = ApplyTarget {
         backend: &*backend,

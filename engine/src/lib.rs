@@ -16,6 +16,7 @@ pub mod functions;
 pub mod graph;
 pub mod import;
 pub mod plan;
+pub mod planfile;
 pub mod provider;
 pub mod schedule;
 #[cfg(test)]
