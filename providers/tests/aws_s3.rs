@@ -53,7 +53,8 @@ async fn bucket_lifecycle() {
         BUCKET,
         json!({"bucket": "stack-assets", "tags": {"team": "web"}}),
     );
-    let state = h.create(BUCKET, &config).await;
+    let absent = h.config(BUCKET, json!({"bucket": "stack-never-made"}));
+    let state = h.create_and_find_by_name(BUCKET, &config, &absent).await;
     assert_eq!(attr(&state, "id"), "stack-assets");
     assert_eq!(attr(&state, "arn"), "arn:aws:s3:::stack-assets");
     assert_eq!(
@@ -206,7 +207,11 @@ async fn object_lifecycle() {
         planned.get_attr("etag"),
         Some(&Value::String(md5_of(b"bundle version 1")))
     );
-    let state = h.create(OBJECT, &config).await;
+    let absent = h.config(
+        OBJECT,
+        json!({"bucket": "stack-bundles", "key": "never.zip", "content": "x"}),
+    );
+    let state = h.create_and_find_by_name(OBJECT, &config, &absent).await;
     let got = s3
         .get_object()
         .bucket("stack-bundles")
