@@ -26,7 +26,7 @@ const AMI: &str = "ami-12c6146b";
 const KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOoESGnsCYowp84i8uvu0IxyCFSqw1VhjrlsUIVrV0wq test1";
 /// Each attempt of an API call gives up after this long…
-const ATTEMPT_TIMEOUT: &str = "2s";
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 /// …and the emulator answers a delayed call only after this long.
 const DELAY: Duration = Duration::from_secs(5);
 
@@ -34,7 +34,8 @@ const DELAY: Duration = Duration::from_secs(5);
 /// (which have no attempt timeout): moto loads a service's code on its
 /// first request, which can take longer than the short attempt timeout.
 async fn setup() -> (Emulator, Harness, aws_sdk_ec2::Client) {
-    std::env::set_var("STACK_AWS_ATTEMPT_TIMEOUT", ATTEMPT_TIMEOUT);
+    let timeout = format!("{}s", ATTEMPT_TIMEOUT.as_secs());
+    std::env::set_var("STACK_AWS_ATTEMPT_TIMEOUT", timeout);
     let emulator = Emulator::start();
     let config = sdk_config(&emulator).await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
@@ -133,7 +134,7 @@ async fn the_intent_tag_is_never_shown_and_survives_tag_updates() {
 async fn a_create_vpc_whose_answer_times_out_makes_one_vpc() {
     let (emulator, h, ec2) = setup().await;
     emulator.delay_answers("CreateVpc", DELAY, 1);
-    let state = h.create("aws_vpc", &vpc_config(&h, "10.3.0.0/16")).await;
+    let state = lost_answer(h.create("aws_vpc", &vpc_config(&h, "10.3.0.0/16"))).await;
     let filter = Filter::builder()
         .name("cidr-block")
         .values("10.3.0.0/16")
@@ -161,7 +162,7 @@ async fn a_create_security_group_whose_answer_times_out_makes_one_group() {
             "ingress": [{"from_port": 443, "to_port": 443, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}],
         }),
     );
-    let state = h.create("aws_security_group", &config).await;
+    let state = lost_answer(h.create("aws_security_group", &config)).await;
     let filter = Filter::builder().name("group-name").values("web").build();
     let groups = ec2
         .describe_security_groups()
@@ -192,7 +193,7 @@ async fn a_run_instances_whose_answer_times_out_launches_one_machine() {
         "aws_instance",
         json!({"ami": AMI, "instance_type": "t3.micro", "tags": {"Name": "once"}}),
     );
-    let state = h.create("aws_instance", &config).await;
+    let state = lost_answer(h.create("aws_instance", &config)).await;
     let filter = Filter::builder().name("tag:Name").values("once").build();
     let out = ec2
         .describe_instances()
@@ -222,7 +223,7 @@ async fn a_create_bucket_whose_answer_times_out_makes_the_bucket_once() {
         "aws_s3_bucket",
         json!({"bucket": "stack-once", "tags": {"team": "web"}}),
     );
-    let state = h.create("aws_s3_bucket", &config).await;
+    let state = lost_answer(h.create("aws_s3_bucket", &config)).await;
     let buckets = s3.list_buckets().send().await.unwrap();
     let names: Vec<&str> = buckets.buckets().iter().filter_map(|b| b.name()).collect();
     assert_eq!(names, ["stack-once"]);
@@ -268,6 +269,50 @@ async fn a_create_that_fails_after_making_its_object_returns_the_object() {
     assert!(gone.is_err(), "{id} was deleted");
 }
 
+/// Runs a create whose answer the emulator delays, and checks that the
+/// provider gave up on the answer (the attempt timed out) and went on without
+/// waiting for it: proof that the object was found rather than answered.
+async fn lost_answer<T>(create: impl std::future::Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let result = create.await;
+    let took = started.elapsed();
+    assert!(
+        took >= ATTEMPT_TIMEOUT && took < DELAY,
+        "the create took {took:?}: no timeout, or it waited for the answer"
+    );
+    result
+}
+
 fn calls(h: &Harness, operation: &str) -> u64 {
     h.api_calls().get(operation).copied().unwrap_or(0)
+}
+
+/// Makes API calls through the provider; on its own it passes. Run by
+/// [`the_abort_hook_kills_the_process_right_after_the_nth_answer`] in a
+/// child process with the hook set, it must never get to its end.
+#[tokio::test]
+async fn calls_through_the_provider() {
+    let (_emulator, h, _ec2) = setup().await;
+    // Call 1 was STS GetCallerIdentity, when the provider was configured.
+    h.create("aws_vpc", &vpc_config(&h, "10.6.0.0/16")).await;
+    println!("CREATED");
+}
+
+#[test]
+fn the_abort_hook_kills_the_process_right_after_the_nth_answer() {
+    let test_binary = std::env::current_exe().expect("the test binary");
+    let output = std::process::Command::new(test_binary)
+        .args(["--exact", "calls_through_the_provider", "--nocapture"])
+        .env("STACK_TEST_ABORT_AFTER_CALLS", "2")
+        .output()
+        .expect("running the test binary again");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        output.status.signal(),
+        Some(6),
+        "expected SIGABRT after CreateVpc was answered; status {:?}, stdout:\n{stdout}",
+        output.status
+    );
+    assert!(!stdout.contains("CREATED"), "{stdout}");
 }
