@@ -6,7 +6,9 @@
 //! and build attribute values; one module per service holds its resources,
 //! each an [`AwsResource`]. Every SDK call goes through [`Clients::call`],
 //! which counts it (for `stack plan --stats`), classifies errors and retries
-//! throttling with backoff.
+//! throttling with backoff; creates that are not safe to send twice go
+//! through [`Clients::create`], which looks for the object before sending
+//! again after an answer was lost.
 
 pub mod beanstalk;
 pub mod cloudfront;

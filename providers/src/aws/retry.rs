@@ -1,5 +1,6 @@
-//! Retries with exponential backoff and jitter, and waiting for an
-//! asynchronous resource to reach a state.
+//! Retries with exponential backoff and jitter, creates that are reconciled
+//! rather than sent twice, and waiting for an asynchronous resource to reach
+//! a state.
 //!
 //! Both are our own seam rather than the SDK's: the SDK's retries are turned
 //! off (so an emulator's "not implemented" is reported at once, and the call
