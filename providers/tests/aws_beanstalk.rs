@@ -152,11 +152,7 @@ async fn application_version_lifecycle() {
         VERSION,
         json!({"application": "app", "name": "v1", "bucket": "bundles", "key": "v1.zip", "description": "first"}),
     );
-    let absent = h.config(
-        VERSION,
-        json!({"application": "app", "name": "v9", "bucket": "bundles", "key": "v1.zip"}),
-    );
-    let state = h.create_and_find_by_name(VERSION, &config, &absent).await;
+    let state = h.create_and_find(VERSION, &config).await;
     assert_eq!(attr(&state, "id"), "v1");
     let state = h.assert_no_changes(VERSION, &state, &config).await;
 

@@ -73,6 +73,27 @@ pub fn made_by(tags: &BTreeMap<String, String>, operation_id: &str) -> bool {
     tags.get(INTENT_TAG).map(String::as_str) == Some(operation_id)
 }
 
+/// `state` if the object it describes was made by the create with
+/// `operation_id`, judged by the tags `all_tags` lists for its `arn`: an
+/// object found by a user-chosen name without our tag is someone else's.
+pub async fn made_here<F, Fut, E>(
+    state: Option<Value>,
+    operation_id: &str,
+    all_tags: F,
+) -> Result<Option<Value>, ProviderError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<BTreeMap<String, String>, E>>,
+    E: Into<ProviderError>,
+{
+    let Some(state) = state else {
+        return Ok(None);
+    };
+    let arn = values::required_str(&state, "arn")?;
+    let tags = all_tags(arn).await.map_err(Into::into)?;
+    Ok(made_by(&tags, operation_id).then_some(state))
+}
+
 /// How long one attempt of an API call may take before it is abandoned as
 /// a timeout, unless `STACK_AWS_ATTEMPT_TIMEOUT` says otherwise. Generous,
 /// because a hung request is the only thing it should catch.
