@@ -28,7 +28,7 @@ const KEY: &str =
 /// Each attempt of an API call gives up after this long…
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 /// …and the emulator answers a delayed call only after this long.
-const DELAY: Duration = Duration::from_secs(5);
+const DELAY: Duration = Duration::from_secs(10);
 
 /// Starts the emulator and warms it up through the test's own clients
 /// (which have no attempt timeout): moto loads a service's code on its
@@ -230,6 +230,31 @@ async fn a_create_bucket_whose_answer_times_out_makes_the_bucket_once() {
     assert_eq!(attr(&state, "id"), "stack-once");
     assert_eq!(calls(&h, "s3:CreateBucket"), 1, "{:?}", h.api_calls());
     h.assert_no_changes("aws_s3_bucket", &state, &config).await;
+}
+
+#[tokio::test]
+async fn a_named_create_whose_answer_times_out_adopts_its_object_instead_of_failing() {
+    // Sent again, CreateApplication would be refused ("already exists"):
+    // the application is found by its name and intent tag instead.
+    let (emulator, h, _ec2) = setup().await;
+    let eb = aws_sdk_elasticbeanstalk::Client::new(&sdk_config(&emulator).await);
+    eb.describe_applications().send().await.expect("warming up");
+    emulator.delay_answers("CreateApplication", DELAY, 1);
+    let config = h.config(
+        "aws_elastic_beanstalk_application",
+        json!({"name": "once", "tags": {"team": "web"}}),
+    );
+    let state = lost_answer(h.create("aws_elastic_beanstalk_application", &config)).await;
+    assert_eq!(attr(&state, "id"), "once");
+    let apps = eb.describe_applications().send().await.unwrap();
+    let names: Vec<&str> = apps
+        .applications()
+        .iter()
+        .filter_map(|a| a.application_name())
+        .collect();
+    assert_eq!(names, ["once"]);
+    h.assert_no_changes("aws_elastic_beanstalk_application", &state, &config)
+        .await;
 }
 
 #[tokio::test]
