@@ -21,8 +21,7 @@ use engine::provider::{
 use engine::value::Value;
 
 use super::cloudfront::normalize_blocks;
-use super::retry::Created;
-use super::retry::Poll;
+use super::retry::{Created, Poll};
 use super::values::{
     blocks_attr, object, opt_string, partial_state, required_str, str_attr, string, string_map,
     string_map_attr, tags_attribute, timeout, timeouts_block, KeepCreated,
@@ -344,6 +343,7 @@ impl AwsResource for Application {
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         self.read(clients, &object([("name", string(id))])).await
     }
+
     /// By the user-chosen name, which AWS keeps unique, and the intent tag
     /// the create set.
     async fn find_created(
