@@ -816,6 +816,9 @@ class FaultInjector:
         return self._delayed(environ, start_response, delay)
 
     def _control(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "POST":
+            start_response("405 Method Not Allowed", [("Allow", "POST"), ("Content-Type", "application/json")])
+            return [b'{"error": "POST a fault as JSON"}']
         try:
             fault = json.loads(_read_body(environ) or b"{}")
             entry = {
