@@ -262,36 +262,6 @@ impl Harness {
         }
     }
 
-    /// Creates `config` with a known operation id and checks that
-    /// `find_created` finds the same object by the name it was created with,
-    /// for types whose create carries no token or tag (the name is the
-    /// key, so another operation planned with the same name finds it too),
-    /// and nothing when the planned name is `absent`'s. Returns the state.
-    pub async fn create_and_find_by_name(
-        &self,
-        type_name: &str,
-        config: &Value,
-        absent: &Value,
-    ) -> Value {
-        let operation_id = self.operation_id(type_name);
-        let (planned, result) = self.try_create(type_name, config, &operation_id).await;
-        let state = result
-            .unwrap_or_else(|e| panic!("creating {type_name} failed: {e}"))
-            .unwrap_or_else(|| panic!("creating {type_name} returned no state"));
-        for operation in [operation_id, self.operation_id(type_name)] {
-            let found = self
-                .find_created(type_name, &operation, &planned)
-                .await
-                .unwrap_or_else(|| panic!("find_created did not find the {type_name} just made"));
-            assert_eq!(attr(&found, "id"), attr(&state, "id"), "{type_name}");
-        }
-        let (_, elsewhere) = self.plan(type_name, None, absent);
-        let other = self.operation_id(type_name);
-        let stranger = self.find_created(type_name, &other, &elsewhere).await;
-        assert!(stranger.is_none(), "found {stranger:?} under another name");
-        state
-    }
-
     /// Refreshes one resource; `None` when it is gone.
     pub async fn read(&self, type_name: &str, current: &Value) -> Option<Value> {
         self.provider
