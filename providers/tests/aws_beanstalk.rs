@@ -61,7 +61,7 @@ async fn tags_of(c: &Clients, arn: &str) -> Vec<(String, String)> {
             .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
             .collect();
     tags.sort();
-    tags
+    common::user_tags(tags).into_iter().collect()
 }
 
 fn pair(k: &str, v: &str) -> (String, String) {
@@ -78,7 +78,7 @@ async fn application_lifecycle() {
         APPLICATION,
         json!({"name": "koding", "description": "Koding", "tags": {"team": "web"}}),
     );
-    let state = h.create(APPLICATION, &config).await;
+    let state = h.create_and_find(APPLICATION, &config).await;
     assert_eq!(attr(&state, "id"), "koding");
     let arn = attr(&state, "arn");
     assert!(arn.ends_with(":application/koding"), "{arn}");
@@ -152,7 +152,7 @@ async fn application_version_lifecycle() {
         VERSION,
         json!({"application": "app", "name": "v1", "bucket": "bundles", "key": "v1.zip", "description": "first"}),
     );
-    let state = h.create(VERSION, &config).await;
+    let state = h.create_and_find(VERSION, &config).await;
     assert_eq!(attr(&state, "id"), "v1");
     let state = h.assert_no_changes(VERSION, &state, &config).await;
 
@@ -258,7 +258,7 @@ async fn environment_lifecycle() {
             "tags": {"env": "sandbox"}, "timeouts": {"create": "5m"}
         }),
     );
-    let state = h.create(ENVIRONMENT, &config).await;
+    let state = h.create_and_find(ENVIRONMENT, &config).await;
     let id = attr(&state, "id");
     assert!(id.starts_with("e-"), "{id}");
     assert!(attr(&state, "cname").starts_with("sandbox."), "{state:?}");

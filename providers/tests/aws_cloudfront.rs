@@ -122,7 +122,7 @@ async fn distribution_lifecycle() {
         DISTRIBUTION,
         web_config("koding sandbox", 3600, &[], json!({"env": "sandbox"})),
     );
-    let state = h.create(DISTRIBUTION, &config).await;
+    let state = h.create_and_find(DISTRIBUTION, &config).await;
     let id = attr(&state, "id");
     assert!(
         attr(&state, "domain_name").ends_with(".cloudfront.net"),

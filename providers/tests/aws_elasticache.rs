@@ -98,16 +98,17 @@ impl Cloud {
     }
 
     async fn tags(&self, arn: &str) -> BTreeMap<String, String> {
-        self.ec
-            .list_tags_for_resource()
-            .resource_name(arn)
-            .send()
-            .await
-            .unwrap()
-            .tag_list()
-            .iter()
-            .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
-            .collect()
+        common::user_tags(
+            self.ec
+                .list_tags_for_resource()
+                .resource_name(arn)
+                .send()
+                .await
+                .unwrap()
+                .tag_list()
+                .iter()
+                .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string())),
+        )
     }
 }
 
@@ -144,7 +145,7 @@ async fn cache_subnet_group_lifecycle() {
         SUBNET_GROUP,
         json!({"name": "cache", "description": "Cache subnets", "subnet_ids": subnets, "tags": {"team": "web"}}),
     );
-    let state = h.create(SUBNET_GROUP, &config).await;
+    let state = h.create_and_find(SUBNET_GROUP, &config).await;
     assert_eq!(attr(&state, "id"), "cache");
     let arn = attr(&state, "arn");
     assert!(cloud.subnet_group_exists("cache").await);
@@ -224,7 +225,7 @@ async fn cache_cluster_lifecycle() {
         )
     };
     let first = config("cache.t3.micro", 2, 11211);
-    let state = h.create(CLUSTER, &first).await;
+    let state = h.create_and_find(CLUSTER, &first).await;
     assert_eq!(attr(&state, "id"), "sessions");
     let nodes_now = nodes(&state);
     assert_eq!(nodes_now.len(), 2);
@@ -392,7 +393,7 @@ async fn replication_group_lifecycle() {
         )
     };
     let first = config("sessions", "Sessions", "cache.t3.micro", 6379);
-    let state = h.create(GROUP, &first).await;
+    let state = h.create_and_find(GROUP, &first).await;
     assert_eq!(attr(&state, "id"), "sessions");
     let primary = attr(&state, "primary_endpoint_address");
     assert!(primary.contains("sessions"), "{primary}");

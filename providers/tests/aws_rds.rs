@@ -70,16 +70,17 @@ impl Cloud {
     }
 
     async fn tags(&self, arn: &str) -> BTreeMap<String, String> {
-        self.rds
-            .list_tags_for_resource()
-            .resource_name(arn)
-            .send()
-            .await
-            .unwrap()
-            .tag_list()
-            .iter()
-            .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
-            .collect()
+        common::user_tags(
+            self.rds
+                .list_tags_for_resource()
+                .resource_name(arn)
+                .send()
+                .await
+                .unwrap()
+                .tag_list()
+                .iter()
+                .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string())),
+        )
     }
 }
 
@@ -130,7 +131,7 @@ async fn db_subnet_group_lifecycle() {
             "tags": {"team": "data"},
         }),
     );
-    let state = h.create(SUBNET_GROUP, &config).await;
+    let state = h.create_and_find(SUBNET_GROUP, &config).await;
     assert_eq!(attr(&state, "id"), "app-db");
     assert_eq!(
         attr(&state, "arn"),
@@ -244,7 +245,7 @@ async fn db_instance_lifecycle() {
     };
 
     let config = with(json!({}));
-    let state = h.create(INSTANCE, &config).await;
+    let state = h.create_and_find(INSTANCE, &config).await;
     assert_eq!(attr(&state, "id"), "app");
     assert_eq!(attr(&state, "status"), "available");
     assert_eq!(
@@ -419,7 +420,9 @@ async fn db_instance_identifier_is_generated_when_not_set() {
             "skip_final_snapshot": true,
         }),
     );
-    let state = h.create(INSTANCE, &config).await;
+    // The generated identifier is derived from the operation id, so the
+    // object is found by it (and its intent tag).
+    let state = h.create_and_find(INSTANCE, &config).await;
     let id = attr(&state, "identifier");
     assert!(id.starts_with("stack-"), "{id}");
     assert!(cloud.instance(&id).await.is_some());
@@ -489,8 +492,9 @@ async fn refreshing_many_db_instances_takes_one_describe_call() {
 }
 
 fn tags_of(db: &aws_sdk_rds::types::DbInstance) -> BTreeMap<String, String> {
-    db.tag_list()
-        .iter()
-        .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
-        .collect()
+    common::user_tags(
+        db.tag_list()
+            .iter()
+            .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string())),
+    )
 }

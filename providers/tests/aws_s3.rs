@@ -24,19 +24,14 @@ async fn s3_client(emulator: &Emulator) -> aws_sdk_s3::Client {
     )
 }
 
+/// The user's tags of a bucket made by stack (see `common::user_tags`).
 async fn bucket_tags(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, String)> {
-    match s3.get_bucket_tagging().bucket(bucket).send().await {
-        Ok(out) => out
-            .tag_set()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect(),
-        Err(e) => {
-            let e = e.into_service_error();
-            assert_eq!(e.meta().code(), Some("NoSuchTagSet"), "{e:?}");
-            Vec::new()
-        }
-    }
+    let out = s3.get_bucket_tagging().bucket(bucket).send().await.unwrap();
+    let tags = out
+        .tag_set()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()));
+    common::user_tags(tags).into_iter().collect()
 }
 
 async fn bucket_exists(s3: &aws_sdk_s3::Client, bucket: &str) -> bool {
@@ -53,7 +48,7 @@ async fn bucket_lifecycle() {
         BUCKET,
         json!({"bucket": "stack-assets", "tags": {"team": "web"}}),
     );
-    let state = h.create(BUCKET, &config).await;
+    let state = h.create_and_find(BUCKET, &config).await;
     assert_eq!(attr(&state, "id"), "stack-assets");
     assert_eq!(attr(&state, "arn"), "arn:aws:s3:::stack-assets");
     assert_eq!(
@@ -206,7 +201,7 @@ async fn object_lifecycle() {
         planned.get_attr("etag"),
         Some(&Value::String(md5_of(b"bundle version 1")))
     );
-    let state = h.create(OBJECT, &config).await;
+    let state = h.create_and_find(OBJECT, &config).await;
     let got = s3
         .get_object()
         .bucket("stack-bundles")
@@ -226,7 +221,11 @@ async fn object_lifecycle() {
         .send()
         .await
         .unwrap();
-    assert_eq!(tagging.tag_set().len(), 1);
+    let tags = tagging
+        .tag_set()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()));
+    assert_eq!(common::user_tags(tags).len(), 1);
     let state = h.assert_no_changes(OBJECT, &state, &config).await;
 
     // A changed file shows as an update (through its ETag) and is uploaded again.

@@ -37,9 +37,12 @@ Patched operations (moto 5.2.5 implements them incompletely):
   (when ``IncludeDeleted`` is true, the default) while their names become free.
   ``DescribeApplications`` also lists each application's version labels and
   its description, which ``CreateApplication`` (patched) now keeps.
-* Beanstalk tags: moto tags environments only. Here ``CreateApplication``
-  keeps its ``Tags``, and ``ListTagsForResource`` / ``UpdateTagsForResource``
-  also accept an application's ARN, as on AWS.
+* Beanstalk tags: moto tags environments only. Here ``CreateApplication`` and
+  ``CreateApplicationVersion`` keep their ``Tags``, and ``ListTagsForResource`` /
+  ``UpdateTagsForResource`` also accept an application's or an application
+  version's ARN, as on AWS (API reference: ``CreateApplicationVersion``,
+  request parameter ``Tags``; ``ListTagsForResource``, "Must be the ARN of an
+  Elastic Beanstalk resource").
 * ElastiCache ``CreateCacheCluster`` / ``DescribeCacheClusters``: moto lists no
   nodes. Here every cluster has nodes ``0001``... with endpoints
   ``<cluster-id>.<random>.<node-id>.<region>.cache.amazonaws.com``, listed when
@@ -351,21 +354,32 @@ _original_eb_list_tags = eb_models.EBBackend.list_tags_for_resource
 _original_eb_update_tags = eb_models.EBBackend.update_tags_for_resource
 
 
+def _eb_version_tags_by_arn(backend: eb_models.EBBackend, arn: str) -> dict[str, str] | None:
+    for app in backend.applications.values():
+        for label, version in _eb_versions(app).items():
+            if version["ApplicationVersionArn"] == arn:
+                return _state(app, "version_tags", {}).setdefault(label, {})
+    return None
+
+
 def eb_list_tags_for_resource(self: eb_models.EBBackend, resource_arn: str) -> dict[str, str]:
     app = _eb_application_by_arn(self, resource_arn)
-    if app is None:
-        return _original_eb_list_tags(self, resource_arn)
-    return _eb_app_tags(app)
+    if app is not None:
+        return _eb_app_tags(app)
+    version_tags = _eb_version_tags_by_arn(self, resource_arn)
+    if version_tags is not None:
+        return version_tags
+    return _original_eb_list_tags(self, resource_arn)
 
 
 def eb_update_tags_for_resource(
     self: eb_models.EBBackend, resource_arn: str, tags_to_add: dict[str, str], tags_to_remove: list[str]
 ) -> None:
     app = _eb_application_by_arn(self, resource_arn)
-    if app is None:
+    tags = _eb_app_tags(app) if app is not None else _eb_version_tags_by_arn(self, resource_arn)
+    if tags is None:
         _original_eb_update_tags(self, resource_arn, tags_to_add, tags_to_remove)
         return
-    tags = _eb_app_tags(app)
     tags.update(tags_to_add)
     for key in tags_to_remove:
         tags.pop(key, None)
@@ -416,6 +430,8 @@ def eb_create_application_version(self: EBResponse) -> ActionResult:
         "DateUpdated": now,
         "Status": "Processed" if process else "Unprocessed",
     }
+    tags = {tag["Key"]: tag["Value"] for tag in self._get_param("Tags", [])}
+    _state(app, "version_tags", {})[label] = tags
     return ActionResult({"ApplicationVersion": versions[label]})
 
 
@@ -475,6 +491,7 @@ def eb_delete_application_version(self: EBResponse) -> ActionResult:
             f"Unable to delete application version '{label}' because it is being used by environments: {', '.join(in_use)}."
         )
     del versions[label]
+    _state(app, "version_tags", {}).pop(label, None)
     return EmptyResult()
 
 
@@ -799,6 +816,9 @@ class FaultInjector:
         return self._delayed(environ, start_response, delay)
 
     def _control(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "POST":
+            start_response("405 Method Not Allowed", [("Allow", "POST"), ("Content-Type", "application/json")])
+            return [b'{"error": "POST a fault as JSON"}']
         try:
             fault = json.loads(_read_body(environ) or b"{}")
             entry = {

@@ -21,8 +21,7 @@ use engine::provider::{
 use engine::value::Value;
 
 use super::cloudfront::normalize_blocks;
-use super::retry::Created;
-use super::retry::Poll;
+use super::retry::{Created, Poll};
 use super::values::{
     blocks_attr, object, opt_string, partial_state, required_str, str_attr, string, string_map,
     string_map_attr, tags_attribute, timeout, timeouts_block, KeepCreated,
@@ -55,6 +54,18 @@ fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
 /// The user's tags of a resource (see [`user_tags`]).
 async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
     Ok(user_tags(list_all_tags(clients, arn).await?))
+}
+
+/// `state` if our create made it (see [`super::made_here`]).
+async fn made_here(
+    clients: &Clients,
+    state: Option<Value>,
+    operation_id: &str,
+) -> Result<Option<Value>, ProviderError> {
+    super::made_here(state, operation_id, |arn| async move {
+        list_all_tags(clients, &arn).await
+    })
+    .await
 }
 
 /// Every tag of a resource, ours included.
@@ -332,6 +343,7 @@ impl AwsResource for Application {
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         self.read(clients, &object([("name", string(id))])).await
     }
+
     /// By the user-chosen name, which AWS keeps unique, and the intent tag
     /// the create set.
     async fn find_created(
@@ -340,12 +352,7 @@ impl AwsResource for Application {
         operation_id: &str,
         planned: &Value,
     ) -> Result<Option<Value>, ProviderError> {
-        let Some(state) = self.read(clients, planned).await? else {
-            return Ok(None);
-        };
-        let arn = required_str(&state, "arn")?;
-        let ours = made_by(&list_all_tags(clients, &arn).await?, operation_id);
-        Ok(ours.then_some(state))
+        made_here(clients, self.read(clients, planned).await?, operation_id).await
     }
 }
 
@@ -463,6 +470,7 @@ impl AwsResource for ApplicationVersion {
             .s3_key(required_str(planned, "key")?)
             .build();
         let description = str_attr(planned, "description");
+        let intent = sdk_tags(&tags_with_intent(BTreeMap::new(), request.operation_id));
         let eb = &clients.beanstalk;
         // The label is unique in the application: a create whose answer was
         // lost is found by it.
@@ -476,9 +484,10 @@ impl AwsResource for ApplicationVersion {
                         .version_label(&label)
                         .source_bundle(bundle.clone())
                         .set_description(description.clone())
+                        .set_tags(Some(intent.clone()))
                         .send()
                 },
-                || Self::read_one(clients, &application, &label),
+                || self.find_created(clients, request.operation_id, planned),
             )
             .await?;
         Self::read_one(clients, &application, &label)
@@ -605,17 +614,18 @@ impl AwsResource for ApplicationVersion {
         Self::read_one(clients, application, label).await
     }
 
-    /// By application and label, which a create carries and AWS keeps
-    /// unique.
+    /// By application and label, which AWS keeps unique, and the intent tag
+    /// the create set.
     async fn find_created(
         &self,
         clients: &Clients,
-        _operation_id: &str,
+        operation_id: &str,
         planned: &Value,
     ) -> Result<Option<Value>, ProviderError> {
         let application = required_str(planned, "application")?;
         let label = required_str(planned, "name")?;
-        Self::read_one(clients, &application, &label).await
+        let found = Self::read_one(clients, &application, &label).await?;
+        made_here(clients, found, operation_id).await
     }
 }
 

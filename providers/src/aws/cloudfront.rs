@@ -1216,28 +1216,42 @@ impl AwsResource for Distribution {
         let config = desired_config(planned, request.operation_id)?;
         let tags = string_map_attr(planned, "tags");
         let cf = &clients.cloudfront;
+        // The caller reference makes a re-sent create answer with the first
+        // one's distribution; looking first after a lost answer also covers
+        // the case where no retry is left.
+        let find = || Self::find_by_caller_reference(clients, request.operation_id);
         let created = if tags.is_empty() {
             clients
-                .call("cloudfront", "CreateDistribution", || {
-                    cf.create_distribution()
-                        .distribution_config(config.clone())
-                        .send()
-                })
+                .create(
+                    "cloudfront",
+                    "CreateDistribution",
+                    || {
+                        cf.create_distribution()
+                            .distribution_config(config.clone())
+                            .send()
+                    },
+                    find,
+                )
                 .await
-                .map(|out| out.distribution().map(|d| d.id().to_string()))
+                .map(|c| c.found_or(|out| out.distribution().map(|d| d.id().to_string())))
         } else {
             let with_tags = DistributionConfigWithTags::builder()
                 .distribution_config(config.clone())
                 .tags(sdk_tags(&tags)?)
                 .build();
             clients
-                .call("cloudfront", "CreateDistributionWithTags", || {
-                    cf.create_distribution_with_tags()
-                        .distribution_config_with_tags(with_tags.clone())
-                        .send()
-                })
+                .create(
+                    "cloudfront",
+                    "CreateDistributionWithTags",
+                    || {
+                        cf.create_distribution_with_tags()
+                            .distribution_config_with_tags(with_tags.clone())
+                            .send()
+                    },
+                    find,
+                )
                 .await
-                .map(|out| out.distribution().map(|d| d.id().to_string()))
+                .map(|c| c.found_or(|out| out.distribution().map(|d| d.id().to_string())))
         };
         let id = match created {
             Ok(Some(id)) => id,

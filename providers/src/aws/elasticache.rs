@@ -27,7 +27,7 @@ use super::values::{
     string_map, string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
     KeepCreated,
 };
-use super::{made_by, tags_with_intent, user_tags, AwsResource, Clients};
+use super::{tags_with_intent, user_tags, AwsResource, Clients};
 
 /// The resources of this module, for `AwsProvider::new`.
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -79,19 +79,16 @@ async fn list_tags(
     Ok(user_tags(list_all_tags(clients, arn).await?))
 }
 
-/// `state` if the object it describes carries the intent tag of
-/// `operation_id`: an object of the same name without it is someone else's.
+/// `state` if our create made it (see [`super::made_here`]).
 async fn made_here(
     clients: &Clients,
     state: Option<Value>,
     operation_id: &str,
 ) -> Result<Option<Value>, ProviderError> {
-    let Some(state) = state else {
-        return Ok(None);
-    };
-    let arn = required_str(&state, "arn")?;
-    let ours = made_by(&list_all_tags(clients, &arn).await?, operation_id);
-    Ok(ours.then_some(state))
+    super::made_here(state, operation_id, |arn| async move {
+        list_all_tags(clients, &arn).await
+    })
+    .await
 }
 
 /// Every tag of a resource, ours included.

@@ -6,7 +6,9 @@
 //! and build attribute values; one module per service holds its resources,
 //! each an [`AwsResource`]. Every SDK call goes through [`Clients::call`],
 //! which counts it (for `stack plan --stats`), classifies errors and retries
-//! throttling with backoff.
+//! throttling with backoff; creates that are not safe to send twice go
+//! through [`Clients::create`], which looks for the object before sending
+//! again after an answer was lost.
 
 pub mod beanstalk;
 pub mod cloudfront;
@@ -69,6 +71,27 @@ pub fn user_tags(tags: BTreeMap<String, String>) -> BTreeMap<String, String> {
 /// without it was made by someone else, and is not adopted.
 pub fn made_by(tags: &BTreeMap<String, String>, operation_id: &str) -> bool {
     tags.get(INTENT_TAG).map(String::as_str) == Some(operation_id)
+}
+
+/// `state` if the object it describes was made by the create with
+/// `operation_id`, judged by the tags `all_tags` lists for its `arn`: an
+/// object found by a user-chosen name without our tag is someone else's.
+pub async fn made_here<F, Fut, E>(
+    state: Option<Value>,
+    operation_id: &str,
+    all_tags: F,
+) -> Result<Option<Value>, ProviderError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<BTreeMap<String, String>, E>>,
+    E: Into<ProviderError>,
+{
+    let Some(state) = state else {
+        return Ok(None);
+    };
+    let arn = values::required_str(&state, "arn")?;
+    let tags = all_tags(arn).await.map_err(Into::into)?;
+    Ok(made_by(&tags, operation_id).then_some(state))
 }
 
 /// How long one attempt of an API call may take before it is abandoned as

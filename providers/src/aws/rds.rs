@@ -114,6 +114,18 @@ async fn list_tags(
     Ok(user_tags(list_all_tags(clients, arn).await?))
 }
 
+/// `state` if our create made it (see [`super::made_here`]).
+async fn made_here(
+    clients: &Clients,
+    state: Option<Value>,
+    operation_id: &str,
+) -> Result<Option<Value>, ProviderError> {
+    super::made_here(state, operation_id, |arn| async move {
+        list_all_tags(clients, &arn).await
+    })
+    .await
+}
+
 /// Every tag of a resource, ours included.
 async fn list_all_tags(
     clients: &Clients,
@@ -434,12 +446,7 @@ impl AwsResource for DbSubnetGroupResource {
         operation_id: &str,
         planned: &Value,
     ) -> Result<Option<Value>, ProviderError> {
-        let Some(state) = self.read(clients, planned).await? else {
-            return Ok(None);
-        };
-        let arn = required_str(&state, "arn")?;
-        let ours = made_by(&list_all_tags(clients, &arn).await?, operation_id);
-        Ok(ours.then_some(state))
+        made_here(clients, self.read(clients, planned).await?, operation_id).await
     }
 }
 

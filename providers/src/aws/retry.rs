@@ -1,5 +1,6 @@
-//! Retries with exponential backoff and jitter, and waiting for an
-//! asynchronous resource to reach a state.
+//! Retries with exponential backoff and jitter, creates that are reconciled
+//! rather than sent twice, and waiting for an asynchronous resource to reach
+//! a state.
 //!
 //! Both are our own seam rather than the SDK's: the SDK's retries are turned
 //! off (so an emulator's "not implemented" is reported at once, and the call
@@ -168,6 +169,10 @@ where
     SF: Future<Output = ()>,
 {
     let mut retries = 0;
+    // Set once an attempt may have taken effect unseen: a later refusal
+    // ("already exists") may then be about our own object, which an
+    // eventually consistent API did not show yet when we first looked.
+    let mut uncertain = false;
     loop {
         let error = match attempt().await {
             Ok(value) => return Ok(Created::Sent(value)),
@@ -175,8 +180,15 @@ where
         };
         let retries_left = retries < policy.max_retries;
         match next_step(judge(&error), retries_left) {
+            Step::Fail if uncertain => {
+                return match find().await? {
+                    Some(found) => Ok(Created::Found(found)),
+                    None => Err(error),
+                };
+            }
             Step::Fail => return Err(error),
             Step::Reconcile => {
+                uncertain = true;
                 if let Some(found) = find().await? {
                     return Ok(Created::Found(found));
                 }
@@ -575,6 +587,23 @@ mod tests {
         let (result, attempts, finds) = run_create(0, vec![Err((None, None))], vec![None]).await;
         assert_eq!(result, Err("None".to_string()), "the timeout is reported");
         assert_eq!((attempts, finds), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_refusal_after_a_lost_answer_looks_again_for_the_object() {
+        // The first look missed the object (eventual consistency); the
+        // re-sent create is refused because the name is taken, by it.
+        let (result, attempts, finds) = run_create(
+            5,
+            vec![
+                Err((None, None)),
+                Err((Some("DBSubnetGroupAlreadyExists"), Some(400))),
+            ],
+            vec![None, Some("group-1")],
+        )
+        .await;
+        assert_eq!(result, Ok(Created::Found("group-1")));
+        assert_eq!((attempts, finds), (2, 2));
     }
 
     #[tokio::test]

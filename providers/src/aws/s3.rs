@@ -23,7 +23,7 @@ use super::values::{
     bool_attr, merge_missing, object, opt_string, partial_state, required_str, str_attr, string,
     string_map, string_map_attr, tags_attribute, KeepCreated,
 };
-use super::{AwsError, AwsResource, Clients};
+use super::{made_by, tags_with_intent, user_tags, AwsError, AwsResource, Clients, INTENT_TAG};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![Box::new(Bucket), Box::new(Object)]
@@ -106,7 +106,8 @@ impl Bucket {
         ])
     }
 
-    async fn tags(
+    /// Every tag of the bucket, our intent tag included.
+    async fn all_tags(
         clients: &Clients,
         name: &str,
     ) -> Result<BTreeMap<String, String>, ProviderError> {
@@ -282,13 +283,15 @@ impl AwsResource for Bucket {
             Err(e) if e.code.as_deref() == Some("BucketAlreadyOwnedByYou") => {}
             Err(e) => return Err(e.into()),
         }
+        // CreateBucket takes no tags: the intent tag follows at once. A crash
+        // in between leaves a bucket `find_created` does not claim; creating
+        // it again then finds it already ours, as above.
         let tags = string_map_attr(planned, "tags");
-        if !tags.is_empty() {
-            let partial = partial_state(planned, [("id", string(&name))]);
-            Self::put_tags(clients, &name, &tags)
-                .await
-                .keep_created(&partial)?;
-        }
+        let partial = partial_state(planned, [("id", string(&name))]);
+        let with_intent = tags_with_intent(tags.clone(), request.operation_id);
+        Self::put_tags(clients, &name, &with_intent)
+            .await
+            .keep_created(&partial)?;
         Ok(Self::state(
             clients,
             &name,
@@ -307,7 +310,12 @@ impl AwsResource for Bucket {
         let name = required_str(prior, "bucket")?;
         let tags = string_map_attr(planned, "tags");
         if tags != string_map_attr(prior, "tags") {
-            Self::put_tags(clients, &name, &tags).await?;
+            // PutBucketTagging replaces the whole set: our intent tag is
+            // read first and written back with the user's tags.
+            let mut all = Self::all_tags(clients, &name).await?;
+            all.retain(|k, _| k == INTENT_TAG);
+            all.extend(tags.clone());
+            Self::put_tags(clients, &name, &all).await?;
         }
         Ok(Self::state(
             clients,
@@ -356,7 +364,7 @@ impl AwsResource for Bucket {
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(e.into()),
         }
-        let tags = Self::tags(clients, &name).await?;
+        let tags = user_tags(Self::all_tags(clients, &name).await?);
         // force_destroy is ours, not S3's: it is kept from the state.
         Ok(Some(Self::state(
             clients,
@@ -370,14 +378,17 @@ impl AwsResource for Bucket {
         self.read(clients, &object([("bucket", string(id))])).await
     }
 
-    /// By the user-chosen bucket name, which is globally unique.
+    /// By the user-chosen bucket name, which is globally unique, and the
+    /// intent tag the create set.
     async fn find_created(
         &self,
         clients: &Clients,
-        _operation_id: &str,
+        operation_id: &str,
         planned: &Value,
     ) -> Result<Option<Value>, ProviderError> {
-        self.read(clients, planned).await
+        let name = required_str(planned, "bucket")?;
+        let found = self.read(clients, planned).await?;
+        super::made_here(found, operation_id, |_| Self::all_tags(clients, &name)).await
     }
 }
 
@@ -420,17 +431,24 @@ impl Object {
         }
     }
 
-    async fn put(clients: &Clients, planned: &Value) -> Result<Value, ProviderError> {
+    /// Uploads the object with the user's tags and the intent tag of this
+    /// upload's operation.
+    async fn put(
+        clients: &Clients,
+        planned: &Value,
+        operation_id: &str,
+    ) -> Result<Value, ProviderError> {
         let bucket = required_str(planned, "bucket")?;
         let key = required_str(planned, "key")?;
         let body = Self::body(planned)?;
         let tags = string_map_attr(planned, "tags");
-        let tagging = (!tags.is_empty()).then(|| {
-            tags.iter()
+        let tagging = Some(
+            tags_with_intent(tags.clone(), operation_id)
+                .iter()
                 .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
                 .collect::<Vec<_>>()
-                .join("&")
-        });
+                .join("&"),
+        );
         let content_type = str_attr(planned, "content_type");
         let s3 = &clients.s3;
         let out = clients
@@ -547,7 +565,7 @@ impl AwsResource for Object {
         clients: &Clients,
         request: &ApplyRequest<'_>,
     ) -> Result<Value, ProviderError> {
-        Self::put(clients, planned(request)?).await
+        Self::put(clients, planned(request)?, request.operation_id).await
     }
 
     async fn update(
@@ -556,7 +574,7 @@ impl AwsResource for Object {
         request: &ApplyRequest<'_>,
     ) -> Result<Value, ProviderError> {
         // S3 objects are immutable: an update uploads the object again.
-        Self::put(clients, planned(request)?).await
+        Self::put(clients, planned(request)?, request.operation_id).await
     }
 
     async fn delete(
@@ -604,7 +622,7 @@ impl AwsResource for Object {
             })
             .await
         {
-            Ok(out) => tags_from(out.tag_set()),
+            Ok(out) => user_tags(tags_from(out.tag_set())),
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(AwsError::into(e)),
         };
@@ -647,15 +665,28 @@ impl AwsResource for Object {
         .await
     }
 
-    /// By bucket and key. PutObject replaces any object under the key, so
-    /// sending it again is safe and it goes through `Clients::call`.
+    /// By bucket and key, and the intent tag the upload set: an older object
+    /// under the key is not what the pending create wrote. PutObject
+    /// replaces any object under the key, so sending it again is safe and
+    /// it goes through `Clients::call`.
     async fn find_created(
         &self,
         clients: &Clients,
-        _operation_id: &str,
+        operation_id: &str,
         planned: &Value,
     ) -> Result<Option<Value>, ProviderError> {
-        self.read(clients, planned).await
+        let bucket = required_str(planned, "bucket")?;
+        let key = required_str(planned, "key")?;
+        let Some(state) = self.read(clients, planned).await? else {
+            return Ok(None);
+        };
+        let s3 = &clients.s3;
+        let tagging = clients
+            .call("s3", "GetObjectTagging", || {
+                s3.get_object_tagging().bucket(&bucket).key(&key).send()
+            })
+            .await?;
+        Ok(made_by(&tags_from(tagging.tag_set()), operation_id).then_some(state))
     }
 }
 

@@ -69,3 +69,19 @@ pub async fn subnets(ec2: &aws_sdk_ec2::Client, cidr_prefix: &str) -> Vec<String
     }
     ids
 }
+
+/// The tags of an object as the user configured them: checks that the
+/// `stack:intent` tag every create sets is there (it must survive tag
+/// updates too) and leaves it out.
+pub fn user_tags(
+    tags: impl IntoIterator<Item = (String, String)>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut tags: std::collections::BTreeMap<String, String> = tags.into_iter().collect();
+    let intent = tags.remove(providers::aws::INTENT_TAG);
+    assert!(
+        intent.as_deref().is_some_and(|v| v.starts_with("test-")),
+        "the object lost its {} tag: {intent:?}, other tags {tags:?}",
+        providers::aws::INTENT_TAG
+    );
+    tags
+}

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use engine::provider::{
-    values_equal, ApplyRequest, AttrType, ConfigureRequest, ImportRequest, Nesting, PlanRequest,
-    Provider, ReadRequest, Schema,
+    values_equal, ApplyRequest, AttrType, ConfigureRequest, FindCreatedRequest, ImportRequest,
+    Nesting, PlanRequest, Provider, ProviderError, ReadRequest, Schema,
 };
 use engine::value::Value;
 use providers::aws::AwsProvider;
@@ -117,6 +117,13 @@ impl Harness {
         }
     }
 
+    /// A fresh operation id, unique in the emulator's life (which is the
+    /// test process's), shaped like the engine's.
+    pub fn operation_id(&self, type_name: &str) -> String {
+        let operation = self.operations.fetch_add(1, Ordering::SeqCst);
+        format!("test-{type_name}-{operation}-{}", std::process::id())
+    }
+
     async fn apply(
         &self,
         type_name: &str,
@@ -124,8 +131,21 @@ impl Harness {
         planned: Option<&Value>,
         config: Option<&Value>,
     ) -> Option<Value> {
-        let operation = self.operations.fetch_add(1, Ordering::SeqCst);
-        let operation_id = format!("test-{type_name}-{operation}-{}", std::process::id());
+        let operation_id = self.operation_id(type_name);
+        self.try_apply(type_name, prior, planned, config, &operation_id)
+            .await
+            .unwrap_or_else(|e| panic!("applying {type_name} failed: {e}"))
+    }
+
+    /// Applies with a given operation id, returning the provider's error.
+    pub async fn try_apply(
+        &self,
+        type_name: &str,
+        prior: Option<&Value>,
+        planned: Option<&Value>,
+        config: Option<&Value>,
+        operation_id: &str,
+    ) -> Result<Option<Value>, ProviderError> {
         let progress = Arc::clone(&self.progress);
         let response = self
             .provider
@@ -135,16 +155,74 @@ impl Harness {
                 planned,
                 config,
                 planned_private: None,
-                operation_id: &operation_id,
+                operation_id,
                 progress: Some(Arc::new(move |message: &str| {
                     if let Ok(mut seen) = progress.lock() {
                         seen.push(message.to_string());
                     }
                 })),
             })
+            .await?;
+        Ok(response.new_state)
+    }
+
+    /// Plans and applies a create with a given operation id; returns the
+    /// planned value (what the engine records with the intent) and the
+    /// provider's answer.
+    pub async fn try_create(
+        &self,
+        type_name: &str,
+        config: &Value,
+        operation_id: &str,
+    ) -> (Value, Result<Option<Value>, ProviderError>) {
+        let (_, planned) = self.plan(type_name, None, config);
+        let result = self
+            .try_apply(type_name, None, Some(&planned), Some(config), operation_id)
+            .await;
+        (planned, result)
+    }
+
+    /// Asks the provider for the object a create with `operation_id` made.
+    pub async fn find_created(
+        &self,
+        type_name: &str,
+        operation_id: &str,
+        planned: &Value,
+    ) -> Option<Value> {
+        self.provider
+            .find_created(FindCreatedRequest {
+                type_name,
+                operation_id,
+                planned,
+                private: None,
+            })
             .await
-            .unwrap_or_else(|e| panic!("applying {type_name} failed: {e}"));
-        response.new_state
+            .unwrap_or_else(|e| panic!("find_created for {type_name} failed: {e}"))
+            .new_state
+    }
+
+    /// Creates `config` with a known operation id and checks that
+    /// `find_created` finds the same object by that id, and nothing by
+    /// another one (the object carries its intent, not just a name).
+    /// Returns the created state.
+    pub async fn create_and_find(&self, type_name: &str, config: &Value) -> Value {
+        let operation_id = self.operation_id(type_name);
+        let (planned, result) = self.try_create(type_name, config, &operation_id).await;
+        let state = result
+            .unwrap_or_else(|e| panic!("creating {type_name} failed: {e}"))
+            .unwrap_or_else(|| panic!("creating {type_name} returned no state"));
+        let found = self
+            .find_created(type_name, &operation_id, &planned)
+            .await
+            .unwrap_or_else(|| panic!("find_created did not find the {type_name} just made"));
+        assert_eq!(attr(&found, "id"), attr(&state, "id"), "{type_name}");
+        let other = self.operation_id(type_name);
+        let stranger = self.find_created(type_name, &other, &planned).await;
+        assert!(
+            stranger.is_none(),
+            "find_created for {type_name} found an object of another operation: {stranger:?}"
+        );
+        state
     }
 
     /// Plans and applies a create; returns the new state.
