@@ -54,6 +54,10 @@ impl Harness {
             ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
             ("AWS_REGION", "us-east-1".to_string()),
             ("STACK_VAR_db_password", "correct-horse-battery".to_string()),
+            // A short attempt timeout keeps the wait short when a re-run
+            // finds an unfinished create missing: it looks again once a
+            // request of the killed run could no longer land.
+            ("STACK_AWS_ATTEMPT_TIMEOUT", "4s".to_string()),
         ];
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -584,13 +584,22 @@ impl<'c> Planner<'c> {
         operation_id: &str,
         planned: &Value,
     ) -> Option<Prior> {
-        let request = FindCreatedRequest {
+        let request = || FindCreatedRequest {
             type_name: &resource.resource_type,
             operation_id,
             planned,
             private: resource.private.as_ref(),
         };
-        match provider.find_created(request).await {
+        let mut found = provider.find_created(request()).await;
+        if matches!(&found, Ok(r) if r.new_state.is_none()) {
+            // The create may still be in flight from the process that died:
+            // look again once it is as old as a request can take to land.
+            if let Some(wait) = settle_wait(provider.as_ref(), operation_id) {
+                tokio::time::sleep(wait).await;
+                found = provider.find_created(request()).await;
+            }
+        }
+        match found {
             Ok(response) => {
                 self.diags.extend(response.diagnostics);
                 let found = response.new_state?;
@@ -1357,6 +1366,15 @@ impl<'c> Planner<'c> {
     }
 }
 
+/// How long to wait before looking again for a pending create that was not
+/// found: until the intent is as old as the provider's settle time.
+fn settle_wait(provider: &dyn Provider, operation_id: &str) -> Option<std::time::Duration> {
+    let made = crate::apply::operation_time(operation_id)?;
+    let age = crate::apply::unix_now().saturating_sub(made);
+    let settle = provider.create_settle_time().as_secs();
+    (age < settle).then(|| std::time::Duration::from_secs(settle - age))
+}
+
 /// True when an object's value carries the id its provider gave it.
 fn has_id(value: &Value) -> bool {
     value
@@ -1591,5 +1609,39 @@ resource "test_thing" "a" {
         let change = plan.change("test_thing.a").unwrap();
         assert_eq!(change.action, Action::Replace);
         assert!(change.action_reason.as_deref().unwrap().contains("tainted"));
+    }
+
+    #[tokio::test]
+    async fn a_young_pending_create_not_found_is_looked_for_again_before_it_is_recreated() {
+        let stack = TestStack::new(ONE, &[]);
+        *stack.provider.settle.lock().unwrap() = std::time::Duration::from_secs(2);
+        let operation_id = crate::apply::operation::new_operation_id("test_thing.a");
+        let mut state = State::new("l".to_string());
+        let pending = Status::Pending {
+            operation_id: operation_id.clone(),
+        };
+        record(
+            "test_thing.a",
+            pending,
+            serde_json::json!({"name": "a", "id": null}),
+        )
+        .apply_to(&mut state);
+        // The create of the dead process lands a second after the re-run looked.
+        let provider = stack.provider.clone();
+        let landing = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let mut cloud = provider.cloud.lock().unwrap();
+            let object = serde_json::json!({"name": "a", "id": "a-late"});
+            cloud
+                .objects
+                .insert("a-late".to_string(), Value::from_json(&object));
+            cloud
+                .by_operation
+                .insert(operation_id, "a-late".to_string());
+        });
+        let plan = stack.plan(&state, PlanMode::Normal).await.unwrap();
+        landing.await.unwrap();
+        assert_eq!(plan.change("test_thing.a").unwrap().action, Action::NoOp);
+        assert_eq!(plan.drift[0].change, ADOPTED);
     }
 }

@@ -350,6 +350,15 @@ pub trait Provider: Send + Sync {
         })
     }
 
+    /// How long a create request may still take effect after it was sent:
+    /// a pending create younger than this that `find_created` does not see
+    /// may yet land (its process died with the request in flight), so the
+    /// planner looks again once the intent is this old before it plans the
+    /// create again. Providers whose creates are local and instant keep 0.
+    fn create_settle_time(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+
     async fn import(&self, request: ImportRequest<'_>) -> Result<ReadResponse, ProviderError> {
         Err(ProviderError::new(format!(
             "resource type {} of provider {} does not support import",

@@ -50,6 +50,8 @@ pub struct Cloud {
 pub struct TestProvider {
     schema: ProviderSchema,
     pub cloud: Mutex<Cloud>,
+    /// What `create_settle_time` answers.
+    pub settle: Mutex<std::time::Duration>,
 }
 
 impl TestProvider {
@@ -63,6 +65,7 @@ impl TestProvider {
         Arc::new(TestProvider {
             schema,
             cloud: Mutex::new(Cloud::default()),
+            settle: Mutex::new(std::time::Duration::ZERO),
         })
     }
 
@@ -183,6 +186,10 @@ impl Provider for TestProvider {
             new_state: cloud.objects.get(&id).cloned(),
             diagnostics: Diagnostics::new(),
         })
+    }
+
+    fn create_settle_time(&self) -> std::time::Duration {
+        *self.settle.lock().unwrap()
     }
 
     async fn find_created(

@@ -16,7 +16,7 @@
 //! intent cannot be recorded does not start.
 
 mod layout;
-mod operation;
+pub(crate) mod operation;
 mod resource;
 
 use std::collections::{BTreeMap, HashMap};
@@ -41,6 +41,7 @@ use crate::value::Value;
 pub use crate::schedule::SkipReason;
 pub use layout::{lay_out, Layout, Step};
 use operation::{object_state, pending_state, run_operation, Call, Operation, OperationResult};
+pub(crate) use operation::{operation_time, unix_now};
 
 /// What the apply reports as it goes, for progress display.
 #[derive(Debug, Clone, PartialEq)]

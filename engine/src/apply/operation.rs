@@ -165,13 +165,34 @@ fn check_response(
 
 /// A new operation id: unique per create intent, reused by every retry and
 /// re-run of that intent (the caller looks for a pending one first).
+/// It carries the time it was made (seconds since the epoch, in hex), so
+/// that reconciling can tell how long ago the create may have been sent.
 pub fn new_operation_id(address: &str) -> String {
     let base: String = address
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .take(40)
         .collect();
-    format!("stack-{base}-{}", random_hex(8))
+    format!("stack-{base}-{:x}-{}", unix_now(), random_hex(6))
+}
+
+/// When an operation id was made, if it says (older ids do not).
+pub fn operation_time(operation_id: &str) -> Option<u64> {
+    let mut parts = operation_id.rsplit('-');
+    let _random = parts.next()?;
+    let time = parts.next()?;
+    // An older id's part before the random one is the address, never a
+    // plausible time: require the length of a hex timestamp.
+    (time.len() == 8)
+        .then(|| u64::from_str_radix(time, 16).ok())
+        .flatten()
+}
+
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
 }
 
 pub fn random_hex(bytes: usize) -> String {
@@ -225,5 +246,19 @@ pub fn object_state(
         dependencies: change.dependencies.clone(),
         create_before_destroy: change.create_before_destroy,
         private,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_ids_carry_the_time_they_were_made() {
+        let id = new_operation_id("aws_vpc.main");
+        assert!(id.starts_with("stack-awsvpcmain-"), "{id}");
+        let made = operation_time(&id).unwrap();
+        assert!(unix_now().abs_diff(made) < 5);
+        assert_eq!(operation_time("stack-awsvpcmain-7cb8f8e43eceb02e"), None);
     }
 }

@@ -704,6 +704,12 @@ impl Provider for AwsProvider {
         "aws"
     }
 
+    /// A create sent by a process that died may be processed up to one
+    /// attempt timeout later; after that the SDK would have given up on it.
+    fn create_settle_time(&self) -> Duration {
+        attempt_timeout().unwrap_or(DEFAULT_ATTEMPT_TIMEOUT)
+    }
+
     fn schema(&self) -> &ProviderSchema {
         &self.schema
     }
