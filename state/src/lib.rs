@@ -13,6 +13,8 @@ pub mod journal;
 pub mod lock;
 pub mod model;
 pub mod seal;
+#[cfg(feature = "s3")]
+pub mod s3;
 pub mod store;
 mod util;
 
