@@ -12,9 +12,9 @@ pub mod format;
 pub mod journal;
 pub mod lock;
 pub mod model;
-pub mod seal;
 #[cfg(feature = "s3")]
 pub mod s3;
+pub mod seal;
 pub mod store;
 mod util;
 

@@ -84,12 +84,25 @@ impl S3Settings {
         let credentials = match (access, secret) {
             (Some(a), Some(s)) => Some((a, s)),
             (None, None) => None,
-            (Some(_), None) => return Err(bad("secret_key", "is missing. `access_key` and `secret_key` must be given together.")),
-            (None, Some(_)) => return Err(bad("access_key", "is missing. `access_key` and `secret_key` must be given together.")),
+            (Some(_), None) => {
+                return Err(bad(
+                    "secret_key",
+                    "is missing. `access_key` and `secret_key` must be given together.",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    "access_key",
+                    "is missing. `access_key` and `secret_key` must be given together.",
+                ))
+            }
         };
         let settings = S3Settings {
             bucket: args.required("bucket", "the name of the S3 bucket that holds the state")?,
-            key: args.required("key", "the object key of the state, e.g. \"stack/terraform.tfstate\"")?,
+            key: args.required(
+                "key",
+                "the object key of the state, e.g. \"stack/terraform.tfstate\"",
+            )?,
             region: args.string("region")?,
             endpoints: args.endpoints()?,
             profile: args.string("profile")?,
@@ -115,7 +128,10 @@ impl S3Settings {
         }
         let prefix = &self.workspace_key_prefix;
         if prefix.starts_with('/') || prefix.ends_with('/') {
-            return Err(bad("workspace_key_prefix", "must not start or end with `/`. Write it as e.g. \"env:\" or \"workspaces\"."));
+            return Err(bad(
+                "workspace_key_prefix",
+                "must not start or end with `/`. Write it as e.g. \"env:\" or \"workspaces\".",
+            ));
         }
         Ok(())
     }
@@ -164,10 +180,9 @@ impl Args<'_> {
     fn string(&self, name: &str) -> Result<Option<String>, StateError> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::String(s)) if s.trim().is_empty() => Err(bad(
-                name,
-                "is empty. Give it a value or remove it.",
-            )),
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                Err(bad(name, "is empty. Give it a value or remove it."))
+            }
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(other) => Err(bad(name, &format!("must be a string, not `{other}`."))),
         }
@@ -197,7 +212,10 @@ impl Args<'_> {
     fn duration(&self, name: &str) -> Result<Option<Duration>, StateError> {
         let parsed = match self.get(name) {
             None => return Ok(None),
-            Some(Value::Number(n)) => n.as_f64().filter(|s| *s >= 0.0).map(Duration::from_secs_f64),
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .filter(|s| *s >= 0.0)
+                .map(Duration::from_secs_f64),
             Some(Value::String(s)) => parse_duration(s),
             Some(_) => None,
         };
@@ -221,28 +239,36 @@ impl Args<'_> {
         match self.get("endpoints") {
             None => {}
             Some(Value::String(url)) => {
-                for slot in [&mut endpoints.s3, &mut endpoints.dynamodb, &mut endpoints.kms] {
+                for slot in [
+                    &mut endpoints.s3,
+                    &mut endpoints.dynamodb,
+                    &mut endpoints.kms,
+                ] {
                     slot.get_or_insert_with(|| url.clone());
                 }
             }
             Some(Value::Object(map)) => {
                 for (service, url) in map {
-                    let slot = match service.as_str() {
-                        "s3" => &mut endpoints.s3,
-                        "dynamodb" => &mut endpoints.dynamodb,
-                        "kms" => &mut endpoints.kms,
-                        // Terraform also accepts sts, iam and sso here; we
-                        // make no calls to them.
-                        "sts" | "iam" | "sso" => continue,
-                        other => {
-                            return Err(bad(
+                    let slot =
+                        match service.as_str() {
+                            "s3" => &mut endpoints.s3,
+                            "dynamodb" => &mut endpoints.dynamodb,
+                            "kms" => &mut endpoints.kms,
+                            // Terraform also accepts sts, iam and sso here; we
+                            // make no calls to them.
+                            "sts" | "iam" | "sso" => continue,
+                            other => return Err(bad(
                                 "endpoints",
-                                &format!("names the unknown service `{other}`. Use s3, dynamodb or kms."),
-                            ))
-                        }
-                    };
+                                &format!(
+                                    "names the unknown service `{other}`. Use s3, dynamodb or kms."
+                                ),
+                            )),
+                        };
                     let Value::String(url) = url else {
-                        return Err(bad("endpoints", &format!("`{service}` must be a URL string.")));
+                        return Err(bad(
+                            "endpoints",
+                            &format!("`{service}` must be a URL string."),
+                        ));
                     };
                     *slot = Some(url.clone());
                 }
@@ -321,7 +347,10 @@ mod tests {
         assert!(s.use_path_style && s.encrypt);
         assert_eq!(s.dynamodb_table.as_deref(), Some("locks"));
         assert_eq!(s.kms_key_id.as_deref(), Some("alias/state"));
-        assert_eq!(s.state_key_file, Some(PathBuf::from("/stack/keys/state.key")));
+        assert_eq!(
+            s.state_key_file,
+            Some(PathBuf::from("/stack/keys/state.key"))
+        );
         assert_eq!(s.lock_lease, Some(Duration::from_secs(120)));
         assert_eq!(s.credentials, Some(("a".into(), "s".into())));
         assert_eq!(s.state_key("dev"), "workspaces/dev/k");
@@ -336,7 +365,10 @@ mod tests {
         assert_eq!(s.endpoints.s3.as_deref(), Some("http://legacy"));
         assert_eq!(s.endpoints.kms, None);
         let err = parse(json!({"bucket": "b", "key": "k", "endpoints": {"ec2": "x"}})).unwrap_err();
-        assert!(err.to_string().contains("`endpoints`") && err.to_string().contains("ec2"), "{err}");
+        assert!(
+            err.to_string().contains("`endpoints`") && err.to_string().contains("ec2"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -344,18 +376,42 @@ mod tests {
         let cases = [
             (json!({"key": "k"}), "`bucket` is missing"),
             (json!({"bucket": "b"}), "`key` is missing"),
-            (json!({"bucket": "b", "key": "/k"}), "`key` must not start or end with `/`"),
-            (json!({"bucket": 3, "key": "k"}), "`bucket` must be a string"),
-            (json!({"bucket": "b", "key": "k", "bukket": "x"}), "`bukket` is not supported"),
-            (json!({"bucket": "b", "key": "k", "lock_lease": "soon"}), "`lock_lease` must be a duration"),
-            (json!({"bucket": "b", "key": "k", "use_path_style": "yes"}), "`use_path_style` must be true or false"),
-            (json!({"bucket": "b", "key": "k", "access_key": "a"}), "`secret_key` is missing"),
+            (
+                json!({"bucket": "b", "key": "/k"}),
+                "`key` must not start or end with `/`",
+            ),
+            (
+                json!({"bucket": 3, "key": "k"}),
+                "`bucket` must be a string",
+            ),
+            (
+                json!({"bucket": "b", "key": "k", "bukket": "x"}),
+                "`bukket` is not supported",
+            ),
+            (
+                json!({"bucket": "b", "key": "k", "lock_lease": "soon"}),
+                "`lock_lease` must be a duration",
+            ),
+            (
+                json!({"bucket": "b", "key": "k", "use_path_style": "yes"}),
+                "`use_path_style` must be true or false",
+            ),
+            (
+                json!({"bucket": "b", "key": "k", "access_key": "a"}),
+                "`secret_key` is missing",
+            ),
             (json!({"bucket": "", "key": "k"}), "`bucket` is empty"),
-            (json!({"bucket": "b", "key": "k", "workspace_key_prefix": "env:/"}), "`workspace_key_prefix` must not"),
+            (
+                json!({"bucket": "b", "key": "k", "workspace_key_prefix": "env:/"}),
+                "`workspace_key_prefix` must not",
+            ),
         ];
         for (args, expected) in cases {
             let err = parse(args.clone()).unwrap_err();
-            assert!(matches!(err, StateError::BackendArgument { .. }), "{args}: {err}");
+            assert!(
+                matches!(err, StateError::BackendArgument { .. }),
+                "{args}: {err}"
+            );
             assert!(err.to_string().contains(expected), "{args}: {err}");
         }
     }

@@ -23,7 +23,11 @@ const OPERATION: &str = "stack-operation";
 const SUMMARY: &str = "stack-summary";
 
 /// The metadata of a state object written now.
-pub fn metadata(state: &State, note: &WriteNote, summary: ChangeSummary) -> HashMap<String, String> {
+pub fn metadata(
+    state: &State,
+    note: &WriteNote,
+    summary: ChangeSummary,
+) -> HashMap<String, String> {
     let summary = format!("{},{},{}", summary.added, summary.changed, summary.removed);
     [
         (SERIAL, state.serial.to_string()),
@@ -84,7 +88,9 @@ fn unescape(text: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let hex = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = text
+            .get(i + 1..i + 3)
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(byte)) => {
                 out.push(byte);
@@ -103,7 +109,7 @@ fn unescape(text: &str) -> String {
 /// versioning S3 keeps it; otherwise it is copied, and only if it is still
 /// the version that was read.
 pub fn keep(inner: &Inner, current: &Object, serial: u64) -> Result<(), StateError> {
-    if inner.versioning() {
+    if current.version_id.is_some() {
         return Ok(());
     }
     let to = inner.history_key(serial);
@@ -138,7 +144,10 @@ fn refs(inner: &Inner) -> Result<Vec<Ref>, StateError> {
     let prefix = format!("{}.history/", inner.state_key);
     let mut keys = vec![inner.state_key.clone()];
     keys.extend(inner.bucket.list(&prefix).map_err(failed)?);
-    Ok(keys.into_iter().map(|key| Ref { key, version: None }).collect())
+    Ok(keys
+        .into_iter()
+        .map(|key| Ref { key, version: None })
+        .collect())
 }
 
 /// One version's entry: from its metadata, or else from its content.
@@ -161,8 +170,8 @@ fn describe(inner: &Inner, r: &Ref) -> Result<Option<HistoryEntry>, StateError> 
     else {
         return Ok(None);
     };
-    let (lineage, serial) = format::read_header(&object.bytes)
-        .map_err(|e| e.with_path(std::path::Path::new(&url)))?;
+    let (lineage, serial) =
+        format::read_header(&object.bytes).map_err(|e| e.with_path(std::path::Path::new(&url)))?;
     let unknown = || "unknown".to_string();
     Ok(Some(HistoryEntry {
         serial,

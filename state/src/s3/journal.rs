@@ -83,7 +83,11 @@ pub fn replay(
 }
 
 /// Applies one journal object; without a state its header names the lineage.
-fn apply_object(inner: &Inner, key: &JournalKey, state: &mut Option<State>) -> Result<(), StateError> {
+fn apply_object(
+    inner: &Inner,
+    key: &JournalKey,
+    state: &mut Option<State>,
+) -> Result<(), StateError> {
     let url = inner.bucket.url(&key.key);
     let corrupt = |message: String| StateError::Corrupt {
         path: Some(url.clone().into()),
@@ -96,7 +100,10 @@ fn apply_object(inner: &Inner, key: &JournalKey, state: &mut Option<State>) -> R
     else {
         return Ok(()); // Removed by a concurrent compaction: folded in.
     };
-    let mut lines = object.bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+    let mut lines = object
+        .bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty());
     let header: Header = lines
         .next()
         .and_then(|l| serde_json::from_slice(l).ok())
@@ -144,7 +151,11 @@ pub struct S3Journal {
 impl S3Journal {
     /// Continues after the objects a killed run left on `loaded` (which
     /// `load` replayed into it), and removes stale ones.
-    pub fn open(inner: Arc<Inner>, loaded: &Loaded, note: WriteNote) -> Result<S3Journal, StateError> {
+    pub fn open(
+        inner: Arc<Inner>,
+        loaded: &Loaded,
+        note: WriteNote,
+    ) -> Result<S3Journal, StateError> {
         let existing = inner.journal_keys()?;
         let serial = loaded.state.serial;
         let next_seq = existing
@@ -176,7 +187,8 @@ impl StateJournal for S3Journal {
             lineage: self.lineage.clone(),
             serial: self.base_serial,
         };
-        let mut bytes = serde_json::to_vec(&header).map_err(|e| StateError::corrupt(e.to_string()))?;
+        let mut bytes =
+            serde_json::to_vec(&header).map_err(|e| StateError::corrupt(e.to_string()))?;
         bytes.push(b'\n');
         for entry in entries {
             bytes.extend(encode_entry(entry, sealer)?);
@@ -186,7 +198,11 @@ impl StateJournal for S3Journal {
         // Never replaces an entry: a second writer of the same journal
         // means two applies at once, which the lock should have prevented.
         let condition = self.inner.write_condition(Condition::Absent)?;
-        match self.inner.bucket.put(&key, bytes, &condition, HashMap::new()) {
+        match self
+            .inner
+            .bucket
+            .put(&key, bytes, &condition, HashMap::new())
+        {
             Ok(Put::Written { .. }) => {
                 self.next_seq += 1;
                 Ok(())

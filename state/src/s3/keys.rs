@@ -64,16 +64,17 @@ fn kms_sealer(inner: &Inner, key_id: &str) -> Result<Sealer, StateError> {
             .get(&key, None)
             .map_err(|f| f.into_error("read the data key", &location))?;
         if let Some(object) = stored {
-            let stored: DataKeyObject = serde_json::from_slice(&object.bytes).map_err(|e| {
-                StateError::Corrupt {
+            let stored: DataKeyObject =
+                serde_json::from_slice(&object.bytes).map_err(|e| StateError::Corrupt {
                     path: Some(location.clone().into()),
                     message: format!("it is not a stack data key ({e})"),
-                }
-            })?;
-            let blob = B64.decode(&stored.ciphertext).map_err(|e| StateError::Corrupt {
-                path: Some(location.clone().into()),
-                message: format!("its ciphertext is not base64 ({e})"),
-            })?;
+                })?;
+            let blob = B64
+                .decode(&stored.ciphertext)
+                .map_err(|e| StateError::Corrupt {
+                    path: Some(location.clone().into()),
+                    message: format!("its ciphertext is not base64 ({e})"),
+                })?;
             return decrypt(inner, &stored.kms_key_id, blob);
         }
         let (plaintext, blob) = generate(inner, key_id)?;
@@ -83,7 +84,10 @@ fn kms_sealer(inner: &Inner, key_id: &str) -> Result<Sealer, StateError> {
         };
         let bytes = serde_json::to_vec_pretty(&object).expect("plain data");
         // Of two first runs, one stores its data key; the other uses it.
-        match inner.bucket.put(&key, bytes, &Condition::Absent, HashMap::new()) {
+        match inner
+            .bucket
+            .put(&key, bytes, &Condition::Absent, HashMap::new())
+        {
             Ok(Put::Written { .. }) => return sealer_from(plaintext, &location),
             Ok(Put::PreconditionFailed) => continue,
             Err(f) => return Err(f.into_error("write the data key", &location)),
@@ -111,7 +115,12 @@ fn generate(inner: &Inner, key_id: &str) -> Result<(Vec<u8>, Vec<u8>), StateErro
     let location = format!("KMS key `{key_id}`");
     let output = inner
         .rt
-        .run(async move { request.send().await.map_err(super::remote::Failure::from_sdk) })
+        .run(async move {
+            request
+                .send()
+                .await
+                .map_err(super::remote::Failure::from_sdk)
+        })
         .map_err(|f| f.into_error("generate a data key with", &location))?;
     match (output.plaintext(), output.ciphertext_blob()) {
         (Some(p), Some(c)) => Ok((p.as_ref().to_vec(), c.as_ref().to_vec())),
@@ -134,9 +143,17 @@ fn decrypt(inner: &Inner, key_id: &str, blob: Vec<u8>) -> Result<Sealer, StateEr
     let location = format!("KMS key `{key_id}`");
     let output = inner
         .rt
-        .run(async move { request.send().await.map_err(super::remote::Failure::from_sdk) })
+        .run(async move {
+            request
+                .send()
+                .await
+                .map_err(super::remote::Failure::from_sdk)
+        })
         .map_err(|f| f.into_error("decrypt the state's data key with", &location))?;
-    let plaintext = output.plaintext().map(|p| p.as_ref().to_vec()).unwrap_or_default();
+    let plaintext = output
+        .plaintext()
+        .map(|p| p.as_ref().to_vec())
+        .unwrap_or_default();
     sealer_from(plaintext, &location)
 }
 

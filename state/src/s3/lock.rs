@@ -171,7 +171,11 @@ pub fn acquire(
             return Err(StateError::Locked {
                 path: store.location().into(),
                 holder: Box::new(held.info()),
-                waited: if timeout.is_zero() { Duration::ZERO } else { waited },
+                waited: if timeout.is_zero() {
+                    Duration::ZERO
+                } else {
+                    waited
+                },
                 stale: false,
             });
         }
@@ -267,7 +271,11 @@ impl S3Lease {
         if self.lost.load(Ordering::SeqCst) {
             return Ok(()); // Someone else holds it now: not ours to remove.
         }
-        let tag = self.current.lock().map(|c| c.tag.clone()).unwrap_or_default();
+        let tag = self
+            .current
+            .lock()
+            .map(|c| c.tag.clone())
+            .unwrap_or_default();
         // A failed condition means the lock is no longer ours.
         self.store.remove(&tag).map(|_| ())
     }

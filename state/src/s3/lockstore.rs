@@ -21,7 +21,10 @@ pub struct S3LockStore {
 impl S3LockStore {
     fn put(&self, record: &LockRecord, condition: Condition) -> Result<Option<String>, StateError> {
         let bytes = record.to_json().into_bytes();
-        match self.bucket.put(&self.key, bytes, &condition, HashMap::new()) {
+        match self
+            .bucket
+            .put(&self.key, bytes, &condition, HashMap::new())
+        {
             Ok(Put::Written { etag }) => Ok(Some(etag)),
             Ok(Put::PreconditionFailed) => Ok(None),
             Err(f) => Err(f.into_error("write the lock", &self.location())),
@@ -107,7 +110,9 @@ impl DynamoLockStore {
         let done = self
             .rt
             .run(async move {
-                conditional(request.send().await, |e| e.is_conditional_check_failed_exception())
+                conditional(request.send().await, |e| {
+                    e.is_conditional_check_failed_exception()
+                })
             })
             .map_err(self.failed("write the lock item"))?;
         Ok(done.then_some(info))
@@ -159,7 +164,9 @@ impl LockStore for DynamoLockStore {
             .expression_attribute_values(":old", AttributeValue::S(tag.to_string()));
         self.rt
             .run(async move {
-                conditional(request.send().await, |e| e.is_conditional_check_failed_exception())
+                conditional(request.send().await, |e| {
+                    e.is_conditional_check_failed_exception()
+                })
             })
             .map_err(self.failed("remove the lock item"))
     }

@@ -47,8 +47,8 @@ use crate::lock::{LockInfo, LockRequest};
 use crate::model::State;
 use crate::seal::Sealer;
 use crate::store::{
-    Backend, BackendConfig, ChangeSummary, HistoryEntry, Lease, Loaded, LockOptions,
-    StateJournal, VersionToken, WriteNote,
+    Backend, BackendConfig, ChangeSummary, HistoryEntry, Lease, Loaded, LockOptions, StateJournal,
+    VersionToken, WriteNote,
 };
 use crate::StateError;
 
@@ -175,7 +175,13 @@ fn s3_client(sdk: &aws_config::SdkConfig, settings: &S3Settings) -> aws_sdk_s3::
     // Virtual-host addressing needs a DNS name per bucket, which an
     // endpoint given as an IP address or `localhost` cannot have.
     let local = endpoint.is_some_and(|url| {
-        let host = url.split("://").nth(1).unwrap_or(&url).split([':', '/']).next().unwrap_or("");
+        let host = url
+            .split("://")
+            .nth(1)
+            .unwrap_or(&url)
+            .split([':', '/'])
+            .next()
+            .unwrap_or("");
         host == "localhost" || host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[')
     });
     builder = builder.force_path_style(settings.use_path_style || local);
@@ -261,10 +267,15 @@ impl Inner {
         }
     }
 
+    /// Whether the bucket keeps versions: asked once, or, when the store
+    /// does not answer, seen on the state object's version id.
     fn versioning(&self) -> bool {
-        *self
-            .versioning
-            .get_or_init(|| self.bucket.versioning_enabled())
+        *self.versioning.get_or_init(|| {
+            self.bucket.versioning_enabled().unwrap_or_else(|| {
+                let current = self.bucket.get(&self.state_key, None);
+                matches!(current, Ok(Some(o)) if o.version_id.is_some())
+            })
+        })
     }
 
     /// The condition to write with: `wanted` where the store honours
@@ -367,7 +378,9 @@ impl Inner {
             (None, None) => return Ok(None),
             (Some(_), None) => return Err(conflict("it was removed after it was read".into())),
             (None, Some(_)) => {
-                return Err(conflict("it was created after this run found no state".into()))
+                return Err(conflict(
+                    "it was created after this run found no state".into(),
+                ))
             }
             (Some(read), Some(o)) if *read != o.etag => {
                 return Err(conflict(format!(

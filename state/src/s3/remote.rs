@@ -61,6 +61,8 @@ impl Failure {
 pub struct Object {
     pub bytes: Vec<u8>,
     pub etag: String,
+    /// Set when the bucket keeps versions (S3 says `null` otherwise).
+    pub version_id: Option<String>,
 }
 
 /// What a conditional PUT requires of the stored object.
@@ -106,10 +108,18 @@ impl Bucket {
                 Ok(o) => o,
                 Err(e) => {
                     let failure = Failure::from_sdk(e);
-                    return if failure.not_found() { Ok(None) } else { Err(failure) };
+                    return if failure.not_found() {
+                        Ok(None)
+                    } else {
+                        Err(failure)
+                    };
                 }
             };
             let etag = output.e_tag().unwrap_or_default().to_string();
+            let version_id = output
+                .version_id()
+                .filter(|v| *v != "null")
+                .map(str::to_string);
             let bytes = output.body.collect().await.map_err(|e| Failure {
                 status: None,
                 text: format!("reading the body failed: {e}"),
@@ -117,6 +127,7 @@ impl Bucket {
             Ok(Some(Object {
                 bytes: bytes.into_bytes().to_vec(),
                 etag,
+                version_id,
             }))
         })
     }
@@ -141,7 +152,11 @@ impl Bucket {
                 ))),
                 Err(e) => {
                     let failure = Failure::from_sdk(e);
-                    if failure.not_found() { Ok(None) } else { Err(failure) }
+                    if failure.not_found() {
+                        Ok(None)
+                    } else {
+                        Err(failure)
+                    }
                 }
             }
         })
@@ -254,7 +269,11 @@ impl Bucket {
             let mut pages = request.into_paginator().send();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(Failure::from_sdk)?;
-                keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+                keys.extend(
+                    page.contents()
+                        .iter()
+                        .filter_map(|o| o.key().map(str::to_string)),
+                );
             }
             Ok(keys)
         })
@@ -293,14 +312,14 @@ impl Bucket {
         })
     }
 
-    /// Whether the bucket keeps object versions. A caller without the
-    /// permission to ask is treated as "no": history keys work everywhere.
-    pub fn versioning_enabled(&self) -> bool {
+    /// Whether the bucket keeps object versions; `None` when the answer
+    /// could not be had (no permission, or a store that answers it wrong).
+    pub fn versioning_enabled(&self) -> Option<bool> {
         let request = self.client.get_bucket_versioning().bucket(&self.name);
         self.rt.run(async move {
             match request.send().await {
-                Ok(o) => o.status().map(|s| s.as_str() == "Enabled").unwrap_or(false),
-                Err(_) => false,
+                Ok(o) => Some(o.status().is_some_and(|s| s.as_str() == "Enabled")),
+                Err(_) => None,
             }
         })
     }
