@@ -249,21 +249,22 @@ impl Args<'_> {
             }
             Some(Value::Object(map)) => {
                 for (service, url) in map {
-                    let slot =
-                        match service.as_str() {
-                            "s3" => &mut endpoints.s3,
-                            "dynamodb" => &mut endpoints.dynamodb,
-                            "kms" => &mut endpoints.kms,
-                            // Terraform also accepts sts, iam and sso here; we
-                            // make no calls to them.
-                            "sts" | "iam" | "sso" => continue,
-                            other => return Err(bad(
+                    let slot = match service.as_str() {
+                        "s3" => &mut endpoints.s3,
+                        "dynamodb" => &mut endpoints.dynamodb,
+                        "kms" => &mut endpoints.kms,
+                        // Terraform also accepts sts, iam and sso here; we
+                        // make no calls to them.
+                        "sts" | "iam" | "sso" => continue,
+                        other => {
+                            return Err(bad(
                                 "endpoints",
                                 &format!(
                                     "names the unknown service `{other}`. Use s3, dynamodb or kms."
                                 ),
-                            )),
-                        };
+                            ))
+                        }
+                    };
                     let Value::String(url) = url else {
                         return Err(bad(
                             "endpoints",

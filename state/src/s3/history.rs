@@ -157,7 +157,7 @@ fn describe(inner: &Inner, r: &Ref) -> Result<Option<HistoryEntry>, StateError> 
         .bucket
         .head(&r.key, r.version.as_deref())
         .map_err(|f| f.into_error("read the history of", &url))?;
-    let Some((_, metadata)) = head else {
+    let Some(metadata) = head else {
         return Ok(None);
     };
     if let Some(entry) = entry(&metadata) {
@@ -189,7 +189,7 @@ pub fn list(inner: &Inner) -> Result<Vec<HistoryEntry>, StateError> {
     for r in refs(inner)? {
         entries.extend(describe(inner, &r)?);
     }
-    entries.sort_by(|a, b| b.serial.cmp(&a.serial));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.serial));
     entries.dedup_by_key(|e| e.serial);
     Ok(entries)
 }

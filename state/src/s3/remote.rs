@@ -132,12 +132,12 @@ impl Bucket {
         })
     }
 
-    /// The ETag and metadata of `key` (a given version, if any).
+    /// The metadata of `key` (a given version, if any).
     pub fn head(
         &self,
         key: &str,
         version: Option<&str>,
-    ) -> Result<Option<(String, HashMap<String, String>)>, Failure> {
+    ) -> Result<Option<HashMap<String, String>>, Failure> {
         let request = self
             .client
             .head_object()
@@ -146,10 +146,7 @@ impl Bucket {
             .set_version_id(version.map(str::to_string));
         self.rt.run(async move {
             match request.send().await {
-                Ok(o) => Ok(Some((
-                    o.e_tag().unwrap_or_default().to_string(),
-                    o.metadata().cloned().unwrap_or_default(),
-                ))),
+                Ok(o) => Ok(Some(o.metadata().cloned().unwrap_or_default())),
                 Err(e) => {
                     let failure = Failure::from_sdk(e);
                     if failure.not_found() {
