@@ -1013,3 +1013,74 @@ async fn usable_from_inside_a_tokio_runtime() {
     drop(backend);
     drop(setup);
 }
+
+#[test]
+fn two_writers_of_one_journal_never_overwrite_each_other() {
+    let setup = Setup::new();
+    let backend = setup.default_backend();
+    let fresh = state::Loaded {
+        state: State::new("shared".into()),
+        version: VersionToken(None),
+    };
+    let entry = |id: &str| JournalEntry::SetResource {
+        address: format!("null_resource.{id}"),
+        resource: resource(id),
+    };
+    let mut first = backend.journal(&fresh, note()).unwrap();
+    let mut second = backend.journal(&fresh, note()).unwrap();
+    first.record_all(&[entry("a")]).unwrap();
+    let err = second.record_all(&[entry("b")]).unwrap_err();
+    assert!(matches!(err, StateError::Conflict { .. }), "{err}");
+    let loaded = backend.load().unwrap().unwrap();
+    assert_eq!(
+        loaded.state.resources.keys().collect::<Vec<_>>(),
+        vec!["null_resource.a"]
+    );
+}
+
+#[test]
+fn a_long_journal_is_one_object_per_batch_and_compaction_removes_them_all() {
+    let setup = Setup::new();
+    let backend = setup.default_backend();
+    let fresh = state::Loaded {
+        state: State::new("long".into()),
+        version: VersionToken(None),
+    };
+    let mut journal = backend.journal(&fresh, note()).unwrap();
+    let mut state = fresh.state.clone();
+    for i in 0..40 {
+        let entry = JournalEntry::SetResource {
+            address: format!("null_resource.r{i}"),
+            resource: resource(&i.to_string()),
+        };
+        entry.apply_to(&mut state);
+        journal.record_all(&[entry]).unwrap();
+    }
+    let keys = setup.admin.keys(&setup.bucket);
+    let objects = keys.iter().filter(|k| k.contains(".journal/0/")).count();
+    assert_eq!(objects, 40, "{keys:?}");
+    assert_eq!(backend.load().unwrap().unwrap().state, state);
+    journal.compact(&mut state).unwrap();
+    let keys = setup.admin.keys(&setup.bucket);
+    assert!(!keys.iter().any(|k| k.contains(".journal/")), "{keys:?}");
+    assert_eq!(backend.load().unwrap().unwrap().state, state);
+}
+
+#[test]
+fn the_s3_endpoint_may_come_from_the_environment() {
+    let setup = Setup::new();
+    // Each test runs in its own process under nextest; no other test here
+    // reads this variable.
+    std::env::set_var("AWS_ENDPOINT_URL_S3", setup.emulator.endpoint());
+    let endpoint = setup.emulator.endpoint();
+    let backend = setup.backend(
+        "default",
+        json!({"endpoints": {"dynamodb": endpoint, "kms": endpoint}}),
+    );
+    let mut s = State::new("from-env".into());
+    backend
+        .persist(&mut s, &VersionToken(None), &note())
+        .unwrap();
+    std::env::remove_var("AWS_ENDPOINT_URL_S3");
+    assert!(setup.admin.get(&setup.bucket, KEY).is_some());
+}

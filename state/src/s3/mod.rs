@@ -172,20 +172,20 @@ fn s3_client(sdk: &aws_config::SdkConfig, settings: &S3Settings) -> aws_sdk_s3::
         .clone()
         .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok())
         .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
-    // Virtual-host addressing needs a DNS name per bucket, which an
-    // endpoint given as an IP address or `localhost` cannot have.
-    let local = endpoint.is_some_and(|url| {
-        let host = url
-            .split("://")
-            .nth(1)
-            .unwrap_or(&url)
-            .split([':', '/'])
-            .next()
-            .unwrap_or("");
-        host == "localhost" || host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[')
-    });
-    builder = builder.force_path_style(settings.use_path_style || local);
+    builder = builder.force_path_style(settings.use_path_style || local_host(endpoint.as_deref()));
     aws_sdk_s3::Client::from_conf(builder.build())
+}
+
+/// Virtual-host addressing needs a DNS name per bucket, which an endpoint
+/// given as an IP address or `localhost` cannot have: those get path style.
+fn local_host(endpoint: Option<&str>) -> bool {
+    let Some(url) = endpoint else { return false };
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    if rest.starts_with('[') {
+        return true; // An IPv6 literal.
+    }
+    let host = rest.split([':', '/']).next().unwrap_or("");
+    host == "localhost" || host.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
 /// A workspace name becomes part of object keys, so it must not add path
@@ -262,8 +262,9 @@ impl Inner {
     /// Removes journal objects that a persist folded in. Best effort: one
     /// left behind has a base serial below the state's and is ignored.
     fn remove_journal(&self, keys: impl Iterator<Item = JournalKey>) {
-        for key in keys {
-            let _ = self.bucket.delete(&key.key, None);
+        let keys: Vec<String> = keys.map(|k| k.key).collect();
+        if !keys.is_empty() {
+            let _ = self.bucket.delete_many(keys);
         }
     }
 
@@ -546,5 +547,83 @@ impl Backend for S3Backend {
 
     fn load_version(&self, serial: u64) -> Result<State, StateError> {
         history::load(&self.inner, serial)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A backend whose endpoint nothing answers: the tests below must
+    /// decide before any request.
+    fn offline(extra: serde_json::Value) -> S3Backend {
+        let mut args = json!({
+            "bucket": format!("offline-{}", crate::util::uuid_v4()), "key": "k",
+            "region": "us-east-1", "endpoint": "http://127.0.0.1:9",
+            "access_key": "a", "secret_key": "s",
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            args[k] = v.clone();
+        }
+        let config = BackendConfig {
+            kind: "s3".into(),
+            arguments: serde_json::from_value(args).unwrap(),
+        };
+        S3Backend::new(&config, "default", Path::new(".")).unwrap()
+    }
+
+    /// Records, as the probe would, that this backend's store ignores
+    /// conditional writes.
+    fn without_conditional_writes(backend: &S3Backend) {
+        let id = format!("http://127.0.0.1:9|{}", backend.inner.bucket.name);
+        let cache = PROBED.get_or_init(|| Mutex::new(HashMap::new()));
+        cache.lock().unwrap().insert(id, false);
+    }
+
+    #[test]
+    fn a_store_without_conditional_writes_is_refused_without_a_lock_table() {
+        let backend = offline(json!({}));
+        without_conditional_writes(&backend);
+        let err = backend
+            .lock(LockRequest::new("apply"), &LockOptions::default())
+            .err()
+            .expect("refused");
+        assert!(matches!(err, StateError::Refused { .. }), "{err}");
+        assert!(err.to_string().contains("`dynamodb_table`"), "{err}");
+    }
+
+    #[test]
+    fn a_lock_table_makes_a_store_without_conditional_writes_usable() {
+        let backend = offline(json!({"dynamodb_table": "locks"}));
+        without_conditional_writes(&backend);
+        let condition = backend.inner.write_condition(Condition::Absent).unwrap();
+        assert_eq!(condition, Condition::None);
+    }
+
+    #[test]
+    fn endpoints_on_an_ip_address_use_path_style() {
+        for url in [
+            "http://127.0.0.1:5000",
+            "http://localhost:9000/",
+            "http://[::1]:9000",
+        ] {
+            assert!(local_host(Some(url)), "{url}");
+        }
+        for url in [
+            "https://s3.eu-west-1.amazonaws.com",
+            "http://minio.internal:9000",
+        ] {
+            assert!(!local_host(Some(url)), "{url}");
+        }
+        assert!(!local_host(None));
+    }
+
+    #[test]
+    fn construction_makes_no_request_and_keys_follow_the_workspace() {
+        let backend = offline(json!({"workspace_key_prefix": "ws"}));
+        assert_eq!(backend.state_key(), "k");
+        assert_eq!(backend.workspace(), "default");
+        assert!(backend.location().starts_with("s3://offline-"));
     }
 }

@@ -223,6 +223,39 @@ impl Bucket {
         })
     }
 
+    /// Deletes `keys`, a thousand per request (S3's limit), so that
+    /// removing the journal of a large apply costs a few requests, not one
+    /// per entry. Returns how many could not be deleted.
+    pub fn delete_many(&self, keys: Vec<String>) -> Result<usize, Failure> {
+        use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+        let (client, bucket) = (self.client.clone(), self.name.clone());
+        self.rt.run(async move {
+            let mut failed = 0;
+            for chunk in keys.chunks(1000) {
+                let objects = chunk
+                    .iter()
+                    .map(|k| ObjectIdentifier::builder().key(k).build())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| Failure {
+                        status: None,
+                        text: e.to_string(),
+                    })?;
+                let delete = Delete::builder()
+                    .set_objects(Some(objects))
+                    .quiet(true)
+                    .build()
+                    .map_err(|e| Failure {
+                        status: None,
+                        text: e.to_string(),
+                    })?;
+                let request = client.delete_objects().bucket(&bucket).delete(delete);
+                let output = request.send().await.map_err(Failure::from_sdk)?;
+                failed += output.errors().len();
+            }
+            Ok(failed)
+        })
+    }
+
     /// Copies `from` (only if it is still at `etag`) to `to`, keeping its
     /// metadata.
     pub fn copy(&self, from: &str, etag: &str, to: &str) -> Result<Put, Failure> {
