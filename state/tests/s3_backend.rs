@@ -790,12 +790,22 @@ fn check_history(backend: &S3Backend, written: &[State]) {
 #[test]
 fn history_keys_keep_every_version() {
     let setup = Setup::new();
-    let backend = setup.default_backend();
+    let backend = setup.backend("default", json!({"encrypt": true}));
     let written = five_persists(&backend);
     check_history(&backend, &written);
     let keys = setup.admin.keys(&setup.bucket);
-    let copies = keys.iter().filter(|k| k.contains(".history/")).count();
-    assert_eq!(copies, 4, "{keys:?}");
+    let copies: Vec<&String> = keys.iter().filter(|k| k.contains(".history/")).collect();
+    assert_eq!(copies.len(), 4, "{keys:?}");
+    // `encrypt = true` asks for server-side encryption of every copy too.
+    for key in [KEY.to_string(), copies[0].clone()] {
+        let (s3, b) = (setup.admin.s3.clone(), setup.bucket.clone());
+        let sse = setup.admin.run(async move {
+            let head = s3.head_object().bucket(b).key(key).send().await.unwrap();
+            head.server_side_encryption()
+                .map(|s| s.as_str().to_string())
+        });
+        assert_eq!(sse.as_deref(), Some("AES256"));
+    }
 }
 
 #[test]

@@ -246,6 +246,11 @@ impl S3Lease {
                 .spawn(move || renew_until_stopped(&*store, &current, &lost, lease, &stopped))
                 .ok()
         };
+        // Without a renewer the lease would expire under a holder that
+        // believes it holds it: say at once that it is lost.
+        if renewer.is_none() {
+            lost.store(true, Ordering::SeqCst);
+        }
         S3Lease {
             store,
             info,

@@ -108,6 +108,7 @@ impl S3Backend {
             client: s3,
             name: settings.bucket.clone(),
             rt: rt.clone(),
+            encrypt: settings.encrypt,
         };
         Ok(S3Backend {
             inner: Arc::new(Inner {

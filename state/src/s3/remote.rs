@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ServerSideEncryption;
 
 use super::runtime::Rt;
 use crate::StateError;
@@ -88,6 +89,9 @@ pub struct Bucket {
     pub client: aws_sdk_s3::Client,
     pub name: String,
     pub rt: Arc<Rt>,
+    /// `encrypt = true`: every object written asks for server-side
+    /// encryption (SSE-S3), as Terraform's `encrypt` does.
+    pub encrypt: bool,
 }
 
 impl Bucket {
@@ -174,6 +178,9 @@ impl Bucket {
             .content_type("application/json")
             .set_metadata(Some(metadata).filter(|m| !m.is_empty()))
             .body(ByteStream::from(bytes));
+        if self.encrypt {
+            request = request.server_side_encryption(ServerSideEncryption::Aes256);
+        }
         request = match condition {
             Condition::None => request,
             Condition::Absent => request.if_none_match("*"),
@@ -265,7 +272,8 @@ impl Bucket {
             .bucket(&self.name)
             .copy_source(format!("{}/{}", self.name, encode_key(from)))
             .copy_source_if_match(etag)
-            .key(to);
+            .key(to)
+            .set_server_side_encryption(self.encrypt.then_some(ServerSideEncryption::Aes256));
         self.rt.run(async move {
             match request.send().await {
                 Ok(o) => Ok(Put::Written {
