@@ -247,33 +247,7 @@ impl Args<'_> {
                     slot.get_or_insert_with(|| url.clone());
                 }
             }
-            Some(Value::Object(map)) => {
-                for (service, url) in map {
-                    let slot = match service.as_str() {
-                        "s3" => &mut endpoints.s3,
-                        "dynamodb" => &mut endpoints.dynamodb,
-                        "kms" => &mut endpoints.kms,
-                        // Terraform also accepts sts, iam and sso here; we
-                        // make no calls to them.
-                        "sts" | "iam" | "sso" => continue,
-                        other => {
-                            return Err(bad(
-                                "endpoints",
-                                &format!(
-                                    "names the unknown service `{other}`. Use s3, dynamodb or kms."
-                                ),
-                            ))
-                        }
-                    };
-                    let Value::String(url) = url else {
-                        return Err(bad(
-                            "endpoints",
-                            &format!("`{service}` must be a URL string."),
-                        ));
-                    };
-                    *slot = Some(url.clone());
-                }
-            }
+            Some(Value::Object(map)) => per_service(map, &mut endpoints)?,
             Some(other) => {
                 return Err(bad(
                     "endpoints",
@@ -283,6 +257,38 @@ impl Args<'_> {
         }
         Ok(endpoints)
     }
+}
+
+/// Reads `endpoints { s3 = …, dynamodb = …, kms = … }` over what the
+/// legacy arguments set.
+fn per_service(
+    map: &serde_json::Map<String, Value>,
+    endpoints: &mut Endpoints,
+) -> Result<(), StateError> {
+    for (service, url) in map {
+        let slot = match service.as_str() {
+            "s3" => &mut endpoints.s3,
+            "dynamodb" => &mut endpoints.dynamodb,
+            "kms" => &mut endpoints.kms,
+            // Terraform also accepts sts, iam and sso here; we make no
+            // calls to them.
+            "sts" | "iam" | "sso" => continue,
+            other => {
+                return Err(bad(
+                    "endpoints",
+                    &format!("names the unknown service `{other}`. Use s3, dynamodb or kms."),
+                ))
+            }
+        };
+        let Value::String(url) = url else {
+            return Err(bad(
+                "endpoints",
+                &format!("`{service}` must be a URL string."),
+            ));
+        };
+        *slot = Some(url.clone());
+    }
+    Ok(())
 }
 
 /// Parses "500ms", "30s", "2m", "1h" or a bare number of seconds.

@@ -5,10 +5,10 @@
 //! | object | what |
 //! |---|---|
 //! | `K` | the state, the same bytes as a local state file ([`crate::format`]) |
-//! | `K.lock` | the lock, while held ([`lock`]); or an item of `dynamodb_table` |
-//! | `K.journal/<base serial>/<seq>` | apply entries since the last persist ([`journal`]) |
-//! | `K.history/<serial>` | previous versions, when the bucket has no versioning ([`history`]) |
-//! | `K.datakey` | the KMS-encrypted data key, with `kms_key_id` ([`keys`]) |
+//! | `K.lock` | the lock, while held (`s3/lock.rs`); or an item of `dynamodb_table` |
+//! | `K.journal/<base serial>/<seq>` | apply entries since the last persist (`s3/journal.rs`) |
+//! | `K.history/<serial>` | previous versions, when the bucket has no versioning (`s3/history.rs`) |
+//! | `K.datakey` | the KMS-encrypted data key, with `kms_key_id` (`s3/keys.rs`) |
 //!
 //! `K` is `key` for the default workspace and `<workspace_key_prefix>/
 //! <workspace>/<key>` for the others, as Terraform lays them out.
