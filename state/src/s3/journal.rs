@@ -198,21 +198,24 @@ impl StateJournal for S3Journal {
         // Never replaces an entry: a second writer of the same journal
         // means two applies at once, which the lock should have prevented.
         let condition = self.inner.write_condition(Condition::Absent)?;
-        match self
+        let put = self
             .inner
             .bucket
-            .put(&key, bytes, &condition, HashMap::new())
-        {
-            Ok(Put::Written { .. }) => {
-                self.next_seq += 1;
-                Ok(())
-            }
-            Ok(Put::PreconditionFailed) => Err(StateError::Conflict {
+            .put(&key, bytes.clone(), &condition, HashMap::new())
+            .map_err(|f| f.into_error("write the journal object", &url))?;
+        // A PUT retried after a lost answer fails its own condition. If the
+        // object holds our bytes, it is our first attempt (or the very same
+        // entries): either way they are recorded.
+        let ours = put != Put::PreconditionFailed
+            || matches!(self.inner.bucket.get(&key, None), Ok(Some(o)) if o.bytes == bytes);
+        if !ours {
+            return Err(StateError::Conflict {
                 location: url,
                 message: "another process wrote this journal entry".to_string(),
-            }),
-            Err(f) => Err(f.into_error("write the journal object", &url)),
+            });
         }
+        self.next_seq += 1;
+        Ok(())
     }
 
     fn compact(&mut self, state: &mut State) -> Result<(), StateError> {
