@@ -1094,3 +1094,24 @@ fn the_s3_endpoint_may_come_from_the_environment() {
     std::env::remove_var("AWS_ENDPOINT_URL_S3");
     assert!(setup.admin.get(&setup.bucket, KEY).is_some());
 }
+
+#[test]
+fn a_waiting_run_takes_over_a_lease_that_expires_while_it_waits() {
+    let setup = Setup::new();
+    let backend = setup.default_backend();
+    // Renewed just now with a 2 s lease, then never again.
+    plant_lock(&setup, "runner-7", 4242, 2, 0);
+    let options = LockOptions {
+        timeout: Duration::from_secs(20),
+        ..LockOptions::default()
+    };
+    let start = Instant::now();
+    let lease = backend.lock(request("apply"), &options).unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(lease.taken_over_from().unwrap().who, "bob@runner-7");
+    assert!(!lease.lost().load(Ordering::SeqCst));
+}
