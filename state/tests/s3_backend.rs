@@ -796,6 +796,7 @@ fn history_keys_keep_every_version() {
     let keys = setup.admin.keys(&setup.bucket);
     let copies: Vec<&String> = keys.iter().filter(|k| k.contains(".history/")).collect();
     assert_eq!(copies.len(), 4, "{keys:?}");
+    assert!(!keys.iter().any(|k| k.contains("stack-probe")), "{keys:?}");
     // `encrypt = true` asks for server-side encryption of every copy too.
     for key in [KEY.to_string(), copies[0].clone()] {
         let (s3, b) = (setup.admin.s3.clone(), setup.bucket.clone());
@@ -816,6 +817,8 @@ fn a_versioned_bucket_keeps_history_as_object_versions() {
     check_history(&backend, &written);
     let keys = setup.admin.keys(&setup.bucket);
     assert!(!keys.iter().any(|k| k.contains(".history/")), "{keys:?}");
+    // The probe for conditional writes leaves no version behind.
+    assert!(!keys.iter().any(|k| k.contains("stack-probe")), "{keys:?}");
 }
 
 #[test]

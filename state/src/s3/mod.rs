@@ -330,7 +330,9 @@ impl Inner {
         let first = put(Condition::Absent)?;
         let second = put(Condition::Absent)?;
         let third = put(Condition::Matches("\"0123456789abcdef\"".to_string()))?;
-        let _ = self.bucket.delete(&key, None);
+        if self.bucket.purge(&key).is_err() {
+            let _ = self.bucket.delete(&key, None);
+        }
         Ok(matches!(first, Put::Written { .. })
             && second == Put::PreconditionFailed
             && third == Put::PreconditionFailed)

@@ -230,6 +230,22 @@ impl Bucket {
         })
     }
 
+    /// Deletes every version of `key`, leaving no trace even in a bucket
+    /// that keeps versions (a plain delete there only adds a marker).
+    pub fn purge(&self, key: &str) -> Result<(), Failure> {
+        for id in self.versions(key)? {
+            let request = self
+                .client
+                .delete_object()
+                .bucket(&self.name)
+                .key(key)
+                .version_id(id);
+            self.rt
+                .run(async move { request.send().await.map_err(Failure::from_sdk) })?;
+        }
+        Ok(())
+    }
+
     /// Deletes `keys`, a thousand per request (S3's limit), so that
     /// removing the journal of a large apply costs a few requests, not one
     /// per entry. Returns how many could not be deleted.
