@@ -1118,3 +1118,25 @@ fn a_waiting_run_takes_over_a_lease_that_expires_while_it_waits() {
     assert_eq!(lease.taken_over_from().unwrap().who, "bob@runner-7");
     assert!(!lease.lost().load(Ordering::SeqCst));
 }
+
+#[test]
+fn a_holder_whose_lock_was_force_unlocked_loses_its_lease() {
+    let setup = Setup::new();
+    let backend = setup.backend("default", json!({"lock_lease": "1s"}));
+    let lease = backend
+        .lock(request("apply"), &LockOptions::default())
+        .unwrap();
+    let lost = lease.lost();
+    backend.force_unlock(&lease.info().id.clone()).unwrap();
+    let start = Instant::now();
+    while !lost.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(lost.load(Ordering::SeqCst));
+    // Its renewal did not bring the lock back.
+    assert!(setup
+        .admin
+        .get(&setup.bucket, &format!("{KEY}.lock"))
+        .is_none());
+    lease.release().unwrap();
+}

@@ -181,6 +181,7 @@ impl Bucket {
         if self.encrypt {
             request = request.server_side_encryption(ServerSideEncryption::Aes256);
         }
+        let if_match = matches!(condition, Condition::Matches(_));
         request = match condition {
             Condition::None => request,
             Condition::Absent => request.if_none_match("*"),
@@ -193,7 +194,9 @@ impl Bucket {
                 }),
                 Err(e) => {
                     let failure = Failure::from_sdk(e);
-                    if failure.precondition() {
+                    // S3 answers `If-Match` on a missing object with 404:
+                    // the version we named is gone all the same.
+                    if failure.precondition() || (if_match && failure.not_found()) {
                         Ok(Put::PreconditionFailed)
                     } else {
                         Err(failure)
