@@ -110,6 +110,23 @@ pub enum StateError {
     /// `force_unlock` when there is no lock.
     #[error("There is no lock at `{}`, so there is nothing to unlock.", path.display())]
     NotLocked { path: PathBuf },
+
+    /// An argument of the `backend` block is missing or invalid.
+    #[error("The backend argument `{argument}` {message}")]
+    BackendArgument { argument: String, message: String },
+
+    /// A request to a remote store (S3, DynamoDB, KMS) failed.
+    #[error("Could not {action} `{location}`: {message}. Check the credentials, the region, the endpoint and that the bucket exists, then try again.")]
+    Remote {
+        action: String,
+        location: String,
+        message: String,
+    },
+
+    /// The backend refuses to run as configured, because running would be
+    /// unsafe (secrets in clear, writes without locking).
+    #[error("{message}")]
+    Refused { message: String },
 }
 
 impl StateError {

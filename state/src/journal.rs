@@ -162,7 +162,7 @@ enum Line {
     RemoveOutput { name: String },
 }
 
-fn encode_entry(entry: &JournalEntry, sealer: &Sealer) -> Result<Vec<u8>, StateError> {
+pub(crate) fn encode_entry(entry: &JournalEntry, sealer: &Sealer) -> Result<Vec<u8>, StateError> {
     let line = match entry {
         JournalEntry::SetResource { address, resource } => Line::SetResource {
             address: address.clone(),
@@ -184,7 +184,7 @@ fn encode_entry(entry: &JournalEntry, sealer: &Sealer) -> Result<Vec<u8>, StateE
     Ok(bytes)
 }
 
-fn decode_entry(value: Value, sealer: &Sealer) -> Result<JournalEntry, StateError> {
+pub(crate) fn decode_entry(value: Value, sealer: &Sealer) -> Result<JournalEntry, StateError> {
     let line: Line =
         serde_json::from_value(value).map_err(|e| StateError::corrupt(e.to_string()))?;
     Ok(match line {

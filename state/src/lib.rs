@@ -13,6 +13,8 @@ pub mod journal;
 mod lease;
 pub mod lock;
 pub mod model;
+#[cfg(feature = "s3")]
+pub mod s3;
 pub mod seal;
 pub mod store;
 mod util;
