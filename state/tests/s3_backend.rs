@@ -693,6 +693,7 @@ fn journal_entries_survive_a_dropped_journal_and_are_replayed() {
     let fresh = state::Loaded {
         state: State::new("journal-lineage".into()),
         version: VersionToken(None),
+        replayed: 0,
     };
     let mut journal = backend.journal(&fresh, note()).unwrap();
     journal
@@ -1034,6 +1035,7 @@ fn two_writers_of_one_journal_never_overwrite_each_other() {
     let fresh = state::Loaded {
         state: State::new("shared".into()),
         version: VersionToken(None),
+        replayed: 0,
     };
     let entry = |id: &str| JournalEntry::SetResource {
         address: format!("null_resource.{id}"),
@@ -1058,6 +1060,7 @@ fn a_long_journal_is_one_object_per_batch_and_compaction_removes_them_all() {
     let fresh = state::Loaded {
         state: State::new("long".into()),
         version: VersionToken(None),
+        replayed: 0,
     };
     let mut journal = backend.journal(&fresh, note()).unwrap();
     let mut state = fresh.state.clone();

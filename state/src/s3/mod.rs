@@ -356,12 +356,19 @@ impl Inner {
             return Ok(None);
         }
         let base = current.as_ref().map(|o| self.decode(o)).transpose()?;
+        let base_serial = base.as_ref().map_or(0, |s| s.serial);
+        // One journal object per batch of entries: what a recovery folds in.
+        let replayed = journal
+            .iter()
+            .filter(|k| k.base_serial == base_serial)
+            .count();
         let Some(state) = journal::replay(self, base, &journal)? else {
             return Ok(None);
         };
         Ok(Some(Loaded {
             state,
             version: VersionToken(current.map(|o| o.etag)),
+            replayed,
         }))
     }
 
