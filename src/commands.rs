@@ -14,9 +14,7 @@ use engine::context::{
 use engine::diagnostics::{Diagnostic, Diagnostics};
 use engine::plan::{Plan, PlanMode, PlanOptions};
 use engine::value::Value;
-use state::{
-    Backend, JournalEntry, Lease, Loaded, Mode, State, StateError, StateJournal, WriteNote,
-};
+use state::{Backend, JournalEntry, Lease, Loaded, Mode, State, StateJournal, WriteNote};
 
 use crate::render::{self, Style};
 use crate::{Cli, Command, LockArgs, PlanArgs, StateCommand, VarArgs};
@@ -57,8 +55,18 @@ impl Session {
         ERROR
     }
 
-    fn backend(&self) -> Result<Box<dyn Backend>, StateError> {
-        crate::workspace::open_backend(&self.dir, &self.workspace)
+    /// The workspace's state backend, from the templates' backend block.
+    /// Problems are reported here; the caller only returns the exit code.
+    fn backend(&self) -> Result<Box<dyn Backend>, u8> {
+        let block = match crate::workspace::backend_block(&self.dir) {
+            Ok(block) => block,
+            Err(diags) => {
+                self.report(&diags);
+                return Err(ERROR);
+            }
+        };
+        crate::workspace::open_backend(&self.dir, &self.workspace, block.as_ref())
+            .map_err(|e| self.error("Invalid backend", e.to_string()))
     }
 }
 
@@ -527,7 +535,7 @@ async fn plan_command(
 ) -> u8 {
     let backend = match session.backend() {
         Ok(b) => b,
-        Err(e) => return session.error("Invalid workspace", e.to_string()),
+        Err(code) => return code,
     };
     let _lease = match take_lock(session, &*backend, lock, "plan") {
         Ok(g) => g,
@@ -611,7 +619,7 @@ async fn plan_and_apply(
 ) -> u8 {
     let backend = match session.backend() {
         Ok(b) => b,
-        Err(e) => return session.error("Invalid workspace", e.to_string()),
+        Err(code) => return code,
     };
     let operation = if mode == PlanMode::Destroy {
         "destroy"
@@ -657,7 +665,7 @@ async fn apply_saved(
 ) -> u8 {
     let backend = match session.backend() {
         Ok(b) => b,
-        Err(e) => return session.error("Invalid workspace", e.to_string()),
+        Err(code) => return code,
     };
     let sealer = match backend.sealer() {
         Ok(s) => s.clone(),
@@ -805,6 +813,11 @@ async fn run_apply(
         loaded,
         operation,
     } = target;
+    // Without a key, secrets could not be sealed into the journal: say so
+    // before anything is changed.
+    if let Err(e) = backend.sealer() {
+        return session.error("Cannot write the state", e.to_string());
+    }
     let journal = match backend.journal(&loaded, WriteNote::new(operation)) {
         Ok(j) => j,
         Err(e) => return session.error("Cannot write the state", e.to_string()),
@@ -841,7 +854,7 @@ async fn run_apply(
     if let Err(e) = persisted {
         return session.error(
             "Failed to persist state",
-            format!("{e}. The changes are recorded in the state journal and will be recovered by the next run."),
+            format!("{} The changes are recorded in the state journal and will be recovered by the next run.", sentence(&e.to_string())),
         );
     }
     if let Err(e) = lease.release() {
@@ -918,7 +931,7 @@ async fn import_command(
     };
     let backend = match session.backend() {
         Ok(b) => b,
-        Err(e) => return session.error("Invalid workspace", e.to_string()),
+        Err(code) => return code,
     };
     let _lease = match take_lock(session, &*backend, lock, "import") {
         Ok(g) => g,
@@ -981,7 +994,7 @@ fn print_outputs(state: &State) {
 fn show(session: &mut Session, plan_file: Option<PathBuf>, json: bool) -> u8 {
     let backend = match session.backend() {
         Ok(b) => b,
-        Err(e) => return session.error("Invalid workspace", e.to_string()),
+        Err(code) => return code,
     };
     if let Some(file) = plan_file {
         let sealer = match backend.sealer() {
@@ -1084,7 +1097,7 @@ fn output(
 ) -> u8 {
     let backend = match session.backend() {
         Ok(b) => b,
-        Err(e) => return session.error("Invalid workspace", e.to_string()),
+        Err(code) => return code,
     };
     let state = match load_state(session, &*backend) {
         Ok(s) => s.unwrap_or_else(|| State::new(String::new())),
@@ -1190,7 +1203,7 @@ fn state_command(session: &Session, command: StateCommand) -> u8 {
     }
     let backend = match session.backend() {
         Ok(b) => b,
-        Err(e) => return session.error("Invalid workspace", e.to_string()),
+        Err(code) => return code,
     };
     let state = match load_state(session, &*backend) {
         Ok(s) => s.unwrap_or_else(|| State::new(String::new())),
@@ -1232,7 +1245,7 @@ fn edit_state(
 ) -> u8 {
     let backend = match session.backend() {
         Ok(b) => b,
-        Err(e) => return session.error("Invalid workspace", e.to_string()),
+        Err(code) => return code,
     };
     let _lease = match take_lock(session, &*backend, lock, operation) {
         Ok(g) => g,
@@ -1267,6 +1280,11 @@ fn edit_state(
     OK
 }
 
+/// A message as a sentence that ends with one full stop.
+fn sentence(text: &str) -> String {
+    format!("{}.", text.trim_end().trim_end_matches('.'))
+}
+
 fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     chars
@@ -1278,7 +1296,7 @@ fn capitalise(word: &str) -> String {
 fn force_unlock(session: &Session, id: &str) -> u8 {
     let backend = match session.backend() {
         Ok(b) => b,
-        Err(e) => return session.error("Invalid workspace", e.to_string()),
+        Err(code) => return code,
     };
     match backend.force_unlock(id) {
         Ok(info) => {

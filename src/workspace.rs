@@ -6,13 +6,38 @@ use std::path::Path;
 use std::time::Duration;
 
 use state::{
-    Backend, Lease, Loaded, LocalBackend, LockOptions, LockRequest, State, StateError,
-    VersionToken, WriteNote,
+    Backend, BackendConfig, Lease, Loaded, LocalBackend, LockOptions, LockRequest, State,
+    StateError, VersionToken, WriteNote,
 };
 
-/// The backend that holds `workspace`'s state for the stack in `dir`.
-pub fn open_backend(dir: &Path, workspace: &str) -> Result<Box<dyn Backend>, StateError> {
-    Ok(Box::new(LocalBackend::new(dir, workspace)?))
+/// The backend that holds `workspace`'s state for the stack in `dir`, as
+/// the templates' `backend` block configures it (local without one).
+pub fn open_backend(
+    dir: &Path,
+    workspace: &str,
+    config: Option<&BackendConfig>,
+) -> Result<Box<dyn Backend>, StateError> {
+    match config.map(|c| c.kind.as_str()) {
+        None | Some("local") => Ok(Box::new(LocalBackend::new(dir, workspace)?)),
+        Some("s3") => Ok(Box::new(state::s3::S3Backend::new(
+            config.expect("an s3 configuration"),
+            workspace,
+            dir,
+        )?)),
+        Some(other) => Err(StateError::BackendArgument {
+            argument: "backend".to_string(),
+            message: format!("the backend \"{other}\" is not supported; use \"local\" or \"s3\""),
+        }),
+    }
+}
+
+/// The backend block of the templates in `dir`. Templates that do not load
+/// are reported by the command's own loading; here they mean "no block".
+pub fn backend_block(
+    dir: &Path,
+) -> Result<Option<BackendConfig>, engine::diagnostics::Diagnostics> {
+    let (config, _) = engine::config::load(dir);
+    engine::backend::backend_config(&config)
 }
 
 /// How long a lock lasts without renewal: `STACK_LOCK_LEASE` (e.g. `30s`),

@@ -34,7 +34,7 @@ pub struct Expr {
 }
 
 impl Expr {
-    fn new(expr: Expression, file: &Arc<PathBuf>) -> Expr {
+    pub fn new(expr: Expression, file: &Arc<PathBuf>) -> Expr {
         let span = expr.span().map(|r| Span::new(file.clone(), r));
         Expr { expr, span }
     }
@@ -157,7 +157,17 @@ pub struct StackSettings {
     /// to shell provisioners.
     pub configuration: Option<Expr>,
     pub backend: Option<String>,
+    /// The body of the `backend "TYPE" { … }` block, for the state layer.
+    pub backend_body: Option<BackendBody>,
     pub required_providers: Vec<(String, Option<Span>)>,
+}
+
+/// A backend block's body as written, with the file it is in.
+#[derive(Debug, Clone)]
+pub struct BackendBody {
+    pub body: hcl_edit::structure::Body,
+    pub file: Arc<PathBuf>,
+    pub span: Option<Span>,
 }
 
 /// One module: the root stack directory or a `module` block's source.
@@ -1146,6 +1156,11 @@ fn lower_settings(
                 }
                 "backend" => {
                     settings.backend = labels(inner).into_iter().next();
+                    settings.backend_body = Some(BackendBody {
+                        body: inner.body.clone(),
+                        file: file.clone(),
+                        span: block_span(inner, file),
+                    });
                 }
                 "cloud" => {}
                 _ => unsupported_block(

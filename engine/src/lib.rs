@@ -4,6 +4,7 @@
 
 pub mod addrs;
 pub mod apply;
+pub mod backend;
 pub mod body;
 pub mod builtin;
 pub mod config;

@@ -25,6 +25,9 @@ use crate::value::Value;
 
 pub const PLAN_FORMAT_VERSION: u32 = 1;
 
+/// The backends the state layer implements.
+pub const SUPPORTED_BACKENDS: [&str; 2] = ["local", "s3"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -433,10 +436,10 @@ impl<'c> Planner<'c> {
             }
         }
         if let Some(backend) = &settings.backend {
-            if backend != "local" {
+            if !SUPPORTED_BACKENDS.contains(&backend.as_str()) {
                 self.diags.push(Diagnostic::error(
                     "Unsupported backend",
-                    format!("The backend \"{backend}\" is not supported yet; state is kept by the \"local\" backend in .stack/. Remove the backend setting or set it to \"local\"."),
+                    format!("stack keeps state in the \"local\" backend (.stack/) or the \"s3\" backend, not \"{backend}\".{} Change the backend block to one of those.", did_you_mean(backend, SUPPORTED_BACKENDS.iter().copied())),
                 ));
             }
         }
