@@ -20,11 +20,11 @@ use crate::render::{self, Style};
 use crate::{Cli, Command, LockArgs, PlanArgs, StateCommand, VarArgs};
 
 /// Exit codes: 0 success, 1 error, 2 changes present (plan --detailed-exitcode).
-const OK: u8 = 0;
-const ERROR: u8 = 1;
+pub(crate) const OK: u8 = 0;
+pub(crate) const ERROR: u8 = 1;
 const CHANGES: u8 = 2;
 
-struct Session {
+pub(crate) struct Session {
     dir: PathBuf,
     workspace: String,
     style: Style,
@@ -33,7 +33,7 @@ struct Session {
 }
 
 impl Session {
-    fn report(&self, diags: &Diagnostics) {
+    pub(crate) fn report(&self, diags: &Diagnostics) {
         // The same problem can surface from several places (a provider that
         // cannot be configured is needed by every resource); say it once.
         let mut seen: Vec<&Diagnostic> = Vec::new();
@@ -50,14 +50,14 @@ impl Session {
         }
     }
 
-    fn error(&self, summary: &str, detail: impl Into<String>) -> u8 {
+    pub(crate) fn error(&self, summary: &str, detail: impl Into<String>) -> u8 {
         self.report(&Diagnostic::error(summary, detail).into());
         ERROR
     }
 
     /// The workspace's state backend, from the templates' backend block.
     /// Problems are reported here; the caller only returns the exit code.
-    fn backend(&self) -> Result<Box<dyn Backend>, u8> {
+    pub(crate) fn backend(&self) -> Result<Box<dyn Backend>, u8> {
         let block = match crate::workspace::backend_block(&self.dir) {
             Ok(block) => block,
             Err(diags) => {
@@ -427,7 +427,7 @@ fn fmt(session: &Session, check: bool, diff: bool, recursive: bool) -> u8 {
     }
 }
 
-fn take_lock(
+pub(crate) fn take_lock(
     session: &Session,
     backend: &dyn Backend,
     lock: &LockArgs,
@@ -457,7 +457,11 @@ fn load_state(session: &Session, backend: &dyn Backend) -> Result<Option<State>,
 }
 
 /// Loads the state under the lock, recovering an interrupted apply.
-fn load_locked(session: &Session, backend: &dyn Backend, operation: &str) -> Result<Loaded, u8> {
+pub(crate) fn load_locked(
+    session: &Session,
+    backend: &dyn Backend,
+    operation: &str,
+) -> Result<Loaded, u8> {
     crate::workspace::load_locked(backend, operation)
         .map_err(|e| session.error("Cannot read the state", e.to_string()))
 }
@@ -1056,7 +1060,7 @@ fn show(session: &mut Session, plan_file: Option<PathBuf>, json: bool) -> u8 {
     OK
 }
 
-fn describe_resource(address: &str, resource: &state::ResourceState) -> String {
+pub(crate) fn describe_resource(address: &str, resource: &state::ResourceState) -> String {
     let value = engine::encoding::from_state(resource);
     let mut out = format!("# {address}:");
     match &resource.status {
@@ -1187,6 +1191,36 @@ fn graph(session: &mut Session) -> u8 {
 }
 
 fn state_command(session: &Session, command: StateCommand) -> u8 {
+    let command = match command {
+        StateCommand::History { json } => return crate::state_commands::history(session, json),
+        StateCommand::Pull => return crate::state_commands::pull(session),
+        StateCommand::Rollback { serial, lock } => {
+            return crate::state_commands::rollback(session, serial, &lock)
+        }
+        StateCommand::Push { file, force, lock } => {
+            return crate::state_commands::push(session, &file, force, &lock)
+        }
+        StateCommand::Mv {
+            source,
+            destination,
+            lock,
+        } => {
+            return edit_state(session, &lock, "state mv", |state| {
+                let moved = state.move_objects(&source, &destination)?;
+                Ok(moved
+                    .iter()
+                    .map(|(from, to)| format!("Moved {from} to {to}"))
+                    .chain([format!("Successfully moved {} object(s).", moved.len())])
+                    .collect::<Vec<_>>()
+                    .join("\n"))
+            })
+        }
+        StateCommand::Show {
+            address,
+            serial: Some(serial),
+        } => return crate::state_commands::show_version(session, &address, serial),
+        other => other,
+    };
     if let StateCommand::Rm { addresses, lock } = &command {
         return edit_state(session, lock, "state rm", |state| {
             let mut removed = Vec::new();
@@ -1218,8 +1252,7 @@ fn state_command(session: &Session, command: StateCommand) -> u8 {
             }
             OK
         }
-        StateCommand::Rm { .. } => OK,
-        StateCommand::Show { address } => match state.resources.get(&address) {
+        StateCommand::Show { address, .. } => match state.resources.get(&address) {
             Some(resource) => {
                 print!("{}", describe_resource(&address, resource));
                 OK
@@ -1232,6 +1265,7 @@ fn state_command(session: &Session, command: StateCommand) -> u8 {
                 ),
             ),
         },
+        _ => OK,
     }
 }
 

@@ -5,6 +5,7 @@ mod commands;
 mod planfile;
 mod progress;
 mod render;
+mod state_commands;
 mod workspace;
 
 use std::path::PathBuf;
@@ -215,10 +216,49 @@ pub enum StateCommand {
         /// Only addresses starting with these.
         addresses: Vec<String>,
     },
-    /// Show one resource instance's attributes.
+    /// Show one resource instance's attributes (of the current state, or of
+    /// the version --serial names).
     Show {
         /// The instance address, e.g. aws_instance.web[0].
         address: String,
+        /// Read this version from the history instead.
+        #[arg(long)]
+        serial: Option<u64>,
+    },
+    /// List the stored versions of the state, newest first.
+    History {
+        /// Print the history as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an older version back as a new version (history is never rewritten).
+    Rollback {
+        /// The serial of the version to restore, from `stack state history`.
+        #[arg(long)]
+        serial: u64,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Print the state in its file format (secrets stay sealed).
+    Pull,
+    /// Replace the state with a state file (as `state pull` prints it).
+    Push {
+        /// The state file to write.
+        file: std::path::PathBuf,
+        /// Allow another lineage or a lower serial.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Rename resource instances in the state without touching them.
+    Mv {
+        /// The current address (an instance, or a resource with all its instances).
+        source: String,
+        /// The new address.
+        destination: String,
+        #[command(flatten)]
+        lock: LockArgs,
     },
     /// Forget resource instances without destroying them (and their deposed objects).
     Rm {

@@ -112,6 +112,8 @@ pub enum EditError {
     NotTainted(String),
     #[error("{0} has an unfinished create; the next plan reconciles it, so it cannot be tainted or untainted by hand")]
     Unfinished(String),
+    #[error("the state already has {0}; move or remove it first")]
+    Occupied(String),
 }
 
 impl State {
@@ -159,6 +161,34 @@ impl State {
             self.resources.remove(key);
         }
         Ok(matching)
+    }
+
+    /// Renames objects without touching them, as `terraform state mv`
+    /// does: `from` may be an instance or a resource (then every instance
+    /// and deposed object moves, keeping its key). Refuses to overwrite.
+    pub fn move_objects(
+        &mut self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, String)>, EditError> {
+        let moves: Vec<(String, String)> = self
+            .resources
+            .keys()
+            .filter(|key| covers(from, key))
+            .map(|key| (key.clone(), format!("{to}{}", &key[from.len()..])))
+            .collect();
+        if moves.is_empty() {
+            return Err(EditError::NoSuchInstance(from.to_string()));
+        }
+        if let Some((_, taken)) = moves.iter().find(|(_, to)| self.resources.contains_key(to)) {
+            return Err(EditError::Occupied(taken.clone()));
+        }
+        for (old, new) in &moves {
+            if let Some(resource) = self.resources.remove(old) {
+                self.resources.insert(new.clone(), resource);
+            }
+        }
+        Ok(moves)
     }
 
     fn entry_mut(&mut self, address: &str) -> Result<&mut ResourceState, EditError> {
@@ -229,6 +259,35 @@ mod edit_tests {
             state.taint("aws_vpc.zzz"),
             Err(EditError::NoSuchInstance(_))
         ));
+    }
+
+    #[test]
+    fn move_renames_every_instance_and_refuses_to_overwrite() {
+        let mut state = state_with(&[
+            ("aws_vpc.a[0]", Status::Ready),
+            ("aws_vpc.a[1]", Status::Ready),
+            ("aws_vpc.b", Status::Ready),
+        ]);
+        let moved = state
+            .move_objects("aws_vpc.a", "module.net.aws_vpc.main")
+            .unwrap();
+        assert_eq!(moved.len(), 2);
+        assert_eq!(
+            state.resources.keys().collect::<Vec<_>>(),
+            [
+                "aws_vpc.b",
+                "module.net.aws_vpc.main[0]",
+                "module.net.aws_vpc.main[1]"
+            ]
+        );
+        assert_eq!(
+            state.move_objects("aws_vpc.b", "module.net.aws_vpc.main[0]"),
+            Err(EditError::Occupied("module.net.aws_vpc.main[0]".into()))
+        );
+        assert!(
+            state.resources.contains_key("aws_vpc.b"),
+            "nothing moved on refusal"
+        );
     }
 
     #[test]
