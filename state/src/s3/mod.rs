@@ -93,14 +93,20 @@ impl S3Backend {
             });
         }
         let s3 = s3_client(&sdk, &settings);
+        // An endpoint from the block wins; otherwise the SDK configuration
+        // keeps the one it read from AWS_ENDPOINT_URL(_KMS/_DYNAMODB).
         let kms = settings.kms_key_id.as_ref().map(|_| {
             let mut b = aws_sdk_kms::config::Builder::from(&sdk);
-            b.set_endpoint_url(settings.endpoints.kms.clone());
+            if let Some(url) = &settings.endpoints.kms {
+                b.set_endpoint_url(Some(url.clone()));
+            }
             aws_sdk_kms::Client::from_conf(b.build())
         });
         let dynamodb = settings.dynamodb_table.as_ref().map(|_| {
             let mut b = aws_sdk_dynamodb::config::Builder::from(&sdk);
-            b.set_endpoint_url(settings.endpoints.dynamodb.clone());
+            if let Some(url) = &settings.endpoints.dynamodb {
+                b.set_endpoint_url(Some(url.clone()));
+            }
             aws_sdk_dynamodb::Client::from_conf(b.build())
         });
         let state_key = settings.state_key(workspace);
