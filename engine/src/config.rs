@@ -88,6 +88,9 @@ pub struct Lifecycle {
     /// May reference variables and locals (unlike Terraform), so it is an expression.
     pub prevent_destroy: Option<Expr>,
     pub ignore_changes: IgnoreChanges,
+    /// Where each name of `ignore_changes` was written, for checking them
+    /// against the resource type's schema.
+    pub ignore_changes_at: Vec<(String, Option<Span>)>,
     pub replace_triggered_by: Vec<Expr>,
 }
 
@@ -157,7 +160,14 @@ pub struct StackSettings {
     /// to shell provisioners.
     pub configuration: Option<Expr>,
     pub backend: Option<String>,
+    /// Where the first `backend` block is (a module takes one).
+    pub backend_block: Option<Span>,
     pub required_providers: Vec<(String, Option<Span>)>,
+    /// Where the first `required_providers` block is (a module takes one).
+    pub required_providers_block: Option<Span>,
+    /// Each `required_version` constraint string, checked against
+    /// [`crate::version::TERRAFORM_LANGUAGE_VERSION`].
+    pub required_version: Vec<(String, Option<Span>)>,
 }
 
 /// One module: the root stack directory or a `module` block's source.
@@ -241,6 +251,7 @@ pub fn load(dir: &Path) -> (Config, Diagnostics) {
     let mut config = Config::default();
     let mut diags = Diagnostics::new();
     load_module(dir, ModulePath::root(), &mut config, &mut diags, 0);
+    diags.extend(crate::validate::check(&config));
     (config, diags)
 }
 
@@ -418,6 +429,18 @@ fn expect_labels(
     names: &[&str],
     diags: &mut Diagnostics,
 ) -> Option<Vec<String>> {
+    expect_labels_as(block, file, names, &[], diags)
+}
+
+/// Like [`expect_labels`], with the summary of an invalid label per label
+/// (Terraform's: "Invalid resource name", "Invalid variable name", …).
+fn expect_labels_as(
+    block: &Block,
+    file: &Arc<PathBuf>,
+    names: &[&str],
+    summaries: &[&str],
+    diags: &mut Diagnostics,
+) -> Option<Vec<String>> {
     let labels = labels(block);
     if labels.len() != names.len() {
         diags.push(
@@ -434,11 +457,11 @@ fn expect_labels(
         );
         return None;
     }
-    for (label, what) in labels.iter().zip(names) {
+    for (i, (label, what)) in labels.iter().zip(names).enumerate() {
         if !crate::addrs::is_identifier(label) {
             diags.push(
                 Diagnostic::error(
-                    "Invalid name",
+                    summaries.get(i).copied().unwrap_or("Invalid name"),
                     format!("The {what} {label:?} is not a valid name: use letters, digits, underscores and dashes, starting with a letter or underscore."),
                 )
                 .with_span(block_span(block, file)),
@@ -471,13 +494,19 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
     let kind = block.ident.as_str();
     match kind {
         "variable" => {
-            if let Some(labels) = expect_labels(block, file, &["variable name"], diags) {
+            if let Some(labels) = expect_labels_as(
+                block,
+                file,
+                &["variable name"],
+                &["Invalid variable name"],
+                diags,
+            ) {
                 let variable = lower_variable(&labels[0], block, file, diags);
                 insert_unique(
                     &mut module.variables,
                     variable.name.clone(),
                     variable,
-                    "variable",
+                    ("variable", "Duplicate variable declaration"),
                     block,
                     file,
                     diags,
@@ -497,7 +526,7 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
                         if let Some(previous) = module.locals.get(&name) {
                             diags.push(
                                 Diagnostic::error(
-                                    "Duplicate local value",
+                                    "Duplicate local value definition",
                                     format!("The local value {name:?} is defined twice. Rename or remove one of them."),
                                 )
                                 .with_span(attr_span(attr, file))
@@ -518,13 +547,15 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
             }
         }
         "output" => {
-            if let Some(labels) = expect_labels(block, file, &["output name"], diags) {
+            if let Some(labels) =
+                expect_labels_as(block, file, &["output name"], &["Invalid output name"], diags)
+            {
                 let output = lower_output(&labels[0], block, file, diags);
                 insert_unique(
                     &mut module.outputs,
                     output.name.clone(),
                     output,
-                    "output",
+                    ("output", "Duplicate output definition"),
                     block,
                     file,
                     diags,
@@ -533,9 +564,18 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
             }
         }
         "resource" | "data" => {
-            if let Some(labels) =
-                expect_labels(block, file, &["resource type", "resource name"], diags)
-            {
+            let summaries: &[&str] = if kind == "data" {
+                &["Invalid data source name", "Invalid data resource name"]
+            } else {
+                &["Invalid resource type name", "Invalid resource name"]
+            };
+            if let Some(labels) = expect_labels_as(
+                block,
+                file,
+                &["resource type", "resource name"],
+                summaries,
+                diags,
+            ) {
                 let mode = if kind == "data" {
                     ResourceMode::Data
                 } else {
@@ -547,7 +587,8 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
                 if let Some(previous) = module.resources.get(&addr) {
                     diags.push(
                         Diagnostic::error(
-                            "Duplicate resource",
+                            // Terraform's summary, which names the type.
+                            format!("Duplicate {kind} {:?} configuration", addr.resource_type),
                             format!("The resource {addr} is declared twice. Each resource needs a unique type and name in its module; rename one."),
                         )
                         .with_span(block_span(block, file))
@@ -560,27 +601,24 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
         }
         "provider" => {
             if let Some(labels) = expect_labels(block, file, &["provider name"], diags) {
-                let alias = block
-                    .body
-                    .get_attribute("alias")
-                    .and_then(|a| a.value.as_str().map(str::to_string));
-                module.providers.push(ProviderConfig {
-                    name: labels[0].clone(),
-                    alias,
-                    span: block_span(block, file),
-                    file: file.clone(),
-                    body: block.body.clone(),
-                });
+                let provider = lower_provider(&labels[0], block, file, diags);
+                add_provider(module, provider, diags);
             }
         }
         "module" => {
-            if let Some(labels) = expect_labels(block, file, &["module name"], diags) {
+            if let Some(labels) = expect_labels_as(
+                block,
+                file,
+                &["module name"],
+                &["Invalid module instance name"],
+                diags,
+            ) {
                 let call = lower_module_call(&labels[0], block, file, diags);
                 insert_unique(
                     &mut module.module_calls,
                     call.name.clone(),
                     call,
-                    "module",
+                    ("module", "Duplicate module call"),
                     block,
                     file,
                     diags,
@@ -602,6 +640,72 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
     }
 }
 
+/// Lowers a `provider` block, checking the arguments Terraform reserves.
+fn lower_provider(
+    name: &str,
+    block: &Block,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> ProviderConfig {
+    let mut alias = None;
+    for attr in block.body.attributes() {
+        match attr.key.as_str() {
+            "alias" => {
+                let value = literal_string(attr, file, diags);
+                if !crate::addrs::is_identifier(&value) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid provider configuration alias",
+                            format!("The alias {value:?} is not a valid name: use letters, digits, underscores and dashes, starting with a letter or underscore."),
+                        )
+                        .with_span(attr_span(attr, file)),
+                    );
+                }
+                alias = Some(value);
+            }
+            reserved @ ("count" | "depends_on" | "for_each" | "source") => diags.push(
+                Diagnostic::error(
+                    "Reserved argument name in provider block",
+                    format!("The argument name {reserved:?} is reserved in provider blocks (as in Terraform). Remove it; to configure several copies of a provider, write one provider block per alias."),
+                )
+                .with_span(attr_span(attr, file)),
+            ),
+            _ => {}
+        }
+    }
+    ProviderConfig {
+        name: name.to_string(),
+        alias,
+        span: block_span(block, file),
+        file: file.clone(),
+        body: block.body.clone(),
+    }
+}
+
+/// Adds a provider configuration unless one with its name and alias exists.
+fn add_provider(module: &mut Module, provider: ProviderConfig, diags: &mut Diagnostics) {
+    let previous = module
+        .providers
+        .iter()
+        .find(|p| p.name == provider.name && p.alias == provider.alias);
+    if let Some(previous) = previous {
+        let which = match &provider.alias {
+            Some(alias) => format!("{:?} with alias {alias:?}", provider.name),
+            None => format!("{:?} without an alias", provider.name),
+        };
+        diags.push(
+            Diagnostic::error(
+                "Duplicate provider configuration",
+                format!("The provider {which} is configured twice. Remove one block, or give each a distinct `alias`."),
+            )
+            .with_span(provider.span.clone())
+            .with_related_opt(previous.span.clone(), "first configured here"),
+        );
+        return;
+    }
+    module.providers.push(provider);
+}
+
 trait RelatedOpt {
     fn with_related_opt(self, span: Option<Span>, label: &str) -> Self;
 }
@@ -620,7 +724,7 @@ fn insert_unique<T>(
     map: &mut BTreeMap<String, T>,
     name: String,
     item: T,
-    what: &str,
+    (what, summary): (&str, &str),
     block: &Block,
     file: &Arc<PathBuf>,
     diags: &mut Diagnostics,
@@ -629,7 +733,7 @@ fn insert_unique<T>(
     if let Some(previous) = map.get(&name) {
         diags.push(
             Diagnostic::error(
-                format!("Duplicate {what}"),
+                summary,
                 format!("The {what} {name:?} is declared twice. Rename or remove one of them."),
             )
             .with_span(block_span(block, file))
@@ -648,10 +752,12 @@ pub fn literal(expr: &Expression) -> Option<Value> {
 fn literal_bool(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> bool {
     match literal(&attr.value) {
         Some(Value::Bool(b)) => b,
+        // HCL converts the strings "true" and "false" to booleans, as Terraform does.
+        Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
         _ => {
             diags.push(
                 Diagnostic::error(
-                    "Invalid value",
+                    "Unsuitable value type",
                     format!(
                         "The argument {:?} must be true or false.",
                         attr.key.as_str()
@@ -743,13 +849,7 @@ fn lower_variable(
     for structure in block.body.iter() {
         match structure {
             Structure::Attribute(attr) => match attr.key.as_str() {
-                "type" => match parse_type(&attr.value, &|e| literal(e)) {
-                    Ok(ty) => variable.ty = Some(ty),
-                    Err(message) => diags.push(
-                        Diagnostic::error("Invalid type specification", message)
-                            .with_span(attr_span(attr, file)),
-                    ),
-                },
+                "type" => variable.ty = lower_type(attr, file, diags),
                 "default" => variable.default = Some(Expr::new(attr.value.clone(), file)),
                 "description" => variable.description = literal_string(attr, file, diags),
                 "sensitive" => variable.sensitive = literal_bool(attr, file, diags),
@@ -757,20 +857,14 @@ fn lower_variable(
                 _ => unsupported_argument(attr, file, "variable", ARGS, diags),
             },
             Structure::Block(inner) if inner.ident.as_str() == "validation" => {
+                crate::validate::condition_block(inner, file, diags);
                 let condition = inner.body.get_attribute("condition");
                 let message = inner.body.get_attribute("error_message");
-                match (condition, message) {
-                    (Some(condition), Some(message)) => variable.validations.push(Validation {
+                if let (Some(condition), Some(message)) = (condition, message) {
+                    variable.validations.push(Validation {
                         condition: Expr::new(condition.value.clone(), file),
                         error_message: Expr::new(message.value.clone(), file),
-                    }),
-                    _ => diags.push(
-                        Diagnostic::error(
-                            "Missing required argument",
-                            "A validation block needs both `condition` and `error_message`.",
-                        )
-                        .with_span(block_span(inner, file)),
-                    ),
+                    });
                 }
             }
             Structure::Block(inner) => {
@@ -778,7 +872,34 @@ fn lower_variable(
             }
         }
     }
+    crate::validate::variable_declaration(&variable, diags);
     variable
+}
+
+fn lower_type(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Option<Type> {
+    if let Expression::String(quoted) = &attr.value {
+        diags.push(
+            Diagnostic::error(
+                "Invalid quoted type constraints",
+                format!(
+                    "Terraform 0.11 and earlier required type constraints to be given in quotes; now they are keywords. Write `type = {}` without the quotes.",
+                    quoted.as_str()
+                ),
+            )
+            .with_span(attr_span(attr, file)),
+        );
+        return None;
+    }
+    match parse_type(&attr.value, &|e| literal(e)) {
+        Ok(ty) => Some(ty),
+        Err(message) => {
+            diags.push(
+                Diagnostic::error("Invalid type specification", message)
+                    .with_span(attr_span(attr, file)),
+            );
+            None
+        }
+    }
 }
 
 fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Output {
@@ -800,7 +921,16 @@ fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diag
                 "depends_on" => output.depends_on = lower_depends_on(attr, file, diags),
                 _ => unsupported_argument(attr, file, "output", ARGS, diags),
             },
-            Structure::Block(inner) if inner.ident.as_str() == "precondition" => {}
+            Structure::Block(inner) if inner.ident.as_str() == "precondition" => {
+                crate::validate::condition_block(inner, file, diags)
+            }
+            Structure::Block(inner) if inner.ident.as_str() == "postcondition" => diags.push(
+                Diagnostic::error(
+                    "Postconditions are not allowed",
+                    "Output values take preconditions only: there is nothing after an output for a postcondition to check. Use a precondition block.",
+                )
+                .with_span(block_span(inner, file)),
+            ),
             Structure::Block(inner) => {
                 unsupported_block(inner, file, "output", &["precondition"], diags)
             }
@@ -825,6 +955,8 @@ fn lower_depends_on(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnosti
             .filter_map(|item| {
                 if matches!(item, Expression::Traversal(_)) {
                     Some(Expr::new(item.clone(), file))
+                } else if let Some(reference) = quoted_reference(item, file, diags) {
+                    Some(reference)
                 } else {
                     diags.push(
                         Diagnostic::error(
@@ -848,6 +980,36 @@ fn lower_depends_on(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnosti
             Vec::new()
         }
     }
+}
+
+/// A reference written in quotes (`"aws_instance.web"`), which Terraform
+/// still reads as the reference with a warning: the expression it stands for,
+/// with the span of the string.
+fn quoted_reference(
+    item: &Expression,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> Option<Expr> {
+    let Expression::String(text) = item else {
+        return None;
+    };
+    let parsed = hcl_edit::parser::parse_expr(text.as_str()).ok()?;
+    if !matches!(parsed, Expression::Traversal(_)) {
+        return None;
+    }
+    let span = item.span().map(|r| Span::new(file.clone(), r));
+    diags.push(
+        Diagnostic::warning(
+            "Quoted references are deprecated",
+            format!(
+                "References are written without quotes since Terraform 0.12. Write {} instead of {:?}.",
+                text.as_str(),
+                text.as_str()
+            ),
+        )
+        .with_span(span.clone()),
+    );
+    Some(Expr { expr: parsed, span })
 }
 
 /// Names that are meta-arguments of resource blocks rather than provider arguments.
@@ -885,13 +1047,14 @@ fn lower_resource(
         body: block.body.clone(),
         provisioners: Vec::new(),
     };
+    let mut seen_lifecycle = false;
     for structure in block.body.iter() {
         match structure {
             Structure::Attribute(attr) => match attr.key.as_str() {
                 "count" => resource.count = Some(Expr::new(attr.value.clone(), file)),
                 "for_each" => resource.for_each = Some(Expr::new(attr.value.clone(), file)),
                 "depends_on" => resource.depends_on = lower_depends_on(attr, file, diags),
-                "provider" => match provider_reference(&attr.value) {
+                "provider" => match provider_reference(&attr.value, file, diags) {
                     Some(reference) => {
                         resource.provider = reference;
                         resource.provider_explicit = true;
@@ -907,7 +1070,27 @@ fn lower_resource(
                 _ => {}
             },
             Structure::Block(inner) => match inner.ident.as_str() {
-                "lifecycle" => resource.lifecycle = lower_lifecycle(inner, file, diags),
+                "lifecycle" if seen_lifecycle => diags.push(
+                    Diagnostic::error(
+                        "Duplicate lifecycle block",
+                        "A resource takes at most one lifecycle block. Merge the two into one.",
+                    )
+                    .with_span(block_span(inner, file)),
+                ),
+                "lifecycle" => {
+                    seen_lifecycle = true;
+                    resource.lifecycle = lower_lifecycle(inner, file, diags);
+                    if mode == ResourceMode::Data {
+                        data_lifecycle(inner, file, diags);
+                    }
+                }
+                reserved @ ("locals" | "_") => diags.push(
+                    Diagnostic::error(
+                        "Reserved block type name in resource block",
+                        format!("The block type name {reserved:?} is reserved in resource blocks (as in Terraform). Remove the block or rename it."),
+                    )
+                    .with_span(block_span(inner, file)),
+                ),
                 "provisioner" => {
                     let kind = labels_of(inner).into_iter().next().unwrap_or_default();
                     resource.provisioners.push(Provisioner {
@@ -932,33 +1115,89 @@ fn lower_resource(
     resource
 }
 
+/// Data sources have no lifecycle of their own: only conditions are allowed.
+fn data_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) {
+    for attr in block.body.attributes() {
+        diags.push(
+            Diagnostic::error(
+                "Invalid data resource lifecycle argument",
+                format!(
+                    "The lifecycle argument {:?} applies to managed resources only; a data source is read, never created or destroyed. Remove it.",
+                    attr.key.as_str()
+                ),
+            )
+            .with_span(attr_span(attr, file)),
+        );
+    }
+}
+
 fn labels_of(block: &Block) -> Vec<String> {
     labels(block)
 }
 
-fn provider_reference(expr: &Expression) -> Option<ProviderRef> {
+/// Reads `provider = aws.west`; a quoted `"aws.west"` is read the same way
+/// with a warning, as Terraform does.
+fn provider_reference(
+    expr: &Expression,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> Option<ProviderRef> {
+    if let Expression::String(_) = expr {
+        let reference = quoted_reference(expr, file, diags)
+            .or_else(|| quoted_provider_name(expr, file, diags))?;
+        return provider_reference(&reference.expr, file, diags);
+    }
     match expr {
-        Expression::Variable(name) => Some(ProviderRef {
-            name: name.as_str().to_string(),
+        Expression::Traversal(traversal) => match traversal.operators.as_slice() {
+            [op] => match op.value() {
+                TraversalOperator::GetAttr(alias) => Some(ProviderRef {
+                    name: provider_local_name(&traversal.expr)?,
+                    alias: Some(alias.as_str().to_string()),
+                }),
+                _ => None,
+            },
+            _ => None,
+        },
+        other => Some(ProviderRef {
+            name: provider_local_name(other)?,
             alias: None,
         }),
-        Expression::Traversal(traversal) => {
-            let Expression::Variable(name) = &traversal.expr else {
-                return None;
-            };
-            match traversal.operators.as_slice() {
-                [op] => match op.value() {
-                    TraversalOperator::GetAttr(alias) => Some(ProviderRef {
-                        name: name.as_str().to_string(),
-                        alias: Some(alias.as_str().to_string()),
-                    }),
-                    _ => None,
-                },
-                _ => None,
-            }
-        }
+    }
+}
+
+/// A provider's local name; `null` parses as the null literal, not a name.
+fn provider_local_name(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::Variable(name) => Some(name.as_str().to_string()),
+        Expression::Null(_) => Some("null".to_string()),
         _ => None,
     }
+}
+
+/// A quoted provider name without an alias (`"aws"`), read with a warning.
+fn quoted_provider_name(
+    expr: &Expression,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> Option<Expr> {
+    let Expression::String(text) = expr else {
+        return None;
+    };
+    let parsed = hcl_edit::parser::parse_expr(text.as_str()).ok()?;
+    provider_local_name(&parsed)?;
+    let span = expr.span().map(|r| Span::new(file.clone(), r));
+    diags.push(
+        Diagnostic::warning(
+            "Quoted references are deprecated",
+            format!(
+                "Provider references are written without quotes since Terraform 0.12. Write {} instead of {:?}.",
+                text.as_str(),
+                text.as_str()
+            ),
+        )
+        .with_span(span.clone()),
+    );
+    Some(Expr { expr: parsed, span })
 }
 
 fn lower_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Lifecycle {
@@ -979,7 +1218,8 @@ fn lower_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) 
                     lifecycle.prevent_destroy = Some(Expr::new(attr.value.clone(), file))
                 }
                 "ignore_changes" => {
-                    lifecycle.ignore_changes = lower_ignore_changes(attr, file, diags)
+                    lifecycle.ignore_changes = lower_ignore_changes(attr, file, diags);
+                    lifecycle.ignore_changes_at = ignore_changes_spans(attr, file);
                 }
                 "replace_triggered_by" => match &attr.value {
                     Expression::Array(items) => {
@@ -997,7 +1237,10 @@ fn lower_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) 
                 _ => unsupported_argument(attr, file, "lifecycle", ARGS, diags),
             },
             Structure::Block(inner)
-                if matches!(inner.ident.as_str(), "precondition" | "postcondition") => {}
+                if matches!(inner.ident.as_str(), "precondition" | "postcondition") =>
+            {
+                crate::validate::condition_block(inner, file, diags)
+            }
             Structure::Block(inner) => unsupported_block(
                 inner,
                 file,
@@ -1022,6 +1265,13 @@ fn lower_ignore_changes(
             let mut names = Vec::new();
             for item in items.iter() {
                 match item {
+                    Expression::String(s) if s.as_str() == "*" => diags.push(
+                        Diagnostic::error(
+                            "Invalid ignore_changes wildcard",
+                            "The [\"*\"] form of ignore_changes is no longer accepted (as in Terraform). Write `ignore_changes = all` to ignore changes to every attribute.",
+                        )
+                        .with_span(attr_span(attr, file)),
+                    ),
                     Expression::Variable(v) => names.push(v.as_str().to_string()),
                     Expression::String(s) => names.push(s.as_str().to_string()),
                     Expression::Traversal(t) => {
@@ -1044,14 +1294,37 @@ fn lower_ignore_changes(
         _ => {
             diags.push(
                 Diagnostic::error(
-                    "Invalid ignore_changes",
-                    "ignore_changes must be `all` or a list of attribute names.",
+                    "Invalid expression",
+                    "ignore_changes must be `all` or a list of attribute names, such as [tags].",
                 )
                 .with_span(attr_span(attr, file)),
             );
             IgnoreChanges::Nothing
         }
     }
+}
+
+/// The top-level attribute names of an `ignore_changes` list, with their spans.
+fn ignore_changes_spans(attr: &Attribute, file: &Arc<PathBuf>) -> Vec<(String, Option<Span>)> {
+    let Expression::Array(items) = &attr.value else {
+        return Vec::new();
+    };
+    let name = |item: &Expression| match item {
+        Expression::Variable(v) => Some(v.as_str().to_string()),
+        Expression::String(s) if s.as_str() != "*" => Some(s.as_str().to_string()),
+        Expression::Traversal(t) => match &t.expr {
+            Expression::Variable(v) => Some(v.as_str().to_string()),
+            _ => None,
+        },
+        _ => None,
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let span = item.span().map(|r| Span::new(file.clone(), r));
+            name(item).map(|n| (n, span))
+        })
+        .collect()
 }
 
 fn lower_module_call(
@@ -1085,8 +1358,31 @@ fn lower_module_call(
                         .insert(other.to_string(), Expr::new(attr.value.clone(), file));
                 }
             },
+            Structure::Block(inner)
+                if matches!(inner.ident.as_str(), "lifecycle" | "locals" | "provider" | "_") =>
+            {
+                diags.push(
+                    Diagnostic::error(
+                        "Reserved block type name in module block",
+                        format!("The block type name {:?} is reserved in module blocks (as in Terraform). Remove the block.", inner.ident.as_str()),
+                    )
+                    .with_span(block_span(inner, file)),
+                )
+            }
             Structure::Block(inner) => unsupported_block(inner, file, "module", &[], diags),
         }
+    }
+    if let (Some(_), Some(_)) = (
+        block.body.get_attribute("count"),
+        block.body.get_attribute("for_each"),
+    ) {
+        diags.push(
+            Diagnostic::error(
+                "Invalid combination of \"count\" and \"for_each\"",
+                "The \"count\" and \"for_each\" meta-arguments are mutually exclusive; use only one of them.",
+            )
+            .with_span(call.span.clone()),
+        );
     }
     if call.source.is_empty() {
         diags.push(
@@ -1125,7 +1421,12 @@ fn lower_settings(
                     settings.configuration = Some(Expr::new(attr.value.clone(), file))
                 }
                 "backend" => settings.backend = Some(literal_string(attr, file, diags)),
-                "required_version" | "experiments" => {}
+                "required_version" => {
+                    let constraint = literal_string(attr, file, diags);
+                    let span = attr.value.span().map(|r| Span::new(file.clone(), r));
+                    settings.required_version.push((constraint, span));
+                }
+                "experiments" => {}
                 _ => unsupported_argument(
                     attr,
                     file,
@@ -1136,6 +1437,18 @@ fn lower_settings(
             },
             Structure::Block(inner) => match inner.ident.as_str() {
                 "required_providers" => {
+                    let span = block_span(inner, file);
+                    if let Some(first) = &settings.required_providers_block {
+                        diags.push(
+                            Diagnostic::error(
+                                "Duplicate required providers configuration",
+                                "A module takes one required_providers block. Merge the two into one.",
+                            )
+                            .with_span(span.clone())
+                            .with_related(first.clone(), "first declared here"),
+                        );
+                    }
+                    settings.required_providers_block.get_or_insert(span.unwrap_or_else(|| Span::new(file.clone(), 0..0)));
                     for structure in inner.body.iter() {
                         if let Structure::Attribute(attr) = structure {
                             settings
@@ -1145,6 +1458,19 @@ fn lower_settings(
                     }
                 }
                 "backend" => {
+                    let span = block_span(inner, file);
+                    if let Some(first) = &settings.backend_block {
+                        diags.push(
+                            Diagnostic::error(
+                                "Duplicate 'backend' configuration block",
+                                "A stack's state lives in one backend, so a module takes at most one backend block. Remove one of them.",
+                            )
+                            .with_span(span.clone())
+                            .with_related(first.clone(), "first declared here"),
+                        );
+                        continue;
+                    }
+                    settings.backend_block = span.or_else(|| Some(Span::new(file.clone(), 0..0)));
                     settings.backend = labels(inner).into_iter().next();
                 }
                 "cloud" => {}

@@ -18,4 +18,6 @@ pub mod import;
 pub mod plan;
 pub mod provider;
 pub mod types;
+pub mod validate;
 pub mod value;
+pub mod version;

@@ -1,0 +1,425 @@
+//! Static checks Terraform makes before evaluating anything, so that a
+//! configuration Terraform rejects is not silently accepted (issue 15; the
+//! corpus in `tests/data/parity` holds Terraform's verdicts).
+//!
+//! Checks of one block are called by the loader as it lowers the block
+//! ([`variable_declaration`], [`condition_block`]); checks that need the
+//! whole module run once it is loaded ([`check`]); the `ignore_changes`
+//! check needs the providers' schemas ([`check_schemas`]).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::structure::Block;
+use hcl_edit::visit::{visit_expr, Visit};
+use hcl_edit::Span as _;
+
+use crate::addrs::{ModulePath, ResourceMode};
+use crate::config::{literal, Config, Expr, IgnoreChanges, Module, Variable};
+use crate::context::ProviderRegistry;
+use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Span};
+use crate::eval::{references, Reference};
+use crate::types::convert;
+use crate::value::Value;
+use crate::version::{self, ConstraintError, Version, TERRAFORM_LANGUAGE_VERSION};
+
+/// Runs the checks that need a whole loaded configuration.
+pub fn check(config: &Config) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for module in config.modules.values() {
+        required_version(module, &mut diags);
+        for variable in module.variables.values() {
+            validation_conditions(variable, &mut diags);
+        }
+        for resource in module.resources.values() {
+            depends_on(module, &resource.depends_on, &mut diags);
+            for expr in &resource.lifecycle.replace_triggered_by {
+                replace_triggered_by(module, expr, &mut diags);
+            }
+        }
+        for output in module.outputs.values() {
+            depends_on(module, &output.depends_on, &mut diags);
+        }
+        for call in module.module_calls.values() {
+            depends_on(module, &call.depends_on, &mut diags);
+        }
+    }
+    diags
+}
+
+// ---------------------------------------------------------------------------
+// required_version
+
+fn required_version(module: &Module, diags: &mut Diagnostics) {
+    let implemented = Version::implemented();
+    for (constraint, span) in &module.settings.required_version {
+        match version::parse_constraints(constraint) {
+            Ok(list) if version::allows_all(&list, &implemented) => {}
+            Ok(_) => diags.push(unsupported_version(module, constraint).with_span(span.clone())),
+            Err(err) => diags.push(invalid_constraint(&err).with_span(span.clone())),
+        }
+    }
+}
+
+fn unsupported_version(module: &Module, constraint: &str) -> Diagnostic {
+    let whose = if module.path.is_root() {
+        "This configuration".to_string()
+    } else {
+        format!("The module {} (from {})", module.path, module.dir.display())
+    };
+    Diagnostic::error(
+        "Unsupported Terraform Core version",
+        format!(
+            "{whose} requires Terraform {constraint:?}, but stack implements the language of Terraform {TERRAFORM_LANGUAGE_VERSION}. Use a configuration written for that version, or widen the required_version constraint if the configuration works with it."
+        ),
+    )
+}
+
+fn invalid_constraint(err: &ConstraintError) -> Diagnostic {
+    match err {
+        ConstraintError::Malformed(text) => Diagnostic::error(
+            "Invalid version constraint",
+            format!("{text:?} is not a version constraint. Write one or more comma-separated constraints such as \">= 1.5, < 2.0\" or \"~> 1.15\"."),
+        ),
+        ConstraintError::Prerelease(text) => Diagnostic::error(
+            "Invalid required_version constraint",
+            format!("Prerelease versions are not supported in required_version ({text}). Remove the prerelease part, such as -beta1."),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Variables
+
+/// Names a variable cannot take because a `module` block gives them another
+/// meaning (a caller could not set such a variable).
+const RESERVED_VARIABLE_NAMES: &[&str] = &[
+    "source",
+    "version",
+    "count",
+    "for_each",
+    "depends_on",
+    "providers",
+    "ignore_nested_deprecations",
+    "lifecycle",
+    "locals",
+    "provider",
+    "_",
+];
+
+/// Checks a variable declaration on its own: its name, and its default
+/// against its type and `nullable`.
+pub fn variable_declaration(variable: &Variable, diags: &mut Diagnostics) {
+    if RESERVED_VARIABLE_NAMES.contains(&variable.name.as_str()) {
+        diags.push(
+            Diagnostic::error(
+                "Invalid variable name",
+                format!(
+                    "The variable name {:?} is reserved because module blocks use it as a meta-argument, so no caller could set it. Choose another name.",
+                    variable.name
+                ),
+            )
+            .with_span(variable.span.clone()),
+        );
+    }
+    let Some(default) = &variable.default else {
+        return;
+    };
+    let Some(value) = literal(&default.expr) else {
+        return;
+    };
+    let problem = match (&value, &variable.ty) {
+        (Value::Null, _) if !variable.nullable => Some(
+            "The default is null, but the variable is declared with nullable = false. Give a non-null default, or remove the default to make the variable required.".to_string(),
+        ),
+        (Value::Null, _) | (_, None) => None,
+        (_, Some(ty)) => convert(value.clone(), ty).err().map(|err| {
+            format!("The default does not match the variable's type: {err} Change the default or the type.")
+        }),
+    };
+    if let Some(detail) = problem {
+        diags.push(
+            Diagnostic::error("Invalid default value for variable", detail)
+                .with_span(default.span.clone()),
+        );
+    }
+}
+
+/// A variable's validation conditions must test the variable: a condition
+/// that does not mention it can never catch a bad value.
+fn validation_conditions(variable: &Variable, diags: &mut Diagnostics) {
+    for validation in &variable.validations {
+        let condition = &validation.condition;
+        let refers_to_self = references(&condition.expr)
+            .iter()
+            .any(|r| r.reference == Reference::Var(variable.name.clone()));
+        if refers_to_self {
+            continue;
+        }
+        diags.push(
+            Diagnostic::error(
+                "Invalid variable validation condition",
+                format!(
+                    "The condition for variable {:?} must refer to var.{} to test the value it is given.",
+                    variable.name, variable.name
+                ),
+            )
+            .with_span(condition.span.clone()),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Conditions (precondition, postcondition, validation)
+
+/// Collects the root names of every reference in an expression (`var`,
+/// `self`, `aws_instance`, …), including those of `for` variables.
+#[derive(Default)]
+struct Roots(Vec<String>);
+
+impl Visit for Roots {
+    fn visit_expr(&mut self, expr: &Expression) {
+        if let Expression::Variable(name) = expr {
+            self.0.push(name.as_str().to_string());
+        }
+        visit_expr(self, expr);
+    }
+}
+
+fn roots(expr: &Expression) -> Vec<String> {
+    let mut roots = Roots::default();
+    roots.visit_expr(expr);
+    roots.0
+}
+
+/// Checks a `precondition`, `postcondition` or `validation` block: both
+/// arguments present, a condition that refers to something (a constant
+/// checks nothing), and `self` only where there is one (postconditions).
+pub fn condition_block(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) {
+    let kind = block.ident.as_str();
+    let at = |range: Option<std::ops::Range<usize>>| range.map(|r| Span::new(file.clone(), r));
+    for name in ["condition", "error_message"] {
+        if block.body.get_attribute(name).is_none() {
+            diags.push(
+                Diagnostic::error(
+                    "Missing required argument",
+                    format!("A {kind} block needs a `{name} = …` argument."),
+                )
+                .with_span(at(block.ident.span())),
+            );
+        }
+    }
+    let Some(condition) = block.body.get_attribute("condition") else {
+        return;
+    };
+    let roots = roots(&condition.value);
+    if roots.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                format!("Invalid {kind} expression"),
+                "The condition refers to nothing, so its result is a constant and checks nothing. Refer to the values it should test.",
+            )
+            .with_span(at(condition.value.span())),
+        );
+    }
+    if kind != "postcondition" && roots.iter().any(|r| r == "self") {
+        diags.push(
+            Diagnostic::error(
+                "Invalid \"self\" reference",
+                format!("`self` is only available in postconditions (after the object exists), not in a {kind}. Refer to the resource's arguments through variables or locals, or move the check to a postcondition."),
+            )
+            .with_span(at(condition.value.span())),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// depends_on and replace_triggered_by
+
+/// A reference's root name and the traversal operators after it.
+fn traversal(expr: &Expression) -> Option<(String, Vec<&TraversalOperator>)> {
+    match expr {
+        Expression::Variable(name) => Some((name.as_str().to_string(), Vec::new())),
+        Expression::Traversal(t) => match &t.expr {
+            Expression::Variable(name) => Some((
+                name.as_str().to_string(),
+                t.operators.iter().map(|o| o.value()).collect(),
+            )),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn attr_name<'a>(op: Option<&&'a TraversalOperator>) -> Option<&'a str> {
+    match op {
+        Some(TraversalOperator::GetAttr(name)) => Some(name.as_str()),
+        _ => None,
+    }
+}
+
+/// What a `depends_on` or `replace_triggered_by` element names.
+#[derive(Debug, PartialEq)]
+enum Target {
+    Resource(ResourceMode, String, String),
+    Module(String),
+    Variable(String),
+    Local(String),
+}
+
+/// Splits a reference into the object it names and how many operators
+/// follow the object's address (an instance key counts as address).
+fn target(root: &str, ops: &[&TraversalOperator]) -> Option<(Target, usize)> {
+    let (target, used) = match root {
+        "var" => (Target::Variable(attr_name(ops.first())?.to_string()), 1),
+        "local" => (Target::Local(attr_name(ops.first())?.to_string()), 1),
+        "module" => (Target::Module(attr_name(ops.first())?.to_string()), 1),
+        "data" => {
+            let (t, n) = (attr_name(ops.first())?, attr_name(ops.get(1))?);
+            (Target::Resource(ResourceMode::Data, t.into(), n.into()), 2)
+        }
+        "count" | "each" | "self" | "path" | "terraform" => return None,
+        type_name => {
+            let name = attr_name(ops.first())?;
+            let resource = Target::Resource(ResourceMode::Managed, type_name.into(), name.into());
+            (resource, 1)
+        }
+    };
+    let keyed = matches!(target, Target::Resource(..) | Target::Module(_))
+        && matches!(ops.get(used), Some(TraversalOperator::Index(_)));
+    Some((target, ops.len() - used - usize::from(keyed)))
+}
+
+/// Whether the module declares the target; `Err` is the diagnostic if not.
+fn declared(module: &Module, target: &Target) -> Result<(), Diagnostic> {
+    let (summary, what, found, candidates): (&str, String, bool, Vec<String>) = match target {
+        Target::Resource(mode, t, n) => {
+            let found = module.resources.keys().any(|a| a.mode == *mode && &a.resource_type == t && &a.name == n);
+            let names = module.resources.keys().filter(|a| a.mode == *mode).map(|a| a.to_string()).collect();
+            let prefix = if *mode == ResourceMode::Data { "data." } else { "" };
+            ("Reference to undeclared resource", format!("the resource {prefix}{t}.{n}"), found, names)
+        }
+        Target::Module(m) => ("Reference to undeclared module", format!("the module call {m:?}"), module.module_calls.contains_key(m), module.module_calls.keys().map(|k| format!("module.{k}")).collect()),
+        Target::Variable(v) => ("Reference to undeclared input variable", format!("the variable {v:?}"), module.variables.contains_key(v), module.variables.keys().map(|k| format!("var.{k}")).collect()),
+        Target::Local(l) => ("Reference to undeclared local value", format!("the local value {l:?}"), module.locals.contains_key(l), module.locals.keys().map(|k| format!("local.{k}")).collect()),
+    };
+    if found {
+        return Ok(());
+    }
+    let written = match target {
+        Target::Resource(ResourceMode::Data, t, n) => format!("data.{t}.{n}"),
+        Target::Resource(_, t, n) => format!("{t}.{n}"),
+        Target::Module(m) => format!("module.{m}"),
+        Target::Variable(v) => format!("var.{v}"),
+        Target::Local(l) => format!("local.{l}"),
+    };
+    let hint = did_you_mean(&written, candidates.iter().map(String::as_str));
+    Err(Diagnostic::error(
+        summary,
+        format!("This refers to {what}, which is not declared in {}. Declare it, or correct the reference.{hint}", module_name(&module.path)),
+    ))
+}
+
+fn module_name(path: &ModulePath) -> String {
+    if path.is_root() {
+        "the root module".to_string()
+    } else {
+        path.to_string()
+    }
+}
+
+/// Each `depends_on` element must name a whole declared object.
+fn depends_on(module: &Module, exprs: &[Expr], diags: &mut Diagnostics) {
+    for expr in exprs {
+        let parsed = traversal(&expr.expr).and_then(|(root, ops)| target(&root, &ops));
+        let result = match parsed {
+            None => Err(invalid_depends_on(
+                "depends_on names resources, data sources, modules, variables or locals, such as aws_instance.web.",
+            )),
+            Some((target, 0)) => declared(module, &target),
+            Some((target, _)) => declared(module, &target).and(Err(invalid_depends_on(
+                "depends_on names whole objects, not their attributes: Terraform orders by object. Remove the attribute, as in [aws_instance.web].",
+            ))),
+        };
+        if let Err(d) = result {
+            diags.push(d.with_span(expr.span.clone()));
+        }
+    }
+}
+
+fn invalid_depends_on(detail: &str) -> Diagnostic {
+    Diagnostic::error("Invalid depends_on reference", detail)
+}
+
+/// Each `replace_triggered_by` element must be a reference to one declared
+/// resource (or an attribute of one); `count.index` and `each.key` may pick
+/// the instance.
+fn replace_triggered_by(module: &Module, expr: &Expr, diags: &mut Diagnostics) {
+    let invalid = |detail: &str| {
+        Diagnostic::error("Invalid replace_triggered_by expression", detail)
+            .with_span(expr.span.clone())
+    };
+    let Some((root, ops)) = traversal(&expr.expr) else {
+        return diags.push(invalid(
+            "replace_triggered_by takes references to resources or their attributes, such as aws_instance.web.id, not other expressions.",
+        ));
+    };
+    match target(&root, &ops) {
+        Some((target @ Target::Resource(..), _)) => {
+            if let Err(d) = declared(module, &target) {
+                diags.push(d.with_span(expr.span.clone()));
+            }
+        }
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid reference in replace_triggered_by expression",
+                    "Only resources, count.index and each.key may be used in replace_triggered_by.",
+                )
+                .with_span(expr.span.clone()),
+            );
+            diags.push(invalid(
+                "The expression names no resource: replace_triggered_by replaces this resource when the named resource changes.",
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Checks that need the providers' schemas
+
+/// Checks each managed resource's `ignore_changes` names against its
+/// type's schema. Types no provider offers are reported elsewhere.
+pub fn check_schemas(config: &Config, providers: &ProviderRegistry) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for resource in config.all_resources() {
+        if resource.addr.mode != ResourceMode::Managed
+            || !matches!(resource.lifecycle.ignore_changes, IgnoreChanges::Attributes(_))
+        {
+            continue;
+        }
+        let Some(provider) = providers.instantiate(&resource.provider.name) else {
+            continue;
+        };
+        let schemas = &provider.schema().resources;
+        let Some(schema) = schemas.get(resource.addr.resource_type.as_str()) else {
+            continue;
+        };
+        for (name, span) in &resource.lifecycle.ignore_changes_at {
+            if schema.attribute(name).is_some() || schema.nested_block(name).is_some() {
+                continue;
+            }
+            let names = schema.attributes.iter().map(|a| a.name);
+            let hint = did_you_mean(name, names.chain(schema.blocks.iter().map(|b| b.name)));
+            diags.push(
+                Diagnostic::error(
+                    "Unsupported attribute",
+                    format!("ignore_changes names {name:?}, but {} has no argument, nested block or attribute of that name.{hint}", resource.addr.resource_type),
+                )
+                .with_span(span.clone()),
+            );
+        }
+    }
+    diags
+}
