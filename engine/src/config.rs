@@ -627,6 +627,7 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
             }
         }
         "stack" | "terraform" => lower_settings(block, file, &mut module.settings, diags),
+        "check" => check_block(block, file, diags),
         other => diags.push(
             Diagnostic::error(
                 "Unsupported block type",
@@ -704,6 +705,36 @@ fn add_provider(module: &mut Module, provider: ProviderConfig, diags: &mut Diagn
         return;
     }
     module.providers.push(provider);
+}
+
+/// `check` blocks are not supported yet (their assertions are not
+/// evaluated), but their shape is checked first so that a broken block is
+/// reported as Terraform reports it.
+fn check_block(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) {
+    let asserts: Vec<&Block> = block
+        .body
+        .blocks()
+        .filter(|b| b.ident.as_str() == "assert")
+        .collect();
+    if asserts.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                "Zero assert blocks",
+                "A check block needs at least one assert block, each with a condition and an error_message.",
+            )
+            .with_span(block_span(block, file)),
+        );
+    }
+    for assert in asserts {
+        crate::validate::condition_block(assert, file, diags);
+    }
+    diags.push(
+        Diagnostic::error(
+            "Unsupported block type",
+            "check blocks are not supported yet: stack would not evaluate their assertions. Express them as postconditions of the resources they check.",
+        )
+        .with_span(block_span(block, file)),
+    );
 }
 
 trait RelatedOpt {

@@ -569,6 +569,12 @@ pub fn expand(walker: &Walker<'_>, resource: &Resource) -> Result<Expansion, Dia
             .with_span(count.span.clone())),
             Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => Ok(Expansion::Count(n as usize)),
             Value::Null => Err(Diagnostic::error("Invalid count argument", "The \"count\" value is null; a whole number is required.").with_span(count.span.clone())),
+            // Terraform's summary when the value is not a number at all.
+            other @ (Value::Bool(_) | Value::String(_) | Value::List(_) | Value::Set(_) | Value::Map(_)) => Err(Diagnostic::error(
+                "Incorrect value type",
+                format!("The \"count\" value must be a whole number, not {}.", other.type_name()),
+            )
+            .with_span(count.span.clone())),
             other => Err(Diagnostic::error(
                 "Invalid count argument",
                 format!("The \"count\" value must be a non-negative whole number, not {other}."),

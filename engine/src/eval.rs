@@ -81,6 +81,44 @@ impl<'a> Scope<'a> {
         Diagnostic::error(summary, detail).with_span(self.span_of(at))
     }
 
+    /// `cond ? a : b`. Like Terraform, both results are evaluated so that
+    /// their types can be checked whichever is chosen; the errors of the
+    /// result not chosen are dropped, as Terraform drops them.
+    fn conditional(&self, c: &hcl_edit::expr::Conditional) -> EvalResult {
+        let (condition, sensitive) = self.eval(&c.cond_expr)?.unmark();
+        let (yes, no) = (self.eval(&c.true_expr), self.eval(&c.false_expr));
+        if let (Ok(a), Ok(b)) = (&yes, &no) {
+            if !crate::types::unifiable(a, b) {
+                return Err(self.error(
+                    c,
+                    "Inconsistent conditional result types",
+                    format!(
+                        "The true and false results of a conditional must have a common type, but one is {} and the other {}. Convert one of them (tostring(), tolist(), …) or return the same kind of value from both.",
+                        a.type_name(),
+                        b.type_name()
+                    ),
+                ));
+            }
+        }
+        let chosen = match &condition {
+            Value::Unknown => return Ok(Value::Unknown),
+            Value::Bool(b) => *b,
+            Value::String(s) if s == "true" || s == "false" => s == "true",
+            other => {
+                return Err(self.error(
+                    &c.cond_expr,
+                    "Incorrect condition type",
+                    format!(
+                        "The condition of a conditional expression must be a bool, not {}.",
+                        other.type_name()
+                    ),
+                ))
+            }
+        };
+        let result = if chosen { yes } else { no };
+        Ok(result?.mark_if(sensitive))
+    }
+
     /// Evaluates an expression.
     pub fn eval(&self, expr: &Expression) -> EvalResult {
         match expr {
@@ -118,30 +156,7 @@ impl<'a> Scope<'a> {
             Expression::HeredocTemplate(heredoc) => self.render(&heredoc.template),
             Expression::Parenthesis(p) => self.eval(p.inner()),
             Expression::Variable(name) => self.eval_root(name.as_str(), &[], expr),
-            Expression::Conditional(c) => {
-                let (condition, sensitive) = self.eval(&c.cond_expr)?.unmark();
-                match condition {
-                    Value::Unknown => Ok(Value::Unknown),
-                    Value::Bool(true) => Ok(self.eval(&c.true_expr)?.mark_if(sensitive)),
-                    Value::Bool(false) => Ok(self.eval(&c.false_expr)?.mark_if(sensitive)),
-                    Value::String(s) if s == "true" || s == "false" => {
-                        let branch = if s == "true" {
-                            &c.true_expr
-                        } else {
-                            &c.false_expr
-                        };
-                        Ok(self.eval(branch)?.mark_if(sensitive))
-                    }
-                    other => Err(self.error(
-                        &c.cond_expr,
-                        "Incorrect condition type",
-                        format!(
-                            "The condition of a conditional expression must be a bool, not {}.",
-                            other.type_name()
-                        ),
-                    )),
-                }
-            }
+            Expression::Conditional(c) => self.conditional(c),
             Expression::FuncCall(call) => self.call(call),
             Expression::Traversal(traversal) => self.eval_traversal(traversal),
             Expression::UnaryOp(op) => {
@@ -654,7 +669,7 @@ impl<'a> Scope<'a> {
                 ),
                 FunctionError::Arity { expected, got } => self.error(
                     call,
-                    "Wrong number of function arguments",
+                    arity_summary(&expected, got),
                     format!(
                         "Function \"{name}\" expects {expected} argument(s), but {got} were given."
                     ),
@@ -992,6 +1007,20 @@ fn render_template_file(
         Value::String(out)
     }
     .mark_if(sensitive))
+}
+
+/// Terraform's summary for a call with the wrong number of arguments:
+/// `expected` reads "2", "1 or 2", "at least 1", so its first number is the least.
+fn arity_summary(expected: &str, got: usize) -> &'static str {
+    let least = expected
+        .split(|c: char| !c.is_ascii_digit())
+        .find_map(|part| part.parse::<usize>().ok())
+        .unwrap_or(0);
+    if got < least {
+        "Not enough function arguments"
+    } else {
+        "Too many function arguments"
+    }
 }
 
 /// Evaluates an expression that may not reference anything (a literal).
