@@ -96,6 +96,15 @@ fn error_summaries(run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// The summary of the first error printed without a `╭─[file:line:column]`
+/// location: every error in a configuration must point at its source.
+fn unlocated_error(run: &Run) -> Option<String> {
+    run.stderr.split("  × ").skip(1).find_map(|block| {
+        let located = block.lines().any(|l| l.trim_start().starts_with("╭─["));
+        (!located).then(|| block.lines().next().unwrap_or_default().to_string())
+    })
+}
+
 /// Whether `stack`'s summaries hold Terraform's, directly, through an alias,
 /// or because it is a follow-on of a cause `stack` reported.
 fn has_summary(stack: &[String], terraform: &str) -> bool {
@@ -159,6 +168,9 @@ fn check_case(case: &Path, expected: &Expected) -> Result<(), String> {
     let summaries: Vec<String> = runs.iter().flat_map(error_summaries).collect();
     if !expected.accept && summaries.is_empty() {
         return Err(format!("stack printed no error summary\n{}", output()));
+    }
+    if let Some(summary) = runs.iter().find_map(unlocated_error) {
+        return Err(format!("the error {summary:?} does not say where (file:line:column)\n{}", output()));
     }
     let missing: Vec<&String> = (expected.errors.iter())
         .filter(|e| !expected.crashed && !has_summary(&summaries, e))
