@@ -41,6 +41,9 @@ for line in open(sys.argv[1], encoding="utf-8"):
         continue
     for d in doc.get("diagnostics") or [doc.get("diagnostic") or {}]:
         summary = " ".join(d.get("summary", "").split())
+        if summary.startswith("Cycle: "):
+            # Terraform lists a cycle from no fixed member: sort for stable files.
+            summary = "Cycle: " + ", ".join(sorted(summary[7:].split(", ")))
         if d.get("severity") == "error" and not summary.startswith("Terraform encountered problems"):
             print(summary)
 ' "$1"
