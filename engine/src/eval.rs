@@ -1199,6 +1199,29 @@ mod tests {
             .expect("evaluates")
     }
 
+    #[test]
+    fn conditional_results_need_a_common_type() {
+        let ns = Namespace::default();
+        let scope = Scope::new(&ns, Arc::new(PathBuf::from("test.tf")));
+        let eval = |src: &str| scope.eval(&hcl_edit::parser::parse_expr(src).unwrap());
+        let err = eval("true ? \"a\" : {}").unwrap_err();
+        assert_eq!(err.summary, "Inconsistent conditional result types");
+        assert!(err.span.is_some());
+        // An unknown condition does not skip the check.
+        let unknown = ns_with_vars(&[("flag", Value::Unknown)]);
+        let err = Scope::new(&unknown, Arc::new(PathBuf::from("test.tf")))
+            .eval(&hcl_edit::parser::parse_expr("var.flag ? [1] : \"one\"").unwrap())
+            .unwrap_err();
+        assert_eq!(err.summary, "Inconsistent conditional result types");
+        assert_eq!(eval("false ? 1 : \"x\"").unwrap(), Value::string("x"));
+        // The result not chosen may fail: its error is dropped, as in Terraform.
+        assert_eq!(eval("true ? 1 : tonumber(\"x\")").unwrap(), Value::Number(1.0));
+        assert_eq!(
+            eval("1 ? 2 : 3").unwrap_err().summary,
+            "Incorrect condition type"
+        );
+    }
+
     fn ns_with_vars(vars: &[(&str, Value)]) -> Namespace {
         Namespace {
             vars: vars

@@ -423,3 +423,153 @@ pub fn check_schemas(config: &Config, providers: &ProviderRegistry) -> Diagnosti
     }
     diags
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Loads a one-file stack and returns the summaries of its errors,
+    /// including the schema checks against the built-in providers.
+    fn errors(main_tf: &str) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), main_tf).unwrap();
+        let (config, mut diags) = crate::config::load(dir.path());
+        diags.extend(check_schemas(&config, &ProviderRegistry::builtin()));
+        diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.summary.clone())
+            .collect()
+    }
+
+    const NONE: &[&str] = &[];
+
+    #[test]
+    fn required_version_is_checked_against_the_implemented_version() {
+        let with = |c: &str| errors(&format!("terraform {{\n  required_version = {c:?}\n}}\n"));
+        assert_eq!(with(">= 1.0, < 2.0"), NONE);
+        assert_eq!(with("~> 1.15"), NONE);
+        assert_eq!(with(">= 2.0"), ["Unsupported Terraform Core version"]);
+        assert_eq!(with("~> 1.14.0"), ["Unsupported Terraform Core version"]);
+        assert_eq!(with("newest"), ["Invalid version constraint"]);
+        assert_eq!(with(">= 1.15.0-beta1"), ["Invalid required_version constraint"]);
+    }
+
+    #[test]
+    fn unsupported_version_names_the_implemented_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let tf = "terraform {\n  required_version = \"< 1.0\"\n}\n";
+        std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+        let (_, diags) = crate::config::load(dir.path());
+        let d = diags.iter().next().unwrap();
+        assert!(d.detail.contains(TERRAFORM_LANGUAGE_VERSION), "{}", d.detail);
+        assert!(d.span.is_some());
+    }
+
+    #[test]
+    fn depends_on_must_name_declared_whole_objects() {
+        let with = |deps: &str| {
+            errors(&format!(
+                "resource \"terraform_data\" \"a\" {{\n  count = 2\n}}\nvariable \"v\" {{\n  default = 1\n}}\nresource \"terraform_data\" \"b\" {{\n  depends_on = [{deps}]\n}}\n"
+            ))
+        };
+        assert_eq!(with("terraform_data.a, terraform_data.a[0], var.v"), NONE);
+        assert_eq!(with("null_resource.previous"), ["Reference to undeclared resource"]);
+        assert_eq!(with("module.nowhere"), ["Reference to undeclared module"]);
+        assert_eq!(with("var.nowhere"), ["Reference to undeclared input variable"]);
+        assert_eq!(with("local.nowhere"), ["Reference to undeclared local value"]);
+        assert_eq!(with("terraform_data.a.output"), ["Invalid depends_on reference"]);
+        assert_eq!(with("terraform_data.a[0].id"), ["Invalid depends_on reference"]);
+        assert_eq!(with("path.module"), ["Invalid depends_on reference"]);
+        // A quoted reference is read as the reference (with a warning), as Terraform does.
+        assert_eq!(with("\"terraform_data.a\""), NONE);
+    }
+
+    #[test]
+    fn outputs_and_module_calls_check_depends_on_too() {
+        let output = "output \"o\" {\n  value      = 1\n  depends_on = [terraform_data.nowhere]\n}\n";
+        assert_eq!(errors(output), ["Reference to undeclared resource"]);
+    }
+
+    #[test]
+    fn replace_triggered_by_must_name_a_declared_resource() {
+        let with = |item: &str| {
+            errors(&format!(
+                "variable \"v\" {{\n  default = 1\n}}\nresource \"terraform_data\" \"a\" {{\n}}\nresource \"terraform_data\" \"b\" {{\n  lifecycle {{\n    replace_triggered_by = [{item}]\n  }}\n}}\n"
+            ))
+        };
+        assert_eq!(with("terraform_data.a, terraform_data.a.output"), NONE);
+        assert_eq!(with("terraform_data.nowhere"), ["Reference to undeclared resource"]);
+        assert_eq!(with("upper(terraform_data.a.id)"), ["Invalid replace_triggered_by expression"]);
+        assert_eq!(
+            with("var.v"),
+            [
+                "Invalid reference in replace_triggered_by expression",
+                "Invalid replace_triggered_by expression"
+            ]
+        );
+    }
+
+    #[test]
+    fn variable_declarations() {
+        let variable = |body: &str| errors(&format!("variable \"x\" {{\n{body}\n}}\n"));
+        assert_eq!(variable("type = number\ndefault = 1"), NONE);
+        assert_eq!(variable("type = number\ndefault = \"large\""), ["Invalid default value for variable"]);
+        assert_eq!(variable("nullable = false\ndefault = null"), ["Invalid default value for variable"]);
+        assert_eq!(variable("default = null"), NONE);
+        assert_eq!(errors("variable \"count\" {\n}\n"), ["Invalid variable name"]);
+    }
+
+    #[test]
+    fn validation_conditions_must_test_their_variable() {
+        let validation = |condition: &str| {
+            errors(&format!(
+                "variable \"o\" {{\n  default = 1\n}}\nvariable \"x\" {{\n  default = 1\n  validation {{\n    condition     = {condition}\n    error_message = \"Bad.\"\n  }}\n}}\n"
+            ))
+        };
+        assert_eq!(validation("var.x > var.o"), NONE);
+        assert_eq!(validation("var.o > 0"), ["Invalid variable validation condition"]);
+        assert_eq!(
+            validation("true"),
+            ["Invalid validation expression", "Invalid variable validation condition"]
+        );
+    }
+
+    #[test]
+    fn condition_blocks_need_both_arguments_and_self_only_after() {
+        let lifecycle = |block: &str| {
+            errors(&format!(
+                "resource \"terraform_data\" \"a\" {{\n  lifecycle {{\n{block}\n  }}\n}}\n"
+            ))
+        };
+        let post = "postcondition {\n condition = self.input == null\n error_message = \"x\"\n}";
+        assert_eq!(lifecycle(post), NONE);
+        let pre = "precondition {\n condition = self.input == null\n error_message = \"x\"\n}";
+        assert_eq!(lifecycle(pre), ["Invalid \"self\" reference"]);
+        let missing = "precondition {\n error_message = \"x\"\n}";
+        assert_eq!(lifecycle(missing), ["Missing required argument"]);
+        let constant = "precondition {\n condition = true\n error_message = \"x\"\n}";
+        assert_eq!(lifecycle(constant), ["Invalid precondition expression"]);
+    }
+
+    #[test]
+    fn ignore_changes_names_attributes_of_the_schema() {
+        let with = |names: &str| {
+            errors(&format!(
+                "resource \"terraform_data\" \"a\" {{\n  lifecycle {{\n    ignore_changes = [{names}]\n  }}\n}}\n"
+            ))
+        };
+        assert_eq!(with("input, output, triggers_replace"), NONE);
+        assert_eq!(with("inptu"), ["Unsupported attribute"]);
+    }
+
+    #[test]
+    fn one_backend_and_one_provider_configuration_per_alias() {
+        let backends = "terraform {\n  backend \"local\" {\n  }\n}\nterraform {\n  backend \"local\" {\n  }\n}\n";
+        assert_eq!(errors(backends), ["Duplicate 'backend' configuration block"]);
+        let providers = "provider \"null\" {\n  alias = \"b\"\n}\nprovider \"null\" {\n  alias = \"b\"\n}\n";
+        assert_eq!(errors(providers), ["Duplicate provider configuration"]);
+        let aliases = "provider \"null\" {\n}\nprovider \"null\" {\n  alias = \"b\"\n}\n";
+        assert_eq!(errors(aliases), NONE);
+    }
+}
