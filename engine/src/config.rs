@@ -55,6 +55,10 @@ pub struct Variable {
     pub description: String,
     pub sensitive: bool,
     pub nullable: bool,
+    /// `const = true`: the value must be known before anything is evaluated.
+    pub constant: bool,
+    /// `deprecated = "…"`: the message, and where it is written.
+    pub deprecated: Option<(String, Option<Span>)>,
     pub validations: Vec<Validation>,
 }
 
@@ -72,6 +76,10 @@ pub struct Output {
     pub sensitive: bool,
     pub description: String,
     pub depends_on: Vec<Expr>,
+    /// `type = …`: the value is converted to it.
+    pub ty: Option<Type>,
+    /// `deprecated = "…"`: the message, and where it is written.
+    pub deprecated: Option<(String, Option<Span>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -163,6 +171,8 @@ pub struct StackSettings {
     /// Where the first `backend` block is (a module takes one).
     pub backend_block: Option<Span>,
     pub required_providers: Vec<(String, Option<Span>)>,
+    /// Where a `cloud` block is (HCP Terraform; it conflicts with a backend).
+    pub cloud_block: Option<Span>,
     /// Where the first `required_providers` block is (a module takes one).
     pub required_providers_block: Option<Span>,
     /// Each `required_version` constraint string, checked against
@@ -547,9 +557,13 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
             }
         }
         "output" => {
-            if let Some(labels) =
-                expect_labels_as(block, file, &["output name"], &["Invalid output name"], diags)
-            {
+            if let Some(labels) = expect_labels_as(
+                block,
+                file,
+                &["output name"],
+                &["Invalid output name"],
+                diags,
+            ) {
                 let output = lower_output(&labels[0], block, file, diags);
                 insert_unique(
                     &mut module.outputs,
@@ -866,7 +880,15 @@ fn lower_variable(
     file: &Arc<PathBuf>,
     diags: &mut Diagnostics,
 ) -> Variable {
-    const ARGS: &[&str] = &["type", "default", "description", "sensitive", "nullable"];
+    const ARGS: &[&str] = &[
+        "type",
+        "default",
+        "description",
+        "sensitive",
+        "nullable",
+        "const",
+        "deprecated",
+    ];
     let mut variable = Variable {
         name: name.to_string(),
         span: block_span(block, file),
@@ -875,6 +897,8 @@ fn lower_variable(
         description: String::new(),
         sensitive: false,
         nullable: true,
+        constant: false,
+        deprecated: None,
         validations: Vec::new(),
     };
     for structure in block.body.iter() {
@@ -885,18 +909,13 @@ fn lower_variable(
                 "description" => variable.description = literal_string(attr, file, diags),
                 "sensitive" => variable.sensitive = literal_bool(attr, file, diags),
                 "nullable" => variable.nullable = literal_bool(attr, file, diags),
+                "const" => variable.constant = literal_bool(attr, file, diags),
+                "deprecated" => variable.deprecated = Some(deprecation(attr, file, diags)),
                 _ => unsupported_argument(attr, file, "variable", ARGS, diags),
             },
             Structure::Block(inner) if inner.ident.as_str() == "validation" => {
                 crate::validate::condition_block(inner, file, diags);
-                let condition = inner.body.get_attribute("condition");
-                let message = inner.body.get_attribute("error_message");
-                if let (Some(condition), Some(message)) = (condition, message) {
-                    variable.validations.push(Validation {
-                        condition: Expr::new(condition.value.clone(), file),
-                        error_message: Expr::new(message.value.clone(), file),
-                    });
-                }
+                variable.validations.extend(lower_validation(inner, file));
             }
             Structure::Block(inner) => {
                 unsupported_block(inner, file, "variable", &["validation"], diags)
@@ -905,6 +924,26 @@ fn lower_variable(
     }
     crate::validate::variable_declaration(&variable, diags);
     variable
+}
+
+/// A validation block with both its arguments (a missing one is reported
+/// by [`crate::validate::condition_block`]).
+fn lower_validation(block: &Block, file: &Arc<PathBuf>) -> Option<Validation> {
+    let condition = block.body.get_attribute("condition")?;
+    let message = block.body.get_attribute("error_message")?;
+    Some(Validation {
+        condition: Expr::new(condition.value.clone(), file),
+        error_message: Expr::new(message.value.clone(), file),
+    })
+}
+
+/// `deprecated = "message"` on a variable or an output.
+fn deprecation(
+    attr: &Attribute,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> (String, Option<Span>) {
+    (literal_string(attr, file, diags), attr_span(attr, file))
 }
 
 fn lower_type(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Option<Type> {
@@ -934,7 +973,14 @@ fn lower_type(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) ->
 }
 
 fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Output {
-    const ARGS: &[&str] = &["value", "sensitive", "description", "depends_on"];
+    const ARGS: &[&str] = &[
+        "value",
+        "sensitive",
+        "description",
+        "depends_on",
+        "type",
+        "deprecated",
+    ];
     let mut output = Output {
         name: name.to_string(),
         span: block_span(block, file),
@@ -942,6 +988,8 @@ fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diag
         sensitive: false,
         description: String::new(),
         depends_on: Vec::new(),
+        ty: None,
+        deprecated: None,
     };
     for structure in block.body.iter() {
         match structure {
@@ -950,6 +998,8 @@ fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diag
                 "sensitive" => output.sensitive = literal_bool(attr, file, diags),
                 "description" => output.description = literal_string(attr, file, diags),
                 "depends_on" => output.depends_on = lower_depends_on(attr, file, diags),
+                "type" => output.ty = lower_type(attr, file, diags),
+                "deprecated" => output.deprecated = Some(deprecation(attr, file, diags)),
                 _ => unsupported_argument(attr, file, "output", ARGS, diags),
             },
             Structure::Block(inner) if inner.ident.as_str() == "precondition" => {
@@ -1479,7 +1529,9 @@ fn lower_settings(
                             .with_related(first.clone(), "first declared here"),
                         );
                     }
-                    settings.required_providers_block.get_or_insert(span.unwrap_or_else(|| Span::new(file.clone(), 0..0)));
+                    settings
+                        .required_providers_block
+                        .get_or_insert(span.unwrap_or_else(|| Span::new(file.clone(), 0..0)));
                     for structure in inner.body.iter() {
                         if let Structure::Attribute(attr) = structure {
                             settings
@@ -1504,7 +1556,7 @@ fn lower_settings(
                     settings.backend_block = span.or_else(|| Some(Span::new(file.clone(), 0..0)));
                     settings.backend = labels(inner).into_iter().next();
                 }
-                "cloud" => {}
+                "cloud" => settings.cloud_block = block_span(inner, file),
                 _ => unsupported_block(
                     inner,
                     file,

@@ -72,6 +72,26 @@ impl ProviderRegistry {
     }
 }
 
+/// Converts an output's value to its declared `type`, if it has one.
+fn convert_output(output: &crate::config::Output, value: Value, diags: &mut Diagnostics) -> Value {
+    let Some(ty) = &output.ty else {
+        return value;
+    };
+    match convert(value, ty) {
+        Ok(v) => v,
+        Err(err) => {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid output value",
+                    format!("The value of output {:?} does not match its type {ty}: {err} Change the value or the type.", output.name),
+                )
+                .with_span(output.expr.as_ref().and_then(|e| e.span.clone())),
+            );
+            Value::Unknown
+        }
+    }
+}
+
 /// A loaded stack ready for planning or applying.
 pub struct Context {
     pub config: Config,
@@ -232,7 +252,7 @@ impl<'c> Walker<'c> {
                         .with_span(output.span.clone()),
                     );
                 }
-                v.mark_if(output.sensitive)
+                convert_output(output, v.mark_if(output.sensitive), diags)
             }
             Err(d) => {
                 diags.push(d);

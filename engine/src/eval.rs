@@ -1215,7 +1215,10 @@ mod tests {
         assert_eq!(err.summary, "Inconsistent conditional result types");
         assert_eq!(eval("false ? 1 : \"x\"").unwrap(), Value::string("x"));
         // The result not chosen may fail: its error is dropped, as in Terraform.
-        assert_eq!(eval("true ? 1 : tonumber(\"x\")").unwrap(), Value::Number(1.0));
+        assert_eq!(
+            eval("true ? 1 : tonumber(\"x\")").unwrap(),
+            Value::Number(1.0)
+        );
         assert_eq!(
             eval("1 ? 2 : 3").unwrap_err().summary,
             "Incorrect condition type"

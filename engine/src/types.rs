@@ -359,11 +359,22 @@ pub fn type_of(value: &Value) -> Type {
         Value::Number(_) => Type::Number,
         Value::String(_) => Type::String,
         Value::List(items) => Type::Tuple(items.iter().map(type_of).collect()),
-        Value::Set(items) => Type::Set(Box::new(unify_all(items.iter().map(type_of)).unwrap_or(Type::Any))),
+        Value::Set(items) => Type::Set(Box::new(
+            unify_all(items.iter().map(type_of)).unwrap_or(Type::Any),
+        )),
         Value::Map(entries) => Type::Object(
             entries
                 .iter()
-                .map(|(k, v)| (k.clone(), ObjectAttr { ty: type_of(v), optional: false, default: None }))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        ObjectAttr {
+                            ty: type_of(v),
+                            optional: false,
+                            default: None,
+                        },
+                    )
+                })
                 .collect(),
         ),
         Value::Sensitive(inner) => type_of(inner),
@@ -378,7 +389,9 @@ pub fn unifiable(a: &Value, b: &Value) -> bool {
 
 /// The common type of several, if there is one.
 fn unify_all(types: impl IntoIterator<Item = Type>) -> Option<Type> {
-    types.into_iter().try_fold(Type::Any, |acc, t| unify(&acc, &t))
+    types
+        .into_iter()
+        .try_fold(Type::Any, |acc, t| unify(&acc, &t))
 }
 
 /// The type both convert to without loss, by Terraform's unification rules:
@@ -409,7 +422,14 @@ pub fn unify(a: &Type, b: &Type) -> Option<Type> {
                 .zip(y.values())
                 .map(|((k, p), q)| {
                     let ty = unify(&p.ty, &q.ty)?;
-                    Some((k.clone(), ObjectAttr { ty, optional: false, default: None }))
+                    Some((
+                        k.clone(),
+                        ObjectAttr {
+                            ty,
+                            optional: false,
+                            default: None,
+                        },
+                    ))
                 })
                 .collect();
             attrs.map(Object)
@@ -451,8 +471,14 @@ mod tests {
         assert!(unifiable(&Value::Unknown, &s("a")));
         assert!(unifiable(&list(vec![s("a")]), &list(vec![])));
         // Different attributes: both become maps of one element type.
-        assert!(unifiable(&map(&[("x", Value::Number(1.0))]), &map(&[("y", Value::Number(2.0))])));
-        assert!(!unifiable(&map(&[("x", Value::Bool(true))]), &map(&[("y", Value::Number(2.0))])));
+        assert!(unifiable(
+            &map(&[("x", Value::Number(1.0))]),
+            &map(&[("y", Value::Number(2.0))])
+        ));
+        assert!(!unifiable(
+            &map(&[("x", Value::Bool(true))]),
+            &map(&[("y", Value::Number(2.0))])
+        ));
         // Same attributes unify one by one, so a bool and a number may sit side by side.
         let obj = map(&[("a", Value::Bool(true)), ("b", Value::Number(1.0))]);
         assert!(unifiable(&obj, &obj.clone()));

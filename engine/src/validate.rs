@@ -29,6 +29,8 @@ pub fn check(config: &Config) -> Diagnostics {
     let mut diags = Diagnostics::new();
     for module in config.modules.values() {
         required_version(module, &mut diags);
+        state_storage(module, &mut diags);
+        deprecations(config, module, &mut diags);
         for variable in module.variables.values() {
             validation_conditions(variable, &mut diags);
         }
@@ -89,6 +91,62 @@ fn invalid_constraint(err: &ConstraintError) -> Diagnostic {
     }
 }
 
+/// A module's state goes to HCP Terraform (`cloud`) or to a backend, not both.
+fn state_storage(module: &Module, diags: &mut Diagnostics) {
+    let settings = &module.settings;
+    if let (Some(cloud), Some(backend)) = (&settings.cloud_block, &settings.backend_block) {
+        diags.push(
+            Diagnostic::error(
+                "Conflicting 'cloud' and 'backend' configuration blocks are present",
+                "State is stored either in HCP Terraform (a cloud block) or in a backend, not both. Remove one of the two blocks.",
+            )
+            .with_span(Some(backend.clone()))
+            .with_related(cloud.clone(), "cloud block here"),
+        );
+    }
+}
+
+/// A root module's output cannot be deprecated (nobody calls the root
+/// module to be warned), and a module call that sets a deprecated variable
+/// is warned, as Terraform does.
+fn deprecations(config: &Config, module: &Module, diags: &mut Diagnostics) {
+    for output in module.outputs.values() {
+        match &output.deprecated {
+            Some((_, span)) if module.path.is_root() => diags.push(
+                Diagnostic::error(
+                    "Root module output deprecated",
+                    "Only the outputs of called modules can be deprecated: the root module has no caller to warn. Remove `deprecated`, or describe the change in the description.",
+                )
+                .with_span(span.clone()),
+            ),
+            _ => {}
+        }
+    }
+    for call in module.module_calls.values() {
+        let Some(child) = config.modules.get(&module.path.child(&call.name)) else {
+            continue;
+        };
+        for (name, expr) in &call.arguments {
+            let deprecated = child
+                .variables
+                .get(name)
+                .and_then(|v| v.deprecated.as_ref());
+            if let Some((message, _)) = deprecated {
+                diags.push(
+                    Diagnostic::warning(
+                        "Deprecated variable got a value",
+                        format!(
+                            "The variable {name:?} of module {:?} is deprecated: {message}",
+                            call.name
+                        ),
+                    )
+                    .with_span(expr.span.clone()),
+                );
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Variables
 
@@ -119,6 +177,15 @@ pub fn variable_declaration(variable: &Variable, diags: &mut Diagnostics) {
                     "The variable name {:?} is reserved because module blocks use it as a meta-argument, so no caller could set it. Choose another name.",
                     variable.name
                 ),
+            )
+            .with_span(variable.span.clone()),
+        );
+    }
+    if variable.constant && variable.sensitive {
+        diags.push(
+            Diagnostic::error(
+                "Const variable cannot be sensitive",
+                "A const variable's value may be used where nothing can be hidden (such as module sources), so it cannot be sensitive. Remove one of `const` and `sensitive`.",
             )
             .with_span(variable.span.clone()),
         );
@@ -295,14 +362,54 @@ fn target(root: &str, ops: &[&TraversalOperator]) -> Option<(Target, usize)> {
 fn declared(module: &Module, target: &Target) -> Result<(), Diagnostic> {
     let (summary, what, found, candidates): (&str, String, bool, Vec<String>) = match target {
         Target::Resource(mode, t, n) => {
-            let found = module.resources.keys().any(|a| a.mode == *mode && &a.resource_type == t && &a.name == n);
-            let names = module.resources.keys().filter(|a| a.mode == *mode).map(|a| a.to_string()).collect();
-            let prefix = if *mode == ResourceMode::Data { "data." } else { "" };
-            ("Reference to undeclared resource", format!("the resource {prefix}{t}.{n}"), found, names)
+            let found = module
+                .resources
+                .keys()
+                .any(|a| a.mode == *mode && &a.resource_type == t && &a.name == n);
+            let names = module
+                .resources
+                .keys()
+                .filter(|a| a.mode == *mode)
+                .map(|a| a.to_string())
+                .collect();
+            let prefix = if *mode == ResourceMode::Data {
+                "data."
+            } else {
+                ""
+            };
+            (
+                "Reference to undeclared resource",
+                format!("the resource {prefix}{t}.{n}"),
+                found,
+                names,
+            )
         }
-        Target::Module(m) => ("Reference to undeclared module", format!("the module call {m:?}"), module.module_calls.contains_key(m), module.module_calls.keys().map(|k| format!("module.{k}")).collect()),
-        Target::Variable(v) => ("Reference to undeclared input variable", format!("the variable {v:?}"), module.variables.contains_key(v), module.variables.keys().map(|k| format!("var.{k}")).collect()),
-        Target::Local(l) => ("Reference to undeclared local value", format!("the local value {l:?}"), module.locals.contains_key(l), module.locals.keys().map(|k| format!("local.{k}")).collect()),
+        Target::Module(m) => (
+            "Reference to undeclared module",
+            format!("the module call {m:?}"),
+            module.module_calls.contains_key(m),
+            module
+                .module_calls
+                .keys()
+                .map(|k| format!("module.{k}"))
+                .collect(),
+        ),
+        Target::Variable(v) => (
+            "Reference to undeclared input variable",
+            format!("the variable {v:?}"),
+            module.variables.contains_key(v),
+            module
+                .variables
+                .keys()
+                .map(|k| format!("var.{k}"))
+                .collect(),
+        ),
+        Target::Local(l) => (
+            "Reference to undeclared local value",
+            format!("the local value {l:?}"),
+            module.locals.contains_key(l),
+            module.locals.keys().map(|k| format!("local.{k}")).collect(),
+        ),
     };
     if found {
         return Ok(());
@@ -395,7 +502,10 @@ pub fn check_schemas(config: &Config, providers: &ProviderRegistry) -> Diagnosti
     let mut diags = Diagnostics::new();
     for resource in config.all_resources() {
         if resource.addr.mode != ResourceMode::Managed
-            || !matches!(resource.lifecycle.ignore_changes, IgnoreChanges::Attributes(_))
+            || !matches!(
+                resource.lifecycle.ignore_changes,
+                IgnoreChanges::Attributes(_)
+            )
         {
             continue;
         }
@@ -452,7 +562,10 @@ mod tests {
         assert_eq!(with(">= 2.0"), ["Unsupported Terraform Core version"]);
         assert_eq!(with("~> 1.14.0"), ["Unsupported Terraform Core version"]);
         assert_eq!(with("newest"), ["Invalid version constraint"]);
-        assert_eq!(with(">= 1.15.0-beta1"), ["Invalid required_version constraint"]);
+        assert_eq!(
+            with(">= 1.15.0-beta1"),
+            ["Invalid required_version constraint"]
+        );
     }
 
     #[test]
@@ -462,7 +575,11 @@ mod tests {
         std::fs::write(dir.path().join("main.tf"), tf).unwrap();
         let (_, diags) = crate::config::load(dir.path());
         let d = diags.iter().next().unwrap();
-        assert!(d.detail.contains(TERRAFORM_LANGUAGE_VERSION), "{}", d.detail);
+        assert!(
+            d.detail.contains(TERRAFORM_LANGUAGE_VERSION),
+            "{}",
+            d.detail
+        );
         assert!(d.span.is_some());
     }
 
@@ -474,12 +591,27 @@ mod tests {
             ))
         };
         assert_eq!(with("terraform_data.a, terraform_data.a[0], var.v"), NONE);
-        assert_eq!(with("null_resource.previous"), ["Reference to undeclared resource"]);
+        assert_eq!(
+            with("null_resource.previous"),
+            ["Reference to undeclared resource"]
+        );
         assert_eq!(with("module.nowhere"), ["Reference to undeclared module"]);
-        assert_eq!(with("var.nowhere"), ["Reference to undeclared input variable"]);
-        assert_eq!(with("local.nowhere"), ["Reference to undeclared local value"]);
-        assert_eq!(with("terraform_data.a.output"), ["Invalid depends_on reference"]);
-        assert_eq!(with("terraform_data.a[0].id"), ["Invalid depends_on reference"]);
+        assert_eq!(
+            with("var.nowhere"),
+            ["Reference to undeclared input variable"]
+        );
+        assert_eq!(
+            with("local.nowhere"),
+            ["Reference to undeclared local value"]
+        );
+        assert_eq!(
+            with("terraform_data.a.output"),
+            ["Invalid depends_on reference"]
+        );
+        assert_eq!(
+            with("terraform_data.a[0].id"),
+            ["Invalid depends_on reference"]
+        );
         assert_eq!(with("path.module"), ["Invalid depends_on reference"]);
         // A quoted reference is read as the reference (with a warning), as Terraform does.
         assert_eq!(with("\"terraform_data.a\""), NONE);
@@ -487,7 +619,8 @@ mod tests {
 
     #[test]
     fn outputs_and_module_calls_check_depends_on_too() {
-        let output = "output \"o\" {\n  value      = 1\n  depends_on = [terraform_data.nowhere]\n}\n";
+        let output =
+            "output \"o\" {\n  value      = 1\n  depends_on = [terraform_data.nowhere]\n}\n";
         assert_eq!(errors(output), ["Reference to undeclared resource"]);
     }
 
@@ -499,8 +632,14 @@ mod tests {
             ))
         };
         assert_eq!(with("terraform_data.a, terraform_data.a.output"), NONE);
-        assert_eq!(with("terraform_data.nowhere"), ["Reference to undeclared resource"]);
-        assert_eq!(with("upper(terraform_data.a.id)"), ["Invalid replace_triggered_by expression"]);
+        assert_eq!(
+            with("terraform_data.nowhere"),
+            ["Reference to undeclared resource"]
+        );
+        assert_eq!(
+            with("upper(terraform_data.a.id)"),
+            ["Invalid replace_triggered_by expression"]
+        );
         assert_eq!(
             with("var.v"),
             [
@@ -514,10 +653,24 @@ mod tests {
     fn variable_declarations() {
         let variable = |body: &str| errors(&format!("variable \"x\" {{\n{body}\n}}\n"));
         assert_eq!(variable("type = number\ndefault = 1"), NONE);
-        assert_eq!(variable("type = number\ndefault = \"large\""), ["Invalid default value for variable"]);
-        assert_eq!(variable("nullable = false\ndefault = null"), ["Invalid default value for variable"]);
+        assert_eq!(
+            variable("type = number\ndefault = \"large\""),
+            ["Invalid default value for variable"]
+        );
+        assert_eq!(
+            variable("nullable = false\ndefault = null"),
+            ["Invalid default value for variable"]
+        );
         assert_eq!(variable("default = null"), NONE);
-        assert_eq!(errors("variable \"count\" {\n}\n"), ["Invalid variable name"]);
+        assert_eq!(
+            errors("variable \"count\" {\n}\n"),
+            ["Invalid variable name"]
+        );
+        assert_eq!(variable("const = true\ndefault = 1"), NONE);
+        assert_eq!(
+            variable("const = true\nsensitive = true"),
+            ["Const variable cannot be sensitive"]
+        );
     }
 
     #[test]
@@ -528,10 +681,16 @@ mod tests {
             ))
         };
         assert_eq!(validation("var.x > var.o"), NONE);
-        assert_eq!(validation("var.o > 0"), ["Invalid variable validation condition"]);
+        assert_eq!(
+            validation("var.o > 0"),
+            ["Invalid variable validation condition"]
+        );
         assert_eq!(
             validation("true"),
-            ["Invalid validation expression", "Invalid variable validation condition"]
+            [
+                "Invalid validation expression",
+                "Invalid variable validation condition"
+            ]
         );
     }
 
@@ -564,12 +723,27 @@ mod tests {
     }
 
     #[test]
+    fn root_outputs_cannot_be_deprecated() {
+        let output = "output \"o\" {\n  value      = 1\n  deprecated = \"Use p.\"\n}\n";
+        assert_eq!(errors(output), ["Root module output deprecated"]);
+    }
+
+    #[test]
     fn one_backend_and_one_provider_configuration_per_alias() {
         let backends = "terraform {\n  backend \"local\" {\n  }\n}\nterraform {\n  backend \"local\" {\n  }\n}\n";
-        assert_eq!(errors(backends), ["Duplicate 'backend' configuration block"]);
-        let providers = "provider \"null\" {\n  alias = \"b\"\n}\nprovider \"null\" {\n  alias = \"b\"\n}\n";
+        assert_eq!(
+            errors(backends),
+            ["Duplicate 'backend' configuration block"]
+        );
+        let providers =
+            "provider \"null\" {\n  alias = \"b\"\n}\nprovider \"null\" {\n  alias = \"b\"\n}\n";
         assert_eq!(errors(providers), ["Duplicate provider configuration"]);
         let aliases = "provider \"null\" {\n}\nprovider \"null\" {\n  alias = \"b\"\n}\n";
         assert_eq!(errors(aliases), NONE);
+        let both = "terraform {\n  cloud {\n  }\n  backend \"local\" {\n  }\n}\n";
+        assert_eq!(
+            errors(both),
+            ["Conflicting 'cloud' and 'backend' configuration blocks are present"]
+        );
     }
 }

@@ -100,7 +100,9 @@ impl Constraint {
 
 /// Parses a constraint list such as `">= 1.2, < 2.0"`.
 pub fn parse_constraints(text: &str) -> Result<Vec<Constraint>, ConstraintError> {
-    text.split(',').map(|part| parse_constraint(part.trim())).collect()
+    text.split(',')
+        .map(|part| parse_constraint(part.trim()))
+        .collect()
 }
 
 /// Whether every constraint allows the version.
@@ -204,7 +206,8 @@ mod tests {
 
     #[test]
     fn malformed_and_prerelease_constraints_are_errors() {
-        let malformed = |t: &str| matches!(parse_constraints(t), Err(ConstraintError::Malformed(_)));
+        let malformed =
+            |t: &str| matches!(parse_constraints(t), Err(ConstraintError::Malformed(_)));
         assert!(malformed("newest"));
         assert!(malformed(""));
         assert!(malformed(">= 1.x"));
@@ -220,6 +223,9 @@ mod tests {
 
     #[test]
     fn implemented_version_is_the_constant() {
-        assert_eq!(Version::implemented().to_string(), TERRAFORM_LANGUAGE_VERSION);
+        assert_eq!(
+            Version::implemented().to_string(),
+            TERRAFORM_LANGUAGE_VERSION
+        );
     }
 }
