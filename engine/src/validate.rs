@@ -358,73 +358,63 @@ fn target(root: &str, ops: &[&TraversalOperator]) -> Option<(Target, usize)> {
     Some((target, ops.len() - used - usize::from(keyed)))
 }
 
+impl Target {
+    /// Terraform's summary for a reference to an undeclared object of this kind.
+    fn undeclared_summary(&self) -> &'static str {
+        match self {
+            Target::Resource(..) => "Reference to undeclared resource",
+            Target::Module(_) => "Reference to undeclared module",
+            Target::Variable(_) => "Reference to undeclared input variable",
+            Target::Local(_) => "Reference to undeclared local value",
+        }
+    }
+
+    /// The references to every object of this kind the module declares.
+    fn declared_in(&self, module: &Module) -> Vec<String> {
+        let names = |keys: Vec<&String>, prefix: &str| {
+            keys.into_iter().map(|k| format!("{prefix}{k}")).collect()
+        };
+        match self {
+            Target::Resource(mode, ..) => (module.resources.keys())
+                .filter(|a| a.mode == *mode)
+                // Written as in the module itself, without the module's path.
+                .map(|a| Target::Resource(a.mode, a.resource_type.clone(), a.name.clone()))
+                .map(|t| t.to_string())
+                .collect(),
+            Target::Module(_) => names(module.module_calls.keys().collect(), "module."),
+            Target::Variable(_) => names(module.variables.keys().collect(), "var."),
+            Target::Local(_) => names(module.locals.keys().collect(), "local."),
+        }
+    }
+}
+
+/// The reference as written: `var.x`, `module.m`, `data.t.n`, `t.n`.
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Resource(ResourceMode::Data, t, n) => write!(f, "data.{t}.{n}"),
+            Target::Resource(_, t, n) => write!(f, "{t}.{n}"),
+            Target::Module(m) => write!(f, "module.{m}"),
+            Target::Variable(v) => write!(f, "var.{v}"),
+            Target::Local(l) => write!(f, "local.{l}"),
+        }
+    }
+}
+
 /// Whether the module declares the target; `Err` is the diagnostic if not.
 fn declared(module: &Module, target: &Target) -> Result<(), Diagnostic> {
-    let (summary, what, found, candidates): (&str, String, bool, Vec<String>) = match target {
-        Target::Resource(mode, t, n) => {
-            let found = module
-                .resources
-                .keys()
-                .any(|a| a.mode == *mode && &a.resource_type == t && &a.name == n);
-            let names = module
-                .resources
-                .keys()
-                .filter(|a| a.mode == *mode)
-                .map(|a| a.to_string())
-                .collect();
-            let prefix = if *mode == ResourceMode::Data {
-                "data."
-            } else {
-                ""
-            };
-            (
-                "Reference to undeclared resource",
-                format!("the resource {prefix}{t}.{n}"),
-                found,
-                names,
-            )
-        }
-        Target::Module(m) => (
-            "Reference to undeclared module",
-            format!("the module call {m:?}"),
-            module.module_calls.contains_key(m),
-            module
-                .module_calls
-                .keys()
-                .map(|k| format!("module.{k}"))
-                .collect(),
-        ),
-        Target::Variable(v) => (
-            "Reference to undeclared input variable",
-            format!("the variable {v:?}"),
-            module.variables.contains_key(v),
-            module
-                .variables
-                .keys()
-                .map(|k| format!("var.{k}"))
-                .collect(),
-        ),
-        Target::Local(l) => (
-            "Reference to undeclared local value",
-            format!("the local value {l:?}"),
-            module.locals.contains_key(l),
-            module.locals.keys().map(|k| format!("local.{k}")).collect(),
-        ),
-    };
-    if found {
+    let declared = target.declared_in(module);
+    let written = target.to_string();
+    if declared.contains(&written) {
         return Ok(());
     }
-    let written = match target {
-        Target::Resource(ResourceMode::Data, t, n) => format!("data.{t}.{n}"),
-        Target::Resource(_, t, n) => format!("{t}.{n}"),
-        Target::Module(m) => format!("module.{m}"),
-        Target::Variable(v) => format!("var.{v}"),
-        Target::Local(l) => format!("local.{l}"),
-    };
-    let hint = did_you_mean(&written, candidates.iter().map(String::as_str));
+    let hint = did_you_mean(&written, declared.iter().map(String::as_str));
     Err(Diagnostic::error(
-        summary,
-        format!("This refers to {what}, which is not declared in {}. Declare it, or correct the reference.{hint}", module_name(&module.path)),
+        target.undeclared_summary(),
+        format!(
+            "{written} is not declared in {}. Declare it, or correct the reference.{hint}",
+            module_name(&module.path)
+        ),
     ))
 }
 
@@ -615,6 +605,18 @@ mod tests {
         assert_eq!(with("path.module"), ["Invalid depends_on reference"]);
         // A quoted reference is read as the reference (with a warning), as Terraform does.
         assert_eq!(with("\"terraform_data.a\""), NONE);
+    }
+
+    #[test]
+    fn depends_on_in_a_called_module_names_that_module_s_objects() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = "module \"m\" {\n  source = \"./child\"\n}\n";
+        let child = "resource \"terraform_data\" \"a\" {\n}\nresource \"terraform_data\" \"b\" {\n  depends_on = [terraform_data.a]\n}\n";
+        std::fs::write(dir.path().join("main.tf"), main).unwrap();
+        std::fs::create_dir(dir.path().join("child")).unwrap();
+        std::fs::write(dir.path().join("child/main.tf"), child).unwrap();
+        let (_, diags) = crate::config::load(dir.path());
+        assert!(diags.is_empty(), "{diags}");
     }
 
     #[test]
