@@ -740,7 +740,7 @@ fn check_block(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) {
         );
     }
     for assert in asserts {
-        crate::validate::condition_block(assert, file, diags);
+        crate::validate::condition_block(assert, None, file, diags);
     }
     diags.push(
         Diagnostic::error(
@@ -914,7 +914,7 @@ fn lower_variable(
                 _ => unsupported_argument(attr, file, "variable", ARGS, diags),
             },
             Structure::Block(inner) if inner.ident.as_str() == "validation" => {
-                crate::validate::condition_block(inner, file, diags);
+                crate::validate::condition_block(inner, None, file, diags);
                 variable.validations.extend(lower_validation(inner, file));
             }
             Structure::Block(inner) => {
@@ -1003,7 +1003,7 @@ fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diag
                 _ => unsupported_argument(attr, file, "output", ARGS, diags),
             },
             Structure::Block(inner) if inner.ident.as_str() == "precondition" => {
-                crate::validate::condition_block(inner, file, diags)
+                crate::validate::condition_block(inner, None, file, diags)
             }
             Structure::Block(inner) if inner.ident.as_str() == "postcondition" => diags.push(
                 Diagnostic::error(
@@ -1160,12 +1160,12 @@ fn lower_resource(
                 ),
                 "lifecycle" => {
                     seen_lifecycle = true;
-                    resource.lifecycle = lower_lifecycle(inner, file, diags);
+                    resource.lifecycle = lower_lifecycle(inner, &resource.addr, file, diags);
                     if mode == ResourceMode::Data {
                         data_lifecycle(inner, file, diags);
                     }
                 }
-                reserved @ ("locals" | "_") => diags.push(
+                reserved @ "locals" => diags.push(
                     Diagnostic::error(
                         "Reserved block type name in resource block",
                         format!("The block type name {reserved:?} is reserved in resource blocks (as in Terraform). Remove the block or rename it."),
@@ -1281,7 +1281,12 @@ fn quoted_provider_name(
     Some(Expr { expr: parsed, span })
 }
 
-fn lower_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Lifecycle {
+fn lower_lifecycle(
+    block: &Block,
+    owner: &ResourceAddr,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> Lifecycle {
     const ARGS: &[&str] = &[
         "create_before_destroy",
         "prevent_destroy",
@@ -1320,7 +1325,7 @@ fn lower_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) 
             Structure::Block(inner)
                 if matches!(inner.ident.as_str(), "precondition" | "postcondition") =>
             {
-                crate::validate::condition_block(inner, file, diags)
+                crate::validate::condition_block(inner, Some(owner), file, diags)
             }
             Structure::Block(inner) => unsupported_block(
                 inner,
@@ -1439,8 +1444,15 @@ fn lower_module_call(
                         .insert(other.to_string(), Expr::new(attr.value.clone(), file));
                 }
             },
+            Structure::Block(inner) if inner.ident.as_str() == "_" => {
+                // Terraform's escaping block: its arguments are the module's.
+                for attr in inner.body.attributes() {
+                    let value = Expr::new(attr.value.clone(), file);
+                    call.arguments.insert(attr.key.as_str().to_string(), value);
+                }
+            }
             Structure::Block(inner)
-                if matches!(inner.ident.as_str(), "lifecycle" | "locals" | "provider" | "_") =>
+                if matches!(inner.ident.as_str(), "lifecycle" | "locals" | "provider") =>
             {
                 diags.push(
                     Diagnostic::error(

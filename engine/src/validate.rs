@@ -15,7 +15,7 @@ use hcl_edit::structure::Block;
 use hcl_edit::visit::{visit_expr, Visit};
 use hcl_edit::Span as _;
 
-use crate::addrs::{ModulePath, ResourceMode};
+use crate::addrs::{ModulePath, ResourceAddr, ResourceMode};
 use crate::config::{literal, Config, Expr, IgnoreChanges, Module, Variable};
 use crate::context::ProviderRegistry;
 use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Span};
@@ -240,32 +240,51 @@ fn validation_conditions(variable: &Variable, diags: &mut Diagnostics) {
 // ---------------------------------------------------------------------------
 // Conditions (precondition, postcondition, validation)
 
-/// Collects the root names of every reference in an expression (`var`,
-/// `self`, `aws_instance`, …), including those of `for` variables.
+/// Collects every reference in an expression as its root name and first
+/// attribute (`each.key` is `("each", Some("key"))`), including `for`
+/// variables, which Terraform counts too.
 #[derive(Default)]
-struct Roots(Vec<String>);
+struct Refs(Vec<(String, Option<String>)>);
 
-impl Visit for Roots {
+impl Visit for Refs {
     fn visit_expr(&mut self, expr: &Expression) {
-        if let Expression::Variable(name) = expr {
-            self.0.push(name.as_str().to_string());
+        match expr {
+            Expression::Variable(name) => self.0.push((name.as_str().to_string(), None)),
+            Expression::Traversal(t) => match &t.expr {
+                Expression::Variable(name) => {
+                    let ops: Vec<&TraversalOperator> =
+                        t.operators.iter().map(|o| o.value()).collect();
+                    let attr = attr_name(ops.first()).map(str::to_string);
+                    self.0.push((name.as_str().to_string(), attr));
+                    t.operators
+                        .iter()
+                        .for_each(|op| self.visit_traversal_operator(op));
+                }
+                _ => visit_expr(self, expr),
+            },
+            _ => visit_expr(self, expr),
         }
-        visit_expr(self, expr);
     }
 }
 
-fn roots(expr: &Expression) -> Vec<String> {
-    let mut roots = Roots::default();
-    roots.visit_expr(expr);
-    roots.0
+fn refs(expr: &Expression) -> Vec<(String, Option<String>)> {
+    let mut refs = Refs::default();
+    refs.visit_expr(expr);
+    refs.0
 }
 
-/// Checks a `precondition`, `postcondition` or `validation` block: both
-/// arguments present, a condition that refers to something (a constant
-/// checks nothing), and `self` only where there is one (postconditions).
-pub fn condition_block(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) {
+/// Checks a `precondition`, `postcondition`, `validation` or `assert`
+/// block: both arguments present, a condition that refers to something (a
+/// constant checks nothing), `self` only in postconditions, and no
+/// reference to the resource `owner` by name.
+pub fn condition_block(
+    block: &Block,
+    owner: Option<&ResourceAddr>,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) {
     let kind = block.ident.as_str();
-    let at = |range: Option<std::ops::Range<usize>>| range.map(|r| Span::new(file.clone(), r));
+    let at = |expr: &Expression| expr.span().map(|r| Span::new(file.clone(), r));
     for name in ["condition", "error_message"] {
         if block.body.get_attribute(name).is_none() {
             diags.push(
@@ -273,32 +292,48 @@ pub fn condition_block(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnosti
                     "Missing required argument",
                     format!("A {kind} block needs a `{name} = …` argument."),
                 )
-                .with_span(at(block.ident.span())),
+                .with_span(block.ident.span().map(|r| Span::new(file.clone(), r))),
             );
         }
     }
     let Some(condition) = block.body.get_attribute("condition") else {
         return;
     };
-    let roots = roots(&condition.value);
-    if roots.is_empty() {
-        diags.push(
-            Diagnostic::error(
-                format!("Invalid {kind} expression"),
-                "The condition refers to nothing, so its result is a constant and checks nothing. Refer to the values it should test.",
-            )
-            .with_span(at(condition.value.span())),
-        );
+    if let Some(d) = condition_problem(kind, &refs(&condition.value)) {
+        diags.push(d.with_span(at(&condition.value)));
     }
-    if kind != "postcondition" && roots.iter().any(|r| r == "self") {
-        diags.push(
-            Diagnostic::error(
-                "Invalid \"self\" reference",
-                format!("`self` is only available in postconditions (after the object exists), not in a {kind}. Refer to the resource's arguments through variables or locals, or move the check to a postcondition."),
-            )
-            .with_span(at(condition.value.span())),
-        );
+    let owner = owner.map(|a| Reference::Resource(a.mode, a.resource_type.clone(), a.name.clone()));
+    for attr in block.body.attributes() {
+        let names_owner = owner
+            .as_ref()
+            .is_some_and(|o| references(&attr.value).iter().any(|r| &r.reference == o));
+        if names_owner {
+            diags.push(
+                Diagnostic::error(
+                    format!("Invalid reference in {kind}"),
+                    format!("A resource's {kind} cannot name the resource itself. Use `self` (in a postcondition) to refer to the object being checked."),
+                )
+                .with_span(at(&attr.value)),
+            );
+        }
     }
+}
+
+/// What is wrong with a condition's references, if anything.
+fn condition_problem(kind: &str, refs: &[(String, Option<String>)]) -> Option<Diagnostic> {
+    if refs.is_empty() {
+        return Some(Diagnostic::error(
+            format!("Invalid {kind} expression"),
+            "The condition refers to nothing, so its result is a constant and checks nothing. Refer to the values it should test.",
+        ));
+    }
+    if kind != "postcondition" && refs.iter().any(|(root, _)| root == "self") {
+        return Some(Diagnostic::error(
+            "Invalid \"self\" reference",
+            format!("`self` is only available in postconditions (after the object exists), not in a {kind}. Refer to the resource's arguments through variables or locals, or move the check to a postcondition."),
+        ));
+    }
+    None
 }
 
 // ---------------------------------------------------------------------------
@@ -467,19 +502,46 @@ fn replace_triggered_by(module: &Module, expr: &Expr, diags: &mut Diagnostics) {
             if let Err(d) = declared(module, &target) {
                 diags.push(d.with_span(expr.span.clone()));
             }
+            for op in &ops {
+                if let TraversalOperator::Index(key) = op {
+                    instance_key_refs(key, expr, diags);
+                }
+            }
         }
         _ => {
-            diags.push(
-                Diagnostic::error(
-                    "Invalid reference in replace_triggered_by expression",
-                    "Only resources, count.index and each.key may be used in replace_triggered_by.",
-                )
-                .with_span(expr.span.clone()),
-            );
+            diags.push(invalid_trigger_reference().with_span(expr.span.clone()));
             diags.push(invalid(
                 "The expression names no resource: replace_triggered_by replaces this resource when the named resource changes.",
             ));
         }
+    }
+}
+
+fn invalid_trigger_reference() -> Diagnostic {
+    Diagnostic::error(
+        "Invalid reference in replace_triggered_by expression",
+        "Only resources, count.index and each.key may be used in replace_triggered_by.",
+    )
+}
+
+/// The key picking an instance in `replace_triggered_by` may use only
+/// `count.index` and `each.key`: the trigger is resolved before anything
+/// else of the resource is evaluated.
+fn instance_key_refs(key: &Expression, expr: &Expr, diags: &mut Diagnostics) {
+    for (root, attr) in refs(key) {
+        let problem = match (root.as_str(), attr.as_deref()) {
+            ("count", Some("index")) | ("each", Some("key")) => continue,
+            ("each", _) => Diagnostic::error(
+                "Invalid each reference in replace_triggered_by expression",
+                "Only each.key may be used in replace_triggered_by, to pick the instance with the same key.",
+            ),
+            ("count", _) => Diagnostic::error(
+                "Invalid count reference in replace_triggered_by expression",
+                "Only count.index may be used in replace_triggered_by, to pick the instance with the same index.",
+            ),
+            _ => invalid_trigger_reference(),
+        };
+        diags.push(problem.with_span(expr.span.clone()));
     }
 }
 
@@ -634,6 +696,15 @@ mod tests {
             ))
         };
         assert_eq!(with("terraform_data.a, terraform_data.a.output"), NONE);
+        assert_eq!(with("terraform_data.a[count.index]"), NONE);
+        assert_eq!(
+            with("terraform_data.a[each.value]"),
+            ["Invalid each reference in replace_triggered_by expression"]
+        );
+        assert_eq!(
+            with("terraform_data.a[var.v]"),
+            ["Invalid reference in replace_triggered_by expression"]
+        );
         assert_eq!(
             with("terraform_data.nowhere"),
             ["Reference to undeclared resource"]
@@ -711,6 +782,8 @@ mod tests {
         assert_eq!(lifecycle(missing), ["Missing required argument"]);
         let constant = "precondition {\n condition = true\n error_message = \"x\"\n}";
         assert_eq!(lifecycle(constant), ["Invalid precondition expression"]);
+        let by_name = "postcondition {\n condition = terraform_data.a.output == null\n error_message = \"x\"\n}";
+        assert_eq!(lifecycle(by_name), ["Invalid reference in postcondition"]);
     }
 
     #[test]
