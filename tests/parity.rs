@@ -24,6 +24,9 @@ const ALIASES: &[(&str, &str)] = &[
         "\"* attribute is read-only",
         "Value for unconfigurable attribute",
     ),
+    // Terraform reports a providers map naming a missing configuration with
+    // an internal error message; stack uses its usual summary for it.
+    ("missing provider *", "Provider configuration not present"),
     // stack's parser (hcl-edit) gives every syntax error one summary.
     ("Invalid argument name", "Invalid syntax"),
 ];

@@ -149,6 +149,8 @@ pub struct ModuleCall {
     pub source: String,
     pub arguments: BTreeMap<String, Expr>,
     pub depends_on: Vec<Expr>,
+    /// The `providers = { … }` map: configurations passed to the module.
+    pub providers: Vec<crate::module_providers::PassedProvider>,
 }
 
 #[derive(Debug, Clone)]
@@ -352,6 +354,7 @@ fn load_module(
             continue;
         }
         load_module(&child_dir, path.child(&call.name), config, diags, depth + 1);
+        crate::module_providers::pass_providers(config, &path, &call, diags);
     }
     validate_module_calls(config, &path, diags);
 }
@@ -1425,13 +1428,24 @@ fn lower_module_call(
         source: String::new(),
         arguments: BTreeMap::new(),
         depends_on: Vec::new(),
+        providers: Vec::new(),
     };
     for structure in block.body.iter() {
         match structure {
             Structure::Attribute(attr) => match attr.key.as_str() {
                 "source" => call.source = literal_string(attr, file, diags),
                 "depends_on" => call.depends_on = lower_depends_on(attr, file, diags),
-                "version" | "providers" => {}
+                "providers" => {
+                    let span_of = |r: Option<std::ops::Range<usize>>| {
+                        r.map(|r| Span::new(file.clone(), r))
+                    };
+                    call.providers = crate::module_providers::lower_providers_map(
+                        &attr.value,
+                        &span_of,
+                        diags,
+                    );
+                }
+                "version" => {}
                 "count" | "for_each" => diags.push(
                     Diagnostic::error(
                         "Unsupported argument",

@@ -15,6 +15,7 @@ pub mod format;
 pub mod functions;
 pub mod graph;
 pub mod import;
+pub mod module_providers;
 pub mod plan;
 pub mod provider;
 pub mod types;
