@@ -826,13 +826,14 @@ impl<'a> Scope<'a> {
                     Some("module") => &ns.path_module,
                     Some("root") => &ns.path_root,
                     Some("cwd") => &ns.path_cwd,
-                    _ => return Err(self.error(whole, "Invalid path attribute", "The \"path\" object has the attributes \"module\", \"root\" and \"cwd\".".to_string())),
+                    _ => return Err(self.error(whole, "Invalid \"path\" attribute", "The \"path\" object has the attributes \"module\", \"root\" and \"cwd\".".to_string())),
                 };
                 self.apply_operators(Value::String(value.clone()), rest, whole)
             }
             "stack" | "terraform" => match first {
                 Some("workspace") => self.apply_operators(Value::String(ns.workspace.clone()), rest, whole),
-                _ => Err(self.error(whole, "Invalid stack attribute", format!("The \"{root}\" object has only the attribute \"workspace\"."))),
+                // Terraform's summary names the object, as in `Invalid "terraform" attribute`.
+                _ => Err(self.error(whole, &format!("Invalid {root:?} attribute"), format!("The \"{root}\" object has only the attribute \"workspace\"."))),
             },
             type_name => {
                 let Some(name) = first else {
