@@ -527,38 +527,7 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
                 );
             }
         }
-        "locals" => {
-            for structure in block.body.iter() {
-                match structure {
-                    Structure::Attribute(attr) => {
-                        let name = attr.key.as_str().to_string();
-                        let local = Local {
-                            name: name.clone(),
-                            expr: Expr::new(attr.value.clone(), file),
-                        };
-                        if let Some(previous) = module.locals.get(&name) {
-                            diags.push(
-                                Diagnostic::error(
-                                    "Duplicate local value definition",
-                                    format!("The local value {name:?} is defined twice. Rename or remove one of them."),
-                                )
-                                .with_span(attr_span(attr, file))
-                                .with_related_opt(previous.expr.span.clone(), "first defined here"),
-                            );
-                        } else {
-                            module.locals.insert(name, local);
-                        }
-                    }
-                    Structure::Block(inner) => diags.push(
-                        Diagnostic::error(
-                            "Unexpected block",
-                            "A locals block holds only `name = expression` arguments.",
-                        )
-                        .with_span(block_span(inner, file)),
-                    ),
-                }
-            }
-        }
+        "locals" => lower_locals(block, file, module, diags),
         "output" => {
             if let Some(labels) = expect_labels_as(
                 block,
@@ -580,42 +549,7 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
                 );
             }
         }
-        "resource" | "data" => {
-            let summaries: &[&str] = if kind == "data" {
-                &["Invalid data source name", "Invalid data resource name"]
-            } else {
-                &["Invalid resource type name", "Invalid resource name"]
-            };
-            if let Some(labels) = expect_labels_as(
-                block,
-                file,
-                &["resource type", "resource name"],
-                summaries,
-                diags,
-            ) {
-                let mode = if kind == "data" {
-                    ResourceMode::Data
-                } else {
-                    ResourceMode::Managed
-                };
-                let resource =
-                    lower_resource(module.path.clone(), mode, &labels, block, file, diags);
-                let addr = resource.addr.clone();
-                if let Some(previous) = module.resources.get(&addr) {
-                    diags.push(
-                        Diagnostic::error(
-                            // Terraform's summary, which names the type.
-                            format!("Duplicate {kind} {:?} configuration", addr.resource_type),
-                            format!("The resource {addr} is declared twice. Each resource needs a unique type and name in its module; rename one."),
-                        )
-                        .with_span(block_span(block, file))
-                        .with_related_opt(previous.span.clone(), "first declared here"),
-                    );
-                } else {
-                    module.resources.insert(addr, resource);
-                }
-            }
-        }
+        "resource" | "data" => lower_resource_block(kind, block, file, module, diags),
         "provider" => {
             if let Some(labels) = expect_labels(block, file, &["provider name"], diags) {
                 let provider = lower_provider(&labels[0], block, file, diags);
@@ -655,6 +589,83 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
             )
             .with_span(block_span(block, file)),
         ),
+    }
+}
+
+/// Lowers a `locals` block: each argument is one local value.
+fn lower_locals(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &mut Diagnostics) {
+    for structure in block.body.iter() {
+        match structure {
+            Structure::Attribute(attr) => {
+                let name = attr.key.as_str().to_string();
+                let local = Local {
+                    name: name.clone(),
+                    expr: Expr::new(attr.value.clone(), file),
+                };
+                if let Some(previous) = module.locals.get(&name) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Duplicate local value definition",
+                            format!("The local value {name:?} is defined twice. Rename or remove one of them."),
+                        )
+                        .with_span(attr_span(attr, file))
+                        .with_related_opt(previous.expr.span.clone(), "first defined here"),
+                    );
+                } else {
+                    module.locals.insert(name, local);
+                }
+            }
+            Structure::Block(inner) => diags.push(
+                Diagnostic::error(
+                    "Unexpected block",
+                    "A locals block holds only `name = expression` arguments.",
+                )
+                .with_span(block_span(inner, file)),
+            ),
+        }
+    }
+}
+
+/// Lowers a `resource` or `data` block (`kind`) into the module.
+fn lower_resource_block(
+    kind: &str,
+    block: &Block,
+    file: &Arc<PathBuf>,
+    module: &mut Module,
+    diags: &mut Diagnostics,
+) {
+    let summaries: &[&str] = if kind == "data" {
+        &["Invalid data source name", "Invalid data resource name"]
+    } else {
+        &["Invalid resource type name", "Invalid resource name"]
+    };
+    if let Some(labels) = expect_labels_as(
+        block,
+        file,
+        &["resource type", "resource name"],
+        summaries,
+        diags,
+    ) {
+        let mode = if kind == "data" {
+            ResourceMode::Data
+        } else {
+            ResourceMode::Managed
+        };
+        let resource = lower_resource(module.path.clone(), mode, &labels, block, file, diags);
+        let addr = resource.addr.clone();
+        if let Some(previous) = module.resources.get(&addr) {
+            diags.push(
+                Diagnostic::error(
+                    // Terraform's summary, which names the type.
+                    format!("Duplicate {kind} {:?} configuration", addr.resource_type),
+                    format!("The resource {addr} is declared twice. Each resource needs a unique type and name in its module; rename one."),
+                )
+                .with_span(block_span(block, file))
+                .with_related_opt(previous.span.clone(), "first declared here"),
+            );
+        } else {
+            module.resources.insert(addr, resource);
+        }
     }
 }
 
@@ -1153,38 +1164,9 @@ fn lower_resource(
                 },
                 _ => {}
             },
-            Structure::Block(inner) => match inner.ident.as_str() {
-                "lifecycle" if seen_lifecycle => diags.push(
-                    Diagnostic::error(
-                        "Duplicate lifecycle block",
-                        "A resource takes at most one lifecycle block. Merge the two into one.",
-                    )
-                    .with_span(block_span(inner, file)),
-                ),
-                "lifecycle" => {
-                    seen_lifecycle = true;
-                    resource.lifecycle = lower_lifecycle(inner, &resource.addr, file, diags);
-                    if mode == ResourceMode::Data {
-                        data_lifecycle(inner, file, diags);
-                    }
-                }
-                reserved @ "locals" => diags.push(
-                    Diagnostic::error(
-                        "Reserved block type name in resource block",
-                        format!("The block type name {reserved:?} is reserved in resource blocks (as in Terraform). Remove the block or rename it."),
-                    )
-                    .with_span(block_span(inner, file)),
-                ),
-                "provisioner" => {
-                    let kind = labels_of(inner).into_iter().next().unwrap_or_default();
-                    resource.provisioners.push(Provisioner {
-                        kind,
-                        span: block_span(inner, file),
-                        body: inner.body.clone(),
-                    });
-                }
-                _ => {}
-            },
+            Structure::Block(inner) => {
+                lower_resource_meta_block(inner, &mut resource, &mut seen_lifecycle, file, diags)
+            }
         }
     }
     if resource.count.is_some() && resource.for_each.is_some() {
@@ -1197,6 +1179,49 @@ fn lower_resource(
         );
     }
     resource
+}
+
+/// A meta-block of a resource (`lifecycle`, `provisioner`, reserved names);
+/// other blocks belong to the resource type and are evaluated with its schema.
+fn lower_resource_meta_block(
+    inner: &Block,
+    resource: &mut Resource,
+    seen_lifecycle: &mut bool,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) {
+    match inner.ident.as_str() {
+        "lifecycle" if *seen_lifecycle => diags.push(
+            Diagnostic::error(
+                "Duplicate lifecycle block",
+                "A resource takes at most one lifecycle block. Merge the two into one.",
+            )
+            .with_span(block_span(inner, file)),
+        ),
+        "lifecycle" => {
+            *seen_lifecycle = true;
+            resource.lifecycle = lower_lifecycle(inner, &resource.addr, file, diags);
+            if resource.addr.mode == ResourceMode::Data {
+                data_lifecycle(inner, file, diags);
+            }
+        }
+        "locals" => diags.push(
+            Diagnostic::error(
+                "Reserved block type name in resource block",
+                "The block type name \"locals\" is reserved in resource blocks (as in Terraform). Remove the block or rename it.",
+            )
+            .with_span(block_span(inner, file)),
+        ),
+        "provisioner" => {
+            let kind = labels_of(inner).into_iter().next().unwrap_or_default();
+            resource.provisioners.push(Provisioner {
+                kind,
+                span: block_span(inner, file),
+                body: inner.body.clone(),
+            });
+        }
+        _ => {}
+    }
 }
 
 /// Data sources have no lifecycle of their own: only conditions are allowed.
@@ -1432,32 +1457,7 @@ fn lower_module_call(
     };
     for structure in block.body.iter() {
         match structure {
-            Structure::Attribute(attr) => match attr.key.as_str() {
-                "source" => call.source = literal_string(attr, file, diags),
-                "depends_on" => call.depends_on = lower_depends_on(attr, file, diags),
-                "providers" => {
-                    let span_of = |r: Option<std::ops::Range<usize>>| {
-                        r.map(|r| Span::new(file.clone(), r))
-                    };
-                    call.providers = crate::module_providers::lower_providers_map(
-                        &attr.value,
-                        &span_of,
-                        diags,
-                    );
-                }
-                "version" => {}
-                "count" | "for_each" => diags.push(
-                    Diagnostic::error(
-                        "Unsupported argument",
-                        "count and for_each on module blocks are not supported yet; repeat the module block or move the repetition into the module's resources.",
-                    )
-                    .with_span(attr_span(attr, file)),
-                ),
-                other => {
-                    call.arguments
-                        .insert(other.to_string(), Expr::new(attr.value.clone(), file));
-                }
-            },
+            Structure::Attribute(attr) => lower_module_argument(attr, &mut call, file, diags),
             Structure::Block(inner) if inner.ident.as_str() == "_" => {
                 // Terraform's escaping block: its arguments are the module's.
                 for attr in inner.body.attributes() {
@@ -1479,10 +1479,44 @@ fn lower_module_call(
             Structure::Block(inner) => unsupported_block(inner, file, "module", &[], diags),
         }
     }
-    if let (Some(_), Some(_)) = (
-        block.body.get_attribute("count"),
-        block.body.get_attribute("for_each"),
-    ) {
+    check_module_call(&call, block, diags);
+    call
+}
+
+/// One argument of a module block: a meta-argument or a module input.
+fn lower_module_argument(
+    attr: &Attribute,
+    call: &mut ModuleCall,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) {
+    match attr.key.as_str() {
+        "source" => call.source = literal_string(attr, file, diags),
+        "depends_on" => call.depends_on = lower_depends_on(attr, file, diags),
+        "providers" => {
+            let span_of = |r: Option<std::ops::Range<usize>>| r.map(|r| Span::new(file.clone(), r));
+            call.providers =
+                crate::module_providers::lower_providers_map(&attr.value, &span_of, diags);
+        }
+        "version" => {}
+        "count" | "for_each" => diags.push(
+            Diagnostic::error(
+                "Unsupported argument",
+                "count and for_each on module blocks are not supported yet; repeat the module block or move the repetition into the module's resources.",
+            )
+            .with_span(attr_span(attr, file)),
+        ),
+        other => {
+            call.arguments
+                .insert(other.to_string(), Expr::new(attr.value.clone(), file));
+        }
+    }
+}
+
+/// The module block as a whole: one of count and for_each, a local source.
+fn check_module_call(call: &ModuleCall, block: &Block, diags: &mut Diagnostics) {
+    let has = |name: &str| block.body.get_attribute(name).is_some();
+    if has("count") && has("for_each") {
         diags.push(
             Diagnostic::error(
                 "Invalid combination of \"count\" and \"for_each\"",
@@ -1495,7 +1529,10 @@ fn lower_module_call(
         diags.push(
             Diagnostic::error(
                 "Missing required argument",
-                format!("The module {name:?} needs a `source = \"./path\"` argument."),
+                format!(
+                    "The module {:?} needs a `source = \"./path\"` argument.",
+                    call.name
+                ),
             )
             .with_span(call.span.clone()),
         );
@@ -1511,7 +1548,6 @@ fn lower_module_call(
             .with_span(call.span.clone()),
         );
     }
-    call
 }
 
 fn lower_settings(
@@ -1542,55 +1578,87 @@ fn lower_settings(
                     diags,
                 ),
             },
-            Structure::Block(inner) => match inner.ident.as_str() {
-                "required_providers" => {
-                    let span = block_span(inner, file);
-                    if let Some(first) = &settings.required_providers_block {
-                        diags.push(
-                            Diagnostic::error(
-                                "Duplicate required providers configuration",
-                                "A module takes one required_providers block. Merge the two into one.",
-                            )
-                            .with_span(span.clone())
-                            .with_related(first.clone(), "first declared here"),
-                        );
-                    }
+            Structure::Block(inner) => lower_settings_block(block, inner, file, settings, diags),
+        }
+    }
+}
+
+/// A block inside `terraform` or `stack`: required_providers, backend, cloud.
+fn lower_settings_block(
+    outer: &Block,
+    inner: &Block,
+    file: &Arc<PathBuf>,
+    settings: &mut StackSettings,
+    diags: &mut Diagnostics,
+) {
+    match inner.ident.as_str() {
+        "required_providers" => {
+            let once = "A module takes one required_providers block. Merge the two into one.";
+            let slot = &mut settings.required_providers_block;
+            if first_of_kind(
+                slot,
+                inner,
+                file,
+                "Duplicate required providers configuration",
+                once,
+                diags,
+            ) {
+                for attr in inner.body.attributes() {
+                    let name = attr.key.as_str().to_string();
                     settings
-                        .required_providers_block
-                        .get_or_insert(span.unwrap_or_else(|| Span::new(file.clone(), 0..0)));
-                    for structure in inner.body.iter() {
-                        if let Structure::Attribute(attr) = structure {
-                            settings
-                                .required_providers
-                                .push((attr.key.as_str().to_string(), attr_span(attr, file)));
-                        }
-                    }
+                        .required_providers
+                        .push((name, attr_span(attr, file)));
                 }
-                "backend" => {
-                    let span = block_span(inner, file);
-                    if let Some(first) = &settings.backend_block {
-                        diags.push(
-                            Diagnostic::error(
-                                "Duplicate 'backend' configuration block",
-                                "A stack's state lives in one backend, so a module takes at most one backend block. Remove one of them.",
-                            )
-                            .with_span(span.clone())
-                            .with_related(first.clone(), "first declared here"),
-                        );
-                        continue;
-                    }
-                    settings.backend_block = span.or_else(|| Some(Span::new(file.clone(), 0..0)));
-                    settings.backend = labels(inner).into_iter().next();
-                }
-                "cloud" => settings.cloud_block = block_span(inner, file),
-                _ => unsupported_block(
-                    inner,
-                    file,
-                    block.ident.as_str(),
-                    &["required_providers", "backend"],
-                    diags,
-                ),
-            },
+            }
+        }
+        "backend" => {
+            let once = "A stack's state lives in one backend, so a module takes at most one backend block. Remove one of them.";
+            let slot = &mut settings.backend_block;
+            if first_of_kind(
+                slot,
+                inner,
+                file,
+                "Duplicate 'backend' configuration block",
+                once,
+                diags,
+            ) {
+                settings.backend = labels(inner).into_iter().next();
+            }
+        }
+        "cloud" => settings.cloud_block = block_span(inner, file),
+        _ => unsupported_block(
+            inner,
+            file,
+            outer.ident.as_str(),
+            &["required_providers", "backend"],
+            diags,
+        ),
+    }
+}
+
+/// Records where the first block of a kind a module takes once is, or
+/// reports a second one (`summary`, `detail`). True for the first.
+fn first_of_kind(
+    first: &mut Option<Span>,
+    block: &Block,
+    file: &Arc<PathBuf>,
+    summary: &str,
+    detail: &str,
+    diags: &mut Diagnostics,
+) -> bool {
+    let here = block_span(block, file).unwrap_or_else(|| Span::new(file.clone(), 0..0));
+    match first {
+        Some(first) => {
+            diags.push(
+                Diagnostic::error(summary, detail)
+                    .with_span(Some(here))
+                    .with_related(first.clone(), "first declared here"),
+            );
+            false
+        }
+        None => {
+            *first = Some(here);
+            true
         }
     }
 }
