@@ -29,6 +29,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("missing provider *", "Provider configuration not present"),
     // stack's parser (hcl-edit) gives every syntax error one summary.
     ("Invalid argument name", "Invalid syntax"),
+    ("Attribute redefined", "Invalid syntax"),
 ];
 
 /// Errors Terraform reports only as a consequence of another one it also
@@ -37,6 +38,10 @@ const ALIASES: &[(&str, &str)] = &[
 const FOLLOW_ON: &[(&str, &str)] = &[
     // `self` in a precondition: Terraform then also fails to evaluate `self`.
     ("Unknown variable", "Invalid \"self\" reference"),
+    // A reference or call where a constant is expected: Terraform then also
+    // fails to convert the value it could not compute.
+    ("Unsuitable value type", "Variables not allowed"),
+    ("Unsuitable value type", "Function calls not allowed"),
 ];
 
 /// Where `stack` accepts more than Terraform on purpose, as documented in
@@ -68,6 +73,12 @@ const FIXME: &[(&str, &str)] = &[
     (
         "variable_ephemeral",
         "ephemeral variables are not supported",
+    ),
+    // FIXME: hcl-edit's parser refuses an object constructor with a key written twice,
+    // which HCL accepts (the last value wins).
+    (
+        "expression_object_duplicate_key",
+        "duplicate object keys are a syntax error",
     ),
     // FIXME: stack cannot run local-exec; it refuses the provisioner rather than skip it.
     (

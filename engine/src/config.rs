@@ -328,6 +328,10 @@ fn load_module(
     let calls: Vec<ModuleCall> = module.module_calls.values().cloned().collect();
     config.modules.insert(path.clone(), module);
     for call in calls {
+        // A missing or unsupported source was reported when the call was lowered.
+        if !is_local_source(&call.source) {
+            continue;
+        }
         let child_dir = dir.join(&call.source);
         if depth >= MAX_MODULE_DEPTH {
             diags.push(
@@ -357,6 +361,11 @@ fn load_module(
         crate::module_providers::pass_providers(config, &path, &call, diags);
     }
     validate_module_calls(config, &path, diags);
+}
+
+/// Module sources `stack` can load: local paths.
+fn is_local_source(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../")
 }
 
 /// Checks the arguments of each `module` call against the called module's variables.
@@ -456,9 +465,18 @@ fn expect_labels_as(
 ) -> Option<Vec<String>> {
     let labels = labels(block);
     if labels.len() != names.len() {
+        // Terraform's summaries: "Missing name for resource", "Extraneous label for output".
+        let kind = block.ident.as_str();
+        let summary = match names.get(labels.len()) {
+            Some(missing) => {
+                let noun = missing.rsplit(' ').next().unwrap_or(missing);
+                format!("Missing {noun} for {kind}")
+            }
+            None => format!("Extraneous label for {kind}"),
+        };
         diags.push(
             Diagnostic::error(
-                "Wrong number of block labels",
+                summary,
                 format!(
                     "A {} block takes {} label(s): {}.",
                     block.ident.as_str(),
@@ -808,43 +826,63 @@ pub fn literal(expr: &Expression) -> Option<Value> {
     crate::eval::constant(expr)
 }
 
+/// The value of an argument that takes a constant, or `None` after
+/// reporting why it is not one.
+fn constant_of(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Option<Value> {
+    let span = attr.value.span().map(|r| Span::new(file.clone(), r));
+    if let Some(d) = crate::validate::not_constant(&attr.value) {
+        diags.push(d.with_span(span));
+        return None;
+    }
+    let value = literal(&attr.value);
+    if value.is_none() {
+        diags.push(
+            Diagnostic::error(
+                "Invalid value",
+                format!(
+                    "The argument {:?} could not be evaluated. Write a constant value.",
+                    attr.key.as_str()
+                ),
+            )
+            .with_span(span),
+        );
+    }
+    value
+}
+
+fn unsuitable(attr: &Attribute, file: &Arc<PathBuf>, what: &str, diags: &mut Diagnostics) {
+    diags.push(
+        Diagnostic::error(
+            "Unsuitable value type",
+            format!("The argument {:?} must be {what}.", attr.key.as_str()),
+        )
+        .with_span(attr_span(attr, file)),
+    );
+}
+
 fn literal_bool(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> bool {
-    match literal(&attr.value) {
+    match constant_of(attr, file, diags) {
         Some(Value::Bool(b)) => b,
         // HCL converts the strings "true" and "false" to booleans, as Terraform does.
         Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
-        _ => {
-            diags.push(
-                Diagnostic::error(
-                    "Unsuitable value type",
-                    format!(
-                        "The argument {:?} must be true or false.",
-                        attr.key.as_str()
-                    ),
-                )
-                .with_span(attr_span(attr, file)),
-            );
+        Some(_) => {
+            unsuitable(attr, file, "true or false", diags);
             false
         }
+        None => false,
     }
 }
 
 fn literal_string(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> String {
-    match literal(&attr.value) {
+    match constant_of(attr, file, diags) {
         Some(Value::String(s)) => s,
-        _ => {
-            diags.push(
-                Diagnostic::error(
-                    "Invalid value",
-                    format!(
-                        "The argument {:?} must be a literal string.",
-                        attr.key.as_str()
-                    ),
-                )
-                .with_span(attr_span(attr, file)),
-            );
+        // Numbers and booleans convert to strings, as everywhere in Terraform.
+        Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
+        Some(_) => {
+            unsuitable(attr, file, "a string", diags);
             String::new()
         }
+        None => String::new(),
     }
 }
 
@@ -1491,6 +1529,13 @@ fn lower_module_argument(
     diags: &mut Diagnostics,
 ) {
     match attr.key.as_str() {
+        "source" if crate::validate::not_constant(&attr.value).is_some() => diags.push(
+            Diagnostic::error(
+                "Unknown module source",
+                "A module source is read before anything is evaluated, so it must be a literal string such as \"./modules/web\".",
+            )
+            .with_span(attr_span(attr, file)),
+        ),
         "source" => call.source = literal_string(attr, file, diags),
         "depends_on" => call.depends_on = lower_depends_on(attr, file, diags),
         "providers" => {
@@ -1525,7 +1570,7 @@ fn check_module_call(call: &ModuleCall, block: &Block, diags: &mut Diagnostics) 
             .with_span(call.span.clone()),
         );
     }
-    if call.source.is_empty() {
+    if !has("source") {
         diags.push(
             Diagnostic::error(
                 "Missing required argument",
@@ -1536,7 +1581,7 @@ fn check_module_call(call: &ModuleCall, block: &Block, diags: &mut Diagnostics) 
             )
             .with_span(call.span.clone()),
         );
-    } else if !(call.source.starts_with("./") || call.source.starts_with("../")) {
+    } else if !call.source.is_empty() && !is_local_source(&call.source) {
         diags.push(
             Diagnostic::error(
                 "Unsupported module source",

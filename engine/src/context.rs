@@ -588,6 +588,10 @@ pub fn expand(walker: &Walker<'_>, resource: &Resource) -> Result<Expansion, Dia
             )
             .with_span(count.span.clone())),
             Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => Ok(Expansion::Count(n as usize)),
+            // A string holding a whole number converts, as everywhere in Terraform.
+            Value::String(s) if s.trim().parse::<usize>().is_ok() => {
+                Ok(Expansion::Count(s.trim().parse().unwrap_or(0)))
+            }
             Value::Null => Err(Diagnostic::error("Invalid count argument", "The \"count\" value is null; a whole number is required.").with_span(count.span.clone())),
             // Terraform's summary when the value is not a number at all.
             other @ (Value::Bool(_) | Value::String(_) | Value::List(_) | Value::Set(_) | Value::Map(_)) => Err(Diagnostic::error(

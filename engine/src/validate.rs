@@ -193,6 +193,9 @@ pub fn variable_declaration(variable: &Variable, diags: &mut Diagnostics) {
     let Some(default) = &variable.default else {
         return;
     };
+    if let Some(d) = not_constant(&default.expr) {
+        return diags.push(d.with_span(default.span.clone()));
+    }
     let Some(value) = literal(&default.expr) else {
         return;
     };
@@ -265,6 +268,36 @@ impl Visit for Refs {
             _ => visit_expr(self, expr),
         }
     }
+}
+
+/// Finds whether an expression calls a function.
+#[derive(Default)]
+struct Calls(bool);
+
+impl Visit for Calls {
+    fn visit_func_call(&mut self, call: &hcl_edit::expr::FuncCall) {
+        self.0 = true;
+        hcl_edit::visit::visit_func_call(self, call);
+    }
+}
+
+/// Why an argument that takes a constant (a variable's default, a lifecycle
+/// flag, a description) is not one, as Terraform says it; `None` if it is.
+pub fn not_constant(expr: &Expression) -> Option<Diagnostic> {
+    if !refs(expr).is_empty() {
+        return Some(Diagnostic::error(
+            "Variables not allowed",
+            "This argument takes a constant value, known before anything is evaluated: variables, locals and other references may not be used here.",
+        ));
+    }
+    let mut calls = Calls::default();
+    calls.visit_expr(expr);
+    calls.0.then(|| {
+        Diagnostic::error(
+            "Function calls not allowed",
+            "This argument takes a constant value, known before anything is evaluated: write the value itself instead of a function call.",
+        )
+    })
 }
 
 fn refs(expr: &Expression) -> Vec<(String, Option<String>)> {
@@ -744,6 +777,22 @@ mod tests {
             variable("const = true\nsensitive = true"),
             ["Const variable cannot be sensitive"]
         );
+    }
+
+    #[test]
+    fn constant_arguments_take_no_references_or_calls() {
+        let variable = |body: &str| errors(&format!("variable \"x\" {{\n{body}\n}}\n"));
+        assert_eq!(variable("default = [1, \"a\"]"), NONE);
+        assert_eq!(variable("default = var.y"), ["Variables not allowed"]);
+        assert_eq!(
+            variable("default = upper(\"a\")"),
+            ["Function calls not allowed"]
+        );
+        assert_eq!(variable("description = local.d"), ["Variables not allowed"]);
+        assert_eq!(variable("sensitive = \"yes\""), ["Unsuitable value type"]);
+        assert_eq!(variable("sensitive = \"true\""), NONE);
+        let cbd = "resource \"terraform_data\" \"a\" {\n  lifecycle {\n    create_before_destroy = var.c\n  }\n}\n";
+        assert_eq!(errors(cbd), ["Variables not allowed"]);
     }
 
     #[test]
