@@ -427,6 +427,17 @@ fn target(root: &str, ops: &[&TraversalOperator]) -> Option<(Target, usize)> {
 }
 
 impl Target {
+    /// The block that would declare the target, for the "what to do" sentence.
+    fn declaration(&self) -> String {
+        match self {
+            Target::Resource(ResourceMode::Data, t, n) => format!("a data {t:?} {n:?} block"),
+            Target::Resource(_, t, n) => format!("a resource {t:?} {n:?} block"),
+            Target::Module(m) => format!("a module {m:?} block"),
+            Target::Variable(v) => format!("a variable {v:?} block"),
+            Target::Local(l) => format!("{l} = … in a locals block"),
+        }
+    }
+
     /// Terraform's summary for a reference to an undeclared object of this kind.
     fn undeclared_summary(&self) -> &'static str {
         match self {
@@ -480,8 +491,9 @@ fn declared(module: &Module, target: &Target) -> Result<(), Diagnostic> {
     Err(Diagnostic::error(
         target.undeclared_summary(),
         format!(
-            "{written} is not declared in {}. Declare it, or correct the reference.{hint}",
-            module_name(&module.path)
+            "{written} is not declared in {}. Add {}, or correct the reference.{hint}",
+            module_name(&module.path),
+            target.declaration()
         ),
     ))
 }

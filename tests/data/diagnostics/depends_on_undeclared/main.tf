@@ -1,4 +1,5 @@
-# The issue's example: depends_on naming a null_resource that is not declared.
-resource "terraform_data" "wait" {
-  depends_on = [null_resource.previous]
+# Issue 15's example: depends_on naming a resource declared nowhere.
+resource "time_sleep" "wait" {
+  create_duration = "30s"
+  depends_on      = [null_resource.previous]
 }
