@@ -251,6 +251,8 @@ fn load(
 ) -> Result<(Context, Diagnostics), Diagnostics> {
     let (config, mut diags) = engine::config::load(&session.dir);
     session.files = config.files.clone();
+    let providers = registry();
+    diags.extend(engine::validate::check_schemas(&config, &providers));
     // A file that does not parse is missing from the configuration, so going
     // on would only add misleading "undeclared" errors. Other mistakes (an
     // unknown block, a duplicate) leave a usable configuration: evaluation
@@ -297,7 +299,7 @@ fn load(
         Context {
             config,
             graph,
-            providers: registry(),
+            providers,
             root_variables,
             workspace: session.workspace.clone(),
             root_dir: session.dir.clone(),

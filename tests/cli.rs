@@ -362,6 +362,40 @@ output "b" {
     assert!(bad.stdout.is_empty(), "{}", bad.stdout);
 }
 
+/// A module block's `providers` map decides which configuration the
+/// module's resources use (it was ignored: they used the default one).
+#[test]
+fn module_resources_use_the_provider_configuration_passed_to_them() {
+    let s = Stack::with_main(
+        r#"
+provider "null" {
+}
+
+provider "null" {
+  alias = "second"
+}
+
+module "m" {
+  source = "./child"
+  providers = {
+    null = null.second
+  }
+}
+"#,
+    );
+    s.write("child/main.tf", "resource \"null_resource\" \"a\" {\n}\n");
+    let dot = s.ok(&["graph"]).stdout;
+    assert!(
+        dot.contains("\"module.m.null_resource.a\" -> \"provider.null.second\""),
+        "{dot}"
+    );
+    assert!(
+        !dot.contains("\"module.m.null_resource.a\" -> \"provider.null\";"),
+        "{dot}"
+    );
+    s.plan(&[]);
+}
+
 #[test]
 fn output_json_and_raw() {
     let s = Stack::with_main(

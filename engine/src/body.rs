@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use hcl_edit::structure::{Block, Body, Structure};
+use hcl_edit::structure::{Attribute, Block, Body, Structure};
 use hcl_edit::Span as _;
 
 use crate::config::{RESOURCE_META_ARGUMENTS, RESOURCE_META_BLOCKS};
@@ -62,65 +62,9 @@ pub fn eval_body(
                 if kind == BodyKind::Provider && name == "alias" {
                     continue;
                 }
-                let Some(attribute) = schema.attribute(name) else {
-                    let candidates = schema
-                        .attributes
-                        .iter()
-                        .filter(|a| a.user_settable())
-                        .map(|a| a.name)
-                        .chain(schema.blocks.iter().map(|b| b.name));
-                    let hint = if schema.nested_block(name).is_some() {
-                        format!(
-                            " {name} is a block: write `{name} {{ … }}` instead of `{name} = …`."
-                        )
-                    } else {
-                        did_you_mean(name, candidates)
-                    };
-                    diags.push(
-                        Diagnostic::error(
-                            "Unsupported argument",
-                            format!(
-                                "An argument named \"{name}\" is not expected in {what}.{hint}"
-                            ),
-                        )
-                        .with_span(span_of(attr.key.span())),
-                    );
-                    continue;
-                };
-                if attribute.presence == Presence::Computed {
-                    diags.push(
-                        Diagnostic::error(
-                            "Value for unconfigurable attribute",
-                            format!("The attribute \"{name}\" of {what} is computed by the provider and cannot be set. Remove it."),
-                        )
-                        .with_span(span_of(attr.key.span())),
-                    );
-                    continue;
+                if let Some(value) = eval_argument(attr, schema, scope, what, diags) {
+                    out.insert(name.to_string(), value);
                 }
-                let value = match scope.eval(&attr.value) {
-                    Ok(v) => v,
-                    Err(d) => {
-                        diags.push(d);
-                        Value::Unknown
-                    }
-                };
-                let value = match convert(value, &attribute.ty.to_type()) {
-                    Ok(v) => v,
-                    Err(err) => {
-                        diags.push(
-                            Diagnostic::error(
-                                "Incorrect attribute value type",
-                                format!(
-                                    "Inappropriate value for attribute \"{name}\": {err} The attribute takes {}.",
-                                    describe_type(&attribute.ty)
-                                ),
-                            )
-                            .with_span(span_of(attr.value.span())),
-                        );
-                        Value::Unknown
-                    }
-                };
-                out.insert(name.to_string(), value.mark_if(attribute.sensitive));
             }
             Structure::Block(block) => {
                 let name = block.ident.as_str();
@@ -129,6 +73,16 @@ pub fn eval_body(
                 }
                 if name == "dynamic" {
                     eval_dynamic(block, schema, scope, what, diags, &mut blocks);
+                    continue;
+                }
+                if name == "_" && kind != BodyKind::Nested {
+                    // Terraform's escaping block: provider arguments whose names
+                    // are meta-arguments (`count`, `provider`, …) are written in it.
+                    for attr in block.body.attributes() {
+                        if let Some(value) = eval_argument(attr, schema, scope, what, diags) {
+                            out.insert(attr.key.as_str().to_string(), value);
+                        }
+                    }
                     continue;
                 }
                 let Some(block_schema) = schema.nested_block(name) else {
@@ -184,6 +138,74 @@ pub fn eval_body(
         out.insert(block_schema.name.to_string(), value);
     }
     Value::Map(out)
+}
+
+/// Evaluates one argument of a body against the schema: `None` (with a
+/// diagnostic) when the schema has no such settable argument.
+fn eval_argument(
+    attr: &Attribute,
+    schema: &Schema,
+    scope: &Scope<'_>,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let name = attr.key.as_str();
+    let span_of = |r: Option<std::ops::Range<usize>>| r.map(|r| Span::new(scope.file.clone(), r));
+    let Some(attribute) = schema.attribute(name) else {
+        let candidates = schema
+            .attributes
+            .iter()
+            .filter(|a| a.user_settable())
+            .map(|a| a.name)
+            .chain(schema.blocks.iter().map(|b| b.name));
+        let hint = if schema.nested_block(name).is_some() {
+            format!(" {name} is a block: write `{name} {{ … }}` instead of `{name} = …`.")
+        } else {
+            did_you_mean(name, candidates)
+        };
+        diags.push(
+            Diagnostic::error(
+                "Unsupported argument",
+                format!("An argument named \"{name}\" is not expected in {what}.{hint}"),
+            )
+            .with_span(span_of(attr.key.span())),
+        );
+        return None;
+    };
+    if attribute.presence == Presence::Computed {
+        diags.push(
+            Diagnostic::error(
+                "Value for unconfigurable attribute",
+                format!("The attribute \"{name}\" of {what} is computed by the provider and cannot be set. Remove it."),
+            )
+            .with_span(span_of(attr.key.span())),
+        );
+        return None;
+    }
+    let value = match scope.eval(&attr.value) {
+        Ok(v) => v,
+        Err(d) => {
+            diags.push(d);
+            Value::Unknown
+        }
+    };
+    let value = match convert(value, &attribute.ty.to_type()) {
+        Ok(v) => v,
+        Err(err) => {
+            diags.push(
+                Diagnostic::error(
+                    "Incorrect attribute value type",
+                    format!(
+                        "Inappropriate value for attribute \"{name}\": {err} The attribute takes {}.",
+                        describe_type(&attribute.ty)
+                    ),
+                )
+                .with_span(span_of(attr.value.span())),
+            );
+            Value::Unknown
+        }
+    };
+    Some(value.mark_if(attribute.sensitive))
 }
 
 fn check_block_count(

@@ -55,6 +55,10 @@ pub struct Variable {
     pub description: String,
     pub sensitive: bool,
     pub nullable: bool,
+    /// `const = true`: the value must be known before anything is evaluated.
+    pub constant: bool,
+    /// `deprecated = "…"`: the message, and where it is written.
+    pub deprecated: Option<(String, Option<Span>)>,
     pub validations: Vec<Validation>,
 }
 
@@ -72,6 +76,10 @@ pub struct Output {
     pub sensitive: bool,
     pub description: String,
     pub depends_on: Vec<Expr>,
+    /// `type = …`: the value is converted to it.
+    pub ty: Option<Type>,
+    /// `deprecated = "…"`: the message, and where it is written.
+    pub deprecated: Option<(String, Option<Span>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -88,6 +96,9 @@ pub struct Lifecycle {
     /// May reference variables and locals (unlike Terraform), so it is an expression.
     pub prevent_destroy: Option<Expr>,
     pub ignore_changes: IgnoreChanges,
+    /// Where each name of `ignore_changes` was written, for checking them
+    /// against the resource type's schema.
+    pub ignore_changes_at: Vec<(String, Option<Span>)>,
     pub replace_triggered_by: Vec<Expr>,
 }
 
@@ -138,6 +149,8 @@ pub struct ModuleCall {
     pub source: String,
     pub arguments: BTreeMap<String, Expr>,
     pub depends_on: Vec<Expr>,
+    /// The `providers = { … }` map: configurations passed to the module.
+    pub providers: Vec<crate::module_providers::PassedProvider>,
 }
 
 #[derive(Debug, Clone)]
@@ -159,7 +172,16 @@ pub struct StackSettings {
     pub backend: Option<String>,
     /// The body of the `backend "TYPE" { … }` block, for the state layer.
     pub backend_body: Option<BackendBody>,
+    /// Where the first `backend` block is (a module takes one).
+    pub backend_block: Option<Span>,
     pub required_providers: Vec<(String, Option<Span>)>,
+    /// Where a `cloud` block is (HCP Terraform; it conflicts with a backend).
+    pub cloud_block: Option<Span>,
+    /// Where the first `required_providers` block is (a module takes one).
+    pub required_providers_block: Option<Span>,
+    /// Each `required_version` constraint string, checked against
+    /// [`crate::version::TERRAFORM_LANGUAGE_VERSION`].
+    pub required_version: Vec<(String, Option<Span>)>,
 }
 
 /// A backend block's body as written, with the file it is in.
@@ -251,6 +273,7 @@ pub fn load(dir: &Path) -> (Config, Diagnostics) {
     let mut config = Config::default();
     let mut diags = Diagnostics::new();
     load_module(dir, ModulePath::root(), &mut config, &mut diags, 0);
+    diags.extend(crate::validate::check(&config));
     (config, diags)
 }
 
@@ -315,6 +338,10 @@ fn load_module(
     let calls: Vec<ModuleCall> = module.module_calls.values().cloned().collect();
     config.modules.insert(path.clone(), module);
     for call in calls {
+        // A missing or unsupported source was reported when the call was lowered.
+        if !is_local_source(&call.source) {
+            continue;
+        }
         let child_dir = dir.join(&call.source);
         if depth >= MAX_MODULE_DEPTH {
             diags.push(
@@ -341,8 +368,14 @@ fn load_module(
             continue;
         }
         load_module(&child_dir, path.child(&call.name), config, diags, depth + 1);
+        crate::module_providers::pass_providers(config, &path, &call, diags);
     }
     validate_module_calls(config, &path, diags);
+}
+
+/// Module sources `stack` can load: local paths.
+fn is_local_source(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../")
 }
 
 /// Checks the arguments of each `module` call against the called module's variables.
@@ -428,11 +461,32 @@ fn expect_labels(
     names: &[&str],
     diags: &mut Diagnostics,
 ) -> Option<Vec<String>> {
+    expect_labels_as(block, file, names, &[], diags)
+}
+
+/// Like [`expect_labels`], with the summary of an invalid label per label
+/// (Terraform's: "Invalid resource name", "Invalid variable name", …).
+fn expect_labels_as(
+    block: &Block,
+    file: &Arc<PathBuf>,
+    names: &[&str],
+    summaries: &[&str],
+    diags: &mut Diagnostics,
+) -> Option<Vec<String>> {
     let labels = labels(block);
     if labels.len() != names.len() {
+        // Terraform's summaries: "Missing name for resource", "Extraneous label for output".
+        let kind = block.ident.as_str();
+        let summary = match names.get(labels.len()) {
+            Some(missing) => {
+                let noun = missing.rsplit(' ').next().unwrap_or(missing);
+                format!("Missing {noun} for {kind}")
+            }
+            None => format!("Extraneous label for {kind}"),
+        };
         diags.push(
             Diagnostic::error(
-                "Wrong number of block labels",
+                summary,
                 format!(
                     "A {} block takes {} label(s): {}.",
                     block.ident.as_str(),
@@ -444,11 +498,11 @@ fn expect_labels(
         );
         return None;
     }
-    for (label, what) in labels.iter().zip(names) {
+    for (i, (label, what)) in labels.iter().zip(names).enumerate() {
         if !crate::addrs::is_identifier(label) {
             diags.push(
                 Diagnostic::error(
-                    "Invalid name",
+                    summaries.get(i).copied().unwrap_or("Invalid name"),
                     format!("The {what} {label:?} is not a valid name: use letters, digits, underscores and dashes, starting with a letter or underscore."),
                 )
                 .with_span(block_span(block, file)),
@@ -481,13 +535,19 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
     let kind = block.ident.as_str();
     match kind {
         "variable" => {
-            if let Some(labels) = expect_labels(block, file, &["variable name"], diags) {
+            if let Some(labels) = expect_labels_as(
+                block,
+                file,
+                &["variable name"],
+                &["Invalid variable name"],
+                diags,
+            ) {
                 let variable = lower_variable(&labels[0], block, file, diags);
                 insert_unique(
                     &mut module.variables,
                     variable.name.clone(),
                     variable,
-                    "variable",
+                    ("variable", "Duplicate variable declaration"),
                     block,
                     file,
                     diags,
@@ -495,46 +555,21 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
                 );
             }
         }
-        "locals" => {
-            for structure in block.body.iter() {
-                match structure {
-                    Structure::Attribute(attr) => {
-                        let name = attr.key.as_str().to_string();
-                        let local = Local {
-                            name: name.clone(),
-                            expr: Expr::new(attr.value.clone(), file),
-                        };
-                        if let Some(previous) = module.locals.get(&name) {
-                            diags.push(
-                                Diagnostic::error(
-                                    "Duplicate local value",
-                                    format!("The local value {name:?} is defined twice. Rename or remove one of them."),
-                                )
-                                .with_span(attr_span(attr, file))
-                                .with_related_opt(previous.expr.span.clone(), "first defined here"),
-                            );
-                        } else {
-                            module.locals.insert(name, local);
-                        }
-                    }
-                    Structure::Block(inner) => diags.push(
-                        Diagnostic::error(
-                            "Unexpected block",
-                            "A locals block holds only `name = expression` arguments.",
-                        )
-                        .with_span(block_span(inner, file)),
-                    ),
-                }
-            }
-        }
+        "locals" => lower_locals(block, file, module, diags),
         "output" => {
-            if let Some(labels) = expect_labels(block, file, &["output name"], diags) {
+            if let Some(labels) = expect_labels_as(
+                block,
+                file,
+                &["output name"],
+                &["Invalid output name"],
+                diags,
+            ) {
                 let output = lower_output(&labels[0], block, file, diags);
                 insert_unique(
                     &mut module.outputs,
                     output.name.clone(),
                     output,
-                    "output",
+                    ("output", "Duplicate output definition"),
                     block,
                     file,
                     diags,
@@ -542,55 +577,27 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
                 );
             }
         }
-        "resource" | "data" => {
-            if let Some(labels) =
-                expect_labels(block, file, &["resource type", "resource name"], diags)
-            {
-                let mode = if kind == "data" {
-                    ResourceMode::Data
-                } else {
-                    ResourceMode::Managed
-                };
-                let resource =
-                    lower_resource(module.path.clone(), mode, &labels, block, file, diags);
-                let addr = resource.addr.clone();
-                if let Some(previous) = module.resources.get(&addr) {
-                    diags.push(
-                        Diagnostic::error(
-                            "Duplicate resource",
-                            format!("The resource {addr} is declared twice. Each resource needs a unique type and name in its module; rename one."),
-                        )
-                        .with_span(block_span(block, file))
-                        .with_related_opt(previous.span.clone(), "first declared here"),
-                    );
-                } else {
-                    module.resources.insert(addr, resource);
-                }
-            }
-        }
+        "resource" | "data" => lower_resource_block(kind, block, file, module, diags),
         "provider" => {
             if let Some(labels) = expect_labels(block, file, &["provider name"], diags) {
-                let alias = block
-                    .body
-                    .get_attribute("alias")
-                    .and_then(|a| a.value.as_str().map(str::to_string));
-                module.providers.push(ProviderConfig {
-                    name: labels[0].clone(),
-                    alias,
-                    span: block_span(block, file),
-                    file: file.clone(),
-                    body: block.body.clone(),
-                });
+                let provider = lower_provider(&labels[0], block, file, diags);
+                add_provider(module, provider, diags);
             }
         }
         "module" => {
-            if let Some(labels) = expect_labels(block, file, &["module name"], diags) {
+            if let Some(labels) = expect_labels_as(
+                block,
+                file,
+                &["module name"],
+                &["Invalid module instance name"],
+                diags,
+            ) {
                 let call = lower_module_call(&labels[0], block, file, diags);
                 insert_unique(
                     &mut module.module_calls,
                     call.name.clone(),
                     call,
-                    "module",
+                    ("module", "Duplicate module call"),
                     block,
                     file,
                     diags,
@@ -599,6 +606,7 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
             }
         }
         "stack" | "terraform" => lower_settings(block, file, &mut module.settings, diags),
+        "check" => check_block(block, file, diags),
         other => diags.push(
             Diagnostic::error(
                 "Unsupported block type",
@@ -610,6 +618,179 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
             .with_span(block_span(block, file)),
         ),
     }
+}
+
+/// Lowers a `locals` block: each argument is one local value.
+fn lower_locals(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &mut Diagnostics) {
+    for structure in block.body.iter() {
+        match structure {
+            Structure::Attribute(attr) => {
+                let name = attr.key.as_str().to_string();
+                let local = Local {
+                    name: name.clone(),
+                    expr: Expr::new(attr.value.clone(), file),
+                };
+                if let Some(previous) = module.locals.get(&name) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Duplicate local value definition",
+                            format!("The local value {name:?} is defined twice. Rename or remove one of them."),
+                        )
+                        .with_span(attr_span(attr, file))
+                        .with_related_opt(previous.expr.span.clone(), "first defined here"),
+                    );
+                } else {
+                    module.locals.insert(name, local);
+                }
+            }
+            Structure::Block(inner) => diags.push(
+                Diagnostic::error(
+                    "Unexpected block",
+                    "A locals block holds only `name = expression` arguments.",
+                )
+                .with_span(block_span(inner, file)),
+            ),
+        }
+    }
+}
+
+/// Lowers a `resource` or `data` block (`kind`) into the module.
+fn lower_resource_block(
+    kind: &str,
+    block: &Block,
+    file: &Arc<PathBuf>,
+    module: &mut Module,
+    diags: &mut Diagnostics,
+) {
+    let summaries: &[&str] = if kind == "data" {
+        &["Invalid data source name", "Invalid data resource name"]
+    } else {
+        &["Invalid resource type name", "Invalid resource name"]
+    };
+    if let Some(labels) = expect_labels_as(
+        block,
+        file,
+        &["resource type", "resource name"],
+        summaries,
+        diags,
+    ) {
+        let mode = if kind == "data" {
+            ResourceMode::Data
+        } else {
+            ResourceMode::Managed
+        };
+        let resource = lower_resource(module.path.clone(), mode, &labels, block, file, diags);
+        let addr = resource.addr.clone();
+        if let Some(previous) = module.resources.get(&addr) {
+            diags.push(
+                Diagnostic::error(
+                    // Terraform's summary, which names the type.
+                    format!("Duplicate {kind} {:?} configuration", addr.resource_type),
+                    format!("The resource {addr} is declared twice. Each resource needs a unique type and name in its module; rename one."),
+                )
+                .with_span(block_span(block, file))
+                .with_related_opt(previous.span.clone(), "first declared here"),
+            );
+        } else {
+            module.resources.insert(addr, resource);
+        }
+    }
+}
+
+/// Lowers a `provider` block, checking the arguments Terraform reserves.
+fn lower_provider(
+    name: &str,
+    block: &Block,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> ProviderConfig {
+    let mut alias = None;
+    for attr in block.body.attributes() {
+        match attr.key.as_str() {
+            "alias" => {
+                let value = literal_string(attr, file, diags);
+                if !crate::addrs::is_identifier(&value) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid provider configuration alias",
+                            format!("The alias {value:?} is not a valid name: use letters, digits, underscores and dashes, starting with a letter or underscore."),
+                        )
+                        .with_span(attr_span(attr, file)),
+                    );
+                }
+                alias = Some(value);
+            }
+            reserved @ ("count" | "depends_on" | "for_each" | "source") => diags.push(
+                Diagnostic::error(
+                    "Reserved argument name in provider block",
+                    format!("The argument name {reserved:?} is reserved in provider blocks (as in Terraform). Remove it; to configure several copies of a provider, write one provider block per alias."),
+                )
+                .with_span(attr_span(attr, file)),
+            ),
+            _ => {}
+        }
+    }
+    ProviderConfig {
+        name: name.to_string(),
+        alias,
+        span: block_span(block, file),
+        file: file.clone(),
+        body: block.body.clone(),
+    }
+}
+
+/// Adds a provider configuration unless one with its name and alias exists.
+fn add_provider(module: &mut Module, provider: ProviderConfig, diags: &mut Diagnostics) {
+    let previous = module
+        .providers
+        .iter()
+        .find(|p| p.name == provider.name && p.alias == provider.alias);
+    if let Some(previous) = previous {
+        let which = match &provider.alias {
+            Some(alias) => format!("{:?} with alias {alias:?}", provider.name),
+            None => format!("{:?} without an alias", provider.name),
+        };
+        diags.push(
+            Diagnostic::error(
+                "Duplicate provider configuration",
+                format!("The provider {which} is configured twice. Remove one block, or give each a distinct `alias`."),
+            )
+            .with_span(provider.span.clone())
+            .with_related_opt(previous.span.clone(), "first configured here"),
+        );
+        return;
+    }
+    module.providers.push(provider);
+}
+
+/// `check` blocks are not supported yet (their assertions are not
+/// evaluated), but their shape is checked first so that a broken block is
+/// reported as Terraform reports it.
+fn check_block(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) {
+    let asserts: Vec<&Block> = block
+        .body
+        .blocks()
+        .filter(|b| b.ident.as_str() == "assert")
+        .collect();
+    if asserts.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                "Zero assert blocks",
+                "A check block needs at least one assert block, each with a condition and an error_message.",
+            )
+            .with_span(block_span(block, file)),
+        );
+    }
+    for assert in asserts {
+        crate::validate::condition_block(assert, None, file, diags);
+    }
+    diags.push(
+        Diagnostic::error(
+            "Unsupported block type",
+            "check blocks are not supported yet: stack would not evaluate their assertions. Express them as postconditions of the resources they check.",
+        )
+        .with_span(block_span(block, file)),
+    );
 }
 
 trait RelatedOpt {
@@ -630,7 +811,7 @@ fn insert_unique<T>(
     map: &mut BTreeMap<String, T>,
     name: String,
     item: T,
-    what: &str,
+    (what, summary): (&str, &str),
     block: &Block,
     file: &Arc<PathBuf>,
     diags: &mut Diagnostics,
@@ -639,7 +820,7 @@ fn insert_unique<T>(
     if let Some(previous) = map.get(&name) {
         diags.push(
             Diagnostic::error(
-                format!("Duplicate {what}"),
+                summary,
                 format!("The {what} {name:?} is declared twice. Rename or remove one of them."),
             )
             .with_span(block_span(block, file))
@@ -655,41 +836,63 @@ pub fn literal(expr: &Expression) -> Option<Value> {
     crate::eval::constant(expr)
 }
 
+/// The value of an argument that takes a constant, or `None` after
+/// reporting why it is not one.
+fn constant_of(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Option<Value> {
+    let span = attr.value.span().map(|r| Span::new(file.clone(), r));
+    if let Some(d) = crate::validate::not_constant(&attr.value) {
+        diags.push(d.with_span(span));
+        return None;
+    }
+    let value = literal(&attr.value);
+    if value.is_none() {
+        diags.push(
+            Diagnostic::error(
+                "Invalid value",
+                format!(
+                    "The argument {:?} could not be evaluated. Write a constant value.",
+                    attr.key.as_str()
+                ),
+            )
+            .with_span(span),
+        );
+    }
+    value
+}
+
+fn unsuitable(attr: &Attribute, file: &Arc<PathBuf>, what: &str, diags: &mut Diagnostics) {
+    diags.push(
+        Diagnostic::error(
+            "Unsuitable value type",
+            format!("The argument {:?} must be {what}.", attr.key.as_str()),
+        )
+        .with_span(attr_span(attr, file)),
+    );
+}
+
 fn literal_bool(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> bool {
-    match literal(&attr.value) {
+    match constant_of(attr, file, diags) {
         Some(Value::Bool(b)) => b,
-        _ => {
-            diags.push(
-                Diagnostic::error(
-                    "Invalid value",
-                    format!(
-                        "The argument {:?} must be true or false.",
-                        attr.key.as_str()
-                    ),
-                )
-                .with_span(attr_span(attr, file)),
-            );
+        // HCL converts the strings "true" and "false" to booleans, as Terraform does.
+        Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
+        Some(_) => {
+            unsuitable(attr, file, "true or false", diags);
             false
         }
+        None => false,
     }
 }
 
 fn literal_string(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> String {
-    match literal(&attr.value) {
+    match constant_of(attr, file, diags) {
         Some(Value::String(s)) => s,
-        _ => {
-            diags.push(
-                Diagnostic::error(
-                    "Invalid value",
-                    format!(
-                        "The argument {:?} must be a literal string.",
-                        attr.key.as_str()
-                    ),
-                )
-                .with_span(attr_span(attr, file)),
-            );
+        // Numbers and booleans convert to strings, as everywhere in Terraform.
+        Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
+        Some(_) => {
+            unsuitable(attr, file, "a string", diags);
             String::new()
         }
+        None => String::new(),
     }
 }
 
@@ -739,7 +942,15 @@ fn lower_variable(
     file: &Arc<PathBuf>,
     diags: &mut Diagnostics,
 ) -> Variable {
-    const ARGS: &[&str] = &["type", "default", "description", "sensitive", "nullable"];
+    const ARGS: &[&str] = &[
+        "type",
+        "default",
+        "description",
+        "sensitive",
+        "nullable",
+        "const",
+        "deprecated",
+    ];
     let mut variable = Variable {
         name: name.to_string(),
         span: block_span(block, file),
@@ -748,51 +959,90 @@ fn lower_variable(
         description: String::new(),
         sensitive: false,
         nullable: true,
+        constant: false,
+        deprecated: None,
         validations: Vec::new(),
     };
     for structure in block.body.iter() {
         match structure {
             Structure::Attribute(attr) => match attr.key.as_str() {
-                "type" => match parse_type(&attr.value, &|e| literal(e)) {
-                    Ok(ty) => variable.ty = Some(ty),
-                    Err(message) => diags.push(
-                        Diagnostic::error("Invalid type specification", message)
-                            .with_span(attr_span(attr, file)),
-                    ),
-                },
+                "type" => variable.ty = lower_type(attr, file, diags),
                 "default" => variable.default = Some(Expr::new(attr.value.clone(), file)),
                 "description" => variable.description = literal_string(attr, file, diags),
                 "sensitive" => variable.sensitive = literal_bool(attr, file, diags),
                 "nullable" => variable.nullable = literal_bool(attr, file, diags),
+                "const" => variable.constant = literal_bool(attr, file, diags),
+                "deprecated" => variable.deprecated = Some(deprecation(attr, file, diags)),
                 _ => unsupported_argument(attr, file, "variable", ARGS, diags),
             },
             Structure::Block(inner) if inner.ident.as_str() == "validation" => {
-                let condition = inner.body.get_attribute("condition");
-                let message = inner.body.get_attribute("error_message");
-                match (condition, message) {
-                    (Some(condition), Some(message)) => variable.validations.push(Validation {
-                        condition: Expr::new(condition.value.clone(), file),
-                        error_message: Expr::new(message.value.clone(), file),
-                    }),
-                    _ => diags.push(
-                        Diagnostic::error(
-                            "Missing required argument",
-                            "A validation block needs both `condition` and `error_message`.",
-                        )
-                        .with_span(block_span(inner, file)),
-                    ),
-                }
+                crate::validate::condition_block(inner, None, file, diags);
+                variable.validations.extend(lower_validation(inner, file));
             }
             Structure::Block(inner) => {
                 unsupported_block(inner, file, "variable", &["validation"], diags)
             }
         }
     }
+    crate::validate::variable_declaration(&variable, diags);
     variable
 }
 
+/// A validation block with both its arguments (a missing one is reported
+/// by [`crate::validate::condition_block`]).
+fn lower_validation(block: &Block, file: &Arc<PathBuf>) -> Option<Validation> {
+    let condition = block.body.get_attribute("condition")?;
+    let message = block.body.get_attribute("error_message")?;
+    Some(Validation {
+        condition: Expr::new(condition.value.clone(), file),
+        error_message: Expr::new(message.value.clone(), file),
+    })
+}
+
+/// `deprecated = "message"` on a variable or an output.
+fn deprecation(
+    attr: &Attribute,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> (String, Option<Span>) {
+    (literal_string(attr, file, diags), attr_span(attr, file))
+}
+
+fn lower_type(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Option<Type> {
+    if let Expression::String(quoted) = &attr.value {
+        diags.push(
+            Diagnostic::error(
+                "Invalid quoted type constraints",
+                format!(
+                    "Terraform 0.11 and earlier required type constraints to be given in quotes; now they are keywords. Write `type = {}` without the quotes.",
+                    quoted.as_str()
+                ),
+            )
+            .with_span(attr_span(attr, file)),
+        );
+        return None;
+    }
+    match parse_type(&attr.value, &|e| literal(e)) {
+        Ok(ty) => Some(ty),
+        Err(message) => {
+            diags.push(
+                Diagnostic::error("Invalid type specification", message)
+                    .with_span(attr_span(attr, file)),
+            );
+            None
+        }
+    }
+}
+
 fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Output {
-    const ARGS: &[&str] = &["value", "sensitive", "description", "depends_on"];
+    const ARGS: &[&str] = &[
+        "value",
+        "sensitive",
+        "description",
+        "depends_on",
+        "type",
+        "deprecated",
+    ];
     let mut output = Output {
         name: name.to_string(),
         span: block_span(block, file),
@@ -800,6 +1050,8 @@ fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diag
         sensitive: false,
         description: String::new(),
         depends_on: Vec::new(),
+        ty: None,
+        deprecated: None,
     };
     for structure in block.body.iter() {
         match structure {
@@ -808,9 +1060,20 @@ fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diag
                 "sensitive" => output.sensitive = literal_bool(attr, file, diags),
                 "description" => output.description = literal_string(attr, file, diags),
                 "depends_on" => output.depends_on = lower_depends_on(attr, file, diags),
+                "type" => output.ty = lower_type(attr, file, diags),
+                "deprecated" => output.deprecated = Some(deprecation(attr, file, diags)),
                 _ => unsupported_argument(attr, file, "output", ARGS, diags),
             },
-            Structure::Block(inner) if inner.ident.as_str() == "precondition" => {}
+            Structure::Block(inner) if inner.ident.as_str() == "precondition" => {
+                crate::validate::condition_block(inner, None, file, diags)
+            }
+            Structure::Block(inner) if inner.ident.as_str() == "postcondition" => diags.push(
+                Diagnostic::error(
+                    "Postconditions are not allowed",
+                    "Output values take preconditions only: there is nothing after an output for a postcondition to check. Use a precondition block.",
+                )
+                .with_span(block_span(inner, file)),
+            ),
             Structure::Block(inner) => {
                 unsupported_block(inner, file, "output", &["precondition"], diags)
             }
@@ -835,6 +1098,8 @@ fn lower_depends_on(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnosti
             .filter_map(|item| {
                 if matches!(item, Expression::Traversal(_)) {
                     Some(Expr::new(item.clone(), file))
+                } else if let Some(reference) = quoted_reference(item, file, diags) {
+                    Some(reference)
                 } else {
                     diags.push(
                         Diagnostic::error(
@@ -858,6 +1123,36 @@ fn lower_depends_on(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnosti
             Vec::new()
         }
     }
+}
+
+/// A reference written in quotes (`"aws_instance.web"`), which Terraform
+/// still reads as the reference with a warning: the expression it stands for,
+/// with the span of the string.
+fn quoted_reference(
+    item: &Expression,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> Option<Expr> {
+    let Expression::String(text) = item else {
+        return None;
+    };
+    let parsed = hcl_edit::parser::parse_expr(text.as_str()).ok()?;
+    if !matches!(parsed, Expression::Traversal(_)) {
+        return None;
+    }
+    let span = item.span().map(|r| Span::new(file.clone(), r));
+    diags.push(
+        Diagnostic::warning(
+            "Quoted references are deprecated",
+            format!(
+                "References are written without quotes since Terraform 0.12. Write {} instead of {:?}.",
+                text.as_str(),
+                text.as_str()
+            ),
+        )
+        .with_span(span.clone()),
+    );
+    Some(Expr { expr: parsed, span })
 }
 
 /// Names that are meta-arguments of resource blocks rather than provider arguments.
@@ -895,13 +1190,14 @@ fn lower_resource(
         body: block.body.clone(),
         provisioners: Vec::new(),
     };
+    let mut seen_lifecycle = false;
     for structure in block.body.iter() {
         match structure {
             Structure::Attribute(attr) => match attr.key.as_str() {
                 "count" => resource.count = Some(Expr::new(attr.value.clone(), file)),
                 "for_each" => resource.for_each = Some(Expr::new(attr.value.clone(), file)),
                 "depends_on" => resource.depends_on = lower_depends_on(attr, file, diags),
-                "provider" => match provider_reference(&attr.value) {
+                "provider" => match provider_reference(&attr.value, file, diags) {
                     Some(reference) => {
                         resource.provider = reference;
                         resource.provider_explicit = true;
@@ -916,18 +1212,9 @@ fn lower_resource(
                 },
                 _ => {}
             },
-            Structure::Block(inner) => match inner.ident.as_str() {
-                "lifecycle" => resource.lifecycle = lower_lifecycle(inner, file, diags),
-                "provisioner" => {
-                    let kind = labels_of(inner).into_iter().next().unwrap_or_default();
-                    resource.provisioners.push(Provisioner {
-                        kind,
-                        span: block_span(inner, file),
-                        body: inner.body.clone(),
-                    });
-                }
-                _ => {}
-            },
+            Structure::Block(inner) => {
+                lower_resource_meta_block(inner, &mut resource, &mut seen_lifecycle, file, diags)
+            }
         }
     }
     if resource.count.is_some() && resource.for_each.is_some() {
@@ -942,36 +1229,140 @@ fn lower_resource(
     resource
 }
 
+/// A meta-block of a resource (`lifecycle`, `provisioner`, reserved names);
+/// other blocks belong to the resource type and are evaluated with its schema.
+fn lower_resource_meta_block(
+    inner: &Block,
+    resource: &mut Resource,
+    seen_lifecycle: &mut bool,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) {
+    match inner.ident.as_str() {
+        "lifecycle" if *seen_lifecycle => diags.push(
+            Diagnostic::error(
+                "Duplicate lifecycle block",
+                "A resource takes at most one lifecycle block. Merge the two into one.",
+            )
+            .with_span(block_span(inner, file)),
+        ),
+        "lifecycle" => {
+            *seen_lifecycle = true;
+            resource.lifecycle = lower_lifecycle(inner, &resource.addr, file, diags);
+            if resource.addr.mode == ResourceMode::Data {
+                data_lifecycle(inner, file, diags);
+            }
+        }
+        "locals" => diags.push(
+            Diagnostic::error(
+                "Reserved block type name in resource block",
+                "The block type name \"locals\" is reserved in resource blocks (as in Terraform). Remove the block or rename it.",
+            )
+            .with_span(block_span(inner, file)),
+        ),
+        "provisioner" => {
+            let kind = labels_of(inner).into_iter().next().unwrap_or_default();
+            resource.provisioners.push(Provisioner {
+                kind,
+                span: block_span(inner, file),
+                body: inner.body.clone(),
+            });
+        }
+        _ => {}
+    }
+}
+
+/// Data sources have no lifecycle of their own: only conditions are allowed.
+fn data_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) {
+    for attr in block.body.attributes() {
+        diags.push(
+            Diagnostic::error(
+                "Invalid data resource lifecycle argument",
+                format!(
+                    "The lifecycle argument {:?} applies to managed resources only; a data source is read, never created or destroyed. Remove it.",
+                    attr.key.as_str()
+                ),
+            )
+            .with_span(attr_span(attr, file)),
+        );
+    }
+}
+
 fn labels_of(block: &Block) -> Vec<String> {
     labels(block)
 }
 
-fn provider_reference(expr: &Expression) -> Option<ProviderRef> {
+/// Reads `provider = aws.west`; a quoted `"aws.west"` is read the same way
+/// with a warning, as Terraform does.
+fn provider_reference(
+    expr: &Expression,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> Option<ProviderRef> {
+    if let Expression::String(_) = expr {
+        let reference = quoted_reference(expr, file, diags)
+            .or_else(|| quoted_provider_name(expr, file, diags))?;
+        return provider_reference(&reference.expr, file, diags);
+    }
     match expr {
-        Expression::Variable(name) => Some(ProviderRef {
-            name: name.as_str().to_string(),
+        Expression::Traversal(traversal) => match traversal.operators.as_slice() {
+            [op] => match op.value() {
+                TraversalOperator::GetAttr(alias) => Some(ProviderRef {
+                    name: provider_local_name(&traversal.expr)?,
+                    alias: Some(alias.as_str().to_string()),
+                }),
+                _ => None,
+            },
+            _ => None,
+        },
+        other => Some(ProviderRef {
+            name: provider_local_name(other)?,
             alias: None,
         }),
-        Expression::Traversal(traversal) => {
-            let Expression::Variable(name) = &traversal.expr else {
-                return None;
-            };
-            match traversal.operators.as_slice() {
-                [op] => match op.value() {
-                    TraversalOperator::GetAttr(alias) => Some(ProviderRef {
-                        name: name.as_str().to_string(),
-                        alias: Some(alias.as_str().to_string()),
-                    }),
-                    _ => None,
-                },
-                _ => None,
-            }
-        }
+    }
+}
+
+/// A provider's local name; `null` parses as the null literal, not a name.
+fn provider_local_name(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::Variable(name) => Some(name.as_str().to_string()),
+        Expression::Null(_) => Some("null".to_string()),
         _ => None,
     }
 }
 
-fn lower_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Lifecycle {
+/// A quoted provider name without an alias (`"aws"`), read with a warning.
+fn quoted_provider_name(
+    expr: &Expression,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> Option<Expr> {
+    let Expression::String(text) = expr else {
+        return None;
+    };
+    let parsed = hcl_edit::parser::parse_expr(text.as_str()).ok()?;
+    provider_local_name(&parsed)?;
+    let span = expr.span().map(|r| Span::new(file.clone(), r));
+    diags.push(
+        Diagnostic::warning(
+            "Quoted references are deprecated",
+            format!(
+                "Provider references are written without quotes since Terraform 0.12. Write {} instead of {:?}.",
+                text.as_str(),
+                text.as_str()
+            ),
+        )
+        .with_span(span.clone()),
+    );
+    Some(Expr { expr: parsed, span })
+}
+
+fn lower_lifecycle(
+    block: &Block,
+    owner: &ResourceAddr,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) -> Lifecycle {
     const ARGS: &[&str] = &[
         "create_before_destroy",
         "prevent_destroy",
@@ -989,7 +1380,8 @@ fn lower_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) 
                     lifecycle.prevent_destroy = Some(Expr::new(attr.value.clone(), file))
                 }
                 "ignore_changes" => {
-                    lifecycle.ignore_changes = lower_ignore_changes(attr, file, diags)
+                    lifecycle.ignore_changes = lower_ignore_changes(attr, file, diags);
+                    lifecycle.ignore_changes_at = ignore_changes_spans(attr, file);
                 }
                 "replace_triggered_by" => match &attr.value {
                     Expression::Array(items) => {
@@ -1007,7 +1399,10 @@ fn lower_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) 
                 _ => unsupported_argument(attr, file, "lifecycle", ARGS, diags),
             },
             Structure::Block(inner)
-                if matches!(inner.ident.as_str(), "precondition" | "postcondition") => {}
+                if matches!(inner.ident.as_str(), "precondition" | "postcondition") =>
+            {
+                crate::validate::condition_block(inner, Some(owner), file, diags)
+            }
             Structure::Block(inner) => unsupported_block(
                 inner,
                 file,
@@ -1032,6 +1427,13 @@ fn lower_ignore_changes(
             let mut names = Vec::new();
             for item in items.iter() {
                 match item {
+                    Expression::String(s) if s.as_str() == "*" => diags.push(
+                        Diagnostic::error(
+                            "Invalid ignore_changes wildcard",
+                            "The [\"*\"] form of ignore_changes is no longer accepted (as in Terraform). Write `ignore_changes = all` to ignore changes to every attribute.",
+                        )
+                        .with_span(attr_span(attr, file)),
+                    ),
                     Expression::Variable(v) => names.push(v.as_str().to_string()),
                     Expression::String(s) => names.push(s.as_str().to_string()),
                     Expression::Traversal(t) => {
@@ -1054,14 +1456,37 @@ fn lower_ignore_changes(
         _ => {
             diags.push(
                 Diagnostic::error(
-                    "Invalid ignore_changes",
-                    "ignore_changes must be `all` or a list of attribute names.",
+                    "Invalid expression",
+                    "ignore_changes must be `all` or a list of attribute names, such as [tags].",
                 )
                 .with_span(attr_span(attr, file)),
             );
             IgnoreChanges::Nothing
         }
     }
+}
+
+/// The top-level attribute names of an `ignore_changes` list, with their spans.
+fn ignore_changes_spans(attr: &Attribute, file: &Arc<PathBuf>) -> Vec<(String, Option<Span>)> {
+    let Expression::Array(items) = &attr.value else {
+        return Vec::new();
+    };
+    let name = |item: &Expression| match item {
+        Expression::Variable(v) => Some(v.as_str().to_string()),
+        Expression::String(s) if s.as_str() != "*" => Some(s.as_str().to_string()),
+        Expression::Traversal(t) => match &t.expr {
+            Expression::Variable(v) => Some(v.as_str().to_string()),
+            _ => None,
+        },
+        _ => None,
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let span = item.span().map(|r| Span::new(file.clone(), r));
+            name(item).map(|n| (n, span))
+        })
+        .collect()
 }
 
 fn lower_module_call(
@@ -1076,37 +1501,97 @@ fn lower_module_call(
         source: String::new(),
         arguments: BTreeMap::new(),
         depends_on: Vec::new(),
+        providers: Vec::new(),
     };
     for structure in block.body.iter() {
         match structure {
-            Structure::Attribute(attr) => match attr.key.as_str() {
-                "source" => call.source = literal_string(attr, file, diags),
-                "depends_on" => call.depends_on = lower_depends_on(attr, file, diags),
-                "version" | "providers" => {}
-                "count" | "for_each" => diags.push(
-                    Diagnostic::error(
-                        "Unsupported argument",
-                        "count and for_each on module blocks are not supported yet; repeat the module block or move the repetition into the module's resources.",
-                    )
-                    .with_span(attr_span(attr, file)),
-                ),
-                other => {
-                    call.arguments
-                        .insert(other.to_string(), Expr::new(attr.value.clone(), file));
+            Structure::Attribute(attr) => lower_module_argument(attr, &mut call, file, diags),
+            Structure::Block(inner) if inner.ident.as_str() == "_" => {
+                // Terraform's escaping block: its arguments are the module's.
+                for attr in inner.body.attributes() {
+                    let value = Expr::new(attr.value.clone(), file);
+                    call.arguments.insert(attr.key.as_str().to_string(), value);
                 }
-            },
+            }
+            Structure::Block(inner)
+                if matches!(inner.ident.as_str(), "lifecycle" | "locals" | "provider") =>
+            {
+                diags.push(
+                    Diagnostic::error(
+                        "Reserved block type name in module block",
+                        format!("The block type name {:?} is reserved in module blocks (as in Terraform). Remove the block.", inner.ident.as_str()),
+                    )
+                    .with_span(block_span(inner, file)),
+                )
+            }
             Structure::Block(inner) => unsupported_block(inner, file, "module", &[], diags),
         }
     }
-    if call.source.is_empty() {
+    check_module_call(&call, block, diags);
+    call
+}
+
+/// One argument of a module block: a meta-argument or a module input.
+fn lower_module_argument(
+    attr: &Attribute,
+    call: &mut ModuleCall,
+    file: &Arc<PathBuf>,
+    diags: &mut Diagnostics,
+) {
+    match attr.key.as_str() {
+        "source" if crate::validate::not_constant(&attr.value).is_some() => diags.push(
+            Diagnostic::error(
+                "Unknown module source",
+                "A module source is read before anything is evaluated, so it must be a literal string such as \"./modules/web\".",
+            )
+            .with_span(attr_span(attr, file)),
+        ),
+        "source" => call.source = literal_string(attr, file, diags),
+        "depends_on" => call.depends_on = lower_depends_on(attr, file, diags),
+        "providers" => {
+            let span_of = |r: Option<std::ops::Range<usize>>| r.map(|r| Span::new(file.clone(), r));
+            call.providers =
+                crate::module_providers::lower_providers_map(&attr.value, &span_of, diags);
+        }
+        "version" => {}
+        "count" | "for_each" => diags.push(
+            Diagnostic::error(
+                "Unsupported argument",
+                "count and for_each on module blocks are not supported yet; repeat the module block or move the repetition into the module's resources.",
+            )
+            .with_span(attr_span(attr, file)),
+        ),
+        other => {
+            call.arguments
+                .insert(other.to_string(), Expr::new(attr.value.clone(), file));
+        }
+    }
+}
+
+/// The module block as a whole: one of count and for_each, a local source.
+fn check_module_call(call: &ModuleCall, block: &Block, diags: &mut Diagnostics) {
+    let has = |name: &str| block.body.get_attribute(name).is_some();
+    if has("count") && has("for_each") {
         diags.push(
             Diagnostic::error(
-                "Missing required argument",
-                format!("The module {name:?} needs a `source = \"./path\"` argument."),
+                "Invalid combination of \"count\" and \"for_each\"",
+                "The \"count\" and \"for_each\" meta-arguments are mutually exclusive; use only one of them.",
             )
             .with_span(call.span.clone()),
         );
-    } else if !(call.source.starts_with("./") || call.source.starts_with("../")) {
+    }
+    if !has("source") {
+        diags.push(
+            Diagnostic::error(
+                "Missing required argument",
+                format!(
+                    "The module {:?} needs a `source = \"./path\"` argument.",
+                    call.name
+                ),
+            )
+            .with_span(call.span.clone()),
+        );
+    } else if !call.source.is_empty() && !is_local_source(&call.source) {
         diags.push(
             Diagnostic::error(
                 "Unsupported module source",
@@ -1118,7 +1603,6 @@ fn lower_module_call(
             .with_span(call.span.clone()),
         );
     }
-    call
 }
 
 fn lower_settings(
@@ -1135,7 +1619,12 @@ fn lower_settings(
                     settings.configuration = Some(Expr::new(attr.value.clone(), file))
                 }
                 "backend" => settings.backend = Some(literal_string(attr, file, diags)),
-                "required_version" | "experiments" => {}
+                "required_version" => {
+                    let constraint = literal_string(attr, file, diags);
+                    let span = attr.value.span().map(|r| Span::new(file.clone(), r));
+                    settings.required_version.push((constraint, span));
+                }
+                "experiments" => {}
                 _ => unsupported_argument(
                     attr,
                     file,
@@ -1144,33 +1633,92 @@ fn lower_settings(
                     diags,
                 ),
             },
-            Structure::Block(inner) => match inner.ident.as_str() {
-                "required_providers" => {
-                    for structure in inner.body.iter() {
-                        if let Structure::Attribute(attr) = structure {
-                            settings
-                                .required_providers
-                                .push((attr.key.as_str().to_string(), attr_span(attr, file)));
-                        }
-                    }
+            Structure::Block(inner) => lower_settings_block(block, inner, file, settings, diags),
+        }
+    }
+}
+
+/// A block inside `terraform` or `stack`: required_providers, backend, cloud.
+fn lower_settings_block(
+    outer: &Block,
+    inner: &Block,
+    file: &Arc<PathBuf>,
+    settings: &mut StackSettings,
+    diags: &mut Diagnostics,
+) {
+    match inner.ident.as_str() {
+        "required_providers" => {
+            let once = "A module takes one required_providers block. Merge the two into one.";
+            let slot = &mut settings.required_providers_block;
+            if first_of_kind(
+                slot,
+                inner,
+                file,
+                "Duplicate required providers configuration",
+                once,
+                diags,
+            ) {
+                for attr in inner.body.attributes() {
+                    let name = attr.key.as_str().to_string();
+                    settings
+                        .required_providers
+                        .push((name, attr_span(attr, file)));
                 }
-                "backend" => {
-                    settings.backend = labels(inner).into_iter().next();
-                    settings.backend_body = Some(BackendBody {
-                        body: inner.body.clone(),
-                        file: file.clone(),
-                        span: block_span(inner, file),
-                    });
-                }
-                "cloud" => {}
-                _ => unsupported_block(
-                    inner,
-                    file,
-                    block.ident.as_str(),
-                    &["required_providers", "backend"],
-                    diags,
-                ),
-            },
+            }
+        }
+        "backend" => {
+            let once = "A stack's state lives in one backend, so a module takes at most one backend block. Remove one of them.";
+            let slot = &mut settings.backend_block;
+            if first_of_kind(
+                slot,
+                inner,
+                file,
+                "Duplicate 'backend' configuration block",
+                once,
+                diags,
+            ) {
+                settings.backend = labels(inner).into_iter().next();
+                settings.backend_body = Some(BackendBody {
+                    body: inner.body.clone(),
+                    file: file.clone(),
+                    span: block_span(inner, file),
+                });
+            }
+        }
+        "cloud" => settings.cloud_block = block_span(inner, file),
+        _ => unsupported_block(
+            inner,
+            file,
+            outer.ident.as_str(),
+            &["required_providers", "backend"],
+            diags,
+        ),
+    }
+}
+
+/// Records where the first block of a kind a module takes once is, or
+/// reports a second one (`summary`, `detail`). True for the first.
+fn first_of_kind(
+    first: &mut Option<Span>,
+    block: &Block,
+    file: &Arc<PathBuf>,
+    summary: &str,
+    detail: &str,
+    diags: &mut Diagnostics,
+) -> bool {
+    let here = block_span(block, file).unwrap_or_else(|| Span::new(file.clone(), 0..0));
+    match first {
+        Some(first) => {
+            diags.push(
+                Diagnostic::error(summary, detail)
+                    .with_span(Some(here))
+                    .with_related(first.clone(), "first declared here"),
+            );
+            false
+        }
+        None => {
+            *first = Some(here);
+            true
         }
     }
 }

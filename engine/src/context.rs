@@ -72,6 +72,26 @@ impl ProviderRegistry {
     }
 }
 
+/// Converts an output's value to its declared `type`, if it has one.
+fn convert_output(output: &crate::config::Output, value: Value, diags: &mut Diagnostics) -> Value {
+    let Some(ty) = &output.ty else {
+        return value;
+    };
+    match convert(value, ty) {
+        Ok(v) => v,
+        Err(err) => {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid output value",
+                    format!("The value of output {:?} does not match its type {ty}: {err} Change the value or the type.", output.name),
+                )
+                .with_span(output.expr.as_ref().and_then(|e| e.span.clone())),
+            );
+            Value::Unknown
+        }
+    }
+}
+
 /// A loaded stack ready for planning or applying.
 pub struct Context {
     pub config: Config,
@@ -267,7 +287,7 @@ impl<'c> Walker<'c> {
                         .with_span(output.span.clone()),
                     );
                 }
-                v.mark_if(output.sensitive)
+                convert_output(output, v.mark_if(output.sensitive), diags)
             }
             Err(d) => {
                 diags.push(d);
@@ -603,7 +623,17 @@ pub fn expand(walker: &Walker<'_>, resource: &Resource) -> Result<Expansion, Dia
             )
             .with_span(count.span.clone())),
             Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => Ok(Expansion::Count(n as usize)),
+            // A string holding a whole number converts, as everywhere in Terraform.
+            Value::String(s) if s.trim().parse::<usize>().is_ok() => {
+                Ok(Expansion::Count(s.trim().parse().unwrap_or(0)))
+            }
             Value::Null => Err(Diagnostic::error("Invalid count argument", "The \"count\" value is null; a whole number is required.").with_span(count.span.clone())),
+            // Terraform's summary when the value is not a number at all.
+            other @ (Value::Bool(_) | Value::String(_) | Value::List(_) | Value::Set(_) | Value::Map(_)) => Err(Diagnostic::error(
+                "Incorrect value type",
+                format!("The \"count\" value must be a whole number, not {}.", other.type_name()),
+            )
+            .with_span(count.span.clone())),
             other => Err(Diagnostic::error(
                 "Invalid count argument",
                 format!("The \"count\" value must be a non-negative whole number, not {other}."),

@@ -81,6 +81,44 @@ impl<'a> Scope<'a> {
         Diagnostic::error(summary, detail).with_span(self.span_of(at))
     }
 
+    /// `cond ? a : b`. Like Terraform, both results are evaluated so that
+    /// their types can be checked whichever is chosen; the errors of the
+    /// result not chosen are dropped, as Terraform drops them.
+    fn conditional(&self, c: &hcl_edit::expr::Conditional) -> EvalResult {
+        let (condition, sensitive) = self.eval(&c.cond_expr)?.unmark();
+        let (yes, no) = (self.eval(&c.true_expr), self.eval(&c.false_expr));
+        if let (Ok(a), Ok(b)) = (&yes, &no) {
+            if !crate::types::unifiable(a, b) {
+                return Err(self.error(
+                    c,
+                    "Inconsistent conditional result types",
+                    format!(
+                        "The true and false results of a conditional must have a common type, but one is {} and the other {}. Convert one of them (tostring(), tolist(), …) or return the same kind of value from both.",
+                        a.type_name(),
+                        b.type_name()
+                    ),
+                ));
+            }
+        }
+        let chosen = match &condition {
+            Value::Unknown => return Ok(Value::Unknown),
+            Value::Bool(b) => *b,
+            Value::String(s) if s == "true" || s == "false" => s == "true",
+            other => {
+                return Err(self.error(
+                    &c.cond_expr,
+                    "Incorrect condition type",
+                    format!(
+                        "The condition of a conditional expression must be a bool, not {}.",
+                        other.type_name()
+                    ),
+                ))
+            }
+        };
+        let result = if chosen { yes } else { no };
+        Ok(result?.mark_if(sensitive))
+    }
+
     /// Evaluates an expression.
     pub fn eval(&self, expr: &Expression) -> EvalResult {
         match expr {
@@ -118,30 +156,7 @@ impl<'a> Scope<'a> {
             Expression::HeredocTemplate(heredoc) => self.render(&heredoc.template),
             Expression::Parenthesis(p) => self.eval(p.inner()),
             Expression::Variable(name) => self.eval_root(name.as_str(), &[], expr),
-            Expression::Conditional(c) => {
-                let (condition, sensitive) = self.eval(&c.cond_expr)?.unmark();
-                match condition {
-                    Value::Unknown => Ok(Value::Unknown),
-                    Value::Bool(true) => Ok(self.eval(&c.true_expr)?.mark_if(sensitive)),
-                    Value::Bool(false) => Ok(self.eval(&c.false_expr)?.mark_if(sensitive)),
-                    Value::String(s) if s == "true" || s == "false" => {
-                        let branch = if s == "true" {
-                            &c.true_expr
-                        } else {
-                            &c.false_expr
-                        };
-                        Ok(self.eval(branch)?.mark_if(sensitive))
-                    }
-                    other => Err(self.error(
-                        &c.cond_expr,
-                        "Incorrect condition type",
-                        format!(
-                            "The condition of a conditional expression must be a bool, not {}.",
-                            other.type_name()
-                        ),
-                    )),
-                }
-            }
+            Expression::Conditional(c) => self.conditional(c),
             Expression::FuncCall(call) => self.call(call),
             Expression::Traversal(traversal) => self.eval_traversal(traversal),
             Expression::UnaryOp(op) => {
@@ -654,7 +669,7 @@ impl<'a> Scope<'a> {
                 ),
                 FunctionError::Arity { expected, got } => self.error(
                     call,
-                    "Wrong number of function arguments",
+                    arity_summary(&expected, got),
                     format!(
                         "Function \"{name}\" expects {expected} argument(s), but {got} were given."
                     ),
@@ -811,13 +826,14 @@ impl<'a> Scope<'a> {
                     Some("module") => &ns.path_module,
                     Some("root") => &ns.path_root,
                     Some("cwd") => &ns.path_cwd,
-                    _ => return Err(self.error(whole, "Invalid path attribute", "The \"path\" object has the attributes \"module\", \"root\" and \"cwd\".".to_string())),
+                    _ => return Err(self.error(whole, "Invalid \"path\" attribute", "The \"path\" object has the attributes \"module\", \"root\" and \"cwd\".".to_string())),
                 };
                 self.apply_operators(Value::String(value.clone()), rest, whole)
             }
             "stack" | "terraform" => match first {
                 Some("workspace") => self.apply_operators(Value::String(ns.workspace.clone()), rest, whole),
-                _ => Err(self.error(whole, "Invalid stack attribute", format!("The \"{root}\" object has only the attribute \"workspace\"."))),
+                // Terraform's summary names the object, as in `Invalid "terraform" attribute`.
+                _ => Err(self.error(whole, &format!("Invalid {root:?} attribute"), format!("The \"{root}\" object has only the attribute \"workspace\"."))),
             },
             type_name => {
                 let Some(name) = first else {
@@ -994,6 +1010,20 @@ fn render_template_file(
     .mark_if(sensitive))
 }
 
+/// Terraform's summary for a call with the wrong number of arguments:
+/// `expected` reads "2", "1 or 2", "at least 1", so its first number is the least.
+fn arity_summary(expected: &str, got: usize) -> &'static str {
+    let least = expected
+        .split(|c: char| !c.is_ascii_digit())
+        .find_map(|part| part.parse::<usize>().ok())
+        .unwrap_or(0);
+    if got < least {
+        "Not enough function arguments"
+    } else {
+        "Too many function arguments"
+    }
+}
+
 /// Evaluates an expression that may not reference anything (a literal).
 pub fn constant(expr: &Expression) -> Option<Value> {
     let namespace = Namespace::default();
@@ -1168,6 +1198,32 @@ mod tests {
         Scope::new(ns, Arc::new(PathBuf::from("test.tf")))
             .eval(&expr)
             .expect("evaluates")
+    }
+
+    #[test]
+    fn conditional_results_need_a_common_type() {
+        let ns = Namespace::default();
+        let scope = Scope::new(&ns, Arc::new(PathBuf::from("test.tf")));
+        let eval = |src: &str| scope.eval(&hcl_edit::parser::parse_expr(src).unwrap());
+        let err = eval("true ? \"a\" : {}").unwrap_err();
+        assert_eq!(err.summary, "Inconsistent conditional result types");
+        assert!(err.span.is_some());
+        // An unknown condition does not skip the check.
+        let unknown = ns_with_vars(&[("flag", Value::Unknown)]);
+        let err = Scope::new(&unknown, Arc::new(PathBuf::from("test.tf")))
+            .eval(&hcl_edit::parser::parse_expr("var.flag ? [1] : \"one\"").unwrap())
+            .unwrap_err();
+        assert_eq!(err.summary, "Inconsistent conditional result types");
+        assert_eq!(eval("false ? 1 : \"x\"").unwrap(), Value::string("x"));
+        // The result not chosen may fail: its error is dropped, as in Terraform.
+        assert_eq!(
+            eval("true ? 1 : tonumber(\"x\")").unwrap(),
+            Value::Number(1.0)
+        );
+        assert_eq!(
+            eval("1 ? 2 : 3").unwrap_err().summary,
+            "Incorrect condition type"
+        );
     }
 
     fn ns_with_vars(vars: &[(&str, Value)]) -> Namespace {

@@ -16,6 +16,7 @@ pub mod format;
 pub mod functions;
 pub mod graph;
 pub mod import;
+pub mod module_providers;
 pub mod plan;
 pub mod planfile;
 pub mod provider;
@@ -23,4 +24,6 @@ pub mod schedule;
 #[cfg(test)]
 pub mod testing;
 pub mod types;
+pub mod validate;
 pub mod value;
+pub mod version;

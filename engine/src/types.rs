@@ -350,9 +350,140 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConversionError> {
     }
 }
 
+/// The type of a value as Terraform sees it before any conversion: lists are
+/// tuples and maps are objects; null and unknown values can take any type.
+pub fn type_of(value: &Value) -> Type {
+    match value {
+        Value::Null | Value::Unknown => Type::Any,
+        Value::Bool(_) => Type::Bool,
+        Value::Number(_) => Type::Number,
+        Value::String(_) => Type::String,
+        Value::List(items) => Type::Tuple(items.iter().map(type_of).collect()),
+        Value::Set(items) => Type::Set(Box::new(
+            unify_all(items.iter().map(type_of)).unwrap_or(Type::Any),
+        )),
+        Value::Map(entries) => Type::Object(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        ObjectAttr {
+                            ty: type_of(v),
+                            optional: false,
+                            default: None,
+                        },
+                    )
+                })
+                .collect(),
+        ),
+        Value::Sensitive(inner) => type_of(inner),
+    }
+}
+
+/// Whether two values have a common type (what the two results of a
+/// conditional need).
+pub fn unifiable(a: &Value, b: &Value) -> bool {
+    unify(&type_of(a), &type_of(b)).is_some()
+}
+
+/// The common type of several, if there is one.
+fn unify_all(types: impl IntoIterator<Item = Type>) -> Option<Type> {
+    types
+        .into_iter()
+        .try_fold(Type::Any, |acc, t| unify(&acc, &t))
+}
+
+/// The type both convert to without loss, by Terraform's unification rules:
+/// any primitive mixed with a string is a string (but a number and a bool
+/// have no common type); tuples of one length unify element-wise and
+/// otherwise become a list, objects with the same attributes unify
+/// attribute-wise and otherwise become a map.
+pub fn unify(a: &Type, b: &Type) -> Option<Type> {
+    use Type::*;
+    match (a, b) {
+        (Any, t) | (t, Any) => Some(t.clone()),
+        (String, String | Number | Bool) | (Number | Bool, String) => Some(String),
+        (Number, Number) => Some(Number),
+        (Bool, Bool) => Some(Bool),
+        (Tuple(x), Tuple(y)) if x.len() == y.len() => {
+            let items: Option<Vec<Type>> = x.iter().zip(y).map(|(p, q)| unify(p, q)).collect();
+            items.map(Tuple)
+        }
+        (Tuple(_) | List(_), Tuple(_) | List(_)) => {
+            unify_all(elements(a).chain(elements(b))).map(|t| List(Box::new(t)))
+        }
+        (Set(_), Tuple(_) | List(_) | Set(_)) | (Tuple(_) | List(_), Set(_)) => {
+            unify_all(elements(a).chain(elements(b))).map(|t| Set(Box::new(t)))
+        }
+        (Object(x), Object(y)) if x.keys().eq(y.keys()) => {
+            let attrs: Option<BTreeMap<_, _>> = x
+                .iter()
+                .zip(y.values())
+                .map(|((k, p), q)| {
+                    let ty = unify(&p.ty, &q.ty)?;
+                    Some((
+                        k.clone(),
+                        ObjectAttr {
+                            ty,
+                            optional: false,
+                            default: None,
+                        },
+                    ))
+                })
+                .collect();
+            attrs.map(Object)
+        }
+        (Object(_) | Map(_), Object(_) | Map(_)) => {
+            unify_all(elements(a).chain(elements(b))).map(|t| Map(Box::new(t)))
+        }
+        _ => None,
+    }
+}
+
+/// The element types of a collection type (each one's, for tuples and objects).
+fn elements(t: &Type) -> Box<dyn Iterator<Item = Type> + '_> {
+    match t {
+        Type::List(e) | Type::Set(e) | Type::Map(e) => Box::new(std::iter::once((**e).clone())),
+        Type::Tuple(items) => Box::new(items.iter().cloned()),
+        Type::Object(attrs) => Box::new(attrs.values().map(|a| a.ty.clone())),
+        _ => Box::new(std::iter::empty()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conditional_results_unify_like_terraform() {
+        let s = |t: &str| Value::String(t.to_string());
+        let list = |v: Vec<Value>| Value::List(v);
+        let map = |kv: &[(&str, Value)]| {
+            Value::Map(kv.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        };
+        assert!(unifiable(&s("a"), &Value::Number(1.0)));
+        assert!(unifiable(&s("a"), &Value::Bool(true)));
+        assert!(!unifiable(&Value::Number(1.0), &Value::Bool(true)));
+        assert!(!unifiable(&s("a"), &map(&[])));
+        assert!(!unifiable(&list(vec![Value::Number(1.0)]), &s("one")));
+        assert!(unifiable(&Value::Null, &map(&[("x", Value::Number(1.0))])));
+        assert!(unifiable(&Value::Unknown, &s("a")));
+        assert!(unifiable(&list(vec![s("a")]), &list(vec![])));
+        // Different attributes: both become maps of one element type.
+        assert!(unifiable(
+            &map(&[("x", Value::Number(1.0))]),
+            &map(&[("y", Value::Number(2.0))])
+        ));
+        assert!(!unifiable(
+            &map(&[("x", Value::Bool(true))]),
+            &map(&[("y", Value::Number(2.0))])
+        ));
+        // Same attributes unify one by one, so a bool and a number may sit side by side.
+        let obj = map(&[("a", Value::Bool(true)), ("b", Value::Number(1.0))]);
+        assert!(unifiable(&obj, &obj.clone()));
+        assert!(!unifiable(&list(vec![]), &map(&[])));
+    }
 
     #[test]
     fn numbers_and_strings_convert_both_ways() {

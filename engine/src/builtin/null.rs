@@ -1,12 +1,13 @@
 //! The `null` provider: `null_resource`, a resource that does nothing but
-//! exist, replaced whenever one of its `triggers` changes.
+//! exist, replaced whenever one of its `triggers` changes, and the
+//! `null_data_source` data source, which echoes its `inputs` as `outputs`.
 
 use std::collections::BTreeMap;
 
 use crate::diagnostics::Diagnostics;
 use crate::provider::{
     ApplyRequest, ApplyResponse, AttrType, AttributeSchema, Provider, ProviderError,
-    ProviderSchema, ReadRequest, ReadResponse, Schema,
+    ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, Schema,
 };
 use crate::value::Value;
 
@@ -32,6 +33,9 @@ impl NullProvider {
         );
         let mut schema = ProviderSchema::default();
         schema.resources.insert("null_resource", null_resource);
+        schema
+            .data_sources
+            .insert("null_data_source", null_data_source_schema());
         NullProvider { schema }
     }
 }
@@ -40,6 +44,29 @@ impl Default for NullProvider {
     fn default() -> NullProvider {
         NullProvider::new()
     }
+}
+
+/// Terraform's (deprecated, still shipped) `null_data_source`: `outputs`
+/// repeats `inputs`, so values can be passed through a data source.
+fn null_data_source_schema() -> Schema {
+    Schema::new("Echoes `inputs` as `outputs` (deprecated in Terraform in favour of locals).")
+        .attr(
+            AttributeSchema::optional("inputs", AttrType::map_of(AttrType::String))
+                .describe("Values to echo as `outputs`."),
+        )
+        .attr(
+            AttributeSchema::computed("outputs", AttrType::map_of(AttrType::String))
+                .describe("The values of `inputs`."),
+        )
+        .attr(
+            AttributeSchema::optional_computed("has_computed_default", AttrType::String)
+                .describe("Its value, or \"default\" when not set."),
+        )
+        .attr(
+            AttributeSchema::computed("random", AttrType::String)
+                .describe("A random number, new on every read."),
+        )
+        .attr(AttributeSchema::computed("id", AttrType::String).describe("Always \"static\"."))
 }
 
 /// A non-negative 63-bit number in decimal, like Go's `rand.Int()` that
@@ -99,6 +126,32 @@ impl Provider for NullProvider {
             diagnostics: Diagnostics::new(),
         })
     }
+
+    async fn read_data(&self, request: ReadDataRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        if request.type_name != "null_data_source" {
+            return Err(ProviderError::new(format!(
+                "data source {} is not supported by provider null",
+                request.type_name
+            )));
+        }
+        let config = request.config.as_map().cloned().unwrap_or_default();
+        let inputs = config.get("inputs").cloned().unwrap_or(Value::Null);
+        let default = match config.get("has_computed_default") {
+            Some(Value::String(s)) => Value::String(s.clone()),
+            _ => Value::string("default"),
+        };
+        let state = BTreeMap::from([
+            ("outputs".to_string(), inputs.clone()),
+            ("inputs".to_string(), inputs),
+            ("has_computed_default".to_string(), default),
+            ("random".to_string(), Value::String(random_id()?)),
+            ("id".to_string(), Value::string("static")),
+        ]);
+        Ok(ReadResponse {
+            new_state: Some(Value::Map(state)),
+            diagnostics: Diagnostics::new(),
+        })
+    }
 }
 
 fn unsupported(type_name: &str) -> ProviderError {
@@ -123,6 +176,24 @@ mod tests {
 
     fn triggers(value: &str) -> Value {
         object(&[("triggers", object(&[("v", Value::string(value))]))])
+    }
+
+    #[tokio::test]
+    async fn null_data_source_echoes_its_inputs() {
+        let inputs = object(&[("name", Value::string("x"))]);
+        let config = object(&[("inputs", inputs.clone())]);
+        let read = NullProvider::new()
+            .read_data(ReadDataRequest {
+                type_name: "null_data_source",
+                config: &config,
+            })
+            .await
+            .unwrap();
+        let state = read.new_state.unwrap();
+        let state = state.as_map().unwrap();
+        assert_eq!(state["outputs"], inputs);
+        assert_eq!(state["has_computed_default"], Value::string("default"));
+        assert_eq!(state["id"], Value::string("static"));
     }
 
     async fn create(provider: &NullProvider, config: &Value) -> Value {

@@ -1,0 +1,5 @@
+# Two backend blocks in two files of one module.
+terraform {
+  backend "local" {
+  }
+}

@@ -1,0 +1,5 @@
+# An attribute of a null value.
+locals {
+  n = null
+  a = local.n.name
+}

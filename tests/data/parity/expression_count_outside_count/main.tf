@@ -1,0 +1,4 @@
+# count.index in a resource without count.
+resource "terraform_data" "a" {
+  input = count.index
+}

@@ -1,0 +1,4 @@
+# each outside a for_each block.
+locals {
+  a = each.key
+}

@@ -1,0 +1,4 @@
+# An index past the end of a tuple.
+locals {
+  a = [1, 2][5]
+}

@@ -1,0 +1,4 @@
+# An operator applied to a value of the wrong type.
+locals {
+  a = "x" + 1
+}

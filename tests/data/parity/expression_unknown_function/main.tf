@@ -1,0 +1,4 @@
+# A call to a function that does not exist.
+locals {
+  a = uppercase("x")
+}

@@ -1,0 +1,4 @@
+# path.* has only module, root and cwd.
+output "x" {
+  value = path.nowhere
+}

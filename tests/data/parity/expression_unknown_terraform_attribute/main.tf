@@ -1,0 +1,4 @@
+# terraform.* has only workspace.
+output "x" {
+  value = terraform.nowhere
+}

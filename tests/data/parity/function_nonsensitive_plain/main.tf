@@ -1,0 +1,5 @@
+# command: plan
+# nonsensitive() of a value that is not sensitive.
+output "a" {
+  value = nonsensitive("x")
+}

@@ -1,0 +1,4 @@
+# A function called with too many arguments.
+locals {
+  a = upper("a", "b")
+}

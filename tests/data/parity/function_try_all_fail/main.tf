@@ -1,0 +1,5 @@
+# try() when every argument fails.
+locals {
+  a = try(local.b.c, local.b.d)
+  b = {}
+}

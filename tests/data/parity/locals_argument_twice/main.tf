@@ -1,0 +1,5 @@
+# A local value written twice in one locals block.
+locals {
+  a = 1
+  a = 2
+}

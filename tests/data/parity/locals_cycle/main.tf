@@ -1,0 +1,5 @@
+# Locals that depend on each other.
+locals {
+  a = local.b
+  b = local.a
+}

@@ -1,0 +1,4 @@
+# A function given a value of the wrong type.
+locals {
+  a = upper(["x"])
+}

@@ -1,0 +1,4 @@
+# A reference to a local value defined nowhere.
+output "a" {
+  value = local.nowhere
+}

@@ -1,0 +1,4 @@
+# depends_on inside a called module names that module's own objects.
+module "m" {
+  source = "./child"
+}

@@ -1,0 +1,4 @@
+# An error inside a called module is reported too.
+module "m" {
+  source = "./child"
+}

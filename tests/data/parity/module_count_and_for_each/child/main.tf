@@ -1,0 +1,11 @@
+variable "name" {
+  type = string
+}
+
+resource "terraform_data" "a" {
+  input = var.name
+}
+
+output "id" {
+  value = terraform_data.a.id
+}

@@ -1,0 +1,4 @@
+# A module call needs a source.
+module "m" {
+  name = "x"
+}

@@ -1,0 +1,8 @@
+# configs/module_call.go: block types reserved in module blocks.
+module "m" {
+  source = "./child"
+  name   = "x"
+
+  lifecycle {
+  }
+}

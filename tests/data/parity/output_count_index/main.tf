@@ -1,0 +1,4 @@
+# count.index outside a counted block.
+output "i" {
+  value = count.index
+}

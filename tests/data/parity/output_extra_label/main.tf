@@ -1,0 +1,4 @@
+# An output block takes one label.
+output "a" "b" {
+  value = 1
+}

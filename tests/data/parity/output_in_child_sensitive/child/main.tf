@@ -1,0 +1,8 @@
+variable "token" {
+  default   = "x"
+  sensitive = true
+}
+
+output "token" {
+  value = var.token
+}

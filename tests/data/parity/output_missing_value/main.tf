@@ -1,0 +1,4 @@
+# An output needs a value.
+output "a" {
+  description = "Nothing."
+}

@@ -1,0 +1,6 @@
+# configs/module.go: one default configuration per provider.
+provider "null" {
+}
+
+provider "null" {
+}

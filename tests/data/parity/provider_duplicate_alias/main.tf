@@ -1,0 +1,8 @@
+# configs/module.go: one configuration per provider and alias.
+provider "null" {
+  alias = "second"
+}
+
+provider "null" {
+  alias = "second"
+}

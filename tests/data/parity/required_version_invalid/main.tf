@@ -1,0 +1,4 @@
+# A constraint that does not parse.
+terraform {
+  required_version = "newest"
+}

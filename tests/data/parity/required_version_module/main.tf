@@ -1,0 +1,4 @@
+# A called module's required_version is checked too.
+module "m" {
+  source = "./child"
+}

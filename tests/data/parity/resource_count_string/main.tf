@@ -1,0 +1,4 @@
+# count must be a number.
+resource "terraform_data" "a" {
+  count = "two"
+}

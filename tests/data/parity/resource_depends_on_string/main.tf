@@ -1,0 +1,7 @@
+# depends_on takes references, not strings.
+resource "terraform_data" "a" {
+}
+
+resource "terraform_data" "b" {
+  depends_on = ["terraform_data.a"]
+}

@@ -1,0 +1,4 @@
+# depends_on naming a module call declared nowhere.
+resource "terraform_data" "a" {
+  depends_on = [module.nowhere]
+}

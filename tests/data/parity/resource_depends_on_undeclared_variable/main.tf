@@ -1,0 +1,4 @@
+# depends_on naming a variable declared nowhere.
+resource "terraform_data" "a" {
+  depends_on = [var.nowhere]
+}

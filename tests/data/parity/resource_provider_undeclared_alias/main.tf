@@ -1,0 +1,4 @@
+# The provider meta-argument naming an alias that no provider block declares.
+resource "null_resource" "a" {
+  provider = null.nowhere
+}

@@ -1,0 +1,3 @@
+# A top-level block type Terraform does not have.
+resrouce "terraform_data" "a" {
+}

@@ -1,0 +1,5 @@
+# A variable marked deprecated (Terraform 1.15).
+variable "old_name" {
+  default    = "x"
+  deprecated = "Use new_name instead."
+}

@@ -1,0 +1,4 @@
+# optional() is only allowed inside object types.
+variable "x" {
+  type = optional(string)
+}

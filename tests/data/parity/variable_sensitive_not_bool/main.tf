@@ -1,0 +1,5 @@
+# sensitive must be a boolean.
+variable "token" {
+  default   = "x"
+  sensitive = "yes"
+}

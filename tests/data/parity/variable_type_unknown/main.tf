@@ -1,0 +1,4 @@
+# An unknown type keyword.
+variable "name" {
+  type = strnig
+}

@@ -1,0 +1,4 @@
+# An argument variable blocks do not have.
+variable "a" {
+  defualt = 1
+}
