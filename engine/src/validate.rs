@@ -7,6 +7,7 @@
 //! whole module run once it is loaded ([`check`]); the `ignore_changes`
 //! check needs the providers' schemas ([`check_schemas`]).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use crate::config::{literal, Config, Expr, IgnoreChanges, Module, Variable};
 use crate::context::ProviderRegistry;
 use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Span};
 use crate::eval::{references, Reference};
+use crate::provider::Provider;
 use crate::types::convert;
 use crate::value::Value;
 use crate::version::{self, ConstraintError, Version, TERRAFORM_LANGUAGE_VERSION};
@@ -448,6 +450,20 @@ impl Target {
         }
     }
 
+    /// Whether the module declares the target (a lookup, so that checking
+    /// every reference of a large stack stays linear).
+    fn exists_in(&self, module: &Module) -> bool {
+        match self {
+            Target::Resource(mode, t, n) => {
+                let addr = ResourceAddr::new(module.path.clone(), *mode, t, n);
+                module.resources.contains_key(&addr)
+            }
+            Target::Module(m) => module.module_calls.contains_key(m),
+            Target::Variable(v) => module.variables.contains_key(v),
+            Target::Local(l) => module.locals.contains_key(l),
+        }
+    }
+
     /// The references to every object of this kind the module declares.
     fn declared_in(&self, module: &Module) -> Vec<String> {
         let names = |keys: Vec<&String>, prefix: &str| {
@@ -482,11 +498,11 @@ impl std::fmt::Display for Target {
 
 /// Whether the module declares the target; `Err` is the diagnostic if not.
 fn declared(module: &Module, target: &Target) -> Result<(), Diagnostic> {
-    let declared = target.declared_in(module);
-    let written = target.to_string();
-    if declared.contains(&written) {
+    if target.exists_in(module) {
         return Ok(());
     }
+    let declared = target.declared_in(module);
+    let written = target.to_string();
     let hint = did_you_mean(&written, declared.iter().map(String::as_str));
     Err(Diagnostic::error(
         target.undeclared_summary(),
@@ -597,6 +613,8 @@ fn instance_key_refs(key: &Expression, expr: &Expr, diags: &mut Diagnostics) {
 /// type's schema. Types no provider offers are reported elsewhere.
 pub fn check_schemas(config: &Config, providers: &ProviderRegistry) -> Diagnostics {
     let mut diags = Diagnostics::new();
+    // One instance per provider: making one builds its whole schema.
+    let mut instances: BTreeMap<&str, Option<Arc<dyn Provider>>> = BTreeMap::new();
     for resource in config.all_resources() {
         if resource.addr.mode != ResourceMode::Managed
             || !matches!(
@@ -606,7 +624,11 @@ pub fn check_schemas(config: &Config, providers: &ProviderRegistry) -> Diagnosti
         {
             continue;
         }
-        let Some(provider) = providers.instantiate(&resource.provider.name) else {
+        let name = resource.provider.name.as_str();
+        let instance = instances
+            .entry(name)
+            .or_insert_with(|| providers.instantiate(name));
+        let Some(provider) = instance else {
             continue;
         };
         let schemas = &provider.schema().resources;
