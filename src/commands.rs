@@ -725,8 +725,21 @@ fn spawn_interrupt_handler(
     cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
+        // SIGTERM (a CI runner cancelling the job) stops as gracefully as a
+        // first Ctrl-C: what is in flight is recorded and the lock released.
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminated = async {
+            match terminate.as_mut() {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => if interrupted.is_err() { return },
+            _ = terminated => {}
         }
         cancel.store(true, std::sync::atomic::Ordering::SeqCst);
         eprintln!("\nInterrupt received: no new operations will start; waiting for those in flight to finish. Press Ctrl-C again to stop at once.");

@@ -106,6 +106,16 @@ fn a_tainted_object_that_exists_is_replaced_and_the_plan_says_why() {
 /// no force-unlock), and a later apply finishes the job.
 #[test]
 fn an_interrupted_apply_stops_cleanly_and_releases_the_lock() {
+    interrupted_apply_stops_cleanly("-INT");
+}
+
+/// SIGTERM, as a CI runner sends when a job is cancelled, is as graceful.
+#[test]
+fn a_terminated_apply_stops_cleanly_and_releases_the_lock() {
+    interrupted_apply_stops_cleanly("-TERM");
+}
+
+fn interrupted_apply_stops_cleanly(signal: &str) {
     use std::time::Duration;
     let stack = Stack::with_main(
         r#"
@@ -137,9 +147,9 @@ resource "time_sleep" "third" {
         stack.read("apply.out")
     );
     let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
-        .expect("kill -INT");
+        .expect("kill");
     assert!(status.success());
     let exit = child.wait().expect("wait for stack");
     let out = stack.read("apply.out");
@@ -163,6 +173,11 @@ resource "time_sleep" "third" {
     assert_eq!(stack.state_list(), vec!["time_sleep.first".to_string()]);
     let apply = stack.run(&["apply", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{}", apply.both());
+    assert!(
+        !apply.stderr.contains("took over"),
+        "the lock was released, not left to be taken over:\n{}",
+        apply.stderr
+    );
     assert!(
         apply.stdout.contains("Resources: 2 added"),
         "{}",
