@@ -58,15 +58,32 @@ impl Session {
     /// The workspace's state backend, from the templates' backend block.
     /// Problems are reported here; the caller only returns the exit code.
     pub(crate) fn backend(&self) -> Result<Box<dyn Backend>, u8> {
-        let block = match crate::workspace::backend_block(&self.dir) {
-            Ok(block) => block,
+        let configured = self.configured_backend()?;
+        if let Err(e) = crate::workspace::check_initialised(&self.dir, &self.workspace, &configured)
+        {
+            return Err(self.error("Backend initialization required", e));
+        }
+        crate::workspace::open_backend(&self.dir, &self.workspace, Some(&configured))
+            .map_err(|e| self.error("Invalid backend", e.to_string()))
+    }
+
+    /// The backend the templates configure (local without a backend block).
+    pub(crate) fn configured_backend(&self) -> Result<state::BackendConfig, u8> {
+        match crate::workspace::backend_block(&self.dir) {
+            Ok(block) => Ok(block.unwrap_or_else(crate::workspace::local)),
             Err(diags) => {
                 self.report(&diags);
-                return Err(ERROR);
+                Err(ERROR)
             }
-        };
-        crate::workspace::open_backend(&self.dir, &self.workspace, block.as_ref())
-            .map_err(|e| self.error("Invalid backend", e.to_string()))
+        }
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn workspace(&self) -> &str {
+        &self.workspace
     }
 }
 
@@ -102,6 +119,11 @@ pub async fn run(cli: Cli) -> u8 {
         files: Vec::new(),
     };
     match cli.command {
+        Command::Init {
+            migrate_state,
+            reconfigure,
+            lock,
+        } => crate::state_commands::init(&session, migrate_state, reconfigure, &lock),
         Command::Validate { json } => validate(&mut session, json).await,
         Command::Fmt {
             check,

@@ -76,6 +76,18 @@ pub struct PlanArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Set up the backend the templates configure; with --migrate-state,
+    /// move the state there from the backend set up before.
+    Init {
+        /// Copy the workspace's state (with its history) from the previous backend.
+        #[arg(long, conflicts_with = "reconfigure")]
+        migrate_state: bool,
+        /// Use the new backend as it is, leaving the old state where it was.
+        #[arg(long)]
+        reconfigure: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
     /// Check the templates for errors, reporting all of them.
     Validate {
         /// Print the diagnostics as JSON.

@@ -1,5 +1,6 @@
-//! `stack state history | pull | push | rollback` and `show --serial`:
-//! the state's versions, through whichever backend holds them.
+//! `stack init` (setting up and migrating backends), and `stack state
+//! history | pull | push | rollback` and `show --serial`: the state's
+//! versions, through whichever backend holds them.
 
 use std::path::Path;
 
@@ -175,4 +176,67 @@ pub fn push(session: &Session, file: &Path, force: bool, lock: &LockArgs) -> u8 
         pushed.lineage = current.lineage.clone();
         Ok(pushed)
     })
+}
+
+/// Sets up the configured backend; with `migrate_state`, moves the
+/// workspace's state there from the backend set up before, history and all.
+pub fn init(session: &Session, migrate_state: bool, reconfigure: bool, lock: &LockArgs) -> u8 {
+    let configured = match session.configured_backend() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let dir = session.dir();
+    let changed = crate::workspace::check_initialised(dir, session.workspace(), &configured);
+    if let (Err(message), false, false) = (&changed, migrate_state, reconfigure) {
+        return session.error("Backend configuration changed", message.clone());
+    }
+    if changed.is_err() && migrate_state {
+        if let Err(code) = migrate_from_previous(session, &configured, lock) {
+            return code;
+        }
+    }
+    if let Err(e) = crate::workspace::record_backend(dir, &configured) {
+        return session.error("Cannot record the backend", e);
+    }
+    match crate::workspace::open_backend(dir, session.workspace(), Some(&configured)) {
+        Ok(backend) => {
+            println!(
+                "stack is set up: the state of workspace \"{}\" lives in {}.",
+                session.workspace(),
+                backend.location()
+            );
+            OK
+        }
+        Err(e) => session.error("Invalid backend", e.to_string()),
+    }
+}
+
+fn migrate_from_previous(
+    session: &Session,
+    configured: &state::BackendConfig,
+    lock: &LockArgs,
+) -> Result<(), u8> {
+    let dir = session.dir();
+    let workspace = session.workspace();
+    let previous = crate::workspace::recorded_backend(dir)
+        .map_err(|e| session.error("Cannot read the recorded backend", e))?
+        .unwrap_or_else(crate::workspace::local);
+    let open = |config: &state::BackendConfig| {
+        crate::workspace::open_backend(dir, workspace, Some(config))
+            .map_err(|e| session.error("Invalid backend", e.to_string()))
+    };
+    let (from, to) = (open(&previous)?, open(configured)?);
+    let _from_lease = take_lock(session, &*from, lock, "state migrate")?;
+    let _to_lease = take_lock(session, &*to, lock, "state migrate")?;
+    match crate::workspace::migrate(&*from, &*to) {
+        Ok(versions) => {
+            println!(
+                "Moved {versions} version(s) of the state of workspace \"{workspace}\" from {} to {}. The old copy was left where it was.",
+                from.location(),
+                to.location()
+            );
+            Ok(())
+        }
+        Err(e) => Err(session.error("Cannot migrate the state", e.to_string())),
+    }
 }

@@ -90,3 +90,147 @@ pub fn load_locked(backend: &dyn Backend, operation: &str) -> Result<Loaded, Sta
     }
     Ok(loaded)
 }
+
+/// `.stack/backend.json`: the backend `stack init` last set up here, so that
+/// a changed backend block is noticed instead of silently starting from an
+/// empty state in the new backend.
+fn recorded_path(dir: &Path) -> std::path::PathBuf {
+    dir.join(state::backend::STATE_DIR).join("backend.json")
+}
+
+/// Arguments never written to disk: credentials belong in the environment.
+const SECRET_ARGUMENTS: [&str; 3] = ["access_key", "secret_key", "token"];
+
+/// The backend as recorded by the last `stack init` (`None`: never run).
+pub fn recorded_backend(dir: &Path) -> Result<Option<BackendConfig>, String> {
+    let path = recorded_path(dir);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not valid JSON: {e}", path.display()))?;
+    let kind = json["kind"].as_str().unwrap_or("local").to_string();
+    let arguments = json["arguments"]
+        .as_object()
+        .map(|m| m.clone().into_iter().collect())
+        .unwrap_or_default();
+    Ok(Some(BackendConfig { kind, arguments }))
+}
+
+pub fn record_backend(dir: &Path, config: &BackendConfig) -> Result<(), String> {
+    let arguments: serde_json::Map<String, serde_json::Value> = config
+        .arguments
+        .iter()
+        .filter(|(k, _)| !SECRET_ARGUMENTS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let json = serde_json::json!({ "kind": config.kind, "arguments": arguments });
+    let path = recorded_path(dir);
+    std::fs::create_dir_all(path.parent().unwrap_or(dir))
+        .and_then(|_| std::fs::write(&path, format!("{json:#}\n")))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The local backend's settings, as a configuration.
+pub fn local() -> BackendConfig {
+    BackendConfig {
+        kind: "local".to_string(),
+        arguments: Default::default(),
+    }
+}
+
+/// Two configurations name the same store (credentials aside).
+pub fn same_backend(a: &BackendConfig, b: &BackendConfig) -> bool {
+    let visible = |c: &BackendConfig| -> Vec<(String, serde_json::Value)> {
+        c.arguments
+            .iter()
+            .filter(|(k, _)| !SECRET_ARGUMENTS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    a.kind == b.kind && visible(a) == visible(b)
+}
+
+/// Refuses to use a backend other than the one `stack init` set up, and an
+/// S3 backend when this directory still holds local state for the
+/// workspace: either would start from an empty state and plan to create
+/// everything again.
+pub fn check_initialised(
+    dir: &Path,
+    workspace: &str,
+    configured: &BackendConfig,
+) -> Result<(), String> {
+    let recorded = recorded_backend(dir)?;
+    let previous = match recorded {
+        Some(previous) => previous,
+        None if configured.kind == "local" => return Ok(()),
+        None => {
+            let local_state = LocalBackend::new(dir, workspace)
+                .map(|b| b.state_path().exists())
+                .unwrap_or(false);
+            if !local_state {
+                return Ok(());
+            }
+            local()
+        }
+    };
+    if same_backend(&previous, configured) {
+        return Ok(());
+    }
+    Err(format!(
+        "The backend configuration changed from \"{}\" to \"{}\" since `stack init` set it up. Run `stack init --migrate-state` to move the state to the new backend, or `stack init --reconfigure` to use the new backend as it is.",
+        previous.kind, configured.kind
+    ))
+}
+
+/// Copies one workspace's state, every stored version oldest first and then
+/// the current one, from `from` to the empty `to`. Returns how many versions
+/// were written.
+pub fn migrate(from: &dyn Backend, to: &dyn Backend) -> Result<usize, StateError> {
+    let Some(current) = from.load()? else {
+        return Ok(0);
+    };
+    // The target may hold an older copy of this same state (moving back to
+    // where it was): then only the newer versions are written.
+    let (mut token, done) = match to.load()? {
+        None => (VersionToken(None), 0),
+        Some(there)
+            if there.state.lineage == current.state.lineage
+                && there.state.serial <= current.state.serial =>
+        {
+            (there.version, there.state.serial)
+        }
+        Some(_) => {
+            return Err(StateError::Refused {
+                message: format!(
+                    "{} already holds another or a newer state; stack will not overwrite it. Remove it first, or use `stack state push --force`.",
+                    to.location()
+                ),
+            })
+        }
+    };
+    let mut history = from.history()?;
+    history.reverse();
+    let mut versions: Vec<State> = Vec::new();
+    for entry in history
+        .iter()
+        .filter(|e| e.lineage == current.state.lineage)
+    {
+        if entry.serial > done && entry.serial < current.state.serial {
+            versions.push(from.load_version(entry.serial)?);
+        }
+    }
+    if current.state.serial > done {
+        versions.push(current.state);
+    }
+    let note = WriteNote::new("state migrate");
+    for mut version in versions.iter().cloned() {
+        // Persisting writes serial + 1: start from the serial before it so
+        // that each version keeps its own serial in the new backend.
+        version.serial = version.serial.saturating_sub(1);
+        token = to.persist(&mut version, &token, &note)?;
+    }
+    Ok(versions.len())
+}

@@ -369,3 +369,67 @@ fn history_on_s3_lists_versions_rolls_back_and_a_damaged_latest_is_a_clear_error
         "never overwritten"
     );
 }
+
+#[test]
+fn init_migrates_local_state_to_s3_and_back_with_its_history() {
+    let shared = Shared::start("team-state-migrate");
+    let stack = Stack::with_main(COUNTER);
+    stack.write(
+        "state.key",
+        "BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=\n",
+    );
+    let env = shared.env();
+    let key_env: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain([(
+            "STACK_STATE_KEY",
+            "BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=",
+        )])
+        .collect();
+    let run = |args: &[&str]| stack.run_with(args, &key_env);
+    for generation in 1..=3 {
+        let apply = run(&[
+            "apply",
+            "--auto-approve",
+            "--var",
+            &format!("generation={generation}"),
+        ]);
+        assert_eq!(apply.code, 0, "{}", apply.both());
+    }
+    stack.write("backend.tf", &backend_block(&shared.bucket, ""));
+    let refused = run(&["plan"]);
+    assert_eq!(refused.code, 1, "{}", refused.both());
+    assert!(
+        refused.stderr.contains("stack init --migrate-state"),
+        "{}",
+        refused.stderr
+    );
+
+    let init = run(&["init", "--migrate-state"]);
+    assert_eq!(init.code, 0, "{}", init.both());
+    assert!(
+        init.stdout.contains("Moved 3 version(s)"),
+        "{}",
+        init.stdout
+    );
+    let history = run(&["state", "history", "--json"]);
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&history.stdout).unwrap();
+    assert_eq!(entries.len(), 3, "{}", history.stdout);
+    let plan = run(&["plan", "--var", "generation=3"]);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.both());
+    assert!(shared
+        .objects()
+        .iter()
+        .any(|(k, _)| k == "team/stack.tfstate"));
+
+    // One more apply on S3, then back to local: the newer version moves too.
+    let apply = run(&["apply", "--auto-approve", "--var", "generation=4"]);
+    assert_eq!(apply.code, 0, "{}", apply.both());
+    std::fs::remove_file(stack.path().join("backend.tf")).unwrap();
+    let back = run(&["init", "--migrate-state"]);
+    assert_eq!(back.code, 0, "{}", back.both());
+    let plan = run(&["plan", "--var", "generation=4"]);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.both());
+    assert!(stack.path().join(".stack/default.state.json").exists());
+}
