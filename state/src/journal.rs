@@ -123,7 +123,7 @@ impl JournalEntry {
 
     /// Whether losing this entry could lead to a duplicate resource: it
     /// announces a create whose call is about to be sent.
-    fn is_intent(&self) -> bool {
+    pub(crate) fn is_intent(&self) -> bool {
         matches!(
             self,
             JournalEntry::SetResource {

@@ -139,6 +139,15 @@ fn apply_object(
 }
 
 /// An open journal of one apply.
+///
+/// A create's intent is one PUT before `record_all` returns, with whatever
+/// is waiting: that is what lets a later run find the object instead of
+/// creating it again. Other entries (results of creates, updates, deletes)
+/// wait for the next intent, for [`FLUSH_ENTRIES`] of them, or for
+/// [`FLUSH_AFTER`], so that an apply of N resources costs about N/256
+/// objects rather than N round trips to S3. Losing the waiting results to a
+/// crash loses nothing real: refresh reads those objects back (and finds an
+/// interrupted create by its intent).
 pub struct S3Journal {
     inner: Arc<Inner>,
     note: WriteNote,
@@ -146,7 +155,14 @@ pub struct S3Journal {
     base_serial: u64,
     next_seq: u64,
     version: VersionToken,
+    waiting: Vec<JournalEntry>,
+    waiting_since: Option<std::time::Instant>,
 }
+
+/// Results wait for at most this many entries…
+pub const FLUSH_ENTRIES: usize = 256;
+/// …or this long before they are written.
+pub const FLUSH_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl S3Journal {
     /// Continues after the objects a killed run left on `loaded` (which
@@ -172,15 +188,28 @@ impl S3Journal {
             version: loaded.version.clone(),
             note,
             inner,
+            waiting: Vec::new(),
+            waiting_since: None,
         })
     }
 }
 
-impl StateJournal for S3Journal {
-    fn record_all(&mut self, entries: &[JournalEntry]) -> Result<(), StateError> {
-        if entries.is_empty() {
+impl S3Journal {
+    /// Writes every waiting entry as one journal object.
+    fn flush(&mut self) -> Result<(), StateError> {
+        if self.waiting.is_empty() {
             return Ok(());
         }
+        let entries = std::mem::take(&mut self.waiting);
+        self.waiting_since = None;
+        if let Err(e) = self.write_object(&entries) {
+            self.waiting = entries;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn write_object(&mut self, entries: &[JournalEntry]) -> Result<(), StateError> {
         let sealer = self.inner.sealer()?;
         let header = Header {
             journal_version: JOURNAL_VERSION,
@@ -217,12 +246,48 @@ impl StateJournal for S3Journal {
         self.next_seq += 1;
         Ok(())
     }
+}
+
+impl StateJournal for S3Journal {
+    fn record_all(&mut self, entries: &[JournalEntry]) -> Result<(), StateError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.waiting.extend_from_slice(entries);
+        let since = *self
+            .waiting_since
+            .get_or_insert_with(std::time::Instant::now);
+        let due = entries.iter().any(JournalEntry::is_intent)
+            || self.waiting.len() >= FLUSH_ENTRIES
+            || since.elapsed() >= FLUSH_AFTER;
+        if due {
+            self.flush()?;
+        }
+        Ok(())
+    }
 
     fn compact(&mut self, state: &mut State) -> Result<(), StateError> {
-        self.version = self.inner.persist(state, &self.version, &self.note)?;
+        // The state written holds every entry, waiting ones included.
+        match self.inner.persist(state, &self.version, &self.note) {
+            Ok(version) => self.version = version,
+            Err(e) => {
+                let _ = self.flush();
+                return Err(e);
+            }
+        }
+        self.waiting.clear();
+        self.waiting_since = None;
         self.lineage = state.lineage.clone();
         self.base_serial = state.serial;
         self.next_seq = 0;
         Ok(())
+    }
+}
+
+impl Drop for S3Journal {
+    /// An apply that ends without compacting (an error) still records what
+    /// was waiting; a killed process loses only results, never intents.
+    fn drop(&mut self) {
+        let _ = self.flush();
     }
 }
