@@ -814,6 +814,10 @@ impl StateRecorder for JournalRecorder {
         self.wrote();
         Ok(())
     }
+
+    fn idle(&mut self) -> Result<(), String> {
+        self.journal.flush().map_err(|e| e.to_string())
+    }
 }
 
 /// Where an apply writes: the backend, the lease held on it, and the state

@@ -160,6 +160,10 @@ pub trait Lease: Send {
 /// returns, folded into a new state version by `compact`.
 pub trait StateJournal: Send {
     fn record_all(&mut self, entries: &[JournalEntry]) -> Result<(), StateError>;
+    /// Writes entries the journal holds back to batch them (none by default).
+    fn flush(&mut self) -> Result<(), StateError> {
+        Ok(())
+    }
     /// Writes `state` (which holds every recorded entry) as a new version
     /// and starts an empty journal on top of it.
     fn compact(&mut self, state: &mut State) -> Result<(), StateError>;

@@ -82,7 +82,18 @@ pub trait StateRecorder: Send {
     fn record_all(&mut self, entries: &[JournalEntry]) -> Result<(), String> {
         entries.iter().try_for_each(|e| self.record(e))
     }
+
+    /// Called while the apply waits for operations: a recorder that keeps
+    /// results back to batch them writes them now, so that a result is
+    /// durable within [`IDLE_FLUSH`] even when nothing else happens.
+    fn idle(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 }
+
+/// How long the apply waits for operations before it lets the recorder
+/// write what it holds back.
+pub const IDLE_FLUSH: Duration = Duration::from_millis(250);
 
 /// At most this many operations are started per batch of intent records:
 /// one fsync covers the batch, and the first calls of a large ready set do
@@ -228,7 +239,7 @@ impl<'a> Run<'a> {
             if self.schedule.is_finished() {
                 return;
             }
-            let Some(joined) = self.tasks.join_next().await else {
+            let Some(joined) = self.next_finished().await else {
                 self.outcome.diagnostics.push(Diagnostic::error(
                     "Apply stalled",
                     "No operation is running and none is ready; this is a bug in stack.",
@@ -268,6 +279,24 @@ impl<'a> Run<'a> {
                 self.record(JournalEntry::RemoveResource {
                     address: drift.address.clone(),
                 });
+            }
+        }
+    }
+
+    /// Waits for the next operation to finish, letting the recorder write
+    /// what it holds back whenever the wait is long.
+    async fn next_finished(&mut self) -> Option<Result<OperationResult, tokio::task::JoinError>> {
+        loop {
+            tokio::select! {
+                joined = self.tasks.join_next() => return joined,
+                _ = tokio::time::sleep(IDLE_FLUSH) => {
+                    if let Err(e) = self.recorder.idle() {
+                        self.outcome.diagnostics.push(Diagnostic::error(
+                            "Failed to persist state",
+                            format!("Recording finished operations failed: {e}. They are kept in memory and written at the end of the apply."),
+                        ));
+                    }
+                }
             }
         }
     }

@@ -143,8 +143,8 @@ fn apply_object(
 /// A create's intent is one PUT before `record_all` returns, with whatever
 /// is waiting: that is what lets a later run find the object instead of
 /// creating it again. Other entries (results of creates, updates, deletes)
-/// wait for the next intent, for [`FLUSH_ENTRIES`] of them, or for
-/// [`FLUSH_AFTER`], so that an apply of N resources costs about N/256
+/// wait for the next intent, for [`FLUSH_ENTRIES`] of them, for
+/// [`FLUSH_AFTER`], or for the apply to be idle a moment (`flush`), so that an apply of N resources costs about N/256
 /// objects rather than N round trips to S3. Losing the waiting results to a
 /// crash loses nothing real: refresh reads those objects back (and finds an
 /// interrupted create by its intent).
@@ -196,7 +196,7 @@ impl S3Journal {
 
 impl S3Journal {
     /// Writes every waiting entry as one journal object.
-    fn flush(&mut self) -> Result<(), StateError> {
+    fn write_waiting(&mut self) -> Result<(), StateError> {
         if self.waiting.is_empty() {
             return Ok(());
         }
@@ -261,9 +261,13 @@ impl StateJournal for S3Journal {
             || self.waiting.len() >= FLUSH_ENTRIES
             || since.elapsed() >= FLUSH_AFTER;
         if due {
-            self.flush()?;
+            self.write_waiting()?;
         }
         Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StateError> {
+        self.write_waiting()
     }
 
     fn compact(&mut self, state: &mut State) -> Result<(), StateError> {
@@ -271,7 +275,7 @@ impl StateJournal for S3Journal {
         match self.inner.persist(state, &self.version, &self.note) {
             Ok(version) => self.version = version,
             Err(e) => {
-                let _ = self.flush();
+                let _ = self.write_waiting();
                 return Err(e);
             }
         }
@@ -288,6 +292,6 @@ impl Drop for S3Journal {
     /// An apply that ends without compacting (an error) still records what
     /// was waiting; a killed process loses only results, never intents.
     fn drop(&mut self) {
-        let _ = self.flush();
+        let _ = self.write_waiting();
     }
 }
