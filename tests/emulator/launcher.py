@@ -61,6 +61,10 @@ Patched operations (moto 5.2.5 implements them incompletely):
   fails with ``CacheSubnetGroupInUse``, as on AWS; modifying replaces the
   description and/or subnets and keeps the tags.
 
+Request counts (test control, not an AWS API): ``GET /_stack/requests``
+answers ``{"requests": {METHOD: n}, "bytes": {METHOD: request body bytes}}``
+since the server started, for benchmarks that report what a run sent.
+
 Fault injection (test control, not an AWS API): ``POST /_stack/faults`` with
 a JSON body ``{"action": "CreateVpc", "delay_seconds": 5, "times": 1}`` makes
 the next ``times`` requests for that operation be processed normally but
@@ -801,10 +805,17 @@ class FaultInjector:
         self._app = app
         self._lock = threading.Lock()
         self._armed: list[dict[str, Any]] = []
+        # Requests and request-body bytes by HTTP method, for benchmarks
+        # that report what a run sent (GET /_stack/requests).
+        self._requests: dict[str, int] = {}
+        self._bytes: dict[str, int] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/_stack/faults":
             return self._control(environ, start_response)
+        if environ.get("PATH_INFO") == "/_stack/requests":
+            return self._counts(start_response)
+        self._count(environ)
         with self._lock:
             armed = bool(self._armed)
         if not armed:
@@ -835,6 +846,22 @@ class FaultInjector:
             pending = sum(e["times"] for e in self._armed)
         start_response("200 OK", [("Content-Type", "application/json")])
         return [json.dumps({"pending": pending}).encode()]
+
+    def _count(self, environ: dict[str, Any]) -> None:
+        method = environ.get("REQUEST_METHOD", "?")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        with self._lock:
+            self._requests[method] = self._requests.get(method, 0) + 1
+            self._bytes[method] = self._bytes.get(method, 0) + length
+
+    def _counts(self, start_response: Callable) -> Iterable[bytes]:
+        with self._lock:
+            body = {"requests": dict(self._requests), "bytes": dict(self._bytes)}
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
 
     def _take(self, operation: str | None) -> float | None:
         with self._lock:
