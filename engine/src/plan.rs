@@ -893,7 +893,8 @@ impl<'c> Planner<'c> {
     ) {
         let ctx = self.ctx();
         let keys: BTreeSet<InstanceKey> = expansion.keys().into_iter().collect();
-        let blocks = crate::refactor::imports(&ctx.config).filter(|i| i.to.resource == resource.addr);
+        let blocks =
+            crate::refactor::imports(&ctx.config).filter(|i| i.to.resource == resource.addr);
         for import in blocks {
             let address = import.to.to_string();
             if self.state.resources.contains_key(&address) {
@@ -937,7 +938,9 @@ impl<'c> Planner<'c> {
                 return None;
             }
         };
-        self.diags.push(Diagnostic::error("Invalid import id", problem).with_span(import.id.span.clone()));
+        self.diags.push(
+            Diagnostic::error("Invalid import id", problem).with_span(import.id.span.clone()),
+        );
         None
     }
 
@@ -1194,7 +1197,10 @@ impl<'c> Planner<'c> {
         let before = prior.map(|p| encode(&p.value));
         let after = encode(&planned);
         let previous_address = self.moved_from.get(&address).cloned();
-        let importing = self.imports.get(&address).map(|id| Importing { id: id.clone() });
+        let importing = self
+            .imports
+            .get(&address)
+            .map(|id| Importing { id: id.clone() });
         self.changes.insert(
             address.clone(),
             ResourceChange {
