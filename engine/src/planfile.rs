@@ -263,6 +263,17 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_plan_file_is_read_through_the_upgrade() {
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&encode(&plan(), &sealer()).unwrap()).unwrap();
+        json["format_version"] = serde_json::json!(1);
+        let bytes = serde_json::to_vec(&json).unwrap();
+        let upgraded = decode(&bytes, &sealer()).unwrap();
+        assert_eq!(upgraded.format_version, PLAN_FORMAT_VERSION);
+        assert_eq!(upgraded, plan());
+    }
+
+    #[test]
     fn a_plan_binds_to_its_workspace_state_version_and_templates() {
         let plan = plan();
         let mut state = State::new("lineage-1".to_string());

@@ -719,3 +719,6 @@ pub fn removals(config: &Config) -> impl Iterator<Item = &Removed> {
 pub fn imports(config: &Config) -> impl Iterator<Item = &Import> {
     all_blocks(config).flat_map(|b| &b.imports)
 }
+
+#[cfg(test)]
+mod tests;
