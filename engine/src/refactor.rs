@@ -373,7 +373,7 @@ impl BlockReader<'_> {
 /// (`module.a.module.b`), a resource or a resource instance.
 fn parse_endpoint(text: &str, module: &ModulePath) -> Result<Endpoint, String> {
     let parts: Vec<&str> = text.split('.').collect();
-    let is_module = parts.len() % 2 == 0
+    let is_module = parts.len().is_multiple_of(2)
         && parts.chunks(2).all(|pair| pair[0] == "module")
         && parts.iter().all(|p| crate::addrs::is_identifier(p));
     if is_module {

@@ -89,8 +89,7 @@ async fn a_moved_block_renames_without_destroy_and_create_and_records_the_move_d
     assert_eq!(id_at(&state, "test_thing.b"), id);
     assert_eq!(stack.provider.log(), ["create one"], "no call for a move");
     // The new record and the removal of the old one are one journal write.
-    let batches = batches.0.lock().unwrap();
-    let first = &batches[0];
+    let first = batches.0.lock().unwrap()[0].clone();
     assert!(
         matches!(&first[..], [JournalEntry::SetResource { address: to, .. }, JournalEntry::RemoveResource { address: from }] if to == "test_thing.b" && from == "test_thing.a")
     );
