@@ -260,6 +260,32 @@ async fn an_import_is_planned_with_its_diff_and_applied_by_recording_the_object(
 }
 
 #[tokio::test]
+async fn an_import_id_may_come_from_a_local_and_the_object_is_recorded_without_a_call() {
+    let template = IMPORTED.replace("id = \"outside-7\"", "id = local.id")
+        + "locals {\n  id = \"outside-${7}\"\n}\n";
+    let stack = TestStack::new(&template, &[]);
+    let object = serde_json::json!({"name": "outside", "tag": "managed", "id": "outside-7"});
+    stack
+        .provider
+        .cloud
+        .lock()
+        .unwrap()
+        .objects
+        .insert("outside-7".to_string(), Value::from_json(&object));
+    let mut state = empty_state();
+    let plan = stack.plan(&state, PlanMode::Normal).await.unwrap();
+    let change = plan.change("test_thing.a").unwrap();
+    assert_eq!(change.action, Action::NoOp);
+    assert_eq!(change.importing.as_ref().unwrap().id, "outside-7");
+    stack.apply(&plan, &mut state).await;
+    assert_eq!(id_at(&state, "test_thing.a"), "outside-7");
+    assert!(
+        stack.provider.log().is_empty(),
+        "an import makes no call at apply"
+    );
+}
+
+#[tokio::test]
 async fn an_import_of_a_missing_object_is_an_error() {
     let stack = TestStack::new(IMPORTED, &[]);
     let err = stack
