@@ -646,7 +646,7 @@ fn implied_moves(config: &Config, state: &State, written: &[Moved]) -> Vec<Moved
 
 /// Applies the written and implied moves to a copy of `state`. Returns the
 /// moved state and each object's move. A move whose source is not in state
-/// is ignored; one whose destination is already taken is an error for a
+/// is ignored; one whose destination another object already has is an error for a
 /// written move (Terraform only warns, then destroys the object left
 /// behind; stack refuses to plan that) and is skipped for an implied one.
 pub fn apply_moves(
@@ -669,10 +669,16 @@ pub fn apply_moves(
                 Some((key.clone(), format!("{}{rest}", statement.to)))
             })
             .collect();
-        if let Some((_, taken)) = pairs
-            .iter()
-            .find(|(_, to)| moved.resources.contains_key(to))
-        {
+        // The same object at both addresses is a move that a killed apply
+        // recorded only half of (the new record, not yet the old one's
+        // removal): finishing it loses nothing.
+        let taken = pairs.iter().find(|(old, to)| {
+            moved
+                .resources
+                .get(to)
+                .is_some_and(|there| Some(there) != moved.resources.get(old))
+        });
+        if let Some((_, taken)) = taken {
             if !statement.implied {
                 diags.push(occupied(statement, taken));
             }

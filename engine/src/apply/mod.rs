@@ -265,7 +265,8 @@ impl<'a> Run<'a> {
             let Some(object) = self.state.resources.get(&object_move.from).cloned() else {
                 continue;
             };
-            if self.state.resources.contains_key(&object_move.to) {
+            let occupied = self.state.resources.get(&object_move.to);
+            if occupied.is_some_and(|there| there != &object) {
                 continue;
             }
             self.record_together(vec![

@@ -149,6 +149,18 @@ moved {
     let span = err.iter().find_map(|d| d.span.clone()).expect("a span");
     assert!(span.file.ends_with("main.tf"));
 
+    // The same object at both ends is a move a killed apply half recorded:
+    // the plan finishes it.
+    let mut half_moved = state.clone();
+    let object = half_moved.resources["test_thing.b"].clone();
+    half_moved
+        .resources
+        .insert("test_thing.a".to_string(), object);
+    let plan = stack.plan(&half_moved, PlanMode::Normal).await.unwrap();
+    assert_eq!(plan.moves.len(), 1);
+    stack.apply(&plan, &mut half_moved).await;
+    assert_eq!(keys(&half_moved), ["test_thing.b"]);
+
     // Once applied, the block may stay: its source is gone from state.
     let (renamed, state) = applied(RENAMED).await;
     let plan = renamed.plan(&state, PlanMode::Normal).await.unwrap();
