@@ -334,43 +334,10 @@ pub async fn plan(
         Ok(moved) => moved,
         Err(diags) => return (None, diags),
     };
-    let mut planner = Planner {
-        walker: Walker::new(ctx, validating, false),
-        included: None,
-        excluded: HashSet::new(),
-        moved_from: moves
-            .iter()
-            .map(|m| (m.to.clone(), m.from.clone()))
-            .collect(),
-        imports: HashMap::new(),
-        forgotten: HashSet::new(),
-        options,
-        state: &moved_state,
-        priors: HashMap::new(),
-        refreshed_types: HashSet::new(),
-        changes: BTreeMap::new(),
-        claimed: HashSet::new(),
-        drift: Vec::new(),
-        diags: Diagnostics::new(),
-    };
+    let mut planner = Planner::new(ctx, &moved_state, options, &moves);
     planner.select_targets();
     planner.check_settings();
-    for &index in &ctx.graph.order {
-        let node = ctx.graph.node(index).clone();
-        match &node {
-            Node::Resource(addr) => {
-                if planner.options.mode == PlanMode::Destroy {
-                    planner.use_prior_values(addr);
-                } else {
-                    planner.plan_resource(addr, index).await;
-                }
-            }
-            other => {
-                let diags = planner.walker.visit_value_node(other).await;
-                planner.diags.extend(diags);
-            }
-        }
-    }
+    planner.walk().await;
     if !validating {
         planner.plan_orphans().await;
     }
@@ -390,43 +357,15 @@ pub async fn plan(
         options,
         ..
     } = planner;
-    let variables = ctx
-        .config
-        .root()
-        .variables
-        .keys()
-        .map(|name| {
-            let value = walker
-                .namespace(&Default::default())
-                .vars
-                .get(name)
-                .cloned()
-                .unwrap_or(Value::Null);
-            let sensitive = value.contains_sensitive();
-            (
-                name.clone(),
-                PlannedVariable {
-                    value: value.to_json(),
-                    sensitive,
-                },
-            )
-        })
-        .collect();
-    let mut api_calls: BTreeMap<String, u64> = BTreeMap::new();
-    for provider in walker.providers.values() {
-        for (call, count) in provider.api_calls() {
-            *api_calls.entry(call).or_default() += count;
-        }
-    }
     let plan = Plan {
-        api_calls,
+        api_calls: api_calls(&walker),
         format_version: PLAN_FORMAT_VERSION,
         workspace: ctx.workspace.clone(),
         lineage: state.lineage.clone(),
         serial: state.serial,
         templates_digest: templates_digest(&ctx.config),
         destroy: options.mode == PlanMode::Destroy,
-        variables,
+        variables: planned_variables(ctx, &walker),
         resource_changes: changes.into_values().collect(),
         output_changes: outputs,
         drift,
@@ -435,6 +374,36 @@ pub async fn plan(
         moves,
     };
     (Some(plan), diags)
+}
+
+/// The root variables' values as the plan records them.
+fn planned_variables(ctx: &Context, walker: &Walker<'_>) -> BTreeMap<String, PlannedVariable> {
+    let namespace = walker.namespace(&Default::default());
+    ctx.config
+        .root()
+        .variables
+        .keys()
+        .map(|name| {
+            let value = namespace.vars.get(name).cloned().unwrap_or(Value::Null);
+            let sensitive = value.contains_sensitive();
+            let planned = PlannedVariable {
+                value: value.to_json(),
+                sensitive,
+            };
+            (name.clone(), planned)
+        })
+        .collect()
+}
+
+/// The API calls every provider made while planning, by `service:Operation`.
+fn api_calls(walker: &Walker<'_>) -> BTreeMap<String, u64> {
+    let mut calls: BTreeMap<String, u64> = BTreeMap::new();
+    for provider in walker.providers.values() {
+        for (call, count) in provider.api_calls() {
+            *calls.entry(call).or_default() += count;
+        }
+    }
+    calls
 }
 
 fn target_string(target: &Target) -> String {
@@ -465,8 +434,55 @@ pub fn templates_digest(config: &crate::config::Config) -> String {
 }
 
 impl<'c> Planner<'c> {
+    fn new(
+        ctx: &'c Context,
+        state: &'c State,
+        options: PlanOptions,
+        moves: &[crate::refactor::ObjectMove],
+    ) -> Planner<'c> {
+        Planner {
+            walker: Walker::new(ctx, options.mode == PlanMode::Validate, false),
+            included: None,
+            excluded: HashSet::new(),
+            moved_from: moves
+                .iter()
+                .map(|m| (m.to.clone(), m.from.clone()))
+                .collect(),
+            imports: HashMap::new(),
+            forgotten: HashSet::new(),
+            options,
+            state,
+            priors: HashMap::new(),
+            refreshed_types: HashSet::new(),
+            changes: BTreeMap::new(),
+            claimed: HashSet::new(),
+            drift: Vec::new(),
+            diags: Diagnostics::new(),
+        }
+    }
+
     fn ctx(&self) -> &'c Context {
         self.walker.ctx
+    }
+
+    /// Visits the configuration graph in dependency order: values are
+    /// evaluated, resources planned (or, in a destroy plan, given the
+    /// values recorded in state).
+    async fn walk(&mut self) {
+        let ctx = self.ctx();
+        for &index in &ctx.graph.order {
+            let node = ctx.graph.node(index).clone();
+            match &node {
+                Node::Resource(addr) if self.options.mode == PlanMode::Destroy => {
+                    self.use_prior_values(addr);
+                }
+                Node::Resource(addr) => self.plan_resource(addr, index).await,
+                other => {
+                    let diags = self.walker.visit_value_node(other).await;
+                    self.diags.extend(diags);
+                }
+            }
+        }
     }
 
     /// Checks the `stack`/`terraform` block: required providers must be
