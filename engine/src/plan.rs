@@ -623,8 +623,17 @@ impl<'c> Planner<'c> {
         let provider_key = provider_ref.to_string();
         let state = self.state;
         let mut to_read: Vec<(&'c String, &'c state::ResourceState, Value)> = Vec::new();
-        for (address, resource) in state.resources.iter().filter(|(_, r)| {
-            r.mode == Mode::Managed && r.resource_type == type_name && r.provider == provider_key
+        // Objects a `removed` block forgets are left alone: not even read.
+        let config = &self.ctx().config;
+        let forgets = |address: &str| {
+            crate::refactor::removals(config)
+                .any(|r| !r.destroy && crate::refactor::removes(r, address))
+        };
+        for (address, resource) in state.resources.iter().filter(|(a, r)| {
+            r.mode == Mode::Managed
+                && r.resource_type == type_name
+                && r.provider == provider_key
+                && !forgets(a)
         }) {
             let value = encoding::from_state(resource);
             match &resource.status {

@@ -366,3 +366,18 @@ import {
         "{cycle}"
     );
 }
+
+#[tokio::test]
+async fn an_object_a_removed_block_forgets_is_not_read() {
+    let (first, mut state) = applied(A).await;
+    // The test provider fails any read of an object without an id.
+    let record = state.resources.get_mut("test_thing.a").unwrap();
+    record.attributes["id"] = serde_json::Value::Null;
+    let template = format!(
+        "{}resource \"test_thing\" \"b\" {{\n  name = \"two\"\n}}\n",
+        removed(false)
+    );
+    let stack = TestStack::with_provider(&template, &[], first.provider.clone());
+    let plan = stack.plan(&state, PlanMode::Normal).await.unwrap();
+    assert_eq!(plan.change("test_thing.a").unwrap().action, Action::Forget);
+}
