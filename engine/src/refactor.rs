@@ -576,16 +576,34 @@ fn check_imports(config: &Config, diags: &mut Diagnostics) {
     }
 }
 
-/// Orders move statements so that each runs after every statement whose
-/// destination is its source: a chain `a → b`, `b → c` then moves `a` to
-/// `c`. A cycle has no final address and is an error.
+/// Whether endpoint `inner` names something inside `outer` (a resource in
+/// a module, an instance of a resource), not `outer` itself.
+fn nested_within(inner: &Endpoint, outer: &Endpoint) -> bool {
+    inner != outer && outer.suffix(&inner.to_string()).is_some()
+}
+
+/// Whether statement `a` must run after statement `b`, by Terraform's
+/// rules: `a` continues a chain from `b`'s destination, or one of them
+/// moves something inside what the other one moves (the outer move of a
+/// module runs before the moves of resources in it).
+fn runs_after(a: &Moved, b: &Moved) -> bool {
+    a.from == b.to
+        || nested_within(&a.from, &b.to)
+        || nested_within(&a.to, &b.to)
+        || nested_within(&b.from, &a.from)
+        || nested_within(&b.to, &a.from)
+}
+
+/// Orders move statements so that each runs after those it depends on: a
+/// chain `a → b`, `b → c` then moves `a` to `c`. A cycle has no final
+/// address and is an error.
 fn order_moves(mut pending: Vec<Moved>) -> Result<Vec<Moved>, Diagnostic> {
     let mut ordered = Vec::with_capacity(pending.len());
     while !pending.is_empty() {
         let ready = pending.iter().position(|s| {
             !pending
                 .iter()
-                .any(|other| !std::ptr::eq(other, s) && other.to == s.from)
+                .any(|other| !std::ptr::eq(other, s) && runs_after(s, other))
         });
         let Some(index) = ready else {
             let members: Vec<String> = pending

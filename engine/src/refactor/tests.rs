@@ -381,3 +381,39 @@ async fn an_object_a_removed_block_forgets_is_not_read() {
     let plan = stack.plan(&state, PlanMode::Normal).await.unwrap();
     assert_eq!(plan.change("test_thing.a").unwrap().action, Action::Forget);
 }
+
+#[test]
+fn a_module_move_runs_before_the_moves_inside_it() {
+    let endpoint = |text: &str| super::parse_endpoint(text, &Default::default()).unwrap();
+    let statement = |from: &str, to: &str| super::Moved {
+        from: endpoint(from),
+        to: endpoint(to),
+        span: None,
+        implied: false,
+    };
+    let inner = statement("module.b.test_thing.x", "module.b.test_thing.y");
+    let outer = statement("module.a", "module.b");
+    let ordered = super::order_moves(vec![inner, outer]).unwrap();
+    assert_eq!(ordered[0].to.to_string(), "module.b");
+    let mut state = empty_state();
+    let object = state::ResourceState {
+        mode: state::Mode::Managed,
+        resource_type: "test_thing".to_string(),
+        provider: "provider.test".to_string(),
+        status: state::Status::Ready,
+        attributes: serde_json::json!({"name": "x", "id": "x-1"}),
+        sensitive_paths: Vec::new(),
+        dependencies: Vec::new(),
+        create_before_destroy: false,
+        private: None,
+    };
+    state
+        .resources
+        .insert("module.a.test_thing.x".to_string(), object);
+    let mut config = crate::config::Config::default();
+    let root = config.modules.entry(Default::default()).or_default();
+    root.refactoring.moved = ordered;
+    let (moved, moves) = super::apply_moves(&config, &state).unwrap();
+    assert_eq!(keys(&moved), ["module.b.test_thing.y"]);
+    assert_eq!(moves[0].from, "module.a.test_thing.x");
+}
