@@ -8,6 +8,7 @@
 //! The plan carries what moved, what is forgotten and what is imported as
 //! data; apply records those first, through the state journal.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -667,13 +668,17 @@ fn implied_moves(config: &Config, state: &State, written: &[Moved]) -> Vec<Moved
 /// is ignored; one whose destination another object already has is an error for a
 /// written move (Terraform only warns, then destroys the object left
 /// behind; stack refuses to plan that) and is skipped for an implied one.
-pub fn apply_moves(
+/// Without any move the state is borrowed, not copied: most plans have none.
+pub fn apply_moves<'s>(
     config: &Config,
-    state: &State,
-) -> Result<(State, Vec<ObjectMove>), Diagnostics> {
+    state: &'s State,
+) -> Result<(Cow<'s, State>, Vec<ObjectMove>), Diagnostics> {
     let written: Vec<Moved> = all_blocks(config).flat_map(|b| b.moved.clone()).collect();
     let mut statements = order_moves(written.clone()).map_err(Diagnostics::from)?;
     statements.extend(implied_moves(config, state, &written));
+    if statements.is_empty() {
+        return Ok((Cow::Borrowed(state), Vec::new()));
+    }
     let mut moved = state.clone();
     // The original address of each object that moved, by its current one.
     let mut origin: BTreeMap<String, String> = BTreeMap::new();
@@ -718,7 +723,7 @@ pub fn apply_moves(
         .filter(|(to, from)| to != from)
         .map(|(to, from)| ObjectMove { from, to })
         .collect();
-    Ok((moved, moves))
+    Ok((Cow::Owned(moved), moves))
 }
 
 fn occupied(statement: &Moved, taken: &str) -> Diagnostic {
