@@ -340,6 +340,7 @@ pub async fn plan(
     planner.walk().await;
     if !validating {
         planner.plan_orphans().await;
+        planner.check_move_sources();
     }
     let outputs = if validating {
         Vec::new()
@@ -1492,6 +1493,25 @@ impl<'c> Planner<'c> {
                 if guarded { config } else { None },
                 reason,
             );
+        }
+    }
+
+    /// A `moved` block's source instance must no longer be declared; only
+    /// now, with `count` and `for_each` expanded, is that known for an
+    /// indexed instance (Terraform checks it after planning too).
+    fn check_move_sources(&mut self) {
+        let ctx = self.ctx();
+        for statement in crate::refactor::written_moves(&ctx.config) {
+            let crate::refactor::Endpoint::Instance(from) = &statement.from else {
+                continue;
+            };
+            let declared = self
+                .changes
+                .get(&from.to_string())
+                .is_some_and(|c| !matches!(c.action, Action::Delete | Action::Forget));
+            if declared {
+                self.diags.push(crate::refactor::still_exists(statement));
+            }
         }
     }
 

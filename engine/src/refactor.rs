@@ -480,14 +480,23 @@ fn check_move(config: &Config, statement: &Moved, diags: &mut Diagnostics) {
         }
     }
     if declared(config, from) {
-        diags.push(
-            Diagnostic::error(
-                "Moved object still exists",
-                format!("This statement declares a move from {from}, but that object is still declared in the configuration. Change your configuration so that it is declared as {to} instead."),
-            )
-            .with_span(span),
-        );
+        diags.push(still_exists(statement));
     }
+}
+
+/// The error for a move whose source the configuration still declares.
+pub fn still_exists(statement: &Moved) -> Diagnostic {
+    let (from, to) = (&statement.from, &statement.to);
+    Diagnostic::error(
+        "Moved object still exists",
+        format!("This statement declares a move from {from}, but that object is still declared in the configuration. Change your configuration so that it is declared as {to} instead."),
+    )
+    .with_span(statement.span.clone())
+}
+
+/// Every `moved` block of the configuration (not the implied moves).
+pub fn written_moves(config: &Config) -> impl Iterator<Item = &Moved> {
+    all_blocks(config).flat_map(|b| &b.moved)
 }
 
 /// Each source moves to one destination, and each destination has one source.

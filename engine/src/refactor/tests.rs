@@ -417,3 +417,24 @@ fn a_module_move_runs_before_the_moves_inside_it() {
     assert_eq!(keys(&moved), ["module.b.test_thing.y"]);
     assert_eq!(moves[0].from, "module.a.test_thing.x");
 }
+
+#[tokio::test]
+async fn a_move_from_an_instance_count_still_declares_is_an_error() {
+    let (first, state) = applied(A).await;
+    let template = r#"
+resource "test_thing" "a" {
+  count = 2
+  name  = "one-${count.index}"
+}
+moved {
+  from = test_thing.a[1]
+  to   = test_thing.a[5]
+}
+"#;
+    let stack = TestStack::with_provider(template, &[], first.provider.clone());
+    let err = stack.plan(&state, PlanMode::Normal).await.unwrap_err();
+    assert!(
+        err.to_string().contains("Moved object still exists"),
+        "{err}"
+    );
+}
