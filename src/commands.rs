@@ -941,10 +941,16 @@ async fn run_apply(
             ))
         );
     } else {
+        // As Terraform words it: imports are counted only when there are some.
+        let imported = if summary.import > 0 {
+            format!("{} imported, ", summary.import)
+        } else {
+            String::new()
+        };
         println!(
             "\n{}",
             session.style.green(&format!(
-                "Apply complete! Resources: {} added, {} changed, {} destroyed.",
+                "Apply complete! Resources: {imported}{} added, {} changed, {} destroyed.",
                 summary.add, summary.change, summary.destroy
             ))
         );

@@ -37,6 +37,7 @@ fn doing(action: Action) -> &'static str {
         Action::Delete => "Destroying...",
         Action::Read => "Reading...",
         Action::NoOp => "Recording...",
+        Action::Forget => "Forgetting...",
     }
 }
 
@@ -48,6 +49,7 @@ fn done_word(action: Action) -> &'static str {
         Action::Delete => "Destruction complete",
         Action::Read => "Read complete",
         Action::NoOp => "Recorded",
+        Action::Forget => "Forgotten",
     }
 }
 

@@ -216,6 +216,11 @@ fn action_header(change: &ResourceChange) -> String {
         .parse::<engine::addrs::ObjectAddr>()
         .map(|a| a.describe())
         .unwrap_or_else(|_| change.address.clone());
+    match (change.action, &change.previous_address, &change.importing) {
+        (Action::NoOp, Some(previous), _) => return format!("# {previous} has moved to {addr}"),
+        (Action::NoOp, None, Some(_)) => return format!("# {addr} will be imported"),
+        _ => {}
+    }
     match change.action {
         Action::Create => format!("# {addr} will be created"),
         Action::Update => format!("# {addr} will be updated in-place"),
@@ -223,6 +228,9 @@ fn action_header(change: &ResourceChange) -> String {
         Action::Delete => format!("# {addr} will be destroyed"),
         Action::Read => format!("# {addr} will be read during apply"),
         Action::NoOp => format!("# {addr} is unchanged"),
+        Action::Forget => {
+            format!("# {addr} will no longer be managed by stack; the object is not destroyed")
+        }
     }
 }
 
@@ -235,6 +243,7 @@ fn marker(action: Action, cbd: bool, style: Style) -> String {
         Action::Delete => style.red("  -"),
         Action::Read => " <=".to_string(),
         Action::NoOp => "   ".to_string(),
+        Action::Forget => "  .".to_string(),
     }
 }
 
@@ -307,6 +316,14 @@ fn heredoc(text: &str, indent: &str) -> String {
 pub fn resource_change(change: &ResourceChange, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "  {}", style.bold(&action_header(change)));
+    if change.action != Action::NoOp {
+        if let Some(previous) = &change.previous_address {
+            let _ = writeln!(out, "  # (moved from {previous})");
+        }
+        if let Some(importing) = &change.importing {
+            let _ = writeln!(out, "  # (imported from {})", quote_string(&importing.id));
+        }
+    }
     if let Some(reason) = &change.action_reason {
         let _ = writeln!(out, "  # ({reason})");
     }
@@ -320,7 +337,11 @@ pub fn resource_change(change: &ResourceChange, style: Style) -> String {
         quote_string(&change.name)
     );
     let before = change.before_value().unwrap_or(Value::Null);
-    let after = change.after_value().unwrap_or(Value::Null);
+    // A forgotten object stays as it is: it is shown unchanged.
+    let after = match change.action {
+        Action::Forget => before.clone(),
+        _ => change.after_value().unwrap_or(Value::Null),
+    };
     let empty = BTreeMap::new();
     let before_map = before.as_map().unwrap_or(&empty);
     let after_map = after.as_map().unwrap_or(&empty);
@@ -374,7 +395,7 @@ pub fn resource_change(change: &ResourceChange, style: Style) -> String {
                 };
                 format!("{}{} {pad} = {shown} -> null", "      ", style.red("-"))
             }
-            Action::Update | Action::Replace | Action::NoOp => {
+            Action::Update | Action::Replace | Action::NoOp | Action::Forget => {
                 if engine::provider::values_equal(&b, &a) && b.is_sensitive() == a.is_sensitive() {
                     if name == "id" || name == "name" {
                         format!("        {pad} = {}", inline(&b))
@@ -476,13 +497,27 @@ fn output_change(change: &OutputChange, style: Style) -> String {
 pub fn summary_line(plan: &Plan) -> String {
     let s = plan.summary();
     if !plan.has_changes() {
-        "No changes.".to_string()
-    } else {
-        format!(
-            "Plan: {} to add, {} to change, {} to destroy.",
-            s.add, s.change, s.destroy
-        )
+        return "No changes.".to_string();
     }
+    let imports = if s.import > 0 {
+        format!("{} to import, ", s.import)
+    } else {
+        String::new()
+    };
+    format!(
+        "Plan: {imports}{} to add, {} to change, {} to destroy.",
+        s.add, s.change, s.destroy
+    )
+}
+
+/// True when the plan moves, forgets or imports objects: then the
+/// summary line is shown even when nothing is added, changed or destroyed.
+fn refactors(plan: &Plan) -> bool {
+    !plan.moves.is_empty()
+        || plan
+            .resource_changes
+            .iter()
+            .any(|c| c.importing.is_some() || c.action == Action::Forget)
 }
 
 /// What refresh found: changes made outside stack, and the outcome of
@@ -532,7 +567,7 @@ pub fn plan(plan: &Plan, style: Style) -> String {
     let changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
-        .filter(|c| c.action.is_change() && !(c.mode == Mode::Data && c.action == Action::Delete))
+        .filter(|c| c.is_shown() && !(c.mode == Mode::Data && c.action == Action::Delete))
         .collect();
     if !changes.is_empty() {
         let _ = writeln!(out, "stack will perform the following actions:\n");
@@ -559,6 +594,8 @@ pub fn plan(plan: &Plan, style: Style) -> String {
     if !plan.has_changes() {
         let _ = writeln!(out, "{}", style.bold("No changes."));
         let _ = writeln!(out, "Your infrastructure matches the configuration.");
+    } else if refactors(plan) {
+        let _ = writeln!(out, "{}", style.bold(&summary_line(plan)));
     } else if s.add + s.change + s.destroy == 0 && outputs_change {
         // Only outputs change: as Terraform, say so instead of a zero Plan line.
         let _ = writeln!(

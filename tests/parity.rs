@@ -55,10 +55,6 @@ const EXTENSIONS: &[(&str, &str)] = &[(
 /// asserts the wrong verdict, so that fixing one makes the test fail until
 /// the entry is removed. Each entry says why it is still open.
 const FIXME: &[(&str, &str)] = &[
-    // FIXME: `moved` blocks need the planner to move state; stack rejects the block type.
-    ("moved_block", "moved blocks are not supported"),
-    // FIXME: `import` blocks need the planner to import during plan; stack has `stack import`.
-    ("import_block", "import blocks are not supported"),
     // FIXME: `check` blocks need the planner to evaluate assertions as warnings.
     ("check_block", "check blocks are not supported"),
     // FIXME: count/for_each on module calls need module instances in the planner.
@@ -67,8 +63,6 @@ const FIXME: &[(&str, &str)] = &[
         "module_for_each",
         "for_each on module calls is not supported",
     ),
-    // FIXME: `removed` blocks need the planner to forget state without destroying.
-    ("removed_block", "removed blocks are not supported"),
     // FIXME: ephemeral variables must stay out of saved plan files, which store variables.
     (
         "variable_ephemeral",

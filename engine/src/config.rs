@@ -204,6 +204,8 @@ pub struct Module {
     pub module_calls: BTreeMap<String, ModuleCall>,
     pub providers: Vec<ProviderConfig>,
     pub settings: StackSettings,
+    /// `moved`, `removed` and `import` blocks (`crate::refactor`).
+    pub refactoring: crate::refactor::Blocks,
 }
 
 /// A whole stack: every module instance by path, and every source file.
@@ -274,6 +276,7 @@ pub fn load(dir: &Path) -> (Config, Diagnostics) {
     let mut diags = Diagnostics::new();
     load_module(dir, ModulePath::root(), &mut config, &mut diags, 0);
     diags.extend(crate::validate::check(&config));
+    diags.extend(crate::refactor::check(&config));
     (config, diags)
 }
 
@@ -429,9 +432,12 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "module",
     "stack",
     "terraform",
+    "moved",
+    "removed",
+    "import",
 ];
 
-fn block_span(block: &Block, file: &Arc<PathBuf>) -> Option<Span> {
+pub(crate) fn block_span(block: &Block, file: &Arc<PathBuf>) -> Option<Span> {
     // The block's header (type and labels) is the most useful thing to underline.
     let start = block.ident.span()?.start;
     let end = block
@@ -443,7 +449,7 @@ fn block_span(block: &Block, file: &Arc<PathBuf>) -> Option<Span> {
     Some(Span::new(file.clone(), start..end))
 }
 
-fn attr_span(attr: &Attribute, file: &Arc<PathBuf>) -> Option<Span> {
+pub(crate) fn attr_span(attr: &Attribute, file: &Arc<PathBuf>) -> Option<Span> {
     attr.span().map(|r| Span::new(file.clone(), r))
 }
 
@@ -607,6 +613,7 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
         }
         "stack" | "terraform" => lower_settings(block, file, &mut module.settings, diags),
         "check" => check_block(block, file, diags),
+        "moved" | "removed" | "import" => crate::refactor::lower_block(block, file, module, diags),
         other => diags.push(
             Diagnostic::error(
                 "Unsupported block type",
@@ -870,7 +877,7 @@ fn unsuitable(attr: &Attribute, file: &Arc<PathBuf>, what: &str, diags: &mut Dia
     );
 }
 
-fn literal_bool(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> bool {
+pub(crate) fn literal_bool(attr: &Attribute, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> bool {
     match constant_of(attr, file, diags) {
         Some(Value::Bool(b)) => b,
         // HCL converts the strings "true" and "false" to booleans, as Terraform does.
@@ -1294,7 +1301,7 @@ fn labels_of(block: &Block) -> Vec<String> {
 
 /// Reads `provider = aws.west`; a quoted `"aws.west"` is read the same way
 /// with a warning, as Terraform does.
-fn provider_reference(
+pub(crate) fn provider_reference(
     expr: &Expression,
     file: &Arc<PathBuf>,
     diags: &mut Diagnostics,

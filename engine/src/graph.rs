@@ -278,6 +278,13 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             exprs.extend(r.lifecycle.prevent_destroy.iter());
             exprs.extend(r.lifecycle.replace_triggered_by.iter());
             link(m, &exprs, &node, &mut edges);
+            // An import block's id is evaluated (in the root module) when
+            // its target resource is planned, so what it refers to comes first.
+            let import_ids: Vec<&Expr> = crate::refactor::imports(config)
+                .filter(|i| i.to.resource == r.addr)
+                .map(|i| &i.id)
+                .collect();
+            link(&ModulePath::root(), &import_ids, &node, &mut edges);
             // Provisioners receive the stack's configuration map.
             if !r.provisioners.is_empty() {
                 if let Some(configuration) = &root.settings.configuration {

@@ -20,6 +20,7 @@ pub mod module_providers;
 pub mod plan;
 pub mod planfile;
 pub mod provider;
+pub mod refactor;
 pub mod schedule;
 #[cfg(test)]
 pub mod testing;

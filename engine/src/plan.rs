@@ -23,7 +23,9 @@ use crate::provider::{
 };
 use crate::value::Value;
 
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+/// Version 2 added the refactoring data: `moves`, the `forget` action,
+/// and `previous_address` and `importing` on resource changes.
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 /// The backends the state layer implements.
 pub const SUPPORTED_BACKENDS: [&str; 2] = ["local", "s3"];
@@ -37,6 +39,9 @@ pub enum Action {
     Update,
     Replace,
     Delete,
+    /// The object leaves the state and is left as it is (a `removed` block
+    /// with `destroy = false`).
+    Forget,
 }
 
 impl Action {
@@ -76,9 +81,29 @@ pub struct ResourceChange {
     pub dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private: Option<serde_json::Value>,
+    /// The address the object had before a `moved` block (or an implied
+    /// move) gave it this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_address: Option<String>,
+    /// Set when an `import` block brings the object under management.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importing: Option<Importing>,
+}
+
+/// The object an `import` block adopts, as the provider found it at plan
+/// time (the change's `before`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Importing {
+    pub id: String,
 }
 
 impl ResourceChange {
+    /// True when applying does something for this change: an action, a
+    /// move or an import to record.
+    pub fn is_shown(&self) -> bool {
+        self.action.is_change() || self.previous_address.is_some() || self.importing.is_some()
+    }
+
     pub fn before_value(&self) -> Option<Value> {
         self.before
             .as_ref()
@@ -161,6 +186,10 @@ pub struct Plan {
     pub targets: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excludes: Vec<String>,
+    /// Objects that change address (`moved` blocks, implied moves); apply
+    /// records them first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<crate::refactor::ObjectMove>,
     /// API calls the providers made while planning, by `service:Operation`
     /// (for `stack plan --stats`); not part of the saved plan.
     #[serde(skip)]
@@ -170,6 +199,8 @@ pub struct Plan {
 /// `Plan: X to add, Y to change, Z to destroy.` counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    #[serde(default)]
+    pub import: usize,
     pub add: usize,
     pub change: usize,
     pub destroy: usize,
@@ -183,6 +214,9 @@ impl Plan {
             .iter()
             .filter(|c| c.mode == Mode::Managed)
         {
+            if change.importing.is_some() {
+                summary.import += 1;
+            }
             match change.action {
                 Action::Create => summary.add += 1,
                 Action::Update => summary.change += 1,
@@ -191,7 +225,7 @@ impl Plan {
                     summary.destroy += 1;
                 }
                 Action::Delete => summary.destroy += 1,
-                Action::NoOp | Action::Read => {}
+                Action::NoOp | Action::Read | Action::Forget => {}
             }
         }
         summary
@@ -205,6 +239,8 @@ impl Plan {
             .any(|c| c.mode == Mode::Managed && c.action.is_change())
             || self.output_changes.iter().any(|o| o.action.is_change())
             || self.drift.iter().any(Drift::needs_record)
+            || !self.moves.is_empty()
+            || self.resource_changes.iter().any(|c| c.importing.is_some())
     }
 
     /// How many provider operations applying takes: a replacement is two
@@ -215,7 +251,7 @@ impl Plan {
             .filter(|c| c.mode == Mode::Managed)
             .map(|c| match c.action {
                 Action::Replace => 2,
-                Action::NoOp | Action::Read => 0,
+                Action::NoOp | Action::Read | Action::Forget => 0,
                 _ => 1,
             })
             .sum()
@@ -276,6 +312,12 @@ struct Planner<'c> {
     drift: Vec<Drift>,
     included: Option<HashSet<ResourceAddr>>,
     excluded: HashSet<ResourceAddr>,
+    /// The address each moved object had before, by its new address.
+    moved_from: HashMap<String, String>,
+    /// The id each `import` block found an object by, by its address.
+    imports: HashMap<String, String>,
+    /// State objects a `removed` block forgets.
+    forgotten: HashSet<String>,
     diags: Diagnostics,
 }
 
@@ -286,39 +328,19 @@ pub async fn plan(
     options: PlanOptions,
 ) -> (Option<Plan>, Diagnostics) {
     let validating = options.mode == PlanMode::Validate;
-    let mut planner = Planner {
-        walker: Walker::new(ctx, validating, false),
-        included: None,
-        excluded: HashSet::new(),
-        options,
-        state,
-        priors: HashMap::new(),
-        refreshed_types: HashSet::new(),
-        changes: BTreeMap::new(),
-        claimed: HashSet::new(),
-        drift: Vec::new(),
-        diags: Diagnostics::new(),
+    // Moves apply to the prior state before anything is planned, so that
+    // every object is planned at its new address (Terraform's order).
+    let (moved_state, moves) = match crate::refactor::apply_moves(&ctx.config, state) {
+        Ok(moved) => moved,
+        Err(diags) => return (None, diags),
     };
+    let mut planner = Planner::new(ctx, &moved_state, options, &moves);
     planner.select_targets();
     planner.check_settings();
-    for &index in &ctx.graph.order {
-        let node = ctx.graph.node(index).clone();
-        match &node {
-            Node::Resource(addr) => {
-                if planner.options.mode == PlanMode::Destroy {
-                    planner.use_prior_values(addr);
-                } else {
-                    planner.plan_resource(addr, index).await;
-                }
-            }
-            other => {
-                let diags = planner.walker.visit_value_node(other).await;
-                planner.diags.extend(diags);
-            }
-        }
-    }
+    planner.walk().await;
     if !validating {
         planner.plan_orphans().await;
+        planner.check_move_sources();
     }
     let outputs = if validating {
         Vec::new()
@@ -336,50 +358,53 @@ pub async fn plan(
         options,
         ..
     } = planner;
-    let variables = ctx
-        .config
-        .root()
-        .variables
-        .keys()
-        .map(|name| {
-            let value = walker
-                .namespace(&Default::default())
-                .vars
-                .get(name)
-                .cloned()
-                .unwrap_or(Value::Null);
-            let sensitive = value.contains_sensitive();
-            (
-                name.clone(),
-                PlannedVariable {
-                    value: value.to_json(),
-                    sensitive,
-                },
-            )
-        })
-        .collect();
-    let mut api_calls: BTreeMap<String, u64> = BTreeMap::new();
-    for provider in walker.providers.values() {
-        for (call, count) in provider.api_calls() {
-            *api_calls.entry(call).or_default() += count;
-        }
-    }
     let plan = Plan {
-        api_calls,
+        api_calls: api_calls(&walker),
         format_version: PLAN_FORMAT_VERSION,
         workspace: ctx.workspace.clone(),
         lineage: state.lineage.clone(),
         serial: state.serial,
         templates_digest: templates_digest(&ctx.config),
         destroy: options.mode == PlanMode::Destroy,
-        variables,
+        variables: planned_variables(ctx, &walker),
         resource_changes: changes.into_values().collect(),
         output_changes: outputs,
         drift,
         targets: options.targets.iter().map(target_string).collect(),
         excludes: options.excludes.iter().map(target_string).collect(),
+        moves,
     };
     (Some(plan), diags)
+}
+
+/// The root variables' values as the plan records them.
+fn planned_variables(ctx: &Context, walker: &Walker<'_>) -> BTreeMap<String, PlannedVariable> {
+    let namespace = walker.namespace(&Default::default());
+    ctx.config
+        .root()
+        .variables
+        .keys()
+        .map(|name| {
+            let value = namespace.vars.get(name).cloned().unwrap_or(Value::Null);
+            let sensitive = value.contains_sensitive();
+            let planned = PlannedVariable {
+                value: value.to_json(),
+                sensitive,
+            };
+            (name.clone(), planned)
+        })
+        .collect()
+}
+
+/// The API calls every provider made while planning, by `service:Operation`.
+fn api_calls(walker: &Walker<'_>) -> BTreeMap<String, u64> {
+    let mut calls: BTreeMap<String, u64> = BTreeMap::new();
+    for provider in walker.providers.values() {
+        for (call, count) in provider.api_calls() {
+            *calls.entry(call).or_default() += count;
+        }
+    }
+    calls
 }
 
 fn target_string(target: &Target) -> String {
@@ -410,8 +435,55 @@ pub fn templates_digest(config: &crate::config::Config) -> String {
 }
 
 impl<'c> Planner<'c> {
+    fn new(
+        ctx: &'c Context,
+        state: &'c State,
+        options: PlanOptions,
+        moves: &[crate::refactor::ObjectMove],
+    ) -> Planner<'c> {
+        Planner {
+            walker: Walker::new(ctx, options.mode == PlanMode::Validate, false),
+            included: None,
+            excluded: HashSet::new(),
+            moved_from: moves
+                .iter()
+                .map(|m| (m.to.clone(), m.from.clone()))
+                .collect(),
+            imports: HashMap::new(),
+            forgotten: HashSet::new(),
+            options,
+            state,
+            priors: HashMap::new(),
+            refreshed_types: HashSet::new(),
+            changes: BTreeMap::new(),
+            claimed: HashSet::new(),
+            drift: Vec::new(),
+            diags: Diagnostics::new(),
+        }
+    }
+
     fn ctx(&self) -> &'c Context {
         self.walker.ctx
+    }
+
+    /// Visits the configuration graph in dependency order: values are
+    /// evaluated, resources planned (or, in a destroy plan, given the
+    /// values recorded in state).
+    async fn walk(&mut self) {
+        let ctx = self.ctx();
+        for &index in &ctx.graph.order {
+            let node = ctx.graph.node(index).clone();
+            match &node {
+                Node::Resource(addr) if self.options.mode == PlanMode::Destroy => {
+                    self.use_prior_values(addr);
+                }
+                Node::Resource(addr) => self.plan_resource(addr, index).await,
+                other => {
+                    let diags = self.walker.visit_value_node(other).await;
+                    self.diags.extend(diags);
+                }
+            }
+        }
     }
 
     /// Checks the `stack`/`terraform` block: required providers must be
@@ -552,8 +624,17 @@ impl<'c> Planner<'c> {
         let provider_key = provider_ref.to_string();
         let state = self.state;
         let mut to_read: Vec<(&'c String, &'c state::ResourceState, Value)> = Vec::new();
-        for (address, resource) in state.resources.iter().filter(|(_, r)| {
-            r.mode == Mode::Managed && r.resource_type == type_name && r.provider == provider_key
+        // Objects a `removed` block forgets are left alone: not even read.
+        let config = &self.ctx().config;
+        let forgets = |address: &str| {
+            crate::refactor::removals(config)
+                .any(|r| !r.destroy && crate::refactor::removes(r, address))
+        };
+        for (address, resource) in state.resources.iter().filter(|(a, r)| {
+            r.mode == Mode::Managed
+                && r.resource_type == type_name
+                && r.provider == provider_key
+                && !forgets(a)
         }) {
             let value = encoding::from_state(resource);
             match &resource.status {
@@ -791,6 +872,9 @@ impl<'c> Planner<'c> {
                 return;
             }
         };
+        if !validating && addr.mode == ResourceMode::Managed {
+            self.plan_imports(resource, &provider, &expansion).await;
+        }
         let dependencies: Vec<String> = ctx
             .graph
             .resource_dependencies(node)
@@ -820,6 +904,106 @@ impl<'c> Planner<'c> {
         }
         let value = resource_value(&expansion, &values);
         self.walker.set_resource_value(addr, value);
+    }
+
+    /// Asks the provider for the objects `import` blocks name in this
+    /// resource, as Terraform plans imports: what it finds becomes the
+    /// instance's prior value, and the usual diff against the template
+    /// follows. An address already in state is left alone (a no-op, as in
+    /// Terraform), so that the block can stay after the import.
+    async fn plan_imports(
+        &mut self,
+        resource: &Resource,
+        provider: &std::sync::Arc<dyn Provider>,
+        expansion: &Expansion,
+    ) {
+        let ctx = self.ctx();
+        let keys: BTreeSet<InstanceKey> = expansion.keys().into_iter().collect();
+        let blocks =
+            crate::refactor::imports(&ctx.config).filter(|i| i.to.resource == resource.addr);
+        for import in blocks {
+            let address = import.to.to_string();
+            if self.state.resources.contains_key(&address) {
+                continue;
+            }
+            if !keys.contains(&import.to.key) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Configuration for import target does not exist",
+                        format!("The configuration has no instance {address}: check the instance key against the resource's count or for_each."),
+                    )
+                    .with_span(import.span.clone()),
+                );
+                continue;
+            }
+            let Some(id) = self.import_id(import) else {
+                continue;
+            };
+            if let Some(value) = self.import_object(provider, import, &id).await {
+                let prior = Prior {
+                    value,
+                    status: Status::Ready,
+                    private: None,
+                };
+                self.priors.insert(address.clone(), Some(prior));
+                self.imports.insert(address, id);
+            }
+        }
+    }
+
+    /// The `id` of an import block: a string known at plan time.
+    fn import_id(&mut self, import: &crate::refactor::Import) -> Option<String> {
+        let scope = self.walker.scope(&Default::default(), import.file.clone());
+        let problem = match scope.eval(&import.id.expr).map(|v| v.unmark().0) {
+            Ok(Value::String(id)) => return Some(id),
+            Ok(Value::Number(n)) => return Some(crate::value::format_number(n)),
+            Ok(Value::Unknown) => "The import id must be known at plan time: use variables and locals, not resource attributes.".to_string(),
+            Ok(other) => format!("The import id must be a string, not {}.", other.type_name()),
+            Err(d) => {
+                self.diags.push(d);
+                return None;
+            }
+        };
+        self.diags.push(
+            Diagnostic::error("Invalid import id", problem).with_span(import.id.span.clone()),
+        );
+        None
+    }
+
+    /// Asks the provider for the object an import block names.
+    async fn import_object(
+        &mut self,
+        provider: &std::sync::Arc<dyn Provider>,
+        import: &crate::refactor::Import,
+        id: &str,
+    ) -> Option<Value> {
+        let type_name = &import.to.resource.resource_type;
+        let request = crate::provider::ImportRequest { type_name, id };
+        match provider.import(request).await {
+            Ok(response) => {
+                self.diags.extend(response.diagnostics);
+                if response.new_state.is_none() {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "Cannot import non-existent remote object",
+                            format!("No {type_name} with id {id:?} was found for {}. Check the id and the provider's region and endpoint.", import.to),
+                        )
+                        .with_span(import.span.clone()),
+                    );
+                }
+                response.new_state
+            }
+            Err(err) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Import failed",
+                        format!("Importing {} with id {id:?} failed: {err}", import.to),
+                    )
+                    .with_span(import.span.clone()),
+                );
+                None
+            }
+        }
     }
 
     /// Validation only, when count or for_each is unknown: the body is still
@@ -1038,6 +1222,11 @@ impl<'c> Planner<'c> {
         }
         let before = prior.map(|p| encode(&p.value));
         let after = encode(&planned);
+        let previous_address = self.moved_from.get(&address).cloned();
+        let importing = self
+            .imports
+            .get(&address)
+            .map(|id| Importing { id: id.clone() });
         self.changes.insert(
             address.clone(),
             ResourceChange {
@@ -1062,6 +1251,8 @@ impl<'c> Planner<'c> {
                 requires_replace,
                 dependencies: dependencies.to_vec(),
                 private,
+                previous_address,
+                importing,
             },
         );
         planned
@@ -1170,6 +1361,8 @@ impl<'c> Planner<'c> {
                 requires_replace: Vec::new(),
                 dependencies: dependencies.to_vec(),
                 private: None,
+                previous_address: None,
+                importing: None,
             },
         );
         value
@@ -1199,6 +1392,7 @@ impl<'c> Planner<'c> {
             .and_then(|p| p.as_ref().map(|p| p.value.clone()))
             .unwrap_or_else(|| encoding::from_state(resource_state));
         let before = encode(&prior);
+        let previous_address = self.moved_from.get(&address).cloned();
         self.changes.insert(
             address.clone(),
             ResourceChange {
@@ -1218,6 +1412,8 @@ impl<'c> Planner<'c> {
                 requires_replace: Vec::new(),
                 dependencies: resource_state.dependencies.clone(),
                 private: resource_state.private.clone(),
+                previous_address,
+                importing: None,
             },
         );
     }
@@ -1227,10 +1423,12 @@ impl<'c> Planner<'c> {
     async fn plan_orphans(&mut self) {
         let ctx = self.ctx();
         let destroying = self.options.mode == PlanMode::Destroy;
+        self.plan_forgets();
         let entries: Vec<(String, &'c state::ResourceState)> = self
             .state
             .resources
             .iter()
+            .filter(|(address, _)| !self.forgotten.contains(*address))
             .filter(|(address, _)| destroying || !self.claimed.contains(*address))
             .map(|(a, r)| (a.clone(), r))
             .collect();
@@ -1263,6 +1461,8 @@ impl<'c> Planner<'c> {
                         requires_replace: Vec::new(),
                         dependencies: Vec::new(),
                         private: None,
+                        previous_address: None,
+                        importing: None,
                     },
                 );
                 continue;
@@ -1293,6 +1493,55 @@ impl<'c> Planner<'c> {
                 if guarded { config } else { None },
                 reason,
             );
+        }
+    }
+
+    /// A `moved` block's source instance must no longer be declared; only
+    /// now, with `count` and `for_each` expanded, is that known for an
+    /// indexed instance (Terraform checks it after planning too).
+    fn check_move_sources(&mut self) {
+        let ctx = self.ctx();
+        for statement in crate::refactor::written_moves(&ctx.config) {
+            let crate::refactor::Endpoint::Instance(from) = &statement.from else {
+                continue;
+            };
+            let declared = self
+                .changes
+                .get(&from.to_string())
+                .is_some_and(|c| !matches!(c.action, Action::Delete | Action::Forget));
+            if declared {
+                self.diags.push(crate::refactor::still_exists(statement));
+            }
+        }
+    }
+
+    /// `removed` blocks with `destroy = false`: their objects leave the
+    /// state and stay as they are in the cloud.
+    fn plan_forgets(&mut self) {
+        let ctx = self.ctx();
+        let state = self.state;
+        for removed in crate::refactor::removals(&ctx.config).filter(|r| !r.destroy) {
+            for (address, resource_state) in &state.resources {
+                let Ok(object) = address.parse::<ObjectAddr>() else {
+                    continue;
+                };
+                if !crate::refactor::removes(removed, address)
+                    || self.claimed.contains(address)
+                    || !self.instance_in_scope(&object.instance)
+                {
+                    continue;
+                }
+                self.forgotten.insert(address.clone());
+                self.plan_delete(
+                    &object,
+                    resource_state,
+                    None,
+                    "destroy = false is set in the configuration".to_string(),
+                );
+                if let Some(change) = self.changes.get_mut(address) {
+                    change.action = Action::Forget;
+                }
+            }
         }
     }
 

@@ -105,9 +105,7 @@ pub fn decode(bytes: &[u8], sealer: &Sealer) -> Result<Plan, PlanFileError> {
         .get("format_version")
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
-    if found != u64::from(PLAN_FORMAT_VERSION) {
-        return Err(PlanFileError::Version { found });
-    }
+    let json = upgrade(json, found)?;
     let mut plan: Plan =
         serde_json::from_value(json).map_err(|e| PlanFileError::NotAPlan(e.to_string()))?;
     transform(&mut plan, &mut |v, location| {
@@ -115,6 +113,21 @@ pub fn decode(bytes: &[u8], sealer: &Sealer) -> Result<Plan, PlanFileError> {
     })
     .map_err(PlanFileError::Seal)?;
     Ok(plan)
+}
+
+/// Brings a plan file of an older format version to the current one.
+/// Version 1 predates the refactoring blocks: it has no moves, forgets or
+/// imports, and every field version 2 added is optional, so upgrading is
+/// only a matter of the version number.
+fn upgrade(mut json: serde_json::Value, found: u64) -> Result<serde_json::Value, PlanFileError> {
+    match found {
+        1 => {
+            json["format_version"] = serde_json::json!(2);
+            upgrade(json, 2)
+        }
+        v if v == u64::from(PLAN_FORMAT_VERSION) => Ok(json),
+        _ => Err(PlanFileError::Version { found }),
+    }
 }
 
 /// Applies `f` to the JSON value at `path`, if present.
@@ -212,6 +225,7 @@ mod tests {
             drift: Vec::new(),
             targets: Vec::new(),
             excludes: Vec::new(),
+            moves: Vec::new(),
             api_calls: Default::default(),
         }
     }
@@ -246,6 +260,17 @@ mod tests {
             decode(b"{oops", &sealer()),
             Err(PlanFileError::NotAPlan(_))
         ));
+    }
+
+    #[test]
+    fn a_version_1_plan_file_is_read_through_the_upgrade() {
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&encode(&plan(), &sealer()).unwrap()).unwrap();
+        json["format_version"] = serde_json::json!(1);
+        let bytes = serde_json::to_vec(&json).unwrap();
+        let upgraded = decode(&bytes, &sealer()).unwrap();
+        assert_eq!(upgraded.format_version, PLAN_FORMAT_VERSION);
+        assert_eq!(upgraded, plan());
     }
 
     #[test]

@@ -23,8 +23,8 @@ use crate::diagnostics::Diagnostics;
 use crate::plan::{plan, Plan, PlanMode, PlanOptions};
 use crate::provider::{
     plan_by_schema, ApplyRequest, ApplyResponse, AttrType, AttributeSchema, FindCreatedRequest,
-    PlanRequest, PlanResponse, Provider, ProviderError, ProviderSchema, ReadRequest, ReadResponse,
-    Schema,
+    ImportRequest, PlanRequest, PlanResponse, Provider, ProviderError, ProviderSchema, ReadRequest,
+    ReadResponse, Schema,
 };
 use crate::value::Value;
 
@@ -184,6 +184,14 @@ impl Provider for TestProvider {
         };
         Ok(ReadResponse {
             new_state: cloud.objects.get(&id).cloned(),
+            diagnostics: Diagnostics::new(),
+        })
+    }
+
+    async fn import(&self, request: ImportRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        let cloud = self.cloud.lock().unwrap();
+        Ok(ReadResponse {
+            new_state: cloud.objects.get(request.id).cloned(),
             diagnostics: Diagnostics::new(),
         })
     }

@@ -174,6 +174,7 @@ pub async fn apply(
         tasks: JoinSet::new(),
         outcome: ApplyOutcome::default(),
     };
+    run.record_refactoring();
     run.forget_vanished();
     run.walk().await;
     run.report_skipped();
@@ -260,6 +261,42 @@ impl<'a> Run<'a> {
                         format!("An apply task failed: {err}"),
                     )),
                 }
+            }
+        }
+    }
+
+    /// Records what the plan's refactoring blocks do before anything else,
+    /// so that every later step finds objects where the plan put them:
+    /// moves (the new record is written with the removal of the old one,
+    /// in one journal write, so that a crash can never lose the object),
+    /// objects a `removed` block forgets, and objects `import` blocks adopt.
+    fn record_refactoring(&mut self) {
+        let plan = self.plan;
+        for object_move in &plan.moves {
+            let Some(object) = self.state.resources.get(&object_move.from).cloned() else {
+                continue;
+            };
+            let occupied = self.state.resources.get(&object_move.to);
+            if occupied.is_some_and(|there| there != &object) {
+                continue;
+            }
+            self.record_together(vec![
+                JournalEntry::SetResource {
+                    address: object_move.to.clone(),
+                    resource: object,
+                },
+                JournalEntry::RemoveResource {
+                    address: object_move.from.clone(),
+                },
+            ]);
+        }
+        for change in &plan.resource_changes {
+            if change.action == Action::Forget {
+                self.record(JournalEntry::RemoveResource {
+                    address: change.address.clone(),
+                });
+            } else if let Some(entry) = imported_record(change, self.state) {
+                self.record(entry);
             }
         }
     }
@@ -605,6 +642,19 @@ impl<'a> Run<'a> {
         self.schedule.succeed(slot);
     }
 
+    /// Applies state changes in memory and records them in one journal write.
+    fn record_together(&mut self, entries: Vec<JournalEntry>) {
+        for entry in &entries {
+            entry.apply_to(self.state);
+        }
+        if let Err(e) = self.recorder.record_all(&entries) {
+            self.outcome.diagnostics.push(Diagnostic::error(
+                "Failed to persist state",
+                format!("Recording a state change failed: {e}. The change is kept in memory and written at the end of the apply."),
+            ));
+        }
+    }
+
     /// Applies a state change in memory and records it in the journal.
     fn record(&mut self, entry: JournalEntry) {
         entry.apply_to(self.state);
@@ -702,6 +752,20 @@ impl<'a> Run<'a> {
             .position(|s| s == &Step::Config(*index))
             .is_none_or(|slot| self.schedule.state(slot) == NodeState::Succeeded)
     }
+}
+
+/// The record of an object an `import` block adopts, as the provider
+/// found it when planning, unless state already has it.
+fn imported_record(change: &ResourceChange, state: &State) -> Option<JournalEntry> {
+    change.importing.as_ref()?;
+    if state.resources.contains_key(&change.address) {
+        return None;
+    }
+    let found = change.before_value()?;
+    Some(JournalEntry::SetResource {
+        address: change.address.clone(),
+        resource: object_state(change, &found, None, Status::Ready),
+    })
 }
 
 fn verb(call: Call) -> &'static str {

@@ -155,7 +155,7 @@ impl InstancePrep<'_> {
             Action::Update => Call::Update,
             Action::Read => Call::Read,
             Action::NoOp if needs_record(change, self.state) => Call::Record,
-            Action::NoOp | Action::Delete => return None,
+            Action::NoOp | Action::Delete | Action::Forget => return None,
         };
         let config = match call {
             Call::Record => None,
