@@ -30,6 +30,9 @@ pub(crate) struct Session {
     style: Style,
     /// Source files seen so far, for rendering diagnostics.
     files: Vec<SourceFile>,
+    /// The templates as loaded to find the backend block, kept so that the
+    /// command's own load does not parse them a second time.
+    loaded: std::cell::RefCell<Option<(engine::config::Config, Diagnostics)>>,
 }
 
 impl Session {
@@ -69,13 +72,23 @@ impl Session {
 
     /// The backend the templates configure (local without a backend block).
     pub(crate) fn configured_backend(&self) -> Result<state::BackendConfig, u8> {
-        match crate::workspace::backend_block(&self.dir) {
+        let mut loaded = self.loaded.borrow_mut();
+        let (config, _) = loaded.get_or_insert_with(|| engine::config::load(&self.dir));
+        match engine::backend::backend_config(config) {
             Ok(block) => Ok(block.unwrap_or_else(crate::workspace::local)),
             Err(diags) => {
                 self.report(&diags);
                 Err(ERROR)
             }
         }
+    }
+
+    /// The templates, loaded once per command.
+    fn take_config(&self) -> (engine::config::Config, Diagnostics) {
+        self.loaded
+            .borrow_mut()
+            .take()
+            .unwrap_or_else(|| engine::config::load(&self.dir))
     }
 
     pub(crate) fn dir(&self) -> &Path {
@@ -117,6 +130,7 @@ pub async fn run(cli: Cli) -> u8 {
         workspace: cli.workspace.clone(),
         style,
         files: Vec::new(),
+        loaded: Default::default(),
     };
     match cli.command {
         Command::Init {
@@ -271,7 +285,7 @@ fn load(
     vars: Option<&VarArgs>,
     plan_variables: Option<&Plan>,
 ) -> Result<(Context, Diagnostics), Diagnostics> {
-    let (config, mut diags) = engine::config::load(&session.dir);
+    let (config, mut diags) = session.take_config();
     session.files = config.files.clone();
     let providers = registry();
     diags.extend(engine::validate::check_schemas(&config, &providers));

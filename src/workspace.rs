@@ -31,15 +31,6 @@ pub fn open_backend(
     }
 }
 
-/// The backend block of the templates in `dir`. Templates that do not load
-/// are reported by the command's own loading; here they mean "no block".
-pub fn backend_block(
-    dir: &Path,
-) -> Result<Option<BackendConfig>, engine::diagnostics::Diagnostics> {
-    let (config, _) = engine::config::load(dir);
-    engine::backend::backend_config(&config)
-}
-
 /// How long a lock lasts without renewal: `STACK_LOCK_LEASE` (e.g. `30s`),
 /// else the default. Tests shorten it to see a takeover quickly.
 pub fn lock_options(timeout: Duration) -> Result<LockOptions, String> {

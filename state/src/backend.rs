@@ -179,7 +179,7 @@ impl LocalBackend {
         let sealer = self.sealer()?;
         state.serial += 1;
         let result = (|| {
-            let bytes = format::encode(state, sealer)?;
+            let bytes = format::encode_checked(state, sealer)?;
             if let Some(prev) = &previous {
                 write_atomic(&self.backup_path(), prev, None)?;
             }
@@ -187,8 +187,8 @@ impl LocalBackend {
                 .as_deref()
                 .map(|prev| format::decode(prev, sealer))
                 .transpose()?;
-            self.record_history(&bytes, state, before.as_ref(), note)?;
-            write_atomic(&path, &bytes, None)
+            write_atomic(&path, &bytes, None)?;
+            self.record_history(&path, &bytes, state, before.as_ref(), note)
         })();
         if let Err(e) = result {
             // The serial names a written version; nothing was written.
@@ -249,10 +249,11 @@ impl LocalBackend {
         self.state_dir().join("history").join(&self.workspace)
     }
 
-    /// Keeps the version about to be written in the history, and drops the
-    /// oldest versions beyond [`HISTORY_LIMIT`].
+    /// Keeps the version just written in the history, and drops the oldest
+    /// versions beyond [`HISTORY_LIMIT`].
     fn record_history(
         &self,
+        written: &Path,
         bytes: &[u8],
         state: &State,
         before: Option<&State>,
@@ -270,11 +271,13 @@ impl LocalBackend {
         };
         let meta =
             serde_json::to_vec_pretty(&entry).map_err(|e| StateError::corrupt(e.to_string()))?;
-        write_atomic(
-            &dir.join(format!("{}.state.json", state.serial)),
-            bytes,
-            None,
-        )?;
+        // The version just written is linked, not copied: the state file is
+        // replaced by a rename, so the link keeps this version's bytes.
+        let kept = dir.join(format!("{}.state.json", state.serial));
+        let _ = fs::remove_file(&kept);
+        if fs::hard_link(written, &kept).is_err() {
+            write_atomic(&kept, bytes, None)?;
+        }
         write_atomic(
             &dir.join(format!("{}.meta.json", state.serial)),
             &meta,

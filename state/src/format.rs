@@ -77,6 +77,24 @@ pub fn encode(state: &State, sealer: &Sealer) -> Result<Vec<u8>, StateError> {
 }
 
 /// Decodes a state file of any known version, unsealing secrets.
+/// [`encode`], then reads the bytes back as a state file (the JSON, the
+/// format version and the layout; sealed values stay sealed): a state is
+/// never written in a form that could not be read again, which an encoder
+/// bug would otherwise reveal only on the next run, with the good version
+/// already replaced.
+pub fn encode_checked(state: &State, sealer: &Sealer) -> Result<Vec<u8>, StateError> {
+    let bytes = encode(state, sealer)?;
+    match read_header(&bytes) {
+        Ok((lineage, serial)) if lineage == state.lineage && serial == state.serial => Ok(bytes),
+        Ok(_) => Err(StateError::corrupt(
+            "the state encoded for writing does not read back with its own lineage and serial, so it was not written (a bug in stack)".to_string(),
+        )),
+        Err(e) => Err(StateError::corrupt(format!(
+            "the state encoded for writing does not read back ({e}), so it was not written (a bug in stack)"
+        ))),
+    }
+}
+
 pub fn decode(bytes: &[u8], sealer: &Sealer) -> Result<State, StateError> {
     let file = parse_current(bytes)?;
     let mut state = State::new(file.lineage);

@@ -465,7 +465,7 @@ impl Inner {
         note: &WriteNote,
         condition: &Condition,
     ) -> Result<String, StateError> {
-        let bytes = format::encode(state, self.sealer()?)?;
+        let bytes = format::encode_checked(state, self.sealer()?)?;
         let metadata = history::metadata(state, note, ChangeSummary::between(previous, state));
         let put = self
             .bucket
