@@ -184,3 +184,47 @@ resource "time_sleep" "third" {
         apply.stdout
     );
 }
+
+/// A holder whose lock is taken from it (here: force-unlocked by someone
+/// else) notices at its next renewal, starts nothing new, records what was
+/// in flight and exits non-zero.
+#[test]
+fn an_apply_that_loses_its_lock_stops_starting_operations() {
+    use std::time::Duration;
+    let stack = Stack::with_main(
+        r#"
+resource "time_sleep" "first" {
+  create_duration = "2s"
+}
+
+resource "time_sleep" "second" {
+  create_duration = "1s"
+  depends_on      = [time_sleep.first]
+}
+"#,
+    );
+    let mut child = stack
+        .command(&["apply", "--auto-approve"])
+        .env("STACK_LOCK_LEASE", "1s")
+        .stdout(std::fs::File::create(stack.path().join("apply.out")).unwrap())
+        .stderr(std::fs::File::create(stack.path().join("apply.err")).unwrap())
+        .spawn()
+        .expect("spawn stack");
+    let started = common::wait_until(Duration::from_secs(30), || {
+        stack
+            .read("apply.out")
+            .contains("time_sleep.first: Creating...")
+    });
+    assert!(started, "{}", stack.read("apply.out"));
+    let lock: serde_json::Value =
+        serde_json::from_str(&stack.read(".stack/default.lock")).expect("the lock");
+    stack.ok(&["force-unlock", lock["id"].as_str().unwrap()]);
+    let exit = child.wait().expect("wait for stack");
+    let (out, err) = (stack.read("apply.out"), stack.read("apply.err"));
+    assert_eq!(exit.code(), Some(1), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(err.contains("The state lock was lost"), "{err}");
+    assert!(err.contains("State lock lost"), "{err}");
+    assert!(out.contains("time_sleep.first: Creation complete"), "{out}");
+    assert!(!out.contains("time_sleep.second: Creating..."), "{out}");
+    assert_eq!(stack.state_list(), vec!["time_sleep.first".to_string()]);
+}
