@@ -690,11 +690,7 @@ fn force_unlock_needs_the_right_id() {
 fn journal_entries_survive_a_dropped_journal_and_are_replayed() {
     let setup = Setup::new();
     let backend = setup.default_backend();
-    let fresh = state::Loaded {
-        state: State::new("journal-lineage".into()),
-        version: VersionToken(None),
-        replayed: 0,
-    };
+    let fresh = fresh("journal-lineage");
     let mut journal = backend.journal(&fresh, note()).unwrap();
     journal
         .record_all(&[
@@ -1032,11 +1028,7 @@ async fn usable_from_inside_a_tokio_runtime() {
 fn two_writers_of_one_journal_never_overwrite_each_other() {
     let setup = Setup::new();
     let backend = setup.default_backend();
-    let fresh = state::Loaded {
-        state: State::new("shared".into()),
-        version: VersionToken(None),
-        replayed: 0,
-    };
+    let fresh = fresh("shared");
     // Intents (pending creates) are written at once; see the batching test.
     let entry = |id: &str| JournalEntry::SetResource {
         address: format!("null_resource.{id}"),
@@ -1063,11 +1055,7 @@ fn two_writers_of_one_journal_never_overwrite_each_other() {
 fn results_wait_for_the_next_intent_and_compaction_removes_every_journal_object() {
     let setup = Setup::new();
     let backend = setup.default_backend();
-    let fresh = state::Loaded {
-        state: State::new("long".into()),
-        version: VersionToken(None),
-        replayed: 0,
-    };
+    let fresh = fresh("long");
     let mut journal = backend.journal(&fresh, note()).unwrap();
     let mut state = fresh.state.clone();
     for i in 0..40 {
@@ -1167,4 +1155,13 @@ fn a_holder_whose_lock_was_force_unlocked_loses_its_lease() {
         .get(&setup.bucket, &format!("{KEY}.lock"))
         .is_none());
     lease.release().unwrap();
+}
+
+/// A new, never-stored state of `lineage`, as `load` would give it.
+fn fresh(lineage: &str) -> state::Loaded {
+    state::Loaded {
+        state: State::new(lineage.to_string()),
+        version: VersionToken(None),
+        replayed: 0,
+    }
 }

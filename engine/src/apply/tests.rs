@@ -88,20 +88,27 @@ async fn create_before_destroy_repoints_dependents_before_deleting_the_old_objec
     assert!(state.resources.keys().all(|k| !k.contains("deposed")));
 }
 
-#[tokio::test]
-async fn a_deposed_object_whose_delete_fails_stays_in_state_and_the_next_apply_deletes_it() {
+/// Generation 1 applied, then generation 2's create_before_destroy
+/// replacement applied while the old object cannot be deleted.
+async fn replaced_while_the_old_object_cannot_be_deleted() -> (TestStack, State, ApplyOutcome) {
     let first = TestStack::new(CBD, &[("generation", "1")]);
     let mut state = empty_state();
     first.converge(&mut state).await;
-    first
-        .provider
+    let provider = first.provider.clone();
+    provider
         .cloud
         .lock()
         .unwrap()
         .fail_delete
         .insert("a-1".to_string());
-    let second = TestStack::with_provider(CBD, &[("generation", "2")], first.provider.clone());
+    let second = TestStack::with_provider(CBD, &[("generation", "2")], provider);
     let outcome = second.converge(&mut state).await;
+    (second, state, outcome)
+}
+
+#[tokio::test]
+async fn a_deposed_object_whose_delete_fails_stays_in_state_and_the_next_apply_deletes_it() {
+    let (second, mut state, outcome) = replaced_while_the_old_object_cannot_be_deleted().await;
     assert!(outcome.diagnostics.has_errors());
     let deposed: Vec<&String> = state
         .resources
@@ -129,18 +136,7 @@ async fn a_deposed_object_whose_delete_fails_stays_in_state_and_the_next_apply_d
 
 #[tokio::test]
 async fn destroy_deletes_deposed_objects_too() {
-    let first = TestStack::new(CBD, &[("generation", "1")]);
-    let mut state = empty_state();
-    first.converge(&mut state).await;
-    first
-        .provider
-        .cloud
-        .lock()
-        .unwrap()
-        .fail_delete
-        .insert("a-1".to_string());
-    let second = TestStack::with_provider(CBD, &[("generation", "2")], first.provider.clone());
-    second.converge(&mut state).await;
+    let (second, mut state, _) = replaced_while_the_old_object_cannot_be_deleted().await;
     second.provider.cloud.lock().unwrap().fail_delete.clear();
     let plan = second.plan(&state, PlanMode::Destroy).await.unwrap();
     assert_eq!(plan.summary().destroy, 3);
