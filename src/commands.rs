@@ -238,25 +238,9 @@ fn registry() -> ProviderRegistry {
 /// Collects variable inputs in increasing precedence: environment, the
 /// workspace's vars file, then --var-file and --var in order.
 fn variable_inputs(session: &Session, args: &VarArgs) -> Result<Vec<VariableInput>, Diagnostics> {
-    let mut inputs = Vec::new();
-    let mut env: Vec<(String, String)> = std::env::vars()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("STACK_VAR_")
-                .map(|name| (name.to_string(), v))
-        })
-        .collect();
-    env.sort();
-    for (name, value) in env {
-        inputs.push(VariableInput {
-            name: name.clone(),
-            value: InputValue::Text(value),
-            source: format!("the environment variable STACK_VAR_{name}"),
-            source_is_environment: true,
-        });
-    }
-    let auto = session.dir.join(format!("{}.vars.hcl", session.workspace));
-    if auto.is_file() {
-        inputs.extend(read_variables_file(&auto)?);
+    let mut inputs = engine::context::environment_variables(std::env::vars());
+    for file in engine::context::default_variable_files(&session.dir, &session.workspace) {
+        inputs.extend(read_variables_file(&file)?);
     }
     for file in &args.var_files {
         inputs.extend(read_variables_file(file)?);

@@ -234,9 +234,12 @@ impl Config {
     }
 }
 
-/// True for files that hold templates: `*.tf` and `*.hcl`, except variable files.
+/// True for files that hold templates: `*.tf` and `*.hcl`, except variable
+/// files, and except what Terraform ignores: names starting with `.` (such
+/// as `.terraform.lock.hcl`) or `#`, or ending with `~` (editor files).
 pub fn is_template_file(name: &str) -> bool {
-    (name.ends_with(".tf") || name.ends_with(".hcl")) && !name.ends_with(".vars.hcl")
+    let ignored = name.starts_with('.') || name.starts_with('#') || name.ends_with('~');
+    !ignored && (name.ends_with(".tf") || name.ends_with(".hcl")) && !name.ends_with(".vars.hcl")
 }
 
 /// Lists a directory's template files in a deterministic order.

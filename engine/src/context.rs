@@ -824,6 +824,7 @@ pub struct VariableInput {
 }
 
 /// Reads a variables file (`*.vars.hcl`, `*.tfvars`): `name = value` lines.
+/// `*.json` files (`terraform.tfvars.json`) hold one JSON object.
 pub fn read_variables_file(path: &Path) -> Result<Vec<VariableInput>, Diagnostics> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Diagnostics::from(Diagnostic::error(
@@ -831,6 +832,9 @@ pub fn read_variables_file(path: &Path) -> Result<Vec<VariableInput>, Diagnostic
             format!("Reading {}: {e}.", path.display()),
         ))
     })?;
+    if path.extension().is_some_and(|e| e == "json") {
+        return read_json_variables(path, &text);
+    }
     let file = Arc::new(path.to_path_buf());
     let body = hcl_edit::parser::parse_body(&text)
         .map_err(|e| Diagnostics::from(crate::config::parse_error_diagnostic(&e, &file)))?;
@@ -864,6 +868,97 @@ pub fn read_variables_file(path: &Path) -> Result<Vec<VariableInput>, Diagnostic
     } else {
         Ok(out)
     }
+}
+
+fn read_json_variables(path: &Path, text: &str) -> Result<Vec<VariableInput>, Diagnostics> {
+    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        Diagnostics::from(Diagnostic::error(
+            "Invalid variables file",
+            format!(
+                "{} is not valid JSON: {e}. It must hold one object of `\"name\": value` pairs.",
+                path.display()
+            ),
+        ))
+    })?;
+    let Some(object) = json.as_object() else {
+        return Err(Diagnostic::error(
+            "Invalid variables file",
+            format!(
+                "{} must hold one JSON object of `\"name\": value` pairs.",
+                path.display()
+            ),
+        )
+        .into());
+    };
+    Ok(object
+        .iter()
+        .map(|(name, value)| VariableInput {
+            name: name.clone(),
+            value: InputValue::Value(Value::from_json(value)),
+            source: path.display().to_string(),
+            source_is_environment: false,
+        })
+        .collect())
+}
+
+/// The variables files a directory supplies without being named, in
+/// Terraform's order of increasing precedence: `terraform.tfvars`,
+/// `terraform.tfvars.json`, then `*.auto.tfvars` and `*.auto.tfvars.json`
+/// in lexical order, then stack's own `<workspace>.vars.hcl`.
+pub fn default_variable_files(dir: &Path, workspace: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ["terraform.tfvars", "terraform.tfvars.json"]
+        .iter()
+        .map(|name| dir.join(name))
+        .filter(|path| path.is_file())
+        .collect();
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            path.is_file()
+                && (name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json"))
+        })
+        .collect();
+    auto.sort();
+    files.extend(auto);
+    let own = dir.join(format!("{workspace}.vars.hcl"));
+    if own.is_file() {
+        files.push(own);
+    }
+    files
+}
+
+/// Variable values from the environment: `TF_VAR_name`, then stack's own
+/// `STACK_VAR_name`, which wins when both are set.
+pub fn environment_variables(vars: impl Iterator<Item = (String, String)>) -> Vec<VariableInput> {
+    let mut found: Vec<(u8, String, String)> = vars
+        .filter_map(|(key, value)| {
+            if let Some(name) = key.strip_prefix("TF_VAR_") {
+                Some((0, name.to_string(), value))
+            } else {
+                key.strip_prefix("STACK_VAR_")
+                    .map(|name| (1, name.to_string(), value))
+            }
+        })
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .map(|(rank, name, value)| VariableInput {
+            source: format!(
+                "the environment variable {}{name}",
+                if rank == 0 { "TF_VAR_" } else { "STACK_VAR_" }
+            ),
+            name,
+            value: InputValue::Text(value),
+            source_is_environment: true,
+        })
+        .collect()
 }
 
 fn relative_to(path: &Path, base: &Path) -> String {
@@ -945,5 +1040,52 @@ resource "terraform_data" "each" {
         let config = walker.instance_config(each, &schema, &scope, &mut diags);
         assert!(!diags.has_errors(), "{diags}");
         assert_eq!(config.as_map().unwrap()["input"], Value::Number(1.0));
+    }
+
+    #[test]
+    fn environment_variables_put_stack_var_after_tf_var_so_it_wins() {
+        let env = [
+            ("STACK_VAR_region".to_string(), "eu".to_string()),
+            ("TF_VAR_region".to_string(), "us".to_string()),
+            ("HOME".to_string(), "/root".to_string()),
+        ];
+        let inputs = environment_variables(env.into_iter());
+        let sources: Vec<&str> = inputs.iter().map(|i| i.source.as_str()).collect();
+        assert_eq!(
+            sources,
+            [
+                "the environment variable TF_VAR_region",
+                "the environment variable STACK_VAR_region"
+            ]
+        );
+    }
+
+    #[test]
+    fn default_variable_files_come_in_terraforms_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "b.auto.tfvars",
+            "terraform.tfvars.json",
+            "a.auto.tfvars.json",
+            "terraform.tfvars",
+            "default.vars.hcl",
+            "x.tfvars",
+        ] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let names: Vec<String> = default_variable_files(dir.path(), "default")
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "terraform.tfvars",
+                "terraform.tfvars.json",
+                "a.auto.tfvars.json",
+                "b.auto.tfvars",
+                "default.vars.hcl"
+            ]
+        );
     }
 }
