@@ -87,7 +87,10 @@ pub enum IgnoreChanges {
     #[default]
     Nothing,
     All,
-    Attributes(Vec<String>),
+    /// Paths into the resource's value: `tags` is `[Key("tags")]`,
+    /// `tags["Name"]` is `[Key("tags"), Key("Name")]`, `rule[0]` ends with
+    /// `Index(0)`.
+    Attributes(Vec<state::AttrPath>),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -1444,14 +1447,22 @@ fn lower_ignore_changes(
                         )
                         .with_span(attr_span(attr, file)),
                     ),
-                    Expression::Variable(v) => names.push(v.as_str().to_string()),
-                    Expression::String(s) => names.push(s.as_str().to_string()),
-                    Expression::Traversal(t) => {
-                        // `tags["Name"]` and `tags.Name` ignore the whole top-level attribute.
-                        if let Expression::Variable(v) = &t.expr {
-                            names.push(v.as_str().to_string());
-                        }
+                    Expression::Variable(v) => {
+                        names.push(vec![state::PathStep::Key(v.as_str().to_string())])
                     }
+                    Expression::String(s) => {
+                        names.push(vec![state::PathStep::Key(s.as_str().to_string())])
+                    }
+                    Expression::Traversal(t) => match ignore_path(t) {
+                        Some(path) => names.push(path),
+                        None => diags.push(
+                            Diagnostic::error(
+                                "Invalid ignore_changes",
+                                "An element of ignore_changes is an attribute, optionally followed by map keys or list indexes written as literals, such as tags[\"Name\"] or rule[0].",
+                            )
+                            .with_span(t.span().map(|r| Span::new(file.clone(), r))),
+                        ),
+                    },
                     other => diags.push(
                         Diagnostic::error(
                             "Invalid ignore_changes",
@@ -1474,6 +1485,31 @@ fn lower_ignore_changes(
             IgnoreChanges::Nothing
         }
     }
+}
+
+/// `tags["Name"]`, `tags.Name`, `rule[0]`: an attribute then literal keys
+/// and indexes.
+fn ignore_path(traversal: &hcl_edit::expr::Traversal) -> Option<state::AttrPath> {
+    use hcl_edit::expr::TraversalOperator;
+    let Expression::Variable(root) = &traversal.expr else {
+        return None;
+    };
+    let mut path = vec![state::PathStep::Key(root.as_str().to_string())];
+    for operator in traversal.operators.iter() {
+        let step = match &**operator {
+            TraversalOperator::GetAttr(name) => state::PathStep::Key(name.as_str().to_string()),
+            TraversalOperator::LegacyIndex(index) => state::PathStep::Index(**index as usize),
+            TraversalOperator::Index(Expression::String(key)) => {
+                state::PathStep::Key(key.as_str().to_string())
+            }
+            TraversalOperator::Index(Expression::Number(n)) => {
+                state::PathStep::Index(n.as_u64()? as usize)
+            }
+            _ => return None,
+        };
+        path.push(step);
+    }
+    Some(path)
 }
 
 /// The top-level attribute names of an `ignore_changes` list, with their spans.

@@ -1741,15 +1741,48 @@ fn apply_ignore_changes(ignore: &IgnoreChanges, config: Value, prior: &Value) ->
                 }
             }
         }
-        IgnoreChanges::Attributes(names) => {
-            for name in names {
-                if let Some(p) = prior_map.get(name) {
-                    config_map.insert(name.clone(), p.clone());
-                }
+        IgnoreChanges::Attributes(paths) => {
+            let mut config = Value::Map(config_map);
+            for path in paths {
+                keep_prior_at(&mut config, prior, path);
             }
+            return config;
         }
     }
     Value::Map(config_map)
+}
+
+/// Puts the prior value at `path` into `config`: an ignored map key that
+/// the prior value lacks is left out, as Terraform does.
+fn keep_prior_at(config: &mut Value, prior: &Value, path: &[state::PathStep]) {
+    let Some((step, rest)) = path.split_first() else {
+        *config = prior.clone();
+        return;
+    };
+    match (step, config) {
+        (state::PathStep::Key(key), Value::Map(map)) => {
+            let prior_here = prior.peel().as_map().and_then(|m| m.get(key));
+            match (prior_here, map.get_mut(key)) {
+                (Some(p), Some(c)) if !rest.is_empty() => keep_prior_at(c, p, rest),
+                (Some(p), _) if rest.is_empty() => {
+                    map.insert(key.clone(), p.clone());
+                }
+                (None, _) if rest.is_empty() => {
+                    map.remove(key);
+                }
+                _ => {}
+            }
+        }
+        (state::PathStep::Index(i), Value::List(items)) => {
+            if let (Some(c), Some(p)) = (
+                items.get_mut(*i),
+                prior.peel().as_list().and_then(|l| l.get(*i)),
+            ) {
+                keep_prior_at(c, p, rest);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -1895,5 +1928,40 @@ resource "test_thing" "a" {
         landing.await.unwrap();
         assert_eq!(plan.change("test_thing.a").unwrap().action, Action::NoOp);
         assert_eq!(plan.drift[0].change, ADOPTED);
+    }
+
+    #[tokio::test]
+    async fn ignore_changes_with_a_map_key_ignores_only_that_key() {
+        let template = |name: &str, env: &str| {
+            format!(
+                r#"
+resource "terraform_data" "t" {{
+  input = {{ Name = "{name}", Env = "{env}" }}
+  lifecycle {{
+    ignore_changes = [input["Name"]]
+  }}
+}}
+"#
+            )
+        };
+        let first = TestStack::new(&template("a", "dev"), &[]);
+        let mut state = State::new("l".to_string());
+        first.converge(&mut state).await;
+        let renamed = TestStack::new(&template("b", "dev"), &[]);
+        let plan = renamed.plan(&state, PlanMode::Normal).await.unwrap();
+        assert_eq!(
+            plan.change("terraform_data.t").unwrap().action,
+            Action::NoOp
+        );
+        let moved = TestStack::new(&template("b", "prod"), &[]);
+        let plan = moved.plan(&state, PlanMode::Normal).await.unwrap();
+        let change = plan.change("terraform_data.t").unwrap();
+        assert_eq!(change.action, Action::Update);
+        let after = change.after.as_ref().unwrap();
+        assert_eq!(
+            after["input"]["Name"], "a",
+            "the ignored key keeps its prior value"
+        );
+        assert_eq!(after["input"]["Env"], "prod");
     }
 }
