@@ -80,6 +80,8 @@ pub struct Output {
     pub ty: Option<Type>,
     /// `deprecated = "…"`: the message, and where it is written.
     pub deprecated: Option<(String, Option<Span>)>,
+    /// `precondition` blocks, checked when the value is evaluated.
+    pub preconditions: Vec<Validation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -103,6 +105,10 @@ pub struct Lifecycle {
     /// against the resource type's schema.
     pub ignore_changes_at: Vec<(String, Option<Span>)>,
     pub replace_triggered_by: Vec<Expr>,
+    /// Checked before the instance is planned.
+    pub preconditions: Vec<Validation>,
+    /// Checked against the planned value (`self`), and again after apply.
+    pub postconditions: Vec<Validation>,
 }
 
 #[derive(Debug, Clone)]
@@ -1065,6 +1071,7 @@ fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diag
         depends_on: Vec::new(),
         ty: None,
         deprecated: None,
+        preconditions: Vec::new(),
     };
     for structure in block.body.iter() {
         match structure {
@@ -1078,7 +1085,8 @@ fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diag
                 _ => unsupported_argument(attr, file, "output", ARGS, diags),
             },
             Structure::Block(inner) if inner.ident.as_str() == "precondition" => {
-                crate::validate::condition_block(inner, None, file, diags)
+                crate::validate::condition_block(inner, None, file, diags);
+                output.preconditions.extend(lower_condition(inner, file));
             }
             Structure::Block(inner) if inner.ident.as_str() == "postcondition" => diags.push(
                 Diagnostic::error(
@@ -1414,7 +1422,13 @@ fn lower_lifecycle(
             Structure::Block(inner)
                 if matches!(inner.ident.as_str(), "precondition" | "postcondition") =>
             {
-                crate::validate::condition_block(inner, Some(owner), file, diags)
+                crate::validate::condition_block(inner, Some(owner), file, diags);
+                if let Some(condition) = lower_condition(inner, file) {
+                    match inner.ident.as_str() {
+                        "precondition" => lifecycle.preconditions.push(condition),
+                        _ => lifecycle.postconditions.push(condition),
+                    }
+                }
             }
             Structure::Block(inner) => unsupported_block(
                 inner,
@@ -1485,6 +1499,17 @@ fn lower_ignore_changes(
             IgnoreChanges::Nothing
         }
     }
+}
+
+/// A `precondition`/`postcondition` block with both of its arguments
+/// (a missing one is reported by `validate::condition_block`).
+fn lower_condition(block: &Block, file: &Arc<PathBuf>) -> Option<Validation> {
+    let condition = block.body.get_attribute("condition")?;
+    let message = block.body.get_attribute("error_message")?;
+    Some(Validation {
+        condition: Expr::new(condition.value.clone(), file),
+        error_message: Expr::new(message.value.clone(), file),
+    })
 }
 
 /// `tags["Name"]`, `tags.Name`, `rule[0]`: an attribute then literal keys

@@ -246,6 +246,10 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             let node = Node::Output(m.clone(), o.name.clone());
             let mut exprs: Vec<&Expr> = o.depends_on.iter().collect();
             exprs.extend(o.expr.iter());
+            for condition in &o.preconditions {
+                exprs.push(&condition.condition);
+                exprs.push(&condition.error_message);
+            }
             link(m, &exprs, &node, &mut edges);
         }
         for v in module.variables.values() {
@@ -277,6 +281,15 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             exprs.extend(r.depends_on.iter());
             exprs.extend(r.lifecycle.prevent_destroy.iter());
             exprs.extend(r.lifecycle.replace_triggered_by.iter());
+            let conditions = r
+                .lifecycle
+                .preconditions
+                .iter()
+                .chain(&r.lifecycle.postconditions);
+            for condition in conditions {
+                exprs.push(&condition.condition);
+                exprs.push(&condition.error_message);
+            }
             link(m, &exprs, &node, &mut edges);
             // An import block's id is evaluated (in the root module) when
             // its target resource is planned, so what it refers to comes first.

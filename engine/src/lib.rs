@@ -7,6 +7,7 @@ pub mod apply;
 pub mod backend;
 pub mod body;
 pub mod builtin;
+pub mod conditions;
 pub mod config;
 pub mod context;
 pub mod diagnostics;

@@ -13,6 +13,7 @@ use state::{AttrPath, Mode, State, Status};
 
 use crate::addrs::{InstanceAddr, InstanceKey, ObjectAddr, ResourceAddr, ResourceMode, Target};
 use crate::body::{eval_body, unknown_object, BodyKind};
+use crate::conditions;
 use crate::config::{IgnoreChanges, ProviderRef, Resource};
 use crate::context::{expand, resource_value, Context, Expansion, Walker};
 use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics};
@@ -1054,6 +1055,15 @@ impl<'c> Planner<'c> {
             .walker
             .instance_config(resource, schema, &scope, &mut diags);
         let prevent_destroy = prevent_destroy(resource, &scope, validating, &mut diags);
+        if !validating {
+            let preconditions = &resource.lifecycle.preconditions;
+            conditions::check(
+                preconditions,
+                &scope,
+                conditions::RESOURCE_PRECONDITION,
+                &mut diags,
+            );
+        }
         let failed = diags.has_errors();
         self.diags.extend(diags);
         if failed || validating {
@@ -1064,7 +1074,7 @@ impl<'c> Planner<'c> {
             };
         }
         self.claimed.insert(instance.to_string());
-        match addr.mode {
+        let value = match addr.mode {
             ResourceMode::Data => {
                 self.plan_data(resource, &instance, provider, schema, config, dependencies)
                     .await
@@ -1083,7 +1093,28 @@ impl<'c> Planner<'c> {
                 prevent_destroy,
                 dependencies,
             ),
+        };
+        self.check_postconditions(resource, key, each_value, &value);
+        value
+    }
+
+    /// Postconditions see the planned value as `self`; those it cannot
+    /// decide yet are checked again after apply.
+    fn check_postconditions(
+        &mut self,
+        resource: &Resource,
+        key: &InstanceKey,
+        each_value: Option<&Value>,
+        value: &Value,
+    ) {
+        let postconditions = &resource.lifecycle.postconditions;
+        if postconditions.is_empty() {
+            return;
         }
+        let mut scope = self.walker.instance_scope(resource, key, each_value);
+        scope.self_value = Some(value);
+        let summary = conditions::RESOURCE_POSTCONDITION;
+        conditions::check(postconditions, &scope, summary, &mut self.diags);
     }
 
     /// Instances in state beyond the current count/for_each are deleted.
@@ -1579,6 +1610,14 @@ impl<'c> Planner<'c> {
             let value = if destroying {
                 Value::Null
             } else {
+                let file = output
+                    .span
+                    .as_ref()
+                    .map(|s| s.file.clone())
+                    .unwrap_or_default();
+                let scope = self.walker.scope(&Default::default(), file);
+                let summary = conditions::OUTPUT_PRECONDITION;
+                conditions::check(&output.preconditions, &scope, summary, &mut diags);
                 self.walker
                     .eval_output(&Default::default(), name, &mut diags)
             };

@@ -626,13 +626,20 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// A step has finished well: a resource's value becomes visible to expressions.
+    /// A step has finished well: a resource's value becomes visible to
+    /// expressions, once its postconditions hold for what was applied.
     fn complete(&mut self, slot: usize) {
         if let Step::Config(index) = &self.steps[slot] {
             if let Node::Resource(addr) = self.ctx.graph.node(*index) {
                 if let Some(resource) = self.ctx.config.resource(addr) {
                     let values = self.instance_values.remove(&slot).unwrap_or_default();
                     if let Ok(expansion) = expand(&self.walker, resource) {
+                        if !self.postconditions_hold(resource, &expansion, &values) {
+                            self.outcome.failed += 1;
+                            self.step_failed[slot] = true;
+                            self.schedule.fail(slot);
+                            return;
+                        }
                         self.walker
                             .set_resource_value(addr, resource_value(&expansion, &values));
                     }
@@ -640,6 +647,32 @@ impl<'a> Run<'a> {
             }
         }
         self.schedule.succeed(slot);
+    }
+
+    /// Checks a resource's postconditions against each applied instance;
+    /// what depends on a resource whose postcondition fails does not run.
+    fn postconditions_hold(
+        &mut self,
+        resource: &crate::config::Resource,
+        expansion: &crate::context::Expansion,
+        values: &BTreeMap<InstanceKey, Value>,
+    ) -> bool {
+        let postconditions = &resource.lifecycle.postconditions;
+        let mut held = true;
+        for (key, value) in values.iter().filter(|_| !postconditions.is_empty()) {
+            let mut scope = self
+                .walker
+                .instance_scope(resource, key, expansion.each_value(key));
+            scope.self_value = Some(value);
+            let summary = crate::conditions::RESOURCE_POSTCONDITION;
+            held &= crate::conditions::check(
+                postconditions,
+                &scope,
+                summary,
+                &mut self.outcome.diagnostics,
+            );
+        }
+        held
     }
 
     /// Applies state changes in memory and records them in one journal write.

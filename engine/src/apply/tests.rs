@@ -363,3 +363,77 @@ async fn the_layout_puts_a_replacements_destroy_before_its_create() {
     assert!(position("destroy test_thing.vpc") < position("create test_thing.vpc"));
     assert!(position("create test_thing.vpc") < position("create test_thing.subnet"));
 }
+
+const CONDITIONS: &str = r#"
+variable "size" {
+  type = number
+}
+resource "terraform_data" "checked" {
+  input = var.size
+  lifecycle {
+    precondition {
+      condition     = var.size > 0
+      error_message = "size must be positive"
+    }
+    postcondition {
+      condition     = self.input < 10
+      error_message = "the stored size must stay below 10"
+    }
+    postcondition {
+      condition     = length(self.id) < 5
+      error_message = "ids here are short"
+    }
+  }
+}
+resource "terraform_data" "after" {
+  input = terraform_data.checked.id
+}
+output "size" {
+  value = var.size
+  precondition {
+    condition     = var.size != 3
+    error_message = "three is not allowed"
+  }
+}
+"#;
+
+async fn plan_error(size: &str) -> String {
+    let stack = TestStack::new(CONDITIONS, &[("size", size)]);
+    match stack.plan(&empty_state(), PlanMode::Normal).await {
+        Ok(_) => String::new(),
+        Err(diags) => diags.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn preconditions_and_known_postconditions_stop_the_plan_with_their_message() {
+    assert!(plan_error("-1").await.contains("size must be positive"));
+    assert!(plan_error("12")
+        .await
+        .contains("the stored size must stay below 10"));
+    assert!(plan_error("3").await.contains("three is not allowed"));
+}
+
+#[tokio::test]
+async fn a_postcondition_known_only_after_apply_fails_the_apply_and_skips_dependents() {
+    // A uuid is longer than 5 characters: known only once created.
+    let stack = TestStack::new(CONDITIONS, &[("size", "2")]);
+    let mut state = empty_state();
+    let plan = stack.plan(&state, PlanMode::Normal).await.unwrap();
+    let (outcome, events) = stack.apply(&plan, &mut state).await;
+    assert!(
+        outcome
+            .diagnostics
+            .to_string()
+            .contains("ids here are short"),
+        "{}",
+        outcome.diagnostics
+    );
+    assert!(events.iter().any(
+        |e| matches!(e, ApplyEvent::Skipped { address, .. } if address == "terraform_data.after")
+    ));
+    assert!(
+        state.resources.contains_key("terraform_data.checked"),
+        "the object made is kept"
+    );
+}
