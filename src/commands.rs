@@ -909,8 +909,20 @@ async fn run_apply(
             format!("Another run took over the state lock during the apply. {} operation(s) finished and are recorded; {} were not started. Run stack apply again once the other run is done.", outcome.succeeded, outcome.skipped),
         );
     }
+    let interrupted = cancel.load(std::sync::atomic::Ordering::SeqCst);
+    report_outcome(session, plan, &outcome, interrupted, state)
+}
+
+/// The closing lines of an apply, and its exit code.
+fn report_outcome(
+    session: &Session,
+    plan: &Plan,
+    outcome: &engine::apply::ApplyOutcome,
+    interrupted: bool,
+    state: &State,
+) -> u8 {
     let summary = plan.summary();
-    if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+    if interrupted {
         eprintln!(
             "{}",
             session.style.red(&format!(
