@@ -55,8 +55,6 @@ const EXTENSIONS: &[(&str, &str)] = &[(
 /// asserts the wrong verdict, so that fixing one makes the test fail until
 /// the entry is removed. Each entry says why it is still open.
 const FIXME: &[(&str, &str)] = &[
-    // FIXME: `check` blocks need the planner to evaluate assertions as warnings.
-    ("check_block", "check blocks are not supported"),
     // FIXME: count/for_each on module calls need module instances in the planner.
     ("module_count", "count on module calls is not supported"),
     (

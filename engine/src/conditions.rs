@@ -12,6 +12,7 @@ use crate::value::Value;
 pub const RESOURCE_PRECONDITION: &str = "Resource precondition failed";
 pub const RESOURCE_POSTCONDITION: &str = "Resource postcondition failed";
 pub const OUTPUT_PRECONDITION: &str = "Module output value precondition failed";
+pub const CHECK_ASSERTION: &str = "Check block assertion failed";
 
 /// Checks every condition that `scope` can decide; returns false when one
 /// failed (its diagnostic is in `diags`).
@@ -60,4 +61,24 @@ fn message(condition: &Validation, scope: &Scope<'_>) -> String {
         Ok(Value::String(text)) => text,
         _ => "The condition is false (its error_message could not be evaluated).".to_string(),
     }
+}
+
+/// Evaluates every `check` block of the configuration, as Terraform does at
+/// the end of a plan and of an apply: a failed assertion is a warning, never
+/// an error, and one not known yet is left for the apply.
+pub fn check_blocks(walker: &crate::context::Walker<'_>) -> Diagnostics {
+    let mut warnings = Diagnostics::new();
+    for (path, module) in &walker.ctx.config.modules {
+        for block in &module.checks {
+            let scope = walker.scope(path, block.file.clone());
+            let mut found = Diagnostics::new();
+            check(&block.asserts, &scope, CHECK_ASSERTION, &mut found);
+            for d in found.iter() {
+                let detail = format!("check \"{}\": {}", block.name, d.detail);
+                warnings
+                    .push(Diagnostic::warning(d.summary.clone(), detail).with_span(d.span.clone()));
+            }
+        }
+    }
+    warnings
 }

@@ -215,6 +215,16 @@ pub struct Module {
     pub settings: StackSettings,
     /// `moved`, `removed` and `import` blocks (`crate::refactor`).
     pub refactoring: crate::refactor::Blocks,
+    /// `check` blocks: assertions reported as warnings after plan and apply.
+    pub checks: Vec<Check>,
+}
+
+/// A `check "NAME" { assert { … } }` block.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub file: Arc<PathBuf>,
+    pub asserts: Vec<Validation>,
 }
 
 /// A whole stack: every module instance by path, and every source file.
@@ -624,7 +634,7 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
             }
         }
         "stack" | "terraform" => lower_settings(block, file, &mut module.settings, diags),
-        "check" => check_block(block, file, diags),
+        "check" => module.checks.extend(check_block(block, file, diags)),
         "moved" | "removed" | "import" => crate::refactor::lower_block(block, file, module, diags),
         other => diags.push(
             Diagnostic::error(
@@ -785,7 +795,7 @@ fn add_provider(module: &mut Module, provider: ProviderConfig, diags: &mut Diagn
 /// `check` blocks are not supported yet (their assertions are not
 /// evaluated), but their shape is checked first so that a broken block is
 /// reported as Terraform reports it.
-fn check_block(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) {
+fn check_block(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Option<Check> {
     let asserts: Vec<&Block> = block
         .body
         .blocks()
@@ -800,16 +810,26 @@ fn check_block(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) {
             .with_span(block_span(block, file)),
         );
     }
-    for assert in asserts {
+    for assert in &asserts {
         crate::validate::condition_block(assert, None, file, diags);
     }
-    diags.push(
-        Diagnostic::error(
-            "Unsupported block type",
-            "check blocks are not supported yet: stack would not evaluate their assertions. Express them as postconditions of the resources they check.",
-        )
-        .with_span(block_span(block, file)),
-    );
+    if let Some(scoped) = block.body.blocks().find(|b| b.ident.as_str() == "data") {
+        diags.push(
+            Diagnostic::error(
+                "Unsupported block type",
+                "Scoped data sources inside check blocks are not supported yet. Declare the data source outside the check block and refer to it from the assertion.",
+            )
+            .with_span(block_span(scoped, file)),
+        );
+    }
+    Some(Check {
+        name: labels(block).into_iter().next().unwrap_or_default(),
+        file: file.clone(),
+        asserts: asserts
+            .iter()
+            .filter_map(|a| lower_condition(a, file))
+            .collect(),
+    })
 }
 
 trait RelatedOpt {

@@ -348,6 +348,10 @@ pub async fn plan(
     } else {
         planner.plan_outputs()
     };
+    if planner.options.mode == PlanMode::Normal {
+        let warnings = conditions::check_blocks(&planner.walker);
+        planner.diags.extend(warnings);
+    }
     if planner.diags.has_errors() {
         return (None, planner.diags);
     }

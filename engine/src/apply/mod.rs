@@ -179,6 +179,10 @@ pub async fn apply(
     run.walk().await;
     run.report_skipped();
     run.record_outputs();
+    if !plan.destroy {
+        let warnings = crate::conditions::check_blocks(&run.walker);
+        run.outcome.diagnostics.extend(warnings);
+    }
     run.outcome
 }
 

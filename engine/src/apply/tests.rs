@@ -437,3 +437,41 @@ async fn a_postcondition_known_only_after_apply_fails_the_apply_and_skips_depend
         "the object made is kept"
     );
 }
+
+#[tokio::test]
+async fn a_failed_check_assertion_is_a_warning_after_plan_and_apply() {
+    let template = r#"
+resource "terraform_data" "a" {
+  input = "x"
+}
+check "input_is_y" {
+  assert {
+    condition     = terraform_data.a.input == "y"
+    error_message = "The input should be y."
+  }
+}
+"#;
+    let stack = TestStack::new(template, &[]);
+    let mut state = empty_state();
+    let (plan, diags) = crate::plan::plan(
+        &stack.ctx,
+        &state,
+        crate::plan::PlanOptions {
+            refresh: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let plan = plan.expect("a failed check does not stop the plan");
+    assert!(!diags.has_errors());
+    assert!(
+        diags.to_string().contains("The input should be y."),
+        "{diags}"
+    );
+    let (outcome, _) = stack.apply(&plan, &mut state).await;
+    assert!(!outcome.diagnostics.has_errors(), "{}", outcome.diagnostics);
+    assert!(outcome
+        .diagnostics
+        .to_string()
+        .contains("Check block assertion failed"));
+}
