@@ -26,6 +26,7 @@ mod format;
 mod network;
 mod numeric;
 mod strings;
+mod timestamps;
 mod yaml;
 
 use std::collections::BTreeMap;
@@ -421,6 +422,18 @@ static FUNCTIONS: &[Spec] = &[
         Exactly(2),
         &["path", "vars"],
         filesystem::templatefile,
+    ),
+    spec(
+        "timeadd",
+        Exactly(2),
+        &["timestamp", "duration"],
+        timestamps::timeadd,
+    ),
+    spec(
+        "timecmp",
+        Exactly(2),
+        &["timestamp_a", "timestamp_b"],
+        timestamps::timecmp,
     ),
     spec("timestamp", Exactly(0), &[], encoding::timestamp),
     spec("title", Exactly(1), &["str"], strings::title),
