@@ -6,6 +6,9 @@
 //! code only builds them; the `stack` binary renders them (with the source
 //! line underlined) through `miette`.
 
+/// Errors and their causes as messages (shared with the state crate).
+pub use state::error_chain;
+
 use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;

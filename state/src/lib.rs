@@ -19,6 +19,8 @@ pub mod seal;
 pub mod store;
 mod util;
 
+pub use util::error_chain;
+
 pub use backend::LocalBackend;
 pub use error::StateError;
 pub use journal::{Journal, JournalEntry};

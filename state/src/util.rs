@@ -234,3 +234,43 @@ mod tests {
         assert_ne!(u, uuid_v4());
     }
 }
+
+/// An error and its causes as one line of their `Display` texts (`dispatch
+/// failure: io error: dns error: …`), without the `Debug` structures that
+/// SDK error reports include: users see messages, never internal dumps.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod chain_tests {
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "dispatch failure")
+        }
+    }
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn an_error_chain_is_its_display_texts_never_debug() {
+        let error = Outer(std::io::Error::other("dns error: no such host"));
+        let text = super::error_chain(&error);
+        assert_eq!(text, "dispatch failure: dns error: no such host");
+        assert!(!text.contains("Custom {"));
+    }
+}

@@ -133,10 +133,10 @@ impl AwsError {
             (None, SdkError::DispatchFailure(_)) | (None, SdkError::TimeoutError(_)) => {
                 format!(
                     "could not reach the endpoint: {}",
-                    aws_smithy_types::error::display::DisplayErrorContext(&error)
+                    engine::diagnostics::error_chain(&error)
                 )
             }
-            (None, _) => aws_smithy_types::error::display::DisplayErrorContext(&error).to_string(),
+            (None, _) => engine::diagnostics::error_chain(&error),
         };
         AwsError {
             service,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 
@@ -31,7 +31,7 @@ impl Failure {
                 service.message().unwrap_or("no message"),
                 service.code().unwrap_or("no code")
             ),
-            None => DisplayErrorContext(&error).to_string(),
+            None => crate::util::error_chain(&error),
         };
         Failure { status, text }
     }
