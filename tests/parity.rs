@@ -55,12 +55,6 @@ const EXTENSIONS: &[(&str, &str)] = &[(
 /// asserts the wrong verdict, so that fixing one makes the test fail until
 /// the entry is removed. Each entry says why it is still open.
 const FIXME: &[(&str, &str)] = &[
-    // FIXME: count/for_each on module calls need module instances in the planner.
-    ("module_count", "count on module calls is not supported"),
-    (
-        "module_for_each",
-        "for_each on module calls is not supported",
-    ),
     // FIXME: ephemeral variables must stay out of saved plan files, which store variables.
     (
         "variable_ephemeral",

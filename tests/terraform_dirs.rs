@@ -68,3 +68,91 @@ fn lock_files_are_not_templates_and_variable_files_apply_in_terraforms_order() {
         plan.stdout
     );
 }
+
+/// A module block with `count` and one with `for_each`, as Terraform users write them.
+const MODULE_ROOT: &str = r#"
+variable "sites" {
+  type    = map(string)
+  default = { blog = "blog.example.com", shop = "shop.example.com" }
+}
+module "worker" {
+  source = "./modules/worker"
+  count  = 2
+  name   = "worker-${count.index}"
+}
+module "site" {
+  source   = "./modules/worker"
+  for_each = var.sites
+  name     = each.value
+}
+output "workers" {
+  value = module.worker[*].name
+}
+output "shop" {
+  value = module.site["shop"].name
+}
+"#;
+
+const MODULE_WORKER: &str = r#"
+variable "name" {
+  type = string
+}
+resource "terraform_data" "this" {
+  input = var.name
+}
+output "name" {
+  value = terraform_data.this.output
+}
+"#;
+
+#[test]
+fn modules_with_count_and_for_each_apply_with_keyed_addresses() {
+    let s = Stack::with_main(MODULE_ROOT);
+    s.write("modules/worker/main.tf", MODULE_WORKER);
+    let plan = s.plan(&[]);
+    assert_eq!(plan.code, 0, "{}", plan.both());
+    for address in [
+        "module.worker[0].terraform_data.this",
+        "module.worker[1].terraform_data.this",
+        "module.site[\"blog\"].terraform_data.this",
+        "module.site[\"shop\"].terraform_data.this",
+    ] {
+        assert!(
+            plan.stdout
+                .contains(&format!("# {address} will be created")),
+            "{address} missing from\n{}",
+            plan.stdout
+        );
+    }
+    let apply = s.apply(&[]);
+    assert_eq!(apply.code, 0, "{}", apply.both());
+    assert_eq!(
+        s.output("workers"),
+        serde_json::json!(["worker-0", "worker-1"])
+    );
+    assert_eq!(s.output("shop"), serde_json::json!("shop.example.com"));
+    assert!(s
+        .state_list()
+        .contains(&"module.site[\"blog\"].terraform_data.this".to_string()));
+    // One instance can be targeted by its module key, and a removed key
+    // destroys only that instance.
+    let targeted = s.plan(&["--replace", "module.worker[1].terraform_data.this"]);
+    assert!(
+        targeted.stdout.contains(&common::plan_summary(1, 0, 1)),
+        "{}",
+        targeted.stdout
+    );
+    let fewer = s.plan(&["--var", "sites={shop=\"shop.example.com\"}"]);
+    assert!(
+        fewer
+            .stdout
+            .contains("# module.site[\"blog\"].terraform_data.this will be destroyed"),
+        "{}",
+        fewer.stdout
+    );
+    assert!(
+        fewer.stdout.contains(&common::plan_summary(0, 0, 1)),
+        "{}",
+        fewer.stdout
+    );
+}

@@ -14,7 +14,7 @@ use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body, Structure};
 use hcl_edit::Span as _;
 
-use crate::addrs::{ModulePath, ResourceAddr, ResourceMode};
+use crate::addrs::{InstanceKey, ModulePath, ResourceAddr, ResourceMode};
 use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Span};
 use crate::types::{parse_type, Type};
 use crate::value::Value;
@@ -158,6 +158,10 @@ pub struct ModuleCall {
     pub source: String,
     pub arguments: BTreeMap<String, Expr>,
     pub depends_on: Vec<Expr>,
+    /// `count` and `for_each`: the module is instantiated once per key.
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub file: Arc<PathBuf>,
     /// The `providers = { … }` map: configurations passed to the module.
     pub providers: Vec<crate::module_providers::PassedProvider>,
 }
@@ -239,8 +243,27 @@ impl Config {
         &self.modules[&ModulePath::root()]
     }
 
+    /// The resource block of a resource, of any module instance.
     pub fn resource(&self, addr: &ResourceAddr) -> Option<&Resource> {
-        self.modules.get(&addr.module)?.resources.get(addr)
+        if addr
+            .module
+            .0
+            .iter()
+            .all(|step| step.key == InstanceKey::None)
+        {
+            return self.modules.get(&addr.module)?.resources.get(addr);
+        }
+        let addr = addr.to_static();
+        self.modules.get(&addr.module)?.resources.get(&addr)
+    }
+
+    /// The module block that `path` (a module instance or a static path) was called by.
+    pub fn module_call(&self, path: &ModulePath) -> Option<&ModuleCall> {
+        let parent = path.parent()?.to_static();
+        self.modules
+            .get(&parent)?
+            .module_calls
+            .get(path.call_name()?)
     }
 
     /// Every resource of every module, in address order.
@@ -1592,6 +1615,9 @@ fn lower_module_call(
         source: String::new(),
         arguments: BTreeMap::new(),
         depends_on: Vec::new(),
+        count: None,
+        for_each: None,
+        file: file.clone(),
         providers: Vec::new(),
     };
     for structure in block.body.iter() {
@@ -1645,13 +1671,8 @@ fn lower_module_argument(
                 crate::module_providers::lower_providers_map(&attr.value, &span_of, diags);
         }
         "version" => {}
-        "count" | "for_each" => diags.push(
-            Diagnostic::error(
-                "Unsupported argument",
-                "count and for_each on module blocks are not supported yet; repeat the module block or move the repetition into the module's resources.",
-            )
-            .with_span(attr_span(attr, file)),
-        ),
+        "count" => call.count = Some(Expr::new(attr.value.clone(), file)),
+        "for_each" => call.for_each = Some(Expr::new(attr.value.clone(), file)),
         other => {
             call.arguments
                 .insert(other.to_string(), Expr::new(attr.value.clone(), file));

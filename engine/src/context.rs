@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::addrs::{InstanceAddr, InstanceKey, ModulePath, ResourceAddr, ResourceMode};
 use crate::body::{eval_body, BodyKind};
-use crate::config::{Config, ProviderRef, Resource};
+use crate::config::{Config, Expr, ProviderRef, Resource};
 use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics};
 use crate::eval::{Namespace, Scope};
 use crate::graph::{Graph, Node};
@@ -107,7 +107,16 @@ pub struct Context {
 /// Where a walk is: the namespaces of all modules and the configured providers.
 pub struct Walker<'c> {
     pub ctx: &'c Context,
+    /// One namespace per module instance. A module without repetition
+    /// above it has one instance, at its static path; the namespace at the
+    /// static path of a module with repetition is the blank each of its
+    /// instances starts from.
     pub namespaces: HashMap<ModulePath, Namespace>,
+    /// The instances of each module, by static path, known once its module
+    /// block has been visited (the root has one, itself).
+    module_instances: HashMap<ModulePath, Arc<[ModulePath]>>,
+    /// `each.value` of each module instance a `for_each` made.
+    module_each: HashMap<ModulePath, Value>,
     pub providers: HashMap<ProviderRef, Arc<dyn Provider>>,
     /// True in `stack validate`: unknown variables are fine, no provider is configured.
     pub validating: bool,
@@ -138,17 +147,46 @@ impl<'c> Walker<'c> {
             }
             namespaces.insert(module.path.clone(), namespace);
         }
+        let mut module_instances = HashMap::new();
+        module_instances.insert(ModulePath::root(), Arc::from([ModulePath::root()]));
         Walker {
             ctx,
             namespaces,
+            module_instances,
+            module_each: HashMap::new(),
             providers: HashMap::new(),
             validating,
             applying,
         }
     }
 
+    /// The namespace of a module instance. An instance that no longer
+    /// exists (a destroy of what a shrunk `count` left) sees its module's
+    /// blank namespace, where references fail with a diagnostic.
     pub fn namespace(&self, module: &ModulePath) -> &Namespace {
-        &self.namespaces[module]
+        self.namespaces
+            .get(module)
+            .unwrap_or_else(|| &self.namespaces[&module.to_static()])
+    }
+
+    /// The instances of a module (by its static path); none until its
+    /// module block has been expanded, or when that failed.
+    pub fn module_instances(&self, module: &ModulePath) -> Arc<[ModulePath]> {
+        self.module_instances
+            .get(module)
+            .cloned()
+            .unwrap_or_else(|| Arc::from([]))
+    }
+
+    /// One resource address per instance of the module a resource block is in.
+    pub fn resource_instances(&self, block: &ResourceAddr) -> Vec<ResourceAddr> {
+        self.module_instances(&block.module)
+            .iter()
+            .map(|module| ResourceAddr {
+                module: module.clone(),
+                ..block.clone()
+            })
+            .collect()
     }
 
     pub fn scope(&self, module: &ModulePath, file: Arc<PathBuf>) -> Scope<'_> {
@@ -213,47 +251,51 @@ impl<'c> Walker<'c> {
         )
     }
 
-    /// Evaluates a variable, local, output or provider node.
+    /// The scope a module block's arguments are evaluated in, for one of
+    /// its instances: the caller's namespace, with `count.index` or
+    /// `each.key`/`each.value` of that instance.
+    fn module_call_scope(&self, instance: &ModulePath, file: Arc<PathBuf>) -> Scope<'_> {
+        let parent = instance.parent().unwrap_or_default();
+        let mut scope = self.scope(&parent, file);
+        match instance.last_key() {
+            InstanceKey::Index(i) => scope.count_index = Some(*i),
+            InstanceKey::Key(k) => {
+                let value = self.module_each.get(instance).cloned();
+                scope.each = Some((Value::String(k.clone()), value.unwrap_or(Value::Unknown)));
+            }
+            InstanceKey::None => {}
+        }
+        scope
+    }
+
+    /// Evaluates a variable, local, output or provider node, or expands a
+    /// module block; variables, locals and outputs once per module instance.
     pub async fn visit_value_node(&mut self, node: &Node) -> Diagnostics {
         let mut diags = Diagnostics::new();
         match node {
             Node::Variable(module, name) => {
-                let value = self.eval_variable(module, name, &mut diags);
-                self.namespaces
-                    .get_mut(module)
-                    .map(|ns| ns.vars.insert(name.clone(), value));
-            }
-            Node::Local(module, name) => {
-                let local = &self.ctx.config.modules[module].locals[name];
-                let file = local
-                    .expr
-                    .span
-                    .as_ref()
-                    .map(|s| s.file.clone())
-                    .unwrap_or_default();
-                let value = match self.scope(module, file).eval(&local.expr.expr) {
-                    Ok(v) => v,
-                    Err(d) => {
-                        diags.push(d);
-                        Value::Unknown
-                    }
-                };
-                self.namespaces
-                    .get_mut(module)
-                    .map(|ns| ns.locals.insert(name.clone(), value));
-            }
-            Node::Output(module, name) => {
-                let value = self.eval_output(module, name, &mut diags);
-                if let (Some(parent), Some(call)) = (module.parent(), module.0.last()) {
-                    if let Some(Value::Map(outputs)) = self
-                        .namespaces
-                        .get_mut(&parent)
-                        .and_then(|ns| ns.modules.get_mut(call))
-                    {
-                        outputs.insert(name.clone(), value);
-                    }
+                for instance in self.module_instances(module).iter() {
+                    let value = self.eval_variable(instance, name, &mut diags);
+                    self.namespaces
+                        .get_mut(instance)
+                        .map(|ns| ns.vars.insert(name.clone(), value));
                 }
             }
+            Node::Local(module, name) => {
+                for instance in self.module_instances(module).iter() {
+                    let value = self.eval_local(instance, name, &mut diags);
+                    self.namespaces
+                        .get_mut(instance)
+                        .map(|ns| ns.locals.insert(name.clone(), value));
+                }
+            }
+            Node::Output(module, name) => {
+                for instance in self.module_instances(module).iter() {
+                    let value = self.eval_output(instance, name, &mut diags);
+                    self.set_module_output(instance, name, value);
+                }
+            }
+            Node::Module(module) => self.expand_module(module, &mut diags),
             Node::Provider(reference) => {
                 if let Err(d) = self.configure_provider(reference).await {
                     diags.extend(d);
@@ -264,8 +306,101 @@ impl<'c> Walker<'c> {
         diags
     }
 
+    fn eval_local(&self, module: &ModulePath, name: &str, diags: &mut Diagnostics) -> Value {
+        let local = &self.ctx.config.modules[&module.to_static()].locals[name];
+        let file = local
+            .expr
+            .span
+            .as_ref()
+            .map(|s| s.file.clone())
+            .unwrap_or_default();
+        match self.scope(module, file).eval(&local.expr.expr) {
+            Ok(v) => v,
+            Err(d) => {
+                diags.push(d);
+                Value::Unknown
+            }
+        }
+    }
+
+    /// Puts a module instance's output where its caller sees it:
+    /// `module.web.out`, `module.web[0].out` or `module.web["a"].out`.
+    fn set_module_output(&mut self, instance: &ModulePath, name: &str, value: Value) {
+        let (Some(parent), Some(call)) = (instance.parent(), instance.call_name()) else {
+            return;
+        };
+        let Some(slot) = self
+            .namespaces
+            .get_mut(&parent)
+            .and_then(|ns| ns.modules.get_mut(call))
+        else {
+            return;
+        };
+        let outputs = match (slot, instance.last_key()) {
+            (Value::Map(outputs), InstanceKey::None) => Some(outputs),
+            (Value::List(items), InstanceKey::Index(i)) => match items.get_mut(*i) {
+                Some(Value::Map(outputs)) => Some(outputs),
+                _ => None,
+            },
+            (Value::Map(items), InstanceKey::Key(k)) => match items.get_mut(k) {
+                Some(Value::Map(outputs)) => Some(outputs),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(outputs) = outputs {
+            outputs.insert(name.to_string(), value);
+        }
+    }
+
+    /// Visits a module block: evaluates its `count`/`for_each` in each
+    /// instance of the calling module, making the module's instances (each
+    /// with a fresh namespace) and the value the caller sees as
+    /// `module.NAME` (an object, or a list or map of objects).
+    fn expand_module(&mut self, module: &ModulePath, diags: &mut Diagnostics) {
+        let Some(call) = self.ctx.config.module_call(module) else {
+            return;
+        };
+        let name = call.name.clone();
+        let mut instances = Vec::new();
+        for parent in self
+            .module_instances(&module.parent().unwrap_or_default())
+            .iter()
+        {
+            let scope = self.scope(parent, call.file.clone());
+            let repetition = Repetition {
+                count: call.count.as_ref(),
+                for_each: call.for_each.as_ref(),
+            };
+            let (expansion, shape) = match repetition.expand(&scope, self.validating) {
+                Ok(Expansion::Unknown) => (vec![(InstanceKey::None, None)], Value::Unknown),
+                Ok(expansion) => (module_keys(&expansion), module_value(&expansion)),
+                Err(d) => {
+                    diags.push(d);
+                    (Vec::new(), Value::Unknown)
+                }
+            };
+            if let Some(ns) = self.namespaces.get_mut(parent) {
+                ns.modules.insert(name.clone(), shape);
+            }
+            for (key, each_value) in expansion {
+                let instance = parent.child_instance(&name, key);
+                if !self.namespaces.contains_key(&instance) {
+                    let blank = self.namespaces[module].clone();
+                    self.namespaces.insert(instance.clone(), blank);
+                }
+                if let Some(value) = each_value {
+                    self.module_each.insert(instance.clone(), value);
+                }
+                instances.push(instance);
+            }
+        }
+        self.module_instances
+            .insert(module.clone(), Arc::from(instances));
+    }
+
     pub fn eval_output(&self, module: &ModulePath, name: &str, diags: &mut Diagnostics) -> Value {
-        let output = &self.ctx.config.modules[module].outputs[name];
+        let output = &self.ctx.config.modules[&module.to_static()].outputs[name];
         let Some(expr) = &output.expr else {
             return Value::Null;
         };
@@ -297,20 +432,18 @@ impl<'c> Walker<'c> {
     }
 
     fn eval_variable(&self, module: &ModulePath, name: &str, diags: &mut Diagnostics) -> Value {
-        let variable = &self.ctx.config.modules[module].variables[name];
+        let variable = &self.ctx.config.modules[&module.to_static()].variables[name];
         let given: Option<Value> = if module.is_root() {
             self.ctx.root_variables.get(name).cloned()
         } else {
-            let parent = module.parent().unwrap_or_default();
-            let call_name = module.0.last().cloned().unwrap_or_default();
-            let call = &self.ctx.config.modules[&parent].module_calls[&call_name];
-            call.arguments.get(name).map(|arg| {
+            let call = self.ctx.config.module_call(module);
+            call.and_then(|call| call.arguments.get(name)).map(|arg| {
                 let file = arg
                     .span
                     .as_ref()
                     .map(|s| s.file.clone())
                     .unwrap_or_default();
-                match self.scope(&parent, file).eval(&arg.expr) {
+                match self.module_call_scope(module, file).eval(&arg.expr) {
                     Ok(v) => v,
                     Err(d) => {
                         diags.push(d);
@@ -561,6 +694,22 @@ impl<'c> Walker<'c> {
     }
 }
 
+/// A resource block as seen from one module instance: the block itself at
+/// its static address, or a copy whose address names the instance's module.
+pub fn resource_view<'r>(
+    block: &'r Resource,
+    addr: &ResourceAddr,
+) -> std::borrow::Cow<'r, Resource> {
+    if block.addr == *addr {
+        std::borrow::Cow::Borrowed(block)
+    } else {
+        std::borrow::Cow::Owned(Resource {
+            addr: addr.clone(),
+            ..block.clone()
+        })
+    }
+}
+
 /// Combines instance values into the value a resource has in expressions:
 /// an object, a list (count) or a map (for_each).
 pub fn resource_value(expansion: &Expansion, instances: &BTreeMap<InstanceKey, Value>) -> Value {
@@ -606,100 +755,158 @@ impl Expansion {
     }
 }
 
+/// The instance keys of a module block's expansion, with `each.value`.
+fn module_keys(expansion: &Expansion) -> Vec<(InstanceKey, Option<Value>)> {
+    expansion
+        .keys()
+        .into_iter()
+        .map(|key| {
+            let each_value = expansion.each_value(&key).cloned();
+            (key, each_value)
+        })
+        .collect()
+}
+
+/// What `module.NAME` is before its outputs are known: an object per
+/// instance, in a list for `count` and a map for `for_each`.
+fn module_value(expansion: &Expansion) -> Value {
+    let blank = || Value::Map(BTreeMap::new());
+    match expansion {
+        Expansion::Single => blank(),
+        Expansion::Count(n) => Value::List((0..*n).map(|_| blank()).collect()),
+        Expansion::ForEach(keys) => Value::Map(keys.keys().map(|k| (k.clone(), blank())).collect()),
+        Expansion::Unknown => Value::Unknown,
+    }
+}
+
 /// Evaluates `count` or `for_each` of a resource.
 pub fn expand(walker: &Walker<'_>, resource: &Resource) -> Result<Expansion, Diagnostic> {
     let scope = walker.scope(&resource.addr.module, resource.file.clone());
-    if let Some(count) = &resource.count {
-        let value = scope.eval(&count.expr)?;
-        let (value, _) = value.unmark();
-        return match value {
-            Value::Unknown if walker.validating => Ok(Expansion::Unknown),
-            Value::Unknown => Err(Diagnostic::error(
-                "Invalid count argument",
-                format!(
-                    "The \"count\" value depends on values that cannot be determined until apply ({}), so stack cannot predict how many instances will be created. Use values known at plan time (variables, locals), or first apply the resources it depends on with --target.",
-                    unknown_parts(&scope, &count.expr).join(", ")
-                ),
-            )
-            .with_span(count.span.clone())),
-            Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => Ok(Expansion::Count(n as usize)),
-            // A string holding a whole number converts, as everywhere in Terraform.
-            Value::String(s) if s.trim().parse::<usize>().is_ok() => {
-                Ok(Expansion::Count(s.trim().parse().unwrap_or(0)))
-            }
-            Value::Null => Err(Diagnostic::error("Invalid count argument", "The \"count\" value is null; a whole number is required.").with_span(count.span.clone())),
-            // Terraform's summary when the value is not a number at all.
-            other @ (Value::Bool(_) | Value::String(_) | Value::List(_) | Value::Set(_) | Value::Map(_)) => Err(Diagnostic::error(
-                "Incorrect value type",
-                format!("The \"count\" value must be a whole number, not {}.", other.type_name()),
-            )
-            .with_span(count.span.clone())),
-            other => Err(Diagnostic::error(
-                "Invalid count argument",
-                format!("The \"count\" value must be a non-negative whole number, not {other}."),
-            )
-            .with_span(count.span.clone())),
-        };
+    Repetition {
+        count: resource.count.as_ref(),
+        for_each: resource.for_each.as_ref(),
     }
-    if let Some(for_each) = &resource.for_each {
-        let value = scope.eval(&for_each.expr)?;
-        if value.is_sensitive() {
-            return Err(Diagnostic::error(
-                "Invalid for_each argument",
-                "Sensitive values cannot be used as for_each arguments, because the instance keys would show them. Use nonsensitive() on the keys if they are not secret.",
-            )
-            .with_span(for_each.span.clone()));
+    .expand(&scope, walker.validating)
+}
+
+/// The `count` and `for_each` arguments of a resource or module block.
+pub struct Repetition<'a> {
+    pub count: Option<&'a Expr>,
+    pub for_each: Option<&'a Expr>,
+}
+
+impl Repetition<'_> {
+    /// Evaluates the repetition into instance keys; unknown values are an
+    /// error, except in `stack validate`.
+    pub fn expand(&self, scope: &Scope<'_>, validating: bool) -> Result<Expansion, Diagnostic> {
+        if let Some(count) = self.count {
+            return expand_count(scope, count, validating);
         }
-        let unknown_error = |scope: &Scope<'_>| {
-            Diagnostic::error(
-                "Invalid for_each argument",
-                format!(
-                    "The \"for_each\" value depends on values that cannot be determined until apply ({}), so stack cannot predict which instances will be created. Use keys known at plan time, or first apply the resources it depends on with --target.",
-                    unknown_parts(scope, &for_each.expr).join(", ")
-                ),
-            )
-            .with_span(for_each.span.clone())
-        };
-        return match value {
-            Value::Unknown if walker.validating => Ok(Expansion::Unknown),
-            Value::Unknown => Err(unknown_error(&scope)),
-            Value::Map(map) => Ok(Expansion::ForEach(map)),
-            Value::Set(items) => {
-                let mut keys = BTreeMap::new();
-                for item in items {
-                    match item.peel() {
-                        Value::String(s) => {
-                            keys.insert(s.clone(), item.clone());
-                        }
-                        Value::Unknown if walker.validating => return Ok(Expansion::Unknown),
-                        Value::Unknown => return Err(unknown_error(&scope)),
-                        other => {
-                            return Err(Diagnostic::error(
-                                "Invalid for_each set argument",
-                                format!("The given \"for_each\" argument value is unsuitable: \"for_each\" supports sets of strings, but you have provided a set containing type {}.", other.type_name()),
-                            )
-                            .with_span(for_each.span.clone()))
-                        }
+        if let Some(for_each) = self.for_each {
+            return expand_for_each(scope, for_each, validating);
+        }
+        Ok(Expansion::Single)
+    }
+}
+
+fn expand_count(
+    scope: &Scope<'_>,
+    count: &Expr,
+    validating: bool,
+) -> Result<Expansion, Diagnostic> {
+    let value = scope.eval(&count.expr)?;
+    let (value, _) = value.unmark();
+    match value {
+        Value::Unknown if validating => Ok(Expansion::Unknown),
+        Value::Unknown => Err(Diagnostic::error(
+            "Invalid count argument",
+            format!(
+                "The \"count\" value depends on values that cannot be determined until apply ({}), so stack cannot predict how many instances will be created. Use values known at plan time (variables, locals), or first apply the resources it depends on with --target.",
+                unknown_parts(scope, &count.expr).join(", ")
+            ),
+        )
+        .with_span(count.span.clone())),
+        Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => Ok(Expansion::Count(n as usize)),
+        // A string holding a whole number converts, as everywhere in Terraform.
+        Value::String(s) if s.trim().parse::<usize>().is_ok() => {
+            Ok(Expansion::Count(s.trim().parse().unwrap_or(0)))
+        }
+        Value::Null => Err(Diagnostic::error("Invalid count argument", "The \"count\" value is null; a whole number is required.").with_span(count.span.clone())),
+        // Terraform's summary when the value is not a number at all.
+        other @ (Value::Bool(_) | Value::String(_) | Value::List(_) | Value::Set(_) | Value::Map(_)) => Err(Diagnostic::error(
+            "Incorrect value type",
+            format!("The \"count\" value must be a whole number, not {}.", other.type_name()),
+        )
+        .with_span(count.span.clone())),
+        other => Err(Diagnostic::error(
+            "Invalid count argument",
+            format!("The \"count\" value must be a non-negative whole number, not {other}."),
+        )
+        .with_span(count.span.clone())),
+    }
+}
+
+fn expand_for_each(
+    scope: &Scope<'_>,
+    for_each: &Expr,
+    validating: bool,
+) -> Result<Expansion, Diagnostic> {
+    let value = scope.eval(&for_each.expr)?;
+    if value.is_sensitive() {
+        return Err(Diagnostic::error(
+            "Invalid for_each argument",
+            "Sensitive values cannot be used as for_each arguments, because the instance keys would show them. Use nonsensitive() on the keys if they are not secret.",
+        )
+        .with_span(for_each.span.clone()));
+    }
+    let unknown_error = |scope: &Scope<'_>| {
+        Diagnostic::error(
+            "Invalid for_each argument",
+            format!(
+                "The \"for_each\" value depends on values that cannot be determined until apply ({}), so stack cannot predict which instances will be created. Use keys known at plan time, or first apply the resources it depends on with --target.",
+                unknown_parts(scope, &for_each.expr).join(", ")
+            ),
+        )
+        .with_span(for_each.span.clone())
+    };
+    match value {
+        Value::Unknown if validating => Ok(Expansion::Unknown),
+        Value::Unknown => Err(unknown_error(scope)),
+        Value::Map(map) => Ok(Expansion::ForEach(map)),
+        Value::Set(items) => {
+            let mut keys = BTreeMap::new();
+            for item in items {
+                match item.peel() {
+                    Value::String(s) => {
+                        keys.insert(s.clone(), item.clone());
+                    }
+                    Value::Unknown if validating => return Ok(Expansion::Unknown),
+                    Value::Unknown => return Err(unknown_error(scope)),
+                    other => {
+                        return Err(Diagnostic::error(
+                            "Invalid for_each set argument",
+                            format!("The given \"for_each\" argument value is unsuitable: \"for_each\" supports sets of strings, but you have provided a set containing type {}.", other.type_name()),
+                        )
+                        .with_span(for_each.span.clone()))
                     }
                 }
-                Ok(Expansion::ForEach(keys))
             }
-            Value::Null => Err(Diagnostic::error(
-                "Invalid for_each argument",
-                "The given \"for_each\" argument value is null. A map, or set of strings, is allowed.",
-            )
-            .with_span(for_each.span.clone())),
-            other => Err(Diagnostic::error(
-                "Invalid for_each argument",
-                format!(
-                    "The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}. Convert a list with toset().",
-                    other.type_name()
-                ),
-            )
-            .with_span(for_each.span.clone())),
-        };
+            Ok(Expansion::ForEach(keys))
+        }
+        Value::Null => Err(Diagnostic::error(
+            "Invalid for_each argument",
+            "The given \"for_each\" argument value is null. A map, or set of strings, is allowed.",
+        )
+        .with_span(for_each.span.clone())),
+        other => Err(Diagnostic::error(
+            "Invalid for_each argument",
+            format!(
+                "The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}. Convert a list with toset().",
+                other.type_name()
+            ),
+        )
+        .with_span(for_each.span.clone())),
     }
-    Ok(Expansion::Single)
 }
 
 /// The references in an expression whose values are unknown, for error messages.

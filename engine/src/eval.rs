@@ -1170,7 +1170,14 @@ fn root_reference(
     let reference = match root {
         "var" => attr(0).map(Reference::Var),
         "local" => attr(0).map(Reference::Local),
-        "module" => attr(0).map(|m| Reference::ModuleOutput(m, attr(1))),
+        // `module.web.out`, or `module.web[0].out` for a module with count or for_each.
+        "module" => attr(0).map(|m| {
+            let output = match ops.get(1) {
+                Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)) => attr(2),
+                _ => attr(1),
+            };
+            Reference::ModuleOutput(m, output)
+        }),
         "data" => match (attr(0), attr(1)) {
             (Some(t), Some(n)) => Some(Reference::Resource(crate::addrs::ResourceMode::Data, t, n)),
             _ => None,

@@ -26,6 +26,10 @@ pub enum Node {
     Local(ModulePath, String),
     Output(ModulePath, String),
     Resource(ResourceAddr),
+    /// A module block, by the static path of the module it calls: visiting
+    /// it expands `count`/`for_each` into the module's instances, before
+    /// anything inside the module is evaluated.
+    Module(ModulePath),
 }
 
 impl Node {
@@ -34,6 +38,7 @@ impl Node {
             Node::Provider(_) => ModulePath::root(),
             Node::Variable(m, _) | Node::Local(m, _) | Node::Output(m, _) => m.clone(),
             Node::Resource(addr) => addr.module.clone(),
+            Node::Module(path) => path.parent().unwrap_or_default(),
         }
     }
 }
@@ -53,6 +58,7 @@ impl fmt::Display for Node {
             Node::Local(m, n) => write!(f, "{}local.{n}", prefix(m)),
             Node::Output(m, n) => write!(f, "{}output.{n}", prefix(m)),
             Node::Resource(addr) => write!(f, "{addr}"),
+            Node::Module(path) => write!(f, "{path}"),
         }
     }
 }
@@ -141,6 +147,7 @@ impl Graph {
                 let shape = match &self.graph[i] {
                     Node::Resource(_) => "box",
                     Node::Provider(_) => "diamond",
+                    Node::Module(_) => "folder",
                     _ => "note",
                 };
                 format!("  \"{}\" [shape={shape}];", self.graph[i])
@@ -209,6 +216,18 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
                 r.span.clone(),
             );
         }
+        for call in module.module_calls.values() {
+            let child = m.child(&call.name);
+            if config.modules.contains_key(&child) {
+                add(
+                    &mut graph,
+                    &mut index,
+                    &mut spans,
+                    Node::Module(child),
+                    call.span.clone(),
+                );
+            }
+        }
     }
     let root = config.root();
     for p in &root.providers {
@@ -232,6 +251,7 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             }
         }
     };
+    module_edges(config, &index, &mut edges);
     for module in config.modules.values() {
         let m = &module.path;
         for l in module.locals.values() {
@@ -261,7 +281,7 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             edges.extend(deps.into_iter().filter(|(from, _)| from != &node));
             // A child module's variable depends on the parent's argument expression.
             if let Some(parent) = m.parent() {
-                let call_name = m.0.last().cloned().unwrap_or_default();
+                let call_name = m.call_name().unwrap_or_default().to_string();
                 if let Some(call) = config
                     .modules
                     .get(&parent)
@@ -294,7 +314,7 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             // An import block's id is evaluated (in the root module) when
             // its target resource is planned, so what it refers to comes first.
             let import_ids: Vec<&Expr> = crate::refactor::imports(config)
-                .filter(|i| i.to.resource == r.addr)
+                .filter(|i| i.to.resource.to_static() == r.addr)
                 .map(|i| &i.id)
                 .collect();
             link(&ModulePath::root(), &import_ids, &node, &mut edges);
@@ -322,7 +342,7 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
             // A module's `depends_on` applies to everything inside it.
             let mut ancestor = m.clone();
             while let Some(parent) = ancestor.parent() {
-                let call_name = ancestor.0.last().cloned().unwrap_or_default();
+                let call_name = ancestor.call_name().unwrap_or_default().to_string();
                 if let Some(call) = config
                     .modules
                     .get(&parent)
@@ -438,6 +458,34 @@ fn cycle_path(graph: &DiGraph<Node, ()>, members: &[NodeIndex]) -> Vec<NodeIndex
         }
     }
     path
+}
+
+/// Edges of module blocks: what `count`/`for_each` refer to comes before
+/// the module block, which comes before everything in its module (so its
+/// instances are known when the module's contents are visited).
+fn module_edges(config: &Config, index: &HashMap<Node, NodeIndex>, edges: &mut Vec<(Node, Node)>) {
+    for module in config.modules.values() {
+        for call in module.module_calls.values() {
+            let node = Node::Module(module.path.child(&call.name));
+            for expr in call.count.iter().chain(&call.for_each) {
+                for r in references(&expr.expr) {
+                    for from in reference_nodes(config, &module.path, &r.reference) {
+                        edges.push((from, node.clone()));
+                    }
+                }
+            }
+        }
+    }
+    for node in index.keys() {
+        let inside = match node {
+            Node::Provider(_) => continue,
+            Node::Module(path) => path.parent().unwrap_or_default(),
+            other => other.module(),
+        };
+        if !inside.is_root() {
+            edges.push((Node::Module(inside), node.clone()));
+        }
+    }
 }
 
 /// The nodes a reference made in `module` resolves to.

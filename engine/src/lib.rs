@@ -18,6 +18,8 @@ pub mod functions;
 pub mod graph;
 pub mod import;
 pub mod module_providers;
+#[cfg(test)]
+mod module_tests;
 pub mod plan;
 pub mod planfile;
 pub mod provider;

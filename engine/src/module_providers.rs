@@ -112,7 +112,7 @@ pub fn pass_providers(
         }
     }
     for module in config.modules.values_mut() {
-        if !module.path.0.starts_with(&child.0) {
+        if !module.path.starts_with(&child) {
             continue;
         }
         for resource in module.resources.values_mut() {

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use state::{AttrPath, Mode, State, Status};
 
-use crate::addrs::{InstanceAddr, InstanceKey, ObjectAddr, ResourceAddr, ResourceMode, Target};
+use crate::addrs::{
+    InstanceAddr, InstanceKey, ModulePath, ObjectAddr, ResourceAddr, ResourceMode, Target,
+};
 use crate::body::{eval_body, unknown_object, BodyKind};
 use crate::conditions;
 use crate::config::{IgnoreChanges, ProviderRef, Resource};
@@ -479,10 +481,15 @@ impl<'c> Planner<'c> {
         for &index in &ctx.graph.order {
             let node = ctx.graph.node(index).clone();
             match &node {
-                Node::Resource(addr) if self.options.mode == PlanMode::Destroy => {
-                    self.use_prior_values(addr);
+                Node::Resource(block) => {
+                    for addr in self.walker.resource_instances(block) {
+                        if self.options.mode == PlanMode::Destroy {
+                            self.use_prior_values(&addr);
+                        } else {
+                            self.plan_resource(&addr, index).await;
+                        }
+                    }
                 }
-                Node::Resource(addr) => self.plan_resource(addr, index).await,
                 other => {
                     let diags = self.walker.visit_value_node(other).await;
                     self.diags.extend(diags);
@@ -564,8 +571,15 @@ impl<'c> Planner<'c> {
         }
     }
 
+    /// Whether a resource (of any module instance) is in the plan's scope:
+    /// `--target`/`--exclude` select resource blocks, by static address.
     fn in_scope(&self, addr: &ResourceAddr) -> bool {
-        !self.excluded.contains(addr) && self.included.as_ref().is_none_or(|set| set.contains(addr))
+        let block = addr.to_static();
+        !self.excluded.contains(&block)
+            && self
+                .included
+                .as_ref()
+                .is_none_or(|set| set.contains(&block))
     }
 
     fn instance_in_scope(&self, addr: &InstanceAddr) -> bool {
@@ -575,21 +589,17 @@ impl<'c> Planner<'c> {
         if !self.in_scope(&addr.resource) {
             return false;
         }
-        // An instance target narrows its resource down to that instance.
-        let instance_targets: Vec<&Target> = self
+        // A target naming this resource block (an instance, or a module
+        // instance around it) narrows it down to what it names; a resource
+        // that is only in scope as a dependency of a target is there whole.
+        let block = addr.resource.to_static();
+        let mut naming = self
             .options
             .targets
             .iter()
-            .filter(|t| matches!(t, Target::Instance(i) if i.resource == addr.resource))
-            .collect();
-        let resource_targeted = self
-            .options
-            .targets
-            .iter()
-            .any(|t| !matches!(t, Target::Instance(_)) && t.matches(addr));
-        instance_targets.is_empty()
-            || resource_targeted
-            || instance_targets.iter().any(|t| t.matches(addr))
+            .filter(|t| t.matches_resource(&block))
+            .peekable();
+        naming.peek().is_none() || naming.any(|t| t.matches(addr))
     }
 
     /// State instances of one resource block, by instance key.
@@ -819,11 +829,13 @@ impl<'c> Planner<'c> {
         self.walker.set_resource_value(addr, value);
     }
 
+    /// Plans a resource block in one module instance (`addr`).
     async fn plan_resource(&mut self, addr: &ResourceAddr, node: petgraph::graph::NodeIndex) {
         let ctx = self.ctx();
-        let Some(resource) = ctx.config.resource(addr) else {
+        let Some(block) = ctx.config.resource(addr) else {
             return;
         };
+        let resource = &*crate::context::resource_view(block, addr);
         let validating = self.options.mode == PlanMode::Validate;
         if !validating && !self.in_scope(addr) {
             for (instance, _) in self.state_instances(addr) {
@@ -1503,7 +1515,10 @@ impl<'c> Planner<'c> {
                 continue;
             }
             let provider_ref = parse_provider_ref(&resource_state.provider);
-            let config = ctx.config.resource(&instance.resource);
+            let config = ctx
+                .config
+                .resource(&instance.resource)
+                .map(|block| crate::context::resource_view(block, &instance.resource));
             if let Some(provider) = self
                 .configured_provider(&provider_ref, &instance.resource)
                 .await
@@ -1518,6 +1533,8 @@ impl<'c> Planner<'c> {
                 "it is the old object of a create_before_destroy replacement, deposed until its delete succeeds".to_string()
             } else if destroying {
                 "the whole stack is being destroyed".to_string()
+            } else if let Some(gone) = self.missing_module_instance(&instance) {
+                format!("its module instance {gone} is no longer in the configuration")
             } else {
                 "it is no longer in the configuration".to_string()
             };
@@ -1525,10 +1542,25 @@ impl<'c> Planner<'c> {
             self.plan_delete(
                 &object,
                 resource_state,
-                if guarded { config } else { None },
+                if guarded { config.as_deref() } else { None },
                 reason,
             );
         }
+    }
+
+    /// The module instance around `instance` that the configuration does
+    /// not make any more (a key `count` or `for_each` no longer has), if any.
+    fn missing_module_instance(&self, instance: &InstanceAddr) -> Option<ModulePath> {
+        let path = &instance.resource.module;
+        self.ctx().config.resource(&instance.resource)?;
+        (1..=path.0.len())
+            .map(|len| ModulePath(path.0[..len].to_vec()))
+            .find(|prefix| {
+                !self
+                    .walker
+                    .module_instances(&prefix.to_static())
+                    .contains(prefix)
+            })
     }
 
     /// A `moved` block's source instance must no longer be declared; only

@@ -373,23 +373,15 @@ impl BlockReader<'_> {
 /// Parses an address written in a block of `module`: a module
 /// (`module.a.module.b`), a resource or a resource instance.
 fn parse_endpoint(text: &str, module: &ModulePath) -> Result<Endpoint, String> {
-    let parts: Vec<&str> = text.split('.').collect();
-    let is_module = parts.len().is_multiple_of(2)
-        && parts.chunks(2).all(|pair| pair[0] == "module")
-        && parts.iter().all(|p| crate::addrs::is_identifier(p));
-    if is_module {
-        let mut path = module.clone();
-        for pair in parts.chunks(2) {
-            path = path.child(pair[1]);
+    if let Ok(path) = text.parse::<ModulePath>() {
+        if !path.is_root() {
+            return Ok(Endpoint::Module(path.prefixed(module)));
         }
-        return Ok(Endpoint::Module(path));
     }
     let mut instance: InstanceAddr = text.parse().map_err(|e: crate::addrs::AddrParseError| {
         format!("{text:?} is not an address: {}.", e.reason)
     })?;
-    let mut path = module.0.clone();
-    path.extend(instance.resource.module.0.iter().cloned());
-    instance.resource.module = ModulePath(path);
+    instance.resource.module = instance.resource.module.prefixed(module);
     Ok(match instance.key {
         InstanceKey::None => Endpoint::Resource(instance.resource),
         _ => Endpoint::Instance(instance),
@@ -444,7 +436,7 @@ pub fn check(config: &Config) -> Diagnostics {
 /// True when the configuration still declares what an endpoint names.
 fn declared(config: &Config, endpoint: &Endpoint) -> bool {
     match endpoint {
-        Endpoint::Module(path) => config.modules.contains_key(path),
+        Endpoint::Module(path) => module_declared(config, path),
         Endpoint::Resource(r) => config.resource(r).is_some(),
         // An instance is declared when its resource's repetition makes it:
         // the un-indexed one without count or for_each. Indexed instances
@@ -453,6 +445,24 @@ fn declared(config: &Config, endpoint: &Endpoint) -> bool {
             i.key == InstanceKey::None && r.count.is_none() && r.for_each.is_none()
         }),
     }
+}
+
+/// A module instance is declared when every step's key fits its module
+/// block's repetition: no key without count or for_each. Keyed instances
+/// depend on values known only while planning.
+fn module_declared(config: &Config, path: &ModulePath) -> bool {
+    let mut prefix = ModulePath::root();
+    for step in &path.0 {
+        prefix = prefix.child_instance(&step.name, step.key.clone());
+        let Some(call) = config.module_call(&prefix) else {
+            return false;
+        };
+        let repeated = call.count.is_some() || call.for_each.is_some();
+        if repeated || step.key != InstanceKey::None {
+            return false;
+        }
+    }
+    config.modules.contains_key(path)
 }
 
 fn check_move(config: &Config, statement: &Moved, diags: &mut Diagnostics) {
@@ -649,25 +659,30 @@ fn implied_moves(config: &Config, state: &State, written: &[Moved]) -> Vec<Moved
         .flatten()
         .collect();
     let mut out = Vec::new();
-    for resource in config.all_resources() {
-        let addr = &resource.addr;
-        if addr.mode != ResourceMode::Managed || named.contains(addr) {
+    // State keys name module instances; the resource block says which
+    // move its repetition implies in each of them.
+    for key in state.resources.keys() {
+        let Ok(from) = key.parse::<InstanceAddr>() else {
+            continue; // A deposed object moves with its instance.
+        };
+        let addr = &from.resource;
+        let Some(resource) = config.resource(addr) else {
+            continue;
+        };
+        if addr.mode != ResourceMode::Managed || named.iter().any(|n| n.covers(addr)) {
             continue;
         }
-        let (from, to) = match (&resource.count, &resource.for_each) {
-            (Some(_), _) => (InstanceKey::None, InstanceKey::Index(0)),
-            (None, None) => (InstanceKey::Index(0), InstanceKey::None),
-            (None, Some(_)) => continue,
+        let to = match (&resource.count, &resource.for_each, &from.key) {
+            (Some(_), _, InstanceKey::None) => InstanceKey::Index(0),
+            (None, None, InstanceKey::Index(0)) => InstanceKey::None,
+            _ => continue,
         };
-        let from = addr.instance(from);
-        if state.resources.contains_key(&from.to_string()) {
-            out.push(Moved {
-                from: Endpoint::Instance(from),
-                to: Endpoint::Instance(addr.instance(to)),
-                span: resource.span.clone(),
-                implied: true,
-            });
-        }
+        out.push(Moved {
+            from: Endpoint::Instance(from.clone()),
+            to: Endpoint::Instance(addr.instance(to)),
+            span: resource.span.clone(),
+            implied: true,
+        });
     }
     out
 }

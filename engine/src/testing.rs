@@ -235,8 +235,21 @@ impl TestStack {
         vars: &[(&str, &str)],
         provider: Arc<TestProvider>,
     ) -> TestStack {
+        TestStack::from_files(&[("main.tf", template)], vars, provider)
+    }
+
+    /// A stack of several files (modules in subdirectories: `modules/web/main.tf`).
+    pub fn from_files(
+        files: &[(&str, &str)],
+        vars: &[(&str, &str)],
+        provider: Arc<TestProvider>,
+    ) -> TestStack {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("main.tf"), template).unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
         let ctx = load(dir.path(), vars, provider.clone());
         TestStack {
             _dir: dir,

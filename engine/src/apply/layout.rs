@@ -82,7 +82,7 @@ impl<'p> LayoutBuilder<'p> {
             let slot = self.steps.len();
             self.steps.push(Step::Destroy(object.clone()));
             self.destroys_of
-                .entry(object.instance.resource.clone())
+                .entry(object.instance.resource.to_static())
                 .or_default()
                 .push(slot);
             self.destroys.push((slot, object, change));
@@ -121,7 +121,9 @@ impl<'p> LayoutBuilder<'p> {
             if let Some(provider_slot) = self.config_of(ctx, &provider) {
                 edges.edge(provider_slot, *slot);
             }
-            let resource = &object.instance.resource;
+            // Ordering is by resource block: destroys in different instances
+            // of a module are ordered as if they were one, which is safe.
+            let resource = &object.instance.resource.to_static();
             if let Some(own) = self.config_of(ctx, &Node::Resource(resource.clone())) {
                 edges.edge(*slot, own);
             }
@@ -168,7 +170,7 @@ impl<'p> LayoutBuilder<'p> {
     /// after its resource and everything depending on it have run.
     fn deposed_edges(&self, ctx: &Context, edges: &mut ScheduleBuilder) {
         for (slot, instance) in &self.deposed {
-            let node = Node::Resource(instance.resource.clone());
+            let node = Node::Resource(instance.resource.to_static());
             let Some(&index) = ctx.graph.index.get(&node) else {
                 continue;
             };
@@ -190,9 +192,10 @@ fn dependencies_by_resource(plan: &Plan) -> HashMap<ResourceAddr, Vec<ResourceAd
         let Ok(object) = change.address.parse::<ObjectAddr>() else {
             continue;
         };
-        let entry = out.entry(object.instance.resource).or_default();
+        let entry = out.entry(object.instance.resource.to_static()).or_default();
         for dependency in &change.dependencies {
             if let Ok(parsed) = dependency.parse::<ResourceAddr>() {
+                let parsed = parsed.to_static();
                 if !entry.contains(&parsed) {
                     entry.push(parsed);
                 }

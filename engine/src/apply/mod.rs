@@ -226,7 +226,7 @@ struct Run<'a> {
     pending_ops: Vec<usize>,
     step_failed: Vec<bool>,
     /// The values of a resource step's instances, as they become known.
-    instance_values: HashMap<usize, BTreeMap<InstanceKey, Value>>,
+    instance_values: HashMap<usize, BTreeMap<InstanceAddr, Value>>,
     /// The deposed id of each instance whose old object a
     /// `create_before_destroy` replacement moved aside in this apply.
     deposed: HashMap<InstanceAddr, String>,
@@ -374,14 +374,7 @@ impl<'a> Run<'a> {
     async fn prepare(&mut self, slot: usize) -> Result<Vec<Operation>, Diagnostics> {
         match self.steps[slot].clone() {
             Step::Config(index) => match self.ctx.graph.node(index).clone() {
-                Node::Resource(addr) => {
-                    let changes = self.changes.get(&addr).cloned().unwrap_or_default();
-                    let prepared =
-                        resource::prepare(&mut self.walker, &addr, &changes, self.state, slot)
-                            .await?;
-                    self.instance_values.insert(slot, prepared.values);
-                    Ok(prepared.operations)
-                }
+                Node::Resource(block) => self.prepare_resource(slot, &block).await,
                 other => {
                     let diags = self.walker.visit_value_node(&other).await;
                     if diags.has_errors() {
@@ -584,7 +577,7 @@ impl<'a> Run<'a> {
         self.instance_values
             .entry(result.step)
             .or_default()
-            .insert(result.object.instance.key.clone(), value);
+            .insert(result.object.instance.clone(), value);
     }
 
     /// Keeps whatever exists after a failed call: an object the provider
@@ -630,27 +623,71 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// A resource block's operations, in every instance of its module.
+    async fn prepare_resource(
+        &mut self,
+        slot: usize,
+        block: &ResourceAddr,
+    ) -> Result<Vec<Operation>, Diagnostics> {
+        let mut operations = Vec::new();
+        for addr in self.walker.resource_instances(block) {
+            let changes = self.changes.get(&addr).cloned().unwrap_or_default();
+            let prepared =
+                resource::prepare(&mut self.walker, &addr, &changes, self.state, slot).await?;
+            let values = self.instance_values.entry(slot).or_default();
+            for (key, value) in prepared.values {
+                values.insert(addr.instance(key), value);
+            }
+            operations.extend(prepared.operations);
+        }
+        Ok(operations)
+    }
+
     /// A step has finished well: a resource's value becomes visible to
     /// expressions, once its postconditions hold for what was applied.
     fn complete(&mut self, slot: usize) {
         if let Step::Config(index) = &self.steps[slot] {
-            if let Node::Resource(addr) = self.ctx.graph.node(*index) {
-                if let Some(resource) = self.ctx.config.resource(addr) {
-                    let values = self.instance_values.remove(&slot).unwrap_or_default();
-                    if let Ok(expansion) = expand(&self.walker, resource) {
-                        if !self.postconditions_hold(resource, &expansion, &values) {
-                            self.outcome.failed += 1;
-                            self.step_failed[slot] = true;
-                            self.schedule.fail(slot);
-                            return;
-                        }
-                        self.walker
-                            .set_resource_value(addr, resource_value(&expansion, &values));
+            if let Node::Resource(block) = self.ctx.graph.node(*index) {
+                let values = self.instance_values.remove(&slot).unwrap_or_default();
+                for addr in self.walker.resource_instances(block) {
+                    if !self.complete_resource(&addr, &values) {
+                        self.outcome.failed += 1;
+                        self.step_failed[slot] = true;
+                        self.schedule.fail(slot);
+                        return;
                     }
                 }
             }
         }
         self.schedule.succeed(slot);
+    }
+
+    /// Checks the postconditions of a resource in one module instance and
+    /// makes its value visible; false when a postcondition failed.
+    fn complete_resource(
+        &mut self,
+        addr: &ResourceAddr,
+        applied: &BTreeMap<InstanceAddr, Value>,
+    ) -> bool {
+        let ctx = self.ctx;
+        let Some(block) = ctx.config.resource(addr) else {
+            return true;
+        };
+        let resource = crate::context::resource_view(block, addr);
+        let Ok(expansion) = expand(&self.walker, &resource) else {
+            return true;
+        };
+        let values: BTreeMap<InstanceKey, Value> = applied
+            .iter()
+            .filter(|(instance, _)| &instance.resource == addr)
+            .map(|(instance, value)| (instance.key.clone(), value.clone()))
+            .collect();
+        if !self.postconditions_hold(&resource, &expansion, &values) {
+            return false;
+        }
+        self.walker
+            .set_resource_value(addr, resource_value(&expansion, &values));
+        true
     }
 
     /// Checks a resource's postconditions against each applied instance;

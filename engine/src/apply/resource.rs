@@ -38,9 +38,10 @@ pub async fn prepare(
         operations: Vec::new(),
         values: BTreeMap::new(),
     };
-    let Some(resource) = walker.ctx.config.resource(addr) else {
+    let Some(block) = walker.ctx.config.resource(addr) else {
         return Ok(prepared);
     };
+    let resource = &*crate::context::resource_view(block, addr);
     let by_address: HashMap<&str, &ResourceChange> =
         changes.iter().map(|c| (c.address.as_str(), *c)).collect();
     let expansion = expand(walker, resource).map_err(Diagnostics::from)?;
