@@ -27,6 +27,7 @@ pub mod refactor;
 pub mod schedule;
 #[cfg(test)]
 pub mod testing;
+pub mod triggers;
 pub mod types;
 pub mod validate;
 pub mod value;

@@ -1189,7 +1189,7 @@ impl<'c> Planner<'c> {
                 forced_replace = true;
                 reason = Some("replacement was requested with --replace".to_string());
             }
-            if let Some(trigger) = self.replace_trigger(resource) {
+            if let Some(trigger) = self.replace_trigger(resource, instance) {
                 forced_replace = true;
                 reason = Some(format!("{trigger} changed (replace_triggered_by)"));
             }
@@ -1305,34 +1305,32 @@ impl<'c> Planner<'c> {
         planned
     }
 
-    /// The first resource named in replace_triggered_by that has a planned change.
-    fn replace_trigger(&self, resource: &Resource) -> Option<String> {
-        for expr in &resource.lifecycle.replace_triggered_by {
-            for reference in crate::eval::references(&expr.expr) {
-                if let crate::eval::Reference::Resource(mode, type_name, name) = reference.reference
-                {
-                    let target =
-                        ResourceAddr::new(resource.addr.module.clone(), mode, &type_name, &name);
-                    let prefix = target.to_string();
-                    let changed = self
-                        .changes
-                        .range(prefix.clone()..)
-                        .take_while(|(k, _)| k.starts_with(&prefix))
-                        .any(|(k, c)| {
-                            k.parse::<InstanceAddr>()
-                                .is_ok_and(|a| a.resource == target)
-                                && matches!(
-                                    c.action,
-                                    Action::Create | Action::Update | Action::Replace
-                                )
-                        });
-                    if changed {
-                        return Some(prefix);
-                    }
-                }
-            }
-        }
-        None
+    /// The first element of replace_triggered_by that a planned change
+    /// fires for this instance, as the user wrote it.
+    fn replace_trigger(&self, resource: &Resource, instance: &InstanceAddr) -> Option<String> {
+        resource
+            .lifecycle
+            .replace_triggered_by
+            .iter()
+            .find(|expr| {
+                crate::triggers::Trigger::resolve(expr, instance)
+                    .is_some_and(|trigger| self.trigger_fired(&trigger))
+            })
+            .map(|expr| expr.expr.to_string().trim().to_string())
+    }
+
+    fn trigger_fired(&self, trigger: &crate::triggers::Trigger) -> bool {
+        let prefix = trigger.resource.to_string();
+        self.changes
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter(|(k, _)| {
+                k.parse::<InstanceAddr>().is_ok_and(|a| {
+                    a.resource == trigger.resource
+                        && trigger.key.as_ref().is_none_or(|key| *key == a.key)
+                })
+            })
+            .any(|(_, change)| trigger.fired_by(change))
     }
 
     async fn plan_data(
@@ -2038,5 +2036,54 @@ resource "terraform_data" "t" {{
             "the ignored key keeps its prior value"
         );
         assert_eq!(after["input"]["Env"], "prod");
+    }
+
+    #[tokio::test]
+    async fn replace_triggered_by_an_attribute_fires_only_when_that_attribute_changes() {
+        let template = |name: &str, tag: &str, trigger: &str| {
+            format!(
+                r#"
+resource "test_thing" "a" {{
+  name = "{name}"
+  tag  = "{tag}"
+}}
+resource "test_thing" "b" {{
+  count = 2
+  name  = "b${{count.index}}"
+  lifecycle {{
+    replace_triggered_by = [{trigger}]
+  }}
+}}
+"#
+            )
+        };
+        let provider = crate::testing::TestProvider::new();
+        let mut state = State::new("l".to_string());
+        let stack = |name: &str, tag: &str, trigger: &str| {
+            TestStack::with_provider(&template(name, tag, trigger), &[], provider.clone())
+        };
+        stack("a", "x", "test_thing.a.tag")
+            .converge(&mut state)
+            .await;
+        let action = |plan: &Plan, address: &str| plan.change(address).unwrap().action;
+        // Replacing `a` under the same tag leaves `b` alone when only the tag counts...
+        let renamed = stack("a2", "x", "test_thing.a.tag");
+        let plan = renamed.plan(&state, PlanMode::Normal).await.unwrap();
+        assert_eq!(action(&plan, "test_thing.a"), Action::Replace);
+        assert_eq!(action(&plan, "test_thing.b[0]"), Action::NoOp);
+        // ...and replaces it when the whole resource counts.
+        let whole = stack("a2", "x", "test_thing.a");
+        let plan = whole.plan(&state, PlanMode::Normal).await.unwrap();
+        assert_eq!(action(&plan, "test_thing.b[1]"), Action::Replace);
+        // A changed tag fires the attribute trigger.
+        let retagged = stack("a", "y", "test_thing.a.tag");
+        let plan = retagged.plan(&state, PlanMode::Normal).await.unwrap();
+        assert_eq!(action(&plan, "test_thing.a"), Action::Update);
+        let b0 = plan.change("test_thing.b[0]").unwrap();
+        assert_eq!(b0.action, Action::Replace);
+        assert_eq!(
+            b0.action_reason.as_deref(),
+            Some("test_thing.a.tag changed (replace_triggered_by)")
+        );
     }
 }
