@@ -170,7 +170,7 @@ pub async fn run(cli: Cli) -> u8 {
             auto_approve,
             parallelism,
         } => match plan_file {
-            Some(file) => apply_saved(&mut session, &file, &lock, parallelism).await,
+            Some(file) => apply_saved(&mut session, &file, &plan.vars, &lock, parallelism).await,
             None => {
                 plan_and_apply(
                     &mut session,
@@ -242,6 +242,13 @@ fn variable_inputs(session: &Session, args: &VarArgs) -> Result<Vec<VariableInpu
     for file in engine::context::default_variable_files(&session.dir, &session.workspace) {
         inputs.extend(read_variables_file(&file)?);
     }
+    inputs.extend(explicit_variable_inputs(args)?);
+    Ok(inputs)
+}
+
+/// The values given with --var-file and --var, in command-line order.
+fn explicit_variable_inputs(args: &VarArgs) -> Result<Vec<VariableInput>, Diagnostics> {
+    let mut inputs = Vec::new();
     for file in &args.var_files {
         inputs.extend(read_variables_file(file)?);
     }
@@ -261,6 +268,59 @@ fn variable_inputs(session: &Session, args: &VarArgs) -> Result<Vec<VariableInpu
         });
     }
     Ok(inputs)
+}
+
+/// The root variables for applying a saved plan: the values the plan
+/// stores, and the ephemeral ones (which it never stores) given again, as
+/// Terraform requires. Only ephemeral variables may be set on the command
+/// line: the plan was reviewed with the others' values.
+fn saved_plan_variables(
+    session: &Session,
+    config: &engine::config::Config,
+    plan: &Plan,
+    args: &VarArgs,
+) -> Result<std::collections::BTreeMap<String, Value>, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let is_ephemeral = |name: &str| {
+        config
+            .root()
+            .variables
+            .get(name)
+            .is_some_and(|v| v.ephemeral)
+    };
+    for input in explicit_variable_inputs(args)? {
+        if !is_ephemeral(&input.name) {
+            diags.push(Diagnostic::error(
+                "Can't change variable when applying a saved plan",
+                format!("The variable \"{}\" cannot be set with --var or --var-file when applying a saved plan, because the plan holds the values it was made with. Make a new plan with the new value.", input.name),
+            ));
+        }
+    }
+    let (given, given_diags) = resolve_root_variables(config, variable_inputs(session, args)?);
+    for diagnostic in given_diags.into_iter().filter(Diagnostic::is_error) {
+        diags.push(diagnostic);
+    }
+    let mut values = std::collections::BTreeMap::new();
+    for (name, planned) in &plan.variables {
+        if !planned.ephemeral {
+            let value = Value::from_json(&planned.value).mark_if(planned.sensitive);
+            values.insert(name.clone(), value);
+            continue;
+        }
+        match given.get(name) {
+            Some(value) => {
+                values.insert(name.clone(), value.clone().mark_if(planned.sensitive));
+            }
+            None => diags.push(Diagnostic::error(
+                "No value for required variable",
+                format!("The ephemeral input variable \"{name}\" was set during the plan phase, and so must also be set during the apply phase (with --var, a variables file or TF_VAR_{name})."),
+            )),
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(values)
 }
 
 /// Loads templates, builds the graph and resolves variables.
@@ -290,17 +350,18 @@ fn load(
             return Err(diags);
         }
     };
+    diags.extend(engine::ephemeral::check(&config, &graph));
     let root_variables = match plan_variables {
-        Some(plan) => plan
-            .variables
-            .iter()
-            .map(|(name, v)| {
-                (
-                    name.clone(),
-                    Value::from_json(&v.value).mark_if(v.sensitive),
-                )
-            })
-            .collect(),
+        Some(plan) => {
+            let args = vars.cloned().unwrap_or_default();
+            match saved_plan_variables(session, &config, plan, &args) {
+                Ok(values) => values,
+                Err(var_diags) => {
+                    diags.extend(var_diags);
+                    return Err(diags);
+                }
+            }
+        }
         None => {
             let inputs = variable_inputs(
                 session,
@@ -686,6 +747,7 @@ async fn plan_and_apply(
 async fn apply_saved(
     session: &mut Session,
     file: &Path,
+    vars: &VarArgs,
     lock: &LockArgs,
     parallelism: usize,
 ) -> u8 {
@@ -709,7 +771,7 @@ async fn apply_saved(
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let (ctx, _) = match load(session, None, Some(&plan)) {
+    let (ctx, _) = match load(session, Some(vars), Some(&plan)) {
         Ok(x) => x,
         Err(diags) => {
             session.report(&diags);

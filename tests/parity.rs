@@ -55,11 +55,6 @@ const EXTENSIONS: &[(&str, &str)] = &[(
 /// asserts the wrong verdict, so that fixing one makes the test fail until
 /// the entry is removed. Each entry says why it is still open.
 const FIXME: &[(&str, &str)] = &[
-    // FIXME: ephemeral variables must stay out of saved plan files, which store variables.
-    (
-        "variable_ephemeral",
-        "ephemeral variables are not supported",
-    ),
     // FIXME: hcl-edit's parser refuses an object constructor with a key written twice,
     // which HCL accepts (the last value wins).
     (

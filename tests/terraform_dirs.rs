@@ -156,3 +156,76 @@ fn modules_with_count_and_for_each_apply_with_keyed_addresses() {
         fewer.stdout
     );
 }
+
+const EPHEMERAL: &str = r#"
+variable "token" {
+  type      = string
+  ephemeral = true
+}
+variable "size" {
+  type    = number
+  default = 1
+}
+locals {
+  header = "Bearer ${var.token}"
+}
+resource "terraform_data" "a" {
+  input = var.size
+  lifecycle {
+    precondition {
+      condition     = length(local.header) > 7
+      error_message = "The token is empty."
+    }
+  }
+}
+"#;
+
+#[test]
+fn ephemeral_variables_stay_out_of_plan_files_and_must_be_given_again_to_apply() {
+    let s = Stack::with_main(EPHEMERAL);
+    let canary = "eph-canary-31337";
+    s.ok(&[
+        "plan",
+        "--out",
+        "p.plan",
+        "--var",
+        &format!("token={canary}"),
+    ]);
+    let bytes = std::fs::read(s.path().join("p.plan")).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains(canary),
+        "the plan file holds the ephemeral value"
+    );
+    let missing = s.run(&["apply", "p.plan"]);
+    assert_eq!(missing.code, 1, "{}", missing.both());
+    assert!(
+        missing.stderr.contains("was set during the plan phase"),
+        "{}",
+        missing.stderr
+    );
+    let changed = s.run(&["apply", "p.plan", "--var", "token=x", "--var", "size=2"]);
+    assert_eq!(changed.code, 1, "{}", changed.both());
+    assert!(
+        changed
+            .stderr
+            .contains("Can't change variable when applying a saved plan"),
+        "{}",
+        changed.stderr
+    );
+    let applied = s.run(&["apply", "p.plan", "--var", "token=another"]);
+    assert_eq!(applied.code, 0, "{}", applied.both());
+    let state = std::fs::read_to_string(s.state_file()).unwrap();
+    assert!(!state.contains(canary) && !state.contains("another"));
+}
+
+#[test]
+fn ephemeral_values_in_stored_arguments_are_rejected_where_they_are_used() {
+    let s = Stack::with_main(&EPHEMERAL.replace("input = var.size", "input = local.header"));
+    let run = s.run(&["validate"]);
+    assert_eq!(run.code, 1, "{}", run.both());
+    assert!(
+        run.stderr.contains("Invalid use of ephemeral value") && run.stderr.contains("main.tf:14"),
+        "{}",
+        run.stderr
+    );
+}

@@ -54,6 +54,9 @@ pub struct Variable {
     pub default: Option<Expr>,
     pub description: String,
     pub sensitive: bool,
+    /// `ephemeral = true`: the value is never stored in plan files or state,
+    /// and may only flow where Terraform allows ephemeral values.
+    pub ephemeral: bool,
     pub nullable: bool,
     /// `const = true`: the value must be known before anything is evaluated.
     pub constant: bool,
@@ -74,6 +77,10 @@ pub struct Output {
     pub span: Option<Span>,
     pub expr: Option<Expr>,
     pub sensitive: bool,
+    /// `ephemeral = true` (child modules only): the value may derive from
+    /// ephemeral values and is itself ephemeral.
+    pub ephemeral: bool,
+    pub ephemeral_span: Option<Span>,
     pub description: String,
     pub depends_on: Vec<Expr>,
     /// `type = …`: the value is converted to it.
@@ -1009,6 +1016,7 @@ fn lower_variable(
         "default",
         "description",
         "sensitive",
+        "ephemeral",
         "nullable",
         "const",
         "deprecated",
@@ -1020,6 +1028,7 @@ fn lower_variable(
         default: None,
         description: String::new(),
         sensitive: false,
+        ephemeral: false,
         nullable: true,
         constant: false,
         deprecated: None,
@@ -1032,6 +1041,7 @@ fn lower_variable(
                 "default" => variable.default = Some(Expr::new(attr.value.clone(), file)),
                 "description" => variable.description = literal_string(attr, file, diags),
                 "sensitive" => variable.sensitive = literal_bool(attr, file, diags),
+                "ephemeral" => variable.ephemeral = literal_bool(attr, file, diags),
                 "nullable" => variable.nullable = literal_bool(attr, file, diags),
                 "const" => variable.constant = literal_bool(attr, file, diags),
                 "deprecated" => variable.deprecated = Some(deprecation(attr, file, diags)),
@@ -1100,6 +1110,7 @@ fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diag
     const ARGS: &[&str] = &[
         "value",
         "sensitive",
+        "ephemeral",
         "description",
         "depends_on",
         "type",
@@ -1110,6 +1121,8 @@ fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diag
         span: block_span(block, file),
         expr: None,
         sensitive: false,
+        ephemeral: false,
+        ephemeral_span: None,
         description: String::new(),
         depends_on: Vec::new(),
         ty: None,
@@ -1121,6 +1134,10 @@ fn lower_output(name: &str, block: &Block, file: &Arc<PathBuf>, diags: &mut Diag
             Structure::Attribute(attr) => match attr.key.as_str() {
                 "value" => output.expr = Some(Expr::new(attr.value.clone(), file)),
                 "sensitive" => output.sensitive = literal_bool(attr, file, diags),
+                "ephemeral" => {
+                    output.ephemeral = literal_bool(attr, file, diags);
+                    output.ephemeral_span = attr_span(attr, file);
+                }
                 "description" => output.description = literal_string(attr, file, diags),
                 "depends_on" => output.depends_on = lower_depends_on(attr, file, diags),
                 "type" => output.ty = lower_type(attr, file, diags),

@@ -489,7 +489,11 @@ fn module_edges(config: &Config, index: &HashMap<Node, NodeIndex>, edges: &mut V
 }
 
 /// The nodes a reference made in `module` resolves to.
-fn reference_nodes(config: &Config, module: &ModulePath, reference: &Reference) -> Vec<Node> {
+pub(crate) fn reference_nodes(
+    config: &Config,
+    module: &ModulePath,
+    reference: &Reference,
+) -> Vec<Node> {
     match reference {
         Reference::Var(name) => vec![Node::Variable(module.clone(), name.clone())],
         Reference::Local(name) => vec![Node::Local(module.clone(), name.clone())],

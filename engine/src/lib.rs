@@ -12,6 +12,7 @@ pub mod config;
 pub mod context;
 pub mod diagnostics;
 pub mod encoding;
+pub mod ephemeral;
 pub mod eval;
 pub mod format;
 pub mod functions;

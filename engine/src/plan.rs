@@ -167,6 +167,10 @@ pub struct PlannedVariable {
     pub value: serde_json::Value,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
+    /// An ephemeral variable that was set for the plan: its value is not
+    /// stored (`value` is null) and must be given again to apply the plan.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ephemeral: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -385,18 +389,27 @@ pub async fn plan(
 }
 
 /// The root variables' values as the plan records them.
+/// The root variables' values, as the plan file keeps them. An ephemeral
+/// variable's value is never kept: only whether it was set, since applying
+/// the plan needs it set again (one left to its default is simply absent).
 fn planned_variables(ctx: &Context, walker: &Walker<'_>) -> BTreeMap<String, PlannedVariable> {
     let namespace = walker.namespace(&Default::default());
     ctx.config
         .root()
         .variables
-        .keys()
-        .map(|name| {
+        .values()
+        .filter(|v| !v.ephemeral || ctx.root_variables.contains_key(&v.name))
+        .map(|variable| {
+            let name = &variable.name;
             let value = namespace.vars.get(name).cloned().unwrap_or(Value::Null);
-            let sensitive = value.contains_sensitive();
             let planned = PlannedVariable {
-                value: value.to_json(),
-                sensitive,
+                value: if variable.ephemeral {
+                    serde_json::Value::Null
+                } else {
+                    value.to_json()
+                },
+                sensitive: value.contains_sensitive(),
+                ephemeral: variable.ephemeral,
             };
             (name.clone(), planned)
         })

@@ -210,6 +210,7 @@ mod tests {
             PlannedVariable {
                 value: serde_json::json!("hunter2-canary"),
                 sensitive: true,
+                ephemeral: false,
             },
         );
         Plan {
