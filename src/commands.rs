@@ -350,7 +350,7 @@ fn load(
             return Err(diags);
         }
     };
-    diags.extend(engine::ephemeral::check(&config, &graph));
+    diags.extend(engine::validate::graph_checks(&config, &graph));
     let root_variables = match plan_variables {
         Some(plan) => {
             let args = vars.cloned().unwrap_or_default();

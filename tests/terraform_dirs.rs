@@ -229,3 +229,56 @@ fn ephemeral_values_in_stored_arguments_are_rejected_where_they_are_used() {
         run.stderr
     );
 }
+
+const SCOPED_CHECK: &str = r#"
+check "health" {
+  data "local_file" "status" {
+    filename = "${path.module}/status.txt"
+  }
+  assert {
+    condition     = trimspace(data.local_file.status.content) == "ok"
+    error_message = "The status file does not say ok."
+  }
+}
+resource "terraform_data" "a" {
+  input = "x"
+}
+"#;
+
+#[test]
+fn a_check_block_scopes_its_data_source_and_its_failures_are_warnings() {
+    let s = Stack::with_main(SCOPED_CHECK);
+    // The file is missing: the read fails, as a warning only.
+    let missing = s.plan(&[]);
+    assert!(
+        missing.stderr.contains("Check block data source failed"),
+        "{}",
+        missing.both()
+    );
+    s.write("status.txt", "degraded\n");
+    let failing = s.apply(&[]);
+    assert!(
+        failing.stderr.contains("The status file does not say ok."),
+        "{}",
+        failing.both()
+    );
+    s.write("status.txt", "ok\n");
+    let passing = s.plan(&[]);
+    assert!(
+        !passing.stderr.contains("does not say ok"),
+        "{}",
+        passing.both()
+    );
+    // Only the check's own assertions may use it.
+    s.write(
+        "outside.tf",
+        "output \"status\" {\n  value = data.local_file.status.content\n}\n",
+    );
+    let outside = s.run(&["validate"]);
+    assert_eq!(outside.code, 1, "{}", outside.both());
+    assert!(
+        outside.stderr.contains("Reference to scoped resource"),
+        "{}",
+        outside.stderr
+    );
+}

@@ -6,7 +6,7 @@
 //! accumulates diagnostics instead of stopping at the first problem, so
 //! `stack validate` reports everything in one run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -156,6 +156,9 @@ pub struct Resource {
     /// The block's body; meta-arguments are skipped when it is evaluated.
     pub body: Body,
     pub provisioners: Vec<Provisioner>,
+    /// The `check` block a data source is nested in: only its assertions
+    /// may refer to it, and a failed read is a warning, not an error.
+    pub check: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -664,7 +667,10 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
             }
         }
         "stack" | "terraform" => lower_settings(block, file, &mut module.settings, diags),
-        "check" => module.checks.extend(check_block(block, file, diags)),
+        "check" => {
+            let check = check_block(block, file, module, diags);
+            module.checks.extend(check);
+        }
         "moved" | "removed" | "import" => crate::refactor::lower_block(block, file, module, diags),
         other => diags.push(
             Diagnostic::error(
@@ -822,10 +828,15 @@ fn add_provider(module: &mut Module, provider: ProviderConfig, diags: &mut Diagn
     module.providers.push(provider);
 }
 
-/// `check` blocks are not supported yet (their assertions are not
-/// evaluated), but their shape is checked first so that a broken block is
-/// reported as Terraform reports it.
-fn check_block(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Option<Check> {
+/// A `check` block: its assertions, and the data source it may scope,
+/// which becomes one of the module's resources marked with the check.
+fn check_block(
+    block: &Block,
+    file: &Arc<PathBuf>,
+    module: &mut Module,
+    diags: &mut Diagnostics,
+) -> Option<Check> {
+    let name = labels(block).into_iter().next().unwrap_or_default();
     let asserts: Vec<&Block> = block
         .body
         .blocks()
@@ -843,17 +854,17 @@ fn check_block(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> O
     for assert in &asserts {
         crate::validate::condition_block(assert, None, file, diags);
     }
-    if let Some(scoped) = block.body.blocks().find(|b| b.ident.as_str() == "data") {
-        diags.push(
-            Diagnostic::error(
-                "Unsupported block type",
-                "Scoped data sources inside check blocks are not supported yet. Declare the data source outside the check block and refer to it from the assertion.",
-            )
-            .with_span(block_span(scoped, file)),
-        );
+    for scoped in block.body.blocks().filter(|b| b.ident.as_str() == "data") {
+        let before: BTreeSet<ResourceAddr> = module.resources.keys().cloned().collect();
+        lower_resource_block("data", scoped, file, module, diags);
+        for (addr, resource) in module.resources.iter_mut() {
+            if !before.contains(addr) {
+                resource.check = Some(name.clone());
+            }
+        }
     }
     Some(Check {
-        name: labels(block).into_iter().next().unwrap_or_default(),
+        name,
         file: file.clone(),
         asserts: asserts
             .iter()
@@ -1270,6 +1281,7 @@ fn lower_resource(
         lifecycle: Lifecycle::default(),
         body: block.body.clone(),
         provisioners: Vec::new(),
+        check: None,
     };
     let mut seen_lifecycle = false;
     for structure in block.body.iter() {

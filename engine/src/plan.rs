@@ -1377,13 +1377,8 @@ impl<'c> Planner<'c> {
                     (Action::NoOp, response.new_state.unwrap_or(Value::Null))
                 }
                 Err(err) => {
-                    self.diags.push(
-                        Diagnostic::error(
-                            "Failed to read data source",
-                            format!("Reading {address} failed: {err}"),
-                        )
-                        .with_span(resource.span.clone()),
-                    );
+                    self.diags
+                        .push(read_failure(resource, &address, &err.to_string()));
                     (Action::NoOp, unknown_object(schema))
                 }
             }
@@ -1706,6 +1701,22 @@ impl<'c> Planner<'c> {
 
 /// How long to wait before looking again for a pending create that was not
 /// found: until the intent is as old as the provider's settle time.
+/// A data source that could not be read: an error, or a warning for one
+/// scoped to a `check` block (checks never block a plan, as in Terraform).
+pub fn read_failure(resource: &Resource, address: &str, error: &str) -> Diagnostic {
+    match &resource.check {
+        Some(check) => Diagnostic::warning(
+            "Check block data source failed",
+            format!("Reading {address}, scoped to check block \"{check}\", failed: {error}. The check's assertions are not evaluated; nothing else is affected."),
+        ),
+        None => Diagnostic::error(
+            "Failed to read data source",
+            format!("Reading {address} failed: {error}"),
+        ),
+    }
+    .with_span(resource.span.clone())
+}
+
 fn settle_wait(provider: &dyn Provider, operation_id: &str) -> Option<std::time::Duration> {
     let made = crate::apply::operation_time(operation_id)?;
     let age = crate::apply::unix_now().saturating_sub(made);
@@ -1780,6 +1791,7 @@ pub fn stub_resource(addr: &ResourceAddr, provider: &ProviderRef) -> Resource {
         lifecycle: Default::default(),
         body: Default::default(),
         provisioners: Vec::new(),
+        check: None,
     }
 }
 

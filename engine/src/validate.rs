@@ -653,6 +653,30 @@ pub fn check_schemas(config: &Config, providers: &ProviderRegistry) -> Diagnosti
     diags
 }
 
+/// The checks that need the dependency graph: ephemeral values where
+/// Terraform forbids them, and references to data sources scoped to a
+/// `check` block from outside it.
+pub fn graph_checks(config: &Config, graph: &crate::graph::Graph) -> Diagnostics {
+    let mut diags = crate::ephemeral::check(config, graph);
+    for resource in config.all_resources() {
+        let Some(check) = &resource.check else {
+            continue;
+        };
+        let node = crate::graph::Node::Resource(resource.addr.clone());
+        let Some(&index) = graph.index.get(&node) else {
+            continue;
+        };
+        for dependent in graph.dependents(index) {
+            diags.push(Diagnostic::error(
+                "Reference to scoped resource",
+                format!("{} refers to {}, which is scoped to check block \"{check}\": only that check block's assertions may refer to it. Declare the data source outside the check block to use it elsewhere.", graph.node(dependent), resource.addr),
+            )
+            .with_span(resource.span.clone()));
+        }
+    }
+    diags
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -538,6 +538,15 @@ impl<'a> Run<'a> {
                     });
                 }
             }
+            Err(error) if result.call == Call::Read && self.scoped_to_check(&result.object) => {
+                // A check's own data source never fails an apply.
+                let resource = self.ctx.config.resource(&result.object.instance.resource);
+                if let Some(resource) = resource {
+                    let address = result.object.to_string();
+                    let warning = crate::plan::read_failure(resource, &address, &error.message);
+                    self.outcome.diagnostics.push(warning);
+                }
+            }
             Err(error) => {
                 self.outcome.failed += 1;
                 (self.events)(ApplyEvent::Failed {
@@ -561,6 +570,13 @@ impl<'a> Run<'a> {
                 self.complete(slot);
             }
         }
+    }
+
+    fn scoped_to_check(&self, object: &ObjectAddr) -> bool {
+        self.ctx
+            .config
+            .resource(&object.instance.resource)
+            .is_some_and(|r| r.check.is_some())
     }
 
     fn record_success(&mut self, result: &OperationResult, new: operation::NewObject) {
