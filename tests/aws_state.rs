@@ -346,7 +346,7 @@ fn history_on_s3_lists_versions_rolls_back_and_a_damaged_latest_is_a_clear_error
         .block_on(
             s3.put_object()
                 .bucket(&shared.bucket)
-                .key("team/stack.tfstate")
+                .key("team/stack.tfstate.stack")
                 .body(b"{\"format_version\": 1, oops".to_vec().into())
                 .send(),
         )
@@ -355,7 +355,7 @@ fn history_on_s3_lists_versions_rolls_back_and_a_damaged_latest_is_a_clear_error
     assert_eq!(plan.code, 1, "{}", plan.both());
     assert!(
         plan.stderr
-            .contains("s3://team-state-history/team/stack.tfstate"),
+            .contains("s3://team-state-history/team/stack.tfstate.stack"),
         "{}",
         plan.stderr
     );
