@@ -309,11 +309,12 @@ pub fn parse(bytes: &[u8]) -> Result<TerraformState, ParseError> {
     #[derive(Deserialize)]
     struct Header {
         version: Option<serde_json::Value>,
+        format_version: Option<serde_json::Value>,
     }
     let at = |e: &serde_json::Error| Some((e.line(), e.column()));
     let header: Header = serde_json::from_slice(bytes).map_err(|e| ParseError {
         line_column: at(&e),
-        message: format!("the file is not valid JSON: {e}"),
+        message: format!("the file is not valid JSON: {}", without_place(&e)),
         help: "Give the path of a Terraform state file (terraform.tfstate), or write one with `terraform state pull > FILE`.".to_string(),
     })?;
     let version = header.version.as_ref().and_then(serde_json::Value::as_u64);
@@ -321,17 +322,32 @@ pub fn parse(bytes: &[u8]) -> Result<TerraformState, ParseError> {
         let found = header
             .version
             .map_or("no \"version\"".to_string(), |v| format!("version {v}"));
+        let help = if header.format_version.is_some() {
+            "This is a stack state (it has \"format_version\"), not a Terraform one. Give the path of Terraform's state file (terraform.tfstate).".to_string()
+        } else {
+            "Format version 4 is what Terraform 0.12 and later write. An older state is upgraded by running `terraform apply` (or `terraform refresh`) with Terraform 0.12 or later, then `terraform state pull > terraform.tfstate`.".to_string()
+        };
         return Err(ParseError {
             line_column: None,
             message: format!("the file has {found}; stack reads Terraform state format version 4"),
-            help: "Format version 4 is what Terraform 0.12 and later write. An older state is upgraded by running `terraform apply` (or `terraform refresh`) with Terraform 0.12 or later, then `terraform state pull > terraform.tfstate`. A file with \"format_version\" is a stack state, not a Terraform one.".to_string(),
+            help,
         });
     }
     serde_json::from_slice(bytes).map_err(|e| ParseError {
         line_column: at(&e),
-        message: format!("the file is not a Terraform state: {e}"),
+        message: format!("the file is not a Terraform state: {}", without_place(&e)),
         help: "Give a state file as Terraform writes it; `terraform state pull > FILE` prints the current one.".to_string(),
     })
+}
+
+/// serde_json's message without the " at line L column C" it appends,
+/// since the diagnostic gives the place itself.
+fn without_place(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((message, _)) => message.to_string(),
+        None => text,
+    }
 }
 
 #[cfg(test)]

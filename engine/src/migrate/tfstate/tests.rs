@@ -215,6 +215,7 @@ fn other_versions_are_refused_saying_what_to_do() {
     let ours = parse(br#"{"format_version": 1, "lineage": "l", "serial": 1}"#).unwrap_err();
     assert!(ours.message.contains("no \"version\""), "{}", ours.message);
     assert!(ours.help.contains("stack state"), "{}", ours.help);
+    assert!(!v3.help.contains("stack state"), "{}", v3.help);
     let v5 = parse(br#"{"version": 5}"#).unwrap_err();
     assert!(v5.message.contains("version 5"), "{}", v5.message);
 }
