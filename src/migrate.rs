@@ -75,7 +75,7 @@ pub(crate) async fn terraform(session: &mut Session, options: Options<'_>) -> u8
     let loaded = match options.dry_run {
         true => backend
             .load()
-            .map(|l| l.unwrap_or_else(|| empty_loaded()))
+            .map(|l| l.unwrap_or_else(empty_loaded))
             .map_err(|e| session.error("Cannot read the state", e.to_string())),
         false => load_locked(session, &*backend, "migrate"),
     };
