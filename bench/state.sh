@@ -62,7 +62,7 @@ for n in $NS; do
       grep -q "No changes" "$work/out.txt" || { echo "the second plan was not empty" >&2; exit 1; }
       read -r puts bytes <<<"$(sent "$before" "$after")"
       if [ "$backend" = s3 ]; then
-        size=$("$python" -c "import boto3,sys; print(boto3.client('s3', endpoint_url=sys.argv[1]).head_object(Bucket=sys.argv[2], Key='bench/stack.tfstate')['ContentLength'])" "$endpoint" "$bucket")
+        size=$("$python" -c "import boto3,sys; print(boto3.client('s3', endpoint_url=sys.argv[1]).head_object(Bucket=sys.argv[2], Key='bench/stack.tfstate.stack')['ContentLength'])" "$endpoint" "$bucket")
       else
         size=$(stat -c %s "$dir/.stack/default.state.json"); puts="–"; bytes="–"
       fi

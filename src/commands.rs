@@ -17,7 +17,7 @@ use engine::value::Value;
 use state::{Backend, JournalEntry, Lease, Loaded, Mode, State, StateJournal, WriteNote};
 
 use crate::render::{self, Style};
-use crate::{Cli, Command, LockArgs, PlanArgs, StateCommand, VarArgs};
+use crate::{Cli, Command, LockArgs, MigrateCommand, PlanArgs, StateCommand, VarArgs};
 
 /// Exit codes: 0 success, 1 error, 2 changes present (plan --detailed-exitcode).
 pub(crate) const OK: u8 = 0;
@@ -97,6 +97,10 @@ impl Session {
 
     pub(crate) fn workspace(&self) -> &str {
         &self.workspace
+    }
+
+    pub(crate) fn style(&self) -> Style {
+        self.style
     }
 }
 
@@ -226,6 +230,27 @@ pub async fn run(cli: Cli) -> u8 {
             vars,
             lock,
         } => import_command(&mut session, &address, &id, &vars, &lock).await,
+        Command::Migrate {
+            command:
+                MigrateCommand::Terraform {
+                    state_file,
+                    json,
+                    dry_run,
+                    force,
+                    vars,
+                    lock,
+                },
+        } => {
+            let options = crate::migrate::Options {
+                state_file: state_file.as_deref(),
+                json,
+                dry_run,
+                force,
+                vars: &vars,
+                lock: &lock,
+            };
+            crate::migrate::terraform(&mut session, options).await
+        }
     }
 }
 
@@ -324,7 +349,7 @@ fn saved_plan_variables(
 }
 
 /// Loads templates, builds the graph and resolves variables.
-fn load(
+pub(crate) fn load(
     session: &mut Session,
     vars: Option<&VarArgs>,
     plan_variables: Option<&Plan>,

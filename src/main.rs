@@ -2,6 +2,7 @@
 //! exit codes. Everything else lives in the library crates.
 
 mod commands;
+mod migrate;
 mod planfile;
 mod progress;
 mod render;
@@ -214,10 +215,39 @@ pub enum Command {
         #[command(flatten)]
         lock: LockArgs,
     },
+    /// Move to stack from another tool: stack migrate terraform [STATEFILE].
+    Migrate {
+        #[command(subcommand)]
+        command: MigrateCommand,
+    },
     /// Describe a resource type's arguments and attributes.
     Schema {
         /// A resource type, e.g. random_password; data.TYPE for a data source.
         type_name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MigrateCommand {
+    /// Make stack's state from a Terraform state, leaving Terraform's untouched.
+    #[command(long_about = migrate::HELP)]
+    Terraform {
+        /// Terraform's state file (default: the backend "s3" block's state, else terraform.tfstate).
+        #[arg(value_name = "STATEFILE")]
+        state_file: Option<PathBuf>,
+        /// Print what was migrated and left out as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Read and import everything, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Replace a stack state that is not empty (its version stays in the history).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
+        lock: LockArgs,
     },
 }
 

@@ -152,7 +152,7 @@ fn an_example_applies_replans_and_destroys_with_s3_state_sealed_by_kms() {
     );
     let objects = shared.objects();
     assert!(
-        objects.iter().any(|(k, _)| k == "team/stack.tfstate"),
+        objects.iter().any(|(k, _)| k == "team/stack.tfstate.stack"),
         "{:?}",
         objects.iter().map(|o| &o.0).collect::<Vec<_>>()
     );
@@ -346,7 +346,7 @@ fn history_on_s3_lists_versions_rolls_back_and_a_damaged_latest_is_a_clear_error
         .block_on(
             s3.put_object()
                 .bucket(&shared.bucket)
-                .key("team/stack.tfstate")
+                .key("team/stack.tfstate.stack")
                 .body(b"{\"format_version\": 1, oops".to_vec().into())
                 .send(),
         )
@@ -355,14 +355,14 @@ fn history_on_s3_lists_versions_rolls_back_and_a_damaged_latest_is_a_clear_error
     assert_eq!(plan.code, 1, "{}", plan.both());
     assert!(
         plan.stderr
-            .contains("s3://team-state-history/team/stack.tfstate"),
+            .contains("s3://team-state-history/team/stack.tfstate.stack"),
         "{}",
         plan.stderr
     );
     let objects = shared.objects();
     let latest = objects
         .iter()
-        .find(|(k, _)| k == "team/stack.tfstate")
+        .find(|(k, _)| k == "team/stack.tfstate.stack")
         .unwrap();
     assert_eq!(
         latest.1, b"{\"format_version\": 1, oops",
@@ -421,7 +421,7 @@ fn init_migrates_local_state_to_s3_and_back_with_its_history() {
     assert!(shared
         .objects()
         .iter()
-        .any(|(k, _)| k == "team/stack.tfstate"));
+        .any(|(k, _)| k == "team/stack.tfstate.stack"));
 
     // One more apply on S3, then back to local: the newer version moves too.
     let apply = run(&["apply", "--auto-approve", "--var", "generation=4"]);

@@ -18,6 +18,7 @@ pub mod format;
 pub mod functions;
 pub mod graph;
 pub mod import;
+pub mod migrate;
 pub mod module_providers;
 #[cfg(test)]
 mod module_tests;

@@ -366,6 +366,22 @@ pub trait Provider: Send + Sync {
             self.name()
         )))
     }
+
+    /// The id [`Provider::import`] takes for an object Terraform's provider
+    /// recorded with `attributes` (its state's attribute JSON), for `stack
+    /// migrate terraform`. Most types are imported by their `id`; a type
+    /// whose import id is made of other attributes says so here.
+    fn terraform_import_id(
+        &self,
+        _type_name: &str,
+        attributes: &serde_json::Value,
+    ) -> Option<String> {
+        attributes
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .filter(|id| !id.is_empty())
+            .map(str::to_string)
+    }
 }
 
 /// The standard planning rule most resources follow:

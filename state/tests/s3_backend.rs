@@ -24,6 +24,8 @@ use state::{
 /// A secret that must appear in no object of the bucket.
 const CANARY: &str = "canary-4f1d9e-secret";
 const KEY: &str = "stack/terraform.tfstate";
+/// Stack's state object for `KEY`: beside Terraform's, never on it.
+const OBJECT: &str = "stack/terraform.tfstate.stack";
 
 /// SDK clients for setting up and inspecting the emulator, on their own
 /// runtime so that tests inside a tokio runtime can use them too.
@@ -385,7 +387,10 @@ fn now_unix() -> u64 {
 fn persist_load_round_trip_keeps_secrets_out_of_the_bucket() {
     let setup = Setup::new();
     let backend = setup.default_backend();
-    assert_eq!(backend.location(), format!("s3://{}/{KEY}", setup.bucket));
+    assert_eq!(
+        backend.location(),
+        format!("s3://{}/{OBJECT}", setup.bucket)
+    );
     assert!(backend.load().unwrap().is_none());
     let mut s = secret_state();
     let token = backend
@@ -396,7 +401,7 @@ fn persist_load_round_trip_keeps_secrets_out_of_the_bucket() {
     assert_eq!(loaded.state, s);
     assert_eq!(loaded.version, token);
     // The object holds the same bytes as a local state file would.
-    let stored = setup.admin.get(&setup.bucket, KEY).unwrap();
+    let stored = setup.admin.get(&setup.bucket, OBJECT).unwrap();
     assert_eq!(
         state::format::decode(&stored, backend.sealer().unwrap()).unwrap(),
         s
@@ -435,14 +440,14 @@ fn a_write_based_on_a_stale_read_is_refused() {
     a.resources.insert("null_resource.x".into(), resource("x"));
     b.resources.insert("null_resource.y".into(), resource("y"));
     backend.persist(&mut a, &first.version, &note()).unwrap();
-    let written = setup.admin.get(&setup.bucket, KEY).unwrap();
+    let written = setup.admin.get(&setup.bucket, OBJECT).unwrap();
     let err = backend
         .persist(&mut b, &second.version, &note())
         .unwrap_err();
     assert!(matches!(err, StateError::Conflict { .. }), "{err}");
     assert!(err.to_string().contains(&backend.location()), "{err}");
     assert_eq!(b.serial, 1, "the refused write keeps its serial");
-    assert_eq!(setup.admin.get(&setup.bucket, KEY).unwrap(), written);
+    assert_eq!(setup.admin.get(&setup.bucket, OBJECT).unwrap(), written);
 
     // A state created by someone else after we found none is not replaced.
     let other = setup.backend("other", json!({}));
@@ -568,7 +573,7 @@ fn plant_lock(setup: &Setup, host: &str, pid: u32, lease: u64, seconds_ago: u64)
     let bytes = serde_json::to_vec(&record).unwrap();
     setup
         .admin
-        .put(&setup.bucket, &format!("{KEY}.lock"), &bytes);
+        .put(&setup.bucket, &format!("{OBJECT}.lock"), &bytes);
     record
 }
 
@@ -595,7 +600,7 @@ fn an_expired_lease_is_taken_over_and_named() {
     let stored: LockRecord = serde_json::from_slice(
         &setup
             .admin
-            .get(&setup.bucket, &format!("{KEY}.lock"))
+            .get(&setup.bucket, &format!("{OBJECT}.lock"))
             .unwrap(),
     )
     .unwrap();
@@ -607,7 +612,7 @@ fn an_expired_lease_is_taken_over_and_named() {
 fn a_dead_holder_on_this_host_is_taken_over() {
     let setup = Setup::new();
     let backend = setup.default_backend();
-    let stored = setup.admin.get(&setup.bucket, KEY);
+    let stored = setup.admin.get(&setup.bucket, OBJECT);
     assert!(stored.is_none());
     // Our own lock tells us this host's name as the backend sees it.
     let probe = backend
@@ -637,7 +642,7 @@ fn a_holder_whose_lock_was_taken_over_loses_its_lease() {
     let stored: LockRecord = serde_json::from_slice(
         &setup
             .admin
-            .get(&setup.bucket, &format!("{KEY}.lock"))
+            .get(&setup.bucket, &format!("{OBJECT}.lock"))
             .unwrap(),
     )
     .unwrap();
@@ -654,7 +659,7 @@ fn a_holder_whose_lock_was_taken_over_loses_its_lease() {
     let stored: LockRecord = serde_json::from_slice(
         &setup
             .admin
-            .get(&setup.bucket, &format!("{KEY}.lock"))
+            .get(&setup.bucket, &format!("{OBJECT}.lock"))
             .unwrap(),
     )
     .unwrap();
@@ -795,7 +800,7 @@ fn history_keys_keep_every_version() {
     assert_eq!(copies.len(), 4, "{keys:?}");
     assert!(!keys.iter().any(|k| k.contains("stack-probe")), "{keys:?}");
     // `encrypt = true` asks for server-side encryption of every copy too.
-    for key in [KEY.to_string(), copies[0].clone()] {
+    for key in [OBJECT.to_string(), copies[0].clone()] {
         let (s3, b) = (setup.admin.s3.clone(), setup.bucket.clone());
         let sse = setup.admin.run(async move {
             let head = s3.head_object().bucket(b).key(key).send().await.unwrap();
@@ -837,7 +842,7 @@ fn kms_envelope_encryption_round_trip() {
     );
     let datakey = setup
         .admin
-        .get(&setup.bucket, &format!("{KEY}.datakey"))
+        .get(&setup.bucket, &format!("{OBJECT}.datakey"))
         .unwrap();
     let text = String::from_utf8(datakey).unwrap();
     assert!(text.contains(&key_id), "{text}");
@@ -864,7 +869,7 @@ fn without_a_key_sealing_is_refused_naming_the_options() {
     assert!(backend
         .persist(&mut s, &VersionToken(None), &note())
         .is_err());
-    assert!(setup.admin.get(&setup.bucket, KEY).is_none());
+    assert!(setup.admin.get(&setup.bucket, OBJECT).is_none());
 }
 
 #[test]
@@ -872,7 +877,7 @@ fn dynamodb_lock_table() {
     let setup = Setup::new();
     let table = setup.admin.lock_table();
     let backend = setup.backend("default", json!({"dynamodb_table": table}));
-    let lock_id = format!("{}/{KEY}", setup.bucket);
+    let lock_id = format!("{}/{OBJECT}", setup.bucket);
     let lease = backend
         .lock(request("apply"), &LockOptions::default())
         .unwrap();
@@ -914,7 +919,7 @@ fn dynamodb_lock_expired_lease_is_taken_over() {
     let (ddb, t, id) = (
         setup.admin.dynamodb.clone(),
         table.clone(),
-        format!("{}/{KEY}", setup.bucket),
+        format!("{}/{OBJECT}", setup.bucket),
     );
     let info = serde_json::to_string(&record).unwrap();
     setup.admin.run(async move {
@@ -938,10 +943,10 @@ fn dynamodb_lock_expired_lease_is_taken_over() {
 fn a_corrupt_state_is_named_and_left_untouched() {
     let setup = Setup::new();
     let garbage = b"{\"format_version\": 1, oops";
-    setup.admin.put(&setup.bucket, KEY, garbage);
+    setup.admin.put(&setup.bucket, OBJECT, garbage);
     let backend = setup.default_backend();
     let err = backend.load().unwrap_err();
-    let url = format!("s3://{}/{KEY}", setup.bucket);
+    let url = format!("s3://{}/{OBJECT}", setup.bucket);
     assert!(err.to_string().contains(&url), "{err}");
     assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
     let mut s = State::new("l".into());
@@ -952,7 +957,7 @@ fn a_corrupt_state_is_named_and_left_untouched() {
     let etag = {
         let (s3, b) = (setup.admin.s3.clone(), setup.bucket.clone());
         setup.admin.run(async move {
-            let head = s3.head_object().bucket(b).key(KEY).send().await.unwrap();
+            let head = s3.head_object().bucket(b).key(OBJECT).send().await.unwrap();
             head.e_tag().unwrap().to_string()
         })
     };
@@ -960,19 +965,38 @@ fn a_corrupt_state_is_named_and_left_untouched() {
         .persist(&mut s, &VersionToken(Some(etag)), &note())
         .unwrap_err();
     assert!(err.to_string().contains(&url), "{err}");
-    assert_eq!(setup.admin.get(&setup.bucket, KEY).unwrap(), garbage);
+    assert_eq!(setup.admin.get(&setup.bucket, OBJECT).unwrap(), garbage);
+}
+
+#[test]
+fn terraforms_state_object_is_read_and_never_written() {
+    let setup = Setup::new();
+    let terraform = br#"{"version": 4, "serial": 3, "lineage": "tf", "resources": []}"#;
+    setup.admin.put(&setup.bucket, KEY, terraform);
+    let backend = setup.backend("default", json!({}));
+    let (url, bytes) = backend.read_terraform_state().unwrap();
+    assert_eq!(url, format!("s3://{}/{KEY}", setup.bucket));
+    assert_eq!(bytes.as_deref(), Some(&terraform[..]));
+    let mut s = State::new("stack-lineage".to_string());
+    backend
+        .persist(&mut s, &VersionToken(None), &note())
+        .unwrap();
+    assert_eq!(setup.admin.get(&setup.bucket, KEY).unwrap(), terraform);
+    assert!(setup.admin.get(&setup.bucket, OBJECT).is_some());
+    let other = setup.backend("prod", json!({}));
+    assert_eq!(other.read_terraform_state().unwrap().1, None);
 }
 
 #[test]
 fn workspace_keys_follow_terraforms_layout() {
     let setup = Setup::new();
     let cases = [
-        ("default", json!({}), KEY.to_string()),
-        ("prod", json!({}), format!("env:/prod/{KEY}")),
+        ("default", json!({}), OBJECT.to_string()),
+        ("prod", json!({}), format!("env:/prod/{OBJECT}")),
         (
             "dev",
             json!({"workspace_key_prefix": "workspaces"}),
-            format!("workspaces/dev/{KEY}"),
+            format!("workspaces/dev/{OBJECT}"),
         ),
     ];
     for (workspace, extra, key) in cases {
@@ -1111,7 +1135,7 @@ fn the_s3_endpoint_may_come_from_the_environment() {
         .persist(&mut s, &VersionToken(None), &note())
         .unwrap();
     std::env::remove_var("AWS_ENDPOINT_URL_S3");
-    assert!(setup.admin.get(&setup.bucket, KEY).is_some());
+    assert!(setup.admin.get(&setup.bucket, OBJECT).is_some());
 }
 
 #[test]
@@ -1152,7 +1176,7 @@ fn a_holder_whose_lock_was_force_unlocked_loses_its_lease() {
     // Its renewal did not bring the lock back.
     assert!(setup
         .admin
-        .get(&setup.bucket, &format!("{KEY}.lock"))
+        .get(&setup.bucket, &format!("{OBJECT}.lock"))
         .is_none());
     lease.release().unwrap();
 }

@@ -15,6 +15,14 @@ mod support;
 pub mod terraform;
 pub mod time;
 
+/// The names of the built-in providers.
+pub const BUILTIN_NAMES: [&str; 5] = ["local", "null", "random", "terraform", "time"];
+
+/// Whether `name` is a built-in provider, whose objects live only in state.
+pub fn is_builtin(name: &str) -> bool {
+    BUILTIN_NAMES.contains(&name)
+}
+
 /// Every built-in provider, ready to be registered by its name.
 pub fn builtin_providers() -> Vec<Arc<dyn Provider>> {
     vec![
@@ -35,7 +43,7 @@ mod tests {
         let providers = builtin_providers();
         let mut names: Vec<&str> = providers.iter().map(|p| p.name()).collect();
         names.sort_unstable();
-        assert_eq!(names, vec!["local", "null", "random", "terraform", "time"]);
+        assert_eq!(names, BUILTIN_NAMES);
         for provider in &providers {
             let schema = provider.schema();
             for (type_name, resource) in schema.resources.iter().chain(&schema.data_sources) {

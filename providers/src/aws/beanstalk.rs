@@ -424,6 +424,14 @@ impl ApplicationVersion {
 
 #[async_trait]
 impl AwsResource for ApplicationVersion {
+    /// Terraform keeps only the label in `id`; the import id is
+    /// `APPLICATION/LABEL`.
+    fn terraform_import_id(&self, attributes: &serde_json::Value) -> Option<String> {
+        let application = super::attribute_text(attributes, "application")?;
+        let label = super::attribute_text(attributes, "name")?;
+        Some(format!("{application}/{label}"))
+    }
+
     fn type_name(&self) -> &'static str {
         "aws_elastic_beanstalk_application_version"
     }

@@ -414,6 +414,12 @@ pub trait AwsResource: Send + Sync {
     }
     /// Finds an existing object by its id for `stack import`.
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError>;
+    /// The id [`AwsResource::import`] takes for an object Terraform's AWS
+    /// provider recorded with `attributes`: its `id`, unless the type says
+    /// otherwise.
+    fn terraform_import_id(&self, attributes: &serde_json::Value) -> Option<String> {
+        attribute_text(attributes, "id")
+    }
     /// Finds the object a create with `operation_id` made, if any, by the
     /// token, `stack:intent` tag or name that create carried (`planned` is
     /// the value it was planned with, so user-chosen names are there), and
@@ -830,6 +836,16 @@ impl Provider for AwsProvider {
         })
     }
 
+    fn terraform_import_id(
+        &self,
+        type_name: &str,
+        attributes: &serde_json::Value,
+    ) -> Option<String> {
+        self.resources
+            .get(type_name)?
+            .terraform_import_id(attributes)
+    }
+
     async fn find_created(
         &self,
         request: FindCreatedRequest<'_>,
@@ -848,4 +864,13 @@ impl Provider for AwsProvider {
     fn api_calls(&self) -> BTreeMap<String, u64> {
         self.stats.snapshot()
     }
+}
+
+/// A non-empty string attribute of Terraform's state JSON.
+pub(crate) fn attribute_text(attributes: &serde_json::Value, name: &str) -> Option<String> {
+    attributes
+        .get(name)
+        .and_then(serde_json::Value::as_str)
+        .filter(|text| !text.is_empty())
+        .map(str::to_string)
 }

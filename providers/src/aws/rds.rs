@@ -692,6 +692,12 @@ impl DbInstanceResource {
 
 #[async_trait]
 impl AwsResource for DbInstanceResource {
+    /// Terraform's provider (v5) keeps the DBI resource id (`db-…`) in `id`;
+    /// the instance is found by its `identifier`.
+    fn terraform_import_id(&self, attributes: &serde_json::Value) -> Option<String> {
+        super::attribute_text(attributes, "identifier")
+    }
+
     fn type_name(&self) -> &'static str {
         "aws_db_instance"
     }

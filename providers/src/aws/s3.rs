@@ -495,6 +495,13 @@ impl Object {
 
 #[async_trait]
 impl AwsResource for Object {
+    /// Terraform keeps only the key in `id`; the import id is `BUCKET/KEY`.
+    fn terraform_import_id(&self, attributes: &serde_json::Value) -> Option<String> {
+        let bucket = super::attribute_text(attributes, "bucket")?;
+        let key = super::attribute_text(attributes, "key")?;
+        Some(format!("{bucket}/{key}"))
+    }
+
     fn type_name(&self) -> &'static str {
         "aws_s3_object"
     }

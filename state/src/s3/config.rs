@@ -12,6 +12,11 @@ use crate::StateError;
 /// Terraform's default prefix for the keys of non-default workspaces.
 pub const DEFAULT_WORKSPACE_KEY_PREFIX: &str = "env:";
 
+/// Appended to Terraform's state key to make stack's (`K` → `K.stack`);
+/// every other object of stack's (lock, journal, history, data key) is
+/// named after stack's key in turn.
+pub const STACK_KEY_SUFFIX: &str = ".stack";
+
 /// The arguments we use.
 const KNOWN: &[&str] = &[
     "bucket",
@@ -136,14 +141,23 @@ impl S3Settings {
         Ok(())
     }
 
-    /// The object key of `workspace`'s state, as Terraform lays it out: the
-    /// default workspace uses `key`, others `<prefix>/<workspace>/<key>`.
+    /// The object key of `workspace`'s Terraform state, as Terraform lays it
+    /// out: the default workspace uses `key`, others
+    /// `<prefix>/<workspace>/<key>`.
     pub fn state_key(&self, workspace: &str) -> String {
         if workspace == "default" {
             self.key.clone()
         } else {
             format!("{}/{}/{}", self.workspace_key_prefix, workspace, self.key)
         }
+    }
+
+    /// The object key of `workspace`'s stack state: beside Terraform's
+    /// ([`S3Settings::state_key`] and [`STACK_KEY_SUFFIX`]), never on it, so
+    /// that one `backend "s3"` block serves a directory both tools use, and
+    /// migrating from Terraform never touches Terraform's object.
+    pub fn stack_state_key(&self, workspace: &str) -> String {
+        format!("{}{STACK_KEY_SUFFIX}", self.state_key(workspace))
     }
 }
 
@@ -333,6 +347,10 @@ mod tests {
         assert_eq!(s.endpoints, Endpoints::default());
         assert_eq!(s.state_key("default"), "app/terraform.tfstate");
         assert_eq!(s.state_key("prod"), "env:/prod/app/terraform.tfstate");
+        assert_eq!(
+            s.stack_state_key("prod"),
+            "env:/prod/app/terraform.tfstate.stack"
+        );
     }
 
     #[test]

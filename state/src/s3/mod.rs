@@ -5,13 +5,16 @@
 //! | object | what |
 //! |---|---|
 //! | `K` | the state, the same bytes as a local state file ([`crate::format`]) |
+//! | `T` | Terraform's state, never written by stack (read by `stack migrate terraform`) |
 //! | `K.lock` | the lock, while held (`s3/lock.rs`); or an item of `dynamodb_table` |
 //! | `K.journal/<base serial>/<seq>` | apply entries since the last persist (`s3/journal.rs`) |
 //! | `K.history/<serial>` | previous versions, when the bucket has no versioning (`s3/history.rs`) |
 //! | `K.datakey` | the KMS-encrypted data key, with `kms_key_id` (`s3/keys.rs`) |
 //!
-//! `K` is `key` for the default workspace and `<workspace_key_prefix>/
-//! <workspace>/<key>` for the others, as Terraform lays them out.
+//! `T` is `key` for the default workspace and `<workspace_key_prefix>/
+//! <workspace>/<key>` for the others, as Terraform lays them out; `K` is
+//! `T.stack`, so that a directory's `backend "s3"` block serves Terraform
+//! and stack side by side.
 //!
 //! Architecture invariant: the state object is only written with
 //! `If-Match` on the ETag that was read (or `If-None-Match: *` when there
@@ -34,7 +37,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-pub use config::{parse_duration, Endpoints, S3Settings, DEFAULT_WORKSPACE_KEY_PREFIX};
+pub use config::{
+    parse_duration, Endpoints, S3Settings, DEFAULT_WORKSPACE_KEY_PREFIX, STACK_KEY_SUFFIX,
+};
 pub use lock::LockRecord;
 
 use journal::{JournalKey, S3Journal};
@@ -109,7 +114,7 @@ impl S3Backend {
             }
             aws_sdk_dynamodb::Client::from_conf(b.build())
         });
-        let state_key = settings.state_key(workspace);
+        let state_key = settings.stack_state_key(workspace);
         let bucket = Bucket {
             client: s3,
             name: settings.bucket.clone(),
@@ -134,6 +139,20 @@ impl S3Backend {
     /// The object key of this workspace's state.
     pub fn state_key(&self) -> &str {
         &self.inner.state_key
+    }
+
+    /// Where Terraform keeps this workspace's state under the same backend
+    /// block: its `s3://` URL and its bytes (`None` when there is none).
+    /// Only read, never written.
+    pub fn read_terraform_state(&self) -> Result<(String, Option<Vec<u8>>), StateError> {
+        let key = self.inner.settings.state_key(&self.inner.workspace);
+        let url = self.inner.bucket.url(&key);
+        let object = self
+            .inner
+            .bucket
+            .get(&key, None)
+            .map_err(|f| f.into_error("read Terraform's state", &url))?;
+        Ok((url, object.map(|o| o.bytes)))
     }
 
     pub fn settings(&self) -> &S3Settings {
@@ -638,7 +657,7 @@ mod tests {
     #[test]
     fn construction_makes_no_request_and_keys_follow_the_workspace() {
         let backend = offline(json!({"workspace_key_prefix": "ws"}));
-        assert_eq!(backend.state_key(), "k");
+        assert_eq!(backend.state_key(), "k.stack");
         assert_eq!(backend.workspace(), "default");
         assert!(backend.location().starts_with("s3://offline-"));
     }
