@@ -189,23 +189,20 @@ fn objects_that_cannot_be_migrated_are_listed_and_the_exit_code_says_so() {
 }
 
 #[test]
-fn instances_of_keyed_modules_wait_for_module_count_and_for_each() {
-    // FIXME(keyed modules): `count`/`for_each` on modules is not supported
-    // yet, so loading these templates fails. Once it is, this should be:
-    //   let run = s.ok(&["migrate", "terraform"]);
-    //   for address in ["module.web[0].terraform_data.this", "module.web[1].terraform_data.this",
-    //                   "module.site[\"blue\"].terraform_data.this", "module.site[\"green\"].terraform_data.this"]
-    //   { assert!(run.stdout.contains(address)) }
-    //   assert!(s.ok(&["plan"]).stdout.contains("No changes."));
-    // (and `engine::migrate::tfstate::module_path` must build keyed paths).
+fn instances_of_modules_with_count_and_for_each_migrate_with_their_keys() {
     let s = fixture("terraform_module_keys");
-    let run = s.fail(&["migrate", "terraform"]);
-    assert!(
-        common::flat(&run.stderr).contains("not supported"),
-        "{}",
-        run.stderr
-    );
-    assert!(!s.exists(".stack/default.state.json"));
+    let before = s.read("terraform.tfstate");
+    let run = s.ok(&["migrate", "terraform"]);
+    for address in [
+        "module.web[0].terraform_data.this",
+        "module.web[1].terraform_data.this",
+        "module.site[\"blue\"].terraform_data.this",
+        "module.site[\"green\"].terraform_data.this",
+    ] {
+        assert!(run.stdout.contains(address), "{address}\n{}", run.stdout);
+    }
+    assert!(s.ok(&["plan"]).stdout.contains("No changes."));
+    assert_eq!(s.read("terraform.tfstate"), before);
 }
 
 #[test]

@@ -71,7 +71,6 @@ pub struct Migrated {
 pub enum SkipKind {
     UnsupportedType,
     NotInTemplates,
-    KeyedModule,
     NotFound,
     NoImportId,
 }
@@ -82,7 +81,6 @@ impl SkipKind {
         match self {
             SkipKind::UnsupportedType => "unsupported_type",
             SkipKind::NotInTemplates => "not_in_templates",
-            SkipKind::KeyedModule => "module_instance_keys",
             SkipKind::NotFound => "not_found",
             SkipKind::NoImportId => "no_import_id",
         }
@@ -182,11 +180,6 @@ fn locate<'c>(
     };
     let object = match resource.object_addr(instance) {
         Ok(object) => object,
-        Err(AddressError::KeyedModule(module)) => {
-            let address = format!("{}{}", resource.display(), key_text(instance));
-            skip(migration, address, SkipKind::KeyedModule, format!("{module} is an instance of a module with count or for_each, which stack does not support yet."));
-            return Ok(None);
-        }
         Err(e @ AddressError::Malformed(..)) => {
             return Err(Diagnostic::error(
                 "Invalid Terraform state",

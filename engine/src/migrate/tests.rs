@@ -184,8 +184,7 @@ async fn what_cannot_be_migrated_is_left_out_with_the_reason() {
         skipped,
         [
             ("aws_iam_role.r", SkipKind::UnsupportedType),
-            // FIXME(keyed modules): migrated once module paths carry keys.
-            ("module.web[0].terraform_data.x", SkipKind::KeyedModule),
+            ("module.web[0].terraform_data.x", SkipKind::NotInTemplates),
             ("test_thing.gone", SkipKind::NotInTemplates),
             ("test_thing.web[1]", SkipKind::NotFound),
         ]

@@ -161,10 +161,6 @@ fn read_step(step: &serde_json::Value) -> Option<PathStep> {
 pub enum AddressError {
     #[error("the module address {0:?} is not valid: {1}")]
     Malformed(String, String),
-    #[error(
-        "{0} is an instance of a module with count or for_each, which stack does not support yet"
-    )]
-    KeyedModule(String),
 }
 
 /// One step of a module instance path: `module.web[0]`.
@@ -231,18 +227,17 @@ fn parse_key(inner: &str) -> Result<(InstanceKey, &str), String> {
 
 /// The module path of our addresses for Terraform's module instance.
 ///
-/// FIXME(keyed modules): `ModulePath` has no instance keys yet, so an
-/// instance of a module with `count` or `for_each` is refused here. When
-/// module paths carry keys, build them from `steps` (name and key) and drop
-/// the refusal; this is the one place that needs to change.
+/// The module instance path of parsed steps (`module.web[0]`).
 pub fn module_path(steps: &[ModuleStep]) -> Result<ModulePath, AddressError> {
-    if let Some(step) = steps.iter().find(|s| s.key != InstanceKey::None) {
-        return Err(AddressError::KeyedModule(format!(
-            "module.{}{}",
-            step.name, step.key
-        )));
-    }
-    Ok(ModulePath(steps.iter().map(|s| s.name.clone()).collect()))
+    Ok(ModulePath(
+        steps
+            .iter()
+            .map(|s| crate::addrs::ModuleStep {
+                name: s.name.clone(),
+                key: s.key.clone(),
+            })
+            .collect(),
+    ))
 }
 
 /// The instance key from a v4 `index_key`.

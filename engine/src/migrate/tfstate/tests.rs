@@ -60,23 +60,16 @@ fn addresses_keep_count_and_for_each_keys_modules_and_deposed_keys() {
 }
 
 #[test]
-fn instances_of_keyed_modules_are_refused_until_module_paths_carry_keys() {
-    // FIXME(keyed modules): when `ModulePath` carries instance keys, these
-    // become `module.web[0].terraform_data.x` and
-    // `module.site["blue"].module.db.terraform_data.x` (assert that instead).
-    for (module, refused) in [
-        ("module.web[0]", "module.web[0]"),
-        ("module.site[\"blue\"].module.db", "module.site[\"blue\"]"),
-        ("module.app.module.db[1]", "module.db[1]"),
+fn instances_of_keyed_modules_keep_their_keys() {
+    for module in [
+        "module.web[0]",
+        "module.site[\"blue\"].module.db",
+        "module.app.module.db[1]",
     ] {
-        let err = resource(module, "terraform_data", "x")
+        let object = resource(module, "terraform_data", "x")
             .object_addr(&instance(None, None))
-            .unwrap_err();
-        assert_eq!(
-            err,
-            AddressError::KeyedModule(refused.to_string()),
-            "{module}"
-        );
+            .unwrap();
+        assert_eq!(object.to_string(), format!("{module}.terraform_data.x"));
     }
 }
 
