@@ -17,6 +17,7 @@ pub mod format;
 pub mod functions;
 pub mod graph;
 pub mod import;
+pub mod json_syntax;
 pub mod module_providers;
 pub mod plan;
 pub mod planfile;
