@@ -362,10 +362,7 @@ pub(crate) fn load(
     // on would only add misleading "undeclared" errors. Other mistakes (an
     // unknown block, a duplicate) leave a usable configuration: evaluation
     // goes on so that one run reports every problem.
-    if diags
-        .iter()
-        .any(|d| d.summary == engine::config::SYNTAX_ERROR)
-    {
+    if diags.iter().any(engine::config::is_syntax_error) {
         return Err(diags);
     }
     let graph = match engine::graph::build(&config) {
@@ -500,10 +497,7 @@ fn fmt(session: &Session, check: bool, diff: bool, recursive: bool) -> u8 {
             Err(e) => {
                 let file_arc = std::sync::Arc::new(file.clone());
                 let d = engine::config::parse_error_diagnostic(&e, &file_arc);
-                let files = vec![SourceFile {
-                    path: file_arc,
-                    text: std::sync::Arc::from(text.as_str()),
-                }];
+                let files = vec![SourceFile::new(file_arc, &text)];
                 eprint!(
                     "{}",
                     render::diagnostic(&d, &files, &session.dir, session.style)

@@ -115,8 +115,9 @@ pub fn diagnostic(d: &Diagnostic, files: &[SourceFile], base: &Path, style: Styl
     let mut location = String::new();
     if let (Some(span), Some(file)) = (&d.span, file) {
         let text: &str = &file.text;
-        let start = span.range.start.min(text.len());
-        let end = span.range.end.clamp(start, text.len());
+        let range = file.locate(&span.range);
+        let start = range.start.min(text.len());
+        let end = range.end.clamp(start, text.len());
         let (line, col) = line_col(text, start);
         location = format!("{}:{line}:{col}", display_path(&file.path, base));
         source = Some(miette::NamedSource::new(
@@ -132,8 +133,9 @@ pub fn diagnostic(d: &Diagnostic, files: &[SourceFile], base: &Path, style: Styl
         ));
         for related in &d.related {
             if related.span.file == span.file {
-                let s = related.span.range.start.min(text.len());
-                let e = related.span.range.end.clamp(s, text.len());
+                let range = file.locate(&related.span.range);
+                let s = range.start.min(text.len());
+                let e = range.end.clamp(s, text.len());
                 labels.push(miette::LabeledSpan::new_with_span(
                     Some(related.label.clone()),
                     (s, e - s),
@@ -147,7 +149,7 @@ pub fn diagnostic(d: &Diagnostic, files: &[SourceFile], base: &Path, style: Styl
         let same_file = d.span.as_ref().is_some_and(|s| s.file == related.span.file);
         if !same_file {
             if let Some(f) = files.iter().find(|f| f.path == related.span.file) {
-                let (line, col) = line_col(&f.text, related.span.range.start);
+                let (line, col) = line_col(&f.text, f.locate(&related.span.range).start);
                 let _ = write!(
                     help,
                     "\n{}: {}:{line}:{col}",
@@ -193,12 +195,13 @@ pub fn diagnostic(d: &Diagnostic, files: &[SourceFile], base: &Path, style: Styl
 pub fn diagnostic_json(d: &Diagnostic, files: &[SourceFile], base: &Path) -> serde_json::Value {
     let range = d.span.as_ref().and_then(|span| {
         let file = files.iter().find(|f| f.path == span.file)?;
-        let (line, column) = line_col(&file.text, span.range.start);
-        let (end_line, end_column) = line_col(&file.text, span.range.end);
+        let range = file.locate(&span.range);
+        let (line, column) = line_col(&file.text, range.start);
+        let (end_line, end_column) = line_col(&file.text, range.end);
         Some(serde_json::json!({
             "filename": display_path(&span.file, base),
-            "start": {"line": line, "column": column, "byte": span.range.start},
-            "end": {"line": end_line, "column": end_column, "byte": span.range.end},
+            "start": {"line": line, "column": column, "byte": range.start},
+            "end": {"line": end_line, "column": end_column, "byte": range.end},
         }))
     });
     serde_json::json!({

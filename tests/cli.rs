@@ -822,7 +822,7 @@ fn not_a_stack_directory() {
     let s = Stack::new();
     let r = s.fail(&["plan"]);
     assert!(
-        r.stderr.contains("holds no *.tf or *.hcl files"),
+        r.stderr.contains("holds no *.tf, *.tf.json or *.hcl files"),
         "{}",
         r.stderr
     );

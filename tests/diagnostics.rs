@@ -54,7 +54,7 @@ fn regex_like_location(line: &str) -> bool {
     };
     let mut parts = inner.rsplitn(3, ':');
     let (col, row, file) = (parts.next(), parts.next(), parts.next());
-    matches!((col, row, file), (Some(c), Some(r), Some(f)) if c.parse::<u32>().is_ok() && r.parse::<u32>().is_ok() && (f.ends_with(".tf") || f.ends_with(".hcl")))
+    matches!((col, row, file), (Some(c), Some(r), Some(f)) if c.parse::<u32>().is_ok() && r.parse::<u32>().is_ok() && (f.ends_with(".tf") || f.ends_with(".hcl") || f.ends_with(".json")))
 }
 
 #[test]

@@ -30,6 +30,13 @@ const ALIASES: &[(&str, &str)] = &[
     // stack's parser (hcl-edit) gives every syntax error one summary.
     ("Invalid argument name", "Invalid syntax"),
     ("Attribute redefined", "Invalid syntax"),
+    // JSON files: stack's JSON parser, and a string that must be a
+    // reference but does not parse as one, give the same summary.
+    ("Trailing comma in object", "Invalid syntax"),
+    ("Invalid expression", "Invalid syntax"),
+    // Terraform's JSON decoder reports an argument the schema lacks as an
+    // extraneous property; stack checks the body as for a native file.
+    ("Extraneous JSON object property", "Unsupported argument"),
 ];
 
 /// Errors Terraform reports only as a consequence of another one it also
@@ -42,6 +49,8 @@ const FOLLOW_ON: &[(&str, &str)] = &[
     // fails to convert the value it could not compute.
     ("Unsuitable value type", "Variables not allowed"),
     ("Unsuitable value type", "Function calls not allowed"),
+    // A JSON syntax error: Terraform then also finds no object in the file.
+    ("Incorrect JSON value type", "Invalid syntax"),
 ];
 
 /// Where `stack` accepts more than Terraform on purpose, as documented in

@@ -282,3 +282,32 @@ fn a_check_block_scopes_its_data_source_and_its_failures_are_warnings() {
         outside.stderr
     );
 }
+
+/// Every case of `tests/data/json/` holds one stack twice: `native/` in
+/// native syntax and `json/` in Terraform's JSON syntax (mixed with `.tf`
+/// files where a case says so). Terraform 1.15.5 plans both identically
+/// (checked by hand when the cases were written); so must `stack`, and
+/// applying them must give the same outputs.
+#[test]
+fn json_configurations_plan_and_apply_like_their_native_form() {
+    let cases = common::cases("json");
+    assert!(cases.len() >= 2, "only {} JSON cases", cases.len());
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        let native = Stack::new();
+        common::copy_case(&case.join("native"), native.path());
+        let json = Stack::new();
+        common::copy_case(&case.join("json"), json.path());
+        let (want, got) = (native.plan(&[]), json.plan(&[]));
+        assert!(want.plan_line().is_some(), "[{name}] {}", want.both());
+        assert_eq!(
+            native.normalise(&want.stdout),
+            json.normalise(&got.stdout),
+            "[{name}] the JSON form plans differently"
+        );
+        native.apply(&[]);
+        json.apply(&[]);
+        assert_eq!(native.outputs(), json.outputs(), "[{name}] outputs differ");
+        assert_eq!(native.state_list(), json.state_list(), "[{name}]");
+    }
+}

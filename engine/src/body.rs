@@ -52,6 +52,7 @@ pub fn eval_body(
     let mut out: BTreeMap<String, Value> = BTreeMap::new();
     let mut blocks: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
     let span_of = |r: Option<std::ops::Range<usize>>| r.map(|r| Span::new(scope.file.clone(), r));
+    let json = crate::json_syntax::is_json_template(&scope.file);
     for structure in body.iter() {
         match structure {
             Structure::Attribute(attr) => {
@@ -60,6 +61,19 @@ pub fn eval_body(
                     continue;
                 }
                 if kind == BodyKind::Provider && name == "alias" {
+                    continue;
+                }
+                if json && schema.attribute(name).is_none() && schema.nested_block(name).is_some() {
+                    // JSON writes nested blocks as properties; only the schema tells them apart.
+                    match crate::json_syntax::argument_blocks(attr) {
+                        Ok(found) => {
+                            for (block, span) in found {
+                                let span = span_of(span);
+                                eval_nested(&block, span, schema, scope, &mut blocks, diags);
+                            }
+                        }
+                        Err(d) => diags.push(d.with_span(span_of(attr.value.span()))),
+                    }
                     continue;
                 }
                 if let Some(value) = eval_argument(attr, schema, scope, what, diags) {
@@ -85,7 +99,7 @@ pub fn eval_body(
                     }
                     continue;
                 }
-                let Some(block_schema) = schema.nested_block(name) else {
+                if schema.nested_block(name).is_none() {
                     let hint = if schema.attribute(name).is_some() {
                         format!(" {name} is an argument: write `{name} = …`.")
                     } else {
@@ -99,17 +113,15 @@ pub fn eval_body(
                         .with_span(span_of(block.ident.span())),
                     );
                     continue;
-                };
-                let value = eval_body(
-                    &block.body,
-                    &block_schema.schema,
-                    scope,
-                    BodyKind::Nested,
-                    &format!("a {name} block"),
+                }
+                eval_nested(
+                    block,
                     span_of(block.ident.span()),
+                    schema,
+                    scope,
+                    &mut blocks,
                     diags,
                 );
-                blocks.entry(block_schema.name).or_default().push(value);
             }
         }
     }
@@ -140,6 +152,32 @@ pub fn eval_body(
     Value::Map(out)
 }
 
+/// Evaluates a nested block of a type the schema declares, adding its
+/// value to `blocks`.
+fn eval_nested(
+    block: &Block,
+    span: Option<Span>,
+    schema: &Schema,
+    scope: &Scope<'_>,
+    blocks: &mut BTreeMap<&'static str, Vec<Value>>,
+    diags: &mut Diagnostics,
+) {
+    let name = block.ident.as_str();
+    let Some(block_schema) = schema.nested_block(name) else {
+        return;
+    };
+    let value = eval_body(
+        &block.body,
+        &block_schema.schema,
+        scope,
+        BodyKind::Nested,
+        &format!("a {name} block"),
+        span,
+        diags,
+    );
+    blocks.entry(block_schema.name).or_default().push(value);
+}
+
 /// Evaluates one argument of a body against the schema: `None` (with a
 /// diagnostic) when the schema has no such settable argument.
 fn eval_argument(
@@ -168,7 +206,7 @@ fn eval_argument(
                 "Unsupported argument",
                 format!("An argument named \"{name}\" is not expected in {what}.{hint}"),
             )
-            .with_span(span_of(attr.key.span())),
+            .with_span(span_of(attr.key.span().or_else(|| attr.value.span()))),
         );
         return None;
     };
@@ -178,7 +216,7 @@ fn eval_argument(
                 "Value for unconfigurable attribute",
                 format!("The attribute \"{name}\" of {what} is computed by the provider and cannot be set. Remove it."),
             )
-            .with_span(span_of(attr.key.span())),
+            .with_span(span_of(attr.key.span().or_else(|| attr.value.span()))),
         );
         return None;
     }

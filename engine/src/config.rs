@@ -24,6 +24,27 @@ use crate::value::Value;
 pub struct SourceFile {
     pub path: Arc<PathBuf>,
     pub text: Arc<str>,
+    /// For a JSON file, the map from its native-syntax translation (which
+    /// every span of the file points into) back to `text`.
+    pub json_map: Option<Arc<crate::json_syntax::SpanMap>>,
+}
+
+impl SourceFile {
+    pub fn new(path: Arc<PathBuf>, text: &str) -> SourceFile {
+        SourceFile {
+            path,
+            text: Arc::from(text),
+            json_map: None,
+        }
+    }
+
+    /// The range of `text` a span's range stands for.
+    pub fn locate(&self, range: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+        match &self.json_map {
+            Some(map) => map.locate(range),
+            None => range.clone(),
+        }
+    }
 }
 
 /// An expression together with where it was written.
@@ -287,11 +308,23 @@ impl Config {
 }
 
 /// True for files that hold templates: `*.tf` and `*.hcl`, except variable
-/// files, and except what Terraform ignores: names starting with `.` (such
-/// as `.terraform.lock.hcl`) or `#`, or ending with `~` (editor files).
+/// files, their JSON forms `*.tf.json` and `*.hcl.json`, and except what
+/// Terraform ignores: names starting with `.` (such as
+/// `.terraform.lock.hcl`) or `#`, or ending with `~` (editor files).
 pub fn is_template_file(name: &str) -> bool {
     let ignored = name.starts_with('.') || name.starts_with('#') || name.ends_with('~');
-    !ignored && (name.ends_with(".tf") || name.ends_with(".hcl")) && !name.ends_with(".vars.hcl")
+    let native = name.strip_suffix(".json").unwrap_or(name);
+    !ignored
+        && (native.ends_with(".tf") || native.ends_with(".hcl"))
+        && !native.ends_with(".vars.hcl")
+}
+
+/// Terraform's override files (`override.tf`, `*_override.tf` and their
+/// JSON forms), whose blocks are merged into the others' rather than added.
+pub fn is_override_file(name: &str) -> bool {
+    let native = name.strip_suffix(".json").unwrap_or(name);
+    let stem = native.strip_suffix(".tf").unwrap_or(native);
+    native.ends_with(".tf") && (stem == "override" || stem.ends_with("_override"))
 }
 
 /// Lists a directory's template files in a deterministic order.
@@ -311,6 +344,14 @@ pub fn template_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// The summary of a syntax error, by which callers recognise one.
 pub const SYNTAX_ERROR: &str = "Invalid syntax";
+/// The summary of a JSON file whose shape is not a configuration's.
+pub const JSON_SHAPE_ERROR: &str = "Incorrect JSON value type";
+
+/// True for diagnostics that leave a file (partly) unread, after which
+/// other errors would only mislead.
+pub fn is_syntax_error(d: &Diagnostic) -> bool {
+    d.summary == SYNTAX_ERROR || d.summary == JSON_SHAPE_ERROR
+}
 
 /// Turns an hcl-edit parse error into a diagnostic pointing at its location.
 pub fn parse_error_diagnostic(err: &hcl_edit::parser::Error, file: &Arc<PathBuf>) -> Diagnostic {
@@ -367,7 +408,7 @@ fn load_module(
         diags.push(Diagnostic::error(
             "No templates",
             format!(
-                "{} holds no *.tf or *.hcl files. Run stack in a stack directory, or pass one with -C DIR.",
+                "{} holds no *.tf, *.tf.json or *.hcl files. Run stack in a stack directory, or pass one with -C DIR.",
                 dir.display()
             ),
         ));
@@ -384,14 +425,11 @@ fn load_module(
             }
         };
         let file = Arc::new(file_path);
-        config.files.push(SourceFile {
-            path: file.clone(),
-            text: Arc::from(text.as_str()),
-        });
-        match hcl_edit::parser::parse_body(&text) {
-            Ok(body) => lower_body(&body, &file, &mut module, diags),
-            Err(err) => diags.push(parse_error_diagnostic(&err, &file)),
+        let mut source = SourceFile::new(file.clone(), &text);
+        if let Some(body) = parse_file(&text, &mut source, diags) {
+            lower_body(&body, &file, &mut module, diags);
         }
+        config.files.push(source);
     }
     let calls: Vec<ModuleCall> = module.module_calls.values().cloned().collect();
     config.modules.insert(path.clone(), module);
@@ -429,6 +467,52 @@ fn load_module(
         crate::module_providers::pass_providers(config, &path, &call, diags);
     }
     validate_module_calls(config, &path, diags);
+}
+
+/// Parses one template file, native or JSON (translated first; the span
+/// map is kept in `source`). `None` after reporting a syntax error.
+fn parse_file(text: &str, source: &mut SourceFile, diags: &mut Diagnostics) -> Option<Body> {
+    let file = source.path.clone();
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string());
+    if name.as_deref().is_some_and(is_override_file) {
+        diags.push(
+            Diagnostic::error(
+                "Override files are not supported",
+                "Terraform merges the blocks of override files (override.tf, *_override.tf and their .tf.json forms) into the blocks they name; stack does not. Move the settings into the block they override, or rename the file to load it as an ordinary template.",
+            )
+            .with_span(Some(Span::new(file.clone(), 0..0))),
+        );
+        return None;
+    }
+    if !crate::json_syntax::is_json_template(&file) {
+        return hcl_edit::parser::parse_body(text)
+            .map_err(|err| diags.push(parse_error_diagnostic(&err, &file)))
+            .ok();
+    }
+    let before = diags.len();
+    let translation = crate::json_syntax::translate(text, &file, diags)?;
+    source.json_map = Some(Arc::new(translation.map));
+    if diags.iter().skip(before).any(is_syntax_error) {
+        // As with a native syntax error, the file is left out as a whole.
+        return None;
+    }
+    match hcl_edit::parser::parse_body(&translation.hcl) {
+        Ok(body) => Some(body),
+        Err(err) => {
+            let offset = err.location().offset();
+            diags.push(
+                Diagnostic::error(
+                    SYNTAX_ERROR,
+                    format!(
+                        "A string of this JSON file could not be read as an expression: {}. Strings are templates (\"${{var.name}}\"); the values of depends_on, provider, type, ignore_changes, replace_triggered_by and moved/import addresses are references or keywords written without ${{ }}, such as \"aws_instance.web\".",
+                        err.message()
+                    ),
+                )
+                .with_span(Some(Span::new(file, offset..offset + 1))),
+            );
+            None
+        }
+    }
 }
 
 /// Module sources `stack` can load: local paths.

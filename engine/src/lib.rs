@@ -18,6 +18,7 @@ pub mod format;
 pub mod functions;
 pub mod graph;
 pub mod import;
+pub mod json_syntax;
 pub mod migrate;
 pub mod module_providers;
 #[cfg(test)]

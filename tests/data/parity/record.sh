@@ -65,7 +65,7 @@ step() {
 
 record() {
   local dir="$1" command=validate work status=0
-  if head -n1 "$dir/main.tf" | grep -q '^# command: plan'; then command=plan; fi
+  if [ -f "$dir/main.tf" ] && head -n1 "$dir/main.tf" | grep -q '^# command: plan'; then command=plan; fi
   work="$(mktemp -d)"
   log="$work/terraform.log"
   cp -R "$dir"/. "$work/stack"

@@ -1,0 +1,7 @@
+output "subnets" {
+  value = module.net.subnets
+}
+
+output "app" {
+  value = module.app.summary
+}

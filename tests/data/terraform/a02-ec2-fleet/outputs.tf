@@ -1,0 +1,3 @@
+output "private_ips" {
+  value = aws_instance.web[*].private_ip
+}

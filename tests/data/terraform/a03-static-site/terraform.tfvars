@@ -1,0 +1,2 @@
+bucket_name = "corpus-static-site"
+domain      = "www.example.com"

@@ -1,0 +1,7 @@
+variable "bucket_name" {
+  type = string
+}
+
+variable "domain" {
+  type = string
+}

@@ -1,0 +1,3 @@
+environment = "staging"
+app_version = "v1.4.2"
+db_password = "corpus-db-password-0001"

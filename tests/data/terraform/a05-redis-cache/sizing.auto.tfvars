@@ -1,0 +1,1 @@
+node_type = "cache.t3.small"

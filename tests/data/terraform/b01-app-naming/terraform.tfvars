@@ -1,0 +1,5 @@
+project     = "billing"
+environment = "staging"
+extra_tags = {
+  CostCenter = "cc-1042"
+}

@@ -1,0 +1,3 @@
+output "routes" {
+  value = concat(module.checkout.routes, module.search.routes)
+}

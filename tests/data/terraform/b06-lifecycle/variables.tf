@@ -1,0 +1,4 @@
+variable "schema_version" {
+  type    = string
+  default = "v1"
+}

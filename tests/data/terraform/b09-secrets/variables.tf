@@ -1,0 +1,10 @@
+variable "db_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "api_keys" {
+  type      = map(string)
+  sensitive = true
+  default   = {}
+}

@@ -1,0 +1,8 @@
+module "orders_queue" {
+  source = "./modules/queue"
+  name   = "orders"
+}
+
+resource "terraform_data" "topic" {
+  input = "order-events"
+}

@@ -1,0 +1,3 @@
+output "nginx_conf" {
+  value = terraform_data.config.output.nginx
+}

@@ -1,0 +1,1 @@
+pool_count = 2

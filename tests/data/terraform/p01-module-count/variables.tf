@@ -1,0 +1,4 @@
+variable "pool_count" {
+  type    = number
+  default = 1
+}

@@ -1,0 +1,4 @@
+buckets = {
+  logs      = ["auditor"]
+  artifacts = ["ci", "deployer"]
+}

@@ -1,0 +1,4 @@
+variable "release" {
+  type    = string
+  default = "2024.06.1"
+}

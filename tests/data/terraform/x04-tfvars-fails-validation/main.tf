@@ -1,0 +1,3 @@
+resource "terraform_data" "env" {
+  input = var.environment
+}

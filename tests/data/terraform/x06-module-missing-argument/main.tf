@@ -1,0 +1,5 @@
+module "network" {
+  source = "./modules/network"
+
+  name = "core"
+}
