@@ -21,6 +21,7 @@ pub mod module_providers;
 pub mod plan;
 pub mod planfile;
 pub mod provider;
+pub mod provisioner;
 pub mod refactor;
 pub mod schedule;
 #[cfg(test)]

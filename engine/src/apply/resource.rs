@@ -198,6 +198,8 @@ impl InstancePrep<'_> {
             },
             operation_id: self.operation_id(address, call),
             intents: Vec::new(),
+            provisioners: Vec::new(),
+            earlier: std::time::Duration::ZERO,
         }
     }
 
