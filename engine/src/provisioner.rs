@@ -78,7 +78,8 @@ pub fn lower(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Opt
     match kind.as_str() {
         LOCAL_EXEC | SHELL => {}
         "remote-exec" | "file" => {
-            diags.push(needs_connection(&format!("provisioner \"{kind}\"")).with_span(span));
+            let what = format!("A provisioner \"{kind}\" runs on a machine it connects to");
+            diags.push(needs_connection(&what).with_span(span));
             return None;
         }
         _ => {
@@ -119,15 +120,18 @@ pub fn lower(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> Opt
             _ => {}
         }
     }
-    if provisioner.when == When::Destroy {
-        only_self_references(&block.body, file, diags);
+    // A destroy-time block that refers to other objects is left out, so
+    // that evaluating it reports nothing more than that.
+    if provisioner.when == When::Destroy && !only_self_references(&block.body, file, diags) {
+        return None;
     }
     Some(provisioner)
 }
 
 /// The error for a `connection` block, in a resource or a provisioner.
 pub fn connection_block(block: &Block, file: &Arc<PathBuf>) -> Diagnostic {
-    needs_connection("connection").with_span(block_span(block, file))
+    needs_connection("A connection block says how to reach a machine")
+        .with_span(block_span(block, file))
 }
 
 /// Why `remote-exec`, `file` and `connection` cannot be used, and what to
@@ -135,7 +139,7 @@ pub fn connection_block(block: &Block, file: &Arc<PathBuf>) -> Diagnostic {
 fn needs_connection(what: &str) -> Diagnostic {
     Diagnostic::error(
         "Unsupported provisioner connection",
-        format!("{what} needs a connection to a machine, and stack does not connect to machines. To run commands or write files on an aws_instance, use provisioner \"shell\" {{ inline = [\"…\"] }} or provisioner \"shell\" {{ script = file(\"…\") }}: stack delivers it through the machine's user data and it runs at first boot. To run a command on the machine running stack, use provisioner \"local-exec\" {{ command = \"…\" }}."),
+        format!("{what}, and stack does not connect to machines. To run commands or write files on an aws_instance, use provisioner \"shell\" {{ inline = [\"…\"] }} or provisioner \"shell\" {{ script = file(\"…\") }}: stack delivers it through the machine's user data and it runs at first boot. To run a command on the machine running stack, use provisioner \"local-exec\" {{ command = \"…\" }}."),
     )
 }
 
@@ -171,7 +175,8 @@ fn keyword<T: Copy>(
 /// object itself: `self`, `count.index`, `each.key` (and `path`,
 /// `terraform`, which need nothing else to exist). Anything else may be
 /// gone, or not yet known, when the object is destroyed.
-fn only_self_references(body: &Body, file: &Arc<PathBuf>, diags: &mut Diagnostics) {
+fn only_self_references(body: &Body, file: &Arc<PathBuf>, diags: &mut Diagnostics) -> bool {
+    let mut valid = true;
     for attr in body.attributes() {
         if is_meta_argument(attr.key.as_str()) {
             continue;
@@ -186,6 +191,7 @@ fn only_self_references(body: &Body, file: &Arc<PathBuf>, diags: &mut Diagnostic
                 _ => false,
             };
             if !allowed {
+                valid = false;
                 diags.push(
                     Diagnostic::error(
                         "Invalid reference from destroy provisioner",
@@ -196,6 +202,7 @@ fn only_self_references(body: &Body, file: &Arc<PathBuf>, diags: &mut Diagnostic
             }
         }
     }
+    valid
 }
 
 /// The root names an expression refers to, with their first attribute

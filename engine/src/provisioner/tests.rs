@@ -135,7 +135,7 @@ resource "terraform_data" "a" {
         ]
     );
     let detail = &diags.iter().next().unwrap().detail;
-    assert!(detail.starts_with("provisioner \"remote-exec\" needs a connection to a machine, and stack does not connect to machines."), "{detail}");
+    assert!(detail.starts_with("A provisioner \"remote-exec\" runs on a machine it connects to, and stack does not connect to machines."), "{detail}");
     assert!(
         detail.contains("provisioner \"shell\" { inline = [\"…\"] }"),
         "{detail}"
