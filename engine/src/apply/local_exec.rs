@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::mpsc;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Span};
 use crate::provisioner::{LocalExec, OnFailure, LOCAL_EXEC};
 
 use super::{ApplyEvent, EventSink};
@@ -33,11 +33,10 @@ pub async fn run_all(
     label: &str,
     events: &EventSink,
     cancel: &AtomicBool,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Failure> {
     for exec in provisioners {
         if cancel.load(Ordering::SeqCst) {
-            return Err(failure(
-                label,
+            return Err(Failure::new(
                 exec,
                 "The apply was interrupted before this provisioner started, so it did not run.",
             ));
@@ -54,18 +53,35 @@ pub async fn run_all(
                     message: format!("Ignoring the failure (on_failure = continue): {message}"),
                 });
             }
-            Err(message) => return Err(failure(label, exec, &message)),
+            Err(message) => return Err(Failure::new(exec, &message)),
         }
     }
     Ok(())
 }
 
-fn failure(label: &str, exec: &LocalExec, message: &str) -> Diagnostic {
-    Diagnostic::error(
-        "local-exec provisioner error",
-        format!("{label}: {message}"),
-    )
-    .with_span(exec.span.clone())
+/// Why a provisioner failed, and which block it was.
+pub struct Failure {
+    pub message: String,
+    span: Option<Span>,
+}
+
+impl Failure {
+    fn new(exec: &LocalExec, message: &str) -> Failure {
+        Failure {
+            message: message.to_string(),
+            span: exec.span.clone(),
+        }
+    }
+
+    /// Terraform's summary; the detail names the object (one of several
+    /// instances of the block).
+    pub fn diagnostic(&self, label: &str) -> Diagnostic {
+        Diagnostic::error(
+            "local-exec provisioner error",
+            format!("{label}: {}", self.message),
+        )
+        .with_span(self.span.clone())
+    }
 }
 
 /// Runs one command to its end, streaming its output (stdout and stderr,

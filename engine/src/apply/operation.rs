@@ -110,12 +110,12 @@ pub async fn run_operation(
     let outcome = match (op.call, provisioned) {
         // A failed create-time provisioner leaves the object there (tainted);
         // a failed destroy-time one stops the destroy (the object stays).
-        (_, Err(d)) => {
-            let mut error = ProviderError::new(d.detail.clone());
+        (_, Err(failure)) => {
+            let mut error = ProviderError::new(failure.message.clone());
             if op.call == Call::Provision {
                 error.partial_state = op.planned.clone();
             }
-            diagnostic = Some(d);
+            diagnostic = Some(failure.diagnostic(&op.label()));
             Err(error)
         }
         (Call::Record | Call::Provision, Ok(())) => {
