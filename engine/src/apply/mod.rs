@@ -425,7 +425,14 @@ impl<'a> Run<'a> {
         let Some(change) = change else {
             return Ok(Vec::new());
         };
-        let prior = self.state.resources.get(&key).map(encoding::from_state);
+        // A pending record holds what was planned; the object a plan found
+        // for it (adopted, then tainted because it was never provisioned)
+        // is the plan's prior.
+        let recorded = self.state.resources.get(&key);
+        let prior = match recorded.map(|r| &r.status) {
+            Some(Status::Pending { .. }) => change.before_value(),
+            _ => recorded.map(encoding::from_state),
+        };
         if change.mode == Mode::Data || prior.is_none() {
             // Data sources are only forgotten; an object already gone needs no call.
             self.record(JournalEntry::RemoveResource { address: key });

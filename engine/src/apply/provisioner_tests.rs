@@ -436,3 +436,44 @@ resource "test_thing" "a" {
     assert!(everything.contains("exit status 1"), "{everything}");
     assert_eq!(state.resources["test_thing.a"].status, Status::Tainted);
 }
+
+#[tokio::test]
+async fn an_object_whose_create_was_never_recorded_is_adopted_tainted_and_replaced() {
+    let logged = Logged::new();
+    let stack = logged.stack(&[], None);
+    let mut state = empty_state();
+    let plan = stack.plan(&state, PlanMode::Normal).await.unwrap();
+    // A process killed after the provider made the object but before its
+    // result was recorded: the journal holds only the pending intent, and
+    // the provisioners, which start after that record, never ran.
+    let entries = Arc::new(Mutex::new(Vec::new()));
+    let mut recorder = CountingRecorder {
+        entries: entries.clone(),
+        count_file: logged.dir.path().join("count"),
+    };
+    stack
+        .apply_with(&plan, &mut state, &mut recorder, ApplyOptions::default())
+        .await;
+    let mut crashed = empty_state();
+    entries.lock().unwrap()[0].apply_to(&mut crashed);
+    assert!(matches!(
+        crashed.resources["test_thing.a"].status,
+        Status::Pending { .. }
+    ));
+    std::fs::remove_file(logged.dir.path().join("log")).unwrap();
+
+    let plan = stack.plan(&crashed, PlanMode::Normal).await.unwrap();
+    assert_eq!(plan.drift[0].change, crate::plan::ADOPTED);
+    assert_eq!(plan.change("test_thing.a").unwrap().action, Action::Replace);
+    let (outcome, _) = stack.apply(&plan, &mut crashed).await;
+    assert!(!outcome.diagnostics.has_errors(), "{}", outcome.diagnostics);
+    assert_eq!(stack.provider.log(), ["create a", "delete a", "create a"]);
+    assert_eq!(stack.provider.names(), ["a"]);
+    let id = id_of(&crashed, "test_thing.a");
+    assert!(
+        logged.log()[0].starts_with(&format!("create {id} ")),
+        "{:?}",
+        logged.log()
+    );
+    assert_eq!(crashed.resources["test_thing.a"].status, Status::Ready);
+}
