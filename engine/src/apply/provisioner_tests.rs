@@ -116,7 +116,7 @@ async fn create_time_provisioners_run_after_the_create_with_self_environment_and
     let id = id_of(&state, "test_thing.a");
     let dir = logged.dir.path().canonicalize().unwrap();
     let line = format!("create {id} a env-t1 {}", dir.display());
-    assert_eq!(logged.log(), [line.clone()]);
+    assert_eq!(logged.log(), std::slice::from_ref(&line));
     assert_eq!(state.resources["test_thing.a"].status, Status::Ready);
 
     // The output is streamed as events, after Terraform's "Executing" line,
