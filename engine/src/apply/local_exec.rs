@@ -114,43 +114,9 @@ async fn run(exec: &LocalExec, label: &str, events: &EventSink) -> Result<(), St
     } else {
         format!("'{}'", exec.command)
     };
-    let mut command = tokio::process::Command::new(&argv[0]);
-    command
-        .args(&argv[1..])
-        .envs(&exec.environment)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    if let Some(dir) = &exec.working_dir {
-        command.current_dir(dir);
-    }
-    let mut child = command.spawn().map_err(|e| {
-        let dir = exec
-            .working_dir
-            .as_ref()
-            .map(|d| format!(" in {d:?}"))
-            .unwrap_or_default();
-        format!(
-            "Error running command {shown_command}: {:?} could not be started{dir}: {e}.",
-            argv[0]
-        )
-    })?;
-    let (sender, mut lines) = mpsc::unbounded_channel();
-    if let Some(stdout) = child.stdout.take() {
-        tokio::spawn(forward_lines(stdout, sender.clone()));
-    }
-    if let Some(stderr) = child.stderr.take() {
-        tokio::spawn(forward_lines(stderr, sender));
-    }
-    let mut tail: std::collections::VecDeque<String> = Default::default();
-    while let Some(line) = lines.recv().await {
-        if tail.len() == ERROR_OUTPUT_LINES {
-            tail.pop_front();
-        }
-        tail.push_back(line.clone());
-        output(line);
-    }
+    let mut child =
+        spawn(exec, &argv).map_err(|e| format!("Error running command {shown_command}: {e}."))?;
+    let tail = stream_output(&mut child, output).await;
     let status = child
         .wait()
         .await
@@ -163,10 +129,54 @@ async fn run(exec: &LocalExec, label: &str, events: &EventSink) -> Result<(), St
         describe_status(status)
     );
     if !exec.sensitive {
-        let text: Vec<String> = tail.into_iter().collect();
-        message.push_str(&format!(" Output: {}", text.join("\n")));
+        message.push_str(&format!(" Output: {}", tail.join("\n")));
     }
     Err(message)
+}
+
+/// Starts the interpreter with the command as its last argument, in the
+/// block's working directory, with its environment added to ours.
+fn spawn(exec: &LocalExec, argv: &[String]) -> Result<tokio::process::Child, String> {
+    let mut command = tokio::process::Command::new(&argv[0]);
+    command
+        .args(&argv[1..])
+        .envs(&exec.environment)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    if let Some(dir) = &exec.working_dir {
+        command.current_dir(dir);
+    }
+    command.spawn().map_err(|e| {
+        let dir = exec
+            .working_dir
+            .as_ref()
+            .map(|d| format!(" in {d:?}"))
+            .unwrap_or_default();
+        format!("{:?} could not be started{dir}: {e}", argv[0])
+    })
+}
+
+/// Passes each line the command prints to `output` until both its
+/// streams end; returns the last lines, for the error message.
+async fn stream_output(child: &mut tokio::process::Child, output: impl Fn(String)) -> Vec<String> {
+    let (sender, mut lines) = mpsc::unbounded_channel();
+    if let Some(stdout) = child.stdout.take() {
+        tokio::spawn(forward_lines(stdout, sender.clone()));
+    }
+    if let Some(stderr) = child.stderr.take() {
+        tokio::spawn(forward_lines(stderr, sender));
+    }
+    let mut tail = std::collections::VecDeque::new();
+    while let Some(line) = lines.recv().await {
+        if tail.len() == ERROR_OUTPUT_LINES {
+            tail.pop_front();
+        }
+        tail.push_back(line.clone());
+        output(line);
+    }
+    tail.into()
 }
 
 /// Sends each line of a stream (without its line ending; bytes that are

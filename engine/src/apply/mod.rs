@@ -655,20 +655,10 @@ impl<'a> Run<'a> {
         let (value, private) = new.as_ref().filter(|_| result.call == Call::Create)?;
         let resource = self.ctx.config.resource(&result.object.instance.resource)?;
         local_execs(resource, When::Create).next()?;
-        let key = &result.object.instance.key;
-        let each = expand(&self.walker, resource)
-            .ok()
-            .and_then(|e| e.each_value(key).cloned());
-        let mut diags = Diagnostics::new();
-        let configuration = self.walker.stack_configuration(&mut diags);
-        let mut scope = self.walker.instance_scope(resource, key, each.as_ref());
-        scope.self_value = Some(value);
-        let provisioners: Vec<LocalExec> = local_execs(resource, When::Create)
-            .filter_map(|p| eval_local_exec(p, &scope, configuration.as_ref(), &mut diags))
-            .collect();
-        if diags.has_errors() {
-            return Some(Err(diags));
-        }
+        let provisioners = match self.create_provisioners(resource, &result.object, value) {
+            Ok(provisioners) => provisioners,
+            Err(diags) => return Some(Err(diags)),
+        };
         let taints = provisioners.iter().any(|p| p.on_failure == OnFailure::Fail);
         let status = if taints {
             Status::Tainted
@@ -702,6 +692,31 @@ impl<'a> Run<'a> {
             provisioners,
             earlier: result.elapsed,
         }))
+    }
+
+    /// A resource's create-time `local-exec` blocks, evaluated for one of
+    /// its objects just created (`self`).
+    fn create_provisioners(
+        &self,
+        resource: &crate::config::Resource,
+        object: &ObjectAddr,
+        value: &Value,
+    ) -> Result<Vec<LocalExec>, Diagnostics> {
+        let key = &object.instance.key;
+        let each = expand(&self.walker, resource)
+            .ok()
+            .and_then(|e| e.each_value(key).cloned());
+        let mut diags = Diagnostics::new();
+        let configuration = self.walker.stack_configuration(&mut diags);
+        let mut scope = self.walker.instance_scope(resource, key, each.as_ref());
+        scope.self_value = Some(value);
+        let provisioners = local_execs(resource, When::Create)
+            .filter_map(|p| eval_local_exec(p, &scope, configuration.as_ref(), &mut diags))
+            .collect();
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(provisioners)
     }
 
     /// A created object whose provisioners could not be run is kept tainted.

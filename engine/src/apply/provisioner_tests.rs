@@ -376,7 +376,7 @@ variable "out" {
 resource "test_thing" "a" {
   name = "a"
   provisioner "local-exec" {
-    command = "sleep 0.5; echo one >> ${var.out}/log"
+    command = "echo one >> ${var.out}/log; sleep 0.3; echo done >> ${var.out}/log"
   }
   provisioner "local-exec" {
     command = "echo two >> ${var.out}/log"
@@ -389,8 +389,12 @@ resource "test_thing" "a" {
     let options = ApplyOptions::default();
     let cancel = options.cancel.clone();
     let count_file = logged.dir.path().join("count");
+    // Interrupt once the first command is running.
+    let log = logged.dir.path().join("log");
     tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        while !log.exists() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         cancel.store(true, Ordering::SeqCst);
     });
     let mut recorder = CountingRecorder {
@@ -400,7 +404,7 @@ resource "test_thing" "a" {
     let (outcome, _) = stack
         .apply_with(&plan, &mut state, &mut recorder, options)
         .await;
-    assert_eq!(logged.log(), ["one"]);
+    assert_eq!(logged.log(), ["one", "done"]);
     let error = outcome.diagnostics.iter().next().unwrap();
     assert!(error.detail.contains("interrupted"), "{}", error.detail);
     assert_eq!(state.resources["test_thing.a"].status, Status::Tainted);
