@@ -125,6 +125,14 @@ impl Progress {
             ApplyEvent::Progress { address, message } => {
                 Self::print(&mut inner, &format!("{address}: {message}"));
             }
+            // Terraform's form for what a provisioner prints.
+            ApplyEvent::Output {
+                address,
+                provisioner,
+                line,
+            } => {
+                Self::print(&mut inner, &format!("{address} ({provisioner}): {line}"));
+            }
             ApplyEvent::Finished {
                 address,
                 action,

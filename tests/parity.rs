@@ -70,11 +70,6 @@ const FIXME: &[(&str, &str)] = &[
         "expression_object_duplicate_key",
         "duplicate object keys are a syntax error",
     ),
-    // FIXME: stack cannot run local-exec; it refuses the provisioner rather than skip it.
-    (
-        "provisioner_local_exec",
-        "local-exec provisioners are not supported",
-    ),
 ];
 
 /// What Terraform did with a case, read from its `expected.txt`.

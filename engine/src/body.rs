@@ -32,12 +32,14 @@ impl AttrType {
 }
 
 /// Whether meta-arguments (`count`, `lifecycle`, …) are skipped: yes in
-/// resource bodies, no in nested blocks and provider bodies.
+/// resource bodies (and `when`, `on_failure`, `connection` in provisioner
+/// bodies), no in nested blocks and provider bodies.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
     Resource,
     Nested,
     Provider,
+    Provisioner,
 }
 
 pub fn eval_body(
@@ -63,6 +65,9 @@ pub fn eval_body(
                 if kind == BodyKind::Provider && name == "alias" {
                     continue;
                 }
+                if kind == BodyKind::Provisioner && crate::provisioner::is_meta_argument(name) {
+                    continue;
+                }
                 if json && schema.attribute(name).is_none() && schema.nested_block(name).is_some() {
                     // JSON writes nested blocks as properties; only the schema tells them apart.
                     match crate::json_syntax::argument_blocks(attr) {
@@ -85,11 +90,15 @@ pub fn eval_body(
                 if kind == BodyKind::Resource && RESOURCE_META_BLOCKS.contains(&name) {
                     continue;
                 }
+                if kind == BodyKind::Provisioner && name == "connection" {
+                    // Reported when the provisioner block is lowered.
+                    continue;
+                }
                 if name == "dynamic" {
                     eval_dynamic(block, schema, scope, what, diags, &mut blocks);
                     continue;
                 }
-                if name == "_" && kind != BodyKind::Nested {
+                if name == "_" && matches!(kind, BodyKind::Resource | BodyKind::Provider) {
                     // Terraform's escaping block: provider arguments whose names
                     // are meta-arguments (`count`, `provider`, …) are written in it.
                     for attr in block.body.attributes() {
@@ -449,7 +458,18 @@ pub fn empty_namespace() -> Namespace {
     Namespace::default()
 }
 
-/// Evaluates a resource's `provisioner "TYPE" { … }` blocks into a list of
+/// The provisioners a resource's provider runs (`shell`, delivered by the
+/// EC2 provider through user data); `local-exec` ones are run by the apply.
+fn provider_provisioners(
+    resource: &crate::config::Resource,
+) -> impl Iterator<Item = &crate::config::Provisioner> {
+    resource
+        .provisioners
+        .iter()
+        .filter(|p| p.kind != crate::provisioner::LOCAL_EXEC)
+}
+
+/// Evaluates a resource's `provisioner "shell" { … }` blocks into a list of
 /// objects (`type` plus the block's arguments, `environment` holding the
 /// stack's configuration map merged with the block's own), for providers
 /// whose schema has a `provisioners` attribute (shell provisioners run at
@@ -461,17 +481,18 @@ pub fn eval_provisioners(
     diags: &mut Diagnostics,
 ) -> Value {
     let mut out = Vec::new();
-    for provisioner in &resource.provisioners {
+    for provisioner in provider_provisioners(resource) {
         let mut object = BTreeMap::new();
         object.insert("type".to_string(), Value::String(provisioner.kind.clone()));
-        for structure in provisioner.body.iter() {
-            if let Structure::Attribute(attr) = structure {
-                match scope.eval(&attr.value) {
-                    Ok(v) => {
-                        object.insert(attr.key.as_str().to_string(), v);
-                    }
-                    Err(d) => diags.push(d),
+        for attr in provisioner.body.attributes() {
+            if crate::provisioner::is_meta_argument(attr.key.as_str()) {
+                continue;
+            }
+            match scope.eval(&attr.value) {
+                Ok(v) => {
+                    object.insert(attr.key.as_str().to_string(), v);
                 }
+                Err(d) => diags.push(d),
             }
         }
         let mut environment: BTreeMap<String, Value> = configuration
@@ -486,8 +507,8 @@ pub fn eval_provisioners(
     Value::List(out)
 }
 
-/// Adds evaluated provisioners to a resource's configuration, or reports
-/// that its type cannot run them.
+/// Adds evaluated provider provisioners to a resource's configuration, or
+/// reports that its type cannot run them.
 pub fn attach_provisioners(
     config: Value,
     resource: &crate::config::Resource,
@@ -496,19 +517,19 @@ pub fn attach_provisioners(
     configuration: Option<&Value>,
     diags: &mut Diagnostics,
 ) -> Value {
-    if resource.provisioners.is_empty() {
+    let Some(first) = provider_provisioners(resource).next() else {
         return config;
-    }
+    };
     if schema.attribute("provisioners").is_none() {
         diags.push(
             Diagnostic::error(
                 "Unsupported provisioner",
                 format!(
-                    "The resource type \"{}\" cannot run provisioners. Shell provisioners run on machines (aws_instance), delivered at boot through user data.",
-                    resource.addr.resource_type
+                    "The resource type \"{}\" cannot run \"{}\" provisioners. Shell provisioners run on machines (aws_instance), delivered at boot through user data; to run a command on the machine running stack, use provisioner \"local-exec\".",
+                    resource.addr.resource_type, first.kind
                 ),
             )
-            .with_span(resource.provisioners[0].span.clone()),
+            .with_span(first.span.clone()),
         );
         return config;
     }

@@ -139,11 +139,14 @@ pub struct Lifecycle {
     pub postconditions: Vec<Validation>,
 }
 
+/// A `provisioner "TYPE" { … }` block (`crate::provisioner` lowers it).
 #[derive(Debug, Clone)]
 pub struct Provisioner {
     pub kind: String,
     pub span: Option<Span>,
     pub body: Body,
+    pub when: crate::provisioner::When,
+    pub on_failure: crate::provisioner::OnFailure,
 }
 
 /// Which provider configuration a resource uses: `aws` or `aws.west`.
@@ -1438,13 +1441,11 @@ fn lower_resource_meta_block(
             .with_span(block_span(inner, file)),
         ),
         "provisioner" => {
-            let kind = labels_of(inner).into_iter().next().unwrap_or_default();
-            resource.provisioners.push(Provisioner {
-                kind,
-                span: block_span(inner, file),
-                body: inner.body.clone(),
-            });
+            if let Some(provisioner) = crate::provisioner::lower(inner, file, diags) {
+                resource.provisioners.push(provisioner);
+            }
         }
+        "connection" => diags.push(crate::provisioner::connection_block(inner, file)),
         _ => {}
     }
 }
@@ -1463,10 +1464,6 @@ fn data_lifecycle(block: &Block, file: &Arc<PathBuf>, diags: &mut Diagnostics) {
             .with_span(attr_span(attr, file)),
         );
     }
-}
-
-fn labels_of(block: &Block) -> Vec<String> {
-    labels(block)
 }
 
 /// Reads `provider = aws.west`; a quoted `"aws.west"` is read the same way

@@ -217,7 +217,8 @@ impl<'c> Walker<'c> {
     }
 
     /// Evaluates one instance's arguments against its schema, with its
-    /// provisioners attached: the configuration the provider plans from.
+    /// provider's provisioners attached: the configuration the provider
+    /// plans from. `local-exec` blocks are checked, with `self` unknown.
     /// Plan and apply both call this, so the provider sees the same
     /// configuration in both phases.
     pub fn instance_config(
@@ -241,6 +242,14 @@ impl<'c> Walker<'c> {
         } else {
             self.stack_configuration(diags)
         };
+        if resource
+            .provisioners
+            .iter()
+            .any(|p| p.kind == crate::provisioner::LOCAL_EXEC)
+        {
+            let unknown = crate::body::unknown_object(schema);
+            crate::provisioner::check_local_execs(resource, scope, &unknown, diags);
+        }
         crate::body::attach_provisioners(
             config,
             resource,

@@ -324,7 +324,18 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
                     link(&ModulePath::root(), &[configuration], &node, &mut edges);
                 }
             }
-            for body_ref in body_references(&r.body) {
+            // Create-time provisioners run once the object exists, and what
+            // they refer to must be known by then (destroy-time ones may
+            // refer only to the object itself).
+            let provisioner_bodies = r
+                .provisioners
+                .iter()
+                .filter(|p| p.when == crate::provisioner::When::Create)
+                .map(|p| &p.body);
+            let body_refs = std::iter::once(&r.body)
+                .chain(provisioner_bodies)
+                .flat_map(body_references);
+            for body_ref in body_refs {
                 for from in reference_nodes(config, m, &body_ref.reference) {
                     if from == node {
                         self_references.push(
@@ -535,8 +546,8 @@ fn collect_body_references(body: &hcl_edit::structure::Body, out: &mut Vec<Spann
                 out.extend(references(&attr.value));
             }
             hcl_edit::structure::Structure::Block(block) => {
-                // Provisioners and connections run after creation and may use `self`;
-                // their references still order the resource after what they use.
+                // Provisioners run after creation and may use `self`; the
+                // references of create-time ones are collected separately.
                 if matches!(
                     block.ident.as_str(),
                     "lifecycle" | "provisioner" | "connection"

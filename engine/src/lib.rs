@@ -26,6 +26,7 @@ mod module_tests;
 pub mod plan;
 pub mod planfile;
 pub mod provider;
+pub mod provisioner;
 pub mod refactor;
 pub mod schedule;
 #[cfg(test)]

@@ -687,6 +687,21 @@ impl<'c> Planner<'c> {
         self.read_priors(provider, type_name, to_read).await;
     }
 
+    /// Whether an instance's resource block has create-time `local-exec`
+    /// provisioners whose failure taints the object.
+    fn provisions_on_create(&self, address: &str) -> bool {
+        let Ok(instance) = address.parse::<InstanceAddr>() else {
+            return false;
+        };
+        self.ctx()
+            .config
+            .resource(&instance.resource)
+            .is_some_and(|r| {
+                crate::provisioner::local_execs(r, crate::provisioner::When::Create)
+                    .any(|p| p.on_failure == crate::provisioner::OnFailure::Fail)
+            })
+    }
+
     /// Asks the provider for the object an unrecorded create may have made.
     async fn find_created(
         &mut self,
@@ -719,9 +734,17 @@ impl<'c> Planner<'c> {
                     address: address.to_string(),
                     change: ADOPTED.to_string(),
                 });
+                // Provisioners run only once a create is recorded: an object
+                // whose create never was has not been provisioned, and is
+                // replaced as if its provisioners had failed.
+                let status = if self.provisions_on_create(address) {
+                    Status::Tainted
+                } else {
+                    Status::Ready
+                };
                 Some(Prior {
                     value: found,
-                    status: Status::Ready,
+                    status,
                     private: resource.private.clone(),
                 })
             }

@@ -16,6 +16,7 @@
 //! intent cannot be recorded does not start.
 
 mod layout;
+mod local_exec;
 pub(crate) mod operation;
 mod resource;
 
@@ -35,11 +36,13 @@ use crate::encoding;
 use crate::graph::Node;
 use crate::plan::{parse_provider_ref, stub_resource, Action, Plan, ResourceChange};
 use crate::provider::ProviderError;
+use crate::provisioner::{eval_local_exec, local_execs, LocalExec, OnFailure, When};
 use crate::schedule::{NodeState, Schedule};
 use crate::value::Value;
 
 pub use crate::schedule::SkipReason;
 pub use layout::{lay_out, Layout, Step};
+pub use local_exec::SUPPRESSED;
 use operation::{object_state, pending_state, run_operation, Call, Operation, OperationResult};
 pub(crate) use operation::{operation_time, unix_now};
 
@@ -54,6 +57,12 @@ pub enum ApplyEvent {
     Progress {
         address: String,
         message: String,
+    },
+    /// A line a provisioner printed (or the line shown instead of it).
+    Output {
+        address: String,
+        provisioner: String,
+        line: String,
     },
     Finished {
         address: String,
@@ -409,7 +418,14 @@ impl<'a> Run<'a> {
         let Some(change) = change else {
             return Ok(Vec::new());
         };
-        let prior = self.state.resources.get(&key).map(encoding::from_state);
+        // A pending record holds what was planned; the object a plan found
+        // for it (adopted, then tainted because it was never provisioned)
+        // is the plan's prior.
+        let recorded = self.state.resources.get(&key);
+        let prior = match recorded.map(|r| &r.status) {
+            Some(Status::Pending { .. }) => change.before_value(),
+            _ => recorded.map(encoding::from_state),
+        };
         if change.mode == Mode::Data || prior.is_none() {
             // Data sources are only forgotten; an object already gone needs no call.
             self.record(JournalEntry::RemoveResource { address: key });
@@ -427,6 +443,7 @@ impl<'a> Run<'a> {
             .resources
             .get(&key)
             .and_then(|r| r.private.clone());
+        let provisioners = self.destroy_provisioners(&object, prior.as_ref())?;
         Ok(vec![Operation {
             step: slot,
             object,
@@ -439,7 +456,43 @@ impl<'a> Run<'a> {
             private,
             operation_id: operation::new_operation_id(&key),
             intents: Vec::new(),
+            provisioners,
+            earlier: Duration::ZERO,
         }])
+    }
+
+    /// The `local-exec` provisioners to run before an object is destroyed:
+    /// those with `when = destroy` of its resource block, if the block is
+    /// still in the configuration, evaluated with `self` as the object.
+    /// As in Terraform, a tainted object (its provisioners failed) and a
+    /// deposed one run none.
+    fn destroy_provisioners(
+        &self,
+        object: &ObjectAddr,
+        prior: Option<&Value>,
+    ) -> Result<Vec<LocalExec>, Diagnostics> {
+        let ready = self
+            .state
+            .resources
+            .get(&object.to_string())
+            .is_some_and(|r| r.status == Status::Ready);
+        let resource = self.ctx.config.resource(&object.instance.resource);
+        let (Some(resource), Some(prior), true, None) = (resource, prior, ready, &object.deposed)
+        else {
+            return Ok(Vec::new());
+        };
+        let mut scope = self
+            .walker
+            .instance_scope(resource, &object.instance.key, None);
+        scope.self_value = Some(prior);
+        let mut diags = Diagnostics::new();
+        let provisioners = local_execs(resource, When::Destroy)
+            .filter_map(|p| eval_local_exec(p, &scope, None, &mut diags))
+            .collect();
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(provisioners)
     }
 
     /// Makes the intents of the prepared operations durable, then starts
@@ -501,12 +554,15 @@ impl<'a> Run<'a> {
             outcome: Err(ProviderError::new(
                 "The operation was not started because its intent could not be recorded in the state journal; nothing was sent to the provider.",
             )),
+            provider: op.provider,
+            diagnostic: None,
         };
         self.on_result(result);
     }
 
     fn start(&mut self, op: Operation) {
-        if op.call != Call::Record {
+        // A provisioning continues the create already shown as started.
+        if !matches!(op.call, Call::Record | Call::Provision) {
             (self.events)(ApplyEvent::Started {
                 address: op.label(),
                 action: op.call.action(),
@@ -514,9 +570,10 @@ impl<'a> Run<'a> {
         }
         let semaphore = self.semaphore.clone();
         let events = self.events.clone();
+        let cancel = self.cancel.clone();
         self.tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
-            run_operation(op, events).await
+            run_operation(op, events, cancel).await
         });
     }
 
@@ -526,6 +583,12 @@ impl<'a> Run<'a> {
         let action = result.call.action();
         match &result.outcome {
             Ok(new) => {
+                match self.provision_after(&result, new) {
+                    // The object's operation goes on with its provisioners.
+                    Some(Ok(op)) => return self.start(op),
+                    Some(Err(diags)) => return self.provisioning_failed(result, diags),
+                    None => {}
+                }
                 self.outcome.succeeded += 1;
                 self.record_success(&result, new.clone());
                 // Reported only once recorded: a "complete" line on screen
@@ -554,14 +617,22 @@ impl<'a> Run<'a> {
                     action,
                     message: error.message.clone(),
                 });
-                self.outcome.diagnostics.push(Diagnostic::error(
-                    format!("Failed to {} {label}", verb(result.call)),
-                    error.message.clone(),
-                ));
+                let diagnostic = result.diagnostic.clone().unwrap_or_else(|| {
+                    Diagnostic::error(
+                        format!("Failed to {} {label}", verb(result.call)),
+                        error.message.clone(),
+                    )
+                });
+                self.outcome.diagnostics.push(diagnostic);
                 self.record_failure(&result, error.partial_state.clone());
                 self.step_failed[slot] = true;
             }
         }
+        self.operation_done(slot);
+    }
+
+    /// One operation of a step has ended: the step ends with its last one.
+    fn operation_done(&mut self, slot: usize) {
         self.pending_ops[slot] -= 1;
         if self.pending_ops[slot] == 0 {
             if self.step_failed[slot] {
@@ -577,6 +648,107 @@ impl<'a> Run<'a> {
             .config
             .resource(&object.instance.resource)
             .is_some_and(|r| r.check.is_some())
+    }
+
+    /// After a create, the operation that runs the object's create-time
+    /// `local-exec` provisioners, if it has any. The created object is
+    /// recorded first, tainted when a failing provisioner is to taint it,
+    /// and durably: a crash while they run leaves it tainted, to be
+    /// replaced (and provisioned again) by the next apply. The provisioning
+    /// records it untainted when they succeed.
+    fn provision_after(
+        &mut self,
+        result: &OperationResult,
+        new: &operation::NewObject,
+    ) -> Option<Result<Operation, Diagnostics>> {
+        let (value, private) = new.as_ref().filter(|_| result.call == Call::Create)?;
+        let addr = &result.object.instance.resource;
+        let block = self.ctx.config.resource(addr)?;
+        local_execs(block, When::Create).next()?;
+        let resource = crate::context::resource_view(block, addr);
+        let provisioners = match self.create_provisioners(&resource, &result.object, value) {
+            Ok(provisioners) => provisioners,
+            Err(diags) => return Some(Err(diags)),
+        };
+        let taints = provisioners.iter().any(|p| p.on_failure == OnFailure::Fail);
+        let status = if taints {
+            Status::Tainted
+        } else {
+            Status::Ready
+        };
+        let entry = JournalEntry::SetResource {
+            address: result.object.to_string(),
+            resource: object_state(&result.change, value, private.clone(), status),
+        };
+        entry.apply_to(self.state);
+        if let Err(e) = self.recorder.record_all(std::slice::from_ref(&entry)) {
+            return Some(Err(Diagnostic::error(
+                "Failed to persist state",
+                format!("Recording the created object failed: {e}. Its provisioners were not run; the object is kept in memory as tainted and written at the end of the apply."),
+            )
+            .into()));
+        }
+        Some(Ok(Operation {
+            step: result.step,
+            object: result.object.clone(),
+            call: Call::Provision,
+            change: result.change.clone(),
+            provider: result.provider.clone(),
+            prior: None,
+            planned: Some(value.clone()),
+            config: None,
+            private: private.clone(),
+            operation_id: String::new(),
+            intents: Vec::new(),
+            provisioners,
+            earlier: result.elapsed,
+        }))
+    }
+
+    /// A resource's create-time `local-exec` blocks, evaluated for one of
+    /// its objects just created (`self`).
+    fn create_provisioners(
+        &self,
+        resource: &crate::config::Resource,
+        object: &ObjectAddr,
+        value: &Value,
+    ) -> Result<Vec<LocalExec>, Diagnostics> {
+        let key = &object.instance.key;
+        let each = expand(&self.walker, resource)
+            .ok()
+            .and_then(|e| e.each_value(key).cloned());
+        let mut diags = Diagnostics::new();
+        let configuration = self.walker.stack_configuration(&mut diags);
+        let mut scope = self.walker.instance_scope(resource, key, each.as_ref());
+        scope.self_value = Some(value);
+        let provisioners = local_execs(resource, When::Create)
+            .filter_map(|p| eval_local_exec(p, &scope, configuration.as_ref(), &mut diags))
+            .collect();
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(provisioners)
+    }
+
+    /// A created object whose provisioners could not be run is kept tainted.
+    fn provisioning_failed(&mut self, result: OperationResult, diags: Diagnostics) {
+        let slot = result.step;
+        self.outcome.failed += 1;
+        (self.events)(ApplyEvent::Failed {
+            address: result.object.describe(),
+            action: Action::Create,
+            message: diags.to_string(),
+        });
+        self.outcome.diagnostics.extend(diags);
+        if let Ok(Some((value, private))) = &result.outcome {
+            let resource = object_state(&result.change, value, private.clone(), Status::Tainted);
+            self.record(JournalEntry::SetResource {
+                address: result.object.to_string(),
+                resource,
+            });
+        }
+        self.step_failed[slot] = true;
+        self.operation_done(slot);
     }
 
     fn record_success(&mut self, result: &OperationResult, new: operation::NewObject) {
@@ -604,7 +776,7 @@ impl<'a> Run<'a> {
     fn record_failure(&mut self, result: &OperationResult, partial: Option<Value>) {
         let key = result.object.to_string();
         match (result.call, partial) {
-            (Call::Create, Some(value)) => {
+            (Call::Create | Call::Provision, Some(value)) => {
                 let resource = object_state(&result.change, &value, None, Status::Tainted);
                 self.record(JournalEntry::SetResource {
                     address: key,
@@ -865,8 +1037,11 @@ fn verb(call: Call) -> &'static str {
         Call::Delete => "destroy",
         Call::Read => "read",
         Call::Record => "record",
+        Call::Provision => "provision",
     }
 }
 
+#[cfg(test)]
+mod provisioner_tests;
 #[cfg(test)]
 mod tests;

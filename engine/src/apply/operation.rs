@@ -1,19 +1,22 @@
 //! One provider call of an apply, and the state records around it.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use state::{JournalEntry, Mode, ResourceState, Status};
 
 use crate::addrs::ObjectAddr;
+use crate::diagnostics::Diagnostic;
 use crate::encoding::encode;
 use crate::plan::{Action, ResourceChange};
 use crate::provider::{
     ApplyRequest, ApplyResponse, Provider, ProviderError, ReadDataRequest, ReadResponse,
 };
+use crate::provisioner::LocalExec;
 use crate::value::Value;
 
-use super::{ApplyEvent, EventSink};
+use super::{local_exec, ApplyEvent, EventSink};
 
 /// What one operation asks of its provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +31,9 @@ pub enum Call {
     /// Records a value that is already known (a plan-time data source read,
     /// an object found after an interrupted create): no provider call.
     Record,
+    /// Runs a created object's `local-exec` provisioners, once the create
+    /// is recorded: no provider call.
+    Provision,
 }
 
 impl Call {
@@ -39,6 +45,7 @@ impl Call {
             Call::Delete => Action::Delete,
             Call::Read => Action::Read,
             Call::Record => Action::NoOp,
+            Call::Provision => Action::Create,
         }
     }
 }
@@ -57,6 +64,11 @@ pub struct Operation {
     pub operation_id: String,
     /// Journal entries that must be durable before the call is sent.
     pub intents: Vec<JournalEntry>,
+    /// `local-exec` provisioners: run before a delete's call (destroy-time
+    /// ones), or as the whole of a `Provision` (create-time ones).
+    pub provisioners: Vec<LocalExec>,
+    /// Time already spent on the object (the create before its provisioners).
+    pub earlier: Duration,
 }
 
 impl Operation {
@@ -76,22 +88,51 @@ pub struct OperationResult {
     pub change: ResourceChange,
     pub elapsed: Duration,
     pub outcome: Result<NewObject, ProviderError>,
+    /// The provider, for an operation that follows this one (provisioning).
+    pub provider: Arc<dyn Provider>,
+    /// The error to report instead of the generic one (a provisioner's).
+    pub diagnostic: Option<Diagnostic>,
 }
 
-pub async fn run_operation(op: Operation, events: EventSink) -> OperationResult {
+pub async fn run_operation(
+    op: Operation,
+    events: EventSink,
+    cancel: Arc<AtomicBool>,
+) -> OperationResult {
     let started = Instant::now();
-    let outcome = match op.call {
-        Call::Record => Ok(op.planned.clone().map(|v| (v, op.private.clone()))),
-        Call::Read => read_data(&op).await,
-        Call::Create | Call::Update | Call::Delete => call_apply(&op, events).await,
+    let mut diagnostic = None;
+    let provisioned = match op.call {
+        Call::Delete | Call::Provision => {
+            local_exec::run_all(&op.provisioners, &op.label(), &events, &cancel).await
+        }
+        _ => Ok(()),
+    };
+    let outcome = match (op.call, provisioned) {
+        // A failed create-time provisioner leaves the object there (tainted);
+        // a failed destroy-time one stops the destroy (the object stays).
+        (_, Err(failure)) => {
+            let mut error = ProviderError::new(failure.message.clone());
+            if op.call == Call::Provision {
+                error.partial_state = op.planned.clone();
+            }
+            diagnostic = Some(failure.diagnostic(&op.label()));
+            Err(error)
+        }
+        (Call::Record | Call::Provision, Ok(())) => {
+            Ok(op.planned.clone().map(|v| (v, op.private.clone())))
+        }
+        (Call::Read, Ok(())) => read_data(&op).await,
+        (Call::Create | Call::Update | Call::Delete, Ok(())) => call_apply(&op, events).await,
     };
     OperationResult {
         step: op.step,
         object: op.object,
         call: op.call,
         change: op.change,
-        elapsed: started.elapsed(),
+        elapsed: op.earlier + started.elapsed(),
         outcome,
+        provider: op.provider,
+        diagnostic,
     }
 }
 

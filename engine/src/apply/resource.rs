@@ -197,8 +197,10 @@ impl InstancePrep<'_> {
                 Call::Record => current.and_then(|r| r.private.clone()),
                 _ => change.private.clone(),
             },
-            operation_id: self.operation_id(address, call),
+            operation_id: self.operation_id(change, call),
             intents: Vec::new(),
+            provisioners: Vec::new(),
+            earlier: std::time::Duration::ZERO,
         }
     }
 
@@ -214,10 +216,17 @@ impl InstancePrep<'_> {
     }
 
     /// A create continues the pending intent left in state by an earlier
-    /// run, so that its idempotency token is the same as that run's.
-    fn operation_id(&self, address: &str, call: Call) -> String {
+    /// run, so that its idempotency token is the same as that run's; a
+    /// replacement of what that run made (adopted, but never provisioned)
+    /// is a new create with a new token.
+    fn operation_id(&self, change: &ResourceChange, call: Call) -> String {
+        let address = &change.address;
         match self.state.resources.get(address).map(|r| &r.status) {
-            Some(Status::Pending { operation_id }) if call == Call::Create => operation_id.clone(),
+            Some(Status::Pending { operation_id })
+                if call == Call::Create && change.action == Action::Create =>
+            {
+                operation_id.clone()
+            }
             _ => new_operation_id(address),
         }
     }

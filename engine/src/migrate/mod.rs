@@ -218,12 +218,6 @@ fn locate<'c>(
     Ok(Some((object, block)))
 }
 
-fn key_text(instance: &Instance) -> String {
-    tfstate::instance_key(instance.index_key.as_ref())
-        .map(|k| k.to_string())
-        .unwrap_or_default()
-}
-
 /// The provider a resource type belongs to by its name (`aws_vpc` → `aws`).
 fn type_prefix(type_name: &str) -> String {
     type_name.split('_').next().unwrap_or(type_name).to_string()

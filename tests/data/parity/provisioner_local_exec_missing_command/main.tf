@@ -1,0 +1,6 @@
+# local-exec needs a command.
+resource "terraform_data" "d" {
+  provisioner "local-exec" {
+    working_dir = "/tmp"
+  }
+}

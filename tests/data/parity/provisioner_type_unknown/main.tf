@@ -1,0 +1,5 @@
+# A provisioner type Terraform does not have.
+resource "terraform_data" "d" {
+  provisioner "nonesuch" {
+  }
+}
