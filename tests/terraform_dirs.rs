@@ -311,3 +311,20 @@ fn json_configurations_plan_and_apply_like_their_native_form() {
         assert_eq!(native.state_list(), json.state_list(), "[{name}]");
     }
 }
+
+#[test]
+fn a_local_exec_using_an_ephemeral_value_hides_its_output() {
+    let s = Stack::with_main(&EPHEMERAL.replace(
+        "  lifecycle {",
+        "  provisioner \"local-exec\" {\n    command = \"echo ${local.header}\"\n  }\n  lifecycle {",
+    ));
+    let canary = "eph-canary-4242";
+    let run = s.apply(&["--var", &format!("token={canary}")]);
+    assert!(!run.both().contains(canary), "{}", run.both());
+    assert!(
+        run.stdout
+            .contains("(output suppressed due to ephemeral value in config)"),
+        "{}",
+        run.stdout
+    );
+}

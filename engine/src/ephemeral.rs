@@ -73,7 +73,8 @@ impl Ephemerality {
         })
     }
 
-    fn body_derives(&self, config: &Config, module: &ModulePath, body: &Body) -> bool {
+    /// Whether any argument of a body (a provisioner's) derives from an ephemeral value.
+    pub fn body_derives(&self, config: &Config, module: &ModulePath, body: &Body) -> bool {
         let file = std::sync::Arc::new(std::path::PathBuf::new());
         body.iter().any(|structure| match structure {
             Structure::Attribute(attr) => {

@@ -263,6 +263,9 @@ pub struct LocalExec {
     /// Some value of the block is sensitive: neither the command nor its
     /// output is shown, as in Terraform.
     pub sensitive: bool,
+    /// Some value of the block derives from an ephemeral value: its output
+    /// is not shown either (Terraform's behaviour).
+    pub ephemeral: bool,
     /// The block, for diagnostics.
     pub span: Option<Span>,
 }
@@ -384,6 +387,7 @@ pub fn eval_local_exec(
         quiet: matches!(value.get_attr("quiet"), Some(Value::Bool(true))),
         on_failure: provisioner.on_failure,
         sensitive,
+        ephemeral: false,
         span: provisioner.span.clone(),
     })
 }

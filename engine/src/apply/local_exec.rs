@@ -21,6 +21,21 @@ use super::{ApplyEvent, EventSink};
 
 /// What is shown instead of each line when the configuration is sensitive.
 pub const SUPPRESSED: &str = "(output suppressed due to sensitive value in config)";
+/// What is shown instead of each line when the configuration is ephemeral.
+pub const SUPPRESSED_EPHEMERAL: &str = "(output suppressed due to ephemeral value in config)";
+
+impl LocalExec {
+    /// What replaces each output line, when the output may not be shown.
+    fn suppressed(&self) -> Option<&'static str> {
+        if self.sensitive {
+            Some(SUPPRESSED)
+        } else if self.ephemeral {
+            Some(SUPPRESSED_EPHEMERAL)
+        } else {
+            None
+        }
+    }
+}
 
 /// At most this many of the last output lines are quoted in an error.
 const ERROR_OUTPUT_LINES: usize = 100;
@@ -91,11 +106,7 @@ async fn run(exec: &LocalExec, label: &str, events: &EventSink) -> Result<(), St
         events(ApplyEvent::Output {
             address: label.to_string(),
             provisioner: LOCAL_EXEC.to_string(),
-            line: if exec.sensitive {
-                SUPPRESSED.to_string()
-            } else {
-                line
-            },
+            line: exec.suppressed().map_or(line, str::to_string),
         })
     };
     let mut argv = exec.interpreter.clone();
@@ -109,8 +120,8 @@ async fn run(exec: &LocalExec, label: &str, events: &EventSink) -> Result<(), St
     } else {
         output(format!("Executing: {}", go_quoted_list(&argv)));
     }
-    let shown_command = if exec.sensitive {
-        "(not shown: it contains a sensitive value)".to_string()
+    let shown_command = if exec.suppressed().is_some() {
+        "(not shown: it contains a sensitive or ephemeral value)".to_string()
     } else {
         format!("'{}'", exec.command)
     };
@@ -128,7 +139,7 @@ async fn run(exec: &LocalExec, label: &str, events: &EventSink) -> Result<(), St
         "Error running command {shown_command}: {}.",
         describe_status(status)
     );
-    if !exec.sensitive {
+    if exec.suppressed().is_none() {
         message.push_str(&format!(" Output: {}", tail.join("\n")));
     }
     Err(message)

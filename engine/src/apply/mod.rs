@@ -172,6 +172,7 @@ pub async fn apply(
         cancel: options.cancel,
         semaphore: Arc::new(Semaphore::new(options.parallelism.max(1))),
         walker,
+        ephemerality: crate::ephemeral::Ephemerality::of(&ctx.config, &ctx.graph),
         changes: index_changes(ctx, plan),
         pending_ops: vec![0; steps.len()],
         step_failed: vec![false; steps.len()],
@@ -229,6 +230,8 @@ struct Run<'a> {
     semaphore: Arc<Semaphore>,
     walker: Walker<'a>,
     changes: HashMap<ResourceAddr, Vec<&'a ResourceChange>>,
+    /// Which values are ephemeral: provisioners using them hide their output.
+    ephemerality: crate::ephemeral::Ephemerality,
     steps: Vec<Step>,
     schedule: Schedule,
     /// Operations of each step not yet finished.
@@ -721,8 +724,15 @@ impl<'a> Run<'a> {
         let configuration = self.walker.stack_configuration(&mut diags);
         let mut scope = self.walker.instance_scope(resource, key, each.as_ref());
         scope.self_value = Some(value);
+        let module = resource.addr.module.to_static();
         let provisioners = local_execs(resource, When::Create)
-            .filter_map(|p| eval_local_exec(p, &scope, configuration.as_ref(), &mut diags))
+            .filter_map(|p| {
+                let mut exec = eval_local_exec(p, &scope, configuration.as_ref(), &mut diags)?;
+                exec.ephemeral = self
+                    .ephemerality
+                    .body_derives(&self.ctx.config, &module, &p.body);
+                Some(exec)
+            })
             .collect();
         if diags.has_errors() {
             return Err(diags);
