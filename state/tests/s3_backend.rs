@@ -187,6 +187,18 @@ impl Admin {
         });
     }
 
+    fn delete(&self, bucket: &str, key: &str) {
+        let (s3, bucket, key) = (self.s3.clone(), bucket.to_string(), key.to_string());
+        self.run(async move {
+            s3.delete_object()
+                .bucket(&bucket)
+                .key(&key)
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+
     fn kms_key(&self) -> String {
         let kms = self.kms.clone();
         self.run(async move {
@@ -424,6 +436,36 @@ fn persist_load_round_trip_keeps_secrets_out_of_the_bucket() {
     setup.assert_no_canary();
     let keys = setup.admin.keys(&setup.bucket);
     assert!(keys.iter().any(|k| k.contains(".history/")), "{keys:?}");
+}
+
+/// Stack's state written before it moved to `K.stack` is still found at
+/// Terraform's key `K`, and the next write puts it beside it.
+#[test]
+fn a_state_at_the_key_stack_used_before_is_read_and_moved_on_write() {
+    let setup = Setup::new();
+    let backend = setup.default_backend();
+    let mut s = secret_state();
+    backend
+        .persist(&mut s, &VersionToken(None), &note())
+        .unwrap();
+    let bytes = setup.admin.get(&setup.bucket, OBJECT).unwrap();
+    setup.admin.put(&setup.bucket, KEY, &bytes);
+    setup.admin.delete(&setup.bucket, OBJECT);
+    let old = setup.default_backend();
+    let loaded = old.load().unwrap().expect("the state at the old key");
+    assert_eq!(loaded.state, s);
+    let mut next = loaded.state.clone();
+    old.persist(&mut next, &loaded.version, &note()).unwrap();
+    assert_eq!(old.load().unwrap().unwrap().state.serial, s.serial + 1);
+    assert!(setup.admin.get(&setup.bucket, OBJECT).is_some());
+    // Terraform's own state at that key is not taken for stack's.
+    let other = Setup::new();
+    other.admin.put(
+        &other.bucket,
+        KEY,
+        br#"{"version": 4, "serial": 3, "resources": []}"#,
+    );
+    assert!(other.default_backend().load().unwrap().is_none());
 }
 
 #[test]

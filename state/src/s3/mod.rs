@@ -369,6 +369,35 @@ impl Inner {
             .map_err(|f| f.into_error("read the state", &self.location()))
     }
 
+    /// Before stack's object moved beside Terraform's (`K.stack`), stack
+    /// kept its state at Terraform's key `K`. A workspace whose state is
+    /// still there is read from there, so that upgrading never starts from
+    /// an empty state; the first write puts it at `K.stack` (the old object
+    /// is left as it is). Terraform's own state there is not stack's
+    /// format (it has no `format_version`) and is ignored.
+    fn load_from_previous_key(&self) -> Result<Option<Loaded>, StateError> {
+        let key = self.settings.state_key(&self.workspace);
+        let object = self
+            .bucket
+            .get(&key, None)
+            .map_err(|f| f.into_error("read the state", &self.location()))?;
+        let Some(object) = object else {
+            return Ok(None);
+        };
+        let is_stack_state = serde_json::from_slice::<serde_json::Value>(&object.bytes)
+            .is_ok_and(|json| json.get("format_version").is_some());
+        if !is_stack_state {
+            return Ok(None);
+        }
+        let state = format::decode(&object.bytes, self.sealer()?)
+            .map_err(|e| e.with_path(Path::new(&format!("s3://{}/{key}", self.bucket.name))))?;
+        Ok(Some(Loaded {
+            state,
+            version: VersionToken(None),
+            replayed: 0,
+        }))
+    }
+
     fn decode(&self, object: &Object) -> Result<State, StateError> {
         format::decode(&object.bytes, self.sealer()?)
             .map_err(|e| e.with_path(Path::new(&self.location())))
@@ -378,7 +407,7 @@ impl Inner {
         let current = self.read_state()?;
         let journal = self.journal_keys()?;
         if current.is_none() && journal.is_empty() {
-            return Ok(None);
+            return self.load_from_previous_key();
         }
         let base = current.as_ref().map(|o| self.decode(o)).transpose()?;
         let base_serial = base.as_ref().map_or(0, |s| s.serial);
