@@ -829,3 +829,43 @@ fn not_a_stack_directory() {
     let r = s.fail(&["-C", "does/not/exist", "plan"]);
     assert!(r.stderr.contains("cannot be used"), "{}", r.stderr);
 }
+
+/// `plantimestamp()` is known while planning (Terraform prints it in the
+/// plan) and a saved plan carries it: applying the plan a few seconds later
+/// stores the time of planning, not of applying. `stack validate` leaves it
+/// unknown and does not fail.
+#[test]
+fn plantimestamp_is_the_time_of_the_saved_plan() {
+    let s = Stack::with_main(
+        r#"
+resource "terraform_data" "d" {
+  input = plantimestamp()
+}
+
+output "planned" {
+  value = plantimestamp()
+}
+
+output "year" {
+  value = formatdate("YYYY", plantimestamp())
+}
+"#,
+    );
+    s.ok(&["validate"]);
+    let plan = s.plan(&["--out", "p.plan"]);
+    let shown = plan
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("+ planned = "))
+        .unwrap_or_else(|| panic!("no planned output in the plan:\n{}", plan.stdout))
+        .trim_matches('"')
+        .to_string();
+    assert_eq!(shown.len(), "2026-01-31T10:00:00Z".len(), "{shown}");
+    assert!(shown.ends_with('Z'), "{shown}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    s.ok(&["apply", "p.plan"]);
+    assert_eq!(s.output("planned"), shown.as_str());
+    assert_eq!(s.output("year"), &shown[..4]);
+    let state = s.ok(&["state", "show", "terraform_data.d"]);
+    assert!(state.stdout.contains(&shown), "{}", state.stdout);
+}

@@ -121,6 +121,9 @@ pub struct Walker<'c> {
     /// True in `stack validate`: unknown variables are fine, no provider is configured.
     pub validating: bool,
     pub applying: bool,
+    /// What `plantimestamp()` returns: set when a plan starts and carried by
+    /// the plan into its apply; `None` (unknown) when validating.
+    pub plan_timestamp: Option<Arc<str>>,
 }
 
 impl<'c> Walker<'c> {
@@ -157,6 +160,7 @@ impl<'c> Walker<'c> {
             providers: HashMap::new(),
             validating,
             applying,
+            plan_timestamp: None,
         }
     }
 
@@ -192,6 +196,7 @@ impl<'c> Walker<'c> {
     pub fn scope(&self, module: &ModulePath, file: Arc<PathBuf>) -> Scope<'_> {
         let mut scope = Scope::new(self.namespace(module), file);
         scope.applying = self.applying;
+        scope.plan_timestamp = self.plan_timestamp.clone();
         scope
     }
 

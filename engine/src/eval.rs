@@ -49,6 +49,8 @@ pub struct Scope<'a> {
     pub self_value: Option<&'a Value>,
     /// True during apply (timestamp() and uuid() become known).
     pub applying: bool,
+    /// When the plan was made, for plantimestamp(); `None` while validating.
+    pub plan_timestamp: Option<Arc<str>>,
     /// Names bound by `for` expressions and template `for` directives, innermost last.
     bindings: Vec<(String, Value)>,
 }
@@ -64,6 +66,7 @@ impl<'a> Scope<'a> {
             each: None,
             self_value: None,
             applying: false,
+            plan_timestamp: None,
             bindings: Vec::new(),
         }
     }
@@ -582,9 +585,11 @@ impl<'a> Scope<'a> {
     }
 
     fn call(&self, call: &FuncCall) -> EvalResult {
-        let name = call.name.name.as_str();
+        let name = self.function_name(call)?;
         let args: Vec<&Expression> = call.args.iter().collect();
         match name {
+            "templatestring" => return self.templatestring(call, &args),
+            "convert" => return self.convert(call, &args),
             "try" => {
                 let mut last_error = None;
                 for arg in &args {
@@ -644,50 +649,182 @@ impl<'a> Scope<'a> {
                 }
             }
         }
+        self.call_function(call, name, values)
+    }
+
+    /// Calls a library function with evaluated arguments, turning its error
+    /// into a diagnostic pointing at the argument at fault.
+    fn call_function(&self, call: &FuncCall, name: &str, values: Vec<Value>) -> EvalResult {
         let namespace = self.namespace;
         let base_dir = PathBuf::from(&namespace.path_module);
-        let render = |text: &str, vars: &BTreeMap<String, Value>| {
-            render_template_file(text, vars, namespace, self.applying)
-        };
+        let render =
+            |text: &str, vars: &BTreeMap<String, Value>| render_template_file(text, vars, self);
         let ctx = FunctionContext {
             base_dir: &base_dir,
             applying: self.applying,
             render_template: &render,
+            plan_timestamp: self.plan_timestamp.as_deref(),
         };
-        functions::call(name, values, &ctx).map_err(|err| {
-            let arg_span = |index: usize| args.get(index).and_then(|a| self.span_of(*a));
-            match err {
-                FunctionError::UnknownFunction { suggestion } => self.error(
-                    &call.name.name,
-                    "Call to unknown function",
-                    format!(
-                        "There is no function named \"{name}\".{}",
-                        suggestion
-                            .map(|s| format!(" Did you mean \"{s}\"?"))
-                            .unwrap_or_default()
-                    ),
+        functions::call(name, values, &ctx).map_err(|err| self.function_error(call, name, err))
+    }
+
+    /// A function's error as a diagnostic, pointing at the argument at fault.
+    fn function_error(&self, call: &FuncCall, name: &str, err: FunctionError) -> Diagnostic {
+        let args: Vec<&Expression> = call.args.iter().collect();
+        let arg_span = |index: usize| args.get(index).and_then(|a| self.span_of(*a));
+        match err {
+            FunctionError::UnknownFunction { suggestion } => self.error(
+                &call.name.name,
+                "Call to unknown function",
+                format!(
+                    "There is no function named \"{name}\".{}",
+                    suggestion
+                        .map(|s| format!(" Did you mean \"{s}\"?"))
+                        .unwrap_or_default()
                 ),
-                FunctionError::Arity { expected, got } => self.error(
-                    call,
-                    arity_summary(&expected, got),
-                    format!(
-                        "Function \"{name}\" expects {expected} argument(s), but {got} were given."
-                    ),
+            ),
+            FunctionError::Arity { expected, got } => self.error(
+                call,
+                arity_summary(&expected, got),
+                format!(
+                    "Function \"{name}\" expects {expected} argument(s), but {got} were given."
                 ),
-                FunctionError::Argument { index, message } => Diagnostic::error(
-                    "Invalid function argument",
-                    format!(
-                        "Invalid value for argument {} of function \"{name}\": {message}",
-                        index + 1
-                    ),
-                )
-                .with_span(arg_span(index).or_else(|| self.span_of(call))),
-                FunctionError::Failed { message } => self.error(
-                    call,
-                    "Error in function call",
-                    format!("Call to function \"{name}\" failed: {message}"),
+            ),
+            FunctionError::Argument { index, message } => Diagnostic::error(
+                "Invalid function argument",
+                format!(
+                    "Invalid value for argument {} of function \"{name}\": {message}",
+                    index + 1
                 ),
-            }
+            )
+            .with_span(arg_span(index).or_else(|| self.span_of(call))),
+            FunctionError::Failed { message } => self.error(
+                call,
+                "Error in function call",
+                format!("Call to function \"{name}\" failed: {message}"),
+            ),
+        }
+    }
+
+    /// The name of a called function: `core::NAME` is the built-in `NAME`,
+    /// as in Terraform; provider functions (`provider::P::NAME`) are not
+    /// available, and any other namespace is an error.
+    fn function_name<'c>(&self, call: &'c FuncCall) -> Result<&'c str, Diagnostic> {
+        let name = call.name.name.as_str();
+        let namespace: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).collect();
+        let known = functions::names().contains(&name)
+            || matches!(name, "try" | "can" | "templatestring" | "convert");
+        let detail = match namespace.as_slice() {
+            [] => return Ok(name),
+            ["core"] if known => return Ok(name),
+            ["provider", provider] => format!(
+                "There is no function named \"provider::{provider}::{name}\". Ensure that provider name \"{provider}\" is declared in this module's required_providers block, and that this provider offers a function named \"{name}\"."
+            ),
+            [first, ..] => format!(
+                "The function namespace \"{first}\" is not valid. Provider function calls must use the \"provider::\" namespace prefix."
+            ),
+        };
+        Err(self.error(&call.name.name, "Unknown provider function", detail))
+    }
+
+    /// `templatestring(ref, vars)`: renders a string found elsewhere as a
+    /// template. Like Terraform, the first argument must be a plain reference
+    /// (`local.t`, `data.x.y.body`), not a literal or an expression.
+    fn templatestring(&self, call: &FuncCall, args: &[&Expression]) -> EvalResult {
+        let [template, vars] = args else {
+            return Err(self.function_error(
+                call,
+                "templatestring",
+                FunctionError::Arity {
+                    expected: "2".to_string(),
+                    got: args.len(),
+                },
+            ));
+        };
+        let arg_error = |index: usize, message: &str| {
+            let param = if index == 0 { "template" } else { "vars" };
+            self.function_error(
+                call,
+                "templatestring",
+                FunctionError::Argument {
+                    index,
+                    message: format!("Invalid value for \"{param}\" parameter: {message}."),
+                },
+            )
+        };
+        if let Some(problem) = template_reference_problem(template) {
+            return Err(arg_error(0, problem));
+        }
+        let (text, text_sensitive) = self.eval(template)?.unmark();
+        let (vars, vars_sensitive) = self.eval(vars)?.unmark();
+        let sensitive = text_sensitive || vars_sensitive;
+        let text = match text {
+            Value::Unknown => return Ok(Value::Unknown.mark_if(sensitive)),
+            Value::String(s) => s,
+            Value::Null => return Err(arg_error(0, "argument must not be null")),
+            _ => return Err(arg_error(0, "invalid template value: a string is required")),
+        };
+        let vars = match vars {
+            _ if !vars.is_wholly_known() => return Ok(Value::Unknown.mark_if(sensitive)),
+            Value::Map(map) => map,
+            Value::Null => return Err(arg_error(1, "argument must not be null")),
+            _ => return Err(arg_error(1, "invalid vars value: must be a map")),
+        };
+        if let Some(bad) = vars.keys().find(|k| !crate::addrs::is_identifier(k)) {
+            let name = crate::value::quote_string(bad);
+            return Err(arg_error(
+                1,
+                &format!(
+                    "invalid template variable name {name}: must start with a letter, followed by \
+                     zero or more letters, digits, and underscores"
+                ),
+            ));
+        }
+        if let Err(e) = hcl_edit::parser::parse_template(&text) {
+            return Err(arg_error(0, &format!("invalid template: {}", e.message())));
+        }
+        let rendered = render_template_file(&text, &vars, self).map_err(|message| {
+            self.function_error(call, "templatestring", FunctionError::Failed { message })
+        })?;
+        Ok(rendered.mark_if(sensitive))
+    }
+
+    /// `convert(value, type)`: converts to a type constraint, written as in
+    /// a variable's `type`.
+    fn convert(&self, call: &FuncCall, args: &[&Expression]) -> EvalResult {
+        let [value, ty] = args else {
+            return Err(self.function_error(
+                call,
+                "convert",
+                FunctionError::Arity {
+                    expected: "2".to_string(),
+                    got: args.len(),
+                },
+            ));
+        };
+        let ty = crate::types::parse_type(ty, &|e| constant(e)).map_err(|detail| {
+            // Terraform's wording for what is no type expression at all.
+            let detail = match ty {
+                Expression::Variable(_) | Expression::FuncCall(_) => detail,
+                _ => "A type specification is either a primitive type keyword (bool, number, \
+                      string) or a complex type constructor call, like list(string)."
+                    .to_string(),
+            };
+            self.error(*ty, "Invalid type specification", detail)
+        })?;
+        let value = self.eval(value)?;
+        crate::types::convert(value, &ty).map_err(|e| {
+            self.function_error(
+                call,
+                "convert",
+                FunctionError::Argument {
+                    index: 0,
+                    message: format!(
+                        "Invalid value for \"value\" parameter: {}.",
+                        e.to_string().trim_end_matches('.')
+                    ),
+                },
+            )
         })
     }
 
@@ -981,9 +1118,9 @@ fn push_stripped(out: &mut String, inner: &str, trim_start: bool, trim_end: bool
 fn render_template_file(
     text: &str,
     vars: &BTreeMap<String, Value>,
-    namespace: &Namespace,
-    applying: bool,
+    caller: &Scope,
 ) -> Result<Value, String> {
+    let namespace = caller.namespace;
     let template = hcl_edit::parser::parse_template(text)
         .map_err(|e| format!("the template has a syntax error: {}", e.message()))?;
     let empty = Namespace {
@@ -994,7 +1131,8 @@ fn render_template_file(
         ..Namespace::default()
     };
     let mut scope = Scope::new(&empty, Arc::new(PathBuf::from("<templatefile>")));
-    scope.applying = applying;
+    scope.applying = caller.applying;
+    scope.plan_timestamp = caller.plan_timestamp.clone();
     scope.bindings = vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let mut out = String::new();
     let mut unknown = false;
@@ -1008,6 +1146,43 @@ fn render_template_file(
         Value::String(out)
     }
     .mark_if(sensitive))
+}
+
+/// Why `templatestring`'s first argument is not a plain reference to a
+/// string found elsewhere, in Terraform's words.
+fn template_reference_problem(expr: &Expression) -> Option<&'static str> {
+    let is_reference = |e: &Expression| match e {
+        Expression::Variable(_) => true,
+        Expression::Traversal(t) => matches!(t.expr, Expression::Variable(_)),
+        _ => false,
+    };
+    let lone_reference = |t: &hcl_edit::template::StringTemplate| {
+        t.len() == 1
+            && matches!(t.iter().next(), Some(Element::Interpolation(i)) if is_reference(&i.expr))
+    };
+    Some(match expr {
+        Expression::StringTemplate(t) if lone_reference(t) => {
+            "invalid template expression: templatestring is only for rendering templates \
+             retrieved dynamically from elsewhere; to treat the inner expression as template \
+             syntax, write the reference expression directly without any template \
+             interpolation syntax"
+        }
+        Expression::String(_) => {
+            "invalid template expression: templatestring is only for rendering templates \
+             retrieved dynamically from elsewhere, and so does not support providing a literal \
+             template; consider using a template string expression instead"
+        }
+        Expression::StringTemplate(_) | Expression::HeredocTemplate(_) => {
+            "invalid template expression: templatestring is only for rendering templates \
+             retrieved dynamically from elsewhere; to render an inline template, consider using \
+             a plain template string expression"
+        }
+        e if !is_reference(e) => {
+            "invalid template expression: must be a direct reference to a single string from \
+             elsewhere, containing valid Terraform template syntax"
+        }
+        _ => return None,
+    })
 }
 
 /// Terraform's summary for a call with the wrong number of arguments:

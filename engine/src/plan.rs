@@ -27,8 +27,9 @@ use crate::provider::{
 use crate::value::Value;
 
 /// Version 2 added the refactoring data: `moves`, the `forget` action,
-/// and `previous_address` and `importing` on resource changes.
-pub const PLAN_FORMAT_VERSION: u32 = 2;
+/// and `previous_address` and `importing` on resource changes. Version 3
+/// added `timestamp`, the time of planning that `plantimestamp()` returns.
+pub const PLAN_FORMAT_VERSION: u32 = 3;
 
 /// The backends the state layer implements.
 pub const SUPPORTED_BACKENDS: [&str; 2] = ["local", "s3"];
@@ -183,6 +184,10 @@ pub struct Plan {
     pub serial: u64,
     /// sha256 over the stack's template files, so a plan is not applied to changed templates.
     pub templates_digest: String,
+    /// When the plan was made (RFC 3339, UTC): `plantimestamp()` returns it
+    /// while planning and again while applying this plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
     pub destroy: bool,
     pub variables: BTreeMap<String, PlannedVariable>,
     pub resource_changes: Vec<ResourceChange>,
@@ -376,6 +381,7 @@ pub async fn plan(
         lineage: state.lineage.clone(),
         serial: state.serial,
         templates_digest: templates_digest(&ctx.config),
+        timestamp: walker.plan_timestamp.as_deref().map(str::to_string),
         destroy: options.mode == PlanMode::Destroy,
         variables: planned_variables(ctx, &walker),
         resource_changes: changes.into_values().collect(),
@@ -461,8 +467,12 @@ impl<'c> Planner<'c> {
         options: PlanOptions,
         moves: &[crate::refactor::ObjectMove],
     ) -> Planner<'c> {
+        let mut walker = Walker::new(ctx, options.mode == PlanMode::Validate, false);
+        if options.mode != PlanMode::Validate {
+            walker.plan_timestamp = Some(crate::functions::now_rfc3339().into());
+        }
         Planner {
-            walker: Walker::new(ctx, options.mode == PlanMode::Validate, false),
+            walker,
             included: None,
             excluded: HashSet::new(),
             moved_from: moves

@@ -117,13 +117,14 @@ pub fn decode(bytes: &[u8], sealer: &Sealer) -> Result<Plan, PlanFileError> {
 
 /// Brings a plan file of an older format version to the current one.
 /// Version 1 predates the refactoring blocks: it has no moves, forgets or
-/// imports, and every field version 2 added is optional, so upgrading is
-/// only a matter of the version number.
+/// imports, and every field version 2 added is optional. Version 2 has no
+/// plan timestamp, which is optional too (such a plan could not have called
+/// `plantimestamp()`). So upgrading is only a matter of the version number.
 fn upgrade(mut json: serde_json::Value, found: u64) -> Result<serde_json::Value, PlanFileError> {
     match found {
-        1 => {
-            json["format_version"] = serde_json::json!(2);
-            upgrade(json, 2)
+        1 | 2 => {
+            json["format_version"] = serde_json::json!(found + 1);
+            upgrade(json, found + 1)
         }
         v if v == u64::from(PLAN_FORMAT_VERSION) => Ok(json),
         _ => Err(PlanFileError::Version { found }),
@@ -219,6 +220,7 @@ mod tests {
             lineage: "lineage-1".to_string(),
             serial: 4,
             templates_digest: "digest".to_string(),
+            timestamp: Some("2026-01-31T10:00:00Z".to_string()),
             destroy: false,
             variables,
             resource_changes: Vec::new(),
@@ -261,6 +263,17 @@ mod tests {
             decode(b"{oops", &sealer()),
             Err(PlanFileError::NotAPlan(_))
         ));
+    }
+
+    #[test]
+    fn a_version_2_plan_file_has_no_timestamp_and_is_read_through_the_upgrade() {
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&encode(&plan(), &sealer()).unwrap()).unwrap();
+        json["format_version"] = serde_json::json!(2);
+        json.as_object_mut().map(|o| o.remove("timestamp"));
+        let upgraded = decode(&serde_json::to_vec(&json).unwrap(), &sealer()).unwrap();
+        assert_eq!(upgraded.format_version, PLAN_FORMAT_VERSION);
+        assert_eq!(upgraded.timestamp, None);
     }
 
     #[test]

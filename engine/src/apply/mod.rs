@@ -152,6 +152,13 @@ pub async fn apply(
     options: ApplyOptions,
 ) -> ApplyOutcome {
     let mut walker = Walker::new(ctx, false, true);
+    // A plan from before plan timestamps were recorded cannot have called
+    // plantimestamp(), so any time will do for it.
+    let planned_at = plan
+        .timestamp
+        .clone()
+        .unwrap_or_else(crate::functions::now_rfc3339);
+    walker.plan_timestamp = Some(planned_at.into());
     if plan.destroy {
         // A destroy walk has no configuration nodes; configure the providers first.
         let diags = walker.prepare_providers().await;

@@ -398,7 +398,7 @@ fn bools(args: &Args) -> Result<Vec<Option<bool>>, FunctionError> {
             } else {
                 to_bool(x)
                     .map(Some)
-                    .ok_or_else(|| args.error(0, "list of bool required"))
+                    .ok_or_else(|| args.error(0, "a bool is required"))
             }
         })
         .collect()

@@ -138,6 +138,22 @@ pub(crate) fn base64decode(args: Args, _: &FunctionContext) -> Result<Value, Fun
         .map_err(|_| failed("the result of decoding the provided string is not valid UTF-8"))
 }
 
+/// `base64gzip(str)`: the text gzip-compressed, then base64-encoded. The
+/// gzip header is Go's (no name, no time, "unknown" system), so the bytes
+/// decompress to the same text; the compressed body is `flate2`'s and may
+/// differ from Go's byte for byte (Go's also ends with an empty flush block).
+pub(crate) fn base64gzip(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
+    use std::io::Write as _;
+    let text = args.string(0)?;
+    let mut gz = flate2::GzBuilder::new()
+        .operating_system(255)
+        .write(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes())
+        .and_then(|()| gz.finish())
+        .map(|bytes| Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)))
+        .map_err(|e| failed(format!("failed to write gzip raw data: {e}")))
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes
         .iter()
@@ -270,6 +286,33 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
     use std::path::Path;
+
+    fn gunzip(b64: &str) -> (Vec<u8>, String) {
+        use std::io::Read as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("base64");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .expect("gzip");
+        (bytes, text)
+    }
+
+    /// Terraform's bytes (from Go's gzip) and ours differ in the compressed
+    /// body but not in the header or the text they decompress to.
+    #[test]
+    fn base64gzip_decompresses_to_the_text_as_terraforms_does() {
+        let terraform = "H4sIAAAAAAAA/8pIzcnJBwAAAP//AQAA//+GphA2BQAAAA==";
+        let ours = ok("base64gzip", vec![s("hello")]);
+        let (ours_bytes, ours_text) = gunzip(ours.as_str().unwrap_or_default());
+        let (tf_bytes, tf_text) = gunzip(terraform);
+        assert_eq!((ours_text.as_str(), tf_text.as_str()), ("hello", "hello"));
+        assert_eq!(ours_bytes[..10], tf_bytes[..10], "the gzip headers");
+        let long = "a line of text\n".repeat(200);
+        let ours = ok("base64gzip", vec![s(&long)]);
+        assert_eq!(gunzip(ours.as_str().unwrap_or_default()).1, long);
+    }
 
     #[test]
     fn jsonencode_matches_terraform() {

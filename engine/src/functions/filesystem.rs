@@ -204,6 +204,129 @@ pub(crate) fn pathexpand(args: Args, _: &FunctionContext) -> Result<Value, Funct
     Ok(Value::String(expand_home(&args.string(0)?)))
 }
 
+/// Doublestar's character classes, in globset's syntax: doublestar (which
+/// Terraform's `fileset` uses) negates a class with `^` and reads `[!...]`
+/// as a class containing `!`; globset negates with `!`.
+fn doublestar_to_globset(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 2);
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                out.extend(chars.next());
+            }
+            '[' if chars.peek() == Some(&'^') => {
+                chars.next();
+                out.push_str("[!");
+            }
+            '[' if chars.peek() == Some(&'!') => {
+                // Move the `!` after the first member so that it is a member.
+                chars.next();
+                out.push('[');
+                out.extend(chars.next());
+                out.push('!');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The leading segments of a pattern that hold no glob syntax: the
+/// directory to walk.
+fn literal_root(pattern: &str) -> &str {
+    let meta = |s: &str| s.contains(['*', '?', '[', '{', '\\']);
+    let mut end = 0;
+    for (i, _) in pattern.match_indices('/') {
+        if meta(&pattern[..i]) {
+            break;
+        }
+        end = i;
+    }
+    if end == 0 && pattern.starts_with('/') {
+        "/"
+    } else {
+        &pattern[..end]
+    }
+}
+
+/// Every regular file under `dir` down to `depth` more levels (following
+/// symbolic links, as Go's `os.Stat` does), as paths that start with `shown`.
+fn walk(dir: &Path, shown: &str, depth: usize, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = match shown {
+            "" => name,
+            "/" => format!("/{name}"),
+            _ => format!("{shown}/{name}"),
+        };
+        match std::fs::metadata(entry.path()) {
+            Ok(meta) if meta.is_dir() && depth > 0 => walk(&entry.path(), &path, depth - 1, out),
+            Ok(meta) if meta.is_file() => out.push(path),
+            _ => {}
+        }
+    }
+}
+
+/// Go's `filepath.Rel` for two clean paths.
+fn relative(base: &str, target: &str) -> String {
+    let split = |p: &str| -> Vec<String> {
+        p.split('/')
+            .filter(|s| !s.is_empty() && *s != ".")
+            .map(str::to_string)
+            .collect()
+    };
+    let (base, target) = (split(base), split(target));
+    let common = base.iter().zip(&target).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); base.len() - common];
+    parts.extend(target[common..].iter().cloned());
+    parts.join("/")
+}
+
+/// `fileset(path, pattern)`: the regular files under `path` matching the
+/// pattern, relative to `path`, as a sorted set. The pattern is joined to
+/// the path and cleaned first, as Terraform does, so `..` may leave it.
+pub(crate) fn fileset(args: Args, ctx: &FunctionContext) -> Result<Value, FunctionError> {
+    let path = args.string(0)?;
+    let pattern = args.string(1)?;
+    let base = clean(&resolve(ctx, &path).to_string_lossy());
+    let full = clean(&format!("{base}/{pattern}"));
+    let matcher = globset::GlobBuilder::new(&doublestar_to_globset(&full))
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .map_err(|_| {
+            failed(format!(
+                "failed to glob pattern {}: syntax error in pattern",
+                quote_string(&clean(&format!("{path}/{pattern}")))
+            ))
+        })?
+        .compile_matcher();
+    let root = literal_root(&full);
+    // Only `**` reaches below the pattern's own depth; a symbolic link cycle
+    // stops at 64 levels, deeper than real trees.
+    let depth = match full.contains("**") {
+        true => 64,
+        false => full[root.len()..]
+            .trim_start_matches('/')
+            .matches('/')
+            .count(),
+    };
+    let mut files = Vec::new();
+    let start = if root.is_empty() { "." } else { root };
+    walk(Path::new(start), root, depth, &mut files);
+    let matches = files
+        .into_iter()
+        .filter(|f| matcher.is_match(f))
+        .map(|f| Value::String(relative(&base, &f)))
+        .collect();
+    Ok(Value::set_from(matches))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{ctx_with, err, map, n, ok, s};

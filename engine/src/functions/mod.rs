@@ -18,8 +18,11 @@
 //! `try` and `can` are not here: they need lazy evaluation of their arguments,
 //! which only the evaluator can do.
 
+mod charsets;
 mod collections;
 mod conversion;
+mod crypto;
+mod csv;
 mod encoding;
 mod filesystem;
 mod format;
@@ -36,6 +39,8 @@ use std::sync::OnceLock;
 
 use crate::value::Value;
 
+pub use timestamps::now_rfc3339;
+
 /// What a function may need from its surroundings.
 pub struct FunctionContext<'a> {
     /// Directory that relative paths in file(), fileexists(), templatefile() resolve against (path.module).
@@ -44,6 +49,9 @@ pub struct FunctionContext<'a> {
     pub applying: bool,
     /// Renders a template string with the given variables (the evaluator supplies this; used by templatefile).
     pub render_template: &'a RenderTemplate<'a>,
+    /// When the plan was made (RFC 3339), for plantimestamp(); `None` in
+    /// `stack validate`, where it is unknown as in Terraform.
+    pub plan_timestamp: Option<&'a str>,
 }
 
 /// The evaluator's template renderer, as [`FunctionContext`] holds it.
@@ -192,9 +200,11 @@ static FUNCTIONS: &[Spec] = &[
     spec("anytrue", Exactly(1), &["list"], collections::anytrue),
     spec("base64decode", Exactly(1), &["str"], encoding::base64decode),
     spec("base64encode", Exactly(1), &["str"], encoding::base64encode),
+    spec("base64gzip", Exactly(1), &["str"], encoding::base64gzip),
     spec("base64sha256", Exactly(1), &["str"], encoding::base64sha256),
     spec("base64sha512", Exactly(1), &["str"], encoding::base64sha512),
     spec("basename", Exactly(1), &["path"], filesystem::basename),
+    spec("bcrypt", AtLeast(1), &["str", "cost"], crypto::bcrypt),
     spec("ceil", Exactly(1), &["num"], numeric::ceil),
     spec("chomp", Exactly(1), &["str"], strings::chomp),
     spec(
@@ -245,6 +255,7 @@ static FUNCTIONS: &[Spec] = &[
         &["list", "value"],
         collections::contains,
     ),
+    spec("csvdecode", Exactly(1), &["str"], csv::csvdecode),
     spec("dirname", Exactly(1), &["path"], filesystem::dirname),
     spec("distinct", Exactly(1), &["list"], collections::distinct),
     structural(partial(spec(
@@ -259,6 +270,12 @@ static FUNCTIONS: &[Spec] = &[
         &["str", "suffix"],
         strings::endswith,
     ),
+    structural(spec(
+        "ephemeralasnull",
+        Exactly(1),
+        &["value"],
+        ephemeralasnull,
+    )),
     spec("file", Exactly(1), &["path"], filesystem::file),
     spec("filebase64", Exactly(1), &["path"], filesystem::filebase64),
     spec(
@@ -275,12 +292,24 @@ static FUNCTIONS: &[Spec] = &[
     ),
     spec("fileexists", Exactly(1), &["path"], filesystem::fileexists),
     spec("filemd5", Exactly(1), &["path"], filesystem::filemd5),
+    spec(
+        "fileset",
+        Exactly(2),
+        &["path", "pattern"],
+        filesystem::fileset,
+    ),
     spec("filesha1", Exactly(1), &["path"], filesystem::filesha1),
     spec("filesha256", Exactly(1), &["path"], filesystem::filesha256),
     spec("filesha512", Exactly(1), &["path"], filesystem::filesha512),
     partial(spec("flatten", Exactly(1), &["list"], collections::flatten)),
     spec("floor", Exactly(1), &["num"], numeric::floor),
     spec("format", AtLeast(1), &["format", "args"], format::format),
+    spec(
+        "formatdate",
+        Exactly(2),
+        &["format", "time"],
+        timestamps::formatdate,
+    ),
     spec(
         "formatlist",
         AtLeast(1),
@@ -345,6 +374,7 @@ static FUNCTIONS: &[Spec] = &[
         numeric::parseint,
     ),
     spec("pathexpand", Exactly(1), &["path"], filesystem::pathexpand),
+    spec("plantimestamp", Exactly(0), &[], timestamps::plantimestamp),
     spec("pow", Exactly(2), &["num", "power"], numeric::pow),
     spec("range", AtLeast(0), &["params"], collections::range),
     spec("regex", Exactly(2), &["pattern", "string"], strings::regex),
@@ -361,6 +391,12 @@ static FUNCTIONS: &[Spec] = &[
         strings::replace,
     ),
     structural(spec("reverse", Exactly(1), &["list"], collections::reverse)),
+    spec(
+        "rsadecrypt",
+        Exactly(2),
+        &["ciphertext", "privatekey"],
+        crypto::rsadecrypt,
+    ),
     Spec {
         unknowns: Unknowns::Own,
         marks: Marks::Own,
@@ -422,6 +458,18 @@ static FUNCTIONS: &[Spec] = &[
         Exactly(2),
         &["path", "vars"],
         filesystem::templatefile,
+    ),
+    spec(
+        "textdecodebase64",
+        Exactly(2),
+        &["source", "encoding"],
+        charsets::textdecodebase64,
+    ),
+    spec(
+        "textencodebase64",
+        Exactly(2),
+        &["string", "encoding"],
+        charsets::textencodebase64,
     ),
     spec(
         "timeadd",
@@ -612,6 +660,13 @@ fn nonsensitive(mut args: Args, _: &FunctionContext) -> Result<Value, FunctionEr
     Ok(args.take(0).unmark().0)
 }
 
+/// `ephemeralasnull(v)`: ephemeral values (parts of `v` from ephemeral
+/// resources or variables) become null. `stack` has no ephemeral values yet,
+/// so every value comes back as it is, marks included.
+fn ephemeralasnull(mut args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
+    Ok(args.take(0))
+}
+
 /// `issensitive(v)`: whether the value itself is marked.
 fn issensitive(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
     let v = args.get(0);
@@ -762,6 +817,7 @@ pub(crate) mod tests {
             base_dir: base,
             applying,
             render_template: render,
+            plan_timestamp: None,
         }
     }
 

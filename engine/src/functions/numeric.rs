@@ -61,6 +61,13 @@ pub(crate) fn sum(args: Args, _: &FunctionContext) -> Result<Value, FunctionErro
         if v.is_null() {
             return Err(args.error(0, "argument must not be null"));
         }
+        if v.as_map().is_some() {
+            let received = format!(
+                "argument must be list, set, or tuple. Received {}",
+                v.type_name()
+            );
+            return Err(args.error(0, received));
+        }
         return Err(args.error(0, "cannot sum noniterable"));
     };
     if items.is_empty() {
