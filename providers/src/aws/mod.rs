@@ -15,6 +15,7 @@ pub mod cloudfront;
 pub mod ec2;
 pub mod elasticache;
 pub mod managed;
+pub mod meta;
 pub mod rds;
 pub mod retry;
 pub mod s3;
@@ -546,6 +547,7 @@ impl AwsProvider {
         resources.extend(beanstalk::resources());
         let mut data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources());
+        data_sources.extend(meta::data_sources());
         let mut schema = ProviderSchema {
             provider: provider_schema(),
             ..ProviderSchema::default()

@@ -8,8 +8,12 @@
 //! ARN construction for the objects whose API reply carries no ARN.
 
 mod data;
+mod eip;
 mod instance;
+mod internet_gateway;
 mod key_pair;
+mod nat_gateway;
+mod route_table;
 mod security_group;
 mod subnet;
 pub mod user_data;
@@ -37,6 +41,12 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(Seam(subnet::Subnet)),
         Box::new(Seam(security_group::SecurityGroup)),
         Box::new(Seam(key_pair::KeyPair)),
+        Box::new(Seam(internet_gateway::InternetGateway)),
+        Box::new(Seam(route_table::RouteTable)),
+        Box::new(Seam(route_table::Route)),
+        Box::new(Seam(route_table::Association)),
+        Box::new(Seam(eip::Eip)),
+        Box::new(Seam(nat_gateway::NatGateway)),
         Box::new(instance::Instance),
     ]
 }
@@ -72,6 +82,9 @@ enum Kind {
     Subnet,
     SecurityGroup,
     KeyPair,
+    InternetGateway,
+    RouteTable,
+    Eip,
 }
 
 /// The filter on the [`INTENT_TAG`]: `tag:<key>` filters are documented for
@@ -131,6 +144,33 @@ async fn find_by_intent(
             .iter()
             .filter_map(|k| k.key_name().map(str::to_string))
             .collect(),
+        Kind::InternetGateway => clients
+            .call("ec2", "DescribeInternetGateways", || {
+                ec2.describe_internet_gateways().filters(f.clone()).send()
+            })
+            .await?
+            .internet_gateways()
+            .iter()
+            .filter_map(|g| g.internet_gateway_id().map(str::to_string))
+            .collect(),
+        Kind::RouteTable => clients
+            .call("ec2", "DescribeRouteTables", || {
+                ec2.describe_route_tables().filters(f.clone()).send()
+            })
+            .await?
+            .route_tables()
+            .iter()
+            .filter_map(|t| t.route_table_id().map(str::to_string))
+            .collect(),
+        Kind::Eip => clients
+            .call("ec2", "DescribeAddresses", || {
+                ec2.describe_addresses().filters(f.clone()).send()
+            })
+            .await?
+            .addresses()
+            .iter()
+            .filter_map(|a| a.allocation_id().map(str::to_string))
+            .collect(),
     };
     // Two objects can carry one intent only if a create was sent again
     // because EC2, which is eventually consistent, did not show the first
@@ -138,6 +178,12 @@ async fn find_by_intent(
     // rather than guessing which to delete.
     ids.sort();
     Ok(ids.into_iter().next())
+}
+
+/// Whether EC2 tags carry the [`INTENT_TAG`] of `operation_id`.
+fn made_by_tags(tags: &[Tag], operation_id: &str) -> bool {
+    tags.iter()
+        .any(|t| t.key() == Some(INTENT_TAG) && t.value() == Some(operation_id))
 }
 
 fn to_sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
