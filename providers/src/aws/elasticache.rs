@@ -18,21 +18,22 @@ use engine::provider::{
 };
 use engine::value::Value;
 
-use super::rds::{
-    changed, int_attr, keep_precise_version, number, planned, prior, progress_of, tag_changes,
+use super::managed::{
+    create_tags, one_or_all, ours_by_name, pages, tag_changes, Gone, Made, Managed, Seam, Tagging,
 };
+use super::rds::{changed, int_attr, keep_precise_version, number, planned, prior, progress_of};
 use super::retry::Poll;
 use super::values::{
     bool_attr, number_attr, object, opt_string, partial_state, required_str, str_attr, string,
     string_map, string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
     KeepCreated,
 };
-use super::{tags_with_intent, user_tags, AwsResource, Clients};
+use super::{tags_with_intent, user_tags, AwsError, AwsResource, Clients};
 
 /// The resources of this module, for `AwsProvider::new`.
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![
-        Box::new(CacheSubnetGroupResource),
+        Box::new(Seam(CacheSubnetGroupResource)),
         Box::new(CacheClusterResource),
         Box::new(ReplicationGroupResource),
     ]
@@ -119,6 +120,51 @@ async fn tags_of(
     }
 }
 
+/// ElastiCache's tagging, by ARN.
+pub(crate) struct ElastiCacheTags;
+
+#[async_trait]
+impl Tagging for ElastiCacheTags {
+    async fn update(
+        &self,
+        clients: &Clients,
+        arn: &str,
+        add: &BTreeMap<String, String>,
+        remove: &[String],
+    ) -> Result<(), ProviderError> {
+        let ec = &clients.elasticache;
+        if !remove.is_empty() {
+            clients
+                .call("elasticache", "RemoveTagsFromResource", || {
+                    ec.remove_tags_from_resource()
+                        .resource_name(arn)
+                        .set_tag_keys(Some(remove.to_vec()))
+                        .send()
+                })
+                .await?;
+        }
+        if !add.is_empty() {
+            clients
+                .call("elasticache", "AddTagsToResource", || {
+                    ec.add_tags_to_resource()
+                        .resource_name(arn)
+                        .set_tags(Some(tags_to_sdk(add)))
+                        .send()
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        clients: &Clients,
+        arn: &str,
+    ) -> Result<BTreeMap<String, String>, ProviderError> {
+        list_all_tags(clients, arn).await
+    }
+}
+
 /// Applies a change of the `tags` map to the resource named by `arn`.
 async fn update_tags(
     clients: &Clients,
@@ -130,28 +176,7 @@ async fn update_tags(
         &string_map_attr(prior, "tags"),
         &string_map_attr(planned, "tags"),
     );
-    let ec = &clients.elasticache;
-    if !remove.is_empty() {
-        clients
-            .call("elasticache", "RemoveTagsFromResource", || {
-                ec.remove_tags_from_resource()
-                    .resource_name(arn)
-                    .set_tag_keys(Some(remove.clone()))
-                    .send()
-            })
-            .await?;
-    }
-    if !add.is_empty() {
-        clients
-            .call("elasticache", "AddTagsToResource", || {
-                ec.add_tags_to_resource()
-                    .resource_name(arn)
-                    .set_tags(Some(tags_to_sdk(&add)))
-                    .send()
-            })
-            .await?;
-    }
-    Ok(())
+    ElastiCacheTags.update(clients, arn, &add, &remove).await
 }
 
 /// Lists every cache cluster with its nodes, one page at a time.
@@ -248,7 +273,7 @@ where
 
 pub struct CacheSubnetGroupResource;
 
-fn cache_subnet_group_state(group: &CacheSubnetGroup, tags: BTreeMap<String, String>) -> Value {
+fn cache_subnet_group_state(group: &CacheSubnetGroup) -> Value {
     let name = group.cache_subnet_group_name().unwrap_or_default();
     object([
         ("id", string(name)),
@@ -267,72 +292,69 @@ fn cache_subnet_group_state(group: &CacheSubnetGroup, tags: BTreeMap<String, Str
             ),
         ),
         ("arn", opt_string(group.arn())),
-        ("tags", string_map(tags)),
     ])
 }
 
-impl CacheSubnetGroupResource {
-    async fn describe(
-        &self,
-        clients: &Clients,
-        name: &str,
-    ) -> Result<Option<Value>, ProviderError> {
-        let ec = &clients.elasticache;
-        let out = match clients
+/// One cache subnet group by name; `None` when there is none.
+async fn describe_cache_subnet_group(
+    clients: &Clients,
+    name: String,
+) -> Result<Option<Value>, ProviderError> {
+    let ec = &clients.elasticache;
+    let out = clients
+        .call("elasticache", "DescribeCacheSubnetGroups", || {
+            ec.describe_cache_subnet_groups()
+                .cache_subnet_group_name(&name)
+                .send()
+        })
+        .await
+        .or_gone()?;
+    Ok(out.and_then(|out| {
+        out.cache_subnet_groups()
+            .iter()
+            .find(|g| g.cache_subnet_group_name() == Some(name.as_str()))
+            .map(cache_subnet_group_state)
+    }))
+}
+
+/// Every cache subnet group, one page at a time.
+async fn describe_all_cache_subnet_groups(
+    clients: &Clients,
+) -> Result<BTreeMap<String, Value>, ProviderError> {
+    let ec = &clients.elasticache;
+    let groups = pages(|marker| async move {
+        let out = clients
             .call("elasticache", "DescribeCacheSubnetGroups", || {
                 ec.describe_cache_subnet_groups()
-                    .cache_subnet_group_name(name)
+                    .set_marker(marker.clone())
                     .send()
             })
-            .await
-        {
-            Ok(out) => out,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        let Some(group) = out
-            .cache_subnet_groups()
-            .iter()
-            .find(|g| g.cache_subnet_group_name() == Some(name))
-        else {
-            return Ok(None);
-        };
-        let tags = tags_of(clients, group.arn()).await?;
-        Ok(Some(cache_subnet_group_state(group, tags)))
-    }
-
-    async fn describe_all(
-        &self,
-        clients: &Clients,
-    ) -> Result<HashMap<String, CacheSubnetGroup>, ProviderError> {
-        let ec = &clients.elasticache;
-        let mut groups = HashMap::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let out = clients
-                .call("elasticache", "DescribeCacheSubnetGroups", || {
-                    ec.describe_cache_subnet_groups()
-                        .set_marker(marker.clone())
-                        .send()
-                })
-                .await?;
-            for group in out.cache_subnet_groups() {
-                if let Some(name) = group.cache_subnet_group_name() {
-                    groups.insert(name.to_string(), group.clone());
-                }
-            }
-            match out.marker() {
-                Some(next) if !next.is_empty() => marker = Some(next.to_string()),
-                _ => return Ok(groups),
-            }
-        }
-    }
+            .await?;
+        Ok::<_, AwsError>((
+            out.cache_subnet_groups().to_vec(),
+            out.marker().map(str::to_string),
+        ))
+    })
+    .await?;
+    Ok(groups
+        .iter()
+        .filter_map(|g| {
+            Some((
+                g.cache_subnet_group_name()?.to_string(),
+                cache_subnet_group_state(g),
+            ))
+        })
+        .collect())
 }
 
 #[async_trait]
-impl AwsResource for CacheSubnetGroupResource {
+impl Managed for CacheSubnetGroupResource {
     fn type_name(&self) -> &'static str {
         "aws_elasticache_subnet_group"
+    }
+
+    fn noun(&self) -> &'static str {
+        "cache subnet group"
     }
 
     fn schema(&self) -> Schema {
@@ -362,16 +384,28 @@ impl AwsResource for CacheSubnetGroupResource {
             )
     }
 
+    fn key(&self, state: &Value) -> Result<String, ProviderError> {
+        required_str(state, "name")
+    }
+
+    fn tagging(&self) -> Option<&dyn Tagging> {
+        Some(&ElastiCacheTags)
+    }
+
+    fn tag_target(&self) -> &'static str {
+        "arn"
+    }
+
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
         let name = required_str(planned, "name")?;
         let description = str_attr(planned, "description").unwrap_or_default();
         let subnets = strings_attr(planned, "subnet_ids");
-        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
+        let tags = create_tags(planned, request.operation_id);
         let ec = &clients.elasticache;
         // The name is the key: a create whose answer was lost is found by it.
         clients
@@ -389,96 +423,63 @@ impl AwsResource for CacheSubnetGroupResource {
                 || self.find_created(clients, request.operation_id, planned),
             )
             .await?;
-        self.describe(clients, &name).await?.ok_or_else(|| {
-            ProviderError::new(format!(
-                "cache subnet group {name} was created but could not be read back"
-            ))
-        })
+        Ok(Made::id(&name).with("name", string(&name)))
     }
 
     async fn update(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let prior = prior(request)?;
-        let planned = planned(request)?;
-        let name = required_str(prior, "name")?;
-        let ec = &clients.elasticache;
+        _request: &ApplyRequest<'_>,
+        name: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
         if changed(prior, planned, "description") || changed(prior, planned, "subnet_ids") {
+            let ec = &clients.elasticache;
             let description = str_attr(planned, "description").unwrap_or_default();
             let subnets = strings_attr(planned, "subnet_ids");
             clients
                 .call("elasticache", "ModifyCacheSubnetGroup", || {
                     ec.modify_cache_subnet_group()
-                        .cache_subnet_group_name(&name)
+                        .cache_subnet_group_name(name)
                         .cache_subnet_group_description(&description)
                         .set_subnet_ids(Some(subnets.clone()))
                         .send()
                 })
                 .await?;
         }
-        if changed(prior, planned, "tags") {
-            let arn = required_str(prior, "arn")?;
-            update_tags(clients, &arn, prior, planned).await?;
-        }
-        self.describe(clients, &name).await?.ok_or_else(|| {
-            ProviderError::new(format!(
-                "cache subnet group {name} disappeared while it was being updated"
-            ))
-        })
+        Ok(())
     }
 
     async fn delete(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
+        _request: &ApplyRequest<'_>,
+        name: &str,
+        _prior: &Value,
     ) -> Result<(), ProviderError> {
-        let name = required_str(prior(request)?, "name")?;
         let ec = &clients.elasticache;
-        match clients
+        clients
             .call("elasticache", "DeleteCacheSubnetGroup", || {
                 ec.delete_cache_subnet_group()
-                    .cache_subnet_group_name(&name)
+                    .cache_subnet_group_name(name)
                     .send()
             })
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+            .gone_ok()
     }
 
-    async fn read(
+    async fn describe(
         &self,
         clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let name = required_str(current, "name")?;
-        self.describe(clients, &name).await
-    }
-
-    async fn read_many(
-        &self,
-        clients: &Clients,
-        currents: &[&Value],
-    ) -> Vec<Result<Option<Value>, ProviderError>> {
-        read_batched(
-            currents,
-            "name",
-            |current| self.read(clients, current),
-            || self.describe_all(clients),
-            |group, _| async move {
-                let tags = tags_of(clients, group.arn()).await?;
-                Ok(Some(cache_subnet_group_state(&group, tags)))
-            },
+        names: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        one_or_all(
+            names,
+            |name| describe_cache_subnet_group(clients, name),
+            || describe_all_cache_subnet_groups(clients),
         )
         .await
-    }
-
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        self.describe(clients, id).await
     }
 
     /// By the user-chosen name, which AWS keeps unique, and the intent tag
@@ -488,8 +489,8 @@ impl AwsResource for CacheSubnetGroupResource {
         clients: &Clients,
         operation_id: &str,
         planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        made_here(clients, self.read(clients, planned).await?, operation_id).await
+    ) -> Result<Option<String>, ProviderError> {
+        ours_by_name(self, clients, str_attr(planned, "name"), operation_id).await
     }
 }
 

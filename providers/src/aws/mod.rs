@@ -14,6 +14,8 @@ pub mod beanstalk;
 pub mod cloudfront;
 pub mod ec2;
 pub mod elasticache;
+pub mod managed;
+pub mod meta;
 pub mod rds;
 pub mod retry;
 pub mod s3;
@@ -216,9 +218,53 @@ pub struct Clients {
     pub retry: RetryPolicy,
     /// How often waiters poll; short against an emulator.
     pub poll_interval: Duration,
+    /// Who the credentials belong to, asked of STS once per run.
+    pub identity: tokio::sync::OnceCell<Identity>,
+}
+
+/// The caller's identity, from STS GetCallerIdentity.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
 }
 
 impl Clients {
+    /// Who the credentials belong to: STS GetCallerIdentity, asked once.
+    pub async fn caller_identity(&self) -> Result<&Identity, AwsError> {
+        self.identity
+            .get_or_try_init(|| async {
+                let sts = &self.sts;
+                let out = self
+                    .call("sts", "GetCallerIdentity", || {
+                        sts.get_caller_identity().send()
+                    })
+                    .await?;
+                Ok(Identity {
+                    account: out.account().unwrap_or_default().to_string(),
+                    arn: out.arn().unwrap_or_default().to_string(),
+                    user_id: out.user_id().unwrap_or_default().to_string(),
+                })
+            })
+            .await
+    }
+
+    /// The caller's account id, for ARNs the API does not return; `None`
+    /// when STS cannot tell (the ARN then has an empty account field).
+    pub async fn account_id(&self) -> Option<String> {
+        self.caller_identity()
+            .await
+            .ok()
+            .map(|i| i.account.clone())
+            .filter(|a| !a.is_empty())
+    }
+
+    /// The AWS partition of the configured region.
+    pub fn partition(&self) -> &'static str {
+        partition(&self.region)
+    }
+
     /// Makes one API call: counted, classified, and retried with backoff
     /// when throttled or failing transiently. Only for requests that are
     /// safe to send twice: reads, updates, deletes, and creates that carry
@@ -501,6 +547,7 @@ impl AwsProvider {
         resources.extend(beanstalk::resources());
         let mut data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources());
+        data_sources.extend(meta::data_sources());
         let mut schema = ProviderSchema {
             provider: provider_schema(),
             ..ProviderSchema::default()
@@ -685,15 +732,10 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
             ..RetryPolicy::default()
         },
         poll_interval,
+        identity: tokio::sync::OnceCell::new(),
     };
     if !bool_attr(config, "skip_credentials_validation").unwrap_or(false) {
-        let sts = clients.sts.clone();
-        if let Err(e) = clients
-            .call("sts", "GetCallerIdentity", || {
-                sts.get_caller_identity().send()
-            })
-            .await
-        {
+        if let Err(e) = clients.caller_identity().await {
             return Err(Diagnostic::error(
                 "Invalid AWS credentials",
                 format!("Checking the AWS credentials with STS GetCallerIdentity failed: {e}. Fix the credentials (or the sts endpoint) before planning; nothing was changed."),
@@ -863,6 +905,17 @@ impl Provider for AwsProvider {
 
     fn api_calls(&self) -> BTreeMap<String, u64> {
         self.stats.snapshot()
+    }
+}
+
+/// The AWS partition a region belongs to.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
     }
 }
 

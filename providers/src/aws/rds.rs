@@ -18,18 +18,21 @@ use engine::provider::{
 };
 use engine::value::Value;
 
+use super::managed::{
+    create_tags, one_or_all, ours_by_name, pages, tag_changes, Gone, Made, Managed, Seam, Tagging,
+};
 use super::retry::Poll;
 use super::values::{
     bool_attr, number_attr, object, opt_string, partial_state, required_str, str_attr, string,
     string_map, string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
     KeepCreated,
 };
-use super::{made_by, tags_with_intent, user_tags, AwsResource, Clients};
+use super::{made_by, tags_with_intent, user_tags, AwsError, AwsResource, Clients};
 
 /// The resources of this module, for `AwsProvider::new`.
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![
-        Box::new(DbSubnetGroupResource),
+        Box::new(Seam(DbSubnetGroupResource)),
         Box::new(DbInstanceResource),
     ]
 }
@@ -53,22 +56,49 @@ fn tags_from_sdk(tags: &[Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The tags to add (new or changed values) and the keys to remove.
-pub(crate) fn tag_changes(
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> (BTreeMap<String, String>, Vec<String>) {
-    let add = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let remove = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    (add, remove)
+/// RDS's tagging, by ARN.
+pub(crate) struct RdsTags;
+
+#[async_trait]
+impl Tagging for RdsTags {
+    async fn update(
+        &self,
+        clients: &Clients,
+        arn: &str,
+        add: &BTreeMap<String, String>,
+        remove: &[String],
+    ) -> Result<(), ProviderError> {
+        let rds = &clients.rds;
+        if !remove.is_empty() {
+            clients
+                .call("rds", "RemoveTagsFromResource", || {
+                    rds.remove_tags_from_resource()
+                        .resource_name(arn)
+                        .set_tag_keys(Some(remove.to_vec()))
+                        .send()
+                })
+                .await?;
+        }
+        if !add.is_empty() {
+            clients
+                .call("rds", "AddTagsToResource", || {
+                    rds.add_tags_to_resource()
+                        .resource_name(arn)
+                        .set_tags(Some(tags_to_sdk(add)))
+                        .send()
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        clients: &Clients,
+        arn: &str,
+    ) -> Result<BTreeMap<String, String>, ProviderError> {
+        list_all_tags(clients, arn).await
+    }
 }
 
 /// Applies a change of the `tags` map to the resource named by `arn`.
@@ -82,48 +112,7 @@ async fn update_tags(
         &string_map_attr(prior, "tags"),
         &string_map_attr(planned, "tags"),
     );
-    let rds = &clients.rds;
-    if !remove.is_empty() {
-        clients
-            .call("rds", "RemoveTagsFromResource", || {
-                rds.remove_tags_from_resource()
-                    .resource_name(arn)
-                    .set_tag_keys(Some(remove.clone()))
-                    .send()
-            })
-            .await?;
-    }
-    if !add.is_empty() {
-        clients
-            .call("rds", "AddTagsToResource", || {
-                rds.add_tags_to_resource()
-                    .resource_name(arn)
-                    .set_tags(Some(tags_to_sdk(&add)))
-                    .send()
-            })
-            .await?;
-    }
-    Ok(())
-}
-
-/// The user's tags of a resource (see [`user_tags`]).
-async fn list_tags(
-    clients: &Clients,
-    arn: &str,
-) -> Result<BTreeMap<String, String>, ProviderError> {
-    Ok(user_tags(list_all_tags(clients, arn).await?))
-}
-
-/// `state` if our create made it (see [`super::made_here`]).
-async fn made_here(
-    clients: &Clients,
-    state: Option<Value>,
-    operation_id: &str,
-) -> Result<Option<Value>, ProviderError> {
-    super::made_here(state, operation_id, |arn| async move {
-        list_all_tags(clients, &arn).await
-    })
-    .await
+    RdsTags.update(clients, arn, &add, &remove).await
 }
 
 /// Every tag of a resource, ours included.
@@ -184,7 +173,7 @@ pub(crate) fn keep_precise_version(response: &mut PlanResponse, prior: Option<&V
 
 pub struct DbSubnetGroupResource;
 
-fn subnet_group_state(group: &DbSubnetGroup, tags: BTreeMap<String, String>) -> Value {
+fn subnet_group_state(group: &DbSubnetGroup) -> Value {
     let name = group.db_subnet_group_name().unwrap_or_default();
     object([
         ("id", string(name)),
@@ -203,69 +192,64 @@ fn subnet_group_state(group: &DbSubnetGroup, tags: BTreeMap<String, String>) -> 
             ),
         ),
         ("arn", opt_string(group.db_subnet_group_arn())),
-        ("tags", string_map(tags)),
     ])
 }
 
-impl DbSubnetGroupResource {
-    async fn describe(
-        &self,
-        clients: &Clients,
-        name: &str,
-    ) -> Result<Option<Value>, ProviderError> {
-        let rds = &clients.rds;
-        let out = match clients
+/// One subnet group by name; `None` when there is none.
+async fn describe_subnet_group(
+    clients: &Clients,
+    name: String,
+) -> Result<Option<Value>, ProviderError> {
+    let rds = &clients.rds;
+    let out = clients
+        .call("rds", "DescribeDBSubnetGroups", || {
+            rds.describe_db_subnet_groups()
+                .db_subnet_group_name(&name)
+                .send()
+        })
+        .await
+        .or_gone()?;
+    Ok(out.and_then(|out| {
+        out.db_subnet_groups()
+            .iter()
+            .find(|g| g.db_subnet_group_name() == Some(name.as_str()))
+            .map(subnet_group_state)
+    }))
+}
+
+/// Every subnet group of the account and region, one page at a time.
+async fn describe_all_subnet_groups(
+    clients: &Clients,
+) -> Result<BTreeMap<String, Value>, ProviderError> {
+    let rds = &clients.rds;
+    let groups = pages(|marker| async move {
+        let out = clients
             .call("rds", "DescribeDBSubnetGroups", || {
                 rds.describe_db_subnet_groups()
-                    .db_subnet_group_name(name)
+                    .set_marker(marker.clone())
                     .send()
             })
-            .await
-        {
-            Ok(out) => out,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        let Some(group) = out
-            .db_subnet_groups()
-            .iter()
-            .find(|g| g.db_subnet_group_name() == Some(name))
-        else {
-            return Ok(None);
-        };
-        let tags = match group.db_subnet_group_arn() {
-            Some(arn) => list_tags(clients, arn).await?,
-            None => BTreeMap::new(),
-        };
-        Ok(Some(subnet_group_state(group, tags)))
-    }
-
-    /// Lists every subnet group of the account and region, one page at a time.
-    async fn describe_all(&self, clients: &Clients) -> Result<Vec<DbSubnetGroup>, ProviderError> {
-        let rds = &clients.rds;
-        let mut groups = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let out = clients
-                .call("rds", "DescribeDBSubnetGroups", || {
-                    rds.describe_db_subnet_groups()
-                        .set_marker(marker.clone())
-                        .send()
-                })
-                .await?;
-            groups.extend(out.db_subnet_groups().iter().cloned());
-            match out.marker() {
-                Some(next) if !next.is_empty() => marker = Some(next.to_string()),
-                _ => return Ok(groups),
-            }
-        }
-    }
+            .await?;
+        Ok::<_, AwsError>((
+            out.db_subnet_groups().to_vec(),
+            out.marker().map(str::to_string),
+        ))
+    })
+    .await?;
+    Ok(groups
+        .iter()
+        .filter_map(|g| Some((g.db_subnet_group_name()?.to_string(), subnet_group_state(g))))
+        .collect())
 }
 
 #[async_trait]
-impl AwsResource for DbSubnetGroupResource {
+impl Managed for DbSubnetGroupResource {
     fn type_name(&self) -> &'static str {
         "aws_db_subnet_group"
+    }
+
+    fn noun(&self) -> &'static str {
+        "DB subnet group"
     }
 
     fn schema(&self) -> Schema {
@@ -295,16 +279,28 @@ impl AwsResource for DbSubnetGroupResource {
             )
     }
 
+    fn key(&self, state: &Value) -> Result<String, ProviderError> {
+        required_str(state, "name")
+    }
+
+    fn tagging(&self) -> Option<&dyn Tagging> {
+        Some(&RdsTags)
+    }
+
+    fn tag_target(&self) -> &'static str {
+        "arn"
+    }
+
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
         let name = required_str(planned, "name")?;
         let description = str_attr(planned, "description").unwrap_or_default();
         let subnets = strings_attr(planned, "subnet_ids");
-        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
+        let tags = create_tags(planned, request.operation_id);
         let rds = &clients.rds;
         // The name is the key: a create whose answer was lost is found by it.
         clients
@@ -322,120 +318,65 @@ impl AwsResource for DbSubnetGroupResource {
                 || self.find_created(clients, request.operation_id, planned),
             )
             .await?;
-        self.describe(clients, &name).await?.ok_or_else(|| {
-            ProviderError::new(format!(
-                "DB subnet group {name} was created but could not be read back"
-            ))
-        })
+        Ok(Made::id(&name).with("name", string(&name)))
     }
 
     async fn update(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let prior = prior(request)?;
-        let planned = planned(request)?;
-        let name = required_str(prior, "name")?;
-        let rds = &clients.rds;
+        _request: &ApplyRequest<'_>,
+        name: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
         if changed(prior, planned, "description") || changed(prior, planned, "subnet_ids") {
+            let rds = &clients.rds;
             let description = str_attr(planned, "description").unwrap_or_default();
             let subnets = strings_attr(planned, "subnet_ids");
             clients
                 .call("rds", "ModifyDBSubnetGroup", || {
                     rds.modify_db_subnet_group()
-                        .db_subnet_group_name(&name)
+                        .db_subnet_group_name(name)
                         .db_subnet_group_description(&description)
                         .set_subnet_ids(Some(subnets.clone()))
                         .send()
                 })
                 .await?;
         }
-        if changed(prior, planned, "tags") {
-            let arn = required_str(prior, "arn")?;
-            update_tags(clients, &arn, prior, planned).await?;
-        }
-        self.describe(clients, &name).await?.ok_or_else(|| {
-            ProviderError::new(format!(
-                "DB subnet group {name} disappeared while it was being updated"
-            ))
-        })
+        Ok(())
     }
 
     async fn delete(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
+        _request: &ApplyRequest<'_>,
+        name: &str,
+        _prior: &Value,
     ) -> Result<(), ProviderError> {
-        let name = required_str(prior(request)?, "name")?;
         let rds = &clients.rds;
-        match clients
+        clients
             .call("rds", "DeleteDBSubnetGroup", || {
                 rds.delete_db_subnet_group()
-                    .db_subnet_group_name(&name)
+                    .db_subnet_group_name(name)
                     .send()
             })
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+            .gone_ok()
     }
 
-    async fn read(
+    /// One paged listing instead of one describe per group; the tags still
+    /// cost one call per group, as RDS lists them per ARN.
+    async fn describe(
         &self,
         clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let name = required_str(current, "name")?;
-        self.describe(clients, &name).await
-    }
-
-    async fn read_many(
-        &self,
-        clients: &Clients,
-        currents: &[&Value],
-    ) -> Vec<Result<Option<Value>, ProviderError>> {
-        if currents.len() < 2 {
-            let mut out = Vec::new();
-            for current in currents {
-                out.push(self.read(clients, current).await);
-            }
-            return out;
-        }
-        // One paged listing instead of one describe per group; the tags
-        // still cost one call per group, as RDS lists them per ARN.
-        let groups = match self.describe_all(clients).await {
-            Ok(groups) => groups,
-            Err(e) => return currents.iter().map(|_| Err(e.clone())).collect(),
-        };
-        let by_name: HashMap<&str, &DbSubnetGroup> = groups
-            .iter()
-            .filter_map(|g| Some((g.db_subnet_group_name()?, g)))
-            .collect();
-        let mut out = Vec::with_capacity(currents.len());
-        for current in currents {
-            let result = match str_attr(current, "name") {
-                None => Err(ProviderError::new("the argument \"name\" is required")),
-                Some(name) => match by_name.get(name.as_str()) {
-                    None => Ok(None),
-                    Some(group) => {
-                        let tags = match group.db_subnet_group_arn() {
-                            Some(arn) => list_tags(clients, arn).await,
-                            None => Ok(BTreeMap::new()),
-                        };
-                        tags.map(|tags| Some(subnet_group_state(group, tags)))
-                    }
-                },
-            };
-            out.push(result);
-        }
-        out
-    }
-
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        self.describe(clients, id).await
+        names: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        one_or_all(
+            names,
+            |name| describe_subnet_group(clients, name),
+            || describe_all_subnet_groups(clients),
+        )
+        .await
     }
 
     /// By the user-chosen name, which AWS keeps unique, and the intent tag
@@ -445,8 +386,8 @@ impl AwsResource for DbSubnetGroupResource {
         clients: &Clients,
         operation_id: &str,
         planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        made_here(clients, self.read(clients, planned).await?, operation_id).await
+    ) -> Result<Option<String>, ProviderError> {
+        ours_by_name(self, clients, str_attr(planned, "name"), operation_id).await
     }
 }
 

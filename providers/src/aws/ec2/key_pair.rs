@@ -7,21 +7,25 @@ use aws_sdk_ec2::types::ResourceType;
 use engine::provider::{ApplyRequest, AttrType, AttributeSchema, ProviderError, Schema};
 use engine::value::Value;
 
+use std::collections::BTreeMap;
+
 use super::{
-    account_id, arn, find_by_intent, kept, state_id, tag_specification, tags_changed, tags_value,
-    update_tags, Kind,
+    arn, describe_by_filter, find_by_intent, tag_specification, tags_value, Ec2Tags, Kind,
 };
-use crate::aws::values::{
-    object, opt_string, partial_state, required_str, str_attr, string, tags_attribute, KeepCreated,
-};
-use crate::aws::{AwsResource, Clients};
+use crate::aws::managed::{Gone, Made, Managed, Tagging};
+use crate::aws::values::{object, opt_string, required_str, str_attr, string, tags_attribute};
+use crate::aws::Clients;
 
 pub struct KeyPair;
 
 #[async_trait]
-impl AwsResource for KeyPair {
+impl Managed for KeyPair {
     fn type_name(&self) -> &'static str {
         "aws_key_pair"
+    }
+
+    fn noun(&self) -> &'static str {
+        "key pair"
     }
 
     fn schema(&self) -> Schema {
@@ -52,12 +56,28 @@ impl AwsResource for KeyPair {
             )
     }
 
+    fn tagging(&self) -> Option<&dyn Tagging> {
+        Some(&Ec2Tags)
+    }
+
+    /// Tags of a key pair are addressed by its key-… id, not its name.
+    fn tag_target(&self) -> &'static str {
+        "key_pair_id"
+    }
+
+    /// The stored key is what the user gave; AWS may format its copy
+    /// differently (or, for older keys, not return it at all). Only an
+    /// import takes AWS's.
+    fn kept(&self) -> &'static [&'static str] {
+        &["public_key"]
+    }
+
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = request.planned.unwrap_or(&Value::Null);
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
         let public_key = required_str(planned, "public_key")?;
         let name = str_attr(planned, "key_name").unwrap_or_else(|| {
             let suffix: String = request
@@ -84,147 +104,83 @@ impl AwsResource for KeyPair {
                 || find_by_intent(clients, Kind::KeyPair, request.operation_id),
             )
             .await?;
-        let partial = partial_state(
-            planned,
-            [("id", string(&name)), ("key_name", string(&name))],
-        );
-        let state = read_key(clients, &name, None)
-            .await
-            .keep_created(&partial)?
-            .ok_or_else(|| ProviderError::new(format!("the key pair {name} vanished")))?;
-        Ok(with_public_key(state, string(public_key)))
-    }
-
-    async fn update(
-        &self,
-        clients: &Clients,
-        request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let prior = request.prior.unwrap_or(&Value::Null);
-        let planned = request.planned.unwrap_or(&Value::Null);
-        let name = state_id(prior)?;
-        if tags_changed(prior, planned) {
-            // Tags of a key pair are addressed by its key-… id, not its name.
-            let key_pair_id = str_attr(prior, "key_pair_id")
-                .ok_or_else(|| ProviderError::new("the key pair's state has no key_pair_id"))?;
-            update_tags(clients, &key_pair_id, prior, planned).await?;
-        }
-        let state = read_key(clients, &name, known_arn(prior))
-            .await?
-            .ok_or_else(|| ProviderError::new(format!("the key pair {name} no longer exists")))?;
-        Ok(with_public_key(state, kept(planned, "public_key")))
+        Ok(Made::id(&name).with("key_name", string(&name)))
     }
 
     async fn delete(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
+        _request: &ApplyRequest<'_>,
+        name: &str,
+        _prior: &Value,
     ) -> Result<(), ProviderError> {
-        let name = state_id(request.prior.unwrap_or(&Value::Null))?;
         let ec2 = &clients.ec2;
-        match clients
+        clients
             .call("ec2", "DeleteKeyPair", || {
-                ec2.delete_key_pair().key_name(&name).send()
+                ec2.delete_key_pair().key_name(name).send()
             })
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+            .gone_ok()
     }
 
-    async fn read(
+    async fn describe(
         &self,
         clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let found = read_key(clients, &state_id(current)?, known_arn(current)).await?;
-        // The stored key is what the user gave; AWS may format its copy
-        // differently (or, for older keys, not return it at all).
-        Ok(found.map(|state| with_public_key(state, kept(current, "public_key"))))
-    }
-
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        read_key(clients, id, None).await
+        names: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let ec2 = &clients.ec2;
+        // DescribeKeyPairs does not page.
+        let keys = describe_by_filter(names, "key-name", |filter, _token| async move {
+            let page = clients
+                .call("ec2", "DescribeKeyPairs", || {
+                    ec2.describe_key_pairs()
+                        .filters(filter.clone())
+                        .include_public_key(true)
+                        .send()
+                })
+                .await?;
+            Ok((page.key_pairs().to_vec(), None))
+        })
+        .await?;
+        let mut found = BTreeMap::new();
+        for key in &keys {
+            if let Some(name) = key.key_name() {
+                found.insert(name.to_string(), key_state(clients, key).await);
+            }
+        }
+        Ok(found)
     }
 
     async fn find_created(
         &self,
         clients: &Clients,
         operation_id: &str,
-        planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let Some(name) = find_by_intent(clients, Kind::KeyPair, operation_id).await? else {
-            return Ok(None);
-        };
-        let found = read_key(clients, &name, None).await?;
-        Ok(found.map(|state| with_public_key(state, kept(planned, "public_key"))))
+        _planned: &Value,
+    ) -> Result<Option<String>, ProviderError> {
+        find_by_intent(clients, Kind::KeyPair, operation_id).await
     }
 }
 
-fn known_arn(state: &Value) -> Option<Value> {
-    str_attr(state, "arn").filter(|a| !a.is_empty()).map(string)
-}
-
-fn with_public_key(mut state: Value, public_key: Value) -> Value {
-    if let Value::Map(map) = &mut state {
-        if !public_key.is_null() {
-            map.insert("public_key".to_string(), public_key);
-        }
-    }
-    state
-}
-
-async fn read_key(
-    clients: &Clients,
-    name: &str,
-    known_arn: Option<Value>,
-) -> Result<Option<Value>, ProviderError> {
-    let ec2 = &clients.ec2;
-    let described = match clients
-        .call("ec2", "DescribeKeyPairs", || {
-            ec2.describe_key_pairs()
-                .key_names(name)
-                .include_public_key(true)
-                .send()
-        })
-        .await
-    {
-        Ok(d) => d,
-        Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    let Some(key) = described
-        .key_pairs()
-        .iter()
-        .find(|k| k.key_name() == Some(name))
-    else {
-        return Ok(None);
-    };
+async fn key_state(clients: &Clients, key: &aws_sdk_ec2::types::KeyPairInfo) -> Value {
+    let name = key.key_name().unwrap_or_default();
     let key_pair_id = key.key_pair_id().unwrap_or_default();
     // DescribeKeyPairs does not say which account owns the key, so the ARN
-    // is built once with the caller's account and kept from then on.
-    let arn = match known_arn {
-        Some(arn) => arn,
-        None => arn(
-            clients,
-            account_id(clients).await.as_deref(),
-            "key-pair",
-            key_pair_id,
-        ),
-    };
-    Ok(Some(object([
+    // is built with the caller's account.
+    let account = clients.account_id().await;
+    object([
         ("id", string(name)),
         ("key_name", string(name)),
-        // Only an import uses this; reads and applies keep the user's text.
+        // Only an import keeps this; reads and applies keep the user's text.
         (
             "public_key",
             opt_string(key.public_key().map(|k| k.trim().to_string())),
         ),
-        ("arn", arn),
+        (
+            "arn",
+            arn(clients, account.as_deref(), "key-pair", key_pair_id),
+        ),
         ("fingerprint", opt_string(key.key_fingerprint())),
         ("key_pair_id", opt_string(key.key_pair_id())),
         ("tags", tags_value(key.tags())),
-    ])))
+    ])
 }

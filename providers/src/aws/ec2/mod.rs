@@ -8,8 +8,12 @@
 //! ARN construction for the objects whose API reply carries no ARN.
 
 mod data;
+mod eip;
 mod instance;
+mod internet_gateway;
 mod key_pair;
+mod nat_gateway;
+mod route_table;
 mod security_group;
 mod subnet;
 pub mod user_data;
@@ -17,22 +21,32 @@ mod vpc;
 
 use std::collections::BTreeMap;
 
+use std::future::Future;
+
+use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use engine::provider::ProviderError;
 use engine::value::Value;
 
+use super::managed::{create_tags, pages, tag_changes, Seam, Tagging};
 use super::values::{string_map, string_map_attr};
-use super::{AwsDataSource, AwsResource, Clients, INTENT_TAG};
+use super::{partition, AwsDataSource, AwsError, AwsResource, Clients, INTENT_TAG};
 
 pub use instance::{lifecycle_state, LifecycleState};
 
 /// The EC2 resource types, for [`super::AwsProvider::new`].
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![
-        Box::new(vpc::Vpc),
-        Box::new(subnet::Subnet),
-        Box::new(security_group::SecurityGroup),
-        Box::new(key_pair::KeyPair),
+        Box::new(Seam(vpc::Vpc)),
+        Box::new(Seam(subnet::Subnet)),
+        Box::new(Seam(security_group::SecurityGroup)),
+        Box::new(Seam(key_pair::KeyPair)),
+        Box::new(Seam(internet_gateway::InternetGateway)),
+        Box::new(Seam(route_table::RouteTable)),
+        Box::new(Seam(route_table::Route)),
+        Box::new(Seam(route_table::Association)),
+        Box::new(Seam(eip::Eip)),
+        Box::new(Seam(nat_gateway::NatGateway)),
         Box::new(instance::Instance),
     ]
 }
@@ -53,8 +67,7 @@ fn tag_specification(
     config: &Value,
     operation_id: &str,
 ) -> TagSpecification {
-    let mut tags = string_map_attr(config, "tags");
-    tags.insert(INTENT_TAG.to_string(), operation_id.to_string());
+    let tags = create_tags(config, operation_id);
     TagSpecification::builder()
         .resource_type(resource_type)
         .set_tags(Some(to_sdk_tags(&tags)))
@@ -69,6 +82,9 @@ enum Kind {
     Subnet,
     SecurityGroup,
     KeyPair,
+    InternetGateway,
+    RouteTable,
+    Eip,
 }
 
 /// The filter on the [`INTENT_TAG`]: `tag:<key>` filters are documented for
@@ -128,6 +144,33 @@ async fn find_by_intent(
             .iter()
             .filter_map(|k| k.key_name().map(str::to_string))
             .collect(),
+        Kind::InternetGateway => clients
+            .call("ec2", "DescribeInternetGateways", || {
+                ec2.describe_internet_gateways().filters(f.clone()).send()
+            })
+            .await?
+            .internet_gateways()
+            .iter()
+            .filter_map(|g| g.internet_gateway_id().map(str::to_string))
+            .collect(),
+        Kind::RouteTable => clients
+            .call("ec2", "DescribeRouteTables", || {
+                ec2.describe_route_tables().filters(f.clone()).send()
+            })
+            .await?
+            .route_tables()
+            .iter()
+            .filter_map(|t| t.route_table_id().map(str::to_string))
+            .collect(),
+        Kind::Eip => clients
+            .call("ec2", "DescribeAddresses", || {
+                ec2.describe_addresses().filters(f.clone()).send()
+            })
+            .await?
+            .addresses()
+            .iter()
+            .filter_map(|a| a.allocation_id().map(str::to_string))
+            .collect(),
     };
     // Two objects can carry one intent only if a create was sent again
     // because EC2, which is eventually consistent, did not show the first
@@ -135,6 +178,12 @@ async fn find_by_intent(
     // rather than guessing which to delete.
     ids.sort();
     Ok(ids.into_iter().next())
+}
+
+/// Whether EC2 tags carry the [`INTENT_TAG`] of `operation_id`.
+fn made_by_tags(tags: &[Tag], operation_id: &str) -> bool {
+    tags.iter()
+        .any(|t| t.key() == Some(INTENT_TAG) && t.value() == Some(operation_id))
 }
 
 fn to_sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -157,54 +206,126 @@ fn tags_value(tags: &[Tag]) -> Value {
 }
 
 /// Brings the tags of `resource_id` from the prior state's to the planned
-/// ones: deletes removed keys and (over)writes added or changed ones.
+/// ones, for the types not on the seam.
 async fn update_tags(
     clients: &Clients,
     resource_id: &str,
     prior: &Value,
     planned: &Value,
 ) -> Result<(), ProviderError> {
-    let old = string_map_attr(prior, "tags");
-    let new = string_map_attr(planned, "tags");
-    let removed: Vec<Tag> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .map(|k| Tag::builder().key(k).build())
-        .collect();
-    let changed: BTreeMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let ec2 = &clients.ec2;
-    if !removed.is_empty() {
-        clients
-            .call("ec2", "DeleteTags", || {
-                ec2.delete_tags()
-                    .resources(resource_id)
-                    .set_tags(Some(removed.clone()))
-                    .send()
-            })
-            .await?;
-    }
-    if !changed.is_empty() {
-        let tags = to_sdk_tags(&changed);
-        clients
-            .call("ec2", "CreateTags", || {
-                ec2.create_tags()
-                    .resources(resource_id)
-                    .set_tags(Some(tags.clone()))
-                    .send()
-            })
-            .await?;
-    }
-    Ok(())
+    let (add, remove) = tag_changes(
+        &string_map_attr(prior, "tags"),
+        &string_map_attr(planned, "tags"),
+    );
+    Ec2Tags.update(clients, resource_id, &add, &remove).await
 }
 
 /// True when the tags differ between two values, treating null and an empty
 /// map alike.
 fn tags_changed(prior: &Value, planned: &Value) -> bool {
     string_map_attr(prior, "tags") != string_map_attr(planned, "tags")
+}
+
+/// EC2's tagging: `CreateTags`/`DeleteTags` on the object's id, and
+/// `DescribeTags` to list them.
+pub(crate) struct Ec2Tags;
+
+#[async_trait]
+impl Tagging for Ec2Tags {
+    async fn update(
+        &self,
+        clients: &Clients,
+        target: &str,
+        add: &BTreeMap<String, String>,
+        remove: &[String],
+    ) -> Result<(), ProviderError> {
+        let ec2 = &clients.ec2;
+        if !remove.is_empty() {
+            let removed: Vec<Tag> = remove
+                .iter()
+                .map(|k| Tag::builder().key(k).build())
+                .collect();
+            clients
+                .call("ec2", "DeleteTags", || {
+                    ec2.delete_tags()
+                        .resources(target)
+                        .set_tags(Some(removed.clone()))
+                        .send()
+                })
+                .await?;
+        }
+        if !add.is_empty() {
+            let tags = to_sdk_tags(add);
+            clients
+                .call("ec2", "CreateTags", || {
+                    ec2.create_tags()
+                        .resources(target)
+                        .set_tags(Some(tags.clone()))
+                        .send()
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        clients: &Clients,
+        target: &str,
+    ) -> Result<BTreeMap<String, String>, ProviderError> {
+        let ec2 = &clients.ec2;
+        let filter = Filter::builder().name("resource-id").values(target).build();
+        let tags = pages(|token| {
+            let filter = filter.clone();
+            async move {
+                let page = clients
+                    .call("ec2", "DescribeTags", || {
+                        ec2.describe_tags()
+                            .filters(filter.clone())
+                            .set_next_token(token.clone())
+                            .send()
+                    })
+                    .await?;
+                let items: Vec<(String, String)> = page
+                    .tags()
+                    .iter()
+                    .filter_map(|t| {
+                        Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))
+                    })
+                    .collect();
+                Ok::<_, AwsError>((items, page.next_token().map(str::to_string)))
+            }
+        })
+        .await?;
+        Ok(tags.into_iter().collect())
+    }
+}
+
+/// How many values one EC2 filter takes.
+pub(crate) const FILTER_VALUES_PER_CALL: usize = 200;
+
+/// Describes EC2 objects by id through the `<kind>-id` filter named
+/// `filter`, which, unlike an id list, skips ids that no longer exist
+/// instead of failing the call: one call per 200 ids and page, however
+/// many objects are refreshed. `page(filter, token)` sends one call.
+pub(crate) async fn describe_by_filter<T, F, Fut>(
+    keys: &[String],
+    filter: &str,
+    page: F,
+) -> Result<Vec<T>, AwsError>
+where
+    F: Fn(Filter, Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut found = Vec::new();
+    for chunk in keys.chunks(FILTER_VALUES_PER_CALL) {
+        let f = Filter::builder()
+            .name(filter)
+            .set_values(Some(chunk.to_vec()))
+            .build();
+        found.extend(pages(|token| page(f.clone(), token)).await?);
+    }
+    Ok(found)
 }
 
 /// The ARN of an EC2 object whose API reply carries none, built as AWS
@@ -216,30 +337,6 @@ fn arn(clients: &Clients, owner: Option<&str>, kind: &str, id: &str) -> Value {
         clients.region,
         owner.unwrap_or("")
     ))
-}
-
-/// The caller's account id, for ARNs the API does not return; `None` when
-/// STS cannot tell (the ARN then has an empty account field).
-async fn account_id(clients: &Clients) -> Option<String> {
-    let sts = &clients.sts;
-    clients
-        .call("sts", "GetCallerIdentity", || {
-            sts.get_caller_identity().send()
-        })
-        .await
-        .ok()
-        .and_then(|r| r.account().map(str::to_string))
-}
-
-/// The AWS partition a region belongs to.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
 }
 
 /// The `id` of a resource's state, which every read and delete needs.

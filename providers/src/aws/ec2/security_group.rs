@@ -23,14 +23,15 @@ use engine::provider::{
 use engine::value::Value;
 
 use super::{
-    arn, find_by_intent, state_id, tag_specification, tags_changed, tags_value, update_tags, Kind,
+    arn, describe_by_filter, find_by_intent, tag_specification, tags_value, Ec2Tags, Kind,
 };
+use crate::aws::managed::{Made, Managed, Tagging};
 use crate::aws::retry::Poll;
 use crate::aws::values::{
-    blocks_attr, number_attr, object, opt_string, partial_state, str_attr, string, strings_attr,
-    tags_attribute, timeout, KeepCreated,
+    blocks_attr, number_attr, object, opt_string, str_attr, string, strings_attr, tags_attribute,
+    timeout,
 };
-use crate::aws::{AwsResource, Clients};
+use crate::aws::Clients;
 
 pub struct SecurityGroup;
 
@@ -68,9 +69,13 @@ fn rule_block(name: &'static str) -> BlockSchema {
 }
 
 #[async_trait]
-impl AwsResource for SecurityGroup {
+impl Managed for SecurityGroup {
     fn type_name(&self) -> &'static str {
         "aws_security_group"
+    }
+
+    fn noun(&self) -> &'static str {
+        "security group"
     }
 
     fn schema(&self) -> Schema {
@@ -115,12 +120,20 @@ impl AwsResource for SecurityGroup {
         response
     }
 
+    fn tagging(&self) -> Option<&dyn Tagging> {
+        Some(&Ec2Tags)
+    }
+
+    fn kept(&self) -> &'static [&'static str] {
+        &["timeouts"]
+    }
+
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = request.planned.unwrap_or(&Value::Null);
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
         let name = str_attr(planned, "name").unwrap_or_else(|| generated_name(request));
         let description =
             str_attr(planned, "description").unwrap_or_else(|| DEFAULT_DESCRIPTION.to_string());
@@ -144,26 +157,27 @@ impl AwsResource for SecurityGroup {
             .await?
             .found_or(|out| out.group_id().map(str::to_string))
             .ok_or_else(|| ProviderError::new("CreateSecurityGroup returned no group id"))?;
-        let partial = partial_state(planned, [("id", string(&id)), ("name", string(&name))]);
-        set_rules(clients, &id, planned)
-            .await
-            .keep_created(&partial)?;
-        read_group(clients, &id)
-            .await
-            .keep_created(&partial)?
-            .ok_or_else(|| {
-                ProviderError::new(format!("the security group {id} vanished after creation"))
-            })
+        Ok(Made::id(id).with("name", string(name)))
+    }
+
+    async fn after_create(
+        &self,
+        clients: &Clients,
+        _request: &ApplyRequest<'_>,
+        id: &str,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        set_rules(clients, id, planned).await
     }
 
     async fn update(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let prior = request.prior.unwrap_or(&Value::Null);
-        let planned = request.planned.unwrap_or(&Value::Null);
-        let id = state_id(prior)?;
+        _request: &ApplyRequest<'_>,
+        id: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
         for (name, direction) in [
             ("ingress", Direction::Ingress),
             ("egress", Direction::Egress),
@@ -182,24 +196,19 @@ impl AwsResource for SecurityGroup {
                 .collect();
             // Revoking first lets a rule that only changed its description
             // be authorized again for the same address range.
-            revoke(clients, &id, direction, permissions(&gone)).await?;
-            authorize(clients, &id, direction, permissions(&new)).await?;
+            revoke(clients, id, direction, permissions(&gone)).await?;
+            authorize(clients, id, direction, permissions(&new)).await?;
         }
-        if tags_changed(prior, planned) {
-            update_tags(clients, &id, prior, planned).await?;
-        }
-        read_group(clients, &id)
-            .await?
-            .ok_or_else(|| ProviderError::new(format!("the security group {id} no longer exists")))
+        Ok(())
     }
 
     async fn delete(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
+        id: &str,
+        prior: &Value,
     ) -> Result<(), ProviderError> {
-        let prior = request.prior.unwrap_or(&Value::Null);
-        let id = state_id(prior)?;
         let ec2 = &clients.ec2;
         let progress = |status: &str| {
             if let Some(p) = &request.progress {
@@ -216,7 +225,7 @@ impl AwsResource for SecurityGroup {
                 || async {
                     match clients
                         .call("ec2", "DeleteSecurityGroup", || {
-                            ec2.delete_security_group().group_id(&id).send()
+                            ec2.delete_security_group().group_id(id).send()
                         })
                         .await
                     {
@@ -232,32 +241,25 @@ impl AwsResource for SecurityGroup {
             .await
     }
 
-    async fn read(
+    async fn describe(
         &self,
         clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        Ok(read_group(clients, &state_id(current)?)
-            .await?
-            .map(|v| keep_timeouts(v, current)))
-    }
-
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        read_group(clients, id).await
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let groups = describe_groups(clients, ids).await?;
+        Ok(groups
+            .iter()
+            .filter_map(|g| Some((g.group_id()?.to_string(), group_state(clients, g))))
+            .collect())
     }
 
     async fn find_created(
         &self,
         clients: &Clients,
         operation_id: &str,
-        planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        match find_by_intent(clients, Kind::SecurityGroup, operation_id).await? {
-            Some(id) => Ok(read_group(clients, &id)
-                .await?
-                .map(|v| keep_timeouts(v, planned))),
-            None => Ok(None),
-        }
+        _planned: &Value,
+    ) -> Result<Option<String>, ProviderError> {
+        find_by_intent(clients, Kind::SecurityGroup, operation_id).await
     }
 }
 
@@ -265,7 +267,7 @@ impl AwsResource for SecurityGroup {
 /// allow-all egress rule goes, so that only configured rules remain (what
 /// Terraform does too).
 async fn set_rules(clients: &Clients, id: &str, planned: &Value) -> Result<(), ProviderError> {
-    if let Some(fresh) = describe(clients, id).await? {
+    if let Some(fresh) = describe_groups(clients, &[id.to_string()]).await?.first() {
         let default_egress: Vec<IpPermission> = fresh.ip_permissions_egress().to_vec();
         revoke(clients, id, Direction::Egress, default_egress).await?;
     }
@@ -273,13 +275,6 @@ async fn set_rules(clients: &Clients, id: &str, planned: &Value) -> Result<(), P
     authorize(clients, id, Direction::Ingress, ingress).await?;
     let egress = permissions(&rules_of(planned, "egress"));
     authorize(clients, id, Direction::Egress, egress).await
-}
-
-fn keep_timeouts(mut value: Value, current: &Value) -> Value {
-    if let Value::Map(map) = &mut value {
-        map.insert("timeouts".to_string(), super::kept(current, "timeouts"));
-    }
-    value
 }
 
 /// A name for a group the user did not name: unique per create operation,
@@ -532,32 +527,33 @@ async fn revoke(
     }
 }
 
-async fn describe(
+/// Describes the groups `ids` name, 200 ids and one page per call.
+async fn describe_groups(
     clients: &Clients,
-    id: &str,
-) -> Result<Option<aws_sdk_ec2::types::SecurityGroup>, ProviderError> {
+    ids: &[String],
+) -> Result<Vec<aws_sdk_ec2::types::SecurityGroup>, ProviderError> {
     let ec2 = &clients.ec2;
-    let described = match clients
-        .call("ec2", "DescribeSecurityGroups", || {
-            ec2.describe_security_groups().group_ids(id).send()
+    Ok(
+        describe_by_filter(ids, "group-id", |filter, token| async move {
+            let page = clients
+                .call("ec2", "DescribeSecurityGroups", || {
+                    ec2.describe_security_groups()
+                        .filters(filter.clone())
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
+            Ok((
+                page.security_groups().to_vec(),
+                page.next_token().map(str::to_string),
+            ))
         })
-        .await
-    {
-        Ok(d) => d,
-        Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(described
-        .security_groups()
-        .iter()
-        .find(|g| g.group_id() == Some(id))
-        .cloned())
+        .await?,
+    )
 }
 
-async fn read_group(clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-    let Some(group) = describe(clients, id).await? else {
-        return Ok(None);
-    };
+fn group_state(clients: &Clients, group: &aws_sdk_ec2::types::SecurityGroup) -> Value {
+    let id = group.group_id().unwrap_or_default();
     let arn = match group.security_group_arn() {
         Some(a) => string(a),
         None => arn(clients, group.owner_id(), "security-group", id),
@@ -565,7 +561,7 @@ async fn read_group(clients: &Clients, id: &str) -> Result<Option<Value>, Provid
     let rules = |permissions: &[IpPermission]| {
         Value::set_from(rules_from(permissions).iter().map(Rule::to_value).collect())
     };
-    Ok(Some(object([
+    object([
         ("id", string(id)),
         ("arn", arn),
         ("name", opt_string(group.group_name())),
@@ -575,9 +571,8 @@ async fn read_group(clients: &Clients, id: &str) -> Result<Option<Value>, Provid
         ("egress", rules(group.ip_permissions_egress())),
         ("tags", tags_value(group.tags())),
         ("timeouts", Value::Null),
-    ])))
+    ])
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,21 +6,27 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 use engine::provider::{ApplyRequest, AttrType, AttributeSchema, ProviderError, Schema};
 use engine::value::Value;
 
+use std::collections::BTreeMap;
+
 use super::{
-    arn, find_by_intent, state_id, tag_specification, tags_changed, tags_value, update_tags, Kind,
+    arn, describe_by_filter, find_by_intent, tag_specification, tags_value, Ec2Tags, Kind,
 };
+use crate::aws::managed::{Gone, Made, Managed, Tagging};
 use crate::aws::values::{
-    bool_attr, object, opt_string, partial_state, required_str, str_attr, string, tags_attribute,
-    KeepCreated,
+    bool_attr, object, opt_string, required_str, str_attr, string, tags_attribute,
 };
-use crate::aws::{AwsResource, Clients};
+use crate::aws::Clients;
 
 pub struct Subnet;
 
 #[async_trait]
-impl AwsResource for Subnet {
+impl Managed for Subnet {
     fn type_name(&self) -> &'static str {
         "aws_subnet"
+    }
+
+    fn noun(&self) -> &'static str {
+        "subnet"
     }
 
     fn schema(&self) -> Schema {
@@ -50,12 +56,16 @@ impl AwsResource for Subnet {
             .attr(AttributeSchema::computed("arn", AttrType::String).describe("The subnet's ARN."))
     }
 
+    fn tagging(&self) -> Option<&dyn Tagging> {
+        Some(&Ec2Tags)
+    }
+
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = request.planned.unwrap_or(&Value::Null);
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
         let vpc_id = required_str(planned, "vpc_id")?;
         let cidr = required_str(planned, "cidr_block")?;
         let zone = str_attr(planned, "availability_zone");
@@ -78,67 +88,78 @@ impl AwsResource for Subnet {
             .await?
             .found_or(|out| out.subnet()?.subnet_id().map(str::to_string))
             .ok_or_else(|| ProviderError::new("CreateSubnet returned no subnet id"))?;
-        let partial = partial_state(planned, [("id", string(&id))]);
+        Ok(Made::id(id))
+    }
+
+    async fn after_create(
+        &self,
+        clients: &Clients,
+        _request: &ApplyRequest<'_>,
+        id: &str,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
         if bool_attr(planned, "map_public_ip_on_launch").unwrap_or(false) {
-            set_map_public_ip(clients, &id, true)
-                .await
-                .keep_created(&partial)?;
+            set_map_public_ip(clients, id, true).await?;
         }
-        read_subnet(clients, &id)
-            .await
-            .keep_created(&partial)?
-            .ok_or_else(|| ProviderError::new(format!("the subnet {id} vanished after creation")))
+        Ok(())
     }
 
     async fn update(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let prior = request.prior.unwrap_or(&Value::Null);
-        let planned = request.planned.unwrap_or(&Value::Null);
-        let id = state_id(prior)?;
+        _request: &ApplyRequest<'_>,
+        id: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
         let wanted = bool_attr(planned, "map_public_ip_on_launch").unwrap_or(false);
         if bool_attr(prior, "map_public_ip_on_launch").unwrap_or(false) != wanted {
-            set_map_public_ip(clients, &id, wanted).await?;
+            set_map_public_ip(clients, id, wanted).await?;
         }
-        if tags_changed(prior, planned) {
-            update_tags(clients, &id, prior, planned).await?;
-        }
-        read_subnet(clients, &id)
-            .await?
-            .ok_or_else(|| ProviderError::new(format!("the subnet {id} no longer exists")))
+        Ok(())
     }
 
     async fn delete(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
+        _request: &ApplyRequest<'_>,
+        id: &str,
+        _prior: &Value,
     ) -> Result<(), ProviderError> {
-        let id = state_id(request.prior.unwrap_or(&Value::Null))?;
         let ec2 = &clients.ec2;
-        match clients
+        clients
             .call("ec2", "DeleteSubnet", || {
-                ec2.delete_subnet().subnet_id(&id).send()
+                ec2.delete_subnet().subnet_id(id).send()
             })
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+            .gone_ok()
     }
 
-    async fn read(
+    async fn describe(
         &self,
         clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        read_subnet(clients, &state_id(current)?).await
-    }
-
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        read_subnet(clients, id).await
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let ec2 = &clients.ec2;
+        let subnets = describe_by_filter(ids, "subnet-id", |filter, token| async move {
+            let page = clients
+                .call("ec2", "DescribeSubnets", || {
+                    ec2.describe_subnets()
+                        .filters(filter.clone())
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
+            Ok((
+                page.subnets().to_vec(),
+                page.next_token().map(str::to_string),
+            ))
+        })
+        .await?;
+        Ok(subnets
+            .iter()
+            .filter_map(|s| Some((s.subnet_id()?.to_string(), subnet_state(clients, s))))
+            .collect())
     }
 
     async fn find_created(
@@ -146,11 +167,8 @@ impl AwsResource for Subnet {
         clients: &Clients,
         operation_id: &str,
         _planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        match find_by_intent(clients, Kind::Subnet, operation_id).await? {
-            Some(id) => read_subnet(clients, &id).await,
-            None => Ok(None),
-        }
+    ) -> Result<Option<String>, ProviderError> {
+        find_by_intent(clients, Kind::Subnet, operation_id).await
     }
 }
 
@@ -168,30 +186,13 @@ async fn set_map_public_ip(clients: &Clients, id: &str, on: bool) -> Result<(), 
     Ok(())
 }
 
-async fn read_subnet(clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-    let ec2 = &clients.ec2;
-    let described = match clients
-        .call("ec2", "DescribeSubnets", || {
-            ec2.describe_subnets().subnet_ids(id).send()
-        })
-        .await
-    {
-        Ok(d) => d,
-        Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    let Some(subnet) = described
-        .subnets()
-        .iter()
-        .find(|s| s.subnet_id() == Some(id))
-    else {
-        return Ok(None);
-    };
+fn subnet_state(clients: &Clients, subnet: &aws_sdk_ec2::types::Subnet) -> Value {
+    let id = subnet.subnet_id().unwrap_or_default();
     let arn = match subnet.subnet_arn() {
         Some(a) => string(a),
         None => arn(clients, subnet.owner_id(), "subnet", id),
     };
-    Ok(Some(object([
+    object([
         ("id", string(id)),
         ("arn", arn),
         ("vpc_id", opt_string(subnet.vpc_id())),
@@ -202,5 +203,5 @@ async fn read_subnet(clients: &Clients, id: &str) -> Result<Option<Value>, Provi
             Value::Bool(subnet.map_public_ip_on_launch().unwrap_or(false)),
         ),
         ("tags", tags_value(subnet.tags())),
-    ])))
+    ])
 }

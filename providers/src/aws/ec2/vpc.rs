@@ -6,13 +6,14 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 use engine::provider::{ApplyRequest, AttrType, AttributeSchema, ProviderError, Schema};
 use engine::value::Value;
 
+use std::collections::BTreeMap;
+
 use super::{
-    arn, find_by_intent, state_id, tag_specification, tags_changed, tags_value, update_tags, Kind,
+    arn, describe_by_filter, find_by_intent, tag_specification, tags_value, Ec2Tags, Kind,
 };
-use crate::aws::values::{
-    bool_attr, object, opt_string, partial_state, required_str, string, tags_attribute, KeepCreated,
-};
-use crate::aws::{AwsResource, Clients};
+use crate::aws::managed::{Gone, Made, Managed, Tagging};
+use crate::aws::values::{bool_attr, object, opt_string, required_str, string, tags_attribute};
+use crate::aws::Clients;
 
 pub struct Vpc;
 
@@ -21,9 +22,13 @@ const DEFAULT_DNS_SUPPORT: bool = true;
 const DEFAULT_DNS_HOSTNAMES: bool = false;
 
 #[async_trait]
-impl AwsResource for Vpc {
+impl Managed for Vpc {
     fn type_name(&self) -> &'static str {
         "aws_vpc"
+    }
+
+    fn noun(&self) -> &'static str {
+        "VPC"
     }
 
     fn schema(&self) -> Schema {
@@ -48,12 +53,16 @@ impl AwsResource for Vpc {
             .attr(AttributeSchema::computed("arn", AttrType::String).describe("The VPC's ARN."))
     }
 
+    fn tagging(&self) -> Option<&dyn Tagging> {
+        Some(&Ec2Tags)
+    }
+
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = request.planned.unwrap_or(&Value::Null);
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
         let cidr = required_str(planned, "cidr_block")?;
         let tags = tag_specification(ResourceType::Vpc, planned, request.operation_id);
         let ec2 = &clients.ec2;
@@ -72,60 +81,72 @@ impl AwsResource for Vpc {
             .await?
             .found_or(|out| out.vpc()?.vpc_id().map(str::to_string))
             .ok_or_else(|| ProviderError::new("CreateVpc returned no VPC id"))?;
-        let partial = partial_state(planned, [("id", string(&id))]);
-        set_dns(clients, &id, planned, None)
-            .await
-            .keep_created(&partial)?;
-        read_vpc(clients, &id)
-            .await
-            .keep_created(&partial)?
-            .ok_or_else(|| ProviderError::new(format!("the VPC {id} vanished after creation")))
+        Ok(Made::id(id))
+    }
+
+    async fn after_create(
+        &self,
+        clients: &Clients,
+        _request: &ApplyRequest<'_>,
+        id: &str,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        set_dns(clients, id, planned, None).await
     }
 
     async fn update(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let prior = request.prior.unwrap_or(&Value::Null);
-        let planned = request.planned.unwrap_or(&Value::Null);
-        let id = state_id(prior)?;
-        set_dns(clients, &id, planned, Some(prior)).await?;
-        if tags_changed(prior, planned) {
-            update_tags(clients, &id, prior, planned).await?;
-        }
-        read_vpc(clients, &id)
-            .await?
-            .ok_or_else(|| ProviderError::new(format!("the VPC {id} no longer exists")))
+        _request: &ApplyRequest<'_>,
+        id: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        set_dns(clients, id, planned, Some(prior)).await
     }
 
     async fn delete(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
+        _request: &ApplyRequest<'_>,
+        id: &str,
+        _prior: &Value,
     ) -> Result<(), ProviderError> {
-        let id = state_id(request.prior.unwrap_or(&Value::Null))?;
         let ec2 = &clients.ec2;
-        match clients
-            .call("ec2", "DeleteVpc", || ec2.delete_vpc().vpc_id(&id).send())
+        clients
+            .call("ec2", "DeleteVpc", || ec2.delete_vpc().vpc_id(id).send())
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+            .gone_ok()
     }
 
-    async fn read(
+    async fn describe(
         &self,
         clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        read_vpc(clients, &state_id(current)?).await
-    }
-
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        read_vpc(clients, id).await
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let ec2 = &clients.ec2;
+        let vpcs = describe_by_filter(ids, "vpc-id", |filter, token| async move {
+            let page = clients
+                .call("ec2", "DescribeVpcs", || {
+                    ec2.describe_vpcs()
+                        .filters(filter.clone())
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
+            Ok((page.vpcs().to_vec(), page.next_token().map(str::to_string)))
+        })
+        .await?;
+        let mut found = BTreeMap::new();
+        for vpc in vpcs {
+            let Some(id) = vpc.vpc_id() else { continue };
+            // The DNS attributes are not part of DescribeVpcs; they cost two
+            // calls per VPC, as in Terraform.
+            if let Some(state) = vpc_state(clients, &vpc).await? {
+                found.insert(id.to_string(), state);
+            }
+        }
+        Ok(found)
     }
 
     async fn find_created(
@@ -133,11 +154,8 @@ impl AwsResource for Vpc {
         clients: &Clients,
         operation_id: &str,
         _planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        match find_by_intent(clients, Kind::Vpc, operation_id).await? {
-            Some(id) => read_vpc(clients, &id).await,
-            None => Ok(None),
-        }
+    ) -> Result<Option<String>, ProviderError> {
+        find_by_intent(clients, Kind::Vpc, operation_id).await
     }
 }
 
@@ -188,27 +206,19 @@ async fn set_dns(
     Ok(())
 }
 
-async fn read_vpc(clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
+/// A VPC's state, with its DNS attributes; `None` if it vanished meanwhile.
+async fn vpc_state(
+    clients: &Clients,
+    vpc: &aws_sdk_ec2::types::Vpc,
+) -> Result<Option<Value>, ProviderError> {
     let ec2 = &clients.ec2;
-    let described = match clients
-        .call("ec2", "DescribeVpcs", || {
-            ec2.describe_vpcs().vpc_ids(id).send()
-        })
-        .await
-    {
-        Ok(d) => d,
-        Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    let Some(vpc) = described.vpcs().iter().find(|v| v.vpc_id() == Some(id)) else {
-        return Ok(None);
-    };
+    let id = vpc.vpc_id().unwrap_or_default();
     let mut dns = [None, None];
     for (slot, attribute) in dns.iter_mut().zip([
         VpcAttributeName::EnableDnsSupport,
         VpcAttributeName::EnableDnsHostnames,
     ]) {
-        let reply = match clients
+        let Some(reply) = clients
             .call("ec2", "DescribeVpcAttribute", || {
                 ec2.describe_vpc_attribute()
                     .vpc_id(id)
@@ -216,10 +226,9 @@ async fn read_vpc(clients: &Clients, id: &str) -> Result<Option<Value>, Provider
                     .send()
             })
             .await
-        {
-            Ok(r) => r,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e.into()),
+            .or_gone()?
+        else {
+            return Ok(None);
         };
         *slot = match attribute {
             VpcAttributeName::EnableDnsSupport => reply.enable_dns_support(),
