@@ -99,6 +99,17 @@ impl Session {
         &self.workspace
     }
 
+    /// The same stack, in another workspace.
+    pub(crate) fn with_workspace(&self, workspace: &str) -> Session {
+        Session {
+            dir: self.dir.clone(),
+            workspace: workspace.to_string(),
+            style: self.style,
+            files: Vec::new(),
+            loaded: Default::default(),
+        }
+    }
+
     pub(crate) fn style(&self) -> Style {
         self.style
     }
@@ -129,13 +140,21 @@ pub async fn run(cli: Cli) -> u8 {
         eprintln!("Error: cannot enter {}: {e}", dir.display());
         return ERROR;
     }
+    let workspace = crate::workspace_commands::current(&dir, cli.workspace.as_deref());
     let mut session = Session {
         dir,
-        workspace: cli.workspace.clone(),
+        workspace,
         style,
         files: Vec::new(),
         loaded: Default::default(),
     };
+    tracing::info!(
+        dir = %session.dir.display(),
+        workspace = %session.workspace,
+        command = command_name(&cli.command),
+        "stack {}",
+        env!("CARGO_PKG_VERSION")
+    );
     match cli.command {
         Command::Init {
             migrate_state,
@@ -204,6 +223,9 @@ pub async fn run(cli: Cli) -> u8 {
             .await
         }
         Command::Show { plan_file, json } => show(&mut session, plan_file, json),
+        Command::Workspace { command } => workspace_command(&session, command),
+        // Handled in main, before a stack directory is needed.
+        Command::Completions { .. } | Command::Man => OK,
         Command::Output {
             name,
             json,
@@ -251,6 +273,32 @@ pub async fn run(cli: Cli) -> u8 {
             };
             crate::migrate::terraform(&mut session, options).await
         }
+    }
+}
+
+/// The subcommand's name for logs (never its arguments, which may hold secrets).
+fn command_name(command: &Command) -> String {
+    let debug = format!("{command:?}");
+    debug
+        .split([' ', '{', '('])
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+}
+
+fn workspace_command(session: &Session, command: crate::WorkspaceCommand) -> u8 {
+    use crate::workspace_commands as ws;
+    use crate::WorkspaceCommand as W;
+    match command {
+        W::List => ws::list(session),
+        W::Show => ws::show(session),
+        W::New { name, lock } => ws::new(session, &name, &lock),
+        W::Select {
+            name,
+            or_create,
+            lock,
+        } => ws::select_command(session, &name, or_create, &lock),
+        W::Delete { name, force, lock } => ws::delete(session, &name, force, &lock),
     }
 }
 
@@ -535,11 +583,11 @@ pub(crate) fn take_lock(
     lock: &LockArgs,
     operation: &str,
 ) -> Result<Box<dyn Lease>, u8> {
-    let timeout = engine::builtin::time::parse_duration(lock.lock_timeout.trim()).map_err(|e| {
+    let timeout = humantime::parse_duration(lock.lock_timeout.trim()).map_err(|e| {
         session.error(
             "Invalid --lock-timeout",
             format!(
-                "{:?} {e}; use a duration like 30s, 5m or 1h.",
+                "{:?} is not a duration ({e}); use one like 30s, 5m or 1m30s.",
                 lock.lock_timeout
             ),
         )
@@ -625,9 +673,36 @@ async fn make_plan(
         }
     }
     match plan {
-        Some(plan) if !load_failed => Ok((ctx, plan)),
+        Some(plan) if !load_failed => {
+            deny_destroy(session, args, &plan)?;
+            Ok((ctx, plan))
+        }
         _ => Err(ERROR),
     }
+}
+
+/// `--deny-destroy`: a plan that deletes or replaces a stateful resource
+/// is refused, naming each.
+fn deny_destroy(session: &Session, args: &PlanArgs, plan: &Plan) -> Result<(), u8> {
+    let denied = plan.stateful_destroys();
+    if !args.deny_destroy || denied.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = denied
+        .iter()
+        .map(|c| {
+            let verb = if c.action == engine::plan::Action::Replace {
+                "replaced"
+            } else {
+                "destroyed"
+            };
+            format!("{} would be {verb}", c.address)
+        })
+        .collect();
+    Err(session.error(
+        "Destroying stateful resources is denied",
+        format!("--deny-destroy refuses this plan: {}. These hold data that would be lost. Change the templates so that they are kept (or protect them with lifecycle {{ prevent_destroy = true }}), or run without --deny-destroy where destroying them is intended.", list.join("; ")),
+    ))
 }
 
 async fn plan_command(

@@ -7,7 +7,9 @@ mod planfile;
 mod progress;
 mod render;
 mod state_commands;
+mod terraform_flags;
 mod workspace;
+mod workspace_commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,14 +27,22 @@ pub struct Cli {
     /// Disable colours (also honoured: the NO_COLOR environment variable).
     #[arg(long, global = true)]
     pub no_color: bool,
-    /// The workspace: each has its own state and an optional <workspace>.vars.hcl.
-    #[arg(
-        long,
-        global = true,
-        env = "STACK_WORKSPACE",
-        default_value = "default"
-    )]
-    pub workspace: String,
+    /// The workspace for this command (default: the one `stack workspace
+    /// select` chose, else `default`): each has its own state and lock and
+    /// an optional <workspace>.vars.hcl.
+    #[arg(long, global = true, env = "STACK_WORKSPACE", value_name = "NAME")]
+    pub workspace: Option<String>,
+    /// Log at this level and above: error, warn, info, debug or trace, or a
+    /// filter such as `providers=debug` (also STACK_LOG). Logs never hold secrets.
+    #[arg(long, global = true, env = "STACK_LOG", value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    /// Write logs to this file (appended) instead of stderr.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+    /// Accepted for Terraform scripts (`-input=false`): stack never prompts
+    /// for variable values, and asks before applying only on a terminal.
+    #[arg(long, global = true, hide = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub input: Option<bool>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -70,6 +80,11 @@ pub struct PlanArgs {
     /// Print the API calls made per service and operation (to stderr).
     #[arg(long)]
     pub stats: bool,
+    /// Refuse a plan that deletes or replaces a resource holding data
+    /// (databases, caches, buckets, Beanstalk environments): for CI on
+    /// protected branches.
+    #[arg(long)]
+    pub deny_destroy: bool,
     /// Do not read the real objects before planning.
     #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub refresh: bool,
@@ -154,6 +169,15 @@ pub enum Command {
         /// How many operations may run at once.
         #[arg(long, default_value_t = 10, value_name = "N")]
         parallelism: usize,
+    },
+    /// Print a shell completion script: `stack completions bash > /etc/bash_completion.d/stack`.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff): `stack man > stack.1`.
+    Man,
+    /// Manage workspaces: named states of this stack (Terraform's workspaces).
+    Workspace {
+        #[command(subcommand)]
+        command: WorkspaceCommand,
     },
     /// Show the state, or a saved plan.
     Show {
@@ -312,8 +336,89 @@ pub enum StateCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum WorkspaceCommand {
+    /// List the workspaces; the current one is marked with `*`.
+    List,
+    /// Print the current workspace's name.
+    Show,
+    /// Create a workspace (with an empty state) and switch to it.
+    New {
+        name: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Switch to a workspace.
+    Select {
+        name: String,
+        /// Create it if it does not exist.
+        #[arg(long)]
+        or_create: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Delete a workspace's state; refused while it still manages objects.
+    Delete {
+        name: String,
+        /// Delete even if it still manages objects (they stay in the cloud, unmanaged).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+}
+
+/// Sets up `tracing` when `--log-level`/`STACK_LOG` asks for logs: to
+/// stderr, or appended to `--log-file`.
+fn init_logging(cli: &Cli) -> Result<(), String> {
+    let Some(level) = &cli.log_level else {
+        return Ok(());
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .map_err(|e| format!("--log-level {level:?} is not a log level or filter: {e}"))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match &cli.log_file {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
+            builder
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .init();
+        }
+        None => builder.with_writer(std::io::stderr).init(),
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(terraform_flags::normalise(std::env::args_os()));
+    if let Err(e) = init_logging(&cli) {
+        eprintln!("Error: {e}");
+        return ExitCode::from(1);
+    }
+    // These two need no stack directory and no runtime.
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "stack", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            return match clap_mangen::Man::new(command).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("Error: cannot write the man page: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+        _ => {}
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -35,7 +35,7 @@ pub fn open_backend(
 /// else the default. Tests shorten it to see a takeover quickly.
 pub fn lock_options(timeout: Duration) -> Result<LockOptions, String> {
     let lease = match std::env::var("STACK_LOCK_LEASE") {
-        Ok(text) => engine::builtin::time::parse_duration(text.trim())
+        Ok(text) => humantime::parse_duration(text.trim())
             .map_err(|e| format!("STACK_LOCK_LEASE={text:?} {e}"))?,
         Err(_) => state::store::DEFAULT_LEASE,
     };

@@ -266,7 +266,7 @@ fn a_vpc_network_applies_plans_clean_updates_imports_and_destroys() {
     let nat = id(&stack, "nat");
 
     let c = cloud(&emulator, &vpc);
-    assert_eq!(c.igw_attached_to, [vpc.clone()]);
+    assert_eq!(c.igw_attached_to, std::slice::from_ref(&vpc));
     assert_eq!(c.igw_names, ["main-gw"]);
     let mut routes = vec![
         (public_table.clone(), "0.0.0.0/0".to_string(), igw.clone()),

@@ -424,6 +424,45 @@ impl Backend for LocalBackend {
         };
         format::decode(&bytes, self.sealer()?).map_err(|e| e.with_path(&path))
     }
+
+    fn workspaces(&self) -> Result<Vec<String>, StateError> {
+        let dir = self.state_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StateError::io("list the workspaces", &dir, e)),
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|entry| {
+                let name = entry.ok()?.file_name().into_string().ok()?;
+                let workspace = name.strip_suffix(".state.json")?;
+                validate_workspace(workspace).ok()?;
+                Some(workspace.to_string())
+            })
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    fn delete_workspace(&self) -> Result<(), StateError> {
+        for path in [self.state_path(), self.backup_path(), self.journal_path()] {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StateError::io("delete the workspace", &path, e)),
+            }
+        }
+        let history = self.history_dir();
+        match std::fs::remove_dir_all(&history) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StateError::io(
+                "delete the workspace's history",
+                &history,
+                e,
+            )),
+        }
+    }
 }
 
 /// A workspace name becomes part of file names, so it must not be able to

@@ -205,6 +205,12 @@ pub trait Backend: Send + Sync {
     fn history(&self) -> Result<Vec<HistoryEntry>, StateError>;
     /// One stored version by its serial.
     fn load_version(&self, serial: u64) -> Result<State, StateError>;
+    /// The workspaces with a stored state under this backend's
+    /// configuration, sorted (`default` among them when it has one).
+    fn workspaces(&self) -> Result<Vec<String>, StateError>;
+    /// Removes this workspace's state with its journal and history. The
+    /// caller holds the lock and has checked that nothing is managed any more.
+    fn delete_workspace(&self) -> Result<(), StateError>;
 }
 
 /// A backend as the templates' `backend "TYPE" { … }` block configures it:

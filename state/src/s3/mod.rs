@@ -276,6 +276,45 @@ impl Inner {
         format!("{}{base_serial}/{seq:08}", self.journal_prefix())
     }
 
+    /// The workspaces with a stack state in this bucket under this key:
+    /// `default` at `K.stack`, the others at `<prefix>/<name>/K.stack`.
+    fn workspaces(&self) -> Result<Vec<String>, StateError> {
+        let fail = |f: remote::Failure| f.into_error("list the workspaces of", &self.location());
+        let mut names = Vec::new();
+        if self
+            .bucket
+            .get(&self.settings.stack_state_key("default"), None)
+            .map_err(fail)?
+            .is_some()
+        {
+            names.push("default".to_string());
+        }
+        let prefix = format!("{}/", self.settings.workspace_key_prefix);
+        let suffix = format!("/{}{}", self.settings.key, config::STACK_KEY_SUFFIX);
+        for key in self.bucket.list(&prefix).map_err(fail)? {
+            let name = key
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_suffix(&suffix));
+            if let Some(name) = name.filter(|n| !n.contains('/') && !n.is_empty()) {
+                names.push(name.to_string());
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// Deletes the workspace's state object, data key, journal and history keys.
+    fn delete_workspace(&self) -> Result<(), StateError> {
+        let fail = |f: remote::Failure| f.into_error("delete the workspace", &self.location());
+        let mut keys = vec![self.state_key.clone(), self.datakey_key()];
+        keys.extend(self.bucket.list(&self.journal_prefix()).map_err(fail)?);
+        let history = format!("{}.history/", self.state_key);
+        keys.extend(self.bucket.list(&history).map_err(fail)?);
+        self.bucket.delete_many(keys).map_err(fail)?;
+        Ok(())
+    }
+
     fn journal_keys(&self) -> Result<Vec<JournalKey>, StateError> {
         let prefix = self.journal_prefix();
         let keys = self
@@ -607,6 +646,14 @@ impl Backend for S3Backend {
 
     fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
         history::list(&self.inner)
+    }
+
+    fn workspaces(&self) -> Result<Vec<String>, StateError> {
+        self.inner.workspaces()
+    }
+
+    fn delete_workspace(&self) -> Result<(), StateError> {
+        self.inner.delete_workspace()
     }
 
     fn load_version(&self, serial: u64) -> Result<State, StateError> {
