@@ -18,6 +18,7 @@ pub mod functions;
 pub mod graph;
 pub mod import;
 pub mod module_providers;
+pub mod number;
 pub mod plan;
 pub mod planfile;
 pub mod provider;
