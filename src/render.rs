@@ -257,7 +257,7 @@ pub fn inline(value: &Value) -> String {
         Value::Unknown => "(known after apply)".to_string(),
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => format_number(*n),
+        Value::Number(n) => format_number(n),
         Value::String(s) => quote_string(s),
         Value::List(items) | Value::Set(items) => format!(
             "[{}]",

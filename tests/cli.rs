@@ -869,3 +869,67 @@ output "year" {
     let state = s.ok(&["state", "show", "terraform_data.d"]);
     assert!(state.stdout.contains(&shown), "{}", state.stdout);
 }
+
+/// Numbers keep Terraform's precision through outputs, `output --json`,
+/// state and the next plan. The expected texts are Terraform 1.15.5's for
+/// the same configuration (`terraform apply`, `terraform output -json`).
+#[test]
+fn numbers_keep_terraforms_precision_through_apply_state_and_outputs() {
+    let s = Stack::with_main(
+        r#"
+resource "terraform_data" "big" {
+  input = 9007199254740993
+}
+
+output "big" {
+  value = terraform_data.big.output
+}
+
+output "sum" {
+  value = 0.1 + 0.2
+}
+
+output "third" {
+  value = 1 / 3
+}
+
+output "pow" {
+  value = pow(2, 64)
+}
+
+output "list" {
+  value = [1e30, -0.25, 12345678901234567890123]
+}
+"#,
+    );
+    let third = format!("0.{}5", "3".repeat(154));
+    let apply = s.apply(&[]);
+    for line in [
+        "big = 9007199254740993",
+        "pow = 18446744073709550000",
+        "sum = 0.3",
+        &format!("third = {third}"),
+        "1000000000000000000000000000000",
+        "12345678901234567890123",
+    ] {
+        assert!(apply.stdout.contains(line), "{line} in:\n{}", apply.stdout);
+    }
+    // `output --json` writes the numbers with every digit.
+    let json = s.ok(&["output", "--json"]).stdout;
+    for text in [
+        "9007199254740993",
+        "18446744073709550000",
+        "0.3",
+        third.as_str(),
+        "1000000000000000000000000000000",
+        "12345678901234567890123",
+    ] {
+        assert!(json.contains(text), "{text} in:\n{json}");
+    }
+    assert!(!json.contains("9007199254740992"), "{json}");
+    // The state keeps the attribute exactly, and the next plan finds nothing to do.
+    let state = s.read(".stack/default.state.json");
+    assert!(state.contains("9007199254740993"), "{state}");
+    let plan = s.plan(&[]);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+}

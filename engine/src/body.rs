@@ -374,7 +374,7 @@ fn eval_dynamic(
         Value::List(items) => items
             .into_iter()
             .enumerate()
-            .map(|(i, v)| (Value::Number(i as f64), v))
+            .map(|(i, v)| (Value::number(i), v))
             .collect(),
         Value::Set(items) => items.into_iter().map(|v| (v.clone(), v)).collect(),
         Value::Map(map) => map

@@ -840,7 +840,9 @@ fn expand_count(
             ),
         )
         .with_span(count.span.clone())),
-        Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => Ok(Expansion::Count(n as usize)),
+        Value::Number(n) if n.to_i64().is_some_and(|i| i >= 0) => {
+            Ok(Expansion::Count(n.to_i64().unwrap_or(0) as usize))
+        }
         // A string holding a whole number converts, as everywhere in Terraform.
         Value::String(s) if s.trim().parse::<usize>().is_ok() => {
             Ok(Expansion::Count(s.trim().parse().unwrap_or(0)))
@@ -1239,7 +1241,7 @@ resource "terraform_data" "each" {
         let each = expand(&walker, resource(&stack.ctx, "each")).unwrap();
         let y = InstanceKey::Key("y".to_string());
         assert_eq!(each.keys(), [InstanceKey::Key("x".to_string()), y.clone()]);
-        assert_eq!(each.each_value(&y), Some(&Value::Number(2.0)));
+        assert_eq!(each.each_value(&y), Some(&Value::number(2.0)));
     }
 
     #[tokio::test]
@@ -1255,12 +1257,12 @@ resource "terraform_data" "each" {
             .schema()
             .resources["terraform_data"]
             .clone();
-        let value = Value::Number(1.0);
+        let value = Value::number(1.0);
         let scope = walker.instance_scope(each, &InstanceKey::Key("x".to_string()), Some(&value));
         let mut diags = Diagnostics::new();
         let config = walker.instance_config(each, &schema, &scope, &mut diags);
         assert!(!diags.has_errors(), "{diags}");
-        assert_eq!(config.as_map().unwrap()["input"], Value::Number(1.0));
+        assert_eq!(config.as_map().unwrap()["input"], Value::number(1.0));
     }
 
     #[test]

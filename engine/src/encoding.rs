@@ -33,7 +33,7 @@ fn encode_at(
     match value {
         Value::Null => serde_json::Value::Null,
         Value::Bool(b) => serde_json::Value::Bool(*b),
-        Value::Number(n) => number_to_json(*n),
+        Value::Number(n) => number_to_json(n),
         Value::String(s) => serde_json::Value::String(s.clone()),
         Value::Unknown => {
             unknown.push(path.clone());

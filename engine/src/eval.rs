@@ -19,7 +19,7 @@ use hcl_edit::Span as _;
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Span};
 use crate::functions::{self, FunctionContext, FunctionError};
-use crate::value::{format_number, Value};
+use crate::value::{format_number, Number, Value};
 
 /// The values visible to expressions in one module instance.
 #[derive(Debug, Clone, Default)]
@@ -127,7 +127,7 @@ impl<'a> Scope<'a> {
         match expr {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-            Expression::Number(n) => Ok(Value::Number(n.value().as_f64().unwrap_or(f64::NAN))),
+            Expression::Number(n) => Ok(Value::Number(literal_number(n))),
             Expression::String(s) => Ok(Value::String(s.value().clone())),
             Expression::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -166,7 +166,7 @@ impl<'a> Scope<'a> {
                 let (value, sensitive) = self.eval(&op.expr)?.unmark();
                 let result = match (op.operator.value(), value) {
                     (_, Value::Unknown) => Value::Unknown,
-                    (UnaryOperator::Neg, v) => Value::Number(-self.to_number(&v, &op.expr)?),
+                    (UnaryOperator::Neg, v) => Value::Number(self.to_number(&v, &op.expr)?.neg()),
                     (UnaryOperator::Not, v) => Value::Bool(!self.to_bool(&v, &op.expr)?),
                 };
                 Ok(result.mark_if(sensitive))
@@ -238,34 +238,28 @@ impl<'a> Scope<'a> {
                 } else {
                     let l = self.to_number(&left, lhs)?;
                     let r = self.to_number(&right, rhs)?;
+                    // As in Terraform, x/0 is an infinity and x%0 is x; only
+                    // what has no number at all (0/0) is an error.
+                    let number = |n: Result<Number, crate::number::NotANumber>| {
+                        n.map(Value::Number).map_err(|e| {
+                            self.error(
+                                whole,
+                                "Operation failed",
+                                format!("Error during operation: {e}."),
+                            )
+                        })
+                    };
+                    let order = l.cmp_value(&r);
                     match operator {
-                        BinaryOperator::Plus => Value::Number(l + r),
-                        BinaryOperator::Minus => Value::Number(l - r),
-                        BinaryOperator::Mul => Value::Number(l * r),
-                        BinaryOperator::Div => {
-                            if r == 0.0 {
-                                return Err(self.error(
-                                    whole,
-                                    "Division by zero",
-                                    "The right-hand side of a division is zero.".to_string(),
-                                ));
-                            }
-                            Value::Number(l / r)
-                        }
-                        BinaryOperator::Mod => {
-                            if r == 0.0 {
-                                return Err(self.error(
-                                    whole,
-                                    "Division by zero",
-                                    "The right-hand side of a modulo is zero.".to_string(),
-                                ));
-                            }
-                            Value::Number(l % r)
-                        }
-                        BinaryOperator::Less => Value::Bool(l < r),
-                        BinaryOperator::LessEq => Value::Bool(l <= r),
-                        BinaryOperator::Greater => Value::Bool(l > r),
-                        BinaryOperator::GreaterEq => Value::Bool(l >= r),
+                        BinaryOperator::Plus => number(l.add(&r))?,
+                        BinaryOperator::Minus => number(l.sub(&r))?,
+                        BinaryOperator::Mul => number(l.mul(&r))?,
+                        BinaryOperator::Div => number(l.div(&r))?,
+                        BinaryOperator::Mod => number(l.rem(&r))?,
+                        BinaryOperator::Less => Value::Bool(order.is_lt()),
+                        BinaryOperator::LessEq => Value::Bool(order.is_le()),
+                        BinaryOperator::Greater => Value::Bool(order.is_gt()),
+                        BinaryOperator::GreaterEq => Value::Bool(order.is_ge()),
                         _ => Value::Unknown,
                     }
                 }
@@ -274,10 +268,10 @@ impl<'a> Scope<'a> {
         Ok(result.mark_if(sensitive))
     }
 
-    fn to_number(&self, value: &Value, at: &Expression) -> Result<f64, Diagnostic> {
+    fn to_number(&self, value: &Value, at: &Expression) -> Result<Number, Diagnostic> {
         match value {
-            Value::Number(n) => Ok(*n),
-            Value::String(s) => s.trim().parse().map_err(|_| {
+            Value::Number(n) => Ok(n.clone()),
+            Value::String(s) => Number::parse(s.trim()).ok_or_else(|| {
                 self.error(
                     at,
                     "Invalid operand",
@@ -319,7 +313,7 @@ impl<'a> Scope<'a> {
     ) -> Result<String, Diagnostic> {
         match value {
             Value::String(s) => Ok(s.clone()),
-            Value::Number(n) => Ok(format_number(*n)),
+            Value::Number(n) => Ok(format_number(n)),
             Value::Bool(b) => Ok(b.to_string()),
             Value::Null => Err(self.error(
                 at,
@@ -490,7 +484,7 @@ impl<'a> Scope<'a> {
             Value::List(items) => Ok(items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (Value::Number(i as f64), v.clone()))
+                .map(|(i, v)| (Value::number(i), v.clone()))
                 .collect()),
             Value::Set(items) => Ok(items.iter().map(|v| (v.clone(), v.clone())).collect()),
             Value::Map(map) => Ok(map
@@ -932,7 +926,7 @@ impl<'a> Scope<'a> {
                 self.apply_operators(value.clone(), &rest[1..], whole)
             }
             "count" => match (first, self.count_index) {
-                (Some("index"), Some(i)) => self.apply_operators(Value::Number(i as f64), rest, whole),
+                (Some("index"), Some(i)) => self.apply_operators(Value::number(i), rest, whole),
                 (Some("index"), None) => Err(self.error(
                     whole,
                     "Reference to \"count\" in non-counted context",
@@ -1007,7 +1001,7 @@ impl<'a> Scope<'a> {
                     self.index(inner, index, whole)?.mark_if(index_sensitive)
                 }
                 TraversalOperator::LegacyIndex(index) => {
-                    self.index(inner, Value::Number(*index.value() as f64), whole)?
+                    self.index(inner, Value::number(*index.value()), whole)?
                 }
                 TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_) => {
                     let rest = &operators[i + 1..];
@@ -1061,7 +1055,9 @@ impl<'a> Scope<'a> {
             Value::Unknown => Ok(Value::Unknown),
             Value::List(items) => {
                 let i = match &index {
-                    Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 => *n as usize,
+                    Value::Number(n) if n.to_i64().is_some_and(|i| i >= 0) => {
+                        n.to_i64().and_then(|i| usize::try_from(i).ok()).unwrap_or(usize::MAX)
+                    }
                     Value::String(s) => s.parse::<usize>().map_err(|_| {
                         self.error(at, "Invalid index", format!("A list index must be a whole number, not {s:?}."))
                     })?,
@@ -1075,7 +1071,7 @@ impl<'a> Scope<'a> {
             Value::Map(mut map) => {
                 let key = match &index {
                     Value::String(s) => s.clone(),
-                    Value::Number(n) => format_number(*n),
+                    Value::Number(n) => format_number(n),
                     other => return Err(self.error(at, "Invalid index", format!("A map key must be a string, not {}.", other.type_name()))),
                 };
                 map.remove(&key).ok_or_else(|| {
@@ -1091,6 +1087,17 @@ impl<'a> Scope<'a> {
             other => Err(self.error(at, "Invalid index", format!("This value does not have any indices ({}).", other.type_name()))),
         }
     }
+}
+
+/// A number literal's value, read from its source text so that no digit is
+/// lost (hcl-edit's own value is an `f64`).
+fn literal_number(n: &hcl_edit::Formatted<hcl_edit::Number>) -> Number {
+    let text: Option<String> = n
+        .as_repr()
+        .map(|r| r.chars().filter(|c| !c.is_whitespace()).collect());
+    text.as_deref()
+        .and_then(Number::parse)
+        .unwrap_or_else(|| Number::from_f64(n.value().as_f64().unwrap_or(0.0)))
 }
 
 fn numbers_equal(a: &Value, b: &Value) -> bool {
@@ -1400,7 +1407,7 @@ mod tests {
         // The result not chosen may fail: its error is dropped, as in Terraform.
         assert_eq!(
             eval("true ? 1 : tonumber(\"x\")").unwrap(),
-            Value::Number(1.0)
+            Value::number(1.0)
         );
         assert_eq!(
             eval("1 ? 2 : 3").unwrap_err().summary,
@@ -1420,8 +1427,8 @@ mod tests {
 
     #[test]
     fn arithmetic_and_templates() {
-        let ns = ns_with_vars(&[("n", Value::Number(3.0))]);
-        assert_eq!(eval_str("var.n * 2 + 1", &ns), Value::Number(7.0));
+        let ns = ns_with_vars(&[("n", Value::number(3.0))]);
+        assert_eq!(eval_str("var.n * 2 + 1", &ns), Value::number(7.0));
         assert_eq!(eval_str("\"n=${var.n}\"", &ns), Value::string("n=3"));
         assert_eq!(
             eval_str("\"%{ if var.n > 2 }big%{ else }small%{ endif }\"", &ns),
@@ -1448,7 +1455,7 @@ mod tests {
         assert_eq!(eval_str("\"x-${var.u}\"", &ns), Value::Unknown);
         assert_eq!(eval_str("false && var.u", &ns), Value::Bool(false));
         assert_eq!(eval_str("true || var.u", &ns), Value::Bool(true));
-        assert_eq!(eval_str("true ? 1 : var.u", &ns), Value::Number(1.0));
+        assert_eq!(eval_str("true ? 1 : var.u", &ns), Value::number(1.0));
         assert_eq!(eval_str("var.u ? 1 : 2", &ns), Value::Unknown);
     }
 
@@ -1465,7 +1472,7 @@ mod tests {
         let ns = Namespace::default();
         assert_eq!(
             eval_str("[for x in [1, 2, 3] : x * 10 if x != 2]", &ns),
-            Value::List(vec![Value::Number(10.0), Value::Number(30.0)])
+            Value::List(vec![Value::number(10.0), Value::number(30.0)])
         );
         let grouped = eval_str(
             "{for s in [\"a1\", \"a2\", \"b1\"] : substr(s, 0, 1) => s...}",

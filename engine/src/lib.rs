@@ -23,6 +23,7 @@ pub mod migrate;
 pub mod module_providers;
 #[cfg(test)]
 mod module_tests;
+pub mod number;
 pub mod plan;
 pub mod planfile;
 pub mod provider;

@@ -1030,7 +1030,7 @@ impl<'c> Planner<'c> {
         let scope = self.walker.scope(&Default::default(), import.file.clone());
         let problem = match scope.eval(&import.id.expr).map(|v| v.unmark().0) {
             Ok(Value::String(id)) => return Some(id),
-            Ok(Value::Number(n)) => return Some(crate::value::format_number(n)),
+            Ok(Value::Number(n)) => return Some(crate::value::format_number(&n)),
             Ok(Value::Unknown) => "The import id must be known at plan time: use variables and locals, not resource attributes.".to_string(),
             Ok(other) => format!("The import id must be a string, not {}.", other.type_name()),
             Err(d) => {

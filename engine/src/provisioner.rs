@@ -403,7 +403,7 @@ fn env_map(value: &Value) -> BTreeMap<String, String> {
             let text = match value {
                 Value::Null => return None,
                 Value::String(s) => s.clone(),
-                Value::Number(n) => crate::value::format_number(*n),
+                Value::Number(n) => crate::value::format_number(n),
                 Value::Bool(b) => b.to_string(),
                 other => other.to_json().to_string(),
             };

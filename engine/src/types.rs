@@ -231,7 +231,7 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConversionError> {
         Type::Any => Ok(value),
         Type::String => match value {
             Value::String(_) => Ok(value),
-            Value::Number(n) => Ok(Value::String(format_number(n))),
+            Value::Number(n) => Ok(Value::String(format_number(&n))),
             Value::Bool(b) => Ok(Value::String(b.to_string())),
             other => Err(fail(format!(
                 "string required, but have {}.",
@@ -240,11 +240,7 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConversionError> {
         },
         Type::Number => match value {
             Value::Number(_) => Ok(value),
-            Value::String(ref s) => s
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite())
+            Value::String(ref s) => crate::value::Number::parse(s.trim())
                 .map(Value::Number)
                 .ok_or_else(|| fail(format!("a number is required, but {s:?} is not a number."))),
             other => Err(fail(format!(
@@ -462,25 +458,25 @@ mod tests {
         let map = |kv: &[(&str, Value)]| {
             Value::Map(kv.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
         };
-        assert!(unifiable(&s("a"), &Value::Number(1.0)));
+        assert!(unifiable(&s("a"), &Value::number(1.0)));
         assert!(unifiable(&s("a"), &Value::Bool(true)));
-        assert!(!unifiable(&Value::Number(1.0), &Value::Bool(true)));
+        assert!(!unifiable(&Value::number(1.0), &Value::Bool(true)));
         assert!(!unifiable(&s("a"), &map(&[])));
-        assert!(!unifiable(&list(vec![Value::Number(1.0)]), &s("one")));
-        assert!(unifiable(&Value::Null, &map(&[("x", Value::Number(1.0))])));
+        assert!(!unifiable(&list(vec![Value::number(1.0)]), &s("one")));
+        assert!(unifiable(&Value::Null, &map(&[("x", Value::number(1.0))])));
         assert!(unifiable(&Value::Unknown, &s("a")));
         assert!(unifiable(&list(vec![s("a")]), &list(vec![])));
         // Different attributes: both become maps of one element type.
         assert!(unifiable(
-            &map(&[("x", Value::Number(1.0))]),
-            &map(&[("y", Value::Number(2.0))])
+            &map(&[("x", Value::number(1.0))]),
+            &map(&[("y", Value::number(2.0))])
         ));
         assert!(!unifiable(
             &map(&[("x", Value::Bool(true))]),
-            &map(&[("y", Value::Number(2.0))])
+            &map(&[("y", Value::number(2.0))])
         ));
         // Same attributes unify one by one, so a bool and a number may sit side by side.
-        let obj = map(&[("a", Value::Bool(true)), ("b", Value::Number(1.0))]);
+        let obj = map(&[("a", Value::Bool(true)), ("b", Value::number(1.0))]);
         assert!(unifiable(&obj, &obj.clone()));
         assert!(!unifiable(&list(vec![]), &map(&[])));
     }
@@ -488,12 +484,12 @@ mod tests {
     #[test]
     fn numbers_and_strings_convert_both_ways() {
         assert_eq!(
-            convert(Value::Number(5.0), &Type::String).unwrap(),
+            convert(Value::number(5.0), &Type::String).unwrap(),
             Value::string("5")
         );
         assert_eq!(
             convert(Value::string("5"), &Type::Number).unwrap(),
-            Value::Number(5.0)
+            Value::number(5.0)
         );
         assert!(convert(Value::string("five"), &Type::Number).is_err());
     }
@@ -505,18 +501,18 @@ mod tests {
             ObjectAttr {
                 ty: Type::Number,
                 optional: true,
-                default: Some(Value::Number(1.0)),
+                default: Some(Value::number(1.0)),
             },
         )]));
         let out = convert(Value::Map(BTreeMap::new()), &ty).unwrap();
-        assert_eq!(out.get_attr("size"), Some(&Value::Number(1.0)));
+        assert_eq!(out.get_attr("size"), Some(&Value::number(1.0)));
     }
 
     #[test]
     fn errors_say_where() {
         let ty = Type::List(Box::new(Type::Number));
         let err = convert(
-            Value::List(vec![Value::Number(1.0), Value::string("x")]),
+            Value::List(vec![Value::number(1.0), Value::string("x")]),
             &ty,
         )
         .unwrap_err();

@@ -14,13 +14,15 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use crate::number::Number;
+
 /// A value of the template language.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
     Bool(bool),
-    /// All numbers are 64-bit floats; integers print without a fraction.
-    Number(f64),
+    /// Numbers have Terraform's precision (see [`Number`]).
+    Number(Number),
     String(String),
     /// Lists and tuples.
     List(Vec<Value>),
@@ -39,7 +41,7 @@ impl Value {
         Value::String(s.into())
     }
 
-    pub fn number(n: impl Into<f64>) -> Value {
+    pub fn number(n: impl Into<Number>) -> Value {
         Value::Number(n.into())
     }
 
@@ -139,11 +141,24 @@ impl Value {
         }
     }
 
+    /// The number as the nearest `f64` (for code that needs a machine number).
     pub fn as_number(&self) -> Option<f64> {
+        self.as_num().map(Number::to_f64)
+    }
+
+    /// The number, exactly.
+    pub fn as_num(&self) -> Option<&Number> {
         match self.peel() {
-            Value::Number(n) => Some(*n),
+            Value::Number(n) => Some(n),
             _ => None,
         }
+    }
+
+    /// The number as an index or count: whole and not negative.
+    pub fn as_usize(&self) -> Option<usize> {
+        self.as_num()
+            .and_then(Number::to_i64)
+            .and_then(|n| usize::try_from(n).ok())
     }
 
     /// Elements of a list, tuple or set.
@@ -199,7 +214,7 @@ impl Value {
         use std::cmp::Ordering;
         match (a, b) {
             (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
-            (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
+            (Value::Number(x), Value::Number(y)) => x.cmp_value(y),
             (Value::String(x), Value::String(y)) => x.cmp(y),
             (Value::List(x), Value::List(y)) | (Value::Set(x), Value::Set(y)) => {
                 for (l, r) in x.iter().zip(y) {
@@ -229,7 +244,7 @@ impl Value {
         match json {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::Number(n) => Value::Number(number_from_json(n)),
             serde_json::Value::String(s) => Value::String(s.clone()),
             serde_json::Value::Array(items) => {
                 Value::List(items.iter().map(Value::from_json).collect())
@@ -248,7 +263,7 @@ impl Value {
         match self {
             Value::Null | Value::Unknown => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(n) => number_to_json(*n),
+            Value::Number(n) => number_to_json(n),
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::List(items) | Value::Set(items) => {
                 serde_json::Value::Array(items.iter().map(Value::to_json).collect())
@@ -261,24 +276,27 @@ impl Value {
     }
 }
 
-/// Integers are written as JSON integers so that state and plans stay readable.
-pub fn number_to_json(n: f64) -> serde_json::Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        serde_json::Value::from(n as i64)
-    } else {
-        serde_json::Number::from_f64(n)
-            .map(serde_json::Value::Number)
-            .unwrap_or(serde_json::Value::Null)
+/// A number in JSON as Terraform writes it (`Number`'s text, so every
+/// digit survives: serde_json keeps number texts, `arbitrary_precision`).
+/// JSON has no infinity; it becomes null.
+pub fn number_to_json(n: &Number) -> serde_json::Value {
+    if n.is_infinite() {
+        return serde_json::Value::Null;
     }
+    n.to_string()
+        .parse::<serde_json::Number>()
+        .map(serde_json::Value::Number)
+        .unwrap_or(serde_json::Value::Null)
 }
 
-/// Formats a number the way Terraform prints it: integers without a fraction.
-pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1.0e16 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+/// A JSON number at 512 bits, as cty reads JSON.
+pub fn number_from_json(n: &serde_json::Number) -> Number {
+    Number::parse(n.as_str()).unwrap_or_else(Number::zero)
+}
+
+/// Formats a number the way Terraform prints it.
+pub fn format_number(n: &Number) -> String {
+    n.to_string()
 }
 
 impl fmt::Display for Value {
@@ -288,7 +306,7 @@ impl fmt::Display for Value {
         match self {
             Value::Null => write!(f, "null"),
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Number(n) => write!(f, "{}", format_number(*n)),
+            Value::Number(n) => write!(f, "{n}"),
             Value::String(s) => write!(f, "{}", quote_string(s)),
             Value::List(items) | Value::Set(items) => {
                 write!(f, "[")?;
@@ -355,13 +373,19 @@ impl From<bool> for Value {
 
 impl From<f64> for Value {
     fn from(n: f64) -> Value {
-        Value::Number(n)
+        Value::Number(n.into())
     }
 }
 
 impl From<i64> for Value {
     fn from(n: i64) -> Value {
-        Value::Number(n as f64)
+        Value::Number(n.into())
+    }
+}
+
+impl From<Number> for Value {
+    fn from(n: Number) -> Value {
+        Value::Number(n)
     }
 }
 
@@ -386,7 +410,10 @@ mod tests {
 
     #[test]
     fn integers_round_trip_through_json_as_integers() {
-        assert_eq!(Value::Number(3.0).to_json().to_string(), "3");
-        assert_eq!(Value::Number(1.5).to_json().to_string(), "1.5");
+        assert_eq!(Value::number(3).to_json().to_string(), "3");
+        assert_eq!(Value::number(1.5).to_json().to_string(), "1.5");
+        let big = Value::Number(Number::parse("9007199254740993").unwrap_or_else(Number::zero));
+        assert_eq!(big.to_json().to_string(), "9007199254740993");
+        assert_eq!(Value::from_json(&big.to_json()), big);
     }
 }

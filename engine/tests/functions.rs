@@ -100,7 +100,7 @@ fn console(v: &Value) -> String {
     match v {
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => format_number(*n),
+        Value::Number(n) => format_number(n),
         Value::String(s) if s.contains('\n') => {
             let end = if s.ends_with('\n') { "" } else { "\n" };
             format!("<<EOT\n{s}{end}EOT")

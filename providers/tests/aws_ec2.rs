@@ -82,7 +82,7 @@ async fn harness() -> Harness {
                 ("region", s(common::emulator::REGION)),
                 ("access_key", s(common::emulator::ACCESS_KEY_ID)),
                 ("secret_key", s(common::emulator::SECRET_ACCESS_KEY)),
-                ("max_retries", Value::Number(0.0)),
+                ("max_retries", Value::number(0.0)),
                 ("poll_interval", s("100ms")),
                 ("endpoints", endpoints),
             ]),
@@ -479,8 +479,8 @@ async fn subnet_lifecycle() {
 fn rule(protocol: &str, from: f64, to: f64, cidrs: &[&str], description: Option<&str>) -> Value {
     let mut pairs = vec![
         ("protocol", s(protocol)),
-        ("from_port", Value::Number(from)),
-        ("to_port", Value::Number(to)),
+        ("from_port", Value::number(from)),
+        ("to_port", Value::number(to)),
         ("cidr_blocks", string_set(cidrs)),
     ];
     if let Some(d) = description {
@@ -1122,7 +1122,7 @@ async fn data_sources_list_zones_and_machine_sizes() {
         by_name.keys()
     );
     let micro = by_name["t3.micro"];
-    assert_eq!(micro.get_attr("vcpus"), Some(&Value::Number(2.0)));
-    assert_eq!(micro.get_attr("memory_mib"), Some(&Value::Number(1024.0)));
-    assert_eq!(micro.get_attr("storage_gb"), Some(&Value::Number(0.0)));
+    assert_eq!(micro.get_attr("vcpus"), Some(&Value::number(2.0)));
+    assert_eq!(micro.get_attr("memory_mib"), Some(&Value::number(1024.0)));
+    assert_eq!(micro.get_attr("storage_gb"), Some(&Value::number(0.0)));
 }

@@ -939,10 +939,10 @@ mod tests {
     async fn invalid_lengths_are_diagnosed_at_plan() {
         for config in [
             object(&[("length", Value::from(0))]),
-            object(&[("length", Value::Number(2.5))]),
+            object(&[("length", Value::number(2.5))]),
             object(&[("length", Value::from(3)), ("min_upper", Value::from(4))]),
             object(&[("length", Value::from(3)), ("min_lower", Value::from(-1))]),
-            object(&[("length", Value::Number(1e12))]),
+            object(&[("length", Value::number(1e12))]),
             object(&[
                 ("length", Value::from(3)),
                 ("upper", Value::Bool(false)),
@@ -1048,7 +1048,7 @@ mod tests {
             &object(&[("min", Value::from(5)), ("max", Value::from(5))]),
         )
         .await;
-        assert_eq!(same.get_attr("result"), Some(&Value::Number(5.0)));
+        assert_eq!(same.get_attr("result"), Some(&Value::number(5.0)));
         let inverted = plan(
             "random_integer",
             None,
@@ -1076,7 +1076,7 @@ mod tests {
             let response = plan(
                 "random_id",
                 None,
-                &object(&[("byte_length", Value::Number(n))]),
+                &object(&[("byte_length", Value::number(n))]),
             );
             assert!(response.diagnostics.has_errors(), "{n}");
         }
@@ -1096,7 +1096,7 @@ mod tests {
             .unwrap();
         assert_eq!(imported.get_attr("hex"), Some(&Value::string("pre000102")));
         assert_eq!(imported.get_attr("id"), Some(&Value::string("AAEC")));
-        assert_eq!(imported.get_attr("byte_length"), Some(&Value::Number(3.0)));
+        assert_eq!(imported.get_attr("byte_length"), Some(&Value::number(3.0)));
 
         let password = provider
             .import(ImportRequest {
@@ -1140,7 +1140,7 @@ mod tests {
         assert!(replan.requires_replace.is_empty());
         assert_eq!(
             replan.planned.get_attr("result"),
-            Some(&Value::Number(15.0))
+            Some(&Value::number(15.0))
         );
         for bad in ["15", "x,1,2", "99,1,50"] {
             assert!(provider

@@ -32,12 +32,12 @@ pub fn int_attr(object: &Value, name: &str) -> Result<Option<i64>, Diagnostic> {
     };
     let number = match value.peel() {
         Value::Unknown => return Ok(None),
-        Value::Number(n) => Some(*n),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
+        Value::Number(n) => Some(n.clone()),
+        Value::String(s) => crate::value::Number::parse(s.trim()),
         _ => None,
     };
-    match number {
-        Some(n) if n.is_finite() && n.fract() == 0.0 && n.abs() < 9.0e15 => Ok(Some(n as i64)),
+    match number.as_ref().and_then(crate::value::Number::to_i64) {
+        Some(n) => Ok(Some(n)),
         _ => Err(Diagnostic::error(
             "Incorrect attribute value type",
             format!("The `{name}` argument must be a whole number, not {value}."),
@@ -235,8 +235,8 @@ mod tests {
     #[test]
     fn int_attr_accepts_whole_numbers_and_rejects_the_rest() {
         let object = Value::Map(BTreeMap::from([
-            ("a".to_string(), Value::Number(3.0)),
-            ("b".to_string(), Value::Number(3.5)),
+            ("a".to_string(), Value::number(3.0)),
+            ("b".to_string(), Value::number(3.5)),
             ("c".to_string(), Value::Unknown),
             ("d".to_string(), Value::string("12")),
         ]));

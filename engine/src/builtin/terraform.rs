@@ -247,14 +247,14 @@ mod tests {
         let provider = TerraformProvider::new();
         let first = object(&[
             ("input", Value::string("a")),
-            ("triggers_replace", Value::List(vec![Value::Number(1.0)])),
+            ("triggers_replace", Value::List(vec![Value::number(1.0)])),
         ]);
         let planned = plan(&provider, None, &first).planned;
         let state = apply(&provider, None, &planned, &first).await;
 
         let second = object(&[
             ("input", Value::string("a")),
-            ("triggers_replace", Value::List(vec![Value::Number(2.0)])),
+            ("triggers_replace", Value::List(vec![Value::number(2.0)])),
         ]);
         let replace = plan(&provider, Some(&state), &second);
         assert_eq!(
@@ -275,9 +275,9 @@ mod tests {
         let at_plan = object(&[("input", Value::Unknown)]);
         let planned = plan(&provider, None, &at_plan).planned;
         assert!(planned.get_attr("output").unwrap().is_unknown());
-        let at_apply = object(&[("input", Value::Number(7.0))]);
+        let at_apply = object(&[("input", Value::number(7.0))]);
         let state = apply(&provider, None, &planned, &at_apply).await;
-        assert_eq!(state.get_attr("output"), Some(&Value::Number(7.0)));
+        assert_eq!(state.get_attr("output"), Some(&Value::number(7.0)));
     }
 
     #[tokio::test]

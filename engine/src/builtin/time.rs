@@ -421,7 +421,7 @@ mod tests {
 
         let unknown = object(&[("create_duration", Value::Unknown)]);
         assert!(plan(None, &unknown).diagnostics.is_empty());
-        let number = object(&[("create_duration", Value::Number(3.0))]);
+        let number = object(&[("create_duration", Value::number(3.0))]);
         assert_eq!(
             plan(None, &number)
                 .diagnostics

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::conversion::{string_list, to_bool, to_string, unify};
-use super::{failed, whole, Args, FunctionContext, FunctionError};
-use crate::value::Value;
+use super::{failed, Args, FunctionContext, FunctionError};
+use crate::value::{Number, Value};
 
 /// Terraform refuses to build ranges longer than this, so that a typo cannot
 /// allocate without bound.
@@ -15,9 +15,9 @@ const RANGE_LIMIT: usize = 1024;
 pub(crate) fn length(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
     match args.get(0) {
         Value::Null => Err(args.error(0, "argument must not be null")),
-        Value::String(s) => Ok(Value::Number(s.graphemes(true).count() as f64)),
-        Value::List(items) | Value::Set(items) => Ok(Value::Number(items.len() as f64)),
-        Value::Map(map) => Ok(Value::Number(map.len() as f64)),
+        Value::String(s) => Ok(Value::number(s.graphemes(true).count())),
+        Value::List(items) | Value::Set(items) => Ok(Value::number(items.len())),
+        Value::Map(map) => Ok(Value::number(map.len())),
         _ => Err(failed(
             "argument must be a string, a collection type, or a structural type",
         )),
@@ -197,7 +197,7 @@ pub(crate) fn zipmap(args: Args, _: &FunctionContext) -> Result<Value, FunctionE
 }
 
 pub(crate) fn element(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
-    let index = whole(args.number(1)?).ok_or_else(|| {
+    let index = args.number(1)?.to_i64().ok_or_else(|| {
         failed("invalid index: value must be a whole number, between -9223372036854775808 and 9223372036854775807")
     })?;
     let items = args.list(0)?;
@@ -212,7 +212,7 @@ pub(crate) fn element(args: Args, _: &FunctionContext) -> Result<Value, Function
 
 pub(crate) fn slice(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
     let index = |i: usize, what: &str| {
-        whole(args.number(i)?).ok_or_else(|| {
+        args.number(i)?.to_i64().ok_or_else(|| {
             args.error(
                 i,
                 format!("invalid {what} index: value must be a whole number, between -9223372036854775808 and 9223372036854775807"),
@@ -250,40 +250,42 @@ pub(crate) fn range(args: Args, _: &FunctionContext) -> Result<Value, FunctionEr
         nums.push(args.number(i)?);
     }
     let (start, end, step) = match nums.as_slice() {
-        [end] => (0.0, *end, None),
-        [start, end] => (*start, *end, None),
-        [start, end, step] => (*start, *end, Some(*step)),
+        [end] => (Number::zero(), end.clone(), None),
+        [start, end] => (start.clone(), end.clone(), None),
+        [start, end, step] => (start.clone(), end.clone(), Some(step.clone())),
         _ => return Err(failed("must have one, two, or three arguments")),
     };
+    let zero = Number::zero();
     let step = match step {
         Some(step) => {
-            if step < 0.0 && end > start {
+            if step.cmp_value(&zero).is_lt() && end.cmp_value(&start).is_gt() {
                 return Err(args.error(0, "end must be less than start when step is negative"));
             }
-            if step > 0.0 && end < start {
+            if step.cmp_value(&zero).is_gt() && end.cmp_value(&start).is_lt() {
                 return Err(args.error(0, "end must be greater than start when step is positive"));
             }
             step
         }
-        None if end < start => -1.0,
-        None => 1.0,
+        None if end.cmp_value(&start).is_lt() => Number::from(-1),
+        None => Number::from(1),
     };
     let too_many = || {
         failed("more than 1024 values were generated; either decrease the difference between start and end or use a smaller step")
     };
     let mut out = Vec::new();
     let mut i = start;
-    // Accumulating the step, as Terraform does, keeps the values identical
-    // to Terraform's for fractional steps.
-    while (step >= 0.0 && i < end) || (step < 0.0 && i > end) {
+    // Accumulating the step with Terraform's arithmetic keeps the values
+    // identical to Terraform's for fractional steps.
+    let down = step.cmp_value(&zero).is_lt();
+    while (!down && i.cmp_value(&end).is_lt()) || (down && i.cmp_value(&end).is_gt()) {
         if out.len() >= RANGE_LIMIT {
             return Err(too_many());
         }
-        out.push(Value::Number(i));
-        i += step;
-        if !i.is_finite() {
-            break;
-        }
+        out.push(Value::Number(i.clone()));
+        i = match i.add(&step) {
+            Ok(next) if !next.is_infinite() => next,
+            _ => break,
+        };
     }
     Ok(Value::List(out))
 }
@@ -418,7 +420,7 @@ pub(crate) fn index(args: Args, _: &FunctionContext) -> Result<Value, FunctionEr
     items
         .iter()
         .position(|x| x == wanted)
-        .map(|i| Value::Number(i as f64))
+        .map(Value::number)
         .ok_or_else(|| failed("item not found"))
 }
 

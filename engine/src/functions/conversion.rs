@@ -6,22 +6,22 @@
 use std::collections::BTreeMap;
 
 use super::{Args, FunctionContext, FunctionError};
-use crate::value::{format_number, Value};
+use crate::value::{format_number, Number, Value};
 
 /// Converts a primitive to a string; collections cannot be converted.
 pub(crate) fn to_string(v: &Value) -> Option<String> {
     match v.peel() {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(format_number(*n)),
+        Value::Number(n) => Some(format_number(n)),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
 
 /// Converts a primitive to a number; strings must be decimal numbers.
-pub(crate) fn to_number(v: &Value) -> Option<f64> {
+pub(crate) fn to_number(v: &Value) -> Option<Number> {
     match v.peel() {
-        Value::Number(n) => Some(*n),
+        Value::Number(n) => Some(n.clone()),
         Value::String(s) => parse_number(s),
         _ => None,
     }
@@ -39,11 +39,11 @@ pub(crate) fn to_bool(v: &Value) -> Option<bool> {
 
 /// Parses a decimal number as cty does: an optional sign, digits with an
 /// optional fraction and exponent, or an infinity. Hex, underscores and
-/// surrounding spaces are rejected.
-pub(crate) fn parse_number(s: &str) -> Option<f64> {
+/// surrounding spaces are rejected. The result has 512 bits, as cty's.
+pub(crate) fn parse_number(s: &str) -> Option<Number> {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     if matches!(body, "Inf" | "inf") {
-        return s.parse::<f64>().ok();
+        return Some(Number::infinity(s.starts_with('-')));
     }
     let (mantissa, exponent) = match body.find(['e', 'E']) {
         Some(i) => (&body[..i], Some(&body[i + 1..])),
@@ -62,7 +62,7 @@ pub(crate) fn parse_number(s: &str) -> Option<f64> {
         !e.is_empty() && digits(e)
     });
     if mantissa_ok && exponent_ok {
-        s.parse::<f64>().ok()
+        Number::parse(s)
     } else {
         None
     }
@@ -292,7 +292,7 @@ pub(crate) fn tostring(args: Args, _: &FunctionContext) -> Result<Value, Functio
 pub(crate) fn tonumber(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
     match args.get(0) {
         Value::Null => Ok(Value::Null),
-        Value::Number(n) => Ok(Value::Number(*n)),
+        Value::Number(n) => Ok(Value::Number(n.clone())),
         Value::String(s) => parse_number(s).map(Value::Number).ok_or_else(|| {
             args.error(
                 0,

@@ -4,7 +4,7 @@ use rsa::pkcs1::DecodeRsaPrivateKey as _;
 use rsa::pkcs8::DecodePrivateKey as _;
 use rsa::{Pkcs1v15Encrypt, RsaPrivateKey};
 
-use super::{failed, whole, Args, FunctionContext, FunctionError};
+use super::{failed, Args, FunctionContext, FunctionError};
 use crate::value::Value;
 
 /// `bcrypt(password, cost = 10)`: a `$2a$` hash with a random salt, as Go's
@@ -12,7 +12,7 @@ use crate::value::Value;
 pub(crate) fn bcrypt(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
     let cost = match args.len() {
         1 => 10,
-        _ => whole(args.number(1)?).ok_or_else(|| {
+        _ => args.number(1)?.to_i64().ok_or_else(|| {
             failed("value must be a whole number, between -9223372036854775808 and 9223372036854775807")
         })?,
     };
@@ -105,26 +105,26 @@ mod tests {
 
     #[test]
     fn bcrypt_hashes_verify_and_carry_the_cost() {
-        let hash = ok("bcrypt", vec![s("hunter2"), Value::Number(4.0)]);
+        let hash = ok("bcrypt", vec![s("hunter2"), Value::number(4.0)]);
         let hash = hash.as_str().unwrap_or_default().to_string();
         assert!(hash.starts_with("$2a$04$"), "{hash}");
         assert!(bcrypt::verify("hunter2", &hash).unwrap_or(false));
         assert!(!bcrypt::verify("hunter3", &hash).unwrap_or(true));
         // A cost below 4 means the default, 10, as in Go.
-        let low = ok("bcrypt", vec![s("x"), Value::Number(-1.0)]);
+        let low = ok("bcrypt", vec![s("x"), Value::number(-1.0)]);
         assert!(low.as_str().unwrap_or_default().starts_with("$2a$10$"));
-        let e = err("bcrypt", vec![s("x"), Value::Number(32.0)]);
+        let e = err("bcrypt", vec![s("x"), Value::number(32.0)]);
         assert!(
             e.ends_with("cost 32 is outside allowed inclusive range 4..31."),
             "{e}"
         );
         let e = err("bcrypt", vec![s(&"a".repeat(73))]);
         assert!(e.ends_with("password length exceeds 72 bytes."), "{e}");
-        let e = err("bcrypt", vec![s("x"), Value::Number(4.5)]);
+        let e = err("bcrypt", vec![s("x"), Value::number(4.5)]);
         assert!(e.starts_with("value must be a whole number"), "{e}");
         let e = err(
             "bcrypt",
-            vec![s("x"), Value::Number(5.0), Value::Number(6.0)],
+            vec![s("x"), Value::number(5.0), Value::number(6.0)],
         );
         assert_eq!(e, "bcrypt() takes no more than two arguments.");
     }

@@ -22,10 +22,10 @@ fn write_json(v: &Value, out: &mut String) -> Result<(), String> {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) if !n.is_finite() => {
+        Value::Number(n) if n.is_infinite() => {
             return Err("cannot serialize infinity as JSON".to_string())
         }
-        Value::Number(n) => out.push_str(&format_number(*n)),
+        Value::Number(n) => out.push_str(&format_number(n)),
         Value::String(s) => write_json_string(s, out),
         Value::List(items) | Value::Set(items) => {
             out.push('[');
@@ -76,9 +76,7 @@ fn write_json_string(s: &str, out: &mut String) {
 }
 
 pub(crate) fn jsonencode(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
-    json_encode(args.get(0))
-        .map(Value::String)
-        .map_err(|e| args.error(0, e))
+    json_encode(args.get(0)).map(Value::String).map_err(failed)
 }
 
 pub(crate) fn jsondecode(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {

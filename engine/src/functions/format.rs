@@ -11,7 +11,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use super::conversion::{to_bool, to_number, to_string};
 use super::encoding::json_encode;
 use super::{failed, Args, FunctionContext, FunctionError};
-use crate::value::Value;
+use crate::value::{Number, Value};
 
 /// One `%` sequence of a format string.
 #[derive(Default)]
@@ -213,7 +213,7 @@ fn format_one(verb: &Verb, value: &Value) -> Result<String, FunctionError> {
         'v' => {
             let text = match value {
                 Value::String(s) if !verb.sharp => s.clone(),
-                Value::Number(n) if !verb.sharp => go_float(*n, 'g', None),
+                Value::Number(n) if !verb.sharp => go_float(n, 'g', None),
                 other => json_encode(other).map_err(|e| unsupported(verb, &e))?,
             };
             Ok(pad(verb, text))
@@ -234,12 +234,12 @@ fn format_one(verb: &Verb, value: &Value) -> Result<String, FunctionError> {
                 None => return Err(unsupported(verb, "number required")),
             };
             if matches!(verb.mode, 'b' | 'd' | 'o' | 'x' | 'X') {
-                if n.fract() != 0.0 || !n.is_finite() {
+                let Some(whole) = n.to_bigint() else {
                     return Err(unsupported(verb, "an integer is required"));
-                }
-                Ok(go_integer(verb, n))
+                };
+                Ok(go_integer(verb, &whole))
             } else {
-                Ok(go_float_padded(verb, n))
+                Ok(go_float_padded(verb, &n))
             }
         }
         's' | 'q' => {
@@ -281,18 +281,18 @@ fn pad(verb: &Verb, text: String) -> String {
 }
 
 /// Go's `big.Int` formatting: `[pad][sign][prefix][zeros][digits][pad]`.
-fn go_integer(verb: &Verb, n: f64) -> String {
+fn go_integer(verb: &Verb, n: &num_bigint::BigInt) -> String {
     let base = match verb.mode {
         'b' => 2,
         'o' => 8,
         'x' | 'X' => 16,
         _ => 10,
     };
-    let mut digits = radix(n.abs(), base);
+    let mut digits = n.magnitude().to_str_radix(base);
     if verb.mode == 'X' {
         digits = digits.to_uppercase();
     }
-    let sign = if n < 0.0 {
+    let sign = if n.sign() == num_bigint::Sign::Minus {
         "-"
     } else if verb.plus {
         "+"
@@ -334,66 +334,6 @@ fn go_integer(verb: &Verb, n: f64) -> String {
         "0".repeat(zeros),
         " ".repeat(right)
     )
-}
-
-/// The digits of a non-negative whole number in `base`, exact for any
-/// magnitude an `f64` can hold.
-fn radix(n: f64, base: u32) -> String {
-    if n < 3.0e38 {
-        let mut v = n as u128;
-        if v == 0 {
-            return "0".to_string();
-        }
-        let mut out = Vec::new();
-        while v > 0 {
-            out.push(std::char::from_digit((v % base as u128) as u32, base).unwrap_or('0'));
-            v /= base as u128;
-        }
-        return out.iter().rev().collect();
-    }
-    // Larger numbers are mantissa * 2^exp: build the bits as base-2^32
-    // limbs and divide repeatedly.
-    let bits = n.to_bits();
-    let exp = ((bits >> 52) & 0x7ff) as i64 - 1075;
-    let mantissa = (bits & ((1 << 52) - 1)) | (1 << 52);
-    let shift = exp.max(0) as usize;
-    let mut limbs = vec![0u32; shift / 32 + 3];
-    let wide = (mantissa as u128) << (shift % 32);
-    for (i, limb) in limbs.iter_mut().skip(shift / 32).take(3).enumerate() {
-        *limb = (wide >> (32 * i)) as u32;
-    }
-    let mut out = Vec::new();
-    while limbs.iter().any(|l| *l != 0) {
-        let mut rem: u64 = 0;
-        for limb in limbs.iter_mut().rev() {
-            let cur = (rem << 32) | u64::from(*limb);
-            *limb = (cur / u64::from(base)) as u32;
-            rem = cur % u64::from(base);
-        }
-        out.push(std::char::from_digit(rem as u32, base).unwrap_or('0'));
-    }
-    out.iter().rev().collect()
-}
-
-/// Decimal digits and exponent of |x| (x = 0.d1d2... × 10^exp), either the
-/// shortest that round-trips or rounded to `sig` significant digits, with
-/// trailing zeros removed as Go's decimal conversion does.
-fn decimal(x: f64, sig: Option<usize>) -> (Vec<u8>, i64) {
-    let x = x.abs();
-    if x == 0.0 {
-        return (Vec::new(), 0);
-    }
-    let text = match sig {
-        Some(s) => format!("{:.*e}", s.saturating_sub(1), x),
-        None => format!("{x:e}"),
-    };
-    let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
-    let exp: i64 = exp.parse().unwrap_or(0);
-    let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
-    while digits.len() > 1 && digits.last() == Some(&b'0') {
-        digits.pop();
-    }
-    (digits, exp + 1)
 }
 
 fn fmt_e(digits: &[u8], dexp: i64, prec: usize, upper: bool) -> String {
@@ -438,11 +378,12 @@ fn fmt_f(digits: &[u8], dexp: i64, prec: usize) -> String {
 
 /// Go's `big.Float.Text` for `e`, `f` and `g` (without the sign), with
 /// `prec` as Go understands it (`None` is the shortest representation).
-fn go_float(x: f64, mode: char, prec: Option<usize>) -> String {
+fn go_float(x: &Number, mode: char, prec: Option<usize>) -> String {
     if x.is_infinite() {
-        return if x < 0.0 { "-Inf" } else { "+Inf" }.to_string();
+        return if x.is_negative() { "-Inf" } else { "+Inf" }.to_string();
     }
-    let sign = if x < 0.0 { "-" } else { "" };
+    let sign = if x.is_negative() { "-" } else { "" };
+    let decimal = |x: &Number, sig: Option<usize>| x.decimal_digits(sig);
     let upper = mode.is_ascii_uppercase();
     let body = match mode.to_ascii_lowercase() {
         'e' => {
@@ -450,7 +391,7 @@ fn go_float(x: f64, mode: char, prec: Option<usize>) -> String {
             let (digits, dexp) = decimal(x, Some(p + 1));
             fmt_e(&digits, dexp, p, upper)
         }
-        'f' => format!("{:.*}", prec.unwrap_or(6), x.abs()),
+        'f' => x.abs().to_fixed(prec.unwrap_or(6)),
         _ => {
             let shortest = prec.is_none();
             let (digits, dexp) = match prec {
@@ -487,14 +428,14 @@ fn go_float(x: f64, mode: char, prec: Option<usize>) -> String {
 
 /// Go's `big.Float.Format`: sign and padding around `go_float`. Unlike
 /// integers, a `0` flag wins over `-` here.
-fn go_float_padded(verb: &Verb, x: f64) -> String {
-    let text = go_float(x.abs(), verb.mode, verb.prec);
+fn go_float_padded(verb: &Verb, x: &Number) -> String {
+    let text = go_float(&x.abs(), verb.mode, verb.prec);
     let text = if x.is_infinite() {
         text.trim_start_matches('+').to_string()
     } else {
         text
     };
-    let sign = if x < 0.0 {
+    let sign = if x.is_negative() {
         "-"
     } else if verb.plus {
         "+"
@@ -506,7 +447,7 @@ fn go_float_padded(verb: &Verb, x: f64) -> String {
     let padding = verb
         .width
         .map_or(0, |w| w.saturating_sub(sign.len() + text.len()));
-    if verb.zero && x.is_finite() {
+    if verb.zero && !x.is_infinite() {
         format!("{sign}{}{text}", "0".repeat(padding))
     } else if verb.minus {
         format!("{sign}{text}{}", " ".repeat(padding))
@@ -518,7 +459,7 @@ fn go_float_padded(verb: &Verb, x: f64) -> String {
 /// Renders a number as `%v` does; used by tests and kept next to its rules.
 #[cfg(test)]
 fn v(x: f64) -> String {
-    go_float(x, 'g', None)
+    go_float(&Number::from_f64(x), 'g', None)
 }
 
 #[cfg(test)]

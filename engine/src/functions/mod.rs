@@ -37,7 +37,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use crate::value::Value;
+use crate::value::{Number, Value};
 
 pub use timestamps::now_rfc3339;
 
@@ -620,7 +620,7 @@ fn secret_texts(args: &[Value]) -> Vec<String> {
             }
             Value::Map(map) => map.values().for_each(|i| walk(i, inside, out)),
             Value::String(s) if inside && !s.is_empty() => out.push(s.clone()),
-            Value::Number(n) if inside => out.push(crate::value::format_number(*n)),
+            Value::Number(n) if inside => out.push(n.to_string()),
             _ => {}
         }
     }
@@ -746,14 +746,20 @@ impl Args {
     }
 
     /// Argument `i` converted to a number.
-    pub(crate) fn number(&self, i: usize) -> Result<f64, FunctionError> {
+    pub(crate) fn number(&self, i: usize) -> Result<Number, FunctionError> {
         conversion::to_number(self.not_null(i)?)
             .ok_or_else(|| self.error(i, "a number is required"))
     }
 
+    /// Argument `i` as the nearest `f64`, for the functions that Terraform
+    /// computes in float64 (`pow`, `log`).
+    pub(crate) fn float(&self, i: usize) -> Result<f64, FunctionError> {
+        self.number(i).map(|n| n.to_f64())
+    }
+
     /// Argument `i` as a whole number that fits in 64 bits.
     pub(crate) fn integer(&self, i: usize) -> Result<i64, FunctionError> {
-        whole(self.number(i)?).ok_or_else(|| {
+        self.number(i)?.to_i64().ok_or_else(|| {
             self.error(
                 i,
                 "value must be a whole number, between -9223372036854775808 and 9223372036854775807",
@@ -781,17 +787,6 @@ impl Args {
                 format!("map of any required, but have {}", v.type_name()),
             )
         })
-    }
-}
-
-/// The number as an `i64` when it is whole and in range.
-pub(crate) fn whole(n: f64) -> Option<i64> {
-    // 2^63 is exactly representable, so the bounds are exact.
-    if n.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&n)
-    {
-        Some(n as i64)
-    } else {
-        None
     }
 }
 
@@ -850,7 +845,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn n(x: f64) -> Value {
-        Value::Number(x)
+        Value::number(x)
     }
 
     pub(crate) fn list(items: Vec<Value>) -> Value {

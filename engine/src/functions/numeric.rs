@@ -1,8 +1,8 @@
 //! Numeric functions.
 
 use super::conversion::to_number;
-use super::{failed, whole, Args, FunctionContext, FunctionError};
-use crate::value::Value;
+use super::{failed, Args, FunctionContext, FunctionError};
+use crate::value::{Number, Value};
 
 pub(crate) fn abs(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
     Ok(Value::Number(args.number(0)?.abs()))
@@ -16,25 +16,29 @@ pub(crate) fn floor(args: Args, _: &FunctionContext) -> Result<Value, FunctionEr
     Ok(Value::Number(args.number(0)?.floor()))
 }
 
+/// Terraform computes `pow` in float64 (Go's `math.Pow`), so its result has
+/// 53 bits: `pow(2, 64)` prints `18446744073709550000`.
 pub(crate) fn pow(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
-    Ok(Value::Number(args.number(0)?.powf(args.number(1)?)))
+    let (x, y) = (args.float(0)?, args.float(1)?);
+    Ok(Value::number(x.powf(y)))
 }
 
+/// In float64 too, as `math.Log(num) / math.Log(base)`.
 pub(crate) fn log(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
-    Ok(Value::Number(args.number(0)?.log(args.number(1)?)))
+    let (x, base) = (args.float(0)?, args.float(1)?);
+    Ok(Value::number(x.ln() / base.ln()))
 }
 
 /// Terraform's signum converts its argument to an integer first, so a
 /// fraction is an error rather than a sign.
 pub(crate) fn signum(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
-    let n = args.number(0)?;
-    let n = whole(n).ok_or_else(|| {
+    let n = args.number(0)?.to_i64().ok_or_else(|| {
         failed("value must be a whole number, between -9223372036854775808 and 9223372036854775807")
     })?;
-    Ok(Value::Number(n.signum() as f64))
+    Ok(Value::number(n.signum()))
 }
 
-fn numbers(args: &Args) -> Result<Vec<f64>, FunctionError> {
+fn numbers(args: &Args) -> Result<Vec<Number>, FunctionError> {
     if args.len() == 0 {
         return Err(failed("must pass at least one number"));
     }
@@ -42,17 +46,19 @@ fn numbers(args: &Args) -> Result<Vec<f64>, FunctionError> {
 }
 
 pub(crate) fn min(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
-    Ok(Value::Number(
-        numbers(&args)?.into_iter().fold(f64::INFINITY, f64::min),
-    ))
+    let all = numbers(&args)?;
+    let least = all
+        .into_iter()
+        .reduce(|a, b| if b.cmp_value(&a).is_lt() { b } else { a });
+    Ok(least.map(Value::Number).unwrap_or(Value::Null))
 }
 
 pub(crate) fn max(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
-    Ok(Value::Number(
-        numbers(&args)?
-            .into_iter()
-            .fold(f64::NEG_INFINITY, f64::max),
-    ))
+    let all = numbers(&args)?;
+    let most = all
+        .into_iter()
+        .reduce(|a, b| if b.cmp_value(&a).is_gt() { b } else { a });
+    Ok(most.map(Value::Number).unwrap_or(Value::Null))
 }
 
 pub(crate) fn sum(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
@@ -70,17 +76,20 @@ pub(crate) fn sum(args: Args, _: &FunctionContext) -> Result<Value, FunctionErro
         }
         return Err(args.error(0, "cannot sum noniterable"));
     };
-    if items.is_empty() {
-        return Err(args.error(0, "cannot sum an empty list"));
-    }
-    let mut total = 0.0;
+    let not_numbers = || args.error(0, "argument must be list, set, or tuple of number values");
+    let mut total: Option<Number> = None;
     for item in items {
-        match to_number(item) {
-            Some(n) if !item.is_null() => total += n,
-            _ => return Err(args.error(0, "argument must be list, set, or tuple of number values")),
-        }
+        let n = to_number(item)
+            .filter(|_| !item.is_null())
+            .ok_or_else(not_numbers)?;
+        total = Some(match total {
+            None => n,
+            Some(t) => t.add(&n).map_err(|e| failed(e.to_string()))?,
+        });
     }
-    Ok(Value::Number(total))
+    total
+        .map(Value::Number)
+        .ok_or_else(|| args.error(0, "cannot sum an empty list"))
 }
 
 /// The value of a digit in Go's `big.Int.SetString`: for bases up to 36
@@ -120,19 +129,16 @@ pub(crate) fn parseint(args: Args, _: &FunctionContext) -> Result<Value, Functio
     if digits.is_empty() {
         return Err(cannot());
     }
-    // Accumulate exactly while the value fits, then in floating point:
-    // numbers are f64 everywhere else anyway.
-    let mut exact: Option<u128> = Some(0);
-    let mut approx = 0.0f64;
+    // Exact at any size, as Go's big.Int.SetString.
+    let mut value = num_bigint::BigInt::from(0);
     for c in digits.chars() {
         let d = digit_value(c, base).ok_or_else(cannot)?;
-        exact = exact
-            .and_then(|v| v.checked_mul(u128::from(base)))
-            .and_then(|v| v.checked_add(u128::from(d)));
-        approx = approx * f64::from(base) + f64::from(d);
+        value = value * base + d;
     }
-    let magnitude = exact.map_or(approx, |v| v as f64);
-    Ok(Value::Number(if negative { -magnitude } else { magnitude }))
+    if negative {
+        value = -value;
+    }
+    Ok(Value::Number(Number::from_bigint(&value)))
 }
 
 #[cfg(test)]

@@ -282,7 +282,7 @@ pub(crate) fn substr(args: Args, _: &FunctionContext) -> Result<Value, FunctionE
     let s = args.string(0)?;
     let whole_number = |i: usize| {
         args.number(i).and_then(|n| {
-            super::whole(n).ok_or_else(|| {
+            n.to_i64().ok_or_else(|| {
                 failed("value must be a whole number, between -9223372036854775808 and 9223372036854775807")
             })
         })

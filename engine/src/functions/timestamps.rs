@@ -278,10 +278,10 @@ pub(crate) fn timeadd(args: Args, _: &FunctionContext) -> Result<Value, Function
 pub(crate) fn timecmp(args: Args, _: &FunctionContext) -> Result<Value, FunctionError> {
     let a = timestamp_arg(&args, 0, true)?;
     let b = timestamp_arg(&args, 1, true)?;
-    Ok(Value::Number(match a.cmp(&b) {
-        std::cmp::Ordering::Less => -1.0,
-        std::cmp::Ordering::Equal => 0.0,
-        std::cmp::Ordering::Greater => 1.0,
+    Ok(Value::number(match a.cmp(&b) {
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1,
     }))
 }
 
@@ -499,15 +499,15 @@ mod tests {
         let cmp = |a: &str, b: &str| ok("timecmp", vec![s(a), s(b)]);
         assert_eq!(
             cmp("2024-01-31T10:00:00Z", "2024-01-31T11:00:00+01:00"),
-            Value::Number(0.0)
+            Value::number(0.0)
         );
         assert_eq!(
             cmp("2024-01-31T10:00:00Z", "2024-01-31T10:00:01Z"),
-            Value::Number(-1.0)
+            Value::number(-1.0)
         );
         assert_eq!(
             cmp("2024-01-31T10:00:02Z", "2024-01-31T10:00:01Z"),
-            Value::Number(1.0)
+            Value::number(1.0)
         );
     }
 

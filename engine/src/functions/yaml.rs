@@ -17,7 +17,7 @@ use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::TScalarStyle;
 
 use super::{failed, Args, FunctionContext, FunctionError};
-use crate::value::{format_number, Value};
+use crate::value::{format_number, Number, Value};
 
 const BEST_INDENT: i64 = 2;
 const BEST_WIDTH: usize = 80;
@@ -181,12 +181,12 @@ impl Emitter {
                 self.plain(if *b { "true" } else { "false" }, root);
                 Ok(())
             }
-            Value::Number(n) if !n.is_finite() => {
-                self.plain(if *n > 0.0 { ".inf" } else { "-.inf" }, root);
+            Value::Number(n) if n.is_infinite() => {
+                self.plain(if n.is_negative() { "-.inf" } else { ".inf" }, root);
                 Ok(())
             }
             Value::Number(n) => {
-                self.plain(&format_number(*n), root);
+                self.plain(&format_number(n), root);
                 Ok(())
             }
             Value::String(s) => {
@@ -416,7 +416,7 @@ impl Decoder<'_> {
                         Event::Scalar(text, _, _, _) => text,
                         Event::Alias(id) => match self.anchors.get(&id) {
                             Some(Value::String(s)) => s.clone(),
-                            Some(Value::Number(n)) => format_number(*n),
+                            Some(Value::Number(n)) => format_number(n),
                             Some(Value::Bool(b)) => b.to_string(),
                             _ => return Err("only strings are allowed as mapping keys".to_string()),
                         },
@@ -518,7 +518,7 @@ fn bool_word(s: &str) -> Option<bool> {
 }
 
 /// A decimal number, or a positive hexadecimal (`0x`) or octal (`0o`) integer.
-fn number(s: &str) -> Option<f64> {
+fn number(s: &str) -> Option<Number> {
     if let Some(n) = super::conversion::parse_number(s) {
         return Some(n);
     }
@@ -532,16 +532,16 @@ fn number(s: &str) -> Option<f64> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
-    u128::from_str_radix(digits, radix).ok().map(|v| v as f64)
+    num_bigint::BigInt::parse_bytes(digits.as_bytes(), radix).map(|v| Number::from_bigint(&v))
 }
 
 fn resolve_plain(src: &str) -> Value {
     match src {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Value::Number(f64::INFINITY)
+            return Value::Number(Number::infinity(false))
         }
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Number(f64::NEG_INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Number(Number::infinity(true)),
         _ => {}
     }
     if let Some(b) = bool_word(src) {

@@ -363,11 +363,11 @@ fn object_properties_are_nested_blocks_where_the_schema_says_so() {
     let Value::Map(first) = &rules[0] else {
         panic!()
     };
-    assert_eq!(first["from"], Value::Number(1.0));
+    assert_eq!(first["from"], Value::number(1.0));
     let Value::Map(target) = &first["target"] else {
         panic!("{:?}", first["target"])
     };
-    assert_eq!(target["port"], Value::Number(80.0));
+    assert_eq!(target["port"], Value::number(80.0));
     let Value::Map(tags) = &map["tags"] else {
         panic!()
     };

@@ -128,7 +128,7 @@ fn int_attr(value: &Value, name: &str) -> Option<i64> {
 }
 
 fn num(n: impl Into<f64>) -> Value {
-    Value::Number(n.into())
+    Value::number(n.into())
 }
 
 /// An empty string from the API means "not set", which the user writes by

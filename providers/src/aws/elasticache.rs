@@ -937,7 +937,7 @@ fn replication_group_state(
         ("arn", opt_string(group.arn())),
         ("description", opt_string(group.description())),
         ("node_type", opt_string(group.cache_node_type())),
-        ("num_cache_clusters", Value::Number(members.len() as f64)),
+        ("num_cache_clusters", Value::number(members.len())),
         (
             "engine",
             group.engine().map(string).unwrap_or_else(|| kept("engine")),
@@ -1490,7 +1490,7 @@ mod tests {
         let local = object([
             ("engine_version", string("7.1")),
             ("subnet_group_name", string("cache-subnets")),
-            ("port", Value::Number(6380.0)),
+            ("port", Value::number(6380.0)),
         ]);
         let state = replication_group_state(&group, None, BTreeMap::new(), Some(&local));
         assert_eq!(str_attr(&state, "engine_version").as_deref(), Some("7.1"));

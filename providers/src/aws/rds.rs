@@ -136,8 +136,7 @@ pub(crate) fn int_attr(value: &Value, name: &str) -> Option<i32> {
 }
 
 pub(crate) fn number(n: Option<i32>) -> Value {
-    n.map(|n| Value::Number(f64::from(n)))
-        .unwrap_or(Value::Null)
+    n.map(Value::number).unwrap_or(Value::Null)
 }
 
 /// Forwards waiter status changes to the engine's progress sink, if any.

@@ -49,7 +49,7 @@ pub fn string_map_attr(value: &Value, name: &str) -> BTreeMap<String, String> {
             m.into_iter()
                 .filter_map(|(k, v)| match v.peel() {
                     Value::String(s) => Some((k, s.clone())),
-                    Value::Number(n) => Some((k, engine::value::format_number(*n))),
+                    Value::Number(n) => Some((k, engine::value::format_number(n))),
                     Value::Bool(b) => Some((k, b.to_string())),
                     _ => None,
                 })

@@ -169,7 +169,7 @@ impl AwsDataSource for InstanceTypes {
 }
 
 fn instance_type_value(name: &str, info: &InstanceTypeInfo) -> Value {
-    let number = |n: Option<i64>| Value::Number(n.unwrap_or(0) as f64);
+    let number = |n: Option<i64>| Value::number(n.unwrap_or(0));
     crate::aws::values::object([
         ("instance_type", string(name)),
         (

@@ -335,8 +335,8 @@ impl Rule {
     fn to_value(&self) -> Value {
         object([
             ("protocol", string(&self.protocol)),
-            ("from_port", Value::Number(f64::from(self.from_port))),
-            ("to_port", Value::Number(f64::from(self.to_port))),
+            ("from_port", Value::number(self.from_port)),
+            ("to_port", Value::number(self.to_port)),
             (
                 "cidr_blocks",
                 crate::aws::values::string_set(self.cidr_blocks.clone()),
@@ -580,8 +580,8 @@ mod tests {
     fn rule(protocol: &str, from: f64, to: f64, cidrs: &[&str]) -> Value {
         object([
             ("protocol", string(protocol)),
-            ("from_port", Value::Number(from)),
-            ("to_port", Value::Number(to)),
+            ("from_port", Value::number(from)),
+            ("to_port", Value::number(to)),
             (
                 "cidr_blocks",
                 Value::List(cidrs.iter().map(|c| string(*c)).collect()),
@@ -639,8 +639,8 @@ mod tests {
     fn unknown_rules_are_kept_for_apply() {
         let configured = Value::set_from(vec![object([
             ("protocol", string("tcp")),
-            ("from_port", Value::Number(80.0)),
-            ("to_port", Value::Number(80.0)),
+            ("from_port", Value::number(80.0)),
+            ("to_port", Value::number(80.0)),
             ("cidr_blocks", Value::Unknown),
         ])]);
         let normalized = normalize_rules(&configured);

@@ -146,7 +146,7 @@ pub fn parse_provisioners(value: &Value) -> Result<Vec<Provisioner>, Vec<String>
 fn env_text(value: &Value) -> String {
     match value.peel() {
         Value::String(s) => s.clone(),
-        Value::Number(n) => engine::value::format_number(*n),
+        Value::Number(n) => engine::value::format_number(n),
         Value::Bool(b) => b.to_string(),
         Value::Null => String::new(),
         other => other.clone().unmark_deep().to_json().to_string(),
@@ -364,7 +364,7 @@ mod tests {
             &["echo hi"],
             &[
                 ("DB_HOST", Value::String("db'; rm -rf / #".into())),
-                ("PORT", Value::Number(5432.0)),
+                ("PORT", Value::number(5432.0)),
             ],
         )]);
         let provisioners = parse_provisioners(&value).unwrap();
