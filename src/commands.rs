@@ -254,7 +254,7 @@ pub async fn run(cli: Cli) -> u8 {
     }
 }
 
-fn registry() -> ProviderRegistry {
+pub(crate) fn registry() -> ProviderRegistry {
     let mut registry = ProviderRegistry::builtin();
     providers::register(&mut registry);
     registry

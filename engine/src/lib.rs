@@ -28,6 +28,7 @@ pub mod planfile;
 pub mod provider;
 pub mod provisioner;
 pub mod refactor;
+pub mod render;
 pub mod schedule;
 #[cfg(test)]
 pub mod testing;
