@@ -30,6 +30,7 @@ pub mod provisioner;
 pub mod refactor;
 pub mod render;
 pub mod schedule;
+pub mod stateful;
 #[cfg(test)]
 pub mod testing;
 pub mod triggers;
