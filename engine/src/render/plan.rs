@@ -281,9 +281,11 @@ pub fn plan(plan: &Plan, schemas: SchemaLookup<'_>) -> Lines {
             out.blank();
         }
         out.extend(outputs);
-        out.blank();
     }
     if plan.has_changes() && !counted {
+        if outputs_change {
+            out.blank();
+        }
         let text = if outputs_change {
             // Only outputs change: as Terraform, say so instead of a zero Plan line.
             "You can apply this plan to save these new output values to the state, without changing any real infrastructure."
