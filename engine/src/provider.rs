@@ -511,6 +511,9 @@ fn nested_forced_paths(block: &BlockSchema, before: &Value, after: &Value) -> Ve
     };
     let (b, a) = (instances(before), instances(after));
     if block.nesting == Nesting::Set {
+        if !block.schema.attributes.iter().any(|a| a.force_new) {
+            return Vec::new();
+        }
         let project = |items: &[Value]| {
             let mut parts: Vec<Value> = items.iter().map(|v| force_new_part(block, v)).collect();
             parts.sort_by(Value::total_cmp);

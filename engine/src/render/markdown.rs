@@ -437,3 +437,224 @@ fn hard_cut(text: &str, limit: usize) -> String {
     out.push_str(&note);
     out
 }
+
+#[cfg(test)]
+pub(super) mod tests {
+    use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+    use super::*;
+    use crate::render::tests::plan_of;
+
+    /// The markup parses as CommonMark with GitHub's tables into what the
+    /// comment means: a table when there are rows, one `diff` code block
+    /// per `<details>`, every `<details>` closed, no diff line outside a
+    /// code block.
+    pub(in crate::render) fn assert_well_formed(markdown: &str) {
+        let mut details = 0;
+        let mut closed = 0;
+        let mut diff_blocks = 0;
+        let mut tables = 0;
+        let mut in_code = false;
+        for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+            match event {
+                Event::Html(html) | Event::InlineHtml(html) => {
+                    details += html.matches("<details>").count();
+                    closed += html.matches("</details>").count();
+                }
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) => {
+                    assert_eq!(&*lang, "diff", "{markdown}");
+                    diff_blocks += 1;
+                    in_code = true;
+                }
+                Event::End(TagEnd::CodeBlock) => in_code = false,
+                Event::Start(Tag::Table(_)) => tables += 1,
+                Event::Text(text) if !in_code => {
+                    assert!(
+                        !text.contains("resource \""),
+                        "diff text outside a code block: {text}"
+                    );
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(details, closed, "unclosed <details>:\n{markdown}");
+        assert_eq!(
+            details, diff_blocks,
+            "a <details> without its diff:\n{markdown}"
+        );
+        if markdown.contains("| Action |") {
+            assert_eq!(tables, 1, "the table did not parse:\n{markdown}");
+        }
+        assert!(markdown.chars().count() <= MAX_COMMENT_CHARS);
+    }
+
+    fn change(address: &str, resource_type: &str, action: Action) -> ResourceChange {
+        let value = serde_json::json!({ "id": "x", "script": "line\n".repeat(40) });
+        let (before, after) = match action {
+            Action::Create => (None, Some(value)),
+            Action::Delete => (Some(value), None),
+            _ => {
+                let mut after = value.clone();
+                after["script"] = serde_json::json!("other\n".repeat(40));
+                (Some(value), Some(after))
+            }
+        };
+        ResourceChange {
+            address: address.to_string(),
+            mode: Mode::Managed,
+            resource_type: resource_type.to_string(),
+            name: address.rsplit('.').next().unwrap_or_default().to_string(),
+            provider: "provider.aws".to_string(),
+            action,
+            create_before_destroy: false,
+            action_reason: None,
+            before,
+            before_sensitive: Vec::new(),
+            after,
+            after_unknown: Vec::new(),
+            after_sensitive: Vec::new(),
+            requires_replace: if action == Action::Replace {
+                vec!["engine".to_string()]
+            } else {
+                Vec::new()
+            },
+            dependencies: Vec::new(),
+            private: None,
+            previous_address: None,
+            importing: None,
+        }
+    }
+
+    fn none(_: &str, _: bool) -> Option<crate::provider::Schema> {
+        None
+    }
+
+    #[test]
+    fn destroyed_and_replaced_stateful_resources_come_first_with_their_cause() {
+        let plan = plan_of(vec![
+            change("aws_db_instance.main", "aws_db_instance", Action::Replace),
+            change("aws_s3_bucket.logs", "aws_s3_bucket", Action::Delete),
+            change(
+                "aws_security_group.web",
+                "aws_security_group",
+                Action::Delete,
+            ),
+        ]);
+        let markdown = comment(&plan, &none, MAX_COMMENT_CHARS);
+        assert_well_formed(&markdown);
+        let caution = markdown.find("[!CAUTION]").expect("a caution block");
+        assert!(caution < markdown.find("| Action |").unwrap(), "{markdown}");
+        assert!(
+            markdown
+                .contains("> - `aws_db_instance.main` will be **replaced**, forced by `engine`"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("> - `aws_s3_bucket.logs` will be **destroyed**"),
+            "{markdown}"
+        );
+        assert!(
+            !markdown.contains("> - `aws_security_group.web`"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.starts_with("### stack plan: Plan: 1 to add, 0 to change, 3 to destroy.\n")
+        );
+    }
+
+    #[test]
+    fn targets_excludes_and_replacements_are_flagged() {
+        let mut plan = plan_of(vec![change(
+            "aws_instance.a",
+            "aws_instance",
+            Action::Replace,
+        )]);
+        plan.targets = vec!["aws_instance.a".to_string()];
+        plan.excludes = vec!["module.db".to_string()];
+        plan.replace = vec!["aws_instance.a".to_string()];
+        let markdown = comment(&plan, &none, MAX_COMMENT_CHARS);
+        assert_well_formed(&markdown);
+        let warning = markdown.find("[!WARNING]").expect("a warning");
+        assert!(warning < markdown.find("| Action |").unwrap());
+        for flag in [
+            "`--target` `aws_instance.a`",
+            "`--exclude` `module.db`",
+            "`--replace` `aws_instance.a`",
+        ] {
+            assert!(markdown.contains(flag), "{flag} missing:\n{markdown}");
+        }
+    }
+
+    #[test]
+    fn a_huge_plan_is_cut_to_the_limit_least_important_details_first() {
+        let mut changes = vec![change(
+            "aws_db_instance.main",
+            "aws_db_instance",
+            Action::Replace,
+        )];
+        for i in 0..400 {
+            changes.push(change(
+                &format!("aws_instance.web{i:03}"),
+                "aws_instance",
+                Action::Create,
+            ));
+        }
+        let plan = plan_of(changes);
+        let markdown = comment(&plan, &none, MAX_COMMENT_CHARS);
+        assert!(markdown.chars().count() <= MAX_COMMENT_CHARS);
+        assert_well_formed(&markdown);
+        // The replacement's diff is kept; creates were cut, and the comment says so.
+        assert!(markdown.contains("<details><summary>aws_db_instance.main must be replaced"));
+        assert!(
+            markdown.contains("This comment was shortened"),
+            "no cut note"
+        );
+        assert!(
+            markdown.contains("creates)"),
+            "the cut note does not say what was cut"
+        );
+        assert!(markdown.contains("stack show PLANFILE"));
+        // Every resource is still in the table.
+        assert!(markdown.contains("`aws_instance.web399`"));
+    }
+
+    #[test]
+    fn a_tiny_limit_cuts_table_rows_and_still_fits() {
+        let changes = (0..50)
+            .map(|i| {
+                change(
+                    &format!("aws_instance.web{i:02}"),
+                    "aws_instance",
+                    Action::Create,
+                )
+            })
+            .collect();
+        let markdown = comment(&plan_of(changes), &none, 2_000);
+        assert!(
+            markdown.chars().count() <= 2_000,
+            "{} chars",
+            markdown.chars().count()
+        );
+        assert!(
+            markdown.contains("more resources, cut to fit"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("rows of the table"), "{markdown}");
+    }
+
+    #[test]
+    fn backticks_and_pipes_in_addresses_do_not_break_the_markup() {
+        let plan = plan_of(vec![change(
+            "aws_instance.web[\"a|`b`\"]",
+            "aws_instance",
+            Action::Create,
+        )]);
+        let markdown = comment(&plan, &none, MAX_COMMENT_CHARS);
+        assert_well_formed(&markdown);
+        assert!(
+            markdown.contains("`` aws_instance.web[\"a\\|`b`\"] ``")
+                || markdown.contains("``aws_instance.web[\"a\\|`b`\"]``"),
+            "{markdown}"
+        );
+    }
+}

@@ -13,6 +13,9 @@ pub mod plan;
 pub mod terraform_json;
 pub mod text;
 
+#[cfg(test)]
+mod tests;
+
 use crate::provider::Schema;
 use diff::Change;
 
