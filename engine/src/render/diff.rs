@@ -6,8 +6,9 @@
 //!
 //! Matching follows Terraform's renderer: objects and maps by key, list
 //! attributes by a longest common subsequence (an object element changed in
-//! place is paired with its old self), values of `Any` type and list blocks
-//! by position, sets and set blocks by value. Sensitive and unknown parts
+//! place is paired with its old self), tuples in values of `Any` type by
+//! position while their length stays (else like lists), list blocks by
+//! position, sets and set blocks by value. Sensitive and unknown parts
 //! stop the descent at exactly the depth of their mark.
 
 use state::{AttrPath, PathStep};
@@ -353,9 +354,13 @@ impl Builder<'_> {
             || before.is_some_and(|v| kind(v) == Kind::Set)
             || after.is_some_and(|v| kind(v) == Kind::Set);
         let element = element_shape(shape);
+        // A value of `Any` type keeps its tuple type when its length does
+        // not change, and Terraform then compares it element by element;
+        // otherwise it is matched like a list.
+        let typed_list = matches!(shape, Shape::Attr(AttrType::List(_)) | Shape::Json);
         let pairs = if is_set {
             match_by_value(b, a)
-        } else if matches!(shape, Shape::Attr(AttrType::List(_)) | Shape::Json) {
+        } else if typed_list || b.len() != a.len() {
             match_by_subsequence(b, a)
         } else {
             match_by_position(b.len(), a.len())
