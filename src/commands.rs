@@ -17,7 +17,7 @@ use engine::value::Value;
 use state::{Backend, JournalEntry, Lease, Loaded, Mode, State, StateJournal, WriteNote};
 
 use crate::render::{self, Style};
-use crate::{Cli, Command, LockArgs, MigrateCommand, PlanArgs, StateCommand, VarArgs};
+use crate::{Cli, Command, Format, LockArgs, MigrateCommand, PlanArgs, StateCommand, VarArgs};
 
 /// Exit codes: 0 success, 1 error, 2 changes present (plan --detailed-exitcode).
 pub(crate) const OK: u8 = 0;
@@ -84,7 +84,7 @@ impl Session {
     }
 
     /// The templates, loaded once per command.
-    fn take_config(&self) -> (engine::config::Config, Diagnostics) {
+    pub(crate) fn take_config(&self) -> (engine::config::Config, Diagnostics) {
         self.loaded
             .borrow_mut()
             .take()
@@ -171,7 +171,7 @@ pub async fn run(cli: Cli) -> u8 {
             plan,
             lock,
             out,
-            json,
+            output,
             detailed_exitcode,
             destroy,
         } => {
@@ -180,7 +180,7 @@ pub async fn run(cli: Cli) -> u8 {
                 &plan,
                 &lock,
                 out,
-                json,
+                output.format(),
                 detailed_exitcode,
                 destroy,
             )
@@ -192,18 +192,16 @@ pub async fn run(cli: Cli) -> u8 {
             lock,
             auto_approve,
             parallelism,
+            output,
         } => match plan_file {
             Some(file) => apply_saved(&mut session, &file, &plan.vars, &lock, parallelism).await,
             None => {
-                plan_and_apply(
-                    &mut session,
-                    &plan,
-                    &lock,
+                let apply = ApplyArgs {
                     auto_approve,
                     parallelism,
-                    PlanMode::Normal,
-                )
-                .await
+                    format: output.format(),
+                };
+                plan_and_apply(&mut session, &plan, &lock, apply, PlanMode::Normal).await
             }
         },
         Command::Destroy {
@@ -211,18 +209,16 @@ pub async fn run(cli: Cli) -> u8 {
             lock,
             auto_approve,
             parallelism,
+            output,
         } => {
-            plan_and_apply(
-                &mut session,
-                &plan,
-                &lock,
+            let apply = ApplyArgs {
                 auto_approve,
                 parallelism,
-                PlanMode::Destroy,
-            )
-            .await
+                format: output.format(),
+            };
+            plan_and_apply(&mut session, &plan, &lock, apply, PlanMode::Destroy).await
         }
-        Command::Show { plan_file, json } => show(&mut session, plan_file, json),
+        Command::Show { plan_file, output } => show(&mut session, plan_file, output.format()),
         Command::Workspace { command } => workspace_command(&session, command),
         // Handled in main, before a stack directory is needed.
         Command::Completions { .. } | Command::Man => OK,
@@ -302,7 +298,7 @@ fn workspace_command(session: &Session, command: crate::WorkspaceCommand) -> u8 
     }
 }
 
-fn registry() -> ProviderRegistry {
+pub(crate) fn registry() -> ProviderRegistry {
     let mut registry = ProviderRegistry::builtin();
     providers::register(&mut registry);
     registry
@@ -710,7 +706,7 @@ async fn plan_command(
     args: &PlanArgs,
     lock: &LockArgs,
     out: Option<PathBuf>,
-    json: bool,
+    format: Format,
     detailed_exitcode: bool,
     destroy: bool,
 ) -> u8 {
@@ -731,18 +727,14 @@ async fn plan_command(
     } else {
         PlanMode::Normal
     };
-    let (_, plan) = match make_plan(session, args, mode, &state).await {
+    let (ctx, plan) = match make_plan(session, args, mode, &state).await {
         Ok(x) => x,
         Err(code) => return code,
     };
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&render::plan_json(&plan)).unwrap_or_default()
-        );
-    } else {
-        print!("{}", render::plan(&plan, session.style));
-    }
+    print!(
+        "{}",
+        crate::output::plan_document(&plan, format, Some(&ctx.config), session.style)
+    );
     if let Some(out) = out {
         let sealer = match backend.sealer() {
             Ok(s) => s,
@@ -751,7 +743,7 @@ async fn plan_command(
         if let Err(e) = crate::planfile::write(&out, &plan, sealer) {
             return session.error("Cannot save the plan", e);
         }
-        if !json {
+        if format == Format::Text {
             println!(
                 "\nSaved the plan to {}. To apply exactly this plan, run: stack apply {}",
                 out.display(),
@@ -790,14 +782,26 @@ fn confirm(session: &Session, destroy: bool) -> Result<(), u8> {
     }
 }
 
+/// How `stack apply` and `stack destroy` run after planning.
+struct ApplyArgs {
+    auto_approve: bool,
+    parallelism: usize,
+    /// How the plan is shown before anything changes.
+    format: Format,
+}
+
 async fn plan_and_apply(
     session: &mut Session,
     args: &PlanArgs,
     lock: &LockArgs,
-    auto_approve: bool,
-    parallelism: usize,
+    apply: ApplyArgs,
     mode: PlanMode,
 ) -> u8 {
+    let ApplyArgs {
+        auto_approve,
+        parallelism,
+        format,
+    } = apply;
     let backend = match session.backend() {
         Ok(b) => b,
         Err(code) => return code,
@@ -819,7 +823,10 @@ async fn plan_and_apply(
         Ok(x) => x,
         Err(code) => return code,
     };
-    print!("{}", render::plan(&plan, session.style));
+    print!(
+        "{}",
+        crate::output::plan_document(&plan, format, Some(&ctx.config), session.style)
+    );
     if !plan.has_changes() {
         return OK;
     }
@@ -1208,7 +1215,8 @@ fn print_outputs(state: &State) {
     }
 }
 
-fn show(session: &mut Session, plan_file: Option<PathBuf>, json: bool) -> u8 {
+fn show(session: &mut Session, plan_file: Option<PathBuf>, format: Format) -> u8 {
+    let json = format == Format::Json;
     let backend = match session.backend() {
         Ok(b) => b,
         Err(code) => return code,
@@ -1220,14 +1228,10 @@ fn show(session: &mut Session, plan_file: Option<PathBuf>, json: bool) -> u8 {
         };
         return match crate::planfile::read(&file, &sealer) {
             Ok(plan) => {
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&render::plan_json(&plan)).unwrap_or_default()
-                    );
-                } else {
-                    print!("{}", render::plan(&plan, session.style));
-                }
+                let config = crate::output::plan_config(session, &plan);
+                let document =
+                    crate::output::plan_document(&plan, format, config.as_ref(), session.style);
+                print!("{document}");
                 OK
             }
             Err(e) => session.error("Cannot read the plan", e),
@@ -1244,6 +1248,10 @@ fn show(session: &mut Session, plan_file: Option<PathBuf>, json: bool) -> u8 {
         }
         Err(code) => return code,
     };
+    if let Some(document) = crate::output::state_document(&state, format) {
+        print!("{document}");
+        return OK;
+    }
     if json {
         let resources: Vec<serde_json::Value> = state
             .resources

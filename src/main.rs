@@ -3,6 +3,7 @@
 
 mod commands;
 mod migrate;
+mod output;
 mod planfile;
 mod progress;
 mod render;
@@ -55,6 +56,39 @@ pub struct VarArgs {
     /// Read variables from a file of `name = value` lines (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+}
+
+/// How a plan (or the state) is printed.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// For people, in Terraform's layout.
+    Text,
+    /// stack's own JSON plan (docs/plan-json.md); sensitive values are null.
+    Json,
+    /// A pull-request comment (GitHub and GitLab markdown), at most 65,000 characters.
+    Markdown,
+    /// Terraform's JSON plan representation, for policy and cost tools.
+    TerraformJson,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct FormatArgs {
+    /// Output format: text, json, markdown or terraform-json.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// Shorthand for --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl FormatArgs {
+    pub fn format(&self) -> Format {
+        match (self.format, self.json) {
+            (Some(format), _) => format,
+            (None, true) => Format::Json,
+            (None, false) => Format::Text,
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -131,9 +165,8 @@ pub enum Command {
         /// Save the plan to FILE for `stack apply FILE`.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
-        /// Print the plan as JSON (sensitive values are null).
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: FormatArgs,
         /// Exit 0 when there are no changes, 2 when there are, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
@@ -156,6 +189,9 @@ pub enum Command {
         /// How many operations may run at once.
         #[arg(long, default_value_t = 10, value_name = "N")]
         parallelism: usize,
+        /// The format of the plan shown before the changes are made.
+        #[command(flatten)]
+        output: FormatArgs,
     },
     /// Destroy everything the stack manages.
     Destroy {
@@ -169,6 +205,9 @@ pub enum Command {
         /// How many operations may run at once.
         #[arg(long, default_value_t = 10, value_name = "N")]
         parallelism: usize,
+        /// The format of the plan shown before the changes are made.
+        #[command(flatten)]
+        output: FormatArgs,
     },
     /// Print a shell completion script: `stack completions bash > /etc/bash_completion.d/stack`.
     Completions { shell: clap_complete::Shell },
@@ -184,9 +223,8 @@ pub enum Command {
         /// A plan saved with `stack plan --out`.
         #[arg(value_name = "PLANFILE")]
         plan_file: Option<PathBuf>,
-        /// Print as JSON (sensitive values are null).
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: FormatArgs,
     },
     /// Show output values from the state.
     Output {

@@ -1,15 +1,14 @@
 //! Rendering for people: diagnostics with the source line underlined (via
 //! `miette`), and plans in Terraform's familiar `+ ~ - -/+` layout.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use engine::config::SourceFile;
 use engine::diagnostics::{Diagnostic, Severity};
-use engine::plan::{Action, OutputChange, Plan, ResourceChange};
-use engine::value::{format_number, quote_string, Value};
-use state::Mode;
+use engine::plan::Plan;
+use engine::render::{Lines, Tone};
+use engine::value::{quote_string, Value};
 
 /// Terminal styling, off under `--no-color`, `NO_COLOR` or a non-terminal.
 #[derive(Clone, Copy)]
@@ -36,6 +35,9 @@ impl Style {
     }
     pub fn bold(&self, t: &str) -> String {
         self.paint("1", t)
+    }
+    pub fn dim(&self, t: &str) -> String {
+        self.paint("90", t)
     }
 }
 
@@ -212,52 +214,12 @@ pub fn diagnostic_json(d: &Diagnostic, files: &[SourceFile], base: &Path) -> ser
     })
 }
 
-fn action_header(change: &ResourceChange) -> String {
-    // A deposed object reads as Terraform says it: `x (deposed object ab12)`.
-    let addr = change
-        .address
-        .parse::<engine::addrs::ObjectAddr>()
-        .map(|a| a.describe())
-        .unwrap_or_else(|_| change.address.clone());
-    match (change.action, &change.previous_address, &change.importing) {
-        (Action::NoOp, Some(previous), _) => return format!("# {previous} has moved to {addr}"),
-        (Action::NoOp, None, Some(_)) => return format!("# {addr} will be imported"),
-        _ => {}
-    }
-    match change.action {
-        Action::Create => format!("# {addr} will be created"),
-        Action::Update => format!("# {addr} will be updated in-place"),
-        Action::Replace => format!("# {addr} must be replaced"),
-        Action::Delete => format!("# {addr} will be destroyed"),
-        Action::Read => format!("# {addr} will be read during apply"),
-        Action::NoOp => format!("# {addr} is unchanged"),
-        Action::Forget => {
-            format!("# {addr} will no longer be managed by stack; the object is not destroyed")
-        }
-    }
-}
-
-fn marker(action: Action, cbd: bool, style: Style) -> String {
-    match action {
-        Action::Create => style.green("  +"),
-        Action::Update => style.yellow("  ~"),
-        Action::Replace if cbd => format!("{}{}", style.green("+"), style.red("/-")),
-        Action::Replace => format!("{}{}", style.red("-/"), style.green("+")),
-        Action::Delete => style.red("  -"),
-        Action::Read => " <=".to_string(),
-        Action::NoOp => "   ".to_string(),
-        Action::Forget => "  .".to_string(),
-    }
-}
-
 /// Renders a value compactly on one line, hiding sensitive parts.
 pub fn inline(value: &Value) -> String {
     match value {
         Value::Sensitive(_) => "(sensitive value)".to_string(),
         Value::Unknown => "(known after apply)".to_string(),
         Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => format_number(n),
         Value::String(s) => quote_string(s),
         Value::List(items) | Value::Set(items) => format!(
             "[{}]",
@@ -270,6 +232,7 @@ pub fn inline(value: &Value) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        other => other.to_string(),
     }
 }
 
@@ -281,339 +244,71 @@ fn key(k: &str) -> String {
     }
 }
 
-fn is_multiline(v: &Value) -> bool {
-    matches!(v, Value::String(s) if s.contains('\n'))
-}
-
-fn heredoc_diff(before: &str, after: &str, indent: &str, style: Style) -> String {
-    let mut out = String::from("<<-EOT\n");
-    let diff = similar::TextDiff::from_lines(before, after);
-    for change in diff.iter_all_changes() {
-        let line = change.value().trim_end_matches('\n');
-        let (sign, text) = match change.tag() {
-            similar::ChangeTag::Equal => ("  ", line.to_string()),
-            similar::ChangeTag::Delete => ("- ", line.to_string()),
-            similar::ChangeTag::Insert => ("+ ", line.to_string()),
-        };
-        let sign = match change.tag() {
-            similar::ChangeTag::Delete => style.red(sign),
-            similar::ChangeTag::Insert => style.green(sign),
-            similar::ChangeTag::Equal => sign.to_string(),
-        };
-        let _ = writeln!(out, "{indent}    {sign}{text}");
-    }
-    let _ = write!(out, "{indent}  EOT");
-    out
-}
-
-fn heredoc(text: &str, indent: &str) -> String {
-    let mut out = String::from("<<-EOT\n");
-    for line in text.trim_end_matches('\n').split('\n') {
-        let _ = writeln!(out, "{indent}      {line}");
-    }
-    let _ = write!(out, "{indent}  EOT");
-    out
-}
-
-/// One resource change, Terraform style.
-pub fn resource_change(change: &ResourceChange, style: Style) -> String {
+/// Turns the engine's toned lines into terminal text: colours as Terraform
+/// uses them, or none under `--no-color` / `NO_COLOR` / a non-terminal.
+pub fn paint(lines: &Lines, style: Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "  {}", style.bold(&action_header(change)));
-    if change.action != Action::NoOp {
-        if let Some(previous) = &change.previous_address {
-            let _ = writeln!(out, "  # (moved from {previous})");
+    for line in &lines.0 {
+        let mut text = String::new();
+        for span in &line.spans {
+            let painted = match span.tone {
+                Tone::Plain => span.text.clone(),
+                Tone::Create => style.green(&span.text),
+                Tone::Delete | Tone::Danger => style.red(&span.text),
+                Tone::Update => style.yellow(&span.text),
+                Tone::Dim => style.dim(&span.text),
+                Tone::Strong => style.bold(&span.text),
+            };
+            text.push_str(&painted);
         }
-        if let Some(importing) = &change.importing {
-            let _ = writeln!(out, "  # (imported from {})", quote_string(&importing.id));
-        }
+        out.push_str(text.trim_end());
+        out.push('\n');
     }
-    if let Some(reason) = &change.action_reason {
-        let _ = writeln!(out, "  # ({reason})");
-    }
-    let data = change.mode == Mode::Data;
-    let kind = if data { "data" } else { "resource" };
-    let _ = writeln!(
-        out,
-        "{} {kind} {} {} {{",
-        marker(change.action, change.create_before_destroy, style),
-        quote_string(&change.resource_type),
-        quote_string(&change.name)
-    );
-    let before = change.before_value().unwrap_or(Value::Null);
-    // A forgotten object stays as it is: it is shown unchanged.
-    let after = match change.action {
-        Action::Forget => before.clone(),
-        _ => change.after_value().unwrap_or(Value::Null),
-    };
-    let empty = BTreeMap::new();
-    let before_map = before.as_map().unwrap_or(&empty);
-    let after_map = after.as_map().unwrap_or(&empty);
-    let mut names: Vec<&String> = before_map.keys().chain(after_map.keys()).collect();
-    names.sort();
-    names.dedup();
-    let shown_names = names.iter().filter(|n| {
-        let b = before_map.get(n.as_str()).unwrap_or(&Value::Null);
-        let a = after_map.get(n.as_str()).unwrap_or(&Value::Null);
-        match change.action {
-            Action::Create | Action::Read => !a.is_null(),
-            Action::Delete => !b.is_null(),
-            _ => {
-                !engine::provider::values_equal(b, a) || n.as_str() == "id" || n.as_str() == "name"
-            }
-        }
-    });
-    let width = shown_names.map(|n| n.len()).max().unwrap_or(0);
-    let mut hidden = 0usize;
-    let indent = "      ";
-    for name in names {
-        let b = before_map.get(name).cloned().unwrap_or(Value::Null);
-        let a = after_map.get(name).cloned().unwrap_or(Value::Null);
-        let forces = change.requires_replace.iter().any(|r| r == name);
-        let suffix = if forces {
-            style.red(" # forces replacement")
-        } else {
-            String::new()
-        };
-        let pad = format!("{name:width$}");
-        let line = match change.action {
-            Action::Create | Action::Read => {
-                if a.is_null() {
-                    continue;
-                }
-                let shown = if is_multiline(&a) {
-                    heredoc(a.as_str().unwrap_or_default(), indent)
-                } else {
-                    inline(&a)
-                };
-                format!("{}{} {pad} = {shown}", "      ", style.green("+"))
-            }
-            Action::Delete => {
-                if b.is_null() {
-                    continue;
-                }
-                let shown = if is_multiline(&b) {
-                    heredoc(b.as_str().unwrap_or_default(), indent)
-                } else {
-                    inline(&b)
-                };
-                format!("{}{} {pad} = {shown} -> null", "      ", style.red("-"))
-            }
-            Action::Update | Action::Replace | Action::NoOp | Action::Forget => {
-                if engine::provider::values_equal(&b, &a) && b.is_sensitive() == a.is_sensitive() {
-                    if name == "id" || name == "name" {
-                        format!("        {pad} = {}", inline(&b))
-                    } else {
-                        hidden += 1;
-                        continue;
-                    }
-                } else if b.is_null() {
-                    format!(
-                        "{}{} {pad} = {}{suffix}",
-                        "      ",
-                        style.green("+"),
-                        inline(&a)
-                    )
-                } else if a.is_null() {
-                    format!(
-                        "{}{} {pad} = {} -> null{suffix}",
-                        "      ",
-                        style.red("-"),
-                        inline(&b)
-                    )
-                } else if is_multiline(&b)
-                    && is_multiline(&a)
-                    && !b.is_sensitive()
-                    && !a.is_sensitive()
-                {
-                    format!(
-                        "{}{} {pad} = {}{suffix}",
-                        "      ",
-                        style.yellow("~"),
-                        heredoc_diff(
-                            b.as_str().unwrap_or_default(),
-                            a.as_str().unwrap_or_default(),
-                            indent,
-                            style
-                        )
-                    )
-                } else {
-                    format!(
-                        "{}{} {pad} = {} -> {}{suffix}",
-                        "      ",
-                        style.yellow("~"),
-                        inline(&b),
-                        inline(&a)
-                    )
-                }
-            }
-        };
-        let _ = writeln!(out, "{line}");
-    }
-    if hidden > 0 {
-        let _ = writeln!(
-            out,
-            "        # ({hidden} unchanged attribute{} hidden)",
-            if hidden == 1 { "" } else { "s" }
-        );
-    }
-    let _ = writeln!(out, "    }}");
     out
 }
 
-fn output_change(change: &OutputChange, style: Style) -> String {
-    let show = |v: &Option<serde_json::Value>, unknown: bool| -> String {
-        if change.sensitive {
-            "(sensitive value)".to_string()
-        } else if unknown {
-            "(known after apply)".to_string()
+/// The schemas of every provider stack knows, for shaping plan diffs
+/// (nested blocks, typed collections, nested force-new attributes). Each
+/// type is looked up once: making a provider builds all its schemas.
+pub struct Schemas {
+    registry: engine::context::ProviderRegistry,
+    cache: std::cell::RefCell<
+        std::collections::HashMap<(String, bool), Option<engine::provider::Schema>>,
+    >,
+}
+
+impl Schemas {
+    pub fn new() -> Schemas {
+        Schemas {
+            registry: crate::commands::registry(),
+            cache: Default::default(),
+        }
+    }
+
+    pub fn get(&self, type_name: &str, data: bool) -> Option<engine::provider::Schema> {
+        let key = (type_name.to_string(), data);
+        if let Some(found) = self.cache.borrow().get(&key) {
+            return found.clone();
+        }
+        let mode = if data {
+            engine::addrs::ResourceMode::Data
         } else {
-            v.as_ref()
-                .map(|j| inline(&Value::from_json(j)))
-                .unwrap_or_else(|| "null".to_string())
-        }
-    };
-    match change.action {
-        Action::Create => format!(
-            "  {} {} = {}",
-            style.green("+"),
-            change.name,
-            show(&change.after, change.after_unknown)
-        ),
-        Action::Update => format!(
-            "  {} {} = {} -> {}",
-            style.yellow("~"),
-            change.name,
-            show(&change.before, false),
-            show(&change.after, change.after_unknown)
-        ),
-        Action::Delete => format!(
-            "  {} {} = {} -> null",
-            style.red("-"),
-            change.name,
-            show(&change.before, false)
-        ),
-        _ => String::new(),
-    }
-}
-
-/// The summary line, exactly as users (and scripts) expect it.
-pub fn summary_line(plan: &Plan) -> String {
-    let s = plan.summary();
-    if !plan.has_changes() {
-        return "No changes.".to_string();
-    }
-    let imports = if s.import > 0 {
-        format!("{} to import, ", s.import)
-    } else {
-        String::new()
-    };
-    format!(
-        "Plan: {imports}{} to add, {} to change, {} to destroy.",
-        s.add, s.change, s.destroy
-    )
-}
-
-/// True when the plan moves, forgets or imports objects: then the
-/// summary line is shown even when nothing is added, changed or destroyed.
-fn refactors(plan: &Plan) -> bool {
-    !plan.moves.is_empty()
-        || plan
-            .resource_changes
-            .iter()
-            .any(|c| c.importing.is_some() || c.action == Action::Forget)
-}
-
-/// What refresh found: changes made outside stack, and the outcome of
-/// creates an earlier apply sent but did not record.
-fn drift_section(out: &mut String, plan: &Plan, style: Style) {
-    let (unfinished, outside): (Vec<_>, Vec<_>) = plan
-        .drift
-        .iter()
-        .partition(|d| d.change == engine::plan::ADOPTED || d.change == engine::plan::ABANDONED);
-    if !outside.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            style.bold("Objects have changed outside of stack:")
-        );
-        for drift in outside {
-            let _ = writeln!(
-                out,
-                "  # {} has been {} outside of stack",
-                drift.address, drift.change
-            );
-        }
-        out.push('\n');
-    }
-    if !unfinished.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            style.bold("Creates an earlier apply did not finish recording:")
-        );
-        for drift in unfinished {
-            let what = if drift.change == engine::plan::ADOPTED {
-                "was found by its operation id and is adopted into state"
-            } else {
-                "left no object; it is forgotten (or created again, as planned below)"
-            };
-            let _ = writeln!(out, "  # {} {what}", drift.address);
-        }
-        out.push('\n');
+            engine::addrs::ResourceMode::Managed
+        };
+        let found = self
+            .registry
+            .find_schema(type_name, mode)
+            .map(|(_, schema)| schema);
+        self.cache.borrow_mut().insert(key, found.clone());
+        found
     }
 }
 
 /// A whole plan for people.
 pub fn plan(plan: &Plan, style: Style) -> String {
-    let mut out = String::new();
-    drift_section(&mut out, plan, style);
-    let changes: Vec<&ResourceChange> = plan
-        .resource_changes
-        .iter()
-        .filter(|c| c.is_shown() && !(c.mode == Mode::Data && c.action == Action::Delete))
-        .collect();
-    if !changes.is_empty() {
-        let _ = writeln!(out, "stack will perform the following actions:\n");
-        for change in changes {
-            out.push_str(&resource_change(change, style));
-            out.push('\n');
-        }
-    }
-    let outputs: Vec<String> = plan
-        .output_changes
-        .iter()
-        .filter(|o| o.action.is_change())
-        .map(|o| output_change(o, style))
-        .collect();
-    let outputs_change = !outputs.is_empty();
-    if outputs_change {
-        let _ = writeln!(out, "Changes to Outputs:");
-        for line in outputs {
-            let _ = writeln!(out, "{line}");
-        }
-        out.push('\n');
-    }
-    let s = plan.summary();
-    if !plan.has_changes() {
-        let _ = writeln!(out, "{}", style.bold("No changes."));
-        let _ = writeln!(out, "Your infrastructure matches the configuration.");
-    } else if refactors(plan) {
-        let _ = writeln!(out, "{}", style.bold(&summary_line(plan)));
-    } else if s.add + s.change + s.destroy == 0 && outputs_change {
-        // Only outputs change: as Terraform, say so instead of a zero Plan line.
-        let _ = writeln!(
-            out,
-            "You can apply this plan to save these new output values to the state, without changing any real infrastructure."
-        );
-    } else if s.add + s.change + s.destroy == 0 {
-        let _ = writeln!(
-            out,
-            "You can apply this plan to record in state what refresh found, without changing any real infrastructure."
-        );
-    } else {
-        let _ = writeln!(out, "{}", style.bold(&summary_line(plan)));
-    }
-    out
+    let schemas = Schemas::new();
+    let lookup = |t: &str, data: bool| schemas.get(t, data);
+    paint(&engine::render::plan::plan(plan, &lookup), style)
 }
 
 /// A plan as JSON for machines: the plan's own documented format, with

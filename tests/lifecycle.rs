@@ -107,7 +107,11 @@ fn plan_apply_change_replan_destroy_round_trip() {
         update.stdout
     );
     assert!(
-        update.stdout.contains("~ input  = \"hello\" -> \"bye\""),
+        // Names are padded to the longest attribute, hidden ones included,
+        // as Terraform does (`triggers_replace`).
+        update
+            .stdout
+            .contains("~ input            = \"hello\" -> \"bye\""),
         "{}",
         update.stdout
     );

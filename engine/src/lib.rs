@@ -29,7 +29,9 @@ pub mod planfile;
 pub mod provider;
 pub mod provisioner;
 pub mod refactor;
+pub mod render;
 pub mod schedule;
+pub mod stateful;
 #[cfg(test)]
 pub mod testing;
 pub mod triggers;

@@ -198,6 +198,10 @@ pub struct Plan {
     pub targets: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excludes: Vec<String>,
+    /// The `--replace` addresses, if any: a reviewer must see that a
+    /// replacement was asked for rather than needed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace: Vec<String>,
     /// Objects that change address (`moved` blocks, implied moves); apply
     /// records them first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -400,6 +404,7 @@ pub async fn plan(
         drift,
         targets: options.targets.iter().map(target_string).collect(),
         excludes: options.excludes.iter().map(target_string).collect(),
+        replace: options.replace.iter().map(ToString::to_string).collect(),
         moves,
     };
     (Some(plan), diags)

@@ -228,6 +228,7 @@ mod tests {
             drift: Vec::new(),
             targets: Vec::new(),
             excludes: Vec::new(),
+            replace: Vec::new(),
             moves: Vec::new(),
             api_calls: Default::default(),
         }

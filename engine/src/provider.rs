@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use state::{AttrPath, PathStep};
+
 use crate::diagnostics::Diagnostics;
 use crate::value::Value;
 
@@ -426,12 +428,11 @@ pub fn plan_by_schema(schema: &Schema, prior: Option<&Value>, config: &Value) ->
                 Nesting::List => Value::List(Vec::new()),
                 Nesting::Set => Value::Set(Vec::new()),
             });
-        if block.force_new && prior.is_some() {
-            let before = prior_map
-                .and_then(|m| m.get(block.name))
-                .cloned()
-                .unwrap_or(Value::Null);
-            if !values_equal(&before, &configured) {
+        if let Some(prior) = prior_map {
+            let before = prior.get(block.name).cloned().unwrap_or(Value::Null);
+            let changed = !values_equal(&before, &configured);
+            let nested = || !nested_forced_paths(block, &before, &configured).is_empty();
+            if changed && (block.force_new || nested()) {
                 requires_replace.push(block.name.to_string());
             }
         }
@@ -462,6 +463,119 @@ pub fn plan_by_schema(schema: &Schema, prior: Option<&Value>, config: &Value) ->
         planned_private: None,
         diagnostics: Diagnostics::new(),
     }
+}
+
+/// The paths whose change forces a replacement, as precisely as the schema
+/// tells: a provider names top-level attributes and blocks; inside a block
+/// that is not force-new as a whole, the nested force-new attributes that
+/// changed are the cause (e.g. `["root_block_device", 0, "volume_type"]`).
+pub fn forced_paths(
+    schema: &Schema,
+    names: &[String],
+    before: &Value,
+    after: &Value,
+) -> Vec<AttrPath> {
+    let mut paths = Vec::new();
+    for name in names {
+        let nested = schema
+            .nested_block(name)
+            .filter(|b| !b.force_new)
+            .map(|block| {
+                let get = |v: &Value| v.get_attr(name).cloned().unwrap_or(Value::Null);
+                nested_forced_paths(block, &get(before), &get(after))
+            });
+        match nested {
+            Some(found) if !found.is_empty() => paths.extend(found.into_iter().map(|mut p| {
+                p.insert(0, PathStep::Key(name.clone()));
+                p
+            })),
+            _ => paths.push(vec![PathStep::Key(name.clone())]),
+        }
+    }
+    paths
+}
+
+/// Paths (relative to the block) of changed force-new attributes inside a
+/// block's instances; an instance added or removed changes them too (from
+/// or to null), as Terraform's providers see it. List and single blocks
+/// are compared by position. A set block's instances have no stable
+/// position: when the force-new parts of its instances differ, the block as
+/// a whole is the path.
+fn nested_forced_paths(block: &BlockSchema, before: &Value, after: &Value) -> Vec<AttrPath> {
+    let instances = |v: &Value| -> Vec<Value> {
+        match v.peel() {
+            Value::List(items) | Value::Set(items) => items.clone(),
+            Value::Null => Vec::new(),
+            other => vec![other.clone()],
+        }
+    };
+    let (b, a) = (instances(before), instances(after));
+    if block.nesting == Nesting::Set {
+        if !block.schema.attributes.iter().any(|a| a.force_new) {
+            return Vec::new();
+        }
+        let project = |items: &[Value]| {
+            let mut parts: Vec<Value> = items.iter().map(|v| force_new_part(block, v)).collect();
+            parts.sort_by(Value::total_cmp);
+            Value::List(parts)
+        };
+        return if values_equal(&project(&b), &project(&a)) {
+            Vec::new()
+        } else {
+            vec![Vec::new()]
+        };
+    }
+    let mut paths = Vec::new();
+    for i in 0..b.len().max(a.len()) {
+        let (bi, ai) = (
+            b.get(i).unwrap_or(&Value::Null),
+            a.get(i).unwrap_or(&Value::Null),
+        );
+        let index = (block.nesting == Nesting::List).then_some(PathStep::Index(i));
+        for path in instance_forced_paths(block, bi, ai) {
+            paths.push(index.iter().cloned().chain(path).collect());
+        }
+    }
+    paths
+}
+
+/// The changed force-new attributes (and blocks) of one block instance.
+fn instance_forced_paths(block: &BlockSchema, before: &Value, after: &Value) -> Vec<AttrPath> {
+    let get = |v: &Value, name: &str| v.get_attr(name).cloned().unwrap_or(Value::Null);
+    let mut found = Vec::new();
+    for attribute in block.schema.attributes.iter().filter(|a| a.force_new) {
+        if !values_equal(&get(before, attribute.name), &get(after, attribute.name)) {
+            found.push(vec![PathStep::Key(attribute.name.to_string())]);
+        }
+    }
+    for inner in &block.schema.blocks {
+        let (ib, ia) = (get(before, inner.name), get(after, inner.name));
+        let key = PathStep::Key(inner.name.to_string());
+        if inner.force_new {
+            if !values_equal(&ib, &ia) {
+                found.push(vec![key]);
+            }
+            continue;
+        }
+        for path in nested_forced_paths(inner, &ib, &ia) {
+            found.push(std::iter::once(key.clone()).chain(path).collect());
+        }
+    }
+    found
+}
+
+/// A set block instance reduced to its force-new attributes.
+fn force_new_part(block: &BlockSchema, instance: &Value) -> Value {
+    let parts = block
+        .schema
+        .attributes
+        .iter()
+        .filter(|a| a.force_new)
+        .map(|a| {
+            let value = instance.get_attr(a.name).cloned().unwrap_or(Value::Null);
+            (a.name.to_string(), value)
+        });
+    Value::Map(parts.collect())
 }
 
 /// Equality that ignores sensitive marks and treats an empty collection and
