@@ -110,6 +110,7 @@ pub enum GroupCommand {
 #[derive(Subcommand, Debug)]
 pub enum TemplateCommand {
     /// Publish a directory as a new version of a template.
+    #[command(disable_version_flag = true)]
     Publish {
         dir: PathBuf,
         #[arg(long)]
@@ -144,6 +145,7 @@ pub enum TemplateCommand {
         level: String,
     },
     /// Yank a version: kept for stacks that pin it, never chosen again.
+    #[command(disable_version_flag = true)]
     Yank { name: String, version: String },
 }
 
@@ -515,5 +517,14 @@ pub async fn install_before_init(session: &Session) -> Result<(), u8> {
     match install_modules(session.dir()).await {
         Ok(_) => Ok(()),
         Err(e) => Err(fail(session, "Cannot install registry modules", e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_command_line_definition_is_valid() {
+        use clap::CommandFactory;
+        crate::Cli::command().debug_assert();
     }
 }

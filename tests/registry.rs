@@ -33,6 +33,11 @@ macro_rules! on_each_database {
 
 on_each_database!(access_matrix, tokens, bad_input, concurrent_publish, versions_and_lock);
 
+/// Messages are wrapped at 100 columns: compare them with whitespace folded.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 const LEVELS: [&str; 3] = ["private", "group", "public"];
 
 /// What each user may see of alice's templates in group platform.
@@ -87,7 +92,7 @@ fn check_show(user: &User, name: &str, visible: bool, who: &str) {
         assert!(show.stdout.contains("name (string, required) Who to greet."), "{}", show.stdout);
         assert!(show.stdout.contains("punctuation (string, default \"!\")"), "{}", show.stdout);
     } else {
-        assert!(show.stderr.contains(&format!("404: template {name} not found")), "{who}: {}", show.stderr);
+        assert!(flat(&show.stderr).contains(&format!("404: template {name} not found")), "{who}: {}", show.stderr);
     }
 }
 
@@ -120,7 +125,7 @@ fn check_init(user: &User, name: &str, level: &str, visible: bool, who: &str) {
         assert_eq!(lock["template"]["version"], "1.0.0");
         assert!(lock["template"]["digest"].as_str().unwrap().starts_with("sha256:"));
     } else {
-        assert!(init.stderr.contains("not found"), "{who}: {}", init.stderr);
+        assert!(flat(&init.stderr).contains("not found"), "{who}: {}", init.stderr);
         assert!(!created.join("main.tf").exists());
     }
 }
@@ -137,9 +142,9 @@ fn check_module(reg: &Registry, user: &User, level: &str, visible: bool, who: &s
         let lock = stack.read("stack.lock.json");
         assert!(lock.contains(&source) && lock.contains("\"version\": \"1.0.0\""), "{lock}");
     } else {
-        assert!(init.stderr.contains("not found"), "{who}: {}", init.stderr);
+        assert!(flat(&init.stderr).contains("not found"), "{who}: {}", init.stderr);
         let plan = user.run_in(stack.path(), &["plan"]);
-        assert!(plan.stderr.contains("Module not installed"), "{}", plan.both());
+        assert!(flat(&plan.both()).contains("Module not installed"), "{}", plan.both());
     }
 }
 
@@ -168,9 +173,13 @@ fn tokens(backend: Backend) {
     assert_eq!(std::fs::metadata(&creds).unwrap().permissions().mode() & 0o777, 0o600);
     // Tokens are stored only as hashes.
     if let Backend::Sqlite = reg.backend {
-        let db = std::fs::read(reg.data.path().join("registry.db")).unwrap();
-        let db = String::from_utf8_lossy(&db);
-        assert!(!db.contains(&reg.carol.token[4..]), "a token is stored in clear");
+        for entry in std::fs::read_dir(reg.data.path()).unwrap().flatten() {
+            if entry.path().is_file() {
+                let bytes = std::fs::read(entry.path()).unwrap();
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(!text.contains(&reg.carol.token[4..]), "a token is stored in clear in {:?}", entry.path());
+            }
+        }
     }
     let run = reg.carol.run_in(reg.carol.home.path(), &["template", "list"]);
     assert_eq!(run.code, 0, "{}", run.both());
@@ -237,7 +246,7 @@ fn bad_input(backend: Backend) {
     assert!(answer.contains("not a semantic version"), "{answer}");
     // carol is not in platform: she cannot publish there.
     let bad = reg.carol.run(&["template", "publish", &t.path().display().to_string(), "--name", "web2", "--version", "1.0.0", "--group", "platform"]);
-    assert!(bad.stderr.contains("not a member of group platform"), "{}", bad.both());
+    assert!(flat(&bad.stderr).contains("not a member of group platform"), "{}", bad.both());
 }
 
 fn random_bytes(n: usize) -> Vec<u8> {
@@ -269,7 +278,7 @@ fn concurrent_publish(backend: Backend) {
         let winners = outs.iter().filter(|o| o.status.success()).count();
         let errors: Vec<String> = outs.iter().map(|o| String::from_utf8_lossy(&o.stderr).to_string()).collect();
         assert_eq!(winners, 1, "round {round}: {errors:?}");
-        assert!(errors.iter().any(|e| e.contains("is already published")), "{errors:?}");
+        assert!(errors.iter().any(|e| flat(e).contains("is already published")), "{errors:?}");
     }
     let show = reg.alice.ok(&["template", "show", "platform/race", "--json"]).stdout;
     let detail: serde_json::Value = serde_json::from_str(&show).unwrap();
@@ -288,7 +297,7 @@ fn versions_and_lock(backend: Backend) {
     let again = template_dir("changed");
     let dir = again.path().display().to_string();
     let refused = reg.alice.run(&["template", "publish", &dir, "--name", "app", "--version", "1.0.0"]);
-    assert!(refused.stderr.contains("409: platform/app 1.0.0 is already published"), "{}", refused.both());
+    assert!(flat(&refused.stderr).contains("409: platform/app 1.0.0 is already published"), "{}", refused.both());
 
     let source = format!("registry://{}/platform/app", reg.addr);
     let pinned = module_stack(&source, "~> 1.0");
@@ -297,9 +306,9 @@ fn versions_and_lock(backend: Backend) {
 
     // Only the owner (or a group admin) changes a template; others who see it get 403.
     let denied = reg.bob.run(&["template", "yank", "platform/app", "1.1.0"]);
-    assert!(denied.stderr.contains("403: only the owner of platform/app (alice)"), "{}", denied.both());
+    assert!(flat(&denied.stderr).contains("403: only the owner of platform/app (alice)"), "{}", denied.both());
     let hidden = reg.carol.run(&["template", "yank", "platform/app", "1.1.0"]);
-    assert!(hidden.stderr.contains("404: template platform/app not found"), "{}", hidden.both());
+    assert!(flat(&hidden.stderr).contains("404: template platform/app not found"), "{}", hidden.both());
     reg.alice.ok(&["template", "yank", "platform/app", "1.1.0"]);
     assert!(reg.bob.ok(&["template", "show", "platform/app"]).stdout.contains("1.1.0 (yanked)"));
 
@@ -318,7 +327,7 @@ fn versions_and_lock(backend: Backend) {
     pinned.write("stack.lock.json", &lock.replace(&digest, &"0".repeat(64)));
     let tampered = reg.bob.run_in(pinned.path(), &["init"]);
     assert_eq!(tampered.code, 1);
-    assert!(tampered.stderr.contains("differs from sha256:0000"), "{}", tampered.both());
+    assert!(flat(&tampered.stderr).contains("differs from sha256:0000"), "{}", tampered.both());
 
     // Access changes: carol sees it once it is public.
     assert_eq!(reg.carol.run(&["template", "show", "platform/app"]).code, 1);
@@ -330,7 +339,7 @@ fn versions_and_lock(backend: Backend) {
     reg.bob.ok(&["init", "by-group", "--group", "platform"]);
     assert!(reg.bob.home.path().join("by-group/main.tf").is_file());
     let other = reg.carol.run(&["init", "by-group", "--group", "platform"]);
-    assert!(other.stderr.contains("group platform not found"), "{}", other.both());
+    assert!(flat(&other.stderr).contains("group platform not found"), "{}", other.both());
 
     // Every write is in the audit log.
     let audit = reg.admin(&["audit"]).stdout;

@@ -78,7 +78,7 @@ pub async fn serve(listener: tokio::net::TcpListener, app: App) -> std::io::Resu
 pub fn router(app: Arc<App>) -> Router {
     // The body limit is above the archive limit so that `archive::inspect`
     // answers an oversized archive with its own message.
-    let body_limit = app.limits.max_archive as usize + 1024;
+    let body_limit = app.limits.max_archive as usize + (1 << 20);
     let api = Router::new()
         .route("/whoami", get(whoami))
         .route("/templates", get(list))
