@@ -169,53 +169,76 @@ pub async fn registry(session: &Session, command: RegistryCommand) -> u8 {
                     admin: is_admin,
                     data,
                 },
-        } => admin(session, &data, |db| async move {
-            for n in std::iter::once(&name).chain(&groups) {
-                if !registry::valid_name(n) {
-                    return Err(registry::Error::BadRequest(format!(
-                        "{n:?} is not a valid name: use lowercase letters, digits, - and _"
-                    )));
+        } => {
+            admin(session, &data, |db| async move {
+                for n in std::iter::once(&name).chain(&groups) {
+                    if !registry::valid_name(n) {
+                        return Err(registry::Error::BadRequest(format!(
+                            "{n:?} is not a valid name: use lowercase letters, digits, - and _"
+                        )));
+                    }
                 }
-            }
-            db.add_user(&name, &groups, is_admin).await?;
-            println!("User {name} is in {}.", groups.join(", "));
-            Ok(())
-        })
-        .await,
+                db.add_user(&name, &groups, is_admin).await?;
+                println!("User {name} is in {}.", groups.join(", "));
+                Ok(())
+            })
+            .await
+        }
         RegistryCommand::Token {
             command: TokenCommand::Create { name, data },
-        } => admin(session, &data, |db| async move {
-            let (id, token) = db.create_token(&name).await?;
-            eprintln!("Token {id} for {name} (shown once; give it to `stack login URL`):");
-            println!("{token}");
-            Ok(())
-        })
-        .await,
+        } => {
+            admin(session, &data, |db| async move {
+                let (id, token) = db.create_token(&name).await?;
+                eprintln!("Token {id} for {name} (shown once; give it to `stack login URL`):");
+                println!("{token}");
+                Ok(())
+            })
+            .await
+        }
         RegistryCommand::Token {
             command: TokenCommand::Revoke { id, data },
-        } => admin(session, &data, |db| async move {
-            db.revoke_token(&id).await?;
-            println!("Token {id} is revoked.");
-            Ok(())
-        })
-        .await,
+        } => {
+            admin(session, &data, |db| async move {
+                db.revoke_token(&id).await?;
+                println!("Token {id} is revoked.");
+                Ok(())
+            })
+            .await
+        }
         RegistryCommand::Group {
-            command: GroupCommand::Default { group, template, data },
-        } => admin(session, &data, |db| async move {
-            let full = if template.contains('/') { template.clone() } else { format!("{group}/{template}") };
-            TemplateRef::parse(&full).map_err(|e| registry::Error::BadRequest(e.to_string()))?;
-            db.set_group_default(&group, &full).await?;
-            println!("New stacks of group {group} start from {full}.");
-            Ok(())
-        })
-        .await,
-        RegistryCommand::Audit { data, limit } => admin(session, &data, |db| async move {
-            for e in db.audit_log(limit).await? {
-                println!("{}\t{}\t{}\t{}\t{}", e.at, e.actor, e.action, e.target, e.detail);
-            }
-            Ok(())
-        })
-        .await,
+            command:
+                GroupCommand::Default {
+                    group,
+                    template,
+                    data,
+                },
+        } => {
+            admin(session, &data, |db| async move {
+                let full = if template.contains('/') {
+                    template.clone()
+                } else {
+                    format!("{group}/{template}")
+                };
+                TemplateRef::parse(&full)
+                    .map_err(|e| registry::Error::BadRequest(e.to_string()))?;
+                db.set_group_default(&group, &full).await?;
+                println!("New stacks of group {group} start from {full}.");
+                Ok(())
+            })
+            .await
+        }
+        RegistryCommand::Audit { data, limit } => {
+            admin(session, &data, |db| async move {
+                for e in db.audit_log(limit).await? {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        e.at, e.actor, e.action, e.target, e.detail
+                    );
+                }
+                Ok(())
+            })
+            .await
+        }
     }
 }
 
@@ -239,7 +262,13 @@ where
     }
 }
 
-async fn serve(session: &Session, listen: &str, data: &DataArgs, archives: Option<String>, max: Option<u64>) -> u8 {
+async fn serve(
+    session: &Session,
+    listen: &str,
+    data: &DataArgs,
+    archives: Option<String>,
+    max: Option<u64>,
+) -> u8 {
     let mut settings = settings(data, archives);
     if let Some(max) = max {
         settings.limits.max_archive = max;
@@ -253,7 +282,10 @@ async fn serve(session: &Session, listen: &str, data: &DataArgs, archives: Optio
         Ok(l) => l,
         Err(e) => return fail(session, "Cannot listen", format!("{listen}: {e}")),
     };
-    let address = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let address = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     println!("stack registry listening on http://{address}");
     let _ = std::io::stdout().flush();
     match registry::server::serve(listener, app).await {
@@ -263,7 +295,10 @@ async fn serve(session: &Session, listen: &str, data: &DataArgs, archives: Optio
 }
 
 pub async fn login(session: &Session, url: &str) -> u8 {
-    let token = match std::env::var("STACK_REGISTRY_TOKEN").ok().filter(|t| !t.is_empty()) {
+    let token = match std::env::var("STACK_REGISTRY_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+    {
         Some(token) => token,
         None => {
             let mut line = String::new();
@@ -289,7 +324,11 @@ pub async fn login(session: &Session, url: &str) -> u8 {
     });
     match saved {
         Ok(path) => {
-            println!("Logged in to {url} as {} (token saved in {}).", who["name"].as_str().unwrap_or("?"), path.display());
+            println!(
+                "Logged in to {url} as {} (token saved in {}).",
+                who["name"].as_str().unwrap_or("?"),
+                path.display()
+            );
             OK
         }
         Err(e) => fail(session, "Cannot save the login", e),
@@ -301,11 +340,20 @@ async fn template_ref(client: &Client, text: &str) -> Result<TemplateRef, regist
     if text.contains('/') {
         return TemplateRef::parse(text);
     }
-    let matches: Vec<_> = client.list().await?.into_iter().filter(|t| t.name == text).collect();
+    let matches: Vec<_> = client
+        .list()
+        .await?
+        .into_iter()
+        .filter(|t| t.name == text)
+        .collect();
     match matches.as_slice() {
         [one] => TemplateRef::parse(&format!("{}/{}", one.group, one.name)),
-        [] => Err(registry::Error::Client(format!("template {text} not found"))),
-        _ => Err(registry::Error::Client(format!("several groups have a template {text}; write GROUP/{text}"))),
+        [] => Err(registry::Error::Client(format!(
+            "template {text} not found"
+        ))),
+        _ => Err(registry::Error::Client(format!(
+            "several groups have a template {text}; write GROUP/{text}"
+        ))),
     }
 }
 
@@ -315,8 +363,25 @@ pub async fn template(session: &Session, command: TemplateCommand) -> u8 {
         Err(e) => return fail(session, "Not logged in", e),
     };
     let result = match command {
-        TemplateCommand::Publish { dir, name, version, access, group, description } => {
-            publish(session, &client, &dir, &name, &version, access, group, description).await
+        TemplateCommand::Publish {
+            dir,
+            name,
+            version,
+            access,
+            group,
+            description,
+        } => {
+            publish(
+                session,
+                &client,
+                &dir,
+                &name,
+                &version,
+                access,
+                group,
+                description,
+            )
+            .await
         }
         TemplateCommand::List { json } => list(&client, json).await,
         TemplateCommand::Show { name, json } => show(&client, &name, json).await,
@@ -353,42 +418,80 @@ async fn publish(
     let dir = session.dir().join(dir);
     // The template is checked here first, with the loader's diagnostics.
     let (_, diags) = engine::config::load(&dir);
-    let errors: Vec<_> = diags.iter().filter(|d| d.is_error() && d.summary != "Module not installed").cloned().collect();
+    let errors: Vec<_> = diags
+        .iter()
+        .filter(|d| d.is_error() && d.summary != "Module not installed")
+        .cloned()
+        .collect();
     if !errors.is_empty() {
         let mut report = engine::diagnostics::Diagnostics::new();
         for d in errors {
             report.push(d);
         }
         session.report(&report);
-        return Err(registry::Error::Client(format!("{} does not load; nothing was published", dir.display())));
+        return Err(registry::Error::Client(format!(
+            "{} does not load; nothing was published",
+            dir.display()
+        )));
     }
     let group = match group {
         Some(g) => g,
         None => {
             let who = client.whoami().await?;
-            let groups: Vec<&str> = who["groups"].as_array().into_iter().flatten().filter_map(|g| g["group"].as_str()).collect();
+            let groups: Vec<&str> = who["groups"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|g| g["group"].as_str())
+                .collect();
             match groups.as_slice() {
                 [one] => one.to_string(),
-                _ => return Err(registry::Error::Client("you are in several groups (or none): pass --group G".into())),
+                _ => {
+                    return Err(registry::Error::Client(
+                        "you are in several groups (or none): pass --group G".into(),
+                    ))
+                }
             }
         }
     };
     let template = TemplateRef::parse(&format!("{group}/{name}"))?;
-    let archive = registry::archive::pack(&dir).map_err(|e| registry::Error::Client(format!("packing {}: {e}", dir.display())))?;
-    let answer = client.publish(&template, version, access.as_deref(), description.as_deref(), archive).await?;
-    println!("Published {group}/{name} {version} ({}).", answer["digest"].as_str().unwrap_or(""));
+    let archive = registry::archive::pack(&dir)
+        .map_err(|e| registry::Error::Client(format!("packing {}: {e}", dir.display())))?;
+    let answer = client
+        .publish(
+            &template,
+            version,
+            access.as_deref(),
+            description.as_deref(),
+            archive,
+        )
+        .await?;
+    println!(
+        "Published {group}/{name} {version} ({}).",
+        answer["digest"].as_str().unwrap_or("")
+    );
     Ok(())
 }
 
 async fn list(client: &Client, json: bool) -> Result<(), registry::Error> {
     let templates = client.list().await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&templates).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&templates).unwrap_or_default()
+        );
         return Ok(());
     }
     for t in templates {
         let latest = t.latest.as_deref().unwrap_or("-");
-        println!("{}/{}\t{latest}\t{}\t{}\t{}", t.group, t.name, t.access.as_str(), t.owner, t.description);
+        println!(
+            "{}/{}\t{latest}\t{}\t{}\t{}",
+            t.group,
+            t.name,
+            t.access.as_str(),
+            t.owner,
+            t.description
+        );
     }
     Ok(())
 }
@@ -397,7 +500,10 @@ async fn show(client: &Client, name: &str, json: bool) -> Result<(), registry::E
     let t = template_ref(client, name).await?;
     let detail = client.show(&t.group, &t.name).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&detail).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&detail).unwrap_or_default()
+        );
         return Ok(());
     }
     let info = &detail.template;
@@ -411,8 +517,16 @@ async fn show(client: &Client, name: &str, json: bool) -> Result<(), registry::E
     if let Some(meta) = &detail.metadata {
         println!("variables:");
         for v in &meta.variables {
-            let default = v.default.as_deref().map_or("required".to_string(), |d| format!("default {d}"));
-            println!("  {} ({}, {default}) {}", v.name, v.ty.as_deref().unwrap_or("any"), v.description);
+            let default = v
+                .default
+                .as_deref()
+                .map_or("required".to_string(), |d| format!("default {d}"));
+            println!(
+                "  {} ({}, {default}) {}",
+                v.name,
+                v.ty.as_deref().unwrap_or("any"),
+                v.description
+            );
         }
         println!("outputs:");
         for o in &meta.outputs {
@@ -423,32 +537,59 @@ async fn show(client: &Client, name: &str, json: bool) -> Result<(), registry::E
 }
 
 /// `stack init DIR --template GROUP/NAME@CONSTRAINT` or `--group G`.
-pub async fn init_from_template(session: &Session, dir: Option<PathBuf>, template: Option<String>, group: Option<String>) -> u8 {
-    let target = session.dir().join(dir.unwrap_or_else(|| PathBuf::from(".")));
+pub async fn init_from_template(
+    session: &Session,
+    dir: Option<PathBuf>,
+    template: Option<String>,
+    group: Option<String>,
+) -> u8 {
+    let target = session
+        .dir()
+        .join(dir.unwrap_or_else(|| PathBuf::from(".")));
     match create_from_template(session, &target, template, group).await {
         Ok(code) => code,
         Err(e) => fail(session, "Cannot create the stack", e),
     }
 }
 
-async fn create_from_template(session: &Session, target: &Path, template: Option<String>, group: Option<String>) -> Result<u8, registry::Error> {
+async fn create_from_template(
+    session: &Session,
+    target: &Path,
+    template: Option<String>,
+    group: Option<String>,
+) -> Result<u8, registry::Error> {
     let client = Client::from_login()?;
     let spec = match (template, group) {
         (Some(t), _) => t,
-        (None, Some(g)) => client
-            .group_default(&g)
-            .await?
-            .ok_or_else(|| registry::Error::Client(format!("group {g} has no default template; use --template GROUP/NAME")))?,
+        (None, Some(g)) => client.group_default(&g).await?.ok_or_else(|| {
+            registry::Error::Client(format!(
+                "group {g} has no default template; use --template GROUP/NAME"
+            ))
+        })?,
         (None, None) => unreachable!("dispatched only with --template or --group"),
     };
     let t = TemplateRef::parse(&spec)?;
-    if target.exists() && std::fs::read_dir(target).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(registry::Error::Client(format!("{} exists and is not empty; pick a new directory", target.display())));
+    if target.exists()
+        && std::fs::read_dir(target)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(registry::Error::Client(format!(
+            "{} exists and is not empty; pick a new directory",
+            target.display()
+        )));
     }
     let detail = client.show(&t.group, &t.name).await?;
     let version = choose_version(&detail, t.constraint.as_deref())?;
-    let digest = detail.versions.iter().find(|v| v.version == version).map(|v| v.digest.clone()).unwrap_or_default();
-    let bytes = client.download(&t.group, &t.name, &version, &digest).await?;
+    let digest = detail
+        .versions
+        .iter()
+        .find(|v| v.version == version)
+        .map(|v| v.digest.clone())
+        .unwrap_or_default();
+    let bytes = client
+        .download(&t.group, &t.name, &version, &digest)
+        .await?;
     registry::modules::unpack_into(&bytes, target)?;
     let lock = Lock {
         template: Some(PinnedTemplate {
@@ -460,8 +601,17 @@ async fn create_from_template(session: &Session, target: &Path, template: Option
         ..Lock::default()
     };
     lock.save(target)?;
-    write_vars_file(target, session.workspace(), &format!("{}/{} {version}", t.group, t.name))?;
-    println!("Created {} from {}/{} {version}.", target.display(), t.group, t.name);
+    write_vars_file(
+        target,
+        session.workspace(),
+        &format!("{}/{} {version}", t.group, t.name),
+    )?;
+    println!(
+        "Created {} from {}/{} {version}.",
+        target.display(),
+        t.group,
+        t.name
+    );
     install_modules(target).await
 }
 
@@ -476,12 +626,16 @@ fn write_vars_file(target: &Path, workspace: &str, origin: &str) -> Result<(), r
         }
         let ty = v.ty.as_deref().unwrap_or("any");
         match &v.default {
-            Some(default) => text.push_str(&format!("# {} ({ty}, default):\n# {} = {default}\n", v.name, v.name)),
+            Some(default) => text.push_str(&format!(
+                "# {} ({ty}, default):\n# {} = {default}\n",
+                v.name, v.name
+            )),
             None => text.push_str(&format!("# {} ({ty}, required):\n# {} =\n", v.name, v.name)),
         }
     }
     let path = target.join(format!("{workspace}.vars.hcl"));
-    std::fs::write(&path, text).map_err(|e| registry::Error::Client(format!("writing {}: {e}", path.display())))
+    std::fs::write(&path, text)
+        .map_err(|e| registry::Error::Client(format!("writing {}: {e}", path.display())))
 }
 
 /// Downloads the `registry://` modules the stack calls (also those called by
@@ -497,13 +651,19 @@ pub async fn install_modules(root: &Path) -> Result<u8, registry::Error> {
             .flat_map(|m| m.module_calls.values())
             .filter(|c| c.source.starts_with(engine::config::REGISTRY_SCHEME))
             .filter(|c| !done.contains(&c.source))
-            .map(|c| Request { source: c.source.clone(), constraint: c.version.clone() })
+            .map(|c| Request {
+                source: c.source.clone(),
+                constraint: c.version.clone(),
+            })
             .collect();
         if requests.is_empty() {
             return Ok(OK);
         }
         for installed in registry::modules::install(root, &requests).await? {
-            println!("Installed module {} {}.", installed.source, installed.version);
+            println!(
+                "Installed module {} {}.",
+                installed.source, installed.version
+            );
             done.push(installed.source);
         }
     }

@@ -448,10 +448,17 @@ fn load_module(
     config.modules.insert(path.clone(), module);
     for call in calls {
         // A missing or unsupported source was reported when the call was lowered.
-        let child_dir = match registry_module_dir(&config.root_dir(), &call.source) {
-            Some(installed) => installed,
-            None if is_local_source(&call.source) => dir.join(&call.source),
-            None => continue,
+        // Registry sources were installed under the root by `stack init`; a
+        // malformed one was reported when the call was lowered.
+        let child_dir = if call.source.starts_with(REGISTRY_SCHEME) {
+            match registry_module_dir(&config.root_dir(), &call.source) {
+                Some(installed) => installed,
+                None => continue,
+            }
+        } else if is_local_source(&call.source) {
+            dir.join(&call.source)
+        } else {
+            continue;
         };
         if depth >= MAX_MODULE_DEPTH {
             diags.push(
@@ -1998,5 +2005,53 @@ fn first_of_kind(
             *first = Some(here);
             true
         }
+    }
+}
+
+#[cfg(test)]
+mod registry_source_tests {
+    use super::*;
+
+    #[test]
+    fn registry_sources_map_under_stack_modules() {
+        let root = Path::new("/work/app");
+        assert_eq!(
+            registry_module_dir(root, "registry://reg.example.com:8470/platform/web"),
+            Some(PathBuf::from(
+                "/work/app/.stack/modules/reg.example.com:8470/platform/web"
+            ))
+        );
+        for bad in [
+            "registry://host/platform",
+            "registry://host/../web",
+            "registry://host/a/b/c",
+            "registry:///a/b",
+            "./modules/web",
+        ] {
+            assert_eq!(registry_module_dir(root, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_uninstalled_registry_module_says_how_to_install_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "module \"app\" {\n  source  = \"registry://h/platform/web\"\n  version = \"~> 1.2\"\n}\n",
+        )
+        .unwrap();
+        let (config, diags) = load(dir.path());
+        let call = &config.modules[&ModulePath::root()].module_calls["app"];
+        assert_eq!(call.version.as_deref(), Some("~> 1.2"));
+        let summaries: Vec<&str> = diags.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(summaries, ["Module not installed"]);
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "module \"app\" {\n  source = \"registry://h/web\"\n}\n",
+        )
+        .unwrap();
+        let (_, diags) = load(dir.path());
+        let summaries: Vec<&str> = diags.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(summaries, ["Invalid registry module source"]);
     }
 }

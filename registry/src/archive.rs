@@ -260,7 +260,12 @@ mod tests {
     use super::*;
 
     /// An archive with one entry written as given, bypassing the tar crate's own path checks.
-    fn raw_archive(name: &str, entry_type: tar::EntryType, link: Option<&str>, data: &[u8]) -> Vec<u8> {
+    fn raw_archive(
+        name: &str,
+        entry_type: tar::EntryType,
+        link: Option<&str>,
+        data: &[u8],
+    ) -> Vec<u8> {
         let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         let mut builder = tar::Builder::new(encoder);
         let mut header = tar::Header::new_old();
@@ -293,15 +298,40 @@ mod tests {
 
     #[test]
     fn refuses_escapes() {
-        let m = refused(&raw_archive("../evil.tf", tar::EntryType::Regular, None, b"x"));
+        let m = refused(&raw_archive(
+            "../evil.tf",
+            tar::EntryType::Regular,
+            None,
+            b"x",
+        ));
         assert!(m.contains("`..`"), "{m}");
-        let m = refused(&raw_archive("/etc/evil", tar::EntryType::Regular, None, b"x"));
+        let m = refused(&raw_archive(
+            "/etc/evil",
+            tar::EntryType::Regular,
+            None,
+            b"x",
+        ));
         assert!(m.contains("absolute"), "{m}");
-        let m = refused(&raw_archive("a.tf", tar::EntryType::Symlink, Some("../../etc/passwd"), b""));
+        let m = refused(&raw_archive(
+            "a.tf",
+            tar::EntryType::Symlink,
+            Some("../../etc/passwd"),
+            b"",
+        ));
         assert!(m.contains("outside"), "{m}");
-        let m = refused(&raw_archive("a.tf", tar::EntryType::Symlink, Some("/etc/passwd"), b""));
+        let m = refused(&raw_archive(
+            "a.tf",
+            tar::EntryType::Symlink,
+            Some("/etc/passwd"),
+            b"",
+        ));
         assert!(m.contains("outside"), "{m}");
-        let m = refused(&raw_archive("a", tar::EntryType::Link, Some("main.tf"), b""));
+        let m = refused(&raw_archive(
+            "a",
+            tar::EntryType::Link,
+            Some("main.tf"),
+            b"",
+        ));
         assert!(m.contains("only files"), "{m}");
     }
 
@@ -314,7 +344,10 @@ mod tests {
             ..Limits::default()
         };
         assert!(matches!(inspect(&bytes, limits), Err(Error::TooLarge(_))));
-        assert!(matches!(inspect(b"not gzip", Limits::default()), Err(Error::BadRequest(_))));
+        assert!(matches!(
+            inspect(b"not gzip", Limits::default()),
+            Err(Error::BadRequest(_))
+        ));
     }
 
     #[test]
@@ -328,10 +361,16 @@ mod tests {
         let first = pack(dir.path()).unwrap();
         assert_eq!(digest(&first), digest(&pack(dir.path()).unwrap()));
         let entries = inspect(&first, Limits::default()).unwrap();
-        let names: Vec<_> = entries.iter().map(|e| e.path.display().to_string()).collect();
+        let names: Vec<_> = entries
+            .iter()
+            .map(|e| e.path.display().to_string())
+            .collect();
         assert_eq!(names, ["main.tf", "modules/a/a.tf"]);
         let out = dir.path().join("out");
         extract(&entries, &out).unwrap();
-        assert_eq!(std::fs::read_to_string(out.join("main.tf")).unwrap(), "variable \"x\" {}\n");
+        assert_eq!(
+            std::fs::read_to_string(out.join("main.tf")).unwrap(),
+            "variable \"x\" {}\n"
+        );
     }
 }

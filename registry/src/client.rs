@@ -21,7 +21,11 @@ pub struct Credentials {
 
 /// `$STACK_CONFIG_DIR`, else `$XDG_CONFIG_HOME/stack`, else `~/.config/stack`.
 pub fn config_dir() -> Option<PathBuf> {
-    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     env("STACK_CONFIG_DIR")
         .or_else(|| env("XDG_CONFIG_HOME").map(|d| d.join("stack")))
         .or_else(|| env("HOME").map(|d| d.join(".config").join("stack")))
@@ -31,14 +35,19 @@ impl Credentials {
     fn path() -> Result<PathBuf, Error> {
         config_dir()
             .map(|d| d.join("credentials.json"))
-            .ok_or_else(|| Error::Client("no config directory: set HOME or STACK_CONFIG_DIR".into()))
+            .ok_or_else(|| {
+                Error::Client("no config directory: set HOME or STACK_CONFIG_DIR".into())
+            })
     }
 
     pub fn load() -> Result<Credentials, Error> {
         let path = Self::path()?;
         match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| {
-                Error::Client(format!("{} is not valid: {e}; log in again with `stack login URL`", path.display()))
+                Error::Client(format!(
+                    "{} is not valid: {e}; log in again with `stack login URL`",
+                    path.display()
+                ))
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Credentials::default()),
             Err(e) => Err(Error::Client(format!("reading {}: {e}", path.display()))),
@@ -60,7 +69,8 @@ impl Credentials {
             use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
             options.mode(0o600);
             if path.exists() {
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(fail)?;
             }
         }
         let mut file = options.open(&path).map_err(fail)?;
@@ -108,7 +118,9 @@ impl Client {
             .ok()
             .filter(|u| !u.is_empty())
             .or(creds.default.clone())
-            .ok_or_else(|| Error::Client("not logged in to a registry: run `stack login URL` first".into()))?;
+            .ok_or_else(|| {
+                Error::Client("not logged in to a registry: run `stack login URL` first".into())
+            })?;
         let token = env_token().or_else(|| creds.tokens.get(&url).cloned());
         Ok(Client::new(&url, token))
     }
@@ -133,10 +145,9 @@ impl Client {
             Some(token) => request.bearer_auth(token),
             None => request,
         };
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Error::Client(format!("cannot reach the registry at {}: {e}", self.base)))?;
+        let response = request.send().await.map_err(|e| {
+            Error::Client(format!("cannot reach the registry at {}: {e}", self.base))
+        })?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);
@@ -145,10 +156,16 @@ impl Client {
             Ok(body) => body.error,
             Err(_) => status.canonical_reason().unwrap_or("error").to_string(),
         };
-        Err(Error::Client(format!("the registry answered {}: {message}", status.as_u16())))
+        Err(Error::Client(format!(
+            "the registry answered {}: {message}",
+            status.as_u16()
+        )))
     }
 
-    async fn json<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, Error> {
+    async fn json<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, Error> {
         self.send(request)
             .await?
             .json()
@@ -165,7 +182,11 @@ impl Client {
     }
 
     pub async fn show(&self, group: &str, name: &str) -> Result<TemplateDetail, Error> {
-        self.json(self.http.get(self.url(&format!("/templates/{group}/{name}")))).await
+        self.json(
+            self.http
+                .get(self.url(&format!("/templates/{group}/{name}"))),
+        )
+        .await
     }
 
     pub async fn publish(
@@ -183,7 +204,10 @@ impl Client {
         if let Some(description) = description {
             query.push(("description", description));
         }
-        let path = format!("/templates/{}/{}/versions/{version}", template.group, template.name);
+        let path = format!(
+            "/templates/{}/{}/versions/{version}",
+            template.group, template.name
+        );
         let request = self
             .http
             .put(self.url(&path))
@@ -196,16 +220,27 @@ impl Client {
     pub async fn set_access(&self, template: &TemplateRef, access: &str) -> Result<(), Error> {
         let path = format!("/templates/{}/{}/access", template.group, template.name);
         let body = serde_json::json!({ "access": access });
-        self.send(self.http.put(self.url(&path)).json(&body)).await.map(|_| ())
+        self.send(self.http.put(self.url(&path)).json(&body))
+            .await
+            .map(|_| ())
     }
 
     pub async fn yank(&self, template: &TemplateRef, version: &str) -> Result<(), Error> {
-        let path = format!("/templates/{}/{}/versions/{version}/yank", template.group, template.name);
+        let path = format!(
+            "/templates/{}/{}/versions/{version}/yank",
+            template.group, template.name
+        );
         self.send(self.http.post(self.url(&path))).await.map(|_| ())
     }
 
     /// A version's archive, checked against the digest the registry lists for it.
-    pub async fn download(&self, group: &str, name: &str, version: &str, listed: &str) -> Result<Vec<u8>, Error> {
+    pub async fn download(
+        &self,
+        group: &str,
+        name: &str,
+        version: &str,
+        listed: &str,
+    ) -> Result<Vec<u8>, Error> {
         let path = format!("/templates/{group}/{name}/versions/{version}/archive");
         let response = self.send(self.http.get(self.url(&path))).await?;
         let bytes = response
@@ -223,13 +258,17 @@ impl Client {
     }
 
     pub async fn group_default(&self, group: &str) -> Result<Option<String>, Error> {
-        let answer: serde_json::Value = self.json(self.http.get(self.url(&format!("/groups/{group}/default")))).await?;
+        let answer: serde_json::Value = self
+            .json(self.http.get(self.url(&format!("/groups/{group}/default"))))
+            .await?;
         Ok(answer["default_template"].as_str().map(str::to_string))
     }
 }
 
 fn env_token() -> Option<String> {
-    std::env::var("STACK_REGISTRY_TOKEN").ok().filter(|t| !t.is_empty())
+    std::env::var("STACK_REGISTRY_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
 }
 
 /// `GROUP/NAME` with an optional `@CONSTRAINT`.
@@ -246,7 +285,11 @@ impl TemplateRef {
             Some((path, c)) => (path, Some(c.trim().to_string())),
             None => (text, None),
         };
-        let bad = || Error::Client(format!("{text:?} is not GROUP/NAME (optionally @VERSION or @CONSTRAINT)"));
+        let bad = || {
+            Error::Client(format!(
+                "{text:?} is not GROUP/NAME (optionally @VERSION or @CONSTRAINT)"
+            ))
+        };
         let (group, name) = path.split_once('/').ok_or_else(bad)?;
         if !crate::valid_name(group) || !crate::valid_name(name) {
             return Err(bad());
@@ -263,8 +306,11 @@ impl TemplateRef {
 /// (Terraform's syntax: `1.2.0`, `~> 1.2`, `>= 1.0, < 2.0`).
 pub fn choose_version(detail: &TemplateDetail, constraint: Option<&str>) -> Result<String, Error> {
     let constraints = match constraint {
-        Some(c) => engine::version::parse_constraints(c)
-            .map_err(|_| Error::Client(format!("{c:?} is not a version constraint such as 1.2.0 or ~> 1.2")))?,
+        Some(c) => engine::version::parse_constraints(c).map_err(|_| {
+            Error::Client(format!(
+                "{c:?} is not a version constraint such as 1.2.0 or ~> 1.2"
+            ))
+        })?,
         None => Vec::new(),
     };
     let t = &detail.template;

@@ -122,7 +122,9 @@ impl Db {
             .await?;
         if sqlite {
             // Readers never wait for a writer; the setting stays with the file.
-            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
         }
         migrator()
             .run(&pool)
@@ -131,7 +133,13 @@ impl Db {
         Ok(Db { pool })
     }
 
-    async fn audit<'c, E>(executor: E, actor: &str, action: &str, target: &str, detail: &str) -> Result<(), Error>
+    async fn audit<'c, E>(
+        executor: E,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<(), Error>
     where
         E: sqlx::Executor<'c, Database = sqlx::Any>,
     {
@@ -150,11 +158,13 @@ impl Db {
     /// Adds a user (if new) and makes them a member of each group, creating groups as needed.
     pub async fn add_user(&self, name: &str, groups: &[String], admin: bool) -> Result<(), Error> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO users (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(name)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO users (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
         for group in groups {
             sqlx::query("INSERT INTO user_groups (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
                 .bind(group)
@@ -210,11 +220,12 @@ impl Db {
     /// Revokes a token by its id; later requests with it get 401.
     pub async fn revoke_token(&self, id: &str) -> Result<(), Error> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(now())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound(format!("no active token with id {id:?}")));
         }
@@ -225,24 +236,27 @@ impl Db {
 
     /// The user a token belongs to, if it is known and not revoked.
     pub async fn caller(&self, token: &str) -> Result<Option<Caller>, Error> {
-        let row = sqlx::query("SELECT user_name FROM tokens WHERE hash = $1 AND revoked_at IS NULL")
-            .bind(sha256_hex(token))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT user_name FROM tokens WHERE hash = $1 AND revoked_at IS NULL")
+                .bind(sha256_hex(token))
+                .fetch_optional(&self.pool)
+                .await?;
         let Some(row) = row else { return Ok(None) };
         let name: String = row.try_get("user_name")?;
-        let groups = sqlx::query("SELECT group_name, admin FROM memberships WHERE user_name = $1 ORDER BY group_name")
-            .bind(&name)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|r| {
-                Ok(Membership {
-                    group: r.try_get("group_name")?,
-                    admin: r.try_get::<i64, _>("admin")? != 0,
-                })
+        let groups = sqlx::query(
+            "SELECT group_name, admin FROM memberships WHERE user_name = $1 ORDER BY group_name",
+        )
+        .bind(&name)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Membership {
+                group: r.try_get("group_name")?,
+                admin: r.try_get::<i64, _>("admin")? != 0,
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
         Ok(Some(Caller { name, groups }))
     }
 
@@ -252,15 +266,25 @@ impl Db {
             "SELECT t.group_name, t.name, t.owner, t.access, t.description FROM templates t \
              WHERE {VISIBLE} ORDER BY t.group_name, t.name"
         );
-        let rows = sqlx::query(&sql).bind(&caller.name).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(&caller.name)
+            .fetch_all(&self.pool)
+            .await?;
         let sql = format!(
             "SELECT v.group_name, v.name, v.version FROM versions v JOIN templates t \
              ON t.group_name = v.group_name AND t.name = v.name WHERE v.yanked = 0 AND {VISIBLE}"
         );
-        let mut latest: std::collections::HashMap<(String, String), semver::Version> = Default::default();
-        for row in sqlx::query(&sql).bind(&caller.name).fetch_all(&self.pool).await? {
+        let mut latest: std::collections::HashMap<(String, String), semver::Version> =
+            Default::default();
+        for row in sqlx::query(&sql)
+            .bind(&caller.name)
+            .fetch_all(&self.pool)
+            .await?
+        {
             let key = (row.try_get("group_name")?, row.try_get("name")?);
-            let Ok(version) = semver::Version::parse(&row.try_get::<String, _>("version")?) else { continue };
+            let Ok(version) = semver::Version::parse(&row.try_get::<String, _>("version")?) else {
+                continue;
+            };
             let entry = latest.entry(key).or_insert_with(|| version.clone());
             if version > *entry {
                 *entry = version;
@@ -278,7 +302,12 @@ impl Db {
     }
 
     /// One template with its versions, or `NotFound` when it does not exist or the caller may not see it.
-    pub async fn show(&self, caller: &Caller, group: &str, name: &str) -> Result<TemplateDetail, Error> {
+    pub async fn show(
+        &self,
+        caller: &Caller,
+        group: &str,
+        name: &str,
+    ) -> Result<TemplateDetail, Error> {
         let sql = format!(
             "SELECT t.group_name, t.name, t.owner, t.access, t.description FROM templates t \
              WHERE t.group_name = $2 AND t.name = $3 AND {VISIBLE}"
@@ -327,7 +356,12 @@ impl Db {
     /// writes its archive with `put`, in one transaction: a version already
     /// published is refused (`Conflict`), and the row is committed only once
     /// the archive is stored.
-    pub async fn publish<F, Fut>(&self, caller: &Caller, new: &NewVersion<'_>, put: F) -> Result<(), Error>
+    pub async fn publish<F, Fut>(
+        &self,
+        caller: &Caller,
+        new: &NewVersion<'_>,
+        put: F,
+    ) -> Result<(), Error>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<(), Error>>,
@@ -347,11 +381,12 @@ impl Db {
         .bind(now())
         .execute(&mut *tx)
         .await?;
-        let row = sqlx::query("SELECT owner, access FROM templates WHERE group_name = $1 AND name = $2")
-            .bind(group)
-            .bind(name)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row =
+            sqlx::query("SELECT owner, access FROM templates WHERE group_name = $1 AND name = $2")
+                .bind(group)
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await?;
         let owner: String = row.try_get("owner")?;
         let access = Access::parse(&row.try_get::<String, _>("access")?).unwrap_or(Access::Private);
         if !caller.may_manage(&owner, group) {
@@ -372,12 +407,14 @@ impl Db {
                 .await?;
         }
         if let Some(description) = new.description {
-            sqlx::query("UPDATE templates SET description = $1 WHERE group_name = $2 AND name = $3")
-                .bind(description)
-                .bind(group)
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE templates SET description = $1 WHERE group_name = $2 AND name = $3",
+            )
+            .bind(description)
+            .bind(group)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
         }
         let inserted = sqlx::query(
             "INSERT INTO versions (group_name, name, version, digest, size, archive_key, metadata, yanked, published_by, published_at) \
@@ -422,7 +459,13 @@ impl Db {
         Ok(())
     }
 
-    pub async fn set_access(&self, caller: &Caller, group: &str, name: &str, access: Access) -> Result<(), Error> {
+    pub async fn set_access(
+        &self,
+        caller: &Caller,
+        group: &str,
+        name: &str,
+        access: Access,
+    ) -> Result<(), Error> {
         self.manageable(caller, group, name).await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE templates SET access = $1 WHERE group_name = $2 AND name = $3")
@@ -432,25 +475,49 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         let target = format!("{group}/{name}");
-        Self::audit(&mut *tx, &caller.name, "template.access", &target, access.as_str()).await?;
+        Self::audit(
+            &mut *tx,
+            &caller.name,
+            "template.access",
+            &target,
+            access.as_str(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn yank(&self, caller: &Caller, group: &str, name: &str, version: &str) -> Result<(), Error> {
+    pub async fn yank(
+        &self,
+        caller: &Caller,
+        group: &str,
+        name: &str,
+        version: &str,
+    ) -> Result<(), Error> {
         self.manageable(caller, group, name).await?;
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE versions SET yanked = 1 WHERE group_name = $1 AND name = $2 AND version = $3")
-            .bind(group)
-            .bind(name)
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE versions SET yanked = 1 WHERE group_name = $1 AND name = $2 AND version = $3",
+        )
+        .bind(group)
+        .bind(name)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
-            return Err(Error::NotFound(format!("{group}/{name} has no version {version}")));
+            return Err(Error::NotFound(format!(
+                "{group}/{name} has no version {version}"
+            )));
         }
         let target = format!("{group}/{name}");
-        Self::audit(&mut *tx, &caller.name, "template.yank", &target, &format!("version={version}")).await?;
+        Self::audit(
+            &mut *tx,
+            &caller.name,
+            "template.yank",
+            &target,
+            &format!("version={version}"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -472,7 +539,11 @@ impl Db {
     }
 
     /// A group's default template, for its members only.
-    pub async fn group_default(&self, caller: &Caller, group: &str) -> Result<Option<String>, Error> {
+    pub async fn group_default(
+        &self,
+        caller: &Caller,
+        group: &str,
+    ) -> Result<Option<String>, Error> {
         if !caller.is_member(group) {
             return Err(Error::NotFound(format!("group {group} not found")));
         }
@@ -488,10 +559,12 @@ impl Db {
 
     /// The newest audit entries, newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, Error> {
-        let rows = sqlx::query("SELECT at, actor, action, target, detail FROM audit ORDER BY at DESC, id LIMIT $1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT at, actor, action, target, detail FROM audit ORDER BY at DESC, id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(AuditEntry {

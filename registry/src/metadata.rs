@@ -54,7 +54,10 @@ pub fn read(dir: &Path) -> Result<Metadata, Vec<String>> {
         .map(|v| VariableInfo {
             name: v.name.clone(),
             ty: v.ty.as_ref().map(|t| t.to_string()),
-            default: v.default.as_ref().map(|e| e.expr.to_string().trim().to_string()),
+            default: v
+                .default
+                .as_ref()
+                .map(|e| e.expr.to_string().trim().to_string()),
             description: v.description.clone(),
             sensitive: v.sensitive,
         })

@@ -54,7 +54,8 @@ impl Lock {
     pub fn save(&self, root: &Path) -> Result<(), Error> {
         let path = root.join(LOCK_FILE);
         let text = serde_json::to_string_pretty(self).unwrap_or_default() + "\n";
-        std::fs::write(&path, text).map_err(|e| Error::Client(format!("writing {}: {e}", path.display())))
+        std::fs::write(&path, text)
+            .map_err(|e| Error::Client(format!("writing {}: {e}", path.display())))
     }
 }
 
@@ -74,8 +75,14 @@ pub struct Installed {
 
 /// Splits `registry://HOST/GROUP/NAME`.
 pub fn parse_source(source: &str) -> Result<(String, String, String), Error> {
-    let bad = || Error::Client(format!("{source:?} is not of the form registry://HOST/GROUP/NAME"));
-    let rest = source.strip_prefix(engine::config::REGISTRY_SCHEME).ok_or_else(bad)?;
+    let bad = || {
+        Error::Client(format!(
+            "{source:?} is not of the form registry://HOST/GROUP/NAME"
+        ))
+    };
+    let rest = source
+        .strip_prefix(engine::config::REGISTRY_SCHEME)
+        .ok_or_else(bad)?;
     let mut parts = rest.split('/');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some(host), Some(group), Some(name), None)
@@ -100,7 +107,13 @@ pub async fn install(root: &Path, requests: &[Request]) -> Result<Vec<Installed>
     let mut installed = Vec::new();
     for (source, constraints) in wanted {
         let constraint = (!constraints.is_empty()).then(|| constraints.join(", "));
-        let pinned = install_one(root, &source, constraint.as_deref(), lock.modules.get(&source)).await?;
+        let pinned = install_one(
+            root,
+            &source,
+            constraint.as_deref(),
+            lock.modules.get(&source),
+        )
+        .await?;
         installed.push(Installed {
             source: source.clone(),
             version: pinned.version.clone(),
@@ -111,7 +124,12 @@ pub async fn install(root: &Path, requests: &[Request]) -> Result<Vec<Installed>
     Ok(installed)
 }
 
-async fn install_one(root: &Path, source: &str, constraint: Option<&str>, pinned: Option<&Pinned>) -> Result<Pinned, Error> {
+async fn install_one(
+    root: &Path,
+    source: &str,
+    constraint: Option<&str>,
+    pinned: Option<&Pinned>,
+) -> Result<Pinned, Error> {
     let (host, group, name) = parse_source(source)?;
     let client = Client::for_host(&host)?;
     let detail = client
@@ -121,7 +139,8 @@ async fn install_one(root: &Path, source: &str, constraint: Option<&str>, pinned
     let keep_pin = pinned.filter(|p| {
         let allowed = match constraint {
             Some(c) => engine::version::parse_constraints(c).is_ok_and(|cs| {
-                engine::version::parse_version(&p.version).is_ok_and(|v| engine::version::allows_all(&cs, &v))
+                engine::version::parse_version(&p.version)
+                    .is_ok_and(|v| engine::version::allows_all(&cs, &v))
             }),
             None => true,
         };
@@ -129,7 +148,8 @@ async fn install_one(root: &Path, source: &str, constraint: Option<&str>, pinned
     });
     let version = match keep_pin {
         Some(p) => p.version.clone(),
-        None => choose_version(&detail, constraint).map_err(|e| Error::Client(format!("module source {source}: {e}")))?,
+        None => choose_version(&detail, constraint)
+            .map_err(|e| Error::Client(format!("module source {source}: {e}")))?,
     };
     let listed = detail
         .versions
@@ -145,7 +165,9 @@ async fn install_one(root: &Path, source: &str, constraint: Option<&str>, pinned
     }
     let bytes = client.download(&group, &name, &version, &listed).await?;
     let dest = engine::config::registry_module_dir(root, source).ok_or_else(|| {
-        Error::Client(format!("{source:?} is not of the form registry://HOST/GROUP/NAME"))
+        Error::Client(format!(
+            "{source:?} is not of the form registry://HOST/GROUP/NAME"
+        ))
     })?;
     unpack_into(&bytes, &dest)?;
     Ok(Pinned {

@@ -85,8 +85,14 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/templates/{group}/{name}", get(show))
         .route("/templates/{group}/{name}/access", put(set_access))
         .route("/templates/{group}/{name}/versions/{version}", put(publish))
-        .route("/templates/{group}/{name}/versions/{version}/archive", get(download))
-        .route("/templates/{group}/{name}/versions/{version}/yank", post(yank))
+        .route(
+            "/templates/{group}/{name}/versions/{version}/archive",
+            get(download),
+        )
+        .route(
+            "/templates/{group}/{name}/versions/{version}/yank",
+            post(yank),
+        )
         .route("/groups/{group}/default", get(group_default))
         .fallback(|| async { Error::NotFound("no such API endpoint".into()) });
     Router::new()
@@ -260,7 +266,10 @@ async fn check_template(bytes: &[u8], limits: Limits) -> Result<Metadata, Error>
         let root = dir.path().join("template");
         archive::extract(&entries, &root).map_err(|e| Error::Storage(e.to_string()))?;
         metadata::read(&root).map_err(|errors| {
-            Error::Invalid(format!("the template does not load:\n{}", errors.join("\n")))
+            Error::Invalid(format!(
+                "the template does not load:\n{}",
+                errors.join("\n")
+            ))
         })
     })
     .await
@@ -282,7 +291,10 @@ async fn download(
     let bytes = app.store.get(&found.archive_key).await?;
     let headers = [
         (header::CONTENT_TYPE, "application/gzip".to_string()),
-        (header::HeaderName::from_static("x-stack-digest"), found.digest.clone()),
+        (
+            header::HeaderName::from_static("x-stack-digest"),
+            found.digest.clone(),
+        ),
     ];
     Ok((headers, bytes).into_response())
 }
@@ -293,5 +305,7 @@ async fn group_default(
     UrlPath(group): UrlPath<String>,
 ) -> Result<Json<serde_json::Value>, Error> {
     let template = app.db.group_default(&caller, &group).await?;
-    Ok(Json(serde_json::json!({ "group": group, "default_template": template })))
+    Ok(Json(
+        serde_json::json!({ "group": group, "default_template": template }),
+    ))
 }

@@ -89,7 +89,9 @@ impl Store {
                     .key(Self::object_key(prefix, key))
                     .send()
                     .await
-                    .map_err(|e| Error::Storage(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))?;
+                    .map_err(|e| {
+                        Error::Storage(aws_sdk_s3::error::DisplayErrorContext(e).to_string())
+                    })?;
                 let body = object
                     .body
                     .collect()

@@ -25,9 +25,15 @@ fn environment() -> &'static Environment<'static> {
         let pages = [
             ("base.html", include_str!("../templates/base.html")),
             ("login.html", include_str!("../templates/login.html")),
-            ("catalogue.html", include_str!("../templates/catalogue.html")),
+            (
+                "catalogue.html",
+                include_str!("../templates/catalogue.html"),
+            ),
             ("template.html", include_str!("../templates/template.html")),
-            ("not_found.html", include_str!("../templates/not_found.html")),
+            (
+                "not_found.html",
+                include_str!("../templates/not_found.html"),
+            ),
         ];
         for (name, source) in pages {
             // The templates are compiled into the binary; a syntax error is caught by the tests.
@@ -111,16 +117,25 @@ struct LoginForm {
 /// Only a local path is followed after sign-in, never another site.
 fn local_path(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path
+        }
         _ => "/",
     }
 }
 
-async fn login(State(app): State<Arc<App>>, Form(form): Form<LoginForm>) -> Result<Response, Error> {
+async fn login(
+    State(app): State<Arc<App>>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, Error> {
     let token = form.token.trim();
     if token.is_empty() || app.db.caller(token).await?.is_none() {
         let error = "That token is unknown or revoked.";
-        return Ok(render(StatusCode::UNAUTHORIZED, "login.html", context! { error }));
+        return Ok(render(
+            StatusCode::UNAUTHORIZED,
+            "login.html",
+            context! { error },
+        ));
     }
     // Lax, not Strict: the cookie must come along when a link from elsewhere
     // (a chat message, a README) opens a catalogue page.
@@ -180,7 +195,10 @@ async fn template(
 mod tests {
     #[test]
     fn only_local_paths_after_sign_in() {
-        assert_eq!(super::local_path(Some("/t/platform/web")), "/t/platform/web");
+        assert_eq!(
+            super::local_path(Some("/t/platform/web")),
+            "/t/platform/web"
+        );
         assert_eq!(super::local_path(Some("//evil.example")), "/");
         assert_eq!(super::local_path(Some("https://evil.example")), "/");
         assert_eq!(super::local_path(None), "/");
@@ -189,7 +207,12 @@ mod tests {
     #[test]
     fn templates_compile() {
         let env = super::environment();
-        for page in ["login.html", "catalogue.html", "template.html", "not_found.html"] {
+        for page in [
+            "login.html",
+            "catalogue.html",
+            "template.html",
+            "not_found.html",
+        ] {
             assert!(env.get_template(page).is_ok(), "{page}");
         }
     }

@@ -14,7 +14,10 @@ pub enum Backend {
     /// A fresh database on the server `STACK_TEST_POSTGRES_URL` names.
     Postgres(String),
     /// SQLite metadata, archives in a bucket of the AWS emulator.
-    S3 { env: Vec<(String, String)>, bucket: String },
+    S3 {
+        env: Vec<(String, String)>,
+        bucket: String,
+    },
 }
 
 impl Backend {
@@ -34,13 +37,21 @@ impl Backend {
             .arg(format!("DROP DATABASE IF EXISTS {name}; "))
             .output()
             .expect("psql runs");
-        assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+        assert!(
+            created.status.success(),
+            "{}",
+            String::from_utf8_lossy(&created.stderr)
+        );
         let created = Command::new("psql")
             .args([server.as_str(), "-v", "ON_ERROR_STOP=1", "-q", "-c"])
             .arg(format!("CREATE DATABASE {name}"))
             .output()
             .expect("psql runs");
-        assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+        assert!(
+            created.status.success(),
+            "{}",
+            String::from_utf8_lossy(&created.stderr)
+        );
         let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
         Backend::Postgres(format!("{base}/{name}"))
     }
@@ -76,7 +87,8 @@ impl User {
     /// Runs `stack ARGS` as this user, in `dir` (default: their home).
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
         let mut cmd = self.home.command(args);
-        cmd.current_dir(dir).env("STACK_CONFIG_DIR", self.config_dir());
+        cmd.current_dir(dir)
+            .env("STACK_CONFIG_DIR", self.config_dir());
         let out = cmd.output().expect("run stack");
         Run::from_output(args.iter().map(|s| s.to_string()).collect(), out)
     }
@@ -87,13 +99,26 @@ impl User {
 
     pub fn ok(&self, args: &[&str]) -> Run {
         let run = self.run(args);
-        assert_eq!(run.code, 0, "{} ran stack {args:?}:\n{}", self.name, run.both());
+        assert_eq!(
+            run.code,
+            0,
+            "{} ran stack {args:?}:\n{}",
+            self.name,
+            run.both()
+        );
         run
     }
 
     pub fn ok_in(&self, dir: &Path, args: &[&str]) -> Run {
         let run = self.run_in(dir, args);
-        assert_eq!(run.code, 0, "{} ran stack {args:?} in {}:\n{}", self.name, dir.display(), run.both());
+        assert_eq!(
+            run.code,
+            0,
+            "{} ran stack {args:?} in {}:\n{}",
+            self.name,
+            dir.display(),
+            run.both()
+        );
         run
     }
 }
@@ -118,7 +143,10 @@ impl Drop for Registry {
 
 impl Registry {
     pub fn start(backend: Backend, serve_args: &[&str]) -> Registry {
-        let data = tempfile::Builder::new().prefix("registry-").tempdir().unwrap();
+        let data = tempfile::Builder::new()
+            .prefix("registry-")
+            .tempdir()
+            .unwrap();
         let admin = |args: &[&str]| admin(&backend, data.path(), args);
         admin(&["user", "add", "alice", "--group", "platform"]);
         admin(&["user", "add", "bob", "--group", "platform"]);
@@ -152,15 +180,29 @@ impl Registry {
             let u = User { name, token, home };
             let login = {
                 let mut cmd = u.home.command(&["login", &url]);
-                cmd.env("STACK_CONFIG_DIR", u.config_dir()).env("STACK_REGISTRY_TOKEN", &u.token);
+                cmd.env("STACK_CONFIG_DIR", u.config_dir())
+                    .env("STACK_REGISTRY_TOKEN", &u.token);
                 Run::from_output(vec![], cmd.output().unwrap())
             };
             assert_eq!(login.code, 0, "{}", login.both());
-            assert!(login.stdout.contains(&format!("as {name}")), "{}", login.stdout);
+            assert!(
+                login.stdout.contains(&format!("as {name}")),
+                "{}",
+                login.stdout
+            );
             u
         };
         let (alice, bob, carol) = (user("alice"), user("bob"), user("carol"));
-        Registry { backend, data, addr, child, _stdout: stdout, alice, bob, carol }
+        Registry {
+            backend,
+            data,
+            addr,
+            child,
+            _stdout: stdout,
+            alice,
+            bob,
+            carol,
+        }
     }
 
     pub fn users(&self) -> [&User; 3] {
@@ -172,9 +214,17 @@ impl Registry {
     }
 
     /// One plain HTTP/1.1 request; returns the status and the body.
-    pub fn http(&self, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
+    pub fn http(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &[u8],
+    ) -> (u16, String) {
         let mut stream = std::net::TcpStream::connect(&self.addr).unwrap();
-        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             self.addr,
@@ -185,8 +235,15 @@ impl Registry {
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
         let text = String::from_utf8_lossy(&answer).to_string();
-        let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = text
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, b)| b)
+            .to_string();
         (status, body)
     }
 
@@ -199,7 +256,13 @@ impl Registry {
             std::fs::read_dir(dir).map_or(0, |entries| {
                 entries
                     .flatten()
-                    .map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 })
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
                     .sum()
             })
         }
@@ -209,11 +272,17 @@ impl Registry {
 
 fn admin(backend: &Backend, data: &Path, args: &[&str]) -> Run {
     let mut cmd = Command::new(bin());
-    cmd.arg("--no-color").arg("registry").args(args).args(backend.data_args(data));
+    cmd.arg("--no-color")
+        .arg("registry")
+        .args(args)
+        .args(backend.data_args(data));
     for (k, v) in backend.env() {
         cmd.env(k, v);
     }
-    let run = Run::from_output(args.iter().map(|s| s.to_string()).collect(), cmd.output().unwrap());
+    let run = Run::from_output(
+        args.iter().map(|s| s.to_string()).collect(),
+        cmd.output().unwrap(),
+    );
     assert_eq!(run.code, 0, "stack registry {args:?}:\n{}", run.both());
     run
 }
