@@ -22,5 +22,12 @@ fi
 ensure_emulator
 export STACK_EMULATOR_PYTHON="$PWD/.venv/bin/python"
 
+# The registry tests need PostgreSQL (started here, stopped on exit) and
+# Chromium for the web catalogue; see scripts/services.sh.
+. scripts/services.sh
+ensure_services
+start_postgres
+trap stop_postgres EXIT
+
 cargo build --workspace --all-targets
 cargo nextest run --workspace --no-fail-fast "$@"

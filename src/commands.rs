@@ -157,10 +157,25 @@ pub async fn run(cli: Cli) -> u8 {
     );
     match cli.command {
         Command::Init {
+            new_dir,
+            template,
+            group,
+            ..
+        } if template.is_some() || group.is_some() => {
+            crate::registry_cli::init_from_template(&session, new_dir, template, group).await
+        }
+        Command::Init {
             migrate_state,
             reconfigure,
             lock,
-        } => crate::state_commands::init(&session, migrate_state, reconfigure, &lock),
+            ..
+        } => match crate::registry_cli::install_before_init(&session).await {
+            Ok(()) => crate::state_commands::init(&session, migrate_state, reconfigure, &lock),
+            Err(code) => code,
+        },
+        Command::Registry { command } => crate::registry_cli::registry(&session, command).await,
+        Command::Login { url } => crate::registry_cli::login(&session, &url).await,
+        Command::Template { command } => crate::registry_cli::template(&session, command).await,
         Command::Validate { json } => validate(&mut session, json).await,
         Command::Fmt {
             check,

@@ -6,6 +6,7 @@ mod migrate;
 mod output;
 mod planfile;
 mod progress;
+mod registry_cli;
 mod render;
 mod state_commands;
 mod terraform_flags;
@@ -137,6 +138,15 @@ pub enum Command {
         reconfigure: bool,
         #[command(flatten)]
         lock: LockArgs,
+        /// With --template or --group: the new stack's directory (empty or new).
+        #[arg(value_name = "DIR", requires = "from_registry")]
+        new_dir: Option<PathBuf>,
+        /// Create a new stack from a registry template: GROUP/NAME@CONSTRAINT.
+        #[arg(long, value_name = "GROUP/NAME@VERSION", group = "from_registry")]
+        template: Option<String>,
+        /// Create a new stack from the group's default template.
+        #[arg(long, value_name = "GROUP", group = "from_registry")]
+        group: Option<String>,
     },
     /// Check the templates for errors, reporting all of them.
     Validate {
@@ -281,6 +291,21 @@ pub enum Command {
     Migrate {
         #[command(subcommand)]
         command: MigrateCommand,
+    },
+    /// Run or administer a template registry.
+    Registry {
+        #[command(subcommand)]
+        command: registry_cli::RegistryCommand,
+    },
+    /// Save a registry token (from stdin or STACK_REGISTRY_TOKEN) for URL.
+    Login {
+        /// The registry, e.g. https://templates.example.com.
+        url: String,
+    },
+    /// Publish, list, show and manage registry templates.
+    Template {
+        #[command(subcommand)]
+        command: registry_cli::TemplateCommand,
     },
     /// Describe a resource type's arguments and attributes.
     Schema {

@@ -190,6 +190,8 @@ pub struct ModuleCall {
     pub name: String,
     pub span: Option<Span>,
     pub source: String,
+    /// `version = "~> 1.2"`: the constraint a registry source is resolved with.
+    pub version: Option<String>,
     pub arguments: BTreeMap<String, Expr>,
     pub depends_on: Vec<Expr>,
     /// `count` and `for_each`: the module is instantiated once per key.
@@ -273,6 +275,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// The root stack directory (where registry modules are installed).
+    pub fn root_dir(&self) -> PathBuf {
+        self.modules
+            .get(&ModulePath::root())
+            .map(|m| m.dir.clone())
+            .unwrap_or_default()
+    }
+
     pub fn root(&self) -> &Module {
         &self.modules[&ModulePath::root()]
     }
@@ -438,15 +448,36 @@ fn load_module(
     config.modules.insert(path.clone(), module);
     for call in calls {
         // A missing or unsupported source was reported when the call was lowered.
-        if !is_local_source(&call.source) {
+        // Registry sources were installed under the root by `stack init`; a
+        // malformed one was reported when the call was lowered.
+        let child_dir = if call.source.starts_with(REGISTRY_SCHEME) {
+            match registry_module_dir(&config.root_dir(), &call.source) {
+                Some(installed) => installed,
+                None => continue,
+            }
+        } else if is_local_source(&call.source) {
+            dir.join(&call.source)
+        } else {
             continue;
-        }
-        let child_dir = dir.join(&call.source);
+        };
         if depth >= MAX_MODULE_DEPTH {
             diags.push(
                 Diagnostic::error(
                     "Module nesting too deep",
                     "Modules call each other more than 32 levels deep; a module probably calls itself.",
+                )
+                .with_span(call.span.clone()),
+            );
+            continue;
+        }
+        if !child_dir.is_dir() && call.source.starts_with(REGISTRY_SCHEME) {
+            diags.push(
+                Diagnostic::error(
+                    "Module not installed",
+                    format!(
+                        "The registry module {:?} has not been downloaded. Run `stack init` to download it into .stack/modules/ and pin it in stack.lock.json.",
+                        call.source
+                    ),
                 )
                 .with_span(call.span.clone()),
             );
@@ -518,9 +549,27 @@ fn parse_file(text: &str, source: &mut SourceFile, diags: &mut Diagnostics) -> O
     }
 }
 
-/// Module sources `stack` can load: local paths.
+/// Module sources `stack` can load: local paths, and registry sources once installed.
 fn is_local_source(source: &str) -> bool {
-    source.starts_with("./") || source.starts_with("../")
+    source.starts_with("./") || source.starts_with("../") || source.starts_with(REGISTRY_SCHEME)
+}
+
+/// The scheme of template registry module sources: `registry://HOST/GROUP/NAME`.
+pub const REGISTRY_SCHEME: &str = "registry://";
+
+/// Where a registry module source is installed, under the root stack directory:
+/// `.stack/modules/HOST/GROUP/NAME`. The engine never downloads: the binary
+/// resolves registry sources (`stack init`) into this directory before loading,
+/// so the engine stays free of HTTP. `None` for other sources and for sources
+/// that are not exactly three plain path segments.
+pub fn registry_module_dir(root: &Path, source: &str) -> Option<PathBuf> {
+    let rest = source.strip_prefix(REGISTRY_SCHEME)?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    let plain = |p: &&str| !p.is_empty() && *p != "." && *p != ".." && !p.contains('\\');
+    if parts.len() != 3 || !parts.iter().all(plain) {
+        return None;
+    }
+    Some(root.join(".stack").join("modules").join(rest))
 }
 
 /// Checks the arguments of each `module` call against the called module's variables.
@@ -1723,6 +1772,7 @@ fn lower_module_call(
         name: name.to_string(),
         span: block_span(block, file),
         source: String::new(),
+        version: None,
         arguments: BTreeMap::new(),
         depends_on: Vec::new(),
         count: None,
@@ -1780,7 +1830,7 @@ fn lower_module_argument(
             call.providers =
                 crate::module_providers::lower_providers_map(&attr.value, &span_of, diags);
         }
-        "version" => {}
+        "version" => call.version = Some(literal_string(attr, file, diags)),
         "count" => call.count = Some(Expr::new(attr.value.clone(), file)),
         "for_each" => call.for_each = Some(Expr::new(attr.value.clone(), file)),
         other => {
@@ -1813,12 +1863,25 @@ fn check_module_call(call: &ModuleCall, block: &Block, diags: &mut Diagnostics) 
             )
             .with_span(call.span.clone()),
         );
+    } else if call.source.starts_with(REGISTRY_SCHEME)
+        && registry_module_dir(Path::new(""), &call.source).is_none()
+    {
+        diags.push(
+            Diagnostic::error(
+                "Invalid registry module source",
+                format!(
+                    "The module source {:?} is not of the form registry://HOST/GROUP/NAME.",
+                    call.source
+                ),
+            )
+            .with_span(call.span.clone()),
+        );
     } else if !call.source.is_empty() && !is_local_source(&call.source) {
         diags.push(
             Diagnostic::error(
                 "Unsupported module source",
                 format!(
-                    "The module source {:?} is not a local path. Only local paths starting with ./ or ../ are supported.",
+                    "The module source {:?} is not a local path. Module sources are local paths starting with ./ or ../, or template registry sources registry://HOST/GROUP/NAME.",
                     call.source
                 ),
             )
@@ -1942,5 +2005,53 @@ fn first_of_kind(
             *first = Some(here);
             true
         }
+    }
+}
+
+#[cfg(test)]
+mod registry_source_tests {
+    use super::*;
+
+    #[test]
+    fn registry_sources_map_under_stack_modules() {
+        let root = Path::new("/work/app");
+        assert_eq!(
+            registry_module_dir(root, "registry://reg.example.com:8470/platform/web"),
+            Some(PathBuf::from(
+                "/work/app/.stack/modules/reg.example.com:8470/platform/web"
+            ))
+        );
+        for bad in [
+            "registry://host/platform",
+            "registry://host/../web",
+            "registry://host/a/b/c",
+            "registry:///a/b",
+            "./modules/web",
+        ] {
+            assert_eq!(registry_module_dir(root, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_uninstalled_registry_module_says_how_to_install_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "module \"app\" {\n  source  = \"registry://h/platform/web\"\n  version = \"~> 1.2\"\n}\n",
+        )
+        .unwrap();
+        let (config, diags) = load(dir.path());
+        let call = &config.modules[&ModulePath::root()].module_calls["app"];
+        assert_eq!(call.version.as_deref(), Some("~> 1.2"));
+        let summaries: Vec<&str> = diags.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(summaries, ["Module not installed"]);
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "module \"app\" {\n  source = \"registry://h/web\"\n}\n",
+        )
+        .unwrap();
+        let (_, diags) = load(dir.path());
+        let summaries: Vec<&str> = diags.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(summaries, ["Invalid registry module source"]);
     }
 }

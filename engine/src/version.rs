@@ -129,7 +129,8 @@ fn parse_constraint(text: &str) -> Result<Constraint, ConstraintError> {
     Ok(Constraint { operator, version })
 }
 
-fn parse_version(text: &str) -> Result<Version, ConstraintError> {
+/// Parses a version of one to three numeric segments, such as `1.2.0`.
+pub fn parse_version(text: &str) -> Result<Version, ConstraintError> {
     let malformed = || ConstraintError::Malformed(text.to_string());
     let plain = text.strip_prefix('v').unwrap_or(text);
     // Build metadata never matters; a prerelease is refused, as Terraform does.
