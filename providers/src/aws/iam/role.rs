@@ -16,8 +16,7 @@ use crate::aws::values::{
 };
 use crate::aws::{AwsError, Clients};
 
-fn name_args(schema: Schema, what: &str) -> Schema {
-    let _ = what;
+fn name_args(schema: Schema) -> Schema {
     schema
         .attr(
             AttributeSchema::optional_computed("name", AttrType::String)
@@ -91,43 +90,40 @@ impl Managed for Role {
     }
 
     fn schema(&self) -> Schema {
-        name_args(
-            Schema::new("An IAM role, assumed by services or users."),
-            "role",
-        )
-        .attr(
-            AttributeSchema::required("assume_role_policy", AttrType::String)
-                .describe("Who may assume the role: a policy document (JSON)."),
-        )
-        .attr(
-            AttributeSchema::optional("description", AttrType::String)
-                .describe("A description of the role."),
-        )
-        .attr(
-            AttributeSchema::optional("force_detach_policies", AttrType::Bool)
-                .default(false)
-                .describe("Whether to detach policies from the role before deleting it."),
-        )
-        .attr(
-            AttributeSchema::optional("max_session_duration", AttrType::Number)
-                .default(3600.0)
-                .describe("The longest session, in seconds (3600 to 43200)."),
-        )
-        .attr(
-            AttributeSchema::optional("permissions_boundary", AttrType::String)
-                .describe("The ARN of the policy that bounds the role's permissions."),
-        )
-        .attr(tags_attribute())
-        .attr(AttributeSchema::computed("id", AttrType::String).describe("The role's name."))
-        .attr(AttributeSchema::computed("arn", AttrType::String).describe("The role's ARN."))
-        .attr(
-            AttributeSchema::computed("unique_id", AttrType::String)
-                .describe("The role's stable id."),
-        )
-        .attr(
-            AttributeSchema::computed("create_date", AttrType::String)
-                .describe("When the role was made."),
-        )
+        name_args(Schema::new("An IAM role, assumed by services or users."))
+            .attr(
+                AttributeSchema::required("assume_role_policy", AttrType::String)
+                    .describe("Who may assume the role: a policy document (JSON)."),
+            )
+            .attr(
+                AttributeSchema::optional("description", AttrType::String)
+                    .describe("A description of the role."),
+            )
+            .attr(
+                AttributeSchema::optional("force_detach_policies", AttrType::Bool)
+                    .default(false)
+                    .describe("Whether to detach policies from the role before deleting it."),
+            )
+            .attr(
+                AttributeSchema::optional("max_session_duration", AttrType::Number)
+                    .default(3600.0)
+                    .describe("The longest session, in seconds (3600 to 43200)."),
+            )
+            .attr(
+                AttributeSchema::optional("permissions_boundary", AttrType::String)
+                    .describe("The ARN of the policy that bounds the role's permissions."),
+            )
+            .attr(tags_attribute())
+            .attr(AttributeSchema::computed("id", AttrType::String).describe("The role's name."))
+            .attr(AttributeSchema::computed("arn", AttrType::String).describe("The role's ARN."))
+            .attr(
+                AttributeSchema::computed("unique_id", AttrType::String)
+                    .describe("The role's stable id."),
+            )
+            .attr(
+                AttributeSchema::computed("create_date", AttrType::String)
+                    .describe("When the role was made."),
+            )
     }
 
     fn plan(&self, schema: &Schema, request: PlanRequest<'_>) -> PlanResponse {
@@ -408,10 +404,9 @@ impl Managed for InstanceProfile {
     }
 
     fn schema(&self) -> Schema {
-        name_args(
-            Schema::new("An instance profile: how a machine carries an IAM role."),
-            "profile",
-        )
+        name_args(Schema::new(
+            "An instance profile: how a machine carries an IAM role.",
+        ))
         .attr(
             AttributeSchema::optional("role", AttrType::String)
                 .describe("The name of the role the profile carries; changes in place."),
@@ -948,7 +943,7 @@ impl Managed for Policy {
     }
 
     fn schema(&self) -> Schema {
-        name_args(Schema::new("A managed IAM policy."), "policy")
+        name_args(Schema::new("A managed IAM policy."))
             .attr(
                 AttributeSchema::optional("description", AttrType::String)
                     .force_new()
