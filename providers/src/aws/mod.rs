@@ -14,6 +14,7 @@ pub mod beanstalk;
 pub mod cloudfront;
 pub mod ec2;
 pub mod elasticache;
+pub mod iam;
 pub mod managed;
 pub mod meta;
 pub mod rds;
@@ -214,6 +215,7 @@ pub struct Clients {
     pub beanstalk: aws_sdk_elasticbeanstalk::Client,
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
+    pub iam: aws_sdk_iam::Client,
     pub stats: Arc<CallStats>,
     pub retry: RetryPolicy,
     /// How often waiters poll; short against an emulator.
@@ -504,6 +506,7 @@ pub const SERVICES: &[&str] = &[
     "elasticbeanstalk",
     "s3",
     "sts",
+    "iam",
 ];
 
 fn provider_schema() -> Schema {
@@ -545,6 +548,7 @@ impl AwsProvider {
         resources.extend(s3::resources());
         resources.extend(cloudfront::resources());
         resources.extend(beanstalk::resources());
+        resources.extend(iam::resources());
         let mut data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources());
         data_sources.extend(meta::data_sources());
@@ -726,6 +730,7 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
         beanstalk: client!(aws_sdk_elasticbeanstalk, "elasticbeanstalk"),
         s3,
         sts: client!(aws_sdk_sts, "sts"),
+        iam: client!(aws_sdk_iam, "iam"),
         stats,
         retry: RetryPolicy {
             max_retries,

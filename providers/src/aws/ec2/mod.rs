@@ -15,6 +15,7 @@ mod key_pair;
 mod nat_gateway;
 mod route_table;
 mod security_group;
+mod security_group_rule;
 mod subnet;
 pub mod user_data;
 mod vpc;
@@ -40,6 +41,9 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(Seam(vpc::Vpc)),
         Box::new(Seam(subnet::Subnet)),
         Box::new(Seam(security_group::SecurityGroup)),
+        Box::new(Seam(security_group_rule::GroupRule)),
+        Box::new(Seam(security_group_rule::VpcRule { egress: false })),
+        Box::new(Seam(security_group_rule::VpcRule { egress: true })),
         Box::new(Seam(key_pair::KeyPair)),
         Box::new(Seam(internet_gateway::InternetGateway)),
         Box::new(Seam(route_table::RouteTable)),

@@ -111,6 +111,18 @@ impl Managed for SecurityGroup {
         let mut response = plan_by_schema(schema, request.prior, request.config);
         if let Value::Map(planned) = &mut response.planned {
             for name in ["ingress", "egress"] {
+                // As in Terraform's provider, a group configured without
+                // any block of a kind leaves that kind's rules alone: they
+                // may be managed by separate rule resources.
+                if blocks_attr(request.config, name).is_empty() {
+                    let prior = request
+                        .prior
+                        .filter(|_| response.requires_replace.is_empty())
+                        .and_then(|p| p.get_attr(name))
+                        .cloned();
+                    planned.insert(name.to_string(), prior.unwrap_or(Value::Unknown));
+                    continue;
+                }
                 if let Some(rules) = planned.get(name) {
                     let normalized = normalize_rules(rules);
                     planned.insert(name.to_string(), normalized);

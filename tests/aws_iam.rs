@@ -1,0 +1,315 @@
+//! IAM through the `stack` binary against the emulator: a role with an
+//! instance profile, an inline policy, a managed policy and its attachment.
+//! Each step is checked through the IAM API, not our state: created,
+//! planned again to "No changes." although the documents are written with
+//! another key order, spacing and single values where IAM returns lists,
+//! updated in place (a document, tags, the profile's role), replaced,
+//! imported and destroyed.
+
+#[path = "../providers/tests/common/mod.rs"]
+mod aws;
+mod common;
+
+use aws::Emulator;
+use common::Stack;
+
+fn env(emulator: &Emulator) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", emulator.endpoint()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+    ]
+}
+
+fn run(stack: &Stack, args: &[&str], env: &[(&'static str, String)]) -> common::Run {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    stack.run_with(args, &env)
+}
+
+/// `action` is the inline policy's action, `team` the role's tag,
+/// `profile_role` which role the profile carries and `policy_name` the
+/// managed policy's name (a new name replaces it).
+fn template(action: &str, team: &str, profile_role: &str, policy_name: &str) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region      = "us-east-1"
+  max_retries = 0
+}}
+
+resource "aws_iam_role" "app" {{
+  name = "app"
+  assume_role_policy = <<JSON
+{{
+  "Version": "2012-10-17",
+  "Statement": {{
+    "Effect": "Allow",
+    "Principal": {{ "Service": "ec2.amazonaws.com" }},
+    "Action": "sts:AssumeRole"
+  }}
+}}
+JSON
+  tags = {{
+    Team = "{team}"
+  }}
+}}
+
+resource "aws_iam_role" "spare" {{
+  name_prefix        = "spare-"
+  assume_role_policy = jsonencode({{
+    Statement = [{{ Action = ["sts:AssumeRole"], Effect = "Allow", Principal = {{ Service = ["ec2.amazonaws.com"] }} }}]
+    Version   = "2012-10-17"
+  }})
+}}
+
+resource "aws_iam_instance_profile" "app" {{
+  name = "app-profile"
+  role = aws_iam_role.{profile_role}.name
+}}
+
+resource "aws_iam_role_policy" "logs" {{
+  name = "logs"
+  role = aws_iam_role.app.id
+  policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "{action}", Resource = "*" }}]
+  }})
+}}
+
+resource "aws_iam_policy" "read" {{
+  name        = "{policy_name}"
+  description = "read the bucket"
+  policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = {{ Effect = "Allow", Action = ["s3:GetObject", "s3:ListBucket"], Resource = "*" }}
+  }})
+}}
+
+resource "aws_iam_role_policy_attachment" "read" {{
+  role       = aws_iam_role.app.name
+  policy_arn = aws_iam_policy.read.arn
+}}
+
+output "ids" {{
+  value = {{
+    spare  = aws_iam_role.spare.name
+    policy = aws_iam_policy.read.arn
+    arn    = aws_iam_role.app.arn
+  }}
+}}
+"#
+    )
+}
+
+/// What the IAM API says.
+#[derive(Debug, Default)]
+struct Cloud {
+    role_tags: Vec<(String, String)>,
+    profile_roles: Vec<String>,
+    inline: Option<serde_json::Value>,
+    attached: Vec<String>,
+    policies: Vec<String>,
+    roles: Vec<String>,
+}
+
+fn cloud(emulator: &Emulator) -> Cloud {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let iam = aws_sdk_iam::Client::new(&aws::sdk_config(emulator).await);
+            let mut c = Cloud::default();
+            c.roles = iam
+                .list_roles()
+                .send()
+                .await
+                .expect("ListRoles")
+                .roles()
+                .iter()
+                .map(|r| r.role_name().to_string())
+                .collect();
+            c.roles.sort();
+            c.policies = iam
+                .list_policies()
+                .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+                .send()
+                .await
+                .expect("ListPolicies")
+                .policies()
+                .iter()
+                .filter_map(|p| p.policy_name().map(String::from))
+                .collect();
+            if !c.roles.iter().any(|r| r == "app") {
+                return c;
+            }
+            c.role_tags = iam
+                .list_role_tags()
+                .role_name("app")
+                .send()
+                .await
+                .expect("ListRoleTags")
+                .tags()
+                .iter()
+                .filter(|t| t.key() == "Team")
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            if let Ok(p) = iam
+                .get_instance_profile()
+                .instance_profile_name("app-profile")
+                .send()
+                .await
+            {
+                c.profile_roles = p
+                    .instance_profile()
+                    .map(|p| {
+                        p.roles()
+                            .iter()
+                            .map(|r| r.role_name().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
+            if let Ok(p) = iam
+                .get_role_policy()
+                .role_name("app")
+                .policy_name("logs")
+                .send()
+                .await
+            {
+                let raw = p.policy_document();
+                let text = percent_encoding::percent_decode_str(raw)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                c.inline = serde_json::from_str(&text)
+                    .or_else(|_| serde_json::from_str(raw))
+                    .ok();
+            }
+            c.attached = iam
+                .list_attached_role_policies()
+                .role_name("app")
+                .send()
+                .await
+                .expect("ListAttachedRolePolicies")
+                .attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_name().map(String::from))
+                .collect();
+            c
+        })
+}
+
+fn inline_action(c: &Cloud) -> String {
+    let statement = &c.inline.as_ref().expect("an inline policy")["Statement"];
+    let statement = statement.get(0).unwrap_or(statement);
+    match &statement["Action"] {
+        serde_json::Value::Array(a) => a[0].as_str().unwrap_or_default().to_string(),
+        other => other.as_str().unwrap_or_default().to_string(),
+    }
+}
+
+fn id(stack: &Stack, name: &str) -> String {
+    stack.output("ids")[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id {name}: {}", stack.output("ids")))
+        .to_string()
+}
+
+#[test]
+fn iam_roles_profiles_and_policies_apply_plan_clean_update_import_and_destroy() {
+    let emulator = Emulator::start();
+    let env = env(&emulator);
+    let stack = Stack::with_main(&template("logs:PutLogEvents", "web", "app", "read"));
+
+    let apply = run(&stack, &["apply", "--auto-approve"], &env);
+    assert!(
+        apply
+            .stdout
+            .contains("Resources: 6 added, 0 changed, 0 destroyed."),
+        "{}",
+        apply.both()
+    );
+    let spare = id(&stack, "spare");
+    assert!(spare.starts_with("spare-"), "{spare}");
+    let c = cloud(&emulator);
+    assert_eq!(c.roles, ["app".to_string(), spare.clone()]);
+    assert_eq!(c.role_tags, [("Team".to_string(), "web".to_string())]);
+    assert_eq!(c.profile_roles, ["app"]);
+    assert_eq!(inline_action(&c), "logs:PutLogEvents");
+    assert_eq!(c.attached, ["read"]);
+    assert!(id(&stack, "arn").ends_with(":role/app"));
+
+    let again = run(&stack, &["plan", "--detailed-exitcode"], &env);
+    assert_eq!(again.code, 0, "{}", again.both());
+    assert!(again.stdout.contains("No changes."), "{}", again.both());
+
+    // In place: the inline document, the role's tags, the profile's role.
+    stack.write(
+        "main.tf",
+        &template("logs:CreateLogStream", "platform", "spare", "read"),
+    );
+    let update = run(&stack, &["apply", "--auto-approve"], &env);
+    assert!(
+        update
+            .stdout
+            .contains("Resources: 0 added, 3 changed, 0 destroyed."),
+        "{}",
+        update.both()
+    );
+    let c = cloud(&emulator);
+    assert_eq!(c.role_tags, [("Team".to_string(), "platform".to_string())]);
+    assert_eq!(c.profile_roles, [spare.clone()]);
+    assert_eq!(inline_action(&c), "logs:CreateLogStream");
+
+    // A new name replaces the managed policy and so its attachment.
+    stack.write(
+        "main.tf",
+        &template("logs:CreateLogStream", "platform", "spare", "read-all"),
+    );
+    let replace = run(&stack, &["apply", "--auto-approve"], &env);
+    assert!(
+        replace
+            .stdout
+            .contains("Resources: 2 added, 0 changed, 2 destroyed."),
+        "{}",
+        replace.both()
+    );
+    let c = cloud(&emulator);
+    assert_eq!(c.policies, ["read-all"]);
+    assert_eq!(c.attached, ["read-all"]);
+    let clean = run(&stack, &["plan", "--detailed-exitcode"], &env);
+    assert_eq!(clean.code, 0, "{}", clean.both());
+
+    // Import: forgotten objects are found again by their ids.
+    let policy = id(&stack, "policy");
+    for (addr, id) in [
+        ("aws_iam_role.app", "app".to_string()),
+        ("aws_iam_instance_profile.app", "app-profile".to_string()),
+        ("aws_iam_role_policy.logs", "app:logs".to_string()),
+        ("aws_iam_policy.read", policy.clone()),
+        (
+            "aws_iam_role_policy_attachment.read",
+            format!("app/{policy}"),
+        ),
+    ] {
+        let rm = run(&stack, &["state", "rm", addr], &env);
+        assert_eq!(rm.code, 0, "{}", rm.both());
+        let import = run(&stack, &["import", addr, &id], &env);
+        assert_eq!(import.code, 0, "import {addr} {id}: {}", import.both());
+    }
+    let after_import = run(&stack, &["plan", "--detailed-exitcode"], &env);
+    assert_eq!(after_import.code, 0, "{}", after_import.both());
+
+    let destroy = run(&stack, &["destroy", "--auto-approve"], &env);
+    assert!(
+        destroy
+            .stdout
+            .contains("Destroy complete! Resources: 6 destroyed."),
+        "{}",
+        destroy.both()
+    );
+    let c = cloud(&emulator);
+    assert!(c.roles.is_empty(), "{c:?}");
+    assert!(c.policies.is_empty(), "{c:?}");
+}
