@@ -290,7 +290,7 @@ fn made_by(rule: &SdkRule, operation_id: &str) -> bool {
 
 /// A port as the rule reports it; AWS answers -1 for "all ports".
 fn port_value(port: Option<i32>) -> Value {
-    port.map(|p| Value::Number(f64::from(p)))
+    port.map(|p| Value::number(f64::from(p)))
         .unwrap_or(Value::Null)
 }
 
@@ -495,8 +495,8 @@ impl RuleKey {
                 string(if self.egress { "egress" } else { "ingress" }),
             ),
             ("protocol", string(&self.protocol)),
-            ("from_port", Value::Number(f64::from(self.from))),
-            ("to_port", Value::Number(f64::from(self.to))),
+            ("from_port", Value::number(f64::from(self.from))),
+            ("to_port", Value::number(f64::from(self.to))),
             (
                 "cidr_blocks",
                 of(|s| match s {

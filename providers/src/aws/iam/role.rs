@@ -67,7 +67,7 @@ fn role_state(role: &SdkRole) -> Value {
         ("force_detach_policies", Value::Bool(false)),
         (
             "max_session_duration",
-            Value::Number(f64::from(role.max_session_duration().unwrap_or(3600))),
+            Value::number(f64::from(role.max_session_duration().unwrap_or(3600))),
         ),
         (
             "permissions_boundary",
@@ -1147,7 +1147,7 @@ impl Managed for Policy {
                 ("policy_id", opt_string(p.policy_id())),
                 (
                     "attachment_count",
-                    Value::Number(f64::from(p.attachment_count().unwrap_or(0))),
+                    Value::number(f64::from(p.attachment_count().unwrap_or(0))),
                 ),
                 ("policy", opt_string(document)),
                 (
