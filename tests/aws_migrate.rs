@@ -2,7 +2,7 @@
 //! the AWS API, a v4 state in Terraform's documented format naming them
 //! (`tests/data/migrate/aws/terraform.tfstate.template`, filled with their
 //! ids), migrated through the binary; the attributes come from the cloud,
-//! the unsupported `aws_iam_role` is left out, and `stack plan` then says
+//! the unsupported `aws_lambda_function` is left out, and `stack plan` then says
 //! "No changes.".
 
 #[path = "../providers/tests/common/mod.rs"]
@@ -173,7 +173,7 @@ fn objects_made_through_the_aws_api_are_imported_from_the_cloud_and_plan_no_chan
         ]
     );
     assert_eq!(
-        report["skipped"][0]["address"], "aws_iam_role.deploy",
+        report["skipped"][0]["address"], "aws_lambda_function.deploy",
         "{report}"
     );
     assert_eq!(report["skipped"][0]["reason_code"], "unsupported_type");

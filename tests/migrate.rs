@@ -143,7 +143,7 @@ fn objects_that_cannot_be_migrated_are_listed_and_the_exit_code_says_so() {
     let mut state: serde_json::Value = serde_json::from_str(&s.read("terraform.tfstate")).unwrap();
     let resources = state["resources"].as_array_mut().unwrap();
     resources.push(serde_json::json!({
-        "mode": "managed", "type": "aws_iam_role", "name": "app",
+        "mode": "managed", "type": "aws_lambda_function", "name": "app",
         "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
         "instances": [{"schema_version": 0, "attributes": {"id": "app-role"}, "sensitive_attributes": []}]
     }));
@@ -165,7 +165,7 @@ fn objects_that_cannot_be_migrated_are_listed_and_the_exit_code_says_so() {
         skipped,
         [
             (
-                "\"aws_iam_role.app\"".to_string(),
+                "\"aws_lambda_function.app\"".to_string(),
                 "\"unsupported_type\"".to_string()
             ),
             (
@@ -181,8 +181,9 @@ fn objects_that_cannot_be_migrated_are_listed_and_the_exit_code_says_so() {
     let run = text.expect(3, &["migrate", "terraform", "other.tfstate"]);
     assert!(run.stdout.contains("Left out:"), "{}", run.stdout);
     assert!(
-        run.stdout
-            .contains("aws_iam_role.app: stack does not support the resource type aws_iam_role"),
+        run.stdout.contains(
+            "aws_lambda_function.app: stack does not support the resource type aws_lambda_function"
+        ),
         "{}",
         run.stdout
     );

@@ -164,7 +164,7 @@ async fn what_cannot_be_migrated_is_left_out_with_the_reason() {
     let (stack, made) = made().await;
     let mut source = terraform_state_of(&made);
     let resources = source["resources"].as_array_mut().unwrap();
-    resources.push(json!({"mode": "managed", "type": "aws_iam_role", "name": "r", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+    resources.push(json!({"mode": "managed", "type": "aws_lambda_function", "name": "r", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
         "instances": [{"schema_version": 0, "attributes": {"id": "role"}}]}));
     resources.push(
         json!({"mode": "managed", "type": "test_thing", "name": "gone", "provider": test_provider(),
@@ -183,13 +183,13 @@ async fn what_cannot_be_migrated_is_left_out_with_the_reason() {
     assert_eq!(
         skipped,
         [
-            ("aws_iam_role.r", SkipKind::UnsupportedType),
+            ("aws_lambda_function.r", SkipKind::UnsupportedType),
             ("module.web[0].terraform_data.x", SkipKind::NotInTemplates),
             ("test_thing.gone", SkipKind::NotInTemplates),
             ("test_thing.web[1]", SkipKind::NotFound),
         ]
     );
-    assert!(migration.skipped[0].reason.contains("aws_iam_role"));
+    assert!(migration.skipped[0].reason.contains("aws_lambda_function"));
     assert!(!migration.resources.contains_key("test_thing.web[1]"));
     assert_eq!(migration.migrated.len(), 4);
 }

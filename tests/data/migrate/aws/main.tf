@@ -1,6 +1,6 @@
 # The templates that match the objects tests/aws_migrate.rs makes through
 # the AWS API; terraform.tfstate.template is the state Terraform would hold
-# for them. aws_iam_role.deploy is in that state but not here: stack does
+# for them. aws_lambda_function.deploy is in that state but not here: stack does
 # not support the type, so it is left out of the migration.
 
 provider "aws" {
