@@ -29,10 +29,10 @@ pub const FORMAT_VERSION: &str = "1.2";
 /// when the templates the plan was made from are at hand.
 pub fn plan(plan: &Plan, config: Option<&Config>, schemas: SchemaLookup<'_>) -> Json {
     let changes: Vec<&ResourceChange> = plan.resource_changes.iter().collect();
-    json!({
+    let mut out = json!({
         "format_version": FORMAT_VERSION,
         "terraform_version": crate::version::TERRAFORM_LANGUAGE_VERSION,
-        "planned_values": planned_values(plan, &changes),
+        "planned_values": planned_values(plan, &changes, schemas),
         "resource_changes": changes.iter().map(|c| resource_change(c, plan, schemas)).collect::<Vec<_>>(),
         "output_changes": output_changes(&plan.output_changes),
         "prior_state": prior_state(plan, &changes),
@@ -40,7 +40,14 @@ pub fn plan(plan: &Plan, config: Option<&Config>, schemas: SchemaLookup<'_>) -> 
         "applyable": plan.has_changes(),
         "complete": plan.targets.is_empty() && plan.excludes.is_empty(),
         "errored": false,
-    })
+    });
+    // As Terraform, a plan that changes no output has no `output_changes`.
+    if plan.output_changes.is_empty() {
+        if let Json::Object(map) = &mut out {
+            map.remove("output_changes");
+        }
+    }
+    out
 }
 
 /// Terraform's provider source address for a local provider name.
@@ -100,6 +107,28 @@ fn mask(value: &Value, hit: &dyn Fn(&Value) -> bool) -> Json {
 
 fn unknown_mask(value: &Value) -> Json {
     mask(value, &|v| matches!(v, Value::Unknown))
+}
+
+/// A resource's sensitivity mask. Terraform writes `{}` for an unknown
+/// value of dynamic type (an `Any` attribute), whose shape is not known yet.
+fn resource_sensitive_mask(
+    change: &ResourceChange,
+    value: &Value,
+    schemas: SchemaLookup<'_>,
+) -> Json {
+    let mut mask = sensitive_mask(value);
+    let schema = schemas(&change.resource_type, change.mode == Mode::Data);
+    if let (Json::Object(entries), Some(schema), Some(map)) = (&mut mask, schema, value.as_map()) {
+        for (name, attribute) in map {
+            let dynamic = schema
+                .attribute(name)
+                .is_some_and(|a| a.ty == crate::provider::AttrType::Any);
+            if dynamic && matches!(attribute, Value::Unknown) {
+                entries.insert(name.clone(), json!({}));
+            }
+        }
+    }
+    mask
 }
 
 fn sensitive_mask(value: &Value) -> Json {
@@ -169,14 +198,18 @@ fn resource_change(change: &ResourceChange, plan: &Plan, schemas: SchemaLookup<'
         "after".into(),
         after.as_ref().and_then(known_json).unwrap_or(Json::Null),
     );
-    body.insert("after_unknown".into(), masks(after.as_ref(), unknown_mask));
+    // Nothing is unknown about an object that will not exist: `{}`.
+    let after_unknown = after.as_ref().map_or(json!({}), unknown_mask);
+    body.insert("after_unknown".into(), after_unknown);
     body.insert(
         "before_sensitive".into(),
         masks(before.as_ref(), sensitive_mask),
     );
     body.insert(
         "after_sensitive".into(),
-        masks(after.as_ref(), sensitive_mask),
+        after.as_ref().map_or(Json::Bool(false), |a| {
+            resource_sensitive_mask(change, a, schemas)
+        }),
     );
     if change.action == Action::Replace {
         let schema = schemas(&change.resource_type, change.mode == Mode::Data);
@@ -261,8 +294,10 @@ impl<'a> Identity<'a> {
 }
 
 /// A resource in Terraform's values representation.
-fn resource_values(change: &ResourceChange, value: &Value) -> Json {
-    values_entry(Identity::of(change), value)
+fn resource_values(change: &ResourceChange, value: &Value, schemas: SchemaLookup<'_>) -> Json {
+    let mut entry = values_entry(Identity::of(change), value);
+    entry["sensitive_values"] = resource_sensitive_mask(change, value, schemas);
+    entry
 }
 
 fn values_entry(id: Identity<'_>, value: &Value) -> Json {
@@ -325,7 +360,7 @@ pub fn state(state: &state::State) -> Json {
     json!({
         "format_version": "1.0",
         "terraform_version": crate::version::TERRAFORM_LANGUAGE_VERSION,
-        "values": { "outputs": outputs, "root_module": module_tree(resources) },
+        "values": with_outputs(outputs, module_tree(resources)),
     })
 }
 
@@ -350,10 +385,10 @@ fn module_node(path: &ModulePath, by_module: &BTreeMap<ModulePath, Vec<Json>>) -
     if !path.is_root() {
         out.insert("address".into(), json!(path.to_string()));
     }
-    out.insert(
-        "resources".into(),
-        json!(by_module.get(path).cloned().unwrap_or_default()),
-    );
+    // As Terraform, empty sections are left out.
+    if let Some(resources) = by_module.get(path).filter(|r| !r.is_empty()) {
+        out.insert("resources".into(), json!(resources));
+    }
     let children: Vec<Json> = by_module
         .keys()
         .filter(|p| p.parent().as_ref() == Some(path))
@@ -365,14 +400,14 @@ fn module_node(path: &ModulePath, by_module: &BTreeMap<ModulePath, Vec<Json>>) -
     Json::Object(out)
 }
 
-fn planned_values(plan: &Plan, changes: &[&ResourceChange]) -> Json {
+fn planned_values(plan: &Plan, changes: &[&ResourceChange], schemas: SchemaLookup<'_>) -> Json {
     let resources = changes
         .iter()
         .filter(|c| !matches!(c.action, Action::Delete | Action::Forget))
         .filter(|c| parts(c).deposed.is_none())
         .filter_map(|c| {
             let after = c.after_value()?;
-            Some((parts(c).module, resource_values(c, &after)))
+            Some((parts(c).module, resource_values(c, &after, schemas)))
         })
         .collect();
     let outputs: Map<String, Json> = plan
@@ -386,7 +421,17 @@ fn planned_values(plan: &Plan, changes: &[&ResourceChange]) -> Json {
             )
         })
         .collect();
-    json!({ "outputs": outputs, "root_module": module_tree(resources) })
+    with_outputs(outputs, module_tree(resources))
+}
+
+/// `{"outputs": …, "root_module": …}`, without `outputs` when there are none.
+fn with_outputs(outputs: Map<String, Json>, root: Json) -> Json {
+    let mut out = Map::new();
+    if !outputs.is_empty() {
+        out.insert("outputs".into(), Json::Object(outputs));
+    }
+    out.insert("root_module".into(), root);
+    Json::Object(out)
 }
 
 fn prior_state(plan: &Plan, changes: &[&ResourceChange]) -> Json {
@@ -395,7 +440,10 @@ fn prior_state(plan: &Plan, changes: &[&ResourceChange]) -> Json {
         .filter(|c| parts(c).deposed.is_none())
         .filter_map(|c| {
             let before = c.before_value()?;
-            Some((parts(c).module, resource_values(c, &before)))
+            Some((
+                parts(c).module,
+                resource_values(c, &before, &super::no_schemas),
+            ))
         })
         .collect();
     let outputs: Map<String, Json> = plan
@@ -407,7 +455,7 @@ fn prior_state(plan: &Plan, changes: &[&ResourceChange]) -> Json {
     json!({
         "format_version": "1.0",
         "terraform_version": crate::version::TERRAFORM_LANGUAGE_VERSION,
-        "values": { "outputs": outputs, "root_module": module_tree(resources) },
+        "values": with_outputs(outputs, module_tree(resources)),
     })
 }
 
@@ -440,22 +488,18 @@ fn output_changes(outputs: &[OutputChange]) -> Json {
                 Action::Delete => "delete",
                 _ => "update",
             };
-            let after = if o.after_unknown {
-                Json::Null
-            } else {
-                hide(&o.after)
-            };
-            (
-                o.name.clone(),
-                json!({
-                    "actions": [action],
-                    "before": hide(&o.before),
-                    "after": after,
-                    "after_unknown": o.after_unknown,
-                    "before_sensitive": o.sensitive,
-                    "after_sensitive": o.sensitive,
-                }),
-            )
+            let mut change = json!({
+                "actions": [action],
+                "before": hide(&o.before),
+                "after_unknown": o.after_unknown,
+                "before_sensitive": o.sensitive,
+                "after_sensitive": o.sensitive,
+            });
+            // An unknown value has no `after` at all, as Terraform writes it.
+            if !o.after_unknown {
+                change["after"] = hide(&o.after);
+            }
+            (o.name.clone(), change)
         })
         .collect();
     Json::Object(entries)
