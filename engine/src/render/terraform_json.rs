@@ -884,10 +884,10 @@ module "web" {
         let app = &root["resources"][0];
         assert_eq!(app["address"], "terraform_data.app");
         assert_eq!(app["count_expression"]["constant_value"], 2);
+        // An expression that refers to values lists the references.
         assert_eq!(
             app["expressions"]["input"],
-            json!({}),
-            "the sensitive attribute's literal object"
+            json!({ "references": ["var.token"] })
         );
         let page = &root["module_calls"]["web"]["module"]["resources"][0];
         // A literal for a sensitive attribute is not repeated.
