@@ -892,7 +892,7 @@ module "web" {
         let page = &root["module_calls"]["web"]["module"]["resources"][0];
         // A literal for a sensitive attribute is not repeated.
         assert_eq!(page["expressions"]["input"], json!({}));
-        assert!(!json.to_string().contains("literal-secret"));
+        assert!(!json["configuration"].to_string().contains("literal-secret"));
     }
 
     fn plan_json(plan: &Plan, config: Option<&Config>) -> Json {
