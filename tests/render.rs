@@ -89,7 +89,7 @@ fn json_is_shorthand_for_format_json_and_show_prints_the_saved_plan_alike() {
     for format in ["text", "json", "markdown"] {
         let planned = stack.ok(&["plan", "--format", format]);
         let shown = stack.ok(&["show", "--format", format, "plan.bin"]);
-        let strip = |r: &Run| strip_lineage(&r.stdout).replace(|c: char| c == '\r', "");
+        let strip = |r: &Run| strip_lineage(&r.stdout).replace('\r', "");
         // A plan of an existing state has the same lineage each time; the text
         // plan's last line says where it was saved.
         let planned_text = strip(&planned);

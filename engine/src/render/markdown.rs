@@ -59,7 +59,7 @@ impl Row {
             let after = change.after_value();
             replace_paths(change, schema.as_ref(), before.as_ref(), after.as_ref())
                 .iter()
-                .map(|p| path_text(p))
+                .map(path_text)
                 .collect()
         } else {
             Vec::new()
