@@ -314,40 +314,5 @@ pub fn plan(plan: &Plan, style: Style) -> String {
 /// A plan as JSON for machines: the plan's own documented format, with
 /// every sensitive value replaced by null (its path stays listed).
 pub fn plan_json(plan: &Plan) -> serde_json::Value {
-    let mut redacted = plan.clone();
-    for change in &mut redacted.resource_changes {
-        if let Some(before) = &mut change.before {
-            for path in &change.before_sensitive {
-                crate::planfile::replace_path(before, path, |_| serde_json::Value::Null);
-            }
-        }
-        if let Some(after) = &mut change.after {
-            for path in &change.after_sensitive {
-                crate::planfile::replace_path(after, path, |_| serde_json::Value::Null);
-            }
-        }
-    }
-    for variable in redacted.variables.values_mut() {
-        if variable.sensitive {
-            variable.value = serde_json::Value::Null;
-        }
-    }
-    for output in &mut redacted.output_changes {
-        if output.sensitive {
-            output.before = output.before.as_ref().map(|_| serde_json::Value::Null);
-            output.after = output.after.as_ref().map(|_| serde_json::Value::Null);
-        }
-    }
-    let mut json = serde_json::to_value(&redacted).unwrap_or(serde_json::Value::Null);
-    if let serde_json::Value::Object(map) = &mut json {
-        map.insert(
-            "summary".to_string(),
-            serde_json::to_value(plan.summary()).unwrap_or_default(),
-        );
-        map.insert(
-            "has_changes".to_string(),
-            serde_json::Value::Bool(plan.has_changes()),
-        );
-    }
-    json
+    engine::render::plan::json(plan)
 }
