@@ -316,3 +316,37 @@ pub fn plan(plan: &Plan, style: Style) -> String {
 pub fn plan_json(plan: &Plan) -> serde_json::Value {
     engine::render::plan::json(plan)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::render::diff::Change;
+
+    fn lines() -> Lines {
+        let mut lines = Lines::default();
+        lines.line(Some(Change::Create));
+        lines.push(Tone::Plain, "      ");
+        lines.push(Tone::Create, "+");
+        lines.push(Tone::Plain, " id = ");
+        lines.push(Tone::Dim, "null");
+        lines.push(Tone::Danger, " # forces replacement");
+        lines
+    }
+
+    #[test]
+    fn without_colour_the_text_is_plain() {
+        let text = paint(&lines(), Style { color: false });
+        assert_eq!(text, "      + id = null # forces replacement\n");
+    }
+
+    #[test]
+    fn with_colour_markers_are_painted_as_terraform_paints_them() {
+        let text = paint(&lines(), Style { color: true });
+        assert!(text.contains("\x1b[32m+\x1b[0m"), "{text:?}");
+        assert!(
+            text.contains("\x1b[31m # forces replacement\x1b[0m"),
+            "{text:?}"
+        );
+        assert!(text.contains("\x1b[90mnull\x1b[0m"), "{text:?}");
+    }
+}
