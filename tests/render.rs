@@ -168,6 +168,27 @@ fn apply_and_destroy_show_the_plan_in_the_format_asked_for() {
         "{}",
         apply.both()
     );
+    // A saved plan is shown again only when a format is asked for.
+    stack.write(
+        "main.tf",
+        "resource \"terraform_data\" \"app\" {\n  input = { name = \"api\", ports = [80] }\n}\n",
+    );
+    stack.ok(&["plan", "--out", "plan.bin"]);
+    let saved = stack.ok(&["apply", "--format", "markdown", "plan.bin"]);
+    assert!(
+        saved
+            .stdout
+            .starts_with("### stack plan: Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        saved.both()
+    );
+    assert!(
+        saved
+            .stdout
+            .contains("!            name  = \"web\" -> \"api\""),
+        "{}",
+        saved.both()
+    );
     let destroy = stack.ok(&["destroy", "--auto-approve", "--format", "json"]);
     let end = destroy.stdout.find("\n}\n").expect("a JSON document first") + 3;
     let plan: serde_json::Value =
