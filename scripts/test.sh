@@ -21,6 +21,10 @@ fi
 . scripts/emulator.sh
 ensure_emulator
 export STACK_EMULATOR_PYTHON="$PWD/.venv/bin/python"
+# The policy tests run Checkov on stack's Terraform-compatible JSON plans.
+. scripts/policy.sh
+ensure_checkov
+export STACK_CHECKOV="$PWD/.venv-policy/bin/checkov"
 
 # The registry tests need PostgreSQL (started here, stopped on exit) and
 # Chromium for the web catalogue; see scripts/services.sh.

@@ -209,7 +209,12 @@ pub async fn run(cli: Cli) -> u8 {
             parallelism,
             output,
         } => match plan_file {
-            Some(file) => apply_saved(&mut session, &file, &plan.vars, &lock, parallelism).await,
+            Some(file) => {
+                // A saved plan was reviewed already: it is shown again only
+                // when a format is asked for.
+                let shown = (output.format.is_some() || output.json).then(|| output.format());
+                apply_saved(&mut session, &file, &plan.vars, &lock, parallelism, shown).await
+            }
             None => {
                 let apply = ApplyArgs {
                     auto_approve,
@@ -866,6 +871,7 @@ async fn apply_saved(
     vars: &VarArgs,
     lock: &LockArgs,
     parallelism: usize,
+    shown: Option<Format>,
 ) -> u8 {
     let backend = match session.backend() {
         Ok(b) => b,
@@ -879,6 +885,11 @@ async fn apply_saved(
         Ok(p) => p,
         Err(e) => return session.error("Cannot read the plan", e),
     };
+    if let Some(format) = shown {
+        let config = crate::output::plan_config(session, &plan);
+        let document = crate::output::plan_document(&plan, format, config.as_ref(), session.style);
+        print!("{document}");
+    }
     let lease = match take_lock(session, &*backend, lock, "apply") {
         Ok(g) => g,
         Err(code) => return code,

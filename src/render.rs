@@ -314,40 +314,39 @@ pub fn plan(plan: &Plan, style: Style) -> String {
 /// A plan as JSON for machines: the plan's own documented format, with
 /// every sensitive value replaced by null (its path stays listed).
 pub fn plan_json(plan: &Plan) -> serde_json::Value {
-    let mut redacted = plan.clone();
-    for change in &mut redacted.resource_changes {
-        if let Some(before) = &mut change.before {
-            for path in &change.before_sensitive {
-                crate::planfile::replace_path(before, path, |_| serde_json::Value::Null);
-            }
-        }
-        if let Some(after) = &mut change.after {
-            for path in &change.after_sensitive {
-                crate::planfile::replace_path(after, path, |_| serde_json::Value::Null);
-            }
-        }
+    engine::render::plan::json(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::render::diff::Change;
+
+    fn lines() -> Lines {
+        let mut lines = Lines::default();
+        lines.line(Some(Change::Create));
+        lines.push(Tone::Plain, "      ");
+        lines.push(Tone::Create, "+");
+        lines.push(Tone::Plain, " id = ");
+        lines.push(Tone::Dim, "null");
+        lines.push(Tone::Danger, " # forces replacement");
+        lines
     }
-    for variable in redacted.variables.values_mut() {
-        if variable.sensitive {
-            variable.value = serde_json::Value::Null;
-        }
+
+    #[test]
+    fn without_colour_the_text_is_plain() {
+        let text = paint(&lines(), Style { color: false });
+        assert_eq!(text, "      + id = null # forces replacement\n");
     }
-    for output in &mut redacted.output_changes {
-        if output.sensitive {
-            output.before = output.before.as_ref().map(|_| serde_json::Value::Null);
-            output.after = output.after.as_ref().map(|_| serde_json::Value::Null);
-        }
-    }
-    let mut json = serde_json::to_value(&redacted).unwrap_or(serde_json::Value::Null);
-    if let serde_json::Value::Object(map) = &mut json {
-        map.insert(
-            "summary".to_string(),
-            serde_json::to_value(plan.summary()).unwrap_or_default(),
+
+    #[test]
+    fn with_colour_markers_are_painted_as_terraform_paints_them() {
+        let text = paint(&lines(), Style { color: true });
+        assert!(text.contains("\x1b[32m+\x1b[0m"), "{text:?}");
+        assert!(
+            text.contains("\x1b[31m # forces replacement\x1b[0m"),
+            "{text:?}"
         );
-        map.insert(
-            "has_changes".to_string(),
-            serde_json::Value::Bool(plan.has_changes()),
-        );
+        assert!(text.contains("\x1b[90mnull\x1b[0m"), "{text:?}");
     }
-    json
 }

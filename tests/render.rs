@@ -168,6 +168,27 @@ fn apply_and_destroy_show_the_plan_in_the_format_asked_for() {
         "{}",
         apply.both()
     );
+    // A saved plan is shown again only when a format is asked for.
+    stack.write(
+        "main.tf",
+        "resource \"terraform_data\" \"app\" {\n  input = { name = \"api\", ports = [80] }\n}\n",
+    );
+    stack.ok(&["plan", "--out", "plan.bin"]);
+    let saved = stack.ok(&["apply", "--format", "markdown", "plan.bin"]);
+    assert!(
+        saved
+            .stdout
+            .starts_with("### stack plan: Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        saved.both()
+    );
+    assert!(
+        saved
+            .stdout
+            .contains("!            name  = \"web\" -> \"api\""),
+        "{}",
+        saved.both()
+    );
     let destroy = stack.ok(&["destroy", "--auto-approve", "--format", "json"]);
     let end = destroy.stdout.find("\n}\n").expect("a JSON document first") + 3;
     let plan: serde_json::Value =
@@ -241,4 +262,66 @@ fn the_plan_schema_rejects_what_the_plan_never_holds() {
     assert!(validator.is_valid(&plan));
     plan["resource_changes"][0]["action"] = serde_json::json!("explode");
     assert!(!validator.is_valid(&plan));
+}
+
+/// `stack show --format terraform-json` of each case's plan equals
+/// Terraform's `terraform show -json` of the same plan (recorded), in every
+/// part the two share: resource changes with their masks, planned values,
+/// the prior state's resources, and the non-sensitive output changes.
+/// (Terraform writes sensitive output values in clear and adds output
+/// types; stack writes null and no types.)
+#[test]
+fn terraform_json_plan_equals_terraforms_own() {
+    let mut failures = Vec::new();
+    for case in common::cases("render") {
+        let stack = stack_at_v2(&case);
+        stack.ok(&["plan", "--out", "plan.bin"]);
+        let ours = json_without_ids(
+            &stack
+                .ok(&["show", "--format", "terraform-json", "plan.bin"])
+                .stdout,
+        );
+        let theirs =
+            json_without_ids(&std::fs::read_to_string(case.join("terraform.json")).unwrap());
+        let parts = [
+            "/format_version",
+            "/resource_changes",
+            "/planned_values/root_module",
+            "/prior_state/values/root_module",
+        ];
+        for part in parts {
+            if ours.pointer(part) != theirs.pointer(part) {
+                failures.push(format!(
+                    "[{}] {part}\n--- Terraform\n{:#}\n--- stack\n{:#}",
+                    case.display(),
+                    theirs.pointer(part).unwrap_or(&serde_json::Value::Null),
+                    ours.pointer(part).unwrap_or(&serde_json::Value::Null)
+                ));
+            }
+        }
+        let outputs = |plan: &serde_json::Value| -> Vec<(String, serde_json::Value)> {
+            plan["output_changes"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter(|(_, c)| c["before_sensitive"] != true)
+                        .map(|(k, c)| (k.clone(), c.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        if outputs(&ours) != outputs(&theirs) {
+            failures.push(format!(
+                "[{}] output_changes differ:\n{:#?}\n{:#?}",
+                case.display(),
+                outputs(&theirs),
+                outputs(&ours)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+fn json_without_ids(text: &str) -> serde_json::Value {
+    serde_json::from_str(&normalise_ids(text)).expect("JSON")
 }

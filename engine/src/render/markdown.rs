@@ -45,6 +45,8 @@ pub fn comment(plan: &Plan, schemas: SchemaLookup<'_>, limit: usize) -> String {
 /// One changed resource: its table row and what the rest needs to know.
 struct Row {
     address: String,
+    /// Moved from, imported from.
+    notes: Vec<String>,
     action: Action,
     label: &'static str,
     forced_by: Vec<String>,
@@ -64,8 +66,22 @@ impl Row {
         } else {
             Vec::new()
         };
+        // A deposed object reads as Terraform says it: `x (deposed object ab12)`.
+        let address = change
+            .address
+            .parse::<crate::addrs::ObjectAddr>()
+            .map(|a| a.describe())
+            .unwrap_or_else(|_| change.address.clone());
+        let mut notes = Vec::new();
+        if let Some(previous) = &change.previous_address {
+            notes.push(format!("moved from {}", code(previous)));
+        }
+        if let Some(importing) = &change.importing {
+            notes.push(format!("imported from id {}", code(&importing.id)));
+        }
         Row {
-            address: change.address.clone(),
+            address,
+            notes,
             action: change.action,
             label: label(change),
             forced_by,
@@ -296,6 +312,13 @@ fn table(rows: &[Row], shown: usize) -> String {
         } else {
             row.cause(None)
         };
+        let why = row
+            .notes
+            .iter()
+            .cloned()
+            .chain((!why.is_empty()).then_some(why))
+            .collect::<Vec<_>>()
+            .join("; ");
         out.push_str(&format!(
             "| {} | {} | {} |\n",
             row.label,

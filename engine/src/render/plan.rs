@@ -296,3 +296,46 @@ pub fn plan(plan: &Plan, schemas: SchemaLookup<'_>) -> Lines {
     }
     out
 }
+
+/// The plan in stack's own JSON form (`docs/plan-json.md`): the plan's
+/// format with every sensitive value replaced by null (its path stays
+/// listed), the summary and whether anything changes.
+pub fn json(plan: &Plan) -> serde_json::Value {
+    use crate::planfile::replace_path;
+    let mut redacted = plan.clone();
+    for change in &mut redacted.resource_changes {
+        if let Some(before) = &mut change.before {
+            for path in &change.before_sensitive {
+                replace_path(before, path, |_| serde_json::Value::Null);
+            }
+        }
+        if let Some(after) = &mut change.after {
+            for path in &change.after_sensitive {
+                replace_path(after, path, |_| serde_json::Value::Null);
+            }
+        }
+    }
+    for variable in redacted.variables.values_mut() {
+        if variable.sensitive {
+            variable.value = serde_json::Value::Null;
+        }
+    }
+    for output in &mut redacted.output_changes {
+        if output.sensitive {
+            output.before = output.before.as_ref().map(|_| serde_json::Value::Null);
+            output.after = output.after.as_ref().map(|_| serde_json::Value::Null);
+        }
+    }
+    let mut json = serde_json::to_value(&redacted).unwrap_or(serde_json::Value::Null);
+    if let serde_json::Value::Object(map) = &mut json {
+        map.insert(
+            "summary".to_string(),
+            serde_json::to_value(plan.summary()).unwrap_or_default(),
+        );
+        map.insert(
+            "has_changes".to_string(),
+            serde_json::Value::Bool(plan.has_changes()),
+        );
+    }
+    json
+}

@@ -20,6 +20,7 @@ use crate::addrs::{InstanceAddr, InstanceKey, ModulePath, ResourceMode};
 use crate::config::{Config, Module};
 use crate::eval::Reference;
 use crate::plan::{Action, OutputChange, Plan, ResourceChange};
+use crate::provider::Schema;
 use crate::value::Value;
 
 /// The format version of Terraform's JSON plan this writes.
@@ -29,18 +30,25 @@ pub const FORMAT_VERSION: &str = "1.2";
 /// when the templates the plan was made from are at hand.
 pub fn plan(plan: &Plan, config: Option<&Config>, schemas: SchemaLookup<'_>) -> Json {
     let changes: Vec<&ResourceChange> = plan.resource_changes.iter().collect();
-    json!({
+    let mut out = json!({
         "format_version": FORMAT_VERSION,
         "terraform_version": crate::version::TERRAFORM_LANGUAGE_VERSION,
-        "planned_values": planned_values(plan, &changes),
+        "planned_values": planned_values(plan, &changes, schemas),
         "resource_changes": changes.iter().map(|c| resource_change(c, plan, schemas)).collect::<Vec<_>>(),
         "output_changes": output_changes(&plan.output_changes),
         "prior_state": prior_state(plan, &changes),
-        "configuration": configuration(config, &changes),
+        "configuration": configuration(config, &changes, schemas),
         "applyable": plan.has_changes(),
         "complete": plan.targets.is_empty() && plan.excludes.is_empty(),
         "errored": false,
-    })
+    });
+    // As Terraform, a plan that changes no output has no `output_changes`.
+    if plan.output_changes.is_empty() {
+        if let Json::Object(map) = &mut out {
+            map.remove("output_changes");
+        }
+    }
+    out
 }
 
 /// Terraform's provider source address for a local provider name.
@@ -100,6 +108,28 @@ fn mask(value: &Value, hit: &dyn Fn(&Value) -> bool) -> Json {
 
 fn unknown_mask(value: &Value) -> Json {
     mask(value, &|v| matches!(v, Value::Unknown))
+}
+
+/// A resource's sensitivity mask. Terraform writes `{}` for an unknown
+/// value of dynamic type (an `Any` attribute), whose shape is not known yet.
+fn resource_sensitive_mask(
+    change: &ResourceChange,
+    value: &Value,
+    schemas: SchemaLookup<'_>,
+) -> Json {
+    let mut mask = sensitive_mask(value);
+    let schema = schemas(&change.resource_type, change.mode == Mode::Data);
+    if let (Json::Object(entries), Some(schema), Some(map)) = (&mut mask, schema, value.as_map()) {
+        for (name, attribute) in map {
+            let dynamic = schema
+                .attribute(name)
+                .is_some_and(|a| a.ty == crate::provider::AttrType::Any);
+            if dynamic && matches!(attribute, Value::Unknown) {
+                entries.insert(name.clone(), json!({}));
+            }
+        }
+    }
+    mask
 }
 
 fn sensitive_mask(value: &Value) -> Json {
@@ -169,14 +199,18 @@ fn resource_change(change: &ResourceChange, plan: &Plan, schemas: SchemaLookup<'
         "after".into(),
         after.as_ref().and_then(known_json).unwrap_or(Json::Null),
     );
-    body.insert("after_unknown".into(), masks(after.as_ref(), unknown_mask));
+    // Nothing is unknown about an object that will not exist: `{}`.
+    let after_unknown = after.as_ref().map_or(json!({}), unknown_mask);
+    body.insert("after_unknown".into(), after_unknown);
     body.insert(
         "before_sensitive".into(),
         masks(before.as_ref(), sensitive_mask),
     );
     body.insert(
         "after_sensitive".into(),
-        masks(after.as_ref(), sensitive_mask),
+        after.as_ref().map_or(Json::Bool(false), |a| {
+            resource_sensitive_mask(change, a, schemas)
+        }),
     );
     if change.action == Action::Replace {
         let schema = schemas(&change.resource_type, change.mode == Mode::Data);
@@ -261,8 +295,10 @@ impl<'a> Identity<'a> {
 }
 
 /// A resource in Terraform's values representation.
-fn resource_values(change: &ResourceChange, value: &Value) -> Json {
-    values_entry(Identity::of(change), value)
+fn resource_values(change: &ResourceChange, value: &Value, schemas: SchemaLookup<'_>) -> Json {
+    let mut entry = values_entry(Identity::of(change), value);
+    entry["sensitive_values"] = resource_sensitive_mask(change, value, schemas);
+    entry
 }
 
 fn values_entry(id: Identity<'_>, value: &Value) -> Json {
@@ -325,7 +361,7 @@ pub fn state(state: &state::State) -> Json {
     json!({
         "format_version": "1.0",
         "terraform_version": crate::version::TERRAFORM_LANGUAGE_VERSION,
-        "values": { "outputs": outputs, "root_module": module_tree(resources) },
+        "values": with_outputs(outputs, module_tree(resources)),
     })
 }
 
@@ -350,10 +386,10 @@ fn module_node(path: &ModulePath, by_module: &BTreeMap<ModulePath, Vec<Json>>) -
     if !path.is_root() {
         out.insert("address".into(), json!(path.to_string()));
     }
-    out.insert(
-        "resources".into(),
-        json!(by_module.get(path).cloned().unwrap_or_default()),
-    );
+    // As Terraform, empty sections are left out.
+    if let Some(resources) = by_module.get(path).filter(|r| !r.is_empty()) {
+        out.insert("resources".into(), json!(resources));
+    }
     let children: Vec<Json> = by_module
         .keys()
         .filter(|p| p.parent().as_ref() == Some(path))
@@ -365,14 +401,14 @@ fn module_node(path: &ModulePath, by_module: &BTreeMap<ModulePath, Vec<Json>>) -
     Json::Object(out)
 }
 
-fn planned_values(plan: &Plan, changes: &[&ResourceChange]) -> Json {
+fn planned_values(plan: &Plan, changes: &[&ResourceChange], schemas: SchemaLookup<'_>) -> Json {
     let resources = changes
         .iter()
         .filter(|c| !matches!(c.action, Action::Delete | Action::Forget))
         .filter(|c| parts(c).deposed.is_none())
         .filter_map(|c| {
             let after = c.after_value()?;
-            Some((parts(c).module, resource_values(c, &after)))
+            Some((parts(c).module, resource_values(c, &after, schemas)))
         })
         .collect();
     let outputs: Map<String, Json> = plan
@@ -386,7 +422,17 @@ fn planned_values(plan: &Plan, changes: &[&ResourceChange]) -> Json {
             )
         })
         .collect();
-    json!({ "outputs": outputs, "root_module": module_tree(resources) })
+    with_outputs(outputs, module_tree(resources))
+}
+
+/// `{"outputs": …, "root_module": …}`, without `outputs` when there are none.
+fn with_outputs(outputs: Map<String, Json>, root: Json) -> Json {
+    let mut out = Map::new();
+    if !outputs.is_empty() {
+        out.insert("outputs".into(), Json::Object(outputs));
+    }
+    out.insert("root_module".into(), root);
+    Json::Object(out)
 }
 
 fn prior_state(plan: &Plan, changes: &[&ResourceChange]) -> Json {
@@ -395,7 +441,10 @@ fn prior_state(plan: &Plan, changes: &[&ResourceChange]) -> Json {
         .filter(|c| parts(c).deposed.is_none())
         .filter_map(|c| {
             let before = c.before_value()?;
-            Some((parts(c).module, resource_values(c, &before)))
+            Some((
+                parts(c).module,
+                resource_values(c, &before, &super::no_schemas),
+            ))
         })
         .collect();
     let outputs: Map<String, Json> = plan
@@ -407,7 +456,7 @@ fn prior_state(plan: &Plan, changes: &[&ResourceChange]) -> Json {
     json!({
         "format_version": "1.0",
         "terraform_version": crate::version::TERRAFORM_LANGUAGE_VERSION,
-        "values": { "outputs": outputs, "root_module": module_tree(resources) },
+        "values": with_outputs(outputs, module_tree(resources)),
     })
 }
 
@@ -440,22 +489,18 @@ fn output_changes(outputs: &[OutputChange]) -> Json {
                 Action::Delete => "delete",
                 _ => "update",
             };
-            let after = if o.after_unknown {
-                Json::Null
-            } else {
-                hide(&o.after)
-            };
-            (
-                o.name.clone(),
-                json!({
-                    "actions": [action],
-                    "before": hide(&o.before),
-                    "after": after,
-                    "after_unknown": o.after_unknown,
-                    "before_sensitive": o.sensitive,
-                    "after_sensitive": o.sensitive,
-                }),
-            )
+            let mut change = json!({
+                "actions": [action],
+                "before": hide(&o.before),
+                "after_unknown": o.after_unknown,
+                "before_sensitive": o.sensitive,
+                "after_sensitive": o.sensitive,
+            });
+            // An unknown value has no `after` at all, as Terraform writes it.
+            if !o.after_unknown {
+                change["after"] = hide(&o.after);
+            }
+            (o.name.clone(), change)
         })
         .collect();
     Json::Object(entries)
@@ -464,7 +509,11 @@ fn output_changes(outputs: &[OutputChange]) -> Json {
 /// The `configuration` section: each resource block with its expressions
 /// (constant values, or the references they make), per module. Without the
 /// templates, only the resources' identities are known.
-fn configuration(config: Option<&Config>, changes: &[&ResourceChange]) -> Json {
+fn configuration(
+    config: Option<&Config>,
+    changes: &[&ResourceChange],
+    schemas: SchemaLookup<'_>,
+) -> Json {
     let Some(config) = config else {
         let mut seen = std::collections::BTreeSet::new();
         let resources: Vec<Json> = changes
@@ -487,7 +536,7 @@ fn configuration(config: Option<&Config>, changes: &[&ResourceChange]) -> Json {
     };
     json!({
         "provider_config": provider_config(config),
-        "root_module": module_config(config, &ModulePath::root()),
+        "root_module": module_config(config, &ModulePath::root(), schemas),
     })
 }
 
@@ -505,18 +554,22 @@ fn provider_config(config: &Config) -> Json {
             if let Some(alias) = &provider.alias {
                 entry.insert("alias".into(), json!(alias));
             }
-            entry.insert("expressions".into(), expressions(&provider.body));
+            entry.insert("expressions".into(), expressions(&provider.body, None));
             out.insert(key, Json::Object(entry));
         }
     }
     Json::Object(out)
 }
 
-fn module_config(config: &Config, path: &ModulePath) -> Json {
+fn module_config(config: &Config, path: &ModulePath, schemas: SchemaLookup<'_>) -> Json {
     let Some(module) = config.modules.get(path) else {
         return json!({});
     };
-    let resources: Vec<Json> = module.resources.values().map(resource_config).collect();
+    let resources: Vec<Json> = module
+        .resources
+        .values()
+        .map(|r| resource_config(r, schemas))
+        .collect();
     let mut calls = Map::new();
     for (name, call) in &module.module_calls {
         let mut entry = Map::new();
@@ -533,7 +586,10 @@ fn module_config(config: &Config, path: &ModulePath) -> Json {
         if let Some(for_each) = &call.for_each {
             entry.insert("for_each_expression".into(), expression(&for_each.expr));
         }
-        entry.insert("module".into(), module_config(config, &path.child(name)));
+        entry.insert(
+            "module".into(),
+            module_config(config, &path.child(name), schemas),
+        );
         calls.insert(name.clone(), Json::Object(entry));
     }
     let mut out = Map::new();
@@ -563,7 +619,7 @@ fn outputs_config(module: &Module) -> Json {
     Json::Object(outputs)
 }
 
-fn resource_config(resource: &crate::config::Resource) -> Json {
+fn resource_config(resource: &crate::config::Resource, schemas: SchemaLookup<'_>) -> Json {
     let addr = &resource.addr;
     let prefix = if addr.mode == ResourceMode::Data {
         "data."
@@ -586,7 +642,12 @@ fn resource_config(resource: &crate::config::Resource) -> Json {
     let provider = resource.provider.to_string();
     let key = provider.trim_start_matches("provider.").to_string();
     out.insert("provider_config_key".into(), json!(key));
-    out.insert("expressions".into(), expressions(&resource.body));
+    let data = addr.mode == ResourceMode::Data;
+    let schema = schemas(&addr.resource_type, data);
+    out.insert(
+        "expressions".into(),
+        expressions(&resource.body, schema.as_ref()),
+    );
     out.insert("schema_version".into(), json!(0));
     if let Some(count) = &resource.count {
         out.insert("count_expression".into(), expression(&count.expr));
@@ -616,24 +677,35 @@ const META_ARGUMENTS: [&str; 6] = [
 ];
 
 /// A body's attributes and nested blocks as Terraform's expression objects.
-fn expressions(body: &Body) -> Json {
+/// A literal written for a sensitive attribute (a password in clear in the
+/// templates) is not repeated: its expression is `{}`.
+fn expressions(body: &Body, schema: Option<&Schema>) -> Json {
     let mut out = Map::new();
     for structure in body.iter() {
         match structure {
             Structure::Attribute(attr) => {
                 let name = attr.key.as_str();
-                if !META_ARGUMENTS.contains(&name) {
-                    out.insert(name.to_string(), expression(&attr.value));
+                if META_ARGUMENTS.contains(&name) {
+                    continue;
                 }
+                let sensitive = schema
+                    .and_then(|s| s.attribute(name))
+                    .is_some_and(|a| a.sensitive);
+                let value = match expression(&attr.value) {
+                    e if sensitive && e.get("constant_value").is_some() => json!({}),
+                    e => e,
+                };
+                out.insert(name.to_string(), value);
             }
             Structure::Block(block) => {
                 let name = block.ident.as_str();
                 if META_ARGUMENTS.contains(&name) || name == "connection" || name == "dynamic" {
                     continue;
                 }
+                let inner = schema.and_then(|s| s.nested_block(name)).map(|b| &b.schema);
                 let entry = out.entry(name.to_string()).or_insert_with(|| json!([]));
                 if let Json::Array(items) = entry {
-                    items.push(expressions(&block.body));
+                    items.push(expressions(&block.body, inner));
                 }
             }
         }
@@ -720,4 +792,110 @@ fn reference_strings(expr: &Expression) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::PlanMode;
+    use crate::provider::{AttrType, AttributeSchema};
+    use crate::testing::TestStack;
+
+    const TEMPLATE: &str = r#"
+variable "token" {
+  type      = string
+  sensitive = true
+  default   = "s3cr3t"
+}
+resource "terraform_data" "app" {
+  count = 2
+  input = { token = var.token, plain = "visible" }
+}
+module "web" {
+  source = "./web"
+}
+"#;
+
+    /// `terraform_data` with `input` declared sensitive, to check literals.
+    fn schemas(type_name: &str, _data: bool) -> Option<Schema> {
+        (type_name == "terraform_data").then(|| {
+            Schema::new("").attr(AttributeSchema::optional("input", AttrType::Any).sensitive())
+        })
+    }
+
+    async fn planned() -> (TestStack, Plan) {
+        let stack = TestStack::from_files(
+            &[
+                ("main.tf", TEMPLATE),
+                (
+                    "web/main.tf",
+                    "resource \"terraform_data\" \"page\" {\n  input = \"literal-secret\"\n}\n",
+                ),
+            ],
+            &[],
+            crate::testing::TestProvider::new(),
+        );
+        let plan = stack
+            .plan(&state::State::new("lineage".to_string()), PlanMode::Normal)
+            .await
+            .expect("a plan");
+        (stack, plan)
+    }
+
+    #[tokio::test]
+    async fn resources_carry_their_index_module_and_masks_without_secrets() {
+        let (stack, plan) = planned().await;
+        let json = plan_json(&plan, Some(&stack.ctx.config));
+        let text = json.to_string();
+        assert!(
+            !text.contains("s3cr3t"),
+            "a sensitive value in clear: {text}"
+        );
+        let changes = json["resource_changes"].as_array().unwrap();
+        let app = changes
+            .iter()
+            .find(|c| c["address"] == "terraform_data.app[1]")
+            .unwrap();
+        assert_eq!(app["index"], 1);
+        assert_eq!(app["change"]["actions"], json!(["create"]));
+        assert_eq!(app["change"]["after"]["input"]["token"], Json::Null);
+        assert_eq!(app["change"]["after"]["input"]["plain"], "visible");
+        assert_eq!(app["change"]["after_sensitive"]["input"]["token"], true);
+        assert_eq!(app["change"]["after_unknown"]["id"], true);
+        let page = changes
+            .iter()
+            .find(|c| c["address"] == "module.web.terraform_data.page")
+            .unwrap();
+        assert_eq!(page["module_address"], "module.web");
+        let child = &json["planned_values"]["root_module"]["child_modules"][0];
+        assert_eq!(child["address"], "module.web");
+        assert_eq!(
+            child["resources"][0]["address"],
+            "module.web.terraform_data.page"
+        );
+        assert_eq!(json["format_version"], FORMAT_VERSION);
+    }
+
+    #[tokio::test]
+    async fn configuration_has_expressions_but_no_sensitive_literal() {
+        let (stack, plan) = planned().await;
+        let json = plan_json(&plan, Some(&stack.ctx.config));
+        let root = &json["configuration"]["root_module"];
+        let app = &root["resources"][0];
+        assert_eq!(app["address"], "terraform_data.app");
+        assert_eq!(app["count_expression"]["constant_value"], 2);
+        // An expression that refers to values lists the references.
+        assert_eq!(
+            app["expressions"]["input"],
+            json!({ "references": ["var.token"] })
+        );
+        let page = &root["module_calls"]["web"]["module"]["resources"][0];
+        // A literal for a sensitive attribute is not repeated.
+        assert_eq!(page["expressions"]["input"], json!({}));
+        assert!(!json["configuration"].to_string().contains("literal-secret"));
+    }
+
+    fn plan_json(plan: &Plan, config: Option<&Config>) -> Json {
+        super::plan(plan, config, &schemas)
+    }
 }

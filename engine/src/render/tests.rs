@@ -415,3 +415,85 @@ fn whole_resource_created_and_destroyed() {
     check("created", planned(None, Some(value.clone())));
     check("destroyed", planned(Some(value), None));
 }
+
+/// `change` under another name.
+fn named(mut change: ResourceChange, name: &str) -> ResourceChange {
+    change.name = name.to_string();
+    change.address = format!("test_thing.{name}");
+    change
+}
+
+/// One change of every kind a plan holds.
+fn every_action() -> Plan {
+    let value = thing(vec![]);
+    let mut read = named(planned(None, Some(value.clone())), "lookup");
+    read.mode = Mode::Data;
+    read.action = Action::Read;
+    read.address = "data.test_thing.lookup".to_string();
+    let mut deposed = named(planned(Some(value.clone()), None), "old");
+    deposed.address = "test_thing.old#deposed:1a2b3c4d".to_string();
+    let mut moved = named(planned(Some(value.clone()), Some(value.clone())), "renamed");
+    moved.action = Action::NoOp;
+    moved.previous_address = Some("test_thing.original".to_string());
+    let mut imported = named(planned(Some(value.clone()), Some(value.clone())), "adopted");
+    imported.action = Action::NoOp;
+    imported.importing = Some(crate::plan::Importing {
+        id: "thing-9999".to_string(),
+    });
+    // A no-op is in the plan but not shown.
+    let mut no_op = named(
+        planned(Some(value.clone()), Some(value.clone())),
+        "unchanged",
+    );
+    no_op.action = Action::NoOp;
+    let updated = thing(vec![("name", s("web-2"))]);
+    let replaced = thing(vec![
+        ("root_block_device", disk(20, "io2")),
+        ("id", Value::Unknown),
+    ]);
+    let mut changes = vec![
+        named(planned(None, Some(value.clone())), "created"),
+        named(planned(Some(value.clone()), Some(updated)), "updated"),
+        named(planned(Some(value.clone()), Some(replaced)), "replaced"),
+        named(planned(Some(value.clone()), None), "deleted"),
+        read,
+        deposed,
+        moved,
+        imported,
+        no_op,
+    ];
+    changes.sort_by(|a, b| a.address.cmp(&b.address));
+    let mut plan = plan_of(changes);
+    plan.moves = vec![crate::refactor::ObjectMove {
+        from: "test_thing.original".to_string(),
+        to: "test_thing.renamed".to_string(),
+    }];
+    plan
+}
+
+#[test]
+fn every_action_in_text_markdown_and_json() {
+    let plan = every_action();
+    let actions: Vec<Action> = plan.resource_changes.iter().map(|c| c.action).collect();
+    for action in [
+        Action::Create,
+        Action::Update,
+        Action::Replace,
+        Action::Delete,
+        Action::Read,
+        Action::NoOp,
+    ] {
+        assert!(actions.contains(&action), "no {action:?} change");
+    }
+    insta::assert_snapshot!(
+        "every_action_text",
+        super::plan::plan(&plan, &lookup).plain()
+    );
+    let markdown = comment(&plan, &lookup, MAX_COMMENT_CHARS);
+    super::markdown::tests::assert_well_formed(&markdown);
+    insta::assert_snapshot!("every_action_markdown", markdown);
+    let pretty = |json: &serde_json::Value| serde_json::to_string_pretty(json).unwrap();
+    insta::assert_snapshot!("every_action_json", pretty(&super::plan::json(&plan)));
+    let terraform = super::terraform_json::plan(&plan, None, &lookup);
+    insta::assert_snapshot!("every_action_terraform_json", pretty(&terraform));
+}
