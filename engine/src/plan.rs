@@ -279,7 +279,7 @@ impl Plan {
     pub fn stateful_destroys(&self) -> Vec<&ResourceChange> {
         self.resource_changes
             .iter()
-            .filter(|c| c.mode == Mode::Managed && is_stateful(&c.resource_type))
+            .filter(|c| c.mode == Mode::Managed && crate::stateful::is_stateful(&c.resource_type))
             .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
             .collect()
     }
@@ -1764,24 +1764,6 @@ pub fn read_failure(resource: &Resource, address: &str, error: &str) -> Diagnost
         ),
     }
     .with_span(resource.span.clone())
-}
-
-/// Resource types whose objects hold data that a replacement or deletion loses.
-pub const STATEFUL_TYPES: &[&str] = &[
-    "aws_db_instance",
-    "aws_rds_cluster",
-    "aws_rds_cluster_instance",
-    "aws_elasticache_cluster",
-    "aws_elasticache_replication_group",
-    "aws_s3_bucket",
-    "aws_elastic_beanstalk_environment",
-    "aws_ebs_volume",
-    "aws_dynamodb_table",
-    "aws_efs_file_system",
-];
-
-pub fn is_stateful(resource_type: &str) -> bool {
-    STATEFUL_TYPES.contains(&resource_type)
 }
 
 fn settle_wait(provider: &dyn Provider, operation_id: &str) -> Option<std::time::Duration> {
