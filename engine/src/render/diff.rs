@@ -62,14 +62,27 @@ pub enum Node {
         attributes: Vec<(String, Diff)>,
         blocks: Vec<BlockGroup>,
     },
-    /// A value marked sensitive: never shown.
-    Sensitive,
+    /// A value marked sensitive: never shown. The marking says whether the
+    /// mark itself comes or goes, which the reviewer is warned about, and
+    /// `same_value` whether only the mark changes.
+    Sensitive { marking: Marking, same_value: bool },
     /// A nested block marked sensitive as a whole.
     SensitiveBlock,
     /// Known after apply; `before` is what it was, if anything.
     Unknown { before: Option<Box<Diff>> },
     /// The value changes type (a string becomes JSON, an object a list).
     TypeChange { before: Box<Diff>, after: Box<Diff> },
+}
+
+/// How a sensitive value's mark changes between the two sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marking {
+    /// Sensitive on both sides (or on the only side there is).
+    Kept,
+    /// Not sensitive before, sensitive after.
+    Added,
+    /// Sensitive before, not after.
+    Removed,
 }
 
 /// The instances of one nested block type, in the order of the value.
@@ -165,6 +178,19 @@ fn change_of(before: Option<&Value>, after: Option<&Value>) -> Change {
     }
 }
 
+/// Whether the sensitive mark comes or goes. Only a value present on both
+/// sides can change its mark; a created or deleted one keeps what it has.
+fn marking(before: Option<&Value>, after: Option<&Value>) -> Marking {
+    match (
+        before.map(Value::is_sensitive),
+        after.map(Value::is_sensitive),
+    ) {
+        (Some(false), Some(true)) => Marking::Added,
+        (Some(true), Some(false)) => Marking::Removed,
+        _ => Marking::Kept,
+    }
+}
+
 /// Equal values with the same sensitive marks, both wholly known.
 fn same(before: &Value, after: &Value) -> bool {
     before.is_sensitive() == after.is_sensitive()
@@ -242,7 +268,13 @@ impl Builder<'_> {
         if before.is_some_and(Value::is_sensitive) || after.is_some_and(Value::is_sensitive) {
             let hidden = match shape {
                 Shape::Block(_) => Node::SensitiveBlock,
-                _ => Node::Sensitive,
+                _ => Node::Sensitive {
+                    marking: marking(before, after),
+                    same_value: match (before, after) {
+                        (Some(b), Some(a)) => a.is_wholly_known() && values_equal(b, a),
+                        _ => false,
+                    },
+                },
             };
             return node(change_of(before, after), hidden);
         }

@@ -381,6 +381,36 @@ fn sensitive_and_unknown_inside_nested_values() {
 }
 
 #[test]
+fn sensitivity_coming_and_going_is_warned_about() {
+    // `password` becomes sensitive with the same value; a setting inside
+    // `settings` stops being sensitive and changes; `name` changes so the
+    // resource is updated at all.
+    let settings = |token: Value| object([("token", token), ("user", s("app"))]);
+    let before = thing(vec![
+        ("password", s("hunter2")),
+        ("settings", settings(s("t-1").mark_if(true))),
+    ]);
+    let after = thing(vec![
+        ("name", s("web-2")),
+        ("password", s("hunter2").mark_if(true)),
+        ("settings", settings(s("t-2"))),
+    ]);
+    let change = planned(Some(before), Some(after));
+    let text = text(&change);
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(
+        text.contains("will be marked as sensitive and will not"),
+        "{text}"
+    );
+    assert!(text.contains("The value is unchanged."), "{text}");
+    assert!(
+        text.contains("will no longer be marked as sensitive"),
+        "{text}"
+    );
+    check("sensitivity_change", change);
+}
+
+#[test]
 fn forced_replacement_by_a_nested_attribute() {
     let before = thing(vec![]);
     let after = thing(vec![

@@ -4,7 +4,7 @@
 //! and JSON strings as `jsonencode(…)`. Every line starts with `base` (two
 //! spaces inside a plan), then four spaces per level, then the marker.
 
-use super::diff::{BlockGroup, Change, Diff, Node, TextLine};
+use super::diff::{BlockGroup, Change, Diff, Marking, Node, TextLine};
 use super::{Lines, Tone};
 use crate::value::{quote_string, Value};
 
@@ -63,6 +63,40 @@ impl Writer {
         self.push(Tone::Plain, closing);
     }
 
+    /// Terraform's warning above a value whose sensitive mark comes or
+    /// goes: the reviewer cannot see the value, so the plan says whether it
+    /// changes at all and what the mark will do to later output.
+    fn marking_warning(&mut self, diff: &Diff, indent: usize) {
+        let Node::Sensitive {
+            marking,
+            same_value,
+        } = diff.node
+        else {
+            return;
+        };
+        let (first, second) = match marking {
+            Marking::Kept => return,
+            Marking::Added => (
+                ": this attribute value will be marked as sensitive and will not",
+                "# display in UI output after applying this change.",
+            ),
+            Marking::Removed => (
+                ": this attribute value will no longer be marked as sensitive",
+                "# after applying this change.",
+            ),
+        };
+        // Terraform colours only the word "Warning", in the colour of `~`.
+        self.marked_line(Change::NoOp, indent);
+        self.push(Tone::Plain, "# ");
+        self.push(Tone::Update, "Warning");
+        self.push(Tone::Plain, first);
+        self.marked_line(Change::NoOp, indent);
+        self.push(Tone::Plain, second);
+        if same_value {
+            self.push(Tone::Plain, " The value is unchanged.");
+        }
+    }
+
     fn null_suffix(&mut self, diff: &Diff, opts: Opts) {
         if !opts.no_null_suffix && diff.change == Change::Delete {
             self.push(Tone::Dim, " -> null");
@@ -81,6 +115,7 @@ impl Writer {
     }
 
     fn entry(&mut self, key: &str, width: usize, diff: &Diff, indent: usize, opts: Opts) {
+        self.marking_warning(diff, indent);
         self.marked_line(diff.change, indent);
         self.push(Tone::Plain, format!("{key:width$} = "));
         self.value(diff, indent, opts);
@@ -103,7 +138,7 @@ impl Writer {
             Node::Block { attributes, blocks } => {
                 self.block(diff, attributes, blocks, indent, opts)
             }
-            Node::Sensitive => {
+            Node::Sensitive { .. } => {
                 self.push(Tone::Plain, "(sensitive value)");
                 self.null_suffix(diff, opts);
                 self.forces_suffix(diff, opts);
@@ -493,7 +528,7 @@ fn is_multiline(diff: &Diff) -> bool {
         Node::Json { inner, .. } => is_multiline(inner),
         Node::Unknown { before } => before.as_deref().is_some_and(is_multiline),
         Node::TypeChange { before, after } => is_multiline(before) || is_multiline(after),
-        Node::Primitive { .. } | Node::Sensitive => false,
+        Node::Primitive { .. } | Node::Sensitive { .. } => false,
     }
 }
 
