@@ -160,9 +160,15 @@ pub async fn run(cli: Cli) -> u8 {
             new_dir,
             template,
             group,
+            credential,
             ..
         } if template.is_some() || group.is_some() => {
-            crate::registry_cli::init_from_template(&session, new_dir, template, group).await
+            let source = crate::registry_cli::InitSource {
+                template,
+                group,
+                credential,
+            };
+            crate::registry_cli::init_from_template(&session, new_dir, source).await
         }
         Command::Init {
             migrate_state,
@@ -176,6 +182,7 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Registry { command } => crate::registry_cli::registry(&session, command).await,
         Command::Login { url } => crate::registry_cli::login(&session, &url).await,
         Command::Template { command } => crate::registry_cli::template(&session, command).await,
+        Command::Credential { command } => crate::registry_cli::credential(&session, command).await,
         Command::Validate { json } => validate(&mut session, json).await,
         Command::Fmt {
             check,

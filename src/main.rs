@@ -147,6 +147,11 @@ pub enum Command {
         /// Create a new stack from the group's default template.
         #[arg(long, value_name = "GROUP", group = "from_registry")]
         group: Option<String>,
+        /// With --template or --group: configure the AWS provider with this
+        /// credential reference (NAME in the group, or GROUP/NAME), a role to
+        /// assume; with --group, by default the group's only one, if any.
+        #[arg(long, value_name = "NAME", requires = "from_registry")]
+        credential: Option<String>,
     },
     /// Check the templates for errors, reporting all of them.
     Validate {
@@ -306,6 +311,11 @@ pub enum Command {
     Template {
         #[command(subcommand)]
         command: registry_cli::TemplateCommand,
+    },
+    /// Register, list and remove a group's credential references (roles to assume, never secrets).
+    Credential {
+        #[command(subcommand)]
+        command: registry_cli::CredentialCommand,
     },
     /// Describe a resource type's arguments and attributes.
     Schema {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use registry::client::{choose_version, Client, Credentials, TemplateRef};
+use registry::credentials::CredentialRef;
 use registry::modules::{Lock, PinnedTemplate, Request};
 
 use crate::commands::{Session, OK};
@@ -147,6 +148,39 @@ pub enum TemplateCommand {
     /// Yank a version: kept for stacks that pin it, never chosen again.
     #[command(disable_version_flag = true)]
     Yank { name: String, version: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CredentialCommand {
+    /// Register (or replace) a role for the group's stacks to assume.
+    Add {
+        /// The reference's name, e.g. prod.
+        name: String,
+        /// The group that shares it (default: your only group).
+        #[arg(long)]
+        group: Option<String>,
+        /// The IAM role to assume, e.g. arn:aws:iam::123456789012:role/deploy.
+        #[arg(long)]
+        role_arn: String,
+        /// The region the group's stacks deploy to.
+        #[arg(long)]
+        region: String,
+        /// The external id the role's trust policy requires, if any.
+        #[arg(long)]
+        external_id: Option<String>,
+        /// private (only you), group (your group; the default) or public.
+        #[arg(long)]
+        access: Option<String>,
+    },
+    /// List the references you may see in a group (default: all your groups).
+    List {
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a reference: GROUP/NAME.
+    Remove { name: String },
 }
 
 fn fail(session: &Session, summary: &str, err: impl std::fmt::Display) -> u8 {
@@ -434,26 +468,7 @@ async fn publish(
             dir.display()
         )));
     }
-    let group = match group {
-        Some(g) => g,
-        None => {
-            let who = client.whoami().await?;
-            let groups: Vec<&str> = who["groups"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|g| g["group"].as_str())
-                .collect();
-            match groups.as_slice() {
-                [one] => one.to_string(),
-                _ => {
-                    return Err(registry::Error::Client(
-                        "you are in several groups (or none): pass --group G".into(),
-                    ))
-                }
-            }
-        }
-    };
+    let group = group_or_only(client, group).await?;
     let template = TemplateRef::parse(&format!("{group}/{name}"))?;
     let archive = registry::archive::pack(&dir)
         .map_err(|e| registry::Error::Client(format!("packing {}: {e}", dir.display())))?;
@@ -470,6 +485,111 @@ async fn publish(
         "Published {group}/{name} {version} ({}).",
         answer["digest"].as_str().unwrap_or("")
     );
+    Ok(())
+}
+
+/// The caller's groups, as the registry knows them.
+async fn my_groups(client: &Client) -> Result<Vec<String>, registry::Error> {
+    let who = client.whoami().await?;
+    Ok(who["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g["group"].as_str().map(str::to_string))
+        .collect())
+}
+
+/// `group`, or the caller's only group.
+async fn group_or_only(client: &Client, group: Option<String>) -> Result<String, registry::Error> {
+    if let Some(group) = group {
+        return Ok(group);
+    }
+    match my_groups(client).await?.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(registry::Error::Client(
+            "you are in several groups (or none): pass --group G".into(),
+        )),
+    }
+}
+
+pub async fn credential(session: &Session, command: CredentialCommand) -> u8 {
+    let client = match Client::from_login() {
+        Ok(c) => c,
+        Err(e) => return fail(session, "Not logged in", e),
+    };
+    let result = match command {
+        CredentialCommand::Add {
+            name,
+            group,
+            role_arn,
+            region,
+            external_id,
+            access,
+        } => {
+            let body = serde_json::json!({
+                "role_arn": role_arn, "region": region,
+                "external_id": external_id, "access": access,
+            });
+            add_credential(&client, &name, group, &body).await
+        }
+        CredentialCommand::List { group, json } => list_credentials(&client, group, json).await,
+        CredentialCommand::Remove { name } => match name.split_once('/') {
+            Some((group, name)) => client.delete_credential(group, name).await.map(|()| {
+                println!("Removed credential reference {group}/{name}.");
+            }),
+            None => Err(registry::Error::Client(format!(
+                "write the reference as GROUP/NAME, e.g. platform/{name}"
+            ))),
+        },
+    };
+    match result {
+        Ok(()) => OK,
+        Err(e) => fail(session, "Registry request failed", e),
+    }
+}
+
+async fn add_credential(
+    client: &Client,
+    name: &str,
+    group: Option<String>,
+    body: &serde_json::Value,
+) -> Result<(), registry::Error> {
+    let group = group_or_only(client, group).await?;
+    client.put_credential(&group, name, body).await?;
+    println!(
+        "Registered credential reference {group}/{name}; `stack init DIR --group {group} --credential {name}` uses it."
+    );
+    Ok(())
+}
+
+async fn list_credentials(
+    client: &Client,
+    group: Option<String>,
+    json: bool,
+) -> Result<(), registry::Error> {
+    let groups = match group {
+        Some(group) => vec![group],
+        None => my_groups(client).await?,
+    };
+    let mut all = Vec::new();
+    for group in groups {
+        all.extend(client.credentials(&group).await?);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        return Ok(());
+    }
+    for c in all {
+        println!(
+            "{}/{}\t{}\t{}\t{}\t{}",
+            c.group,
+            c.name,
+            c.role_arn,
+            c.region,
+            c.access.as_str(),
+            c.owner
+        );
+    }
     Ok(())
 }
 
@@ -536,17 +656,19 @@ async fn show(client: &Client, name: &str, json: bool) -> Result<(), registry::E
     Ok(())
 }
 
+/// Where a new stack comes from: `--template`, `--group` and `--credential`.
+pub struct InitSource {
+    pub template: Option<String>,
+    pub group: Option<String>,
+    pub credential: Option<String>,
+}
+
 /// `stack init DIR --template GROUP/NAME@CONSTRAINT` or `--group G`.
-pub async fn init_from_template(
-    session: &Session,
-    dir: Option<PathBuf>,
-    template: Option<String>,
-    group: Option<String>,
-) -> u8 {
+pub async fn init_from_template(session: &Session, dir: Option<PathBuf>, source: InitSource) -> u8 {
     let target = session
         .dir()
         .join(dir.unwrap_or_else(|| PathBuf::from(".")));
-    match create_from_template(session, &target, template, group).await {
+    match create_from_template(session, &target, source).await {
         Ok(code) => code,
         Err(e) => fail(session, "Cannot create the stack", e),
     }
@@ -555,13 +677,12 @@ pub async fn init_from_template(
 async fn create_from_template(
     session: &Session,
     target: &Path,
-    template: Option<String>,
-    group: Option<String>,
+    source: InitSource,
 ) -> Result<u8, registry::Error> {
     let client = Client::from_login()?;
-    let spec = match (template, group) {
+    let spec = match (source.template.clone(), &source.group) {
         (Some(t), _) => t,
-        (None, Some(g)) => client.group_default(&g).await?.ok_or_else(|| {
+        (None, Some(g)) => client.group_default(g).await?.ok_or_else(|| {
             registry::Error::Client(format!(
                 "group {g} has no default template; use --template GROUP/NAME"
             ))
@@ -569,6 +690,7 @@ async fn create_from_template(
         (None, None) => unreachable!("dispatched only with --template or --group"),
     };
     let t = TemplateRef::parse(&spec)?;
+    let credential = choose_credential(&client, &source, &t.group).await?;
     if target.exists()
         && std::fs::read_dir(target)
             .map(|mut d| d.next().is_some())
@@ -612,7 +734,49 @@ async fn create_from_template(
         t.group,
         t.name
     );
+    if let Some(reference) = credential {
+        let file = registry::credentials::configure_stack(target, &reference)?;
+        println!(
+            "The AWS provider assumes {} ({}/{}), set in {}.",
+            reference.role_arn,
+            reference.group,
+            reference.name,
+            file.display()
+        );
+    }
     install_modules(target).await
+}
+
+/// The credential reference a new stack uses: the one `--credential`
+/// names (`GROUP/NAME`, or `NAME` in the `--group` or the template's group),
+/// else with `--group` the group's only one the caller sees, else none.
+/// A template's group is never searched unasked: it may be another group's
+/// public template, and its roles are not the caller's to assume.
+async fn choose_credential(
+    client: &Client,
+    source: &InitSource,
+    template_group: &str,
+) -> Result<Option<CredentialRef>, registry::Error> {
+    let default_group = source.group.as_deref().unwrap_or(template_group);
+    if let Some(named) = &source.credential {
+        let (group, name) = named.split_once('/').unwrap_or((default_group, named));
+        return client.credential(group, name).await.map(Some);
+    }
+    let Some(group) = &source.group else {
+        return Ok(None);
+    };
+    let mut visible = client.credentials(group).await?;
+    match visible.len() {
+        0 | 1 => Ok(visible.pop()),
+        _ => Err(registry::Error::Client(format!(
+            "group {group} has several credential references ({}); pick one with --credential NAME",
+            visible
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 /// `<workspace>.vars.hcl` listing the template's variables, commented out, to fill in.

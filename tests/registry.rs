@@ -36,7 +36,8 @@ on_each_database!(
     tokens,
     bad_input,
     concurrent_publish,
-    versions_and_lock
+    versions_and_lock,
+    credential_references
 );
 
 /// Messages are wrapped at 100 columns: compare them with whitespace folded.
@@ -763,4 +764,159 @@ fn web_catalogue() {
         let png = std::fs::read(shots.join(shot)).unwrap();
         assert!(png.starts_with(b"\x89PNG") && png.len() > 2000, "{shot}");
     }
+}
+
+/// Groups share roles to assume, never secrets: a reference registered by
+/// alice is seen by bob (same group) and not by carol, a request carrying a
+/// secret is refused and leaves no trace, and `stack init --group` writes
+/// the provider block that assumes the role.
+fn credential_references(backend: Backend) {
+    let reg = Registry::start(backend, &[]);
+    let role = "arn:aws:iam::123456789012:role/platform-deploy";
+    reg.alice.ok(&[
+        "credential",
+        "add",
+        "prod",
+        "--role-arn",
+        role,
+        "--region",
+        "eu-west-1",
+        "--external-id",
+        "platform-ext-7",
+    ]);
+    let listed = reg.bob.ok(&["credential", "list"]).stdout;
+    assert!(
+        listed.contains(&format!("platform/prod\t{role}\teu-west-1\tgroup\talice")),
+        "{listed}"
+    );
+    let hidden = reg
+        .carol
+        .ok(&["credential", "list", "--group", "platform"])
+        .stdout;
+    assert!(!hidden.contains("prod"), "{hidden}");
+    let (status, body) = reg.http(
+        "GET",
+        "/api/v1/groups/platform/credentials/prod",
+        Some(&reg.carol.token),
+        b"",
+    );
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            404,
+            r#"{"error":"credential reference platform/prod not found"}"#
+        )
+    );
+
+    // Secrets are refused whole, and never repeated or kept.
+    let secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYzEXAMPLEKEY";
+    let body =
+        format!(r#"{{"role_arn":"{role}","region":"eu-west-1","secret_access_key":"{secret}"}}"#);
+    let (status, answer) = reg.http(
+        "PUT",
+        "/api/v1/groups/platform/credentials/leaky",
+        Some(&reg.alice.token),
+        body.as_bytes(),
+    );
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("never takes AWS secrets"), "{answer}");
+    assert!(!answer.contains(secret), "{answer}");
+    let (status, _) = reg.http(
+        "GET",
+        "/api/v1/groups/platform/credentials/leaky",
+        Some(&reg.alice.token),
+        b"",
+    );
+    assert_eq!(status, 404);
+    if let Backend::Sqlite = reg.backend {
+        for file in walk(reg.data.path()) {
+            let bytes = std::fs::read(&file).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(secret),
+                "{} holds the secret",
+                file.display()
+            );
+        }
+    }
+
+    // Only the owner (or a group admin) replaces or removes it.
+    let denied = reg.bob.run(&[
+        "credential",
+        "add",
+        "prod",
+        "--role-arn",
+        role,
+        "--region",
+        "us-east-1",
+    ]);
+    assert!(
+        flat(&denied.stderr).contains("403: only the owner of platform/prod (alice)"),
+        "{}",
+        denied.both()
+    );
+
+    // A new stack of the group assumes the group's role.
+    let t = template_dir("hello");
+    let dir = t.path().display().to_string();
+    reg.alice.ok(&[
+        "template",
+        "publish",
+        &dir,
+        "--name",
+        "app",
+        "--version",
+        "1.0.0",
+        "--access",
+        "group",
+    ]);
+    reg.admin(&["group", "default", "platform", "app@1.0.0"]);
+    let created = reg.bob.ok(&["init", "site", "--group", "platform"]);
+    assert!(
+        created
+            .stdout
+            .contains(&format!("assumes {role} (platform/prod)")),
+        "{}",
+        created.both()
+    );
+    let site = reg.bob.home.path().join("site");
+    let provider = std::fs::read_to_string(site.join("credentials.tf")).unwrap();
+    for expected in [
+        format!(r#"role_arn     = "{role}""#),
+        r#"external_id  = "platform-ext-7""#.to_string(),
+        r#"region = "eu-west-1""#.to_string(),
+    ] {
+        assert!(
+            provider.contains(&expected),
+            "{expected} missing from\n{provider}"
+        );
+    }
+    reg.bob.ok_in(&site, &["validate"]);
+
+    // Removal is audited like every write.
+    reg.alice.ok(&["credential", "remove", "platform/prod"]);
+    assert!(reg.bob.ok(&["credential", "list"]).stdout.is_empty());
+    let audit = reg.admin(&["audit"]).stdout;
+    for needle in [
+        format!(
+            "alice\tcredential.put\tplatform/prod\trole_arn={role} region=eu-west-1 access=group"
+        ),
+        "alice\tcredential.delete\tplatform/prod".to_string(),
+    ] {
+        assert!(audit.contains(&needle), "{needle} missing from\n{audit}");
+    }
+    assert!(!audit.contains("platform-ext-7"), "{audit}");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

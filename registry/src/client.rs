@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::credentials::CredentialRef;
 use crate::db::{TemplateDetail, TemplateInfo};
 use crate::Error;
 
@@ -255,6 +256,37 @@ impl Client {
             )));
         }
         Ok(bytes)
+    }
+
+    pub async fn credentials(&self, group: &str) -> Result<Vec<CredentialRef>, Error> {
+        let path = format!("/groups/{group}/credentials");
+        self.json(self.http.get(self.url(&path))).await
+    }
+
+    pub async fn credential(&self, group: &str, name: &str) -> Result<CredentialRef, Error> {
+        let path = format!("/groups/{group}/credentials/{name}");
+        self.json(self.http.get(self.url(&path))).await
+    }
+
+    /// Registers (or replaces) a reference; `body` holds role_arn, region,
+    /// external_id and access.
+    pub async fn put_credential(
+        &self,
+        group: &str,
+        name: &str,
+        body: &serde_json::Value,
+    ) -> Result<(), Error> {
+        let path = format!("/groups/{group}/credentials/{name}");
+        self.send(self.http.put(self.url(&path)).json(body))
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn delete_credential(&self, group: &str, name: &str) -> Result<(), Error> {
+        let path = format!("/groups/{group}/credentials/{name}");
+        self.send(self.http.delete(self.url(&path)))
+            .await
+            .map(|_| ())
     }
 
     pub async fn group_default(&self, group: &str) -> Result<Option<String>, Error> {

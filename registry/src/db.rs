@@ -16,13 +16,13 @@ use crate::{now, Error};
 
 /// The condition under which the caller (`$1`) sees template `t`:
 /// public, their own private one, or a group template of one of their groups.
-const VISIBLE: &str = "(t.access = 'public' \
+pub(crate) const VISIBLE: &str = "(t.access = 'public' \
     OR (t.access = 'private' AND t.owner = $1) \
     OR (t.access = 'group' AND EXISTS (SELECT 1 FROM memberships m \
         WHERE m.user_name = $1 AND m.group_name = t.group_name)))";
 
 pub struct Db {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
 }
 
 /// A template as listed.
@@ -83,13 +83,27 @@ pub struct AuditEntry {
 /// its compile-time machinery; the migrator itself is the same.
 fn migrator() -> sqlx::migrate::Migrator {
     use sqlx::migrate::{Migration, MigrationType, Migrator};
-    let migrations = vec![Migration::new(
-        1,
-        "registry".into(),
-        MigrationType::Simple,
-        include_str!("../migrations/0001_registry.sql").into(),
-        false,
-    )];
+    let migration = |version, name: &'static str, sql: &'static str| {
+        Migration::new(
+            version,
+            name.into(),
+            MigrationType::Simple,
+            sql.into(),
+            false,
+        )
+    };
+    let migrations = vec![
+        migration(
+            1,
+            "registry",
+            include_str!("../migrations/0001_registry.sql"),
+        ),
+        migration(
+            2,
+            "credential_refs",
+            include_str!("../migrations/0002_credential_refs.sql"),
+        ),
+    ];
     Migrator {
         migrations: migrations.into(),
         ..Migrator::DEFAULT
@@ -106,7 +120,7 @@ fn random_hex(bytes: usize) -> String {
     hex::encode(buf)
 }
 
-fn is_unique_violation(err: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .is_some_and(|e| e.is_unique_violation())
 }
@@ -133,7 +147,7 @@ impl Db {
         Ok(Db { pool })
     }
 
-    async fn audit<'c, E>(
+    pub(crate) async fn audit<'c, E>(
         executor: E,
         actor: &str,
         action: &str,

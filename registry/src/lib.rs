@@ -9,6 +9,7 @@
 pub mod access;
 pub mod archive;
 pub mod client;
+pub mod credentials;
 pub mod db;
 pub mod error;
 pub mod metadata;

@@ -94,6 +94,7 @@ pub fn router(app: Arc<App>) -> Router {
             post(yank),
         )
         .route("/groups/{group}/default", get(group_default))
+        .merge(crate::credentials::routes())
         .fallback(|| async { Error::NotFound("no such API endpoint".into()) });
     Router::new()
         .nest("/api/v1", api)
