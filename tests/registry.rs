@@ -495,6 +495,36 @@ fn versions_and_lock(backend: Backend) {
         .read("stack.lock.json")
         .contains("\"version\": \"1.1.0\""));
 
+    // A private name of someone else's is taken, and the refusal says no more.
+    let mine = template_dir("mine");
+    let dir = mine.path().display().to_string();
+    reg.alice.ok(&[
+        "template",
+        "publish",
+        &dir,
+        "--name",
+        "notes",
+        "--version",
+        "1.0.0",
+        "--access",
+        "private",
+    ]);
+    let taken = reg.bob.run(&[
+        "template",
+        "publish",
+        &dir,
+        "--name",
+        "notes",
+        "--version",
+        "2.0.0",
+    ]);
+    assert!(
+        flat(&taken.stderr).contains("409: the name platform/notes is taken"),
+        "{}",
+        taken.both()
+    );
+    assert!(!taken.stderr.contains("alice"), "{}", taken.both());
+
     // Only the owner (or a group admin) changes a template; others who see it get 403.
     let denied = reg.bob.run(&["template", "yank", "platform/app", "1.1.0"]);
     assert!(

@@ -409,7 +409,11 @@ impl Db {
                     "only the owner of {target} ({owner}) or an admin of group {group} may publish versions of it"
                 ))
             } else {
-                Error::template_not_found(group, name)
+                // The name is unique in its group, so refusing it says that
+                // something holds it; nothing more (not whose, not what).
+                Error::Conflict(format!(
+                    "the name {target} is taken; publish under another name"
+                ))
             });
         }
         if let Some(access) = new.access {
