@@ -6,7 +6,7 @@ directory, or --database postgres://...), creates USERS users in GROUPS groups
 with a token each, publishes TEMPLATES templates (a third each private, group,
 public) through the HTTP API, then measures, with CLIENTS concurrent clients
 each acting as a random user:
-  - list:     GET /api/v1/templates (everything that user may see)
+  - list:     GET /api/v1/templates (the first page, 100 templates, of what that user may see)
   - download: GET /api/v1/templates/G/N/versions/1.0.0/archive of a public template
 and prints p50/p95/p99/max latency and throughput for each. Only loopback
 traffic; every loop is bounded by --requests.

@@ -82,6 +82,42 @@ fn access_matrix(backend: Backend) {
     let reg = Registry::start(backend, &[]);
     publish_levels(&reg);
     check_matrix(&reg);
+    check_paging(&reg);
+}
+
+/// The API lists in pages, in name order, each saying where the next starts;
+/// the client follows them (`template list` above shows every template).
+fn check_paging(reg: &Registry) {
+    let token = Some(reg.alice.token.as_str());
+    let page = |query: &str| {
+        let (status, body) = reg.http("GET", &format!("/api/v1/templates{query}"), token, b"");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()
+    };
+    let names = |page: &serde_json::Value| -> Vec<String> {
+        page["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}@{}",
+                    t["name"].as_str().unwrap(),
+                    t["latest"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let first = page("?limit=2");
+    assert_eq!(names(&first), ["app-group@1.0.0", "app-private@1.0.0"]);
+    assert_eq!(first["next"], "platform/app-private");
+    let second = page("?limit=2&after=platform/app-private");
+    assert_eq!(names(&second), ["app-public@1.0.0"]);
+    assert_eq!(second["next"], serde_json::Value::Null);
+    for bad in ["?limit=0", "?limit=5000", "?limit=x", "?after=nogroup"] {
+        let (status, body) = reg.http("GET", &format!("/api/v1/templates{bad}"), token, b"");
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
 }
 
 /// Each access level for each user: list, show, download, init and module use.
@@ -546,6 +582,9 @@ fn versions_and_lock(backend: Backend) {
         .ok(&["template", "show", "platform/app"])
         .stdout
         .contains("1.1.0 (yanked)"));
+    // The list's latest version skips the yanked one.
+    let listed = reg.bob.ok(&["template", "list"]).stdout;
+    assert!(listed.contains("platform/app\t1.0.0\t"), "{listed}");
 
     // A new stack no longer gets the yanked version; a pinned one keeps it.
     let fresh = module_stack(&source, "~> 1.0");

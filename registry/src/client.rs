@@ -178,8 +178,24 @@ impl Client {
         self.json(self.http.get(self.url("/whoami"))).await
     }
 
+    /// Every template the caller may see, page after page.
     pub async fn list(&self) -> Result<Vec<TemplateInfo>, Error> {
-        self.json(self.http.get(self.url("/templates"))).await
+        let mut all = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut query = vec![("limit", crate::server::MAX_PAGE.to_string())];
+            if let Some(after) = &after {
+                query.push(("after", after.clone()));
+            }
+            let page: ListPage = self
+                .json(self.http.get(self.url("/templates")).query(&query))
+                .await?;
+            all.extend(page.templates);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(all),
+            }
+        }
     }
 
     pub async fn show(&self, group: &str, name: &str) -> Result<TemplateDetail, Error> {
@@ -295,6 +311,13 @@ impl Client {
             .await?;
         Ok(answer["default_template"].as_str().map(str::to_string))
     }
+}
+
+/// One page of `GET /templates`.
+#[derive(Deserialize)]
+struct ListPage {
+    templates: Vec<TemplateInfo>,
+    next: Option<String>,
 }
 
 fn env_token() -> Option<String> {

@@ -49,6 +49,23 @@ pub struct VersionInfo {
     pub archive_key: String,
 }
 
+/// A window of a list: the entries after `after` (GROUP, NAME), at most `limit`.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub after: Option<(String, String)>,
+    pub limit: i64,
+}
+
+impl Page {
+    /// Everything: for callers that show the whole list at once.
+    pub fn all() -> Page {
+        Page {
+            after: None,
+            limit: i64::MAX,
+        }
+    }
+}
+
 /// A template with its versions (newest first) and what its newest version declares.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TemplateDetail {
@@ -103,6 +120,11 @@ fn migrator() -> sqlx::migrate::Migrator {
             "credential_refs",
             include_str!("../migrations/0002_credential_refs.sql"),
         ),
+        migration(
+            3,
+            "latest_version",
+            include_str!("../migrations/0003_latest_version.sql"),
+        ),
     ];
     Migrator {
         migrations: migrations.into(),
@@ -144,7 +166,9 @@ impl Db {
             .run(&pool)
             .await
             .map_err(|e| Error::Database(e.into()))?;
-        Ok(Db { pool })
+        let db = Db { pool };
+        db.fill_latest().await?;
+        Ok(db)
     }
 
     pub(crate) async fn audit<'c, E>(
@@ -274,45 +298,73 @@ impl Db {
         Ok(Some(Caller { name, groups }))
     }
 
-    /// The templates the caller may see, by group and name.
-    pub async fn list_visible(&self, caller: &Caller) -> Result<Vec<TemplateInfo>, Error> {
+    /// The templates the caller may see, by group and name: at most
+    /// `page.limit` of them after `page.after`.
+    pub async fn list_visible(
+        &self,
+        caller: &Caller,
+        page: &Page,
+    ) -> Result<Vec<TemplateInfo>, Error> {
+        let (group, name) = page.after.clone().unwrap_or_default();
         let sql = format!(
-            "SELECT t.group_name, t.name, t.owner, t.access, t.description FROM templates t \
-             WHERE {VISIBLE} ORDER BY t.group_name, t.name"
+            "SELECT t.group_name, t.name, t.owner, t.access, t.description, t.latest \
+             FROM templates t WHERE (t.group_name > $2 OR (t.group_name = $2 AND t.name > $3)) \
+             AND {VISIBLE} ORDER BY t.group_name, t.name LIMIT $4"
         );
         let rows = sqlx::query(&sql)
             .bind(&caller.name)
+            .bind(group)
+            .bind(name)
+            .bind(page.limit)
             .fetch_all(&self.pool)
             .await?;
-        let sql = format!(
-            "SELECT v.group_name, v.name, v.version FROM versions v JOIN templates t \
-             ON t.group_name = v.group_name AND t.name = v.name WHERE v.yanked = 0 AND {VISIBLE}"
-        );
-        let mut latest: std::collections::HashMap<(String, String), semver::Version> =
-            Default::default();
-        for row in sqlx::query(&sql)
-            .bind(&caller.name)
-            .fetch_all(&self.pool)
-            .await?
-        {
-            let key = (row.try_get("group_name")?, row.try_get("name")?);
-            let Ok(version) = semver::Version::parse(&row.try_get::<String, _>("version")?) else {
-                continue;
-            };
-            let entry = latest.entry(key).or_insert_with(|| version.clone());
-            if version > *entry {
-                *entry = version;
+        rows.iter().map(template_info).collect()
+    }
+
+    /// Sets a template's `latest` from its versions: the newest not yanked.
+    async fn refresh_latest(
+        conn: &mut sqlx::AnyConnection,
+        group: &str,
+        name: &str,
+    ) -> Result<(), Error> {
+        let rows = sqlx::query(
+            "SELECT version FROM versions WHERE group_name = $1 AND name = $2 AND yanked = 0",
+        )
+        .bind(group)
+        .bind(name)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut newest: Option<semver::Version> = None;
+        for row in rows {
+            if let Ok(v) = semver::Version::parse(&row.try_get::<String, _>("version")?) {
+                newest = newest.max(Some(v));
             }
         }
-        rows.iter()
-            .map(|row| {
-                let mut info = template_info(row)?;
-                info.latest = latest
-                    .get(&(info.group.clone(), info.name.clone()))
-                    .map(|v| v.to_string());
-                Ok(info)
-            })
-            .collect()
+        sqlx::query("UPDATE templates SET latest = $1 WHERE group_name = $2 AND name = $3")
+            .bind(newest.map(|v| v.to_string()))
+            .bind(group)
+            .bind(name)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Fills `latest` for templates published before the column existed.
+    async fn fill_latest(&self) -> Result<(), Error> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT t.group_name, t.name FROM templates t JOIN versions v \
+             ON v.group_name = t.group_name AND v.name = t.name \
+             WHERE t.latest IS NULL AND v.yanked = 0",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut conn = self.pool.acquire().await?;
+        for row in rows {
+            let (group, name): (String, String) =
+                (row.try_get("group_name")?, row.try_get("name")?);
+            Self::refresh_latest(&mut conn, &group, &name).await?;
+        }
+        Ok(())
     }
 
     /// One template with its versions, or `NotFound` when it does not exist or the caller may not see it.
@@ -458,6 +510,7 @@ impl Db {
             }
             other => other?,
         };
+        Self::refresh_latest(&mut tx, group, name).await?;
         let detail = format!("version={} digest={}", new.version, new.digest);
         Self::audit(&mut *tx, &caller.name, "template.publish", &target, &detail).await?;
         put().await?;
@@ -527,6 +580,7 @@ impl Db {
                 "{group}/{name} has no version {version}"
             )));
         }
+        Self::refresh_latest(&mut tx, group, name).await?;
         let target = format!("{group}/{name}");
         Self::audit(
             &mut *tx,
@@ -605,7 +659,7 @@ fn template_info(row: &sqlx::any::AnyRow) -> Result<TemplateInfo, Error> {
         owner: row.try_get("owner")?,
         access: Access::parse(&access).unwrap_or(Access::Private),
         description: row.try_get("description")?,
-        latest: None,
+        latest: row.try_get("latest").ok().flatten(),
     })
 }
 

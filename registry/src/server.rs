@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path as UrlPath, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -144,8 +144,56 @@ async fn whoami(Authed(caller): Authed) -> Json<Caller> {
     Json(caller)
 }
 
-async fn list(State(app): State<Arc<App>>, Authed(caller): Authed) -> Result<Response, Error> {
-    Ok(Json(app.db.list_visible(&caller).await?).into_response())
+/// `?after=GROUP/NAME&limit=N`: a page of the list, in name order.
+#[derive(Deserialize)]
+struct ListQuery {
+    after: Option<String>,
+    limit: Option<i64>,
+}
+
+/// A page of templates when the caller names no limit; at most `MAX_PAGE`.
+pub const DEFAULT_PAGE: i64 = 100;
+pub const MAX_PAGE: i64 = 1000;
+
+/// One page of the templates the caller may see, and where the next one
+/// starts (`next`, to pass as `after`), or `null` after the last.
+async fn list(
+    State(app): State<Arc<App>>,
+    Authed(caller): Authed,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, Error> {
+    let Query(query) = query.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Error::BadRequest(format!(
+            "limit must be between 1 and {MAX_PAGE}"
+        )));
+    }
+    let after = match query.after.as_deref() {
+        None | Some("") => None,
+        Some(text) => match text.split_once('/') {
+            Some((group, name)) => Some((group.to_string(), name.to_string())),
+            None => {
+                return Err(Error::BadRequest(format!(
+                    "after must be GROUP/NAME, not {text:?}"
+                )))
+            }
+        },
+    };
+    // One more than asked says whether another page follows.
+    let page = crate::db::Page {
+        after,
+        limit: limit + 1,
+    };
+    let mut templates = app.db.list_visible(&caller, &page).await?;
+    let next = if templates.len() as i64 > limit {
+        templates.truncate(limit as usize);
+        templates.last().map(|t| format!("{}/{}", t.group, t.name))
+    } else {
+        None
+    };
+    let answer = serde_json::json!({ "templates": templates, "next": next });
+    Ok(Json(answer).into_response())
 }
 
 async fn show(

@@ -87,7 +87,11 @@ async fn catalogue(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Re
         return Ok(Redirect::to("/login").into_response());
     };
     let mut groups: Vec<GroupView> = Vec::new();
-    for t in app.db.list_visible(&caller).await? {
+    for t in app
+        .db
+        .list_visible(&caller, &crate::db::Page::all())
+        .await?
+    {
         match groups.last_mut() {
             Some(g) if g.name == t.group => g.templates.push(t),
             _ => groups.push(GroupView {
