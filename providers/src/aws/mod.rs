@@ -806,6 +806,7 @@ impl AwsProvider {
         let mut data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources());
         data_sources.extend(meta::data_sources());
+        data_sources.push(Box::new(iam::policy_document::PolicyDocument));
         let mut schema = ProviderSchema {
             provider: provider_schema(),
             ..ProviderSchema::default()
