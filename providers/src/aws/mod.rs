@@ -12,6 +12,7 @@
 
 pub mod beanstalk;
 pub mod cloudfront;
+pub mod credentials;
 pub mod ec2;
 pub mod elasticache;
 pub mod iam;
@@ -20,6 +21,7 @@ pub mod meta;
 pub mod rds;
 pub mod retry;
 pub mod s3;
+pub mod tags;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -109,6 +111,10 @@ pub struct AwsError {
     pub operation: &'static str,
     pub code: Option<String>,
     pub message: String,
+    /// The HTTP status of the answer, when one came back.
+    pub status: Option<u16>,
+    /// The request id AWS gave the call, for support cases.
+    pub request_id: Option<String>,
     pub class: ErrorClass,
     /// No answer came back, or the server failed: the request may have been
     /// carried out, so a create must look before it sends again.
@@ -120,7 +126,7 @@ impl AwsError {
         self.class == ErrorClass::NotFound
     }
 
-    fn from_sdk<E>(
+    pub(crate) fn from_sdk<E>(
         service: &'static str,
         operation: &'static str,
         error: SdkError<E, HttpResponse>,
@@ -128,19 +134,30 @@ impl AwsError {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let code = error.code().map(str::to_string);
+        use aws_types::request_id::RequestId;
         let status = error.raw_response().map(|r| r.status().as_u16());
+        let not_aws = error.raw_response().and_then(not_an_aws_reply);
+        let code = match not_aws {
+            Some(_) => None,
+            None => error.code().map(str::to_string),
+        };
         let may_have_taken_effect = may_have_taken_effect(code.as_deref(), status);
-        let message = match (error.message(), &error) {
-            (Some(m), _) => m.to_string(),
-            (None, SdkError::DispatchFailure(_)) | (None, SdkError::TimeoutError(_)) => {
+        let message = match (not_aws, error.message(), &error) {
+            (Some(what), _, _) => what,
+            (None, Some(m), _) => m.to_string(),
+            (None, None, SdkError::DispatchFailure(_))
+            | (None, None, SdkError::TimeoutError(_)) => {
                 format!(
                     "could not reach the endpoint: {}",
                     engine::diagnostics::error_chain(&error)
                 )
             }
-            (None, _) => engine::diagnostics::error_chain(&error),
+            (None, None, _) => engine::diagnostics::error_chain(&error),
         };
+        let request_id = error
+            .request_id()
+            .or_else(|| error.meta().request_id())
+            .map(str::to_string);
         AwsError {
             service,
             operation,
@@ -152,7 +169,10 @@ impl AwsError {
                 classify(code.as_deref(), status, &[])
             },
             code,
-            message,
+            // One line, whatever the server sent.
+            message: message.split_whitespace().collect::<Vec<_>>().join(" "),
+            status,
+            request_id,
             may_have_taken_effect,
         }
     }
@@ -168,19 +188,52 @@ impl AwsError {
 
 impl std::fmt::Display for AwsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.code {
-            Some(code) => write!(
-                f,
-                "{} {} failed: {code}: {}",
-                self.service, self.operation, self.message
-            ),
-            None => write!(
-                f,
-                "{} {} failed: {}",
-                self.service, self.operation, self.message
-            ),
+        write!(f, "{} {} failed: ", self.service, self.operation)?;
+        if let Some(code) = &self.code {
+            write!(f, "{code}: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        match (self.status, &self.request_id) {
+            (Some(status), Some(id)) => write!(f, " (HTTP {status}, request id {id})"),
+            (Some(status), None) => write!(f, " (HTTP {status})"),
+            (None, Some(id)) => write!(f, " (request id {id})"),
+            (None, None) => Ok(()),
         }
     }
+}
+
+/// What an answer is when it is not from AWS at all: an HTML page (a
+/// proxy's or a load balancer's error page, a web server at the wrong URL)
+/// or a body that is neither XML nor JSON. AWS answers errors in XML or
+/// JSON, so anything else is said plainly instead of as a parse failure.
+fn not_an_aws_reply(response: &HttpResponse) -> Option<String> {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let body = response.body().bytes().unwrap_or_default();
+    let start: String = String::from_utf8_lossy(&body[..body.len().min(256)])
+        .trim_start()
+        .chars()
+        .take(15)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let html = content_type.contains("text/html")
+        || start.starts_with("<!doctype html")
+        || start.starts_with("<html");
+    let status = response.status().as_u16();
+    if html {
+        return Some(format!(
+            "the endpoint answered HTTP {status} with an HTML page, not an AWS API reply; check the endpoint URL and any proxy in between"
+        ));
+    }
+    let structured = start.is_empty() || start.starts_with('<') || start.starts_with('{');
+    (!structured && status >= 400).then(|| {
+        format!(
+            "the endpoint answered HTTP {status} with a body that is not an AWS API reply; check the endpoint URL and any proxy in between"
+        )
+    })
 }
 
 impl From<AwsError> for ProviderError {
@@ -222,6 +275,9 @@ pub struct Clients {
     pub poll_interval: Duration,
     /// Who the credentials belong to, asked of STS once per run.
     pub identity: tokio::sync::OnceCell<Identity>,
+    /// Whether ARNs stack builds may ask STS for the account id; off with
+    /// `skip_requesting_account_id`.
+    pub request_account_id: bool,
 }
 
 /// The caller's identity, from STS GetCallerIdentity.
@@ -255,6 +311,9 @@ impl Clients {
     /// The caller's account id, for ARNs the API does not return; `None`
     /// when STS cannot tell (the ARN then has an empty account field).
     pub async fn account_id(&self) -> Option<String> {
+        if !self.request_account_id {
+            return None;
+        }
         self.caller_identity()
             .await
             .ok()
@@ -323,6 +382,8 @@ impl Clients {
                     message: format!(
                         "its answer was lost, and looking for the object it may have made failed: {e}"
                     ),
+                    status: None,
+                    request_id: None,
                     class: ErrorClass::Fatal,
                     may_have_taken_effect: true,
                 })
@@ -494,6 +555,8 @@ pub struct AwsProvider {
     resources: BTreeMap<&'static str, Box<dyn AwsResource>>,
     data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>>,
     clients: OnceLock<Clients>,
+    /// `default_tags` and `ignore_tags` of this provider block.
+    tag_policy: OnceLock<tags::TagPolicy>,
     stats: Arc<CallStats>,
 }
 
@@ -509,34 +572,225 @@ pub const SERVICES: &[&str] = &[
     "iam",
 ];
 
+/// Terraform's names for the endpoints of services `stack` does not call:
+/// accepted in `endpoints { … }` so that configurations written for
+/// Terraform (emulator setups list dozens) load, and unused.
+const OTHER_ENDPOINTS: &[&str] = &[
+    "accessanalyzer",
+    "account",
+    "acm",
+    "acmpca",
+    "amp",
+    "amplify",
+    "apigateway",
+    "apigatewayv2",
+    "appautoscaling",
+    "appconfig",
+    "appflow",
+    "appmesh",
+    "apprunner",
+    "appsync",
+    "athena",
+    "autoscaling",
+    "backup",
+    "batch",
+    "bedrock",
+    "budgets",
+    "ce",
+    "cloudcontrol",
+    "cloudformation",
+    "cloudhsmv2",
+    "cloudsearch",
+    "cloudtrail",
+    "cloudwatch",
+    "cloudwatchlogs",
+    "codeartifact",
+    "codebuild",
+    "codecommit",
+    "codedeploy",
+    "codepipeline",
+    "cognitoidentity",
+    "cognitoidp",
+    "comprehend",
+    "configservice",
+    "datasync",
+    "dax",
+    "directconnect",
+    "dlm",
+    "dms",
+    "docdb",
+    "ds",
+    "dynamodb",
+    "ecr",
+    "ecrpublic",
+    "ecs",
+    "efs",
+    "eks",
+    "elasticsearch",
+    "elb",
+    "elbv2",
+    "emr",
+    "es",
+    "events",
+    "firehose",
+    "fsx",
+    "glacier",
+    "glue",
+    "guardduty",
+    "inspector",
+    "iot",
+    "kafka",
+    "kinesis",
+    "kms",
+    "lakeformation",
+    "lambda",
+    "lightsail",
+    "logs",
+    "memorydb",
+    "mq",
+    "neptune",
+    "opensearch",
+    "organizations",
+    "pinpoint",
+    "pipes",
+    "qldb",
+    "ram",
+    "redshift",
+    "resourcegroups",
+    "resourcegroupstaggingapi",
+    "route53",
+    "route53domains",
+    "route53resolver",
+    "s3control",
+    "sagemaker",
+    "scheduler",
+    "secretsmanager",
+    "securityhub",
+    "servicediscovery",
+    "servicequotas",
+    "ses",
+    "sesv2",
+    "sfn",
+    "shield",
+    "sns",
+    "sqs",
+    "ssm",
+    "sso",
+    "ssoadmin",
+    "stepfunctions",
+    "swf",
+    "synthetics",
+    "timestreamwrite",
+    "transfer",
+    "waf",
+    "wafregional",
+    "wafv2",
+    "xray",
+];
+
+fn single_block(name: &'static str, schema: Schema) -> BlockSchema {
+    BlockSchema {
+        name,
+        nesting: Nesting::Single,
+        min_items: 0,
+        max_items: Some(1),
+        force_new: false,
+        schema,
+    }
+}
+
 fn provider_schema() -> Schema {
     let mut endpoints =
         Schema::new("Per-service endpoint URLs, e.g. for an emulator on 127.0.0.1.");
-    for service in SERVICES {
+    let mut names: Vec<&str> = SERVICES.iter().chain(OTHER_ENDPOINTS).copied().collect();
+    names.sort_unstable();
+    names.dedup();
+    for service in names {
         endpoints = endpoints.attr(
             AttributeSchema::optional(service, AttrType::String)
                 .describe("The endpoint URL for this service."),
         );
     }
+    let strings = || AttrType::list_of(AttrType::String);
+    let assume_role = Schema::new(
+        "A role to assume through STS AssumeRole; its credentials make every call.",
+    )
+    .attr(
+        AttributeSchema::optional("role_arn", AttrType::String)
+            .describe("The ARN of the role to assume."),
+    )
+    .attr(
+        AttributeSchema::optional("session_name", AttrType::String)
+            .describe("The session name (shown in the assumed role's ARN)."),
+    )
+    .attr(
+        AttributeSchema::optional("external_id", AttrType::String)
+            .describe("The external id the role's trust policy asks for."),
+    )
+    .attr(
+        AttributeSchema::optional("duration", AttrType::String).describe(
+            "How long the session lasts, e.g. \"1h\" (15 minutes up to the role's maximum).",
+        ),
+    )
+    .attr(
+        AttributeSchema::optional("policy", AttrType::String)
+            .describe("A policy JSON further restricting the session."),
+    )
+    .attr(
+        AttributeSchema::optional("policy_arns", AttrType::set_of(AttrType::String))
+            .describe("ARNs of policies further restricting the session."),
+    )
+    .attr(
+        AttributeSchema::optional("source_identity", AttrType::String)
+            .describe("The source identity of the session."),
+    )
+    .attr(
+        AttributeSchema::optional("tags", AttrType::map_of(AttrType::String))
+            .describe("Session tags."),
+    )
+    .attr(
+        AttributeSchema::optional("transitive_tag_keys", AttrType::set_of(AttrType::String))
+            .describe("Session tag keys passed on to later sessions."),
+    );
+    let default_tags = Schema::new("Tags every taggable resource of this provider gets.").attr(
+        AttributeSchema::optional("tags", AttrType::map_of(AttrType::String))
+            .describe("Tags merged under each resource's own tags (the resource's value wins)."),
+    );
+    let ignore_tags = Schema::new("Tags managed elsewhere: never shown in diffs, never removed.")
+        .attr(
+            AttributeSchema::optional("keys", AttrType::set_of(AttrType::String))
+                .describe("Tag keys to ignore."),
+        )
+        .attr(
+            AttributeSchema::optional("key_prefixes", AttrType::set_of(AttrType::String))
+                .describe("Prefixes of tag keys to ignore."),
+        );
     Schema::new("Amazon Web Services.")
         .attr(AttributeSchema::optional("region", AttrType::String).describe("The AWS region; otherwise AWS_REGION or the profile's region."))
         .attr(AttributeSchema::optional("profile", AttrType::String).describe("A profile of the shared AWS config and credentials files."))
+        .attr(AttributeSchema::optional("shared_config_files", strings()).describe("Shared config files to read instead of ~/.aws/config."))
+        .attr(AttributeSchema::optional("shared_credentials_files", strings()).describe("Shared credentials files to read instead of ~/.aws/credentials."))
         .attr(AttributeSchema::optional("access_key", AttrType::String).sensitive().describe("An access key id; otherwise the standard credential chain."))
         .attr(AttributeSchema::optional("secret_key", AttrType::String).sensitive().describe("The secret access key that goes with access_key."))
+        .attr(AttributeSchema::optional("token", AttrType::String).sensitive().describe("The session token of temporary credentials."))
+        .attr(AttributeSchema::optional("allowed_account_ids", AttrType::set_of(AttrType::String)).describe("The only accounts the credentials may belong to."))
+        .attr(AttributeSchema::optional("forbidden_account_ids", AttrType::set_of(AttrType::String)).describe("Accounts the credentials must not belong to."))
         .attr(AttributeSchema::optional("max_retries", AttrType::Number).describe("How many times a throttled or transiently failing call is retried (default 5)."))
+        .attr(AttributeSchema::optional("retry_mode", AttrType::String).describe("Accepted for Terraform compatibility; stack's own backoff always applies."))
         .attr(
             AttributeSchema::optional("skip_credentials_validation", AttrType::Bool)
                 .describe("Skip the STS GetCallerIdentity call that checks the credentials before any change."),
         )
+        .attr(AttributeSchema::optional("skip_region_validation", AttrType::Bool).describe("Accept any region name (for AWS-compatible APIs with their own)."))
+        .attr(AttributeSchema::optional("skip_requesting_account_id", AttrType::Bool).describe("Do not ask STS for the account id; ARNs stack builds then have an empty account."))
+        .attr(AttributeSchema::optional("skip_metadata_api_check", AttrType::Bool).describe("Never take credentials from the EC2 instance metadata service."))
+        .attr(AttributeSchema::optional("sts_region", AttrType::String).describe("The region STS is called in (for assume_role)."))
+        .attr(AttributeSchema::optional("s3_use_path_style", AttrType::Bool).describe("Address S3 buckets in the path (https://s3.amazonaws.com/BUCKET) instead of the host name."))
         .attr(AttributeSchema::optional("poll_interval", AttrType::String).describe("How often to poll resources that are changing, e.g. \"5s\" (default 5s)."))
-        .block(BlockSchema {
-            name: "endpoints",
-            nesting: Nesting::Single,
-            min_items: 0,
-            max_items: Some(1),
-            force_new: false,
-            schema: endpoints,
-        })
+        .block(single_block("endpoints", endpoints))
+        .block(single_block("assume_role", assume_role))
+        .block(single_block("default_tags", default_tags))
+        .block(single_block("ignore_tags", ignore_tags))
 }
 
 impl AwsProvider {
@@ -552,12 +806,15 @@ impl AwsProvider {
         let mut data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources());
         data_sources.extend(meta::data_sources());
+        data_sources.push(Box::new(iam::policy_document::PolicyDocument));
         let mut schema = ProviderSchema {
             provider: provider_schema(),
             ..ProviderSchema::default()
         };
         for r in &resources {
-            schema.resources.insert(r.type_name(), r.schema());
+            schema
+                .resources
+                .insert(r.type_name(), tags::with_tags_all(r.schema()));
         }
         for d in &data_sources {
             schema.data_sources.insert(d.type_name(), d.schema());
@@ -570,6 +827,7 @@ impl AwsProvider {
                 .map(|d| (d.type_name(), d))
                 .collect(),
             clients: OnceLock::new(),
+            tag_policy: OnceLock::new(),
             stats: Arc::new(CallStats::default()),
         }
     }
@@ -578,6 +836,43 @@ impl AwsProvider {
         self.clients
             .get()
             .ok_or_else(|| ProviderError::new("the aws provider was used before it was configured"))
+    }
+
+    fn tag_policy(&self) -> &tags::TagPolicy {
+        static NONE: OnceLock<tags::TagPolicy> = OnceLock::new();
+        self.tag_policy
+            .get()
+            .unwrap_or_else(|| NONE.get_or_init(tags::TagPolicy::default))
+    }
+
+    fn taggable(&self, type_name: &str) -> bool {
+        self.schema
+            .resources
+            .get(type_name)
+            .is_some_and(tags::taggable)
+    }
+
+    /// A value a resource type returned, with `tags` and `tags_all` as the
+    /// provider block's tag settings make them.
+    fn tags_from_api(&self, type_name: &str, value: Value, configured: &Value) -> Value {
+        if self.taggable(type_name) {
+            self.tag_policy().from_api(value, configured)
+        } else {
+            value
+        }
+    }
+
+    /// The same for the state an error keeps of an object it created.
+    fn partial_from_api(
+        &self,
+        type_name: &str,
+        mut error: ProviderError,
+        configured: &Value,
+    ) -> ProviderError {
+        if let Some(partial) = error.partial_state.take() {
+            error.partial_state = Some(self.tags_from_api(type_name, partial, configured));
+        }
+        error
     }
 
     fn resource(&self, type_name: &str) -> Result<&dyn AwsResource, ProviderError> {
@@ -634,29 +929,7 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
     if let Some(region) = str_attr(config, "region") {
         loader = loader.region(aws_config::Region::new(region));
     }
-    if let Some(profile) = str_attr(config, "profile") {
-        loader = loader.profile_name(profile);
-    }
-    match (
-        str_attr(config, "access_key"),
-        str_attr(config, "secret_key"),
-    ) {
-        (Some(access), Some(secret)) => {
-            loader = loader.credentials_provider(aws_credential_types::Credentials::new(
-                access,
-                secret,
-                None,
-                None,
-                "stack-provider-block",
-            ));
-        }
-        (None, None) => {}
-        _ => {
-            return Err(config_error(
-                "access_key and secret_key must be given together.",
-            ))
-        }
-    }
+    let loader = credentials::configure_loader(config, loader)?;
     let sdk = loader.load().await;
     let Some(region) = sdk
         .region()
@@ -667,13 +940,27 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
             "No AWS region is set. Set `region` in the provider \"aws\" block, or the AWS_REGION environment variable.",
         ));
     };
+    credentials::check_region(config, &region)?;
+    let endpoints = config.get_attr("endpoints").cloned().unwrap_or(Value::Null);
+    let endpoint = |service: &str| str_attr(&endpoints, service);
+    let sdk = match credentials::AssumeRole::from_config(config)? {
+        Some(role) => credentials::assume_role(
+            sdk,
+            role,
+            endpoint("sts"),
+            str_attr(config, "sts_region"),
+            stats.clone(),
+        ),
+        None => sdk,
+    };
     match sdk.credentials_provider() {
         Some(provider) => {
             if let Err(e) = provider.provide_credentials().await {
                 return Err(Diagnostic::error(
                     "No valid AWS credentials",
                     format!(
-                        "The AWS credentials could not be loaded: {e}. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use a profile (AWS_PROFILE or `profile`), or set access_key/secret_key in the provider block. Nothing was changed."
+                        "The AWS credentials could not be loaded: {}. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use a profile (AWS_PROFILE or `profile`), or set access_key/secret_key in the provider block. Nothing was changed.",
+                        engine::diagnostics::error_chain(&e)
                     ),
                 )
                 .into());
@@ -687,8 +974,6 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
             .into());
         }
     }
-    let endpoints = config.get_attr("endpoints").cloned().unwrap_or(Value::Null);
-    let endpoint = |service: &str| str_attr(&endpoints, service);
     let max_retries = number_attr(config, "max_retries")
         .map(|n| n.max(0.0) as u32)
         .unwrap_or(5);
@@ -709,6 +994,7 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
     let s3 = {
         let mut builder = aws_sdk_s3::config::Builder::from(&sdk);
         let overridden = endpoint("s3").is_some()
+            || bool_attr(config, "s3_use_path_style").unwrap_or(false)
             || std::env::var_os("AWS_ENDPOINT_URL").is_some()
             || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
         if let Some(url) = endpoint("s3") {
@@ -738,6 +1024,7 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
         },
         poll_interval,
         identity: tokio::sync::OnceCell::new(),
+        request_account_id: !bool_attr(config, "skip_requesting_account_id").unwrap_or(false),
     };
     if !bool_attr(config, "skip_credentials_validation").unwrap_or(false) {
         if let Err(e) = clients.caller_identity().await {
@@ -747,6 +1034,18 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
             )
             .into());
         }
+    }
+    let check_accounts = config
+        .get_attr("allowed_account_ids")
+        .is_some_and(|v| !v.is_null())
+        || config
+            .get_attr("forbidden_account_ids")
+            .is_some_and(|v| !v.is_null());
+    if check_accounts {
+        let identity = clients.caller_identity().await.map_err(|e| {
+            config_error(format!("allowed_account_ids and forbidden_account_ids need the account id, and STS GetCallerIdentity failed: {e}"))
+        })?;
+        credentials::check_account(config, &identity.account)?;
     }
     Ok(clients)
 }
@@ -771,6 +1070,9 @@ impl Provider for AwsProvider {
         if self.clients.get().is_some() {
             return Ok(());
         }
+        let _ = self
+            .tag_policy
+            .set(tags::TagPolicy::from_config(&request.config));
         let clients = build_clients(&request.config, self.stats.clone()).await?;
         let _ = self.clients.set(clients);
         Ok(())
@@ -781,7 +1083,13 @@ impl Provider for AwsProvider {
             self.resources.get(request.type_name),
             self.schema.resources.get(request.type_name),
         ) {
-            (Some(resource), Some(schema)) => resource.plan(schema, request),
+            (Some(resource), Some(schema)) => {
+                let mut response = resource.plan(schema, request);
+                if tags::taggable(schema) && !response.planned.is_null() {
+                    self.tag_policy().plan(&mut response.planned);
+                }
+                response
+            }
             _ => plan_by_schema(&Schema::default(), request.prior, request.config),
         }
     }
@@ -789,11 +1097,48 @@ impl Provider for AwsProvider {
     async fn apply(&self, request: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
         let clients = self.clients()?;
         let resource = self.resource(request.type_name)?;
+        let tagged = self.taggable(request.type_name);
+        let policy = self.tag_policy();
+        // The type writes the effective tags (`tags_all`); what it returns
+        // is split back into `tags` and `tags_all`.
+        let prior = request.prior.map(|p| policy.for_api(p));
+        let planned = request.planned.map(|p| policy.for_api(p));
+        let translated = ApplyRequest {
+            type_name: request.type_name,
+            prior: if tagged {
+                prior.as_ref()
+            } else {
+                request.prior
+            },
+            planned: if tagged {
+                planned.as_ref()
+            } else {
+                request.planned
+            },
+            config: request.config,
+            planned_private: request.planned_private,
+            operation_id: request.operation_id,
+            progress: request.progress.clone(),
+        };
+        let configured = request.planned.cloned().unwrap_or(Value::Null);
+        let to_state = |v: Value| self.tags_from_api(request.type_name, v, &configured);
         let new_state = match (request.prior, request.planned) {
-            (None, Some(_)) => Some(resource.create(clients, &request).await?),
-            (Some(_), Some(_)) => Some(resource.update(clients, &request).await?),
+            (None, Some(_)) => Some(
+                resource
+                    .create(clients, &translated)
+                    .await
+                    .map_err(|e| self.partial_from_api(request.type_name, e, &configured))
+                    .map(to_state)?,
+            ),
+            (Some(_), Some(_)) => Some(
+                resource
+                    .update(clients, &translated)
+                    .await
+                    .map_err(|e| self.partial_from_api(request.type_name, e, &configured))
+                    .map(to_state)?,
+            ),
             (Some(_), None) => {
-                resource.delete(clients, &request).await?;
+                resource.delete(clients, &translated).await?;
                 None
             }
             (None, None) => None,
@@ -810,7 +1155,8 @@ impl Provider for AwsProvider {
         let new_state = self
             .resource(request.type_name)?
             .read(clients, request.current)
-            .await?;
+            .await?
+            .map(|v| self.tags_from_api(request.type_name, v, request.current));
         Ok(ReadResponse {
             new_state,
             diagnostics: Diagnostics::new(),
@@ -839,9 +1185,12 @@ impl Provider for AwsProvider {
                         indices.iter().map(|&i| requests[i].current).collect();
                     let results = resource.read_many(clients, &currents).await;
                     for (&i, result) in indices.iter().zip(results) {
-                        out[i] = Some(result.map(|new_state| ReadResponse {
-                            new_state,
-                            diagnostics: Diagnostics::new(),
+                        out[i] = Some(result.map(|new_state| {
+                            ReadResponse {
+                                new_state: new_state
+                                    .map(|v| self.tags_from_api(type_name, v, requests[i].current)),
+                                diagnostics: Diagnostics::new(),
+                            }
                         }));
                     }
                 }
@@ -876,7 +1225,8 @@ impl Provider for AwsProvider {
         let new_state = self
             .resource(request.type_name)?
             .import(clients, request.id)
-            .await?;
+            .await?
+            .map(|v| self.tags_from_api(request.type_name, v, &Value::Null));
         Ok(ReadResponse {
             new_state,
             diagnostics: Diagnostics::new(),
@@ -898,10 +1248,16 @@ impl Provider for AwsProvider {
         request: FindCreatedRequest<'_>,
     ) -> Result<ReadResponse, ProviderError> {
         let clients = self.clients()?;
+        let planned = if self.taggable(request.type_name) {
+            self.tag_policy().for_api(request.planned)
+        } else {
+            request.planned.clone()
+        };
         let new_state = self
             .resource(request.type_name)?
-            .find_created(clients, request.operation_id, request.planned)
-            .await?;
+            .find_created(clients, request.operation_id, &planned)
+            .await?
+            .map(|v| self.tags_from_api(request.type_name, v, request.planned));
         Ok(ReadResponse {
             new_state,
             diagnostics: Diagnostics::new(),

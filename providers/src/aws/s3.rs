@@ -310,10 +310,14 @@ impl AwsResource for Bucket {
         let name = required_str(prior, "bucket")?;
         let tags = string_map_attr(planned, "tags");
         if tags != string_map_attr(prior, "tags") {
-            // PutBucketTagging replaces the whole set: our intent tag is
-            // read first and written back with the user's tags.
+            // PutBucketTagging replaces the whole set: the tags stack does
+            // not manage (our intent tag, and those `ignore_tags` keeps out
+            // of the state) are read first and written back with the user's.
+            let managed = string_map_attr(prior, "tags");
             let mut all = Self::all_tags(clients, &name).await?;
-            all.retain(|k, _| k == INTENT_TAG);
+            all.retain(|k, _| {
+                k == INTENT_TAG || !(managed.contains_key(k) || tags.contains_key(k))
+            });
             all.extend(tags.clone());
             Self::put_tags(clients, &name, &all).await?;
         }

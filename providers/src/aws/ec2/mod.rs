@@ -12,6 +12,7 @@ mod eip;
 mod instance;
 mod internet_gateway;
 mod key_pair;
+mod lookup;
 mod nat_gateway;
 mod route_table;
 mod security_group;
@@ -60,6 +61,9 @@ pub fn data_sources() -> Vec<Box<dyn AwsDataSource>> {
     vec![
         Box::new(data::AvailabilityZones),
         Box::new(data::InstanceTypes),
+        Box::new(lookup::Ami),
+        Box::new(lookup::VpcLookup),
+        Box::new(lookup::Subnets),
     ]
 }
 

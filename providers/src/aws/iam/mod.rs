@@ -14,6 +14,7 @@
 //! is not adopted ([`ours_by_name`]).
 
 pub mod policy;
+pub mod policy_document;
 mod role;
 
 use std::collections::BTreeMap;
