@@ -58,6 +58,67 @@ impl DriftReport {
     }
 }
 
+/// What one drift check of one stack came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Checked(DriftReport),
+    /// The state lock is held: an apply is running, and what it is
+    /// changing is not drift. `holder` names it (`who`, operation, since).
+    ApplyInProgress { holder: String },
+    /// The check could not be made; `error` is one line naming the cause.
+    Failed { error: String },
+}
+
+impl Outcome {
+    /// What a change of drift status is judged by: two runs with the same
+    /// fingerprint report the same thing, so the second is not notified.
+    /// `None` for a run that says nothing about drift (an apply in progress).
+    pub fn fingerprint(&self) -> Option<String> {
+        match self {
+            Outcome::Checked(report) => Some(report_fingerprint(report)),
+            Outcome::ApplyInProgress { .. } => None,
+            Outcome::Failed { error } => Some(format!("error: {error}")),
+        }
+    }
+
+    /// The exit code of `stack drift`: 0 no drift, 2 drift, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Outcome::Checked(report) if report.has_drift() => 2,
+            Outcome::Checked(_) => 0,
+            _ => 1,
+        }
+    }
+}
+
+/// A digest of the drifted resources, each with what drifted and its live
+/// value (a digest, so that no live value is kept in clear); empty when
+/// nothing drifted.
+fn report_fingerprint(report: &DriftReport) -> String {
+    use sha2::{Digest, Sha256};
+    if !report.has_drift() {
+        return String::new();
+    }
+    let mut text = String::new();
+    for resource in &report.resources {
+        text.push_str(&resource.address);
+        match &resource.kind {
+            DriftKind::Deleted => text.push_str(" deleted\n"),
+            DriftKind::Changed(attributes) => {
+                for attribute in attributes {
+                    let live = attribute.live.to_json();
+                    text.push_str(&format!(" {}={live}", attribute.name));
+                }
+                text.push('\n');
+            }
+        }
+    }
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceDrift {
     pub address: String,
@@ -257,10 +318,15 @@ impl Compared<'_> {
                 let expected = set_by_template
                     .filter(|v| v.is_wholly_known())
                     .unwrap_or(was);
+                let sensitive = self
+                    .schema
+                    .as_ref()
+                    .and_then(|s| s.attribute(name))
+                    .is_some_and(|a| a.sensitive);
                 drifted.push(AttributeDrift {
                     name: name.clone(),
-                    expected: expected.clone(),
-                    live: now.clone(),
+                    expected: expected.clone().mark_if(sensitive),
+                    live: now.clone().mark_if(sensitive),
                 });
             }
         }
