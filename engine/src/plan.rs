@@ -1341,7 +1341,13 @@ impl<'c> Planner<'c> {
                 config,
             )
         };
-        if prior.is_none() && self.state.resources.contains_key(&address) {
+        let deleted_outside = self
+            .drift
+            .iter()
+            .any(|d| d.address == address && d.change == DELETED);
+        if prior.is_none() && deleted_outside {
+            reason = Some("it was deleted outside of stack, so it is created again".to_string());
+        } else if prior.is_none() && self.state.resources.contains_key(&address) {
             reason = Some(
                 "an earlier create of it did not finish and left no object, so it is created again"
                     .to_string(),
