@@ -454,3 +454,261 @@ fn refresh_only_accepts_the_live_values_and_plan_would_put_them_back() {
     assert_eq!(stack.state_list(), ["local_file.a"]);
     assert!(!stack.exists("b.txt"), "nothing was created");
 }
+
+// ---- Against the AWS emulator ----------------------------------------
+
+/// The environment a user would set to point stack at the emulator.
+fn emulator_env(emulator: &aws::Emulator) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", emulator.endpoint()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("STACK_VAR_db_password", "correct-horse-battery".to_string()),
+    ]
+}
+
+/// Runs `stack ARGS` against the emulator in `workspace`.
+fn run_on(
+    stack: &Stack,
+    emulator: &aws::Emulator,
+    workspace: &str,
+    args: &[&str],
+) -> common::Run {
+    let env = emulator_env(emulator);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let args = [&["--workspace", workspace][..], args].concat();
+    stack.run_with(&args, &env)
+}
+
+fn example(name: &str) -> Stack {
+    let stack = Stack::new();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
+    common::copy_case(&from, stack.path());
+    stack
+}
+
+/// An attribute of a resource instance, as the state records it.
+fn recorded(stack: &Stack, workspace: &str, address: &str, attribute: &str) -> String {
+    let state = json(&stack.read(&format!(".stack/{workspace}.state.json")));
+    state["resources"][address]["attributes"][attribute]
+        .as_str()
+        .unwrap_or_else(|| panic!("{address}.{attribute} in state"))
+        .to_string()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The out-of-band changes of the issue, made through the AWS SDK as
+/// someone in the console would.
+async fn change_out_of_band(emulator: &aws::Emulator, ids: &OutOfBand) {
+    use aws_sdk_ec2::types::{AttributeValue, IpPermission, IpRange, Tag};
+    let config = aws::sdk_config(emulator).await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    ec2.modify_instance_attribute()
+        .instance_id(&ids.instance)
+        .instance_type(AttributeValue::builder().value("t3.large").build())
+        .send()
+        .await
+        .expect("ModifyInstanceAttribute");
+    ec2.create_tags()
+        .resources(&ids.vpc)
+        .tags(Tag::builder().key("Owner").value("someone").build())
+        .send()
+        .await
+        .expect("CreateTags");
+    let ssh = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    ec2.authorize_security_group_ingress()
+        .group_id(&ids.security_group)
+        .ip_permissions(ssh)
+        .send()
+        .await
+        .expect("AuthorizeSecurityGroupIngress");
+    aws_sdk_rds::Client::new(&config)
+        .modify_db_instance()
+        .db_instance_identifier(&ids.database)
+        .allocated_storage(50)
+        .apply_immediately(true)
+        .send()
+        .await
+        .expect("ModifyDBInstance");
+    aws_sdk_elasticache::Client::new(&config)
+        .delete_cache_cluster()
+        .cache_cluster_id(&ids.cache)
+        .send()
+        .await
+        .expect("DeleteCacheCluster");
+    disable_distribution(&config, &ids.distribution).await;
+}
+
+async fn disable_distribution(config: &aws_config::SdkConfig, id: &str) {
+    let cloudfront = aws_sdk_cloudfront::Client::new(config);
+    let current = cloudfront
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .expect("GetDistributionConfig");
+    let mut disabled = current.distribution_config().expect("a config").clone();
+    disabled.enabled = false;
+    cloudfront
+        .update_distribution()
+        .id(id)
+        .if_match(current.e_tag().unwrap_or_default())
+        .distribution_config(disabled)
+        .send()
+        .await
+        .expect("UpdateDistribution");
+}
+
+/// The ids of the objects changed out of band.
+struct OutOfBand {
+    instance: String,
+    vpc: String,
+    security_group: String,
+    database: String,
+    cache: String,
+    distribution: String,
+}
+
+#[test]
+fn exactly_the_changes_made_through_the_aws_api_are_reported() {
+    let emulator = aws::Emulator::start();
+    let stack = example("cdn-web");
+    let ws = "staging";
+    let apply = run_on(&stack, &emulator, ws, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.both());
+    let clean = run_on(&stack, &emulator, ws, &["drift"]);
+    assert_eq!(clean.code, 0, "freshly applied: {}", clean.both());
+    let id = |address: &str| recorded(&stack, ws, address, "id");
+    let ids = OutOfBand {
+        instance: id("aws_instance.web[0]"),
+        vpc: id("aws_vpc.main"),
+        security_group: id("aws_security_group.web"),
+        database: "cdn-web-staging".to_string(),
+        cache: "cdn-web-staging".to_string(),
+        distribution: id("aws_cloudfront_distribution.cdn"),
+    };
+    runtime().block_on(change_out_of_band(&emulator, &ids));
+
+    let run = run_on(&stack, &emulator, ws, &["drift", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.both());
+    let report = json(&run.stdout);
+    assert_valid(&report);
+    let found: Vec<(String, String, Vec<String>)> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let attributes = r["attributes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["name"].as_str().unwrap().to_string())
+                .collect();
+            (
+                r["address"].as_str().unwrap().to_string(),
+                r["change"].as_str().unwrap().to_string(),
+                attributes,
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, Vec<String>)> = [
+        ("aws_cloudfront_distribution.cdn", "changed", vec!["enabled"]),
+        ("aws_db_instance.db", "changed", vec!["allocated_storage"]),
+        ("aws_elasticache_cluster.cache", "deleted", vec![]),
+        ("aws_instance.web[0]", "changed", vec!["instance_type"]),
+        ("aws_security_group.web", "changed", vec!["ingress"]),
+        ("aws_vpc.main", "changed", vec!["tags"]),
+    ]
+    .into_iter()
+    .map(|(a, c, attrs)| {
+        (
+            a.to_string(),
+            c.to_string(),
+            attrs.into_iter().map(str::to_string).collect(),
+        )
+    })
+    .collect();
+    assert_eq!(found, expected, "{}", run.stdout);
+    let resources = report["resources"].as_array().unwrap();
+    let attribute = |address: &str| {
+        resources
+            .iter()
+            .find(|r| r["address"] == address)
+            .map(|r| r["attributes"][0].clone())
+            .unwrap()
+    };
+    assert_eq!(attribute("aws_instance.web[0]")["expected"], "t3.small");
+    assert_eq!(attribute("aws_instance.web[0]")["live"], "t3.large");
+    assert_eq!(attribute("aws_db_instance.db")["live"], 50);
+    assert_eq!(attribute("aws_vpc.main")["live"]["Owner"], "someone");
+    assert_eq!(attribute("aws_cloudfront_distribution.cdn")["live"], false);
+    assert!(!run.both().contains("correct-horse-battery"));
+
+    // Accepting the drift records it, and then there is none.
+    let accept = run_on(&stack, &emulator, ws, &["apply", "--refresh-only", "--auto-approve"]);
+    assert_eq!(accept.code, 0, "{}", accept.both());
+    let after = run_on(&stack, &emulator, ws, &["drift"]);
+    assert_eq!(after.code, 0, "{}", after.both());
+    let destroy = run_on(&stack, &emulator, ws, &["destroy", "--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}", destroy.both());
+}
+
+/// Applies an example and checks that drift finds nothing, in the default
+/// comparison and with every attribute.
+fn freshly_applied_has_no_drift(name: &str, workspace: &str) {
+    let emulator = aws::Emulator::start();
+    let stack = example(name);
+    let apply = run_on(&stack, &emulator, workspace, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.both());
+    let drift = run_on(&stack, &emulator, workspace, &["drift"]);
+    assert_eq!(drift.code, 0, "{name}: {}", drift.both());
+    assert!(drift.stdout.contains("No drift."), "{}", drift.stdout);
+    let all = run_on(&stack, &emulator, workspace, &["drift", "--all-attributes"]);
+    assert_eq!(all.code, 0, "{name} --all-attributes: {}", all.both());
+    let destroy = run_on(&stack, &emulator, workspace, &["destroy", "--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}", destroy.both());
+}
+
+#[test]
+fn freshly_applied_cdn_web_has_no_drift() {
+    freshly_applied_has_no_drift("cdn-web", "production");
+}
+
+#[test]
+fn freshly_applied_classroom7_has_no_drift() {
+    freshly_applied_has_no_drift("classroom7", "default");
+}
+
+#[test]
+fn freshly_applied_kaha_has_no_drift() {
+    freshly_applied_has_no_drift("kaha", "dev");
+}
+
+#[test]
+fn freshly_applied_koding_has_no_drift() {
+    freshly_applied_has_no_drift("koding", "sandbox");
+}
+
+#[test]
+fn freshly_applied_web_platform_has_no_drift() {
+    freshly_applied_has_no_drift("web-platform", "default");
+}
+
+#[test]
+fn freshly_applied_quickstart_has_no_drift() {
+    freshly_applied_has_no_drift("quickstart", "default");
+}
