@@ -142,7 +142,10 @@ pub async fn run(cli: Cli) -> u8 {
         [] => PathBuf::from("."),
         [one] => one.clone(),
         [..] => {
-            eprintln!("Error: --dir was given {} times; only `stack drift` checks several stacks.", cli.dir.len());
+            eprintln!(
+                "Error: --dir was given {} times; only `stack drift` checks several stacks.",
+                cli.dir.len()
+            );
             return ERROR;
         }
     };

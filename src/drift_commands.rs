@@ -103,12 +103,7 @@ impl Record {
 }
 
 /// `stack drift`.
-pub async fn run(
-    dirs: &[PathBuf],
-    workspace: Option<&str>,
-    args: &DriftArgs,
-    style: Style,
-) -> u8 {
+pub async fn run(dirs: &[PathBuf], workspace: Option<&str>, args: &DriftArgs, style: Style) -> u8 {
     let stacks = match stacks(dirs, args.dirs_file.as_deref(), workspace) {
         Ok(stacks) => stacks,
         Err(e) => return fail(&e),
@@ -262,7 +257,10 @@ pub async fn check(stack: &StackRef, args: &DriftArgs, style: Style) -> Record {
     let dir = match stack.dir.canonicalize() {
         Ok(dir) => dir,
         Err(e) => {
-            let error = format!("the stack directory {} cannot be used: {e}", stack.dir.display());
+            let error = format!(
+                "the stack directory {} cannot be used: {e}",
+                stack.dir.display()
+            );
             return failed(label, String::new(), checked_at, error);
         }
     };

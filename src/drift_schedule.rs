@@ -15,7 +15,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-
 use crate::drift_commands::{check, combined_exit_code, DriftArgs, DriftFormat, Record, StackRef};
 use crate::render::Style;
 
@@ -37,12 +36,9 @@ impl Schedule {
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<chrono::DateTime<chrono::Utc>, String> {
-        self.cron.find_next_occurrence(&now, false).map_err(|e| {
-            format!(
-                "the schedule {:?} has no next time: {e}",
-                self.expression
-            )
-        })
+        self.cron
+            .find_next_occurrence(&now, false)
+            .map_err(|e| format!("the schedule {:?} has no next time: {e}", self.expression))
     }
 }
 

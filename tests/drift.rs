@@ -71,7 +71,9 @@ fn no_drift_exits_0_and_drift_exits_2_naming_each_change() {
     assert!(drift
         .stdout
         .contains("local_file.b has been deleted outside of stack"));
-    assert!(drift.stdout.contains("2 of 2 object(s) drifted (1 changed, 1 deleted)"));
+    assert!(drift
+        .stdout
+        .contains("2 of 2 object(s) drifted (1 changed, 1 deleted)"));
     assert_eq!(
         std::fs::read(stack.state_file()).unwrap(),
         state_before,
@@ -169,10 +171,17 @@ fn an_invalid_cron_expression_is_a_one_line_error() {
         let run = stack.fail(&["drift", "--schedule", bad]);
         let error = run.stderr.trim();
         assert_eq!(error.lines().count(), 1, "{error}");
-        assert!(error.starts_with("Error: invalid cron expression"), "{error}");
+        assert!(
+            error.starts_with("Error: invalid cron expression"),
+            "{error}"
+        );
     }
     let run = stack.fail(&["drift", "--once", "--notify", "ftp://example.com/hook"]);
-    assert!(run.stderr.contains("invalid --notify URL"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("invalid --notify URL"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -188,7 +197,8 @@ resource "terraform_data" "slow" {
     let stack = Stack::with_main(template);
     let mut apply = stack.spawn(&["apply", "--auto-approve"], "apply");
     assert!(
-        wait_until(Duration::from_secs(20), || stack.exists(".stack/default.lock")),
+        wait_until(Duration::from_secs(20), || stack
+            .exists(".stack/default.lock")),
         "the apply took the lock"
     );
     let run = stack.fail(&["drift"]);
@@ -197,7 +207,10 @@ resource "terraform_data" "slow" {
         "{}",
         run.both()
     );
-    assert!(stack.exists(".stack/default.lock"), "drift left the lock alone");
+    assert!(
+        stack.exists(".stack/default.lock"),
+        "drift left the lock alone"
+    );
     let status = apply.wait().unwrap();
     assert!(status.success(), "the apply was not blocked");
     assert!(stack.ok(&["drift"]).stdout.contains("No drift."));
@@ -211,7 +224,15 @@ fn several_stacks_from_dir_options_and_a_dirs_file() {
     let dir = |s: &Stack| s.path().display().to_string();
     let run = one.expect(
         2,
-        &["drift", "--dir", &dir(&one), "--dir", &dir(&two), "--format", "json"],
+        &[
+            "drift",
+            "--dir",
+            &dir(&one),
+            "--dir",
+            &dir(&two),
+            "--format",
+            "json",
+        ],
     );
     let documents = json(&run.stdout);
     assert_valid(&documents);
@@ -230,12 +251,21 @@ fn several_stacks_from_dir_options_and_a_dirs_file() {
     .unwrap();
     let run = one.expect(
         2,
-        &["drift", "--once", "--dirs-file", &list.path().display().to_string()],
+        &[
+            "drift",
+            "--once",
+            "--dirs-file",
+            &list.path().display().to_string(),
+        ],
     );
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", run.stdout);
     assert!(lines[0].ends_with("no drift (2 checked)"), "{}", lines[0]);
-    assert!(lines[1].contains("(default): drift: 1 changed, 0 deleted"), "{}", lines[1]);
+    assert!(
+        lines[1].contains("(default): drift: 1 changed, 0 deleted"),
+        "{}",
+        lines[1]
+    );
 }
 
 /// A webhook receiver on a loopback port: every request's body, in order.
@@ -247,7 +277,10 @@ struct Receiver {
 impl Receiver {
     fn start() -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hooks/T000/B000/secret", listener.local_addr().unwrap());
+        let url = format!(
+            "http://{}/hooks/T000/B000/secret",
+            listener.local_addr().unwrap()
+        );
         let bodies = Arc::new(Mutex::new(Vec::new()));
         let kept = bodies.clone();
         std::thread::spawn(move || {
@@ -367,7 +400,11 @@ fn on_a_schedule_each_change_of_drift_status_is_notified_once() {
     assert!(texts[0].contains("local_file.a` changed: content \"hello\" → \"edited\""));
     assert!(texts[1].contains("local_file.b` deleted"), "{}", texts[1]);
     assert!(texts[2].starts_with("✅ Drift resolved"), "{}", texts[2]);
-    assert!(texts[3].starts_with("❌ Drift check failed"), "{}", texts[3]);
+    assert!(
+        texts[3].starts_with("❌ Drift check failed"),
+        "{}",
+        texts[3]
+    );
     assert!(texts[4].starts_with("✅ No drift"), "{}", texts[4]);
 
     let pid = scheduled.id().to_string();
@@ -380,7 +417,10 @@ fn on_a_schedule_each_change_of_drift_status_is_notified_once() {
     assert_eq!(status.code(), Some(0), "a clean stop");
     assert!(!stack.exists(".stack/default.lock"));
     let out = stack.read("scheduled.out");
-    assert!(out.lines().any(|l| l.ends_with(": no drift (2 checked)")), "{out}");
+    assert!(
+        out.lines().any(|l| l.ends_with(": no drift (2 checked)")),
+        "{out}"
+    );
     assert!(out.lines().any(|l| l.contains(": error: ")), "{out}");
     // Every history line is a drift document with its fingerprint.
     for line in stack.read("history.jsonl").lines() {
@@ -400,7 +440,14 @@ fn an_unreachable_webhook_is_retried_logged_and_never_fatal() {
     drop(closed);
     let run = stack.expect(
         2,
-        &["drift", "--once", "--notify", &url, "--history", "history.jsonl"],
+        &[
+            "drift",
+            "--once",
+            "--notify",
+            &url,
+            "--history",
+            "history.jsonl",
+        ],
     );
     assert!(
         run.stderr
@@ -408,7 +455,10 @@ fn an_unreachable_webhook_is_retried_logged_and_never_fatal() {
         "{}",
         run.stderr
     );
-    assert!(!run.both().contains("secret-path"), "the webhook's path is a secret");
+    assert!(
+        !run.both().contains("secret-path"),
+        "the webhook's path is a secret"
+    );
     assert_eq!(history_lines(&stack), 1);
 }
 
@@ -416,7 +466,16 @@ fn an_unreachable_webhook_is_retried_logged_and_never_fatal() {
 fn once_runs_do_not_repeat_a_notification_the_history_already_holds() {
     let stack = applied(FILES);
     let receiver = Receiver::start();
-    let once = ["drift", "--once", "--notify", &receiver.url, "--history", "history.jsonl", "--format", "json"];
+    let once = [
+        "drift",
+        "--once",
+        "--notify",
+        &receiver.url,
+        "--history",
+        "history.jsonl",
+        "--format",
+        "json",
+    ];
     stack.ok(&once);
     stack.write("a.txt", "edited");
     let run = stack.expect(2, &once);
@@ -435,8 +494,21 @@ fn refresh_only_accepts_the_live_values_and_plan_would_put_them_back() {
     let stack = applied(FILES);
     stack.write("a.txt", "edited");
     let plan = stack.expect(2, &["plan", "--detailed-exitcode"]);
-    assert!(plan.stdout.contains("local_file.a must be replaced"), "{}", plan.stdout);
-    let refresh_only = stack.expect(2, &["plan", "--refresh-only", "--detailed-exitcode", "--out", "accept.plan"]);
+    assert!(
+        plan.stdout.contains("local_file.a must be replaced"),
+        "{}",
+        plan.stdout
+    );
+    let refresh_only = stack.expect(
+        2,
+        &[
+            "plan",
+            "--refresh-only",
+            "--detailed-exitcode",
+            "--out",
+            "accept.plan",
+        ],
+    );
     assert!(
         refresh_only
             .stdout
@@ -444,7 +516,11 @@ fn refresh_only_accepts_the_live_values_and_plan_would_put_them_back() {
         "{}",
         refresh_only.stdout
     );
-    let shown = json(&stack.ok(&["show", "--format", "json", "accept.plan"]).stdout);
+    let shown = json(
+        &stack
+            .ok(&["show", "--format", "json", "accept.plan"])
+            .stdout,
+    );
     assert_eq!(shown["refresh_only"], true);
     stack.ok(&["apply", "accept.plan"]);
     assert_eq!(stack.read("a.txt"), "edited", "nothing real changed");
@@ -469,12 +545,7 @@ fn emulator_env(emulator: &aws::Emulator) -> Vec<(&'static str, String)> {
 }
 
 /// Runs `stack ARGS` against the emulator in `workspace`.
-fn run_on(
-    stack: &Stack,
-    emulator: &aws::Emulator,
-    workspace: &str,
-    args: &[&str],
-) -> common::Run {
+fn run_on(stack: &Stack, emulator: &aws::Emulator, workspace: &str, args: &[&str]) -> common::Run {
     let env = emulator_env(emulator);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let args = [&["--workspace", workspace][..], args].concat();
@@ -626,7 +697,11 @@ fn exactly_the_changes_made_through_the_aws_api_are_reported() {
         })
         .collect();
     let expected: Vec<(String, String, Vec<String>)> = [
-        ("aws_cloudfront_distribution.cdn", "changed", vec!["enabled"]),
+        (
+            "aws_cloudfront_distribution.cdn",
+            "changed",
+            vec!["enabled"],
+        ),
         ("aws_db_instance.db", "changed", vec!["allocated_storage"]),
         ("aws_elasticache_cluster.cache", "deleted", vec![]),
         ("aws_instance.web[0]", "changed", vec!["instance_type"]),
@@ -659,7 +734,12 @@ fn exactly_the_changes_made_through_the_aws_api_are_reported() {
     assert!(!run.both().contains("correct-horse-battery"));
 
     // Accepting the drift records it, and then there is none.
-    let accept = run_on(&stack, &emulator, ws, &["apply", "--refresh-only", "--auto-approve"]);
+    let accept = run_on(
+        &stack,
+        &emulator,
+        ws,
+        &["apply", "--refresh-only", "--auto-approve"],
+    );
     assert_eq!(accept.code, 0, "{}", accept.both());
     let after = run_on(&stack, &emulator, ws, &["drift"]);
     assert_eq!(after.code, 0, "{}", after.both());

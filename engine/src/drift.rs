@@ -64,9 +64,13 @@ pub enum Outcome {
     Checked(DriftReport),
     /// The state lock is held: an apply is running, and what it is
     /// changing is not drift. `holder` names it (`who`, operation, since).
-    ApplyInProgress { holder: String },
+    ApplyInProgress {
+        holder: String,
+    },
     /// The check could not be made; `error` is one line naming the cause.
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
 }
 
 impl Outcome {
@@ -187,10 +191,7 @@ pub fn report(
         let kind = if drift.change == DELETED {
             DriftKind::Deleted
         } else if drift.change == "updated" {
-            let Some(live) = plan
-                .change(&drift.address)
-                .and_then(|c| c.before_value())
-            else {
+            let Some(live) = plan.change(&drift.address).and_then(|c| c.before_value()) else {
                 continue;
             };
             let compared = Compared {
@@ -556,8 +557,7 @@ fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     match (a, b) {
         (J::Object(x), J::Object(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
         }
         (J::Array(x), J::Array(y)) => {

@@ -338,7 +338,10 @@ mod tests {
         assert_eq!(b.live_lock_holder().unwrap(), None);
         let guard = b.lock(req("apply"), Duration::ZERO).unwrap();
         let holder = b.live_lock_holder().unwrap().expect("held");
-        assert_eq!((holder.who.as_str(), holder.id.as_str()), ("alice@box", guard.info().id.as_str()));
+        assert_eq!(
+            (holder.who.as_str(), holder.id.as_str()),
+            ("alice@box", guard.info().id.as_str())
+        );
         assert!(b.lock_path().exists(), "looking leaves the lock alone");
         drop(guard);
         assert_eq!(b.live_lock_holder().unwrap(), None);

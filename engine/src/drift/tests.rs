@@ -191,7 +191,10 @@ async fn an_added_tag_and_an_opened_port_are_drift() {
         rules.push(Value::Map(opened));
     });
     let report = drift(&stack, &state, false).await;
-    assert_eq!(changed_attributes(&report, "test_rich.web"), ["rule", "tags"]);
+    assert_eq!(
+        changed_attributes(&report, "test_rich.web"),
+        ["rule", "tags"]
+    );
 }
 
 #[tokio::test]
@@ -223,8 +226,7 @@ async fn refresh_only_records_the_live_values_and_a_normal_plan_puts_them_back()
     let (outcome, _) = stack.apply(&refresh_only, &mut state).await;
     assert!(!outcome.diagnostics.has_errors(), "{}", outcome.diagnostics);
     assert_eq!(
-        state.resources["test_rich.web"].attributes["note"],
-        "edited",
+        state.resources["test_rich.web"].attributes["note"], "edited",
         "the live value is in state"
     );
     assert!(!drift(&stack, &state, false).await.has_drift());

@@ -192,12 +192,7 @@ fn attribute_json(attribute: &AttributeDrift) -> serde_json::Value {
 pub fn markdown(document: &Document<'_>) -> String {
     let report = match document.outcome {
         Outcome::Checked(report) => report,
-        other => {
-            return format!(
-                "### stack drift: {}\n",
-                summary_line(document.stack, other)
-            )
-        }
+        other => return format!("### stack drift: {}\n", summary_line(document.stack, other)),
     };
     let mut out = format!(
         "### stack drift: `{}` (workspace `{}`)\n\n",
@@ -215,9 +210,9 @@ pub fn markdown(document: &Document<'_>) -> String {
     for resource in &report.resources {
         let address = format!("`{}`", resource.address);
         match &resource.kind {
-            DriftKind::Deleted => out.push_str(&format!(
-                "| 🗑 | {address} | | | deleted outside stack |\n"
-            )),
+            DriftKind::Deleted => {
+                out.push_str(&format!("| 🗑 | {address} | | | deleted outside stack |\n"))
+            }
             DriftKind::Changed(attributes) => {
                 for attribute in attributes {
                     out.push_str(&format!(
@@ -253,7 +248,10 @@ fn shortened(text: &str) -> String {
 pub fn notification(document: &Document<'_>, previous_had_drift: bool) -> serde_json::Value {
     let headline = match document.outcome {
         Outcome::Checked(report) if !report.has_drift() && previous_had_drift => {
-            format!("✅ Drift resolved in {} ({})", document.stack, document.workspace)
+            format!(
+                "✅ Drift resolved in {} ({})",
+                document.stack, document.workspace
+            )
         }
         Outcome::Checked(report) if !report.has_drift() => {
             format!("✅ No drift in {} ({})", document.stack, document.workspace)

@@ -143,11 +143,15 @@ fn notifications_say_what_changed_about_the_drift() {
     let resolved = Outcome::Checked(DriftReport::default());
     insta::assert_snapshot!(
         "drift_notification_detected",
-        notification(&document(&drift), false)["text"].as_str().unwrap()
+        notification(&document(&drift), false)["text"]
+            .as_str()
+            .unwrap()
     );
     insta::assert_snapshot!(
         "drift_notification_resolved",
-        notification(&document(&resolved), true)["text"].as_str().unwrap()
+        notification(&document(&resolved), true)["text"]
+            .as_str()
+            .unwrap()
     );
 }
 
@@ -192,5 +196,8 @@ fn the_fingerprint_changes_with_the_drift_and_not_otherwise() {
         holder: "x".to_string(),
     };
     assert_eq!(busy.fingerprint(), None);
-    assert_eq!((drift.exit_code(), none.exit_code(), busy.exit_code()), (2, 0, 1));
+    assert_eq!(
+        (drift.exit_code(), none.exit_code(), busy.exit_code()),
+        (2, 0, 1)
+    );
 }
