@@ -62,12 +62,25 @@ pub struct DriftArgs {
     pub notify: Option<String>,
 }
 
-/// One stack to check: its directory as given, and the workspace if the
-/// dirs file names one.
+/// One stack to check: its directory as given (for reports) and made
+/// absolute (checking a stack enters its directory, so a relative path
+/// would be read from the previous stack's), and the workspace if the dirs
+/// file names one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackRef {
     pub dir: PathBuf,
+    pub path: PathBuf,
     pub workspace: Option<String>,
+}
+
+impl StackRef {
+    fn new(dir: PathBuf, workspace: Option<&str>) -> StackRef {
+        StackRef {
+            path: std::path::absolute(&dir).unwrap_or_else(|_| dir.clone()),
+            dir,
+            workspace: workspace.map(str::to_string),
+        }
+    }
 }
 
 impl StackRef {
@@ -204,19 +217,13 @@ pub fn stacks(
 ) -> Result<Vec<StackRef>, String> {
     let mut stacks: Vec<StackRef> = dirs
         .iter()
-        .map(|dir| StackRef {
-            dir: dir.clone(),
-            workspace: workspace.map(str::to_string),
-        })
+        .map(|dir| StackRef::new(dir.clone(), workspace))
         .collect();
     if let Some(file) = dirs_file {
         stacks.extend(read_dirs_file(file, workspace)?);
     }
     if stacks.is_empty() {
-        stacks.push(StackRef {
-            dir: PathBuf::from("."),
-            workspace: workspace.map(str::to_string),
-        });
+        stacks.push(StackRef::new(PathBuf::from("."), workspace));
     }
     Ok(stacks)
 }
@@ -241,10 +248,7 @@ fn read_dirs_file(file: &Path, workspace: Option<&str>) -> Result<Vec<StackRef>,
                 number + 1
             ));
         }
-        stacks.push(StackRef {
-            dir: base.join(dir),
-            workspace: named.or(workspace).map(str::to_string),
-        });
+        stacks.push(StackRef::new(base.join(dir), named.or(workspace)));
     }
     Ok(stacks)
 }
@@ -254,7 +258,7 @@ fn read_dirs_file(file: &Path, workspace: Option<&str>) -> Result<Vec<StackRef>,
 pub async fn check(stack: &StackRef, args: &DriftArgs, style: Style) -> Record {
     let checked_at = engine::functions::now_rfc3339();
     let label = stack.label();
-    let dir = match stack.dir.canonicalize() {
+    let dir = match stack.path.canonicalize() {
         Ok(dir) => dir,
         Err(e) => {
             let error = format!(
@@ -318,20 +322,14 @@ async fn inspect(
             session.workspace()
         ));
     };
-    let (ctx, diags) = crate::commands::load(session, Some(vars), None).map_err(|diags| {
-        session.report(&diags);
-        first_error(&diags)
-    })?;
+    let (ctx, diags) = crate::commands::load(session, Some(vars), None)
+        .map_err(|diags| report_failure(session, &diags))?;
     if diags.has_errors() {
-        session.report(&diags);
-        return Err(first_error(&diags));
+        return Err(report_failure(session, &diags));
     }
     let (report, warnings) = engine::drift::check(&ctx, &loaded.state, options)
         .await
-        .map_err(|diags| {
-            session.report(&diags);
-            first_error(&diags)
-        })?;
+        .map_err(|diags| report_failure(session, &diags))?;
     session.report(&warnings);
     if let Some(outcome) = apply_in_progress(&*backend)? {
         return Ok(outcome);
@@ -362,6 +360,17 @@ fn open_backend(session: &Session) -> Result<Box<dyn state::Backend>, String> {
     crate::workspace::check_initialised(session.dir(), session.workspace(), &configured)?;
     crate::workspace::open_backend(session.dir(), session.workspace(), Some(&configured))
         .map_err(|e| format!("cannot open the state backend: {e}"))
+}
+
+/// The one line a failed check reports. Problems in the templates are
+/// also shown in full on stderr (the source underlined); others (a
+/// provider that cannot be reached, expired credentials) say it all in the
+/// line.
+fn report_failure(session: &Session, diags: &Diagnostics) -> String {
+    if diags.iter().any(|d| d.is_error() && d.span.is_some()) {
+        session.report(diags);
+    }
+    first_error(diags)
 }
 
 /// The first error, on one line: summary, detail and where.

@@ -103,9 +103,14 @@ impl Watcher {
             .as_deref()
             .map(read_history)
             .unwrap_or_default();
+        // Absolute: each check enters its stack's directory.
+        let history = args
+            .history
+            .as_ref()
+            .map(|path| std::path::absolute(path).unwrap_or_else(|_| path.clone()));
         Watcher {
             previous,
-            history: args.history.clone(),
+            history,
             notify: args.notify.clone(),
             client: reqwest::Client::builder()
                 .timeout(NOTIFY_TIMEOUT)

@@ -268,6 +268,36 @@ fn several_stacks_from_dir_options_and_a_dirs_file() {
     );
 }
 
+#[test]
+fn relative_dirs_and_history_are_read_from_where_stack_was_started() {
+    let parent = Stack::new();
+    for name in ["a", "b"] {
+        parent.write(&format!("{name}/main.tf"), FILES);
+        parent.ok(&["-C", name, "apply", "--auto-approve"]);
+    }
+    parent.write("b/a.txt", "edited");
+    let run = parent.expect(
+        2,
+        &[
+            "drift",
+            "--once",
+            "--dir",
+            "a",
+            "--dir",
+            "b",
+            "--history",
+            "history.jsonl",
+        ],
+    );
+    assert_eq!(
+        run.stdout,
+        "a: no drift (2 checked)\nb: drift: 1 changed, 0 deleted (of 2 checked)\n",
+        "{}",
+        run.both()
+    );
+    assert_eq!(parent.read("history.jsonl").lines().count(), 2);
+}
+
 /// A webhook receiver on a loopback port: every request's body, in order.
 struct Receiver {
     url: String,
@@ -745,6 +775,42 @@ fn exactly_the_changes_made_through_the_aws_api_are_reported() {
     assert_eq!(after.code, 0, "{}", after.both());
     let destroy = run_on(&stack, &emulator, ws, &["destroy", "--auto-approve"]);
     assert_eq!(destroy.code, 0, "{}", destroy.both());
+}
+
+#[test]
+fn missing_credentials_are_a_one_line_error() {
+    let emulator = aws::Emulator::start();
+    let stack =
+        Stack::with_main("resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.9.0.0/16\"\n}\n");
+    let apply = run_on(&stack, &emulator, "default", &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.both());
+    let home = tempfile::tempdir().unwrap();
+    let env = [
+        ("AWS_ENDPOINT_URL", emulator.endpoint()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", String::new()),
+        ("AWS_SECRET_ACCESS_KEY", String::new()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        (
+            "AWS_CONFIG_FILE",
+            home.path().join("config").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("credentials").display().to_string(),
+        ),
+        ("HOME", home.path().display().to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let run = stack.run_with(&["drift"], &env);
+    assert_eq!(run.code, 1, "{}", run.both());
+    let error = run.stderr.trim();
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.contains("No valid AWS credentials"), "{error}");
+    let once = stack.run_with(&["drift", "--once"], &env);
+    assert_eq!(once.code, 1);
+    assert!(once.stdout.starts_with(".: error: "), "{}", once.both());
+    assert_eq!(once.stdout.lines().count(), 1);
 }
 
 /// Applies an example and checks that drift finds nothing, in the default

@@ -60,7 +60,11 @@ fn yaml(bin: &Path, path: &Path) -> serde_json::Value {
         .arg(path)
         .output()
         .expect("python");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
@@ -92,7 +96,12 @@ fn assert_schedule_accepted(stack: &Stack, cron: &str) {
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0), "{}", stack.read("schedule.err"));
+    assert_eq!(
+        child.wait().unwrap().code(),
+        Some(0),
+        "{}",
+        stack.read("schedule.err")
+    );
 }
 
 #[test]
@@ -111,7 +120,10 @@ fn the_kubernetes_cronjob_validates_against_the_kubernetes_schema() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
         wrong.path(),
-        text.replace("restartPolicy: Never", "restartPolicy: Never\n          restartPolicyy: Never"),
+        text.replace(
+            "restartPolicy: Never",
+            "restartPolicy: Never\n          restartPolicyy: Never",
+        ),
     )
     .unwrap();
     assert!(!validate(&bin, wrong.path()).status.success());
@@ -145,7 +157,11 @@ fn the_kubernetes_cronjob_runs_stack_drift_once_on_a_valid_schedule() {
     assert_eq!(stack.read("history.jsonl").lines().count(), 1);
     stack.write("a.txt", "edited");
     let drift = stack.expect(2, &args);
-    assert!(drift.stdout.contains("\"status\":\"drift\""), "{}", drift.stdout);
+    assert!(
+        drift.stdout.contains("\"status\":\"drift\""),
+        "{}",
+        drift.stdout
+    );
     // Exit 2 is a result the Job's pod failure policy ignores.
     let ignored = &job["containers"][0]["name"];
     let rule = &manifest["spec"]["jobTemplate"]["spec"]["podFailurePolicy"]["rules"][0];
@@ -173,7 +189,11 @@ fn the_github_actions_workflow_runs_its_drift_step() {
     let output = stack.path().join("github_output");
     let summary = stack.path().join("step_summary");
     let binary_dir = Path::new(common::bin()).parent().unwrap();
-    let path = format!("{}:{}", binary_dir.display(), std::env::var("PATH").unwrap());
+    let path = format!(
+        "{}:{}",
+        binary_dir.display(),
+        std::env::var("PATH").unwrap()
+    );
     let run = Command::new("bash")
         .args(["-e", "-c", step["run"].as_str().unwrap()])
         .current_dir(stack.path())
@@ -183,8 +203,15 @@ fn the_github_actions_workflow_runs_its_drift_step() {
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&output).unwrap(), "code=2\n");
     let markdown = std::fs::read_to_string(&summary).unwrap();
-    assert!(markdown.contains("| ~ | `local_file.a` | `content` |"), "{markdown}");
+    assert!(
+        markdown.contains("| ~ | `local_file.a` | `content` |"),
+        "{markdown}"
+    );
 }
