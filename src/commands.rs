@@ -36,6 +36,21 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    pub(crate) fn new(dir: PathBuf, workspace: String, style: Style) -> Session {
+        Session {
+            dir,
+            workspace,
+            style,
+            files: Vec::new(),
+            loaded: Default::default(),
+        }
+    }
+
+    /// Keeps templates already loaded for the command's own load.
+    pub(crate) fn keep_config(&self, config: engine::config::Config, diags: Diagnostics) {
+        *self.loaded.borrow_mut() = Some((config, diags));
+    }
+
     pub(crate) fn report(&self, diags: &Diagnostics) {
         // The same problem can surface from several places (a provider that
         // cannot be configured is needed by every resource); say it once.
@@ -120,17 +135,26 @@ pub async fn run(cli: Cli) -> u8 {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
     let style = Style { color };
-    let dir = match cli
-        .dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .canonicalize()
-    {
+    if let Command::Drift(args) = &cli.command {
+        return crate::drift_commands::run(&cli.dir, cli.workspace.as_deref(), args, style).await;
+    }
+    let given = match cli.dir.as_slice() {
+        [] => PathBuf::from("."),
+        [one] => one.clone(),
+        [..] => {
+            eprintln!(
+                "Error: --dir was given {} times; only `stack drift` checks several stacks.",
+                cli.dir.len()
+            );
+            return ERROR;
+        }
+    };
+    let dir = match given.canonicalize() {
         Ok(d) => d,
         Err(e) => {
             eprintln!(
                 "Error: the stack directory {} cannot be used: {e}",
-                cli.dir.unwrap_or_default().display()
+                given.display()
             );
             return ERROR;
         }
@@ -269,6 +293,8 @@ pub async fn run(cli: Cli) -> u8 {
             ))
         }),
         Command::Schema { type_name } => schema(&session, &type_name),
+        // Handled above: it may check several stack directories.
+        Command::Drift(_) => ERROR,
         Command::Import {
             address,
             id,
@@ -662,6 +688,17 @@ fn plan_options(session: &Session, args: &PlanArgs, mode: PlanMode) -> Result<Pl
                 .map_err(|e| session.error("Invalid --replace address", e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // `--refresh-only` narrows a normal plan; a destroy has nothing to accept.
+    let mode = match (mode, args.refresh_only) {
+        (PlanMode::Normal, true) => PlanMode::RefreshOnly,
+        (PlanMode::Destroy, true) => {
+            return Err(session.error(
+                "Invalid --refresh-only",
+                "--refresh-only cannot be combined with destroying. Run `stack apply --refresh-only` to accept drift, or `stack destroy` on its own.",
+            ))
+        }
+        (mode, _) => mode,
+    };
     Ok(PlanOptions {
         mode,
         targets,

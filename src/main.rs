@@ -2,6 +2,8 @@
 //! exit codes. Everything else lives in the library crates.
 
 mod commands;
+mod drift_commands;
+mod drift_schedule;
 mod migrate;
 mod output;
 mod planfile;
@@ -23,9 +25,10 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "stack", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// The stack directory (default: the current directory).
-    #[arg(short = 'C', long = "dir", global = true, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    /// The stack directory (default: the current directory); `stack drift`
+    /// takes it several times.
+    #[arg(short = 'C', long = "dir", global = true, value_name = "DIR", action = clap::ArgAction::Append)]
+    pub dir: Vec<PathBuf>,
     /// Disable colours (also honoured: the NO_COLOR environment variable).
     #[arg(long, global = true)]
     pub no_color: bool,
@@ -123,6 +126,10 @@ pub struct PlanArgs {
     /// Do not read the real objects before planning.
     #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub refresh: bool,
+    /// Change nothing real: record in state what refresh finds (values
+    /// changed outside stack, objects deleted), accepting the drift.
+    #[arg(long, conflicts_with_all = ["replace", "refresh"])]
+    pub refresh_only: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -322,6 +329,10 @@ pub enum Command {
         /// A resource type, e.g. random_password; data.TYPE for a data source.
         type_name: String,
     },
+    /// Report what changed in the real objects outside stack since the last
+    /// apply, once or on a cron schedule, without taking the state lock.
+    /// Exit 0 no drift, 2 drift, 1 error.
+    Drift(drift_commands::DriftArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -11,6 +11,7 @@ pub mod conditions;
 pub mod config;
 pub mod context;
 pub mod diagnostics;
+pub mod drift;
 pub mod encoding;
 pub mod ephemeral;
 pub mod eval;

@@ -189,6 +189,12 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
     pub destroy: bool,
+    /// A `--refresh-only` plan: it changes nothing real and only records
+    /// in state what refresh found. An optional field, so a reader of plan
+    /// format 3 that predates it applies such a plan as what it is, a plan
+    /// whose every change is a no-op.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refresh_only: bool,
     pub variables: BTreeMap<String, PlannedVariable>,
     pub resource_changes: Vec<ResourceChange>,
     pub output_changes: Vec<OutputChange>,
@@ -255,6 +261,7 @@ impl Plan {
             .any(|c| c.mode == Mode::Managed && c.action.is_change())
             || self.output_changes.iter().any(|o| o.action.is_change())
             || self.drift.iter().any(Drift::needs_record)
+            || (self.refresh_only && !self.drift.is_empty())
             || !self.moves.is_empty()
             || self.resource_changes.iter().any(|c| c.importing.is_some())
     }
@@ -299,6 +306,10 @@ pub enum PlanMode {
     Destroy,
     /// `stack validate`: no state, no provider calls, unknown variables allowed.
     Validate,
+    /// `--refresh-only`: every object is refreshed and planned as in a
+    /// normal plan, then every change is dropped, so that applying the plan
+    /// only records the live values (and forgets what was deleted).
+    RefreshOnly,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -345,6 +356,8 @@ struct Planner<'c> {
     imports: HashMap<String, String>,
     /// State objects a `removed` block forgets.
     forgotten: HashSet<String>,
+    /// Each planned managed instance's evaluated configuration.
+    configs: InstanceConfigs,
     diags: Diagnostics,
 }
 
@@ -354,6 +367,26 @@ pub async fn plan(
     state: &State,
     options: PlanOptions,
 ) -> (Option<Plan>, Diagnostics) {
+    let (planned, diags) = plan_with_configs(ctx, state, options).await;
+    (planned.map(|(plan, _)| plan), diags)
+}
+
+/// The evaluated configuration of every managed instance the planner
+/// planned, by instance address: what the templates set, before
+/// `ignore_changes` (drift compares the live objects against it).
+pub type InstanceConfigs = BTreeMap<String, Value>;
+
+/// Makes a plan, and keeps each managed instance's evaluated configuration.
+pub async fn plan_with_configs(
+    ctx: &Context,
+    state: &State,
+    mut options: PlanOptions,
+) -> (Option<(Plan, InstanceConfigs)>, Diagnostics) {
+    let refresh_only = options.mode == PlanMode::RefreshOnly;
+    if refresh_only {
+        options.mode = PlanMode::Normal;
+        options.refresh = true;
+    }
     let validating = options.mode == PlanMode::Validate;
     // Moves apply to the prior state before anything is planned, so that
     // every object is planned at its new address (Terraform's order).
@@ -387,6 +420,7 @@ pub async fn plan(
         drift,
         diags,
         options,
+        configs,
         ..
     } = planner;
     let plan = Plan {
@@ -406,8 +440,45 @@ pub async fn plan(
         excludes: options.excludes.iter().map(target_string).collect(),
         replace: options.replace.iter().map(ToString::to_string).collect(),
         moves,
+        refresh_only: false,
     };
-    (Some(plan), diags)
+    let plan = if refresh_only {
+        keep_only_refresh(plan)
+    } else {
+        plan
+    };
+    (Some((plan, configs)), diags)
+}
+
+/// Turns a plan into its `--refresh-only` form: each refreshed object is
+/// kept as refresh found it (a no-op that apply records when it differs
+/// from state), and nothing is created, updated, replaced, deleted,
+/// forgotten or imported. Moves are kept: they only rename objects.
+fn keep_only_refresh(mut plan: Plan) -> Plan {
+    plan.refresh_only = true;
+    plan.resource_changes.retain(|c| {
+        c.mode == Mode::Data
+            || (c.before.is_some() && c.importing.is_none() && c.action != Action::Forget)
+    });
+    for change in plan
+        .resource_changes
+        .iter_mut()
+        .filter(|c| c.mode == Mode::Managed)
+    {
+        change.action = Action::NoOp;
+        change.after = change.before.clone();
+        change.after_sensitive = change.before_sensitive.clone();
+        change.after_unknown = Vec::new();
+        change.requires_replace = Vec::new();
+        change.action_reason = None;
+        change.create_before_destroy = false;
+    }
+    for output in &mut plan.output_changes {
+        output.action = Action::NoOp;
+        output.after = output.before.clone();
+        output.after_unknown = false;
+    }
+    plan
 }
 
 /// The root variables' values as the plan records them.
@@ -497,6 +568,7 @@ impl<'c> Planner<'c> {
                 .collect(),
             imports: HashMap::new(),
             forgotten: HashSet::new(),
+            configs: InstanceConfigs::new(),
             options,
             state,
             priors: HashMap::new(),
@@ -1234,6 +1306,7 @@ impl<'c> Planner<'c> {
         dependencies: &[String],
     ) -> Value {
         let address = instance.to_string();
+        self.configs.insert(address.clone(), config.clone());
         let prior = self.priors.get(&address).and_then(|p| p.as_ref());
         let mut reason = None;
         let mut forced_replace = false;
@@ -1268,7 +1341,13 @@ impl<'c> Planner<'c> {
                 config,
             )
         };
-        if prior.is_none() && self.state.resources.contains_key(&address) {
+        let deleted_outside = self
+            .drift
+            .iter()
+            .any(|d| d.address == address && d.change == DELETED);
+        if prior.is_none() && deleted_outside {
+            reason = Some("it was deleted outside of stack, so it is created again".to_string());
+        } else if prior.is_none() && self.state.resources.contains_key(&address) {
             reason = Some(
                 "an earlier create of it did not finish and left no object, so it is created again"
                     .to_string(),
@@ -1901,7 +1980,7 @@ fn apply_ignore_changes(ignore: &IgnoreChanges, config: Value, prior: &Value) ->
 
 /// Puts the prior value at `path` into `config`: an ignored map key that
 /// the prior value lacks is left out, as Terraform does.
-fn keep_prior_at(config: &mut Value, prior: &Value, path: &[state::PathStep]) {
+pub(crate) fn keep_prior_at(config: &mut Value, prior: &Value, path: &[state::PathStep]) {
     let Some((step, rest)) = path.split_first() else {
         *config = prior.clone();
         return;

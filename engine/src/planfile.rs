@@ -230,6 +230,7 @@ mod tests {
             excludes: Vec::new(),
             replace: Vec::new(),
             moves: Vec::new(),
+            refresh_only: false,
             api_calls: Default::default(),
         }
     }

@@ -62,6 +62,7 @@ impl TestProvider {
             .attr(AttributeSchema::computed("id", AttrType::String));
         let mut schema = ProviderSchema::default();
         schema.resources.insert("test_thing", thing);
+        schema.resources.insert("test_rich", rich_schema());
         Arc::new(TestProvider {
             schema,
             cloud: Mutex::new(Cloud::default()),
@@ -79,6 +80,42 @@ impl TestProvider {
     }
 }
 
+/// Resource type `test_rich`, for comparisons that must see through what
+/// a cloud normalises: `tags` (a map), `ports` (a set), `policy` (a JSON
+/// document), `size` (a default the cloud fills: 8), `note` (optional,
+/// updatable), nested `rule` blocks (a set) and computed `id`.
+fn rich_schema() -> Schema {
+    use crate::provider::{BlockSchema, Nesting};
+    let rule = Schema::new("A rule.")
+        .attr(AttributeSchema::required("port", AttrType::Number))
+        .attr(AttributeSchema::optional_computed(
+            "description",
+            AttrType::String,
+        ));
+    Schema::new("A test object with collections.")
+        .attr(AttributeSchema::required("name", AttrType::String).force_new())
+        .attr(AttributeSchema::optional(
+            "tags",
+            AttrType::map_of(AttrType::String),
+        ))
+        .attr(AttributeSchema::optional(
+            "ports",
+            AttrType::set_of(AttrType::Number),
+        ))
+        .attr(AttributeSchema::optional("policy", AttrType::String))
+        .attr(AttributeSchema::optional("note", AttrType::String))
+        .attr(AttributeSchema::optional_computed("size", AttrType::Number))
+        .attr(AttributeSchema::computed("id", AttrType::String))
+        .block(BlockSchema {
+            name: "rule",
+            nesting: Nesting::Set,
+            min_items: 0,
+            max_items: None,
+            force_new: false,
+            schema: rule,
+        })
+}
+
 fn name_of(value: &Value) -> String {
     value
         .as_map()
@@ -93,7 +130,27 @@ fn with_id(planned: &Value, id: &str) -> Value {
     if map.get("tag").is_some_and(|t| matches!(t, Value::Unknown)) {
         map.insert("tag".to_string(), Value::Null);
     }
-    Value::Map(map)
+    // `test_rich`: the cloud fills the default size, and leaves nothing
+    // else unknown.
+    if map.get("size").is_some_and(|t| matches!(t, Value::Unknown)) {
+        map.insert("size".to_string(), Value::from(8i64));
+    }
+    known_or_null(Value::Map(map))
+}
+
+/// The value with every unknown part null, as a cloud returns an object.
+fn known_or_null(value: Value) -> Value {
+    match value {
+        Value::Unknown => Value::Null,
+        Value::List(items) => Value::List(items.into_iter().map(known_or_null).collect()),
+        Value::Set(items) => Value::Set(items.into_iter().map(known_or_null).collect()),
+        Value::Map(map) => Value::Map(
+            map.into_iter()
+                .map(|(k, v)| (k, known_or_null(v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 fn ok(new_state: Option<Value>) -> Result<ApplyResponse, ProviderError> {
@@ -116,7 +173,7 @@ impl Provider for TestProvider {
 
     fn plan(&self, request: PlanRequest<'_>) -> PlanResponse {
         plan_by_schema(
-            &self.schema.resources["test_thing"],
+            &self.schema.resources[request.type_name],
             request.prior,
             request.config,
         )

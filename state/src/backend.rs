@@ -387,6 +387,10 @@ impl Backend for LocalBackend {
         LocalBackend::force_unlock(self, id)
     }
 
+    fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
+        self.live_lock_holder()
+    }
+
     fn journal(
         &self,
         loaded: &Loaded,

@@ -211,6 +211,13 @@ fn read_holder(path: &Path) -> Result<Option<LockInfo>, StateError> {
 }
 
 impl LocalBackend {
+    /// The live holder of the workspace's lock, if any (see
+    /// [`crate::Backend::lock_holder`]).
+    pub fn live_lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
+        let holder = read_holder(&self.lock_path())?;
+        Ok(holder.filter(|h| !h.abandoned(&crate::util::hostname(), now_unix())))
+    }
+
     /// Takes the workspace's lock with the default lease. If it is held,
     /// fails at once when `timeout` is zero, else retries until `timeout`
     /// has passed; the error names the holder. An abandoned lock is taken
@@ -322,6 +329,27 @@ mod tests {
             operation: op.to_string(),
             who: "alice@box".to_string(),
         }
+    }
+
+    #[test]
+    fn the_lock_holder_is_seen_without_taking_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = LocalBackend::new(dir.path(), "default").unwrap();
+        assert_eq!(b.live_lock_holder().unwrap(), None);
+        let guard = b.lock(req("apply"), Duration::ZERO).unwrap();
+        let holder = b.live_lock_holder().unwrap().expect("held");
+        assert_eq!(
+            (holder.who.as_str(), holder.id.as_str()),
+            ("alice@box", guard.info().id.as_str())
+        );
+        assert!(b.lock_path().exists(), "looking leaves the lock alone");
+        drop(guard);
+        assert_eq!(b.live_lock_holder().unwrap(), None);
+        // A holder that stopped renewing its lease is no holder.
+        let mut dead = holder.clone();
+        dead.renewed_unix = 1;
+        fs::write(b.lock_path(), serde_json::to_vec(&dead).unwrap()).unwrap();
+        assert_eq!(b.live_lock_holder().unwrap(), None);
     }
 
     #[test]

@@ -195,6 +195,10 @@ pub trait Backend: Send + Sync {
     ) -> Result<Box<dyn Lease>, StateError>;
     /// Removes the lock if its id is `id`, returning who held it.
     fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError>;
+    /// Who holds the lock now, without taking it: `None` when it is free
+    /// or its holder abandoned it (a lock anyone may take over). For
+    /// readers that must not block a writer (`stack drift`).
+    fn lock_holder(&self) -> Result<Option<LockInfo>, StateError>;
     /// Opens the journal of an apply on `loaded` (as [`Backend::load`] gave it).
     fn journal(
         &self,

@@ -8,6 +8,7 @@
 //! gutter, and [`Lines::plain`] into plain text.
 
 pub mod diff;
+pub mod drift;
 pub mod markdown;
 pub mod plan;
 pub mod terraform_json;

@@ -197,6 +197,7 @@ pub(super) fn plan_of(changes: Vec<ResourceChange>) -> Plan {
         excludes: Vec::new(),
         replace: Vec::new(),
         moves: Vec::new(),
+        refresh_only: false,
         api_calls: BTreeMap::new(),
         timestamp: None,
     }

@@ -183,6 +183,16 @@ pub fn acquire(
     }
 }
 
+/// The holder of the lock, unless there is none or it was abandoned (an
+/// unreadable lock counts as held: it is never taken over either).
+pub fn live_holder(store: &dyn LockStore) -> Result<Option<LockInfo>, StateError> {
+    Ok(match store.read()? {
+        Some((Held::Record(holder), _)) if holder.abandoned(&hostname(), now_unix()) => None,
+        Some((held, _)) => Some(held.info()),
+        None => None,
+    })
+}
+
 /// Removes the lock if its id is `id`. A live holder's renewals change the
 /// lock under us, so a failed condition is read again a few times.
 pub fn force_unlock(store: &dyn LockStore, id: &str) -> Result<LockInfo, StateError> {

@@ -636,6 +636,11 @@ impl Backend for S3Backend {
         lock::force_unlock(&*store, id)
     }
 
+    fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
+        let store = self.inner.lock_store()?;
+        lock::live_holder(&*store)
+    }
+
     fn journal(
         &self,
         loaded: &Loaded,
