@@ -139,6 +139,7 @@ def main():
         tokens, templates = setup(args.stack, data_args, base, args)
         public = [t for t in templates if t[2] == "public"]
         measure("list", base, args, lambda rng: "/api/v1/templates", tokens)
+        measure("list-1000", base, args, lambda rng: "/api/v1/templates?limit=1000", tokens)
         measure("download", base, args,
                 lambda rng: "/api/v1/templates/%s/%s/versions/1.0.0/archive" % rng.choice(public)[:2], tokens)
     finally:
