@@ -112,6 +112,8 @@ from moto.elasticbeanstalk.responses import EBResponse
 from moto.elasticbeanstalk.utils import make_arn
 from moto.server import ThreadedMotoServer
 
+import slowness
+
 
 class _View:
     """A read-only view of a moto model with some attributes overridden.
@@ -933,6 +935,8 @@ def main(argv: list[str]) -> None:
     server.start()
     # Installed before READY is printed, so no request can miss it.
     server._server.app = FaultInjector(server._server.app)  # type: ignore[union-attr]
+    # Latency and slow resources for benchmarks, off unless the environment asks (slowness.py).
+    server._server.app = slowness.install(server._server.app)  # type: ignore[union-attr]
     _, port = server.get_host_and_port()
     print(f"READY {port}", flush=True)
     watchdog = threading.Thread(target=_exit_when_stdin_closes, daemon=True)
