@@ -58,8 +58,15 @@ fn policy_documents_render_byte_for_byte_as_terraform_renders_them() {
             failures.push(format!("[{name}] apply failed: {}", apply.both()));
             continue;
         }
-        for (output, file) in [("json", "expected.json"), ("minified_json", "expected.min.json")] {
-            let actual = stack.output(output).as_str().unwrap_or_default().to_string();
+        for (output, file) in [
+            ("json", "expected.json"),
+            ("minified_json", "expected.min.json"),
+        ] {
+            let actual = stack
+                .output(output)
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let want = expected(case, file);
             if actual != want {
                 failures.push(format!(
@@ -76,7 +83,10 @@ fn policy_documents_render_byte_for_byte_as_terraform_renders_them() {
         }
         let again = stack.run(&["plan", "--detailed-exitcode"]);
         if again.code != 0 {
-            failures.push(format!("[{name}] a second plan is not clean: {}", again.both()));
+            failures.push(format!(
+                "[{name}] a second plan is not clean: {}",
+                again.both()
+            ));
         }
     }
     assert!(cases.len() >= 4, "too few cases");
@@ -182,13 +192,24 @@ fn make_objects(emulator: &Emulator) -> Made {
                 .send()
                 .await
                 .expect("CreateSubnet");
-            subnets.push(subnet.subnet().and_then(|s| s.subnet_id()).expect("subnet").to_string());
+            subnets.push(
+                subnet
+                    .subnet()
+                    .and_then(|s| s.subnet_id())
+                    .expect("subnet")
+                    .to_string(),
+            );
         }
         subnets.sort();
         let main_table = ec2
             .describe_route_tables()
             .filters(Filter::builder().name("vpc-id").values(&vpc).build())
-            .filters(Filter::builder().name("association.main").values("true").build())
+            .filters(
+                Filter::builder()
+                    .name("association.main")
+                    .values("true")
+                    .build(),
+            )
             .send()
             .await
             .expect("DescribeRouteTables")
@@ -380,8 +401,13 @@ resource "aws_iam_role" "app" {
             .send()
             .await
             .expect("GetRole");
-        let text = role.role().and_then(|r| r.assume_role_policy_document()).expect("policy");
-        let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy().to_string();
+        let text = role
+            .role()
+            .and_then(|r| r.assume_role_policy_document())
+            .expect("policy");
+        let decoded = percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .to_string();
         serde_json::from_str::<serde_json::Value>(&decoded).expect("policy JSON")
     });
     assert_eq!(

@@ -56,6 +56,11 @@ Patched operations (moto 5.2.5 implements them incompletely):
 * ElastiCache ``DeleteCacheCluster``: moto keeps the cluster as ``deleting``
   forever. Here the reply still says ``deleting`` but the cluster is gone
   afterwards, so a waiter that waits for ``CacheClusterNotFound`` finishes.
+* S3 ``GetBucketVersioning``: moto names the reply's root element
+  ``GetBucketVersioningResponse``; the API reference (GetBucketVersioning,
+  "Response Syntax") names it ``VersioningConfiguration``, and the AWS SDK for
+  Rust refuses any other. Here the reply has AWS's root element, with
+  ``Status`` when versioning was ever configured (and no element otherwise).
 * ElastiCache ``DeleteCacheSubnetGroup`` and ``ModifyCacheSubnetGroup``: not
   implemented by moto (HTTP 500). Added: deleting a group a cluster still uses
   fails with ``CacheSubnetGroupInUse``, as on AWS; modifying replaces the
@@ -907,6 +912,29 @@ def _read_body(environ: dict[str, Any]) -> bytes:
 
 
 # --------------------------------------------------------------------------
+# S3
+# --------------------------------------------------------------------------
+
+
+def s3_get_bucket_versioning(self: Any) -> Any:
+    """GetBucketVersioning with the root element the API reference documents."""
+    status = self.backend.get_bucket_versioning(self.bucket_name)
+    inner = f"<Status>{status}</Status>" if status else ""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        f"{inner}</VersioningConfiguration>"
+    )
+    return 200, {"Content-Type": "application/xml"}, body
+
+
+def _install_s3() -> None:
+    from moto.s3.responses import S3Response
+
+    S3Response.get_bucket_versioning = s3_get_bucket_versioning  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------
 # Server
 # --------------------------------------------------------------------------
 
@@ -929,6 +957,7 @@ def main(argv: list[str]) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     _install_beanstalk()
     _install_elasticache()
+    _install_s3()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(argv[1]), verbose=False)
     # start() returns once the socket is bound and listening, so the port
     # accepts connections from here on.

@@ -21,6 +21,7 @@ pub mod meta;
 pub mod rds;
 pub mod retry;
 pub mod s3;
+pub mod s3_inline;
 pub mod tags;
 pub mod values;
 

@@ -106,6 +106,22 @@ impl Bucket {
         ])
     }
 
+    /// The state with the deprecated inline settings `known` manages, as
+    /// S3 has them.
+    async fn with_inline(
+        &self,
+        clients: &Clients,
+        mut state: Value,
+        name: &str,
+        known: &Value,
+    ) -> Result<Value, ProviderError> {
+        let inline = super::s3_inline::read(clients, &self.schema(), name, known).await?;
+        if let Value::Map(map) = &mut state {
+            map.extend(inline);
+        }
+        Ok(state)
+    }
+
     /// Every tag of the bucket, our intent tag included.
     async fn all_tags(
         clients: &Clients,
@@ -222,7 +238,7 @@ impl AwsResource for Bucket {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new("An S3 bucket.")
+        super::s3_inline::schema(Schema::new("An S3 bucket.")
             .attr(
                 AttributeSchema::required("bucket", AttrType::String)
                     .force_new()
@@ -244,7 +260,18 @@ impl AwsResource for Bucket {
                 AttributeSchema::computed("bucket_regional_domain_name", AttrType::String)
                     .describe("The regional domain name, e.g. for a CloudFront origin."),
             )
-            .attr(AttributeSchema::computed("region", AttrType::String).describe("The bucket's region."))
+            .attr(AttributeSchema::computed("region", AttrType::String).describe("The bucket's region.")))
+    }
+
+    /// The schema's plan, with the deprecated inline blocks in their full
+    /// shape and a warning for each of them.
+    fn plan(&self, schema: &Schema, request: PlanRequest<'_>) -> PlanResponse {
+        let mut response = engine::provider::plan_by_schema(schema, request.prior, request.config);
+        super::s3_inline::plan(schema, &mut response.planned, request.prior);
+        response
+            .diagnostics
+            .extend(super::s3_inline::deprecations(request.config));
+        response
     }
 
     async fn create(
@@ -292,12 +319,18 @@ impl AwsResource for Bucket {
         Self::put_tags(clients, &name, &with_intent)
             .await
             .keep_created(&partial)?;
-        Ok(Self::state(
+        super::s3_inline::write(clients, &name, None, planned)
+            .await
+            .keep_created(&partial)?;
+        let state = Self::state(
             clients,
             &name,
             bool_attr(planned, "force_destroy").unwrap_or(false),
             tags,
-        ))
+        );
+        self.with_inline(clients, state, &name, planned)
+            .await
+            .keep_created(&partial)
     }
 
     async fn update(
@@ -321,12 +354,14 @@ impl AwsResource for Bucket {
             all.extend(tags.clone());
             Self::put_tags(clients, &name, &all).await?;
         }
-        Ok(Self::state(
+        super::s3_inline::write(clients, &name, Some(prior), planned).await?;
+        let state = Self::state(
             clients,
             &name,
             bool_attr(planned, "force_destroy").unwrap_or(false),
             tags,
-        ))
+        );
+        self.with_inline(clients, state, &name, planned).await
     }
 
     async fn delete(
@@ -370,12 +405,15 @@ impl AwsResource for Bucket {
         }
         let tags = user_tags(Self::all_tags(clients, &name).await?);
         // force_destroy is ours, not S3's: it is kept from the state.
-        Ok(Some(Self::state(
+        let state = Self::state(
             clients,
             &name,
             bool_attr(current, "force_destroy").unwrap_or(false),
             tags,
-        )))
+        );
+        self.with_inline(clients, state, &name, current)
+            .await
+            .map(Some)
     }
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {

@@ -131,7 +131,7 @@ impl TagPolicy {
         let Value::Map(mut map) = read else {
             return read;
         };
-        let Some(remote) = map.get("tags").map(|t| string_map_attr_of(t)) else {
+        let Some(remote) = map.get("tags").map(string_map_attr_of) else {
             return Value::Map(map);
         };
         let configured_keys = string_map_attr(configured, "tags");

@@ -28,8 +28,9 @@ fn filter_block(what: &'static str) -> BlockSchema {
         force_new: false,
         schema: Schema::new(what)
             .attr(
-                AttributeSchema::required("name", AttrType::String)
-                    .describe("The filter's name in the Describe call, e.g. \"name\" or \"tag:Name\"."),
+                AttributeSchema::required("name", AttrType::String).describe(
+                    "The filter's name in the Describe call, e.g. \"name\" or \"tag:Name\".",
+                ),
             )
             .attr(
                 AttributeSchema::required("values", AttrType::set_of(AttrType::String))
@@ -51,7 +52,9 @@ fn filters(config: &Value, tags_from: Option<&str>) -> Vec<Filter> {
             )
         })
         .collect();
-    let tags = tags_from.map(|name| string_map_attr(config, name)).unwrap_or_default();
+    let tags = tags_from
+        .map(|name| string_map_attr(config, name))
+        .unwrap_or_default();
     for (key, value) in tags {
         out.push(
             Filter::builder()
@@ -101,47 +104,99 @@ impl AwsDataSource for Ami {
         let strings = || AttrType::list_of(AttrType::String);
         let device = AttrType::list_of(AttrType::map_of(AttrType::Any));
         Schema::new("An AMI found by owners, filters and a name pattern (DescribeImages).")
-            .attr(AttributeSchema::optional("owners", strings()).describe("Account ids or aliases (self, amazon, aws-marketplace) of the image owners."))
-            .attr(AttributeSchema::optional("executable_users", strings()).describe("Only images these users may launch (self, all or account ids)."))
-            .attr(AttributeSchema::optional("most_recent", AttrType::Bool).default(false).describe("With several matches, take the newest instead of failing."))
-            .attr(AttributeSchema::optional("name_regex", AttrType::String).describe("A regular expression the image name must match (applied after the filters)."))
-            .attr(AttributeSchema::optional("include_deprecated", AttrType::Bool).default(false).describe("Include deprecated images."))
-            .attr(AttributeSchema::optional("allow_unsafe_filter", AttrType::Bool).describe("Accepted for Terraform compatibility."))
+            .attr(AttributeSchema::optional("owners", strings()).describe(
+                "Account ids or aliases (self, amazon, aws-marketplace) of the image owners.",
+            ))
+            .attr(
+                AttributeSchema::optional("executable_users", strings())
+                    .describe("Only images these users may launch (self, all or account ids)."),
+            )
+            .attr(
+                AttributeSchema::optional("most_recent", AttrType::Bool)
+                    .default(false)
+                    .describe("With several matches, take the newest instead of failing."),
+            )
+            .attr(
+                AttributeSchema::optional("name_regex", AttrType::String).describe(
+                    "A regular expression the image name must match (applied after the filters).",
+                ),
+            )
+            .attr(
+                AttributeSchema::optional("include_deprecated", AttrType::Bool)
+                    .default(false)
+                    .describe("Include deprecated images."),
+            )
+            .attr(
+                AttributeSchema::optional("allow_unsafe_filter", AttrType::Bool)
+                    .describe("Accepted for Terraform compatibility."),
+            )
             .attr(text("id", "The AMI id."))
             .attr(text("image_id", "The AMI id."))
             .attr(text("arn", "The AMI's ARN."))
             .attr(text("architecture", "i386, x86_64, arm64, …"))
-            .attr(computed("block_device_mappings", device, "The image's block devices: device_name, ebs (a map), no_device, virtual_name."))
+            .attr(computed(
+                "block_device_mappings",
+                device,
+                "The image's block devices: device_name, ebs (a map), no_device, virtual_name.",
+            ))
             .attr(text("boot_mode", "legacy-bios, uefi or uefi-preferred."))
             .attr(text("creation_date", "When the image was made."))
             .attr(text("deprecation_time", "When the image is deprecated."))
             .attr(text("description", "The image's description."))
-            .attr(computed("ena_support", AttrType::Bool, "Whether enhanced networking is enabled."))
+            .attr(computed(
+                "ena_support",
+                AttrType::Bool,
+                "Whether enhanced networking is enabled.",
+            ))
             .attr(text("hypervisor", "ovm or xen."))
             .attr(text("image_location", "Where the image's manifest is."))
             .attr(text("image_owner_alias", "The owner's alias (amazon, …)."))
             .attr(text("image_type", "machine, kernel or ramdisk."))
             .attr(text("imds_support", "v2.0 when the image requires IMDSv2."))
             .attr(text("kernel_id", "The kernel of the image."))
-            .attr(text("last_launched_time", "When an instance was last launched from it."))
+            .attr(text(
+                "last_launched_time",
+                "When an instance was last launched from it.",
+            ))
             .attr(text("name", "The image's name."))
             .attr(text("owner_id", "The owner's account id."))
             .attr(text("platform", "windows for Windows images."))
             .attr(text("platform_details", "The platform details."))
-            .attr(computed("product_codes", AttrType::list_of(AttrType::map_of(AttrType::String)), "Product codes: product_code_id and product_code_type."))
-            .attr(computed("public", AttrType::Bool, "Whether anyone may launch it."))
+            .attr(computed(
+                "product_codes",
+                AttrType::list_of(AttrType::map_of(AttrType::String)),
+                "Product codes: product_code_id and product_code_type.",
+            ))
+            .attr(computed(
+                "public",
+                AttrType::Bool,
+                "Whether anyone may launch it.",
+            ))
             .attr(text("ramdisk_id", "The RAM disk of the image."))
             .attr(text("root_device_name", "The root device, e.g. /dev/xvda."))
             .attr(text("root_device_type", "ebs or instance-store."))
             .attr(text("root_snapshot_id", "The snapshot of the root device."))
-            .attr(text("sriov_net_support", "Whether SR-IOV networking is enabled."))
+            .attr(text(
+                "sriov_net_support",
+                "Whether SR-IOV networking is enabled.",
+            ))
             .attr(text("state", "available, pending or failed."))
-            .attr(computed("state_reason", AttrType::map_of(AttrType::String), "code and message of the state."))
-            .attr(computed("tags", AttrType::map_of(AttrType::String), "The image's tags."))
+            .attr(computed(
+                "state_reason",
+                AttrType::map_of(AttrType::String),
+                "code and message of the state.",
+            ))
+            .attr(computed(
+                "tags",
+                AttrType::map_of(AttrType::String),
+                "The image's tags.",
+            ))
             .attr(text("tpm_support", "v2.0 when NitroTPM is enabled."))
             .attr(text("usage_operation", "The usage operation for billing."))
             .attr(text("virtualization_type", "hvm or paravirtual."))
-            .block(filter_block("A DescribeImages filter, e.g. name, architecture or virtualization-type."))
+            .block(filter_block(
+                "A DescribeImages filter, e.g. name, architecture or virtualization-type.",
+            ))
     }
 
     async fn read(&self, clients: &Clients, config: &Value) -> Result<Value, ProviderError> {
@@ -221,13 +276,19 @@ fn image_value(clients: &Clients, image: &Image) -> Value {
                             m.insert(k.to_string(), v);
                         }
                     };
-                    put("delete_on_termination", e.delete_on_termination().map(|b| b.to_string()));
+                    put(
+                        "delete_on_termination",
+                        e.delete_on_termination().map(|b| b.to_string()),
+                    );
                     put("encrypted", e.encrypted().map(|b| b.to_string()));
                     put("iops", e.iops().map(|n| n.to_string()));
                     put("snapshot_id", e.snapshot_id().map(str::to_string));
                     put("throughput", e.throughput().map(|n| n.to_string()));
                     put("volume_size", e.volume_size().map(|n| n.to_string()));
-                    put("volume_type", e.volume_type().map(|t| t.as_str().to_string()));
+                    put(
+                        "volume_type",
+                        e.volume_type().map(|t| t.as_str().to_string()),
+                    );
                     string_map(m)
                 })
                 .unwrap_or(Value::Map(BTreeMap::new()));
@@ -257,18 +318,36 @@ fn image_value(clients: &Clients, image: &Image) -> Value {
                 clients.region
             )),
         ),
-        ("architecture", enum_text(image.architecture().map(|a| a.as_str()))),
+        (
+            "architecture",
+            enum_text(image.architecture().map(|a| a.as_str())),
+        ),
         ("block_device_mappings", Value::List(devices)),
-        ("boot_mode", enum_text(image.boot_mode().map(|b| b.as_str()))),
+        (
+            "boot_mode",
+            enum_text(image.boot_mode().map(|b| b.as_str())),
+        ),
         ("creation_date", opt_string(image.creation_date())),
         ("deprecation_time", opt_string(image.deprecation_time())),
         ("description", opt_string(image.description())),
-        ("ena_support", Value::Bool(image.ena_support().unwrap_or(false))),
-        ("hypervisor", enum_text(image.hypervisor().map(|h| h.as_str()))),
+        (
+            "ena_support",
+            Value::Bool(image.ena_support().unwrap_or(false)),
+        ),
+        (
+            "hypervisor",
+            enum_text(image.hypervisor().map(|h| h.as_str())),
+        ),
         ("image_location", opt_string(image.image_location())),
         ("image_owner_alias", opt_string(image.image_owner_alias())),
-        ("image_type", enum_text(image.image_type().map(|t| t.as_str()))),
-        ("imds_support", enum_text(image.imds_support().map(|t| t.as_str()))),
+        (
+            "image_type",
+            enum_text(image.image_type().map(|t| t.as_str())),
+        ),
+        (
+            "imds_support",
+            enum_text(image.imds_support().map(|t| t.as_str())),
+        ),
         ("kernel_id", opt_string(image.kernel_id())),
         ("last_launched_time", opt_string(image.last_launched_time())),
         ("name", opt_string(image.name())),
@@ -296,7 +375,10 @@ fn image_value(clients: &Clients, image: &Image) -> Value {
         ("public", Value::Bool(image.public().unwrap_or(false))),
         ("ramdisk_id", opt_string(image.ramdisk_id())),
         ("root_device_name", opt_string(image.root_device_name())),
-        ("root_device_type", enum_text(image.root_device_type().map(|t| t.as_str()))),
+        (
+            "root_device_type",
+            enum_text(image.root_device_type().map(|t| t.as_str())),
+        ),
         ("root_snapshot_id", opt_string(root_snapshot)),
         ("sriov_net_support", opt_string(image.sriov_net_support())),
         ("state", enum_text(image.state().map(|s| s.as_str()))),
@@ -308,7 +390,10 @@ fn image_value(clients: &Clients, image: &Image) -> Value {
                     .map(|r| {
                         BTreeMap::from([
                             ("code".to_string(), r.code().unwrap_or("UNSET").to_string()),
-                            ("message".to_string(), r.message().unwrap_or("UNSET").to_string()),
+                            (
+                                "message".to_string(),
+                                r.message().unwrap_or("UNSET").to_string(),
+                            ),
                         ])
                     })
                     .unwrap_or_else(|| {
@@ -320,7 +405,10 @@ fn image_value(clients: &Clients, image: &Image) -> Value {
             ),
         ),
         ("tags", tags_value(image.tags())),
-        ("tpm_support", enum_text(image.tpm_support().map(|t| t.as_str()))),
+        (
+            "tpm_support",
+            enum_text(image.tpm_support().map(|t| t.as_str())),
+        ),
         ("usage_operation", opt_string(image.usage_operation())),
         (
             "virtualization_type",
@@ -348,29 +436,67 @@ impl AwsDataSource for VpcLookup {
         let associations = AttrType::list_of(AttrType::map_of(AttrType::String));
         Schema::new("One VPC found by id, default flag, filters and tags (DescribeVpcs).")
             .attr(optional("id", AttrType::String, "The VPC id to find."))
-            .attr(optional("cidr_block", AttrType::String, "The VPC's primary CIDR block."))
-            .attr(optional("default", AttrType::Bool, "Whether to find the region's default VPC."))
-            .attr(optional("dhcp_options_id", AttrType::String, "The VPC's DHCP options set."))
+            .attr(optional(
+                "cidr_block",
+                AttrType::String,
+                "The VPC's primary CIDR block.",
+            ))
+            .attr(optional(
+                "default",
+                AttrType::Bool,
+                "Whether to find the region's default VPC.",
+            ))
+            .attr(optional(
+                "dhcp_options_id",
+                AttrType::String,
+                "The VPC's DHCP options set.",
+            ))
             .attr(optional("state", AttrType::String, "pending or available."))
-            .attr(optional("tags", AttrType::map_of(AttrType::String), "Tags the VPC must have; then its tags."))
+            .attr(optional(
+                "tags",
+                AttrType::map_of(AttrType::String),
+                "Tags the VPC must have; then its tags.",
+            ))
             .attr(text("arn", "The VPC's ARN."))
-            .attr(computed("cidr_block_associations", associations, "Every IPv4 block: association_id, cidr_block, state."))
-            .attr(computed("enable_dns_hostnames", AttrType::Bool, "Whether instances get DNS host names."))
-            .attr(computed("enable_dns_support", AttrType::Bool, "Whether the Amazon DNS server answers."))
-            .attr(computed("enable_network_address_usage_metrics", AttrType::Bool, "Whether NAU metrics are on."))
+            .attr(computed(
+                "cidr_block_associations",
+                associations,
+                "Every IPv4 block: association_id, cidr_block, state.",
+            ))
+            .attr(computed(
+                "enable_dns_hostnames",
+                AttrType::Bool,
+                "Whether instances get DNS host names.",
+            ))
+            .attr(computed(
+                "enable_dns_support",
+                AttrType::Bool,
+                "Whether the Amazon DNS server answers.",
+            ))
+            .attr(computed(
+                "enable_network_address_usage_metrics",
+                AttrType::Bool,
+                "Whether NAU metrics are on.",
+            ))
             .attr(text("instance_tenancy", "default or dedicated."))
             .attr(text("ipv6_association_id", "The IPv6 block's association."))
             .attr(text("ipv6_cidr_block", "The IPv6 block."))
             .attr(text("main_route_table_id", "The VPC's main route table."))
             .attr(text("owner_id", "The owner's account id."))
-            .block(filter_block("A DescribeVpcs filter, e.g. cidr or tag:Name."))
+            .block(filter_block(
+                "A DescribeVpcs filter, e.g. cidr or tag:Name.",
+            ))
     }
 
     async fn read(&self, clients: &Clients, config: &Value) -> Result<Value, ProviderError> {
         let mut filters = filters(config, Some("tags"));
         filters.extend(attribute_filter(config, "cidr_block", "cidr"));
         filters.extend(attribute_filter(config, "default", "is-default"));
-        filters.extend(attribute_filter(config, "dhcp_options_id", "dhcp-options-id"));
+        filters.extend(attribute_filter(
+            config,
+            "dhcp_options_id",
+            "dhcp-options-id",
+        ));
         filters.extend(attribute_filter(config, "state", "state"));
         let id = str_attr(config, "id");
         let ec2 = &clients.ec2;
@@ -411,9 +537,15 @@ impl AwsDataSource for VpcLookup {
                 })
                 .await;
             let value = match (&attribute, reply) {
-                (VpcAttributeName::EnableDnsSupport, Ok(r)) => r.enable_dns_support().and_then(|a| a.value()),
-                (VpcAttributeName::EnableDnsHostnames, Ok(r)) => r.enable_dns_hostnames().and_then(|a| a.value()),
-                (_, Ok(r)) => r.enable_network_address_usage_metrics().and_then(|a| a.value()),
+                (VpcAttributeName::EnableDnsSupport, Ok(r)) => {
+                    r.enable_dns_support().and_then(|a| a.value())
+                }
+                (VpcAttributeName::EnableDnsHostnames, Ok(r)) => {
+                    r.enable_dns_hostnames().and_then(|a| a.value())
+                }
+                (_, Ok(r)) => r
+                    .enable_network_address_usage_metrics()
+                    .and_then(|a| a.value()),
                 // An API without the metrics attribute (the emulator) leaves it false.
                 (VpcAttributeName::EnableNetworkAddressUsageMetrics, Err(_)) => None,
                 (_, Err(e)) => return Err(e.into()),
@@ -424,7 +556,12 @@ impl AwsDataSource for VpcLookup {
             .call("ec2", "DescribeRouteTables", || {
                 ec2.describe_route_tables()
                     .filters(Filter::builder().name("vpc-id").values(&id).build())
-                    .filters(Filter::builder().name("association.main").values("true").build())
+                    .filters(
+                        Filter::builder()
+                            .name("association.main")
+                            .values("true")
+                            .build(),
+                    )
                     .send()
             })
             .await?
@@ -437,8 +574,14 @@ impl AwsDataSource for VpcLookup {
             .iter()
             .map(|a| {
                 string_map(BTreeMap::from([
-                    ("association_id".to_string(), a.association_id().unwrap_or_default().to_string()),
-                    ("cidr_block".to_string(), a.cidr_block().unwrap_or_default().to_string()),
+                    (
+                        "association_id".to_string(),
+                        a.association_id().unwrap_or_default().to_string(),
+                    ),
+                    (
+                        "cidr_block".to_string(),
+                        a.cidr_block().unwrap_or_default().to_string(),
+                    ),
                     (
                         "state".to_string(),
                         a.cidr_block_state()
@@ -461,10 +604,22 @@ impl AwsDataSource for VpcLookup {
             ("dhcp_options_id", opt_string(vpc.dhcp_options_id())),
             ("enable_dns_hostnames", flag("enableDnsHostnames")),
             ("enable_dns_support", flag("enableDnsSupport")),
-            ("enable_network_address_usage_metrics", flag("enableNetworkAddressUsageMetrics")),
-            ("instance_tenancy", opt_string(vpc.instance_tenancy().map(|t| t.as_str()))),
-            ("ipv6_association_id", opt_string(ipv6.and_then(|a| a.association_id()))),
-            ("ipv6_cidr_block", opt_string(ipv6.and_then(|a| a.ipv6_cidr_block()))),
+            (
+                "enable_network_address_usage_metrics",
+                flag("enableNetworkAddressUsageMetrics"),
+            ),
+            (
+                "instance_tenancy",
+                opt_string(vpc.instance_tenancy().map(|t| t.as_str())),
+            ),
+            (
+                "ipv6_association_id",
+                opt_string(ipv6.and_then(|a| a.association_id())),
+            ),
+            (
+                "ipv6_cidr_block",
+                opt_string(ipv6.and_then(|a| a.ipv6_cidr_block())),
+            ),
             ("main_route_table_id", opt_string(main_table)),
             ("owner_id", opt_string(vpc.owner_id())),
             ("state", opt_string(vpc.state().map(|s| s.as_str()))),
@@ -490,10 +645,19 @@ impl AwsDataSource for Subnets {
 
     fn schema(&self) -> Schema {
         Schema::new("The ids of the subnets that match filters and tags (DescribeSubnets).")
-            .attr(AttributeSchema::optional("tags", AttrType::map_of(AttrType::String)).describe("Tags the subnets must have."))
-            .attr(computed("ids", AttrType::list_of(AttrType::String), "The subnet ids, sorted."))
+            .attr(
+                AttributeSchema::optional("tags", AttrType::map_of(AttrType::String))
+                    .describe("Tags the subnets must have."),
+            )
+            .attr(computed(
+                "ids",
+                AttrType::list_of(AttrType::String),
+                "The subnet ids, sorted.",
+            ))
             .attr(text("id", "The region."))
-            .block(filter_block("A DescribeSubnets filter, e.g. vpc-id or availability-zone."))
+            .block(filter_block(
+                "A DescribeSubnets filter, e.g. vpc-id or availability-zone.",
+            ))
     }
 
     async fn read(&self, clients: &Clients, config: &Value) -> Result<Value, ProviderError> {

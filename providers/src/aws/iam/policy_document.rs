@@ -64,24 +64,45 @@ fn strings(name: &'static str, what: &'static str) -> AttributeSchema {
 
 fn schema() -> Schema {
     let condition = Schema::new("A condition on the statement.")
-        .attr(AttributeSchema::required("test", AttrType::String).describe("The condition operator, e.g. StringEquals."))
-        .attr(AttributeSchema::required("variable", AttrType::String).describe("The context key, e.g. aws:SourceArn."))
+        .attr(
+            AttributeSchema::required("test", AttrType::String)
+                .describe("The condition operator, e.g. StringEquals."),
+        )
+        .attr(
+            AttributeSchema::required("variable", AttrType::String)
+                .describe("The context key, e.g. aws:SourceArn."),
+        )
         .attr(
             AttributeSchema::required("values", AttrType::list_of(AttrType::String))
                 .describe("Values to compare with (any may match)."),
         );
     let statement = Schema::new("One statement of the policy.")
-        .attr(AttributeSchema::optional("sid", AttrType::String).describe("The statement id (letters and digits)."))
+        .attr(
+            AttributeSchema::optional("sid", AttrType::String)
+                .describe("The statement id (letters and digits)."),
+        )
         .attr(
             AttributeSchema::optional("effect", AttrType::String)
                 .default(Value::string("Allow"))
                 .describe("Allow or Deny (default Allow)."),
         )
         .attr(strings("actions", "The actions allowed or denied."))
-        .attr(strings("not_actions", "The actions the statement does not apply to."))
-        .attr(strings("resources", "The resource ARNs the statement applies to."))
-        .attr(strings("not_resources", "The resource ARNs the statement does not apply to."))
-        .block(list_block("principals", principals_schema("Who the statement applies to.")))
+        .attr(strings(
+            "not_actions",
+            "The actions the statement does not apply to.",
+        ))
+        .attr(strings(
+            "resources",
+            "The resource ARNs the statement applies to.",
+        ))
+        .attr(strings(
+            "not_resources",
+            "The resource ARNs the statement does not apply to.",
+        ))
+        .block(list_block(
+            "principals",
+            principals_schema("Who the statement applies to."),
+        ))
         .block(list_block(
             "not_principals",
             principals_schema("Who the statement does not apply to."),
@@ -93,19 +114,39 @@ fn schema() -> Schema {
                 .default(Value::string(DEFAULT_VERSION))
                 .describe("2012-10-17 (the default) or 2008-10-17."),
         )
-        .attr(AttributeSchema::optional("policy_id", AttrType::String).describe("The document's Id."))
         .attr(
-            AttributeSchema::optional("source_policy_documents", AttrType::list_of(AttrType::String))
-                .describe("Documents merged first; their Sids must be unique."),
+            AttributeSchema::optional("policy_id", AttrType::String).describe("The document's Id."),
         )
         .attr(
-            AttributeSchema::optional("override_policy_documents", AttrType::list_of(AttrType::String))
-                .describe("Documents merged last; a statement replaces the one with its Sid."),
+            AttributeSchema::optional(
+                "source_policy_documents",
+                AttrType::list_of(AttrType::String),
+            )
+            .describe("Documents merged first; their Sids must be unique."),
         )
-        .attr(AttributeSchema::optional("source_json", AttrType::String).describe("Deprecated and unused; must be empty."))
-        .attr(AttributeSchema::optional("override_json", AttrType::String).describe("Deprecated and unused; must be empty."))
-        .attr(AttributeSchema::computed("json", AttrType::String).describe("The document, indented by two spaces."))
-        .attr(AttributeSchema::computed("minified_json", AttrType::String).describe("The document without whitespace."))
+        .attr(
+            AttributeSchema::optional(
+                "override_policy_documents",
+                AttrType::list_of(AttrType::String),
+            )
+            .describe("Documents merged last; a statement replaces the one with its Sid."),
+        )
+        .attr(
+            AttributeSchema::optional("source_json", AttrType::String)
+                .describe("Deprecated and unused; must be empty."),
+        )
+        .attr(
+            AttributeSchema::optional("override_json", AttrType::String)
+                .describe("Deprecated and unused; must be empty."),
+        )
+        .attr(
+            AttributeSchema::computed("json", AttrType::String)
+                .describe("The document, indented by two spaces."),
+        )
+        .attr(
+            AttributeSchema::computed("minified_json", AttrType::String)
+                .describe("The document without whitespace."),
+        )
         .attr(AttributeSchema::computed("id", AttrType::String).describe("The CRC-32 of json."))
         .block(list_block("statement", statement))
 }
@@ -121,11 +162,13 @@ impl AwsDataSource for PolicyDocument {
     }
 
     async fn read(&self, _clients: &Clients, config: &Value) -> Result<Value, ProviderError> {
-        let rendered = render(config).map_err(|e| {
-            ProviderError::new(format!("writing IAM Policy Document: {e}"))
-        })?;
+        let rendered = render(config)
+            .map_err(|e| ProviderError::new(format!("writing IAM Policy Document: {e}")))?;
         let mut out = config.as_map().cloned().unwrap_or_default();
-        out.insert("id".into(), string(crc32fast::hash(rendered.json.as_bytes()).to_string()));
+        out.insert(
+            "id".into(),
+            string(crc32fast::hash(rendered.json.as_bytes()).to_string()),
+        );
         out.insert("json".into(), string(rendered.json));
         out.insert("minified_json".into(), string(rendered.minified));
         out.entry("version".into())
@@ -213,7 +256,10 @@ pub fn render(config: &Value) -> Result<Rendered, String> {
     }
     let mut merged = Document::default();
     let mut source_sids = std::collections::BTreeSet::new();
-    for (i, text) in strings_attr(config, "source_policy_documents").iter().enumerate() {
+    for (i, text) in strings_attr(config, "source_policy_documents")
+        .iter()
+        .enumerate()
+    {
         let doc = parse(text).map_err(|e| format!("merging source document {i}: {e}"))?;
         for (j, s) in doc.statements.iter().enumerate() {
             if !s.sid.is_empty() && !source_sids.insert(s.sid.clone()) {
@@ -223,7 +269,10 @@ pub fn render(config: &Value) -> Result<Rendered, String> {
         merged.merge(doc);
     }
     merged.merge(from_config(config)?);
-    for (i, text) in strings_attr(config, "override_policy_documents").iter().enumerate() {
+    for (i, text) in strings_attr(config, "override_policy_documents")
+        .iter()
+        .enumerate()
+    {
         merged.merge(parse(text).map_err(|e| format!("merging override document {i}: {e}"))?);
     }
     let json = to_json(&merged);
@@ -281,8 +330,16 @@ fn from_config(config: &Value) -> Result<Document, String> {
                     Json::String(policy_variables(vec![one], &version)?.remove(0))
                 }
                 Json::Array(many) if vars => {
-                    let texts = many.into_iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
-                    Json::Array(policy_variables(texts, &version)?.into_iter().map(Json::String).collect())
+                    let texts = many
+                        .into_iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect();
+                    Json::Array(
+                        policy_variables(texts, &version)?
+                            .into_iter()
+                            .map(Json::String)
+                            .collect(),
+                    )
                 }
                 other => other,
             }))
@@ -339,9 +396,12 @@ fn from_config(config: &Value) -> Result<Document, String> {
 /// A member of a JSON object, matched without regard to case, as the Go
 /// decoder the provider uses matches field names.
 fn member<'a>(object: &'a Map<String, Json>, name: &str) -> Option<&'a Json> {
-    object
-        .get(name)
-        .or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+    object.get(name).or_else(|| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
 }
 
 fn text(object: &Map<String, Json>, name: &str) -> Result<String, String> {
@@ -360,7 +420,10 @@ fn parse(text_in: &str) -> Result<Document, String> {
     };
     let statements = match member(&object, "Statement") {
         None | Some(Json::Null) => Vec::new(),
-        Some(Json::Array(items)) => items.iter().map(parse_statement).collect::<Result<_, _>>()?,
+        Some(Json::Array(items)) => items
+            .iter()
+            .map(parse_statement)
+            .collect::<Result<_, _>>()?,
         Some(one @ Json::Object(_)) => vec![parse_statement(one)?],
         Some(other) => return Err(format!("Statement must be a list, not {other}")),
     };
@@ -555,18 +618,30 @@ fn statement_json(s: &Statement) -> Json {
             out.insert(key.to_string(), v);
         }
     };
-    put("Sid", (!s.sid.is_empty()).then(|| Json::String(s.sid.clone())));
-    put("Effect", (!s.effect.is_empty()).then(|| Json::String(s.effect.clone())));
+    put(
+        "Sid",
+        (!s.sid.is_empty()).then(|| Json::String(s.sid.clone())),
+    );
+    put(
+        "Effect",
+        (!s.effect.is_empty()).then(|| Json::String(s.effect.clone())),
+    );
     put("Action", s.action.clone());
     put("NotAction", s.not_action.clone());
     put("Resource", s.resource.clone());
     put("NotResource", s.not_resource.clone());
-    put("Principal", (!s.principal.is_empty()).then(|| principals_json(&s.principal)));
+    put(
+        "Principal",
+        (!s.principal.is_empty()).then(|| principals_json(&s.principal)),
+    );
     put(
         "NotPrincipal",
         (!s.not_principal.is_empty()).then(|| principals_json(&s.not_principal)),
     );
-    put("Condition", (!s.condition.is_empty()).then(|| conditions_json(&s.condition)));
+    put(
+        "Condition",
+        (!s.condition.is_empty()).then(|| conditions_json(&s.condition)),
+    );
     Json::Object(out)
 }
 
@@ -622,7 +697,10 @@ mod tests {
 
     #[test]
     fn override_statements_replace_those_with_their_sid_in_place() {
-        let mut doc = parse(r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Action":"x"},{"Action":"y"}]}"#).unwrap();
+        let mut doc = parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Action":"x"},{"Action":"y"}]}"#,
+        )
+        .unwrap();
         doc.merge(parse(r#"{"Id":"p","Statement":[{"Sid":"A","Action":"z"}]}"#).unwrap());
         assert_eq!(doc.id, "p");
         assert_eq!(doc.statements[0].action, Some(Json::String("z".into())));

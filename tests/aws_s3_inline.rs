@@ -1,0 +1,261 @@
+//! The deprecated inline arguments of `aws_s3_bucket` that older
+//! configurations use, through the `stack` binary against the emulator:
+//! `acl`, `versioning`, `website`, `server_side_encryption_configuration`
+//! and `lifecycle_rule` reach S3 (checked with the S3 API), plan again to
+//! "No changes.", update in place, warn with the resource that replaces
+//! each, and give the computed website and zone attributes.
+
+#[path = "../providers/tests/common/mod.rs"]
+mod aws;
+mod common;
+
+use aws::Emulator;
+use common::Stack;
+
+fn env(emulator: &Emulator) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", emulator.endpoint()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+    ]
+}
+
+fn run(stack: &Stack, args: &[&str], env: &[(&'static str, String)]) -> common::Run {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    stack.run_with(args, &env)
+}
+
+fn template(acl: &str, versioning: bool, days: u32) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region      = "us-east-1"
+  max_retries = 0
+}}
+
+resource "aws_s3_bucket" "site" {{
+  bucket = "stack-inline-site"
+  acl    = "{acl}"
+
+  versioning {{
+    enabled = {versioning}
+  }}
+
+  website {{
+    index_document = "index.html"
+    error_document = "error.html"
+  }}
+
+  server_side_encryption_configuration {{
+    rule {{
+      apply_server_side_encryption_by_default {{
+        sse_algorithm = "AES256"
+      }}
+    }}
+  }}
+
+  lifecycle_rule {{
+    id      = "logs"
+    prefix  = "logs/"
+    enabled = true
+
+    expiration {{
+      days = {days}
+    }}
+
+    transition {{
+      days          = 10
+      storage_class = "STANDARD_IA"
+    }}
+  }}
+}}
+
+output "site" {{
+  value = {{
+    website_endpoint            = aws_s3_bucket.site.website_endpoint
+    website_domain              = aws_s3_bucket.site.website_domain
+    hosted_zone_id              = aws_s3_bucket.site.hosted_zone_id
+    bucket_domain_name          = aws_s3_bucket.site.bucket_domain_name
+    bucket_regional_domain_name = aws_s3_bucket.site.bucket_regional_domain_name
+    region                      = aws_s3_bucket.site.region
+  }}
+}}
+"#
+    )
+}
+
+/// What S3 says of the bucket.
+#[derive(Debug, PartialEq)]
+struct Bucket {
+    public_read: bool,
+    versioning: Option<String>,
+    index: Option<String>,
+    error: Option<String>,
+    sse: Option<String>,
+    /// (id, prefix, expiration days, transition days and class)
+    rules: Vec<(String, String, Option<i32>, Vec<(Option<i32>, String)>)>,
+}
+
+fn bucket(emulator: &Emulator, name: &str) -> Bucket {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let s3 = aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&aws::sdk_config(emulator).await)
+                    .force_path_style(true)
+                    .build(),
+            );
+            let acl = s3
+                .get_bucket_acl()
+                .bucket(name)
+                .send()
+                .await
+                .expect("GetBucketAcl");
+            let public_read = acl.grants().iter().any(|g| {
+                g.grantee().and_then(|g| g.uri())
+                    == Some("http://acs.amazonaws.com/groups/global/AllUsers")
+                    && g.permission().map(|p| p.as_str()) == Some("READ")
+            });
+            let versioning = s3
+                .get_bucket_versioning()
+                .bucket(name)
+                .send()
+                .await
+                .expect("GetBucketVersioning")
+                .status()
+                .map(|s| s.as_str().to_string());
+            let website = s3
+                .get_bucket_website()
+                .bucket(name)
+                .send()
+                .await
+                .expect("GetBucketWebsite");
+            let sse = s3
+                .get_bucket_encryption()
+                .bucket(name)
+                .send()
+                .await
+                .expect("GetBucketEncryption")
+                .server_side_encryption_configuration()
+                .and_then(|c| c.rules().first().cloned())
+                .and_then(|r| r.apply_server_side_encryption_by_default().cloned())
+                .map(|d| d.sse_algorithm().as_str().to_string());
+            let lifecycle = s3
+                .get_bucket_lifecycle_configuration()
+                .bucket(name)
+                .send()
+                .await
+                .expect("GetBucketLifecycleConfiguration");
+            let rules = lifecycle
+                .rules()
+                .iter()
+                .map(|r| {
+                    (
+                        r.id().unwrap_or_default().to_string(),
+                        r.filter()
+                            .and_then(|f| f.prefix())
+                            .unwrap_or_default()
+                            .to_string(),
+                        r.expiration().and_then(|e| e.days()),
+                        r.transitions()
+                            .iter()
+                            .map(|t| {
+                                (
+                                    t.days(),
+                                    t.storage_class()
+                                        .map(|c| c.as_str().to_string())
+                                        .unwrap_or_default(),
+                                )
+                            })
+                            .collect(),
+                    )
+                })
+                .collect();
+            Bucket {
+                public_read,
+                versioning,
+                index: website.index_document().map(|i| i.suffix().to_string()),
+                error: website.error_document().map(|e| e.key().to_string()),
+                sse,
+                rules,
+            }
+        })
+}
+
+#[test]
+fn inline_bucket_arguments_reach_s3_warn_and_plan_clean() {
+    let emulator = Emulator::start();
+    let env = env(&emulator);
+    let name = "stack-inline-site";
+    let stack = Stack::with_main(&template("public-read", true, 30));
+
+    let apply = run(&stack, &["apply", "--auto-approve"], &env);
+    assert_eq!(apply.code, 0, "{}", apply.both());
+    let warnings = common::flat(&apply.both());
+    for replacement in [
+        "use the aws_s3_bucket_acl resource instead",
+        "use the aws_s3_bucket_versioning resource instead",
+        "use the aws_s3_bucket_website_configuration resource instead",
+        "use the aws_s3_bucket_server_side_encryption_configuration resource instead",
+        "use the aws_s3_bucket_lifecycle_configuration resource instead",
+    ] {
+        assert!(
+            warnings.contains(replacement),
+            "no warning {replacement:?}: {warnings}"
+        );
+    }
+    assert_eq!(
+        bucket(&emulator, name),
+        Bucket {
+            public_read: true,
+            versioning: Some("Enabled".into()),
+            index: Some("index.html".into()),
+            error: Some("error.html".into()),
+            sse: Some("AES256".into()),
+            rules: vec![(
+                "logs".into(),
+                "logs/".into(),
+                Some(30),
+                vec![(Some(10), "STANDARD_IA".into())]
+            )],
+        }
+    );
+    let site = stack.output("site");
+    assert_eq!(
+        site,
+        serde_json::json!({
+            "website_endpoint": "stack-inline-site.s3-website-us-east-1.amazonaws.com",
+            "website_domain": "s3-website-us-east-1.amazonaws.com",
+            "hosted_zone_id": "Z3AQBSTGFYJSTF",
+            "bucket_domain_name": "stack-inline-site.s3.amazonaws.com",
+            "bucket_regional_domain_name": "stack-inline-site.s3.us-east-1.amazonaws.com",
+            "region": "us-east-1",
+        })
+    );
+
+    let again = run(&stack, &["plan", "--detailed-exitcode"], &env);
+    assert_eq!(again.code, 0, "{}", again.both());
+
+    // In place: the ACL, versioning suspended, a new expiration.
+    stack.write("main.tf", &template("private", false, 60));
+    let update = run(&stack, &["apply", "--auto-approve"], &env);
+    assert!(
+        update
+            .stdout
+            .contains("Resources: 0 added, 1 changed, 0 destroyed."),
+        "{}",
+        update.both()
+    );
+    let now = bucket(&emulator, name);
+    assert!(!now.public_read, "{now:?}");
+    assert_eq!(now.versioning.as_deref(), Some("Suspended"));
+    assert_eq!(now.rules[0].2, Some(60));
+    let clean = run(&stack, &["plan", "--detailed-exitcode"], &env);
+    assert_eq!(clean.code, 0, "{}", clean.both());
+
+    let destroy = run(&stack, &["destroy", "--auto-approve"], &env);
+    assert_eq!(destroy.code, 0, "{}", destroy.both());
+}
