@@ -552,6 +552,14 @@ fn refresh_only_accepts_the_live_values_and_plan_would_put_them_back() {
             .stdout,
     );
     assert_eq!(shown["refresh_only"], true);
+    let plan_schema = json(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/plan-schema.json"),
+        )
+        .unwrap(),
+    );
+    let validator = jsonschema::validator_for(&plan_schema).unwrap();
+    assert!(validator.is_valid(&shown), "{shown:#}");
     stack.ok(&["apply", "accept.plan"]);
     assert_eq!(stack.read("a.txt"), "edited", "nothing real changed");
     assert!(stack.ok(&["drift"]).stdout.contains("No drift."));

@@ -20,7 +20,9 @@ use state::{Mode, State};
 use crate::config::IgnoreChanges;
 use crate::context::Context;
 use crate::diagnostics::Diagnostics;
-use crate::plan::{plan_with_configs, InstanceConfigs, Plan, PlanMode, PlanOptions, DELETED};
+use crate::plan::{
+    plan_with_configs, InstanceConfigs, Plan, PlanMode, PlanOptions, DELETED, UPDATED,
+};
 use crate::provider::{AttrType, Nesting, Schema};
 use crate::value::Value;
 
@@ -190,7 +192,7 @@ pub fn report(
         let resource_type = recorded.resource_type.clone();
         let kind = if drift.change == DELETED {
             DriftKind::Deleted
-        } else if drift.change == "updated" {
+        } else if drift.change == UPDATED {
             let Some(live) = plan.change(&drift.address).and_then(|c| c.before_value()) else {
                 continue;
             };
@@ -289,49 +291,65 @@ impl Compared<'_> {
         }
         let empty = BTreeMap::new();
         let recorded = self.recorded.peel().as_map().unwrap_or(&empty);
-        let live_map = live.as_map().unwrap_or(&empty);
-        let config = self.config.and_then(|c| c.peel().as_map());
-        let mut names: Vec<&String> = recorded.keys().chain(live_map.keys()).collect();
+        let live = live.as_map().unwrap_or(&empty);
+        let mut names: Vec<&String> = recorded.keys().chain(live.keys()).collect();
         names.sort();
         names.dedup();
-        let mut drifted = Vec::new();
-        for name in names {
-            let shape = Shape::of_attribute(self.schema.as_ref(), name);
-            let was = recorded.get(name).unwrap_or(&Value::Null);
-            let now = live_map.get(name).unwrap_or(&Value::Null);
-            let set_by_template = config
-                .and_then(|c| c.get(name))
-                .filter(|v| !v.peel().is_null());
-            let differs = match set_by_template {
-                Some(config) => {
-                    let was = project(was, config, &shape);
-                    let now = project(now, config, &shape);
-                    !same(&was, &now, &shape, name)
-                }
-                // A value the API filled where stack recorded none is a
-                // default, not drift.
-                None if options.all_attributes && !was.peel().is_null() => {
-                    !same(was, now, &shape, name)
-                }
-                None => false,
-            };
-            if differs {
-                let expected = set_by_template
-                    .filter(|v| v.is_wholly_known())
-                    .unwrap_or(was);
-                let sensitive = self
-                    .schema
-                    .as_ref()
-                    .and_then(|s| s.attribute(name))
-                    .is_some_and(|a| a.sensitive);
-                drifted.push(AttributeDrift {
-                    name: name.clone(),
-                    expected: expected.clone().mark_if(sensitive),
-                    live: now.clone().mark_if(sensitive),
-                });
+        names
+            .into_iter()
+            .filter_map(|name| {
+                let was = recorded.get(name).unwrap_or(&Value::Null);
+                let now = live.get(name).unwrap_or(&Value::Null);
+                self.attribute(name, was, now, options)
+            })
+            .collect()
+    }
+
+    /// One attribute's drift, if it drifted: compared where the template
+    /// sets it, or (with every attribute) where stack recorded a value.
+    fn attribute(
+        &self,
+        name: &str,
+        was: &Value,
+        now: &Value,
+        options: DriftOptions,
+    ) -> Option<AttributeDrift> {
+        let shape = Shape::of_attribute(self.schema.as_ref(), name);
+        let set_by_template = self
+            .config
+            .and_then(|c| c.peel().as_map())
+            .and_then(|c| c.get(name))
+            .filter(|v| !v.peel().is_null());
+        let differs = match set_by_template {
+            Some(config) => !same(
+                &project(was, config, &shape),
+                &project(now, config, &shape),
+                &shape,
+                name,
+            ),
+            // A value the API filled where stack recorded none is a
+            // default, not drift.
+            None if options.all_attributes && !was.peel().is_null() => {
+                !same(was, now, &shape, name)
             }
+            None => false,
+        };
+        if !differs {
+            return None;
         }
-        drifted
+        let expected = set_by_template
+            .filter(|v| v.is_wholly_known())
+            .unwrap_or(was);
+        let sensitive = self
+            .schema
+            .as_ref()
+            .and_then(|s| s.attribute(name))
+            .is_some_and(|a| a.sensitive);
+        Some(AttributeDrift {
+            name: name.to_string(),
+            expected: expected.clone().mark_if(sensitive),
+            live: now.clone().mark_if(sensitive),
+        })
     }
 }
 

@@ -146,6 +146,9 @@ pub const ABANDONED: &str = "abandoned";
 /// The [`Drift::change`] of an object deleted outside stack.
 pub const DELETED: &str = "deleted";
 
+/// The [`Drift::change`] of an object whose values changed outside stack.
+pub const UPDATED: &str = "updated";
+
 /// A resource whose real object changed outside stack since the last apply,
 /// or that an interrupted create made and refresh found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -906,7 +909,7 @@ impl<'c> Planner<'c> {
                 if !values_equal(&new, recorded) {
                     self.drift.push(Drift {
                         address: address.to_string(),
-                        change: "updated".to_string(),
+                        change: UPDATED.to_string(),
                     });
                 }
                 Some(prior_of(resource, new))
