@@ -21,6 +21,11 @@ Added operations (moto 5.2.5 answers HTTP 500 "not implemented"):
   ``TerminateEnvironment``, ``DescribeConfigurationSettings`` (environments
   only, not saved configuration templates).
 * ElastiCache ``ModifyCacheCluster``.
+* ElastiCache parameter groups: ``CreateCacheParameterGroup``,
+  ``DescribeCacheParameterGroups``, ``ModifyCacheParameterGroup``,
+  ``ResetCacheParameterGroup``, ``DescribeCacheParameters``,
+  ``DeleteCacheParameterGroup`` (tagged by ARN like the other ElastiCache objects).
+* RDS ``ResetDBParameterGroup``.
 
 Patched operations (moto 5.2.5 implements them incompletely):
 
@@ -88,6 +93,7 @@ import json
 import logging
 import os
 import random
+import re
 import string
 import sys
 import threading
@@ -110,6 +116,8 @@ from moto.elasticbeanstalk import models as eb_models
 from moto.elasticbeanstalk.exceptions import InvalidParameterValueError
 from moto.elasticbeanstalk.responses import EBResponse
 from moto.elasticbeanstalk.utils import make_arn
+from moto.rds.exceptions import DBParameterGroupNotFoundError
+from moto.rds.responses import RDSResponse
 from moto.server import ThreadedMotoServer
 
 
@@ -755,8 +763,117 @@ def ec_modify_cache_subnet_group(self: ElastiCacheResponse) -> ActionResult:
     return ActionResult({"CacheSubnetGroup": group})
 
 
+
+# ElastiCache parameter groups: moto 5.2.5 has none of their operations
+# (ElastiCache API reference: CreateCacheParameterGroup,
+# DescribeCacheParameterGroups, ModifyCacheParameterGroup,
+# ResetCacheParameterGroup, DescribeCacheParameters,
+# DeleteCacheParameterGroup). A group keeps only the parameters set on it,
+# which is what ``Source=user`` lists; the family's defaults are not modelled.
+
+
+class CacheParameterGroupNotFound(ServiceException):
+    """AWS's error for a parameter group that does not exist."""
+
+    code = "CacheParameterGroupNotFound"
+
+
+class CacheParameterGroupAlreadyExists(ServiceException):
+    """AWS's error for creating a parameter group whose name is taken."""
+
+    code = "CacheParameterGroupAlreadyExists"
+
+
+def _ec_parameter_groups(response: ElastiCacheResponse) -> dict[str, dict[str, Any]]:
+    backend = response.elasticache_backend
+    # Tags are kept by moto's tagging service, which only accepts ARNs its
+    # pattern knows; parameter groups are taggable on AWS (AddTagsToResource).
+    if "parametergroup" not in backend.arn_regex.pattern:
+        backend.arn_regex = re.compile(backend.arn_regex.pattern.replace("|user)", "|user|parametergroup)"))
+    return _state(backend, "parameter_groups", {})
+
+
+def _ec_parameter_group(response: ElastiCacheResponse) -> dict[str, Any]:
+    name = response._get_param("CacheParameterGroupName")
+    group = _ec_parameter_groups(response).get(name)
+    if group is None:
+        raise CacheParameterGroupNotFound(f"CacheParameterGroup {name} not found.")
+    return group
+
+
+def _ec_group_view(group: dict[str, Any]) -> dict[str, Any]:
+    return {k: group[k] for k in ("CacheParameterGroupName", "CacheParameterGroupFamily", "Description", "IsGlobal", "ARN")}
+
+
+def ec_create_cache_parameter_group(self: ElastiCacheResponse) -> ActionResult:
+    name = self._get_param("CacheParameterGroupName")
+    groups = _ec_parameter_groups(self)
+    if name in groups:
+        raise CacheParameterGroupAlreadyExists(f"Parameter group {name} already exists.")
+    backend = self.elasticache_backend
+    arn = f"arn:aws:elasticache:{backend.region_name}:{backend.account_id}:parametergroup:{name}"
+    groups[name] = {
+        "CacheParameterGroupName": name,
+        "CacheParameterGroupFamily": self._get_param("CacheParameterGroupFamily"),
+        "Description": self._get_param("Description"),
+        "IsGlobal": False,
+        "ARN": arn,
+        "Parameters": {},
+    }
+    tags = self._get_param("Tags", [])
+    if tags:
+        backend.tagging_service.tag_resource(arn, tags)
+    return ActionResult({"CacheParameterGroup": _ec_group_view(groups[name])})
+
+
+def ec_describe_cache_parameter_groups(self: ElastiCacheResponse) -> ActionResult:
+    name = self._get_param("CacheParameterGroupName")
+    if name:
+        groups = [_ec_parameter_group(self)]
+    else:
+        groups = list(_ec_parameter_groups(self).values())
+    return ActionResult({"CacheParameterGroups": [_ec_group_view(g) for g in groups]})
+
+
+def ec_modify_cache_parameter_group(self: ElastiCacheResponse) -> ActionResult:
+    group = _ec_parameter_group(self)
+    for item in self._get_param("ParameterNameValues", []):
+        group["Parameters"][item["ParameterName"]] = item.get("ParameterValue", "")
+    return ActionResult({"CacheParameterGroupName": group["CacheParameterGroupName"]})
+
+
+def ec_reset_cache_parameter_group(self: ElastiCacheResponse) -> ActionResult:
+    group = _ec_parameter_group(self)
+    if str(self._get_param("ResetAllParameters")).lower() == "true":
+        group["Parameters"].clear()
+    for item in self._get_param("ParameterNameValues", []):
+        group["Parameters"].pop(item["ParameterName"], None)
+    return ActionResult({"CacheParameterGroupName": group["CacheParameterGroupName"]})
+
+
+def ec_describe_cache_parameters(self: ElastiCacheResponse) -> ActionResult:
+    group = _ec_parameter_group(self)
+    parameters = [
+        {"ParameterName": k, "ParameterValue": v, "Source": "user", "DataType": "string", "IsModifiable": True}
+        for k, v in sorted(group["Parameters"].items())
+    ]
+    return ActionResult({"Parameters": parameters})
+
+
+def ec_delete_cache_parameter_group(self: ElastiCacheResponse) -> ActionResult:
+    group = _ec_parameter_group(self)
+    del _ec_parameter_groups(self)[group["CacheParameterGroupName"]]
+    return EmptyResult()
+
+
 def _install_elasticache() -> None:
     handlers = {
+        "create_cache_parameter_group": ec_create_cache_parameter_group,
+        "describe_cache_parameter_groups": ec_describe_cache_parameter_groups,
+        "modify_cache_parameter_group": ec_modify_cache_parameter_group,
+        "reset_cache_parameter_group": ec_reset_cache_parameter_group,
+        "describe_cache_parameters": ec_describe_cache_parameters,
+        "delete_cache_parameter_group": ec_delete_cache_parameter_group,
         "delete_cache_subnet_group": ec_delete_cache_subnet_group,
         "modify_cache_subnet_group": ec_modify_cache_subnet_group,
         "create_cache_cluster": ec_create_cache_cluster,
@@ -766,6 +883,31 @@ def _install_elasticache() -> None:
     }
     for name, handler in handlers.items():
         setattr(ElastiCacheResponse, name, handler)
+
+
+# --------------------------------------------------------------------------
+# RDS
+# --------------------------------------------------------------------------
+
+
+def rds_reset_db_parameter_group(self: RDSResponse) -> ActionResult:
+    """ResetDBParameterGroup (RDS API reference): moto 5.2.5 lacks it. A
+    moto group holds only the parameters set on it, so resetting one to its
+    family's default removes it; ``ResetAllParameters`` removes them all."""
+    name = self.params.get("DBParameterGroupName")
+    groups = self.backend.describe_db_parameter_groups({"db_parameter_group_name": name})
+    if not groups:
+        raise DBParameterGroupNotFoundError(name)
+    group = groups[0]
+    if str(self.params.get("ResetAllParameters")).lower() == "true":
+        group.parameters.clear()
+    for item in self.params.get("Parameters", []):
+        group.parameters.pop(item.original_dict()["ParameterName"], None)
+    return ActionResult({"DBParameterGroupName": group.name})
+
+
+def _install_rds() -> None:
+    RDSResponse.reset_db_parameter_group = rds_reset_db_parameter_group
 
 
 # --------------------------------------------------------------------------
@@ -927,6 +1069,7 @@ def main(argv: list[str]) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     _install_beanstalk()
     _install_elasticache()
+    _install_rds()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(argv[1]), verbose=False)
     # start() returns once the socket is bound and listening, so the port
     # accepts connections from here on.

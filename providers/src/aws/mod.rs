@@ -17,6 +17,7 @@ pub mod elasticache;
 pub mod iam;
 pub mod managed;
 pub mod meta;
+pub mod parameter_group;
 pub mod rds;
 pub mod retry;
 pub mod s3;
@@ -549,6 +550,7 @@ impl AwsProvider {
         resources.extend(cloudfront::resources());
         resources.extend(beanstalk::resources());
         resources.extend(iam::resources());
+        resources.extend(parameter_group::resources());
         let mut data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources());
         data_sources.extend(meta::data_sources());
