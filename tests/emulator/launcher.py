@@ -27,6 +27,9 @@ Added operations (moto 5.2.5 answers HTTP 500 "not implemented"):
   ``DeleteCacheParameterGroup`` (tagged by ARN like the other ElastiCache objects).
 * RDS ``ResetDBParameterGroup``.
 
+Patched for the Rust SDK: S3 ``GetBucketVersioning`` (moto's reply has the
+wrong root element, see ``s3_get_bucket_versioning``).
+
 Patched operations (moto 5.2.5 implements them incompletely):
 
 * Beanstalk ``CreateEnvironment``: moto leaves ``EnvironmentId``, ``CNAME`` and
@@ -118,6 +121,7 @@ from moto.elasticbeanstalk.responses import EBResponse
 from moto.elasticbeanstalk.utils import make_arn
 from moto.rds.exceptions import DBParameterGroupNotFoundError
 from moto.rds.responses import RDSResponse
+from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 
 
@@ -911,6 +915,29 @@ def _install_rds() -> None:
 
 
 # --------------------------------------------------------------------------
+# S3
+# --------------------------------------------------------------------------
+
+
+def s3_get_bucket_versioning(self: S3Response) -> Any:
+    """GetBucketVersioning with the documented root element. moto 5.2.5 names
+    it ``GetBucketVersioningResponse``, which AWS SDKs that check the root
+    (the Rust SDK does) refuse. S3 API reference, GetBucketVersioning,
+    response syntax: ``<VersioningConfiguration><Status>…</Status>
+    <MfaDelete>…</MfaDelete></VersioningConfiguration>``, both elements
+    left out when versioning was never configured. moto keeps no MFA delete
+    state, so ``MfaDelete`` is never shown."""
+    status = self.backend.get_bucket_versioning(self.bucket_name)
+    inner = f"<Status>{status}</Status>" if status else ""
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{inner}</VersioningConfiguration>'
+    return 200, {"Content-Type": "application/xml"}, body
+
+
+def _install_s3() -> None:
+    S3Response.get_bucket_versioning = s3_get_bucket_versioning
+
+
+# --------------------------------------------------------------------------
 # Fault injection
 # --------------------------------------------------------------------------
 
@@ -1070,6 +1097,7 @@ def main(argv: list[str]) -> None:
     _install_beanstalk()
     _install_elasticache()
     _install_rds()
+    _install_s3()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(argv[1]), verbose=False)
     # start() returns once the socket is bound and listening, so the port
     # accepts connections from here on.

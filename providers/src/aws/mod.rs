@@ -21,6 +21,7 @@ pub mod parameter_group;
 pub mod rds;
 pub mod retry;
 pub mod s3;
+pub mod s3_config;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -551,6 +552,7 @@ impl AwsProvider {
         resources.extend(beanstalk::resources());
         resources.extend(iam::resources());
         resources.extend(parameter_group::resources());
+        resources.extend(s3_config::resources());
         let mut data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources());
         data_sources.extend(meta::data_sources());
