@@ -26,6 +26,8 @@ Added operations (moto 5.2.5 answers HTTP 500 "not implemented"):
   ``ResetCacheParameterGroup``, ``DescribeCacheParameters``,
   ``DeleteCacheParameterGroup`` (tagged by ARN like the other ElastiCache objects).
 * RDS ``ResetDBParameterGroup``.
+* CloudFront origin access identities: ``Create``/``Get``/``Update``/``Delete``
+  ``CloudFrontOriginAccessIdentity`` and ``ListCloudFrontOriginAccessIdentities``.
 
 Patched for the Rust SDK: S3 ``GetBucketVersioning`` (moto's reply has the
 wrong root element, see ``s3_get_bucket_versioning``).
@@ -104,6 +106,8 @@ import time
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
+from moto.cloudfront import urls as cloudfront_urls
+from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, EmptyResult, PaginatedResult
 from moto.core.utils import utcnow
@@ -938,6 +942,128 @@ def _install_s3() -> None:
 
 
 # --------------------------------------------------------------------------
+# CloudFront origin access identities
+# --------------------------------------------------------------------------
+
+# moto 5.2.5 has no origin access identity operations (CloudFront API
+# reference: CreateCloudFrontOriginAccessIdentity, GetCloudFrontOriginAccessIdentity,
+# ListCloudFrontOriginAccessIdentities, UpdateCloudFrontOriginAccessIdentity,
+# DeleteCloudFrontOriginAccessIdentity). Added with their documented rules: a
+# create with a caller reference already used and the same comment returns
+# that identity; updates and deletes need the current ETag as If-Match.
+
+
+class NoSuchCloudFrontOriginAccessIdentity(ServiceException):
+    code = "NoSuchCloudFrontOriginAccessIdentity"
+
+
+class CloudFrontOriginAccessIdentityAlreadyExists(ServiceException):
+    code = "CloudFrontOriginAccessIdentityAlreadyExists"
+
+
+class PreconditionFailed(ServiceException):
+    code = "PreconditionFailed"
+
+
+def _cf_identities(response: CloudFrontResponse) -> dict[str, dict[str, Any]]:
+    return _state(response.backend, "identities", {})
+
+
+def _cf_identity(response: CloudFrontResponse) -> dict[str, Any]:
+    identity = _cf_identities(response).get(response._get_param("Id"))
+    if identity is None:
+        raise NoSuchCloudFrontOriginAccessIdentity("The specified origin access identity does not exist.")
+    return identity
+
+
+def _cf_identity_reply(identity: dict[str, Any]) -> ActionResult:
+    return ActionResult(
+        {
+            "CloudFrontOriginAccessIdentity": {
+                "Id": identity["Id"],
+                "S3CanonicalUserId": identity["S3CanonicalUserId"],
+                "CloudFrontOriginAccessIdentityConfig": identity["Config"],
+            },
+            "ETag": identity["ETag"],
+            "Location": f"https://cloudfront.amazonaws.com/2020-05-31/origin-access-identity/cloudfront/{identity['Id']}",
+        }
+    )
+
+
+def _cf_check_etag(response: CloudFrontResponse, identity: dict[str, Any]) -> None:
+    if response.headers.get("If-Match") != identity["ETag"]:
+        raise PreconditionFailed("The If-Match version is missing or not valid for the resource.")
+
+
+def cf_create_identity(self: CloudFrontResponse) -> ActionResult:
+    config = self._get_param("CloudFrontOriginAccessIdentityConfig", {})
+    config = {"CallerReference": config.get("CallerReference"), "Comment": config.get("Comment") or ""}
+    for identity in _cf_identities(self).values():
+        if identity["Config"]["CallerReference"] == config["CallerReference"]:
+            if identity["Config"] != config:
+                raise CloudFrontOriginAccessIdentityAlreadyExists("The caller reference is already in use with another configuration.")
+            return _cf_identity_reply(identity)
+    identity_id = "E" + _random_token(13, string.ascii_uppercase + string.digits)
+    identity = {"Id": identity_id, "S3CanonicalUserId": _random_token(96, "0123456789abcdef"), "Config": config, "ETag": _random_token(14, string.ascii_uppercase)}
+    _cf_identities(self)[identity_id] = identity
+    return _cf_identity_reply(identity)
+
+
+def cf_get_identity(self: CloudFrontResponse) -> ActionResult:
+    return _cf_identity_reply(_cf_identity(self))
+
+
+def cf_list_identities(self: CloudFrontResponse) -> ActionResult:
+    items = [
+        {"Id": i["Id"], "S3CanonicalUserId": i["S3CanonicalUserId"], "Comment": i["Config"]["Comment"]}
+        for i in _cf_identities(self).values()
+    ]
+    return ActionResult(
+        {
+            "CloudFrontOriginAccessIdentityList": {
+                "Marker": "",
+                "MaxItems": 100,
+                "IsTruncated": False,
+                "Quantity": len(items),
+                "Items": items,
+            }
+        }
+    )
+
+
+def cf_update_identity(self: CloudFrontResponse) -> ActionResult:
+    identity = _cf_identity(self)
+    _cf_check_etag(self, identity)
+    config = self._get_param("CloudFrontOriginAccessIdentityConfig", {})
+    identity["Config"] = {"CallerReference": identity["Config"]["CallerReference"], "Comment": config.get("Comment") or ""}
+    identity["ETag"] = _random_token(14, string.ascii_uppercase)
+    return _cf_identity_reply(identity)
+
+
+def cf_delete_identity(self: CloudFrontResponse) -> ActionResult:
+    identity = _cf_identity(self)
+    _cf_check_etag(self, identity)
+    del _cf_identities(self)[identity["Id"]]
+    return EmptyResult()
+
+
+def _install_cloudfront() -> None:
+    handlers = {
+        "create_cloud_front_origin_access_identity": cf_create_identity,
+        "get_cloud_front_origin_access_identity": cf_get_identity,
+        "list_cloud_front_origin_access_identities": cf_list_identities,
+        "update_cloud_front_origin_access_identity": cf_update_identity,
+        "delete_cloud_front_origin_access_identity": cf_delete_identity,
+    }
+    for name, handler in handlers.items():
+        setattr(CloudFrontResponse, name, handler)
+    base = "{0}/2020-05-31/origin-access-identity/cloudfront"
+    cloudfront_urls.url_paths[base + "$"] = CloudFrontResponse.dispatch
+    cloudfront_urls.url_paths[base + "/(?P<Id>[^/]+)$"] = CloudFrontResponse.dispatch
+    cloudfront_urls.url_paths[base + "/(?P<Id>[^/]+)/config$"] = CloudFrontResponse.dispatch
+
+
+# --------------------------------------------------------------------------
 # Fault injection
 # --------------------------------------------------------------------------
 
@@ -1098,6 +1224,7 @@ def main(argv: list[str]) -> None:
     _install_elasticache()
     _install_rds()
     _install_s3()
+    _install_cloudfront()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(argv[1]), verbose=False)
     # start() returns once the socket is bound and listening, so the port
     # accepts connections from here on.

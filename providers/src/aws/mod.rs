@@ -12,6 +12,7 @@
 
 pub mod beanstalk;
 pub mod cloudfront;
+pub mod cloudfront_access;
 pub mod ec2;
 pub mod elasticache;
 pub mod iam;
@@ -553,6 +554,7 @@ impl AwsProvider {
         resources.extend(iam::resources());
         resources.extend(parameter_group::resources());
         resources.extend(s3_config::resources());
+        resources.extend(cloudfront_access::resources());
         let mut data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources());
         data_sources.extend(meta::data_sources());
