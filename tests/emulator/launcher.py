@@ -21,6 +21,13 @@ Added operations (moto 5.2.5 answers HTTP 500 "not implemented"):
   ``TerminateEnvironment``, ``DescribeConfigurationSettings`` (environments
   only, not saved configuration templates).
 * ElastiCache ``ModifyCacheCluster``.
+* ElastiCache parameter groups: ``CreateCacheParameterGroup``,
+  ``DescribeCacheParameterGroups``, ``ModifyCacheParameterGroup``,
+  ``ResetCacheParameterGroup``, ``DescribeCacheParameters``,
+  ``DeleteCacheParameterGroup`` (tagged by ARN like the other ElastiCache objects).
+* RDS ``ResetDBParameterGroup``.
+* CloudFront origin access identities: ``Create``/``Get``/``Update``/``Delete``
+  ``CloudFrontOriginAccessIdentity`` and ``ListCloudFrontOriginAccessIdentities``.
 
 Patched operations (moto 5.2.5 implements them incompletely):
 
@@ -93,6 +100,7 @@ import json
 import logging
 import os
 import random
+import re
 import string
 import sys
 import threading
@@ -100,6 +108,8 @@ import time
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
+from moto.cloudfront import urls as cloudfront_urls
+from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, EmptyResult, PaginatedResult
 from moto.core.utils import utcnow
@@ -115,6 +125,9 @@ from moto.elasticbeanstalk import models as eb_models
 from moto.elasticbeanstalk.exceptions import InvalidParameterValueError
 from moto.elasticbeanstalk.responses import EBResponse
 from moto.elasticbeanstalk.utils import make_arn
+from moto.rds.exceptions import DBParameterGroupNotFoundError
+from moto.rds.responses import RDSResponse
+from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 
 import slowness
@@ -762,8 +775,117 @@ def ec_modify_cache_subnet_group(self: ElastiCacheResponse) -> ActionResult:
     return ActionResult({"CacheSubnetGroup": group})
 
 
+
+# ElastiCache parameter groups: moto 5.2.5 has none of their operations
+# (ElastiCache API reference: CreateCacheParameterGroup,
+# DescribeCacheParameterGroups, ModifyCacheParameterGroup,
+# ResetCacheParameterGroup, DescribeCacheParameters,
+# DeleteCacheParameterGroup). A group keeps only the parameters set on it,
+# which is what ``Source=user`` lists; the family's defaults are not modelled.
+
+
+class CacheParameterGroupNotFound(ServiceException):
+    """AWS's error for a parameter group that does not exist."""
+
+    code = "CacheParameterGroupNotFound"
+
+
+class CacheParameterGroupAlreadyExists(ServiceException):
+    """AWS's error for creating a parameter group whose name is taken."""
+
+    code = "CacheParameterGroupAlreadyExists"
+
+
+def _ec_parameter_groups(response: ElastiCacheResponse) -> dict[str, dict[str, Any]]:
+    backend = response.elasticache_backend
+    # Tags are kept by moto's tagging service, which only accepts ARNs its
+    # pattern knows; parameter groups are taggable on AWS (AddTagsToResource).
+    if "parametergroup" not in backend.arn_regex.pattern:
+        backend.arn_regex = re.compile(backend.arn_regex.pattern.replace("|user)", "|user|parametergroup)"))
+    return _state(backend, "parameter_groups", {})
+
+
+def _ec_parameter_group(response: ElastiCacheResponse) -> dict[str, Any]:
+    name = response._get_param("CacheParameterGroupName")
+    group = _ec_parameter_groups(response).get(name)
+    if group is None:
+        raise CacheParameterGroupNotFound(f"CacheParameterGroup {name} not found.")
+    return group
+
+
+def _ec_group_view(group: dict[str, Any]) -> dict[str, Any]:
+    return {k: group[k] for k in ("CacheParameterGroupName", "CacheParameterGroupFamily", "Description", "IsGlobal", "ARN")}
+
+
+def ec_create_cache_parameter_group(self: ElastiCacheResponse) -> ActionResult:
+    name = self._get_param("CacheParameterGroupName")
+    groups = _ec_parameter_groups(self)
+    if name in groups:
+        raise CacheParameterGroupAlreadyExists(f"Parameter group {name} already exists.")
+    backend = self.elasticache_backend
+    arn = f"arn:aws:elasticache:{backend.region_name}:{backend.account_id}:parametergroup:{name}"
+    groups[name] = {
+        "CacheParameterGroupName": name,
+        "CacheParameterGroupFamily": self._get_param("CacheParameterGroupFamily"),
+        "Description": self._get_param("Description"),
+        "IsGlobal": False,
+        "ARN": arn,
+        "Parameters": {},
+    }
+    tags = self._get_param("Tags", [])
+    if tags:
+        backend.tagging_service.tag_resource(arn, tags)
+    return ActionResult({"CacheParameterGroup": _ec_group_view(groups[name])})
+
+
+def ec_describe_cache_parameter_groups(self: ElastiCacheResponse) -> ActionResult:
+    name = self._get_param("CacheParameterGroupName")
+    if name:
+        groups = [_ec_parameter_group(self)]
+    else:
+        groups = list(_ec_parameter_groups(self).values())
+    return ActionResult({"CacheParameterGroups": [_ec_group_view(g) for g in groups]})
+
+
+def ec_modify_cache_parameter_group(self: ElastiCacheResponse) -> ActionResult:
+    group = _ec_parameter_group(self)
+    for item in self._get_param("ParameterNameValues", []):
+        group["Parameters"][item["ParameterName"]] = item.get("ParameterValue", "")
+    return ActionResult({"CacheParameterGroupName": group["CacheParameterGroupName"]})
+
+
+def ec_reset_cache_parameter_group(self: ElastiCacheResponse) -> ActionResult:
+    group = _ec_parameter_group(self)
+    if str(self._get_param("ResetAllParameters")).lower() == "true":
+        group["Parameters"].clear()
+    for item in self._get_param("ParameterNameValues", []):
+        group["Parameters"].pop(item["ParameterName"], None)
+    return ActionResult({"CacheParameterGroupName": group["CacheParameterGroupName"]})
+
+
+def ec_describe_cache_parameters(self: ElastiCacheResponse) -> ActionResult:
+    group = _ec_parameter_group(self)
+    parameters = [
+        {"ParameterName": k, "ParameterValue": v, "Source": "user", "DataType": "string", "IsModifiable": True}
+        for k, v in sorted(group["Parameters"].items())
+    ]
+    return ActionResult({"Parameters": parameters})
+
+
+def ec_delete_cache_parameter_group(self: ElastiCacheResponse) -> ActionResult:
+    group = _ec_parameter_group(self)
+    del _ec_parameter_groups(self)[group["CacheParameterGroupName"]]
+    return EmptyResult()
+
+
 def _install_elasticache() -> None:
     handlers = {
+        "create_cache_parameter_group": ec_create_cache_parameter_group,
+        "describe_cache_parameter_groups": ec_describe_cache_parameter_groups,
+        "modify_cache_parameter_group": ec_modify_cache_parameter_group,
+        "reset_cache_parameter_group": ec_reset_cache_parameter_group,
+        "describe_cache_parameters": ec_describe_cache_parameters,
+        "delete_cache_parameter_group": ec_delete_cache_parameter_group,
         "delete_cache_subnet_group": ec_delete_cache_subnet_group,
         "modify_cache_subnet_group": ec_modify_cache_subnet_group,
         "create_cache_cluster": ec_create_cache_cluster,
@@ -773,6 +895,176 @@ def _install_elasticache() -> None:
     }
     for name, handler in handlers.items():
         setattr(ElastiCacheResponse, name, handler)
+
+
+# --------------------------------------------------------------------------
+# RDS
+# --------------------------------------------------------------------------
+
+
+def rds_reset_db_parameter_group(self: RDSResponse) -> ActionResult:
+    """ResetDBParameterGroup (RDS API reference): moto 5.2.5 lacks it. A
+    moto group holds only the parameters set on it, so resetting one to its
+    family's default removes it; ``ResetAllParameters`` removes them all."""
+    name = self.params.get("DBParameterGroupName")
+    groups = self.backend.describe_db_parameter_groups({"db_parameter_group_name": name})
+    if not groups:
+        raise DBParameterGroupNotFoundError(name)
+    group = groups[0]
+    if str(self.params.get("ResetAllParameters")).lower() == "true":
+        group.parameters.clear()
+    for item in self.params.get("Parameters", []):
+        group.parameters.pop(item.original_dict()["ParameterName"], None)
+    return ActionResult({"DBParameterGroupName": group.name})
+
+
+def _install_rds() -> None:
+    RDSResponse.reset_db_parameter_group = rds_reset_db_parameter_group
+
+
+# --------------------------------------------------------------------------
+# S3
+# --------------------------------------------------------------------------
+
+
+def s3_get_bucket_versioning(self: S3Response) -> Any:
+    """GetBucketVersioning with the documented root element. moto 5.2.5 names
+    it ``GetBucketVersioningResponse``, which AWS SDKs that check the root
+    (the Rust SDK does) refuse. S3 API reference, GetBucketVersioning,
+    response syntax: ``<VersioningConfiguration><Status>…</Status>
+    <MfaDelete>…</MfaDelete></VersioningConfiguration>``, both elements
+    left out when versioning was never configured. moto keeps no MFA delete
+    state, so ``MfaDelete`` is never shown."""
+    status = self.backend.get_bucket_versioning(self.bucket_name)
+    inner = f"<Status>{status}</Status>" if status else ""
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{inner}</VersioningConfiguration>'
+    return 200, {"Content-Type": "application/xml"}, body
+
+
+def _install_s3() -> None:
+    S3Response.get_bucket_versioning = s3_get_bucket_versioning
+
+
+# --------------------------------------------------------------------------
+# CloudFront origin access identities
+# --------------------------------------------------------------------------
+
+# moto 5.2.5 has no origin access identity operations (CloudFront API
+# reference: CreateCloudFrontOriginAccessIdentity, GetCloudFrontOriginAccessIdentity,
+# ListCloudFrontOriginAccessIdentities, UpdateCloudFrontOriginAccessIdentity,
+# DeleteCloudFrontOriginAccessIdentity). Added with their documented rules: a
+# create with a caller reference already used and the same comment returns
+# that identity; updates and deletes need the current ETag as If-Match.
+
+
+class NoSuchCloudFrontOriginAccessIdentity(ServiceException):
+    code = "NoSuchCloudFrontOriginAccessIdentity"
+
+
+class CloudFrontOriginAccessIdentityAlreadyExists(ServiceException):
+    code = "CloudFrontOriginAccessIdentityAlreadyExists"
+
+
+class PreconditionFailed(ServiceException):
+    code = "PreconditionFailed"
+
+
+def _cf_identities(response: CloudFrontResponse) -> dict[str, dict[str, Any]]:
+    return _state(response.backend, "identities", {})
+
+
+def _cf_identity(response: CloudFrontResponse) -> dict[str, Any]:
+    identity = _cf_identities(response).get(response._get_param("Id"))
+    if identity is None:
+        raise NoSuchCloudFrontOriginAccessIdentity("The specified origin access identity does not exist.")
+    return identity
+
+
+def _cf_identity_reply(identity: dict[str, Any]) -> ActionResult:
+    return ActionResult(
+        {
+            "CloudFrontOriginAccessIdentity": {
+                "Id": identity["Id"],
+                "S3CanonicalUserId": identity["S3CanonicalUserId"],
+                "CloudFrontOriginAccessIdentityConfig": identity["Config"],
+            },
+            "ETag": identity["ETag"],
+            "Location": f"https://cloudfront.amazonaws.com/2020-05-31/origin-access-identity/cloudfront/{identity['Id']}",
+        }
+    )
+
+
+def _cf_check_etag(response: CloudFrontResponse, identity: dict[str, Any]) -> None:
+    if response.headers.get("If-Match") != identity["ETag"]:
+        raise PreconditionFailed("The If-Match version is missing or not valid for the resource.")
+
+
+def cf_create_identity(self: CloudFrontResponse) -> ActionResult:
+    config = self._get_param("CloudFrontOriginAccessIdentityConfig", {})
+    config = {"CallerReference": config.get("CallerReference"), "Comment": config.get("Comment") or ""}
+    for identity in _cf_identities(self).values():
+        if identity["Config"]["CallerReference"] == config["CallerReference"]:
+            if identity["Config"] != config:
+                raise CloudFrontOriginAccessIdentityAlreadyExists("The caller reference is already in use with another configuration.")
+            return _cf_identity_reply(identity)
+    identity_id = "E" + _random_token(13, string.ascii_uppercase + string.digits)
+    identity = {"Id": identity_id, "S3CanonicalUserId": _random_token(96, "0123456789abcdef"), "Config": config, "ETag": _random_token(14, string.ascii_uppercase)}
+    _cf_identities(self)[identity_id] = identity
+    return _cf_identity_reply(identity)
+
+
+def cf_get_identity(self: CloudFrontResponse) -> ActionResult:
+    return _cf_identity_reply(_cf_identity(self))
+
+
+def cf_list_identities(self: CloudFrontResponse) -> ActionResult:
+    items = [
+        {"Id": i["Id"], "S3CanonicalUserId": i["S3CanonicalUserId"], "Comment": i["Config"]["Comment"]}
+        for i in _cf_identities(self).values()
+    ]
+    return ActionResult(
+        {
+            "CloudFrontOriginAccessIdentityList": {
+                "Marker": "",
+                "MaxItems": 100,
+                "IsTruncated": False,
+                "Quantity": len(items),
+                "Items": items,
+            }
+        }
+    )
+
+
+def cf_update_identity(self: CloudFrontResponse) -> ActionResult:
+    identity = _cf_identity(self)
+    _cf_check_etag(self, identity)
+    config = self._get_param("CloudFrontOriginAccessIdentityConfig", {})
+    identity["Config"] = {"CallerReference": identity["Config"]["CallerReference"], "Comment": config.get("Comment") or ""}
+    identity["ETag"] = _random_token(14, string.ascii_uppercase)
+    return _cf_identity_reply(identity)
+
+
+def cf_delete_identity(self: CloudFrontResponse) -> ActionResult:
+    identity = _cf_identity(self)
+    _cf_check_etag(self, identity)
+    del _cf_identities(self)[identity["Id"]]
+    return EmptyResult()
+
+
+def _install_cloudfront() -> None:
+    handlers = {
+        "create_cloud_front_origin_access_identity": cf_create_identity,
+        "get_cloud_front_origin_access_identity": cf_get_identity,
+        "list_cloud_front_origin_access_identities": cf_list_identities,
+        "update_cloud_front_origin_access_identity": cf_update_identity,
+        "delete_cloud_front_origin_access_identity": cf_delete_identity,
+    }
+    for name, handler in handlers.items():
+        setattr(CloudFrontResponse, name, handler)
+    base = "{0}/2020-05-31/origin-access-identity/cloudfront"
+    cloudfront_urls.url_paths[base + "$"] = CloudFrontResponse.dispatch
+    cloudfront_urls.url_paths[base + "/(?P<Id>[^/]+)$"] = CloudFrontResponse.dispatch
+    cloudfront_urls.url_paths[base + "/(?P<Id>[^/]+)/config$"] = CloudFrontResponse.dispatch
 
 
 # --------------------------------------------------------------------------
@@ -912,29 +1204,6 @@ def _read_body(environ: dict[str, Any]) -> bytes:
 
 
 # --------------------------------------------------------------------------
-# S3
-# --------------------------------------------------------------------------
-
-
-def s3_get_bucket_versioning(self: Any) -> Any:
-    """GetBucketVersioning with the root element the API reference documents."""
-    status = self.backend.get_bucket_versioning(self.bucket_name)
-    inner = f"<Status>{status}</Status>" if status else ""
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-        f"{inner}</VersioningConfiguration>"
-    )
-    return 200, {"Content-Type": "application/xml"}, body
-
-
-def _install_s3() -> None:
-    from moto.s3.responses import S3Response
-
-    S3Response.get_bucket_versioning = s3_get_bucket_versioning  # type: ignore[method-assign]
-
-
-# --------------------------------------------------------------------------
 # Server
 # --------------------------------------------------------------------------
 
@@ -957,7 +1226,9 @@ def main(argv: list[str]) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     _install_beanstalk()
     _install_elasticache()
+    _install_rds()
     _install_s3()
+    _install_cloudfront()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(argv[1]), verbose=False)
     # start() returns once the socket is bound and listening, so the port
     # accepts connections from here on.

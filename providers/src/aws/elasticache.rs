@@ -66,7 +66,7 @@ pub fn cache_status(status: &str) -> CacheStatus {
     }
 }
 
-fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+pub(crate) fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()

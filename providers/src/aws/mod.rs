@@ -12,15 +12,18 @@
 
 pub mod beanstalk;
 pub mod cloudfront;
+pub mod cloudfront_access;
 pub mod credentials;
 pub mod ec2;
 pub mod elasticache;
 pub mod iam;
 pub mod managed;
 pub mod meta;
+pub mod parameter_group;
 pub mod rds;
 pub mod retry;
 pub mod s3;
+pub mod s3_config;
 pub mod s3_inline;
 pub mod tags;
 pub mod values;
@@ -804,6 +807,9 @@ impl AwsProvider {
         resources.extend(cloudfront::resources());
         resources.extend(beanstalk::resources());
         resources.extend(iam::resources());
+        resources.extend(parameter_group::resources());
+        resources.extend(s3_config::resources());
+        resources.extend(cloudfront_access::resources());
         let mut data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources());
         data_sources.extend(meta::data_sources());

@@ -44,7 +44,7 @@ const CREATE_TIMEOUT: Duration = Duration::from_secs(40 * 60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(80 * 60);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
-fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+pub(crate) fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()

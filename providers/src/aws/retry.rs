@@ -62,6 +62,8 @@ pub fn classify(
             || code == "NoSuchBucket"
             || code == "NoSuchKey"
             || code == "NoSuchDistribution"
+            || code == "NoSuchOriginAccessControl"
+            || code == "NoSuchCloudFrontOriginAccessIdentity"
         {
             return ErrorClass::NotFound;
         }

@@ -43,7 +43,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
 
 /// Plans by the schema, keeping the prior text of each policy document
 /// `names` whose configured text means the same.
-fn plan_documents(schema: &Schema, request: PlanRequest<'_>, names: &[&str]) -> PlanResponse {
+pub(crate) fn plan_documents(schema: &Schema, request: PlanRequest<'_>, names: &[&str]) -> PlanResponse {
     let mut config = request.config.clone();
     if let (Some(prior), Value::Map(map)) = (request.prior, &mut config) {
         for name in names {
@@ -62,7 +62,7 @@ fn plan_documents(schema: &Schema, request: PlanRequest<'_>, names: &[&str]) -> 
 /// A name for an object the user did not name: `name_prefix` (or
 /// "stack-") and the operation id, at most `max` characters, so that
 /// retrying the same operation finds the same name.
-fn generated_name(planned: &Value, operation_id: &str, max: usize) -> String {
+pub(crate) fn generated_name(planned: &Value, operation_id: &str, max: usize) -> String {
     let prefix = str_attr(planned, "name_prefix").unwrap_or_else(|| "stack-".to_string());
     let id: String = operation_id
         .chars()
