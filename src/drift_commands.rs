@@ -58,7 +58,14 @@ pub struct DriftArgs {
     pub history: Option<PathBuf>,
     /// Post a Slack-compatible message (Slack, Mattermost incoming webhooks)
     /// to URL when drift appears, changes or is resolved, or a check fails.
-    #[arg(long, value_name = "URL")]
+    /// A webhook URL is a secret: prefer the environment variable to the
+    /// command line, which other users of the machine can see.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "STACK_DRIFT_WEBHOOK",
+        hide_env_values = true
+    )]
     pub notify: Option<String>,
 }
 

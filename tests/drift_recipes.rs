@@ -145,12 +145,19 @@ fn the_kubernetes_cronjob_runs_stack_drift_once_on_a_valid_schedule() {
                 .unwrap()
                 .replace("/stacks/drift-stacks.txt", "drift-stacks.txt")
                 .replace("/var/lib/stack-drift/", "")
-                .replace("$(WEBHOOK_URL)", "http://127.0.0.1:9/hook")
         })
         .collect();
     assert_eq!(args[..2], ["drift", "--once"]);
     stack.write("drift-stacks.txt", ".\n");
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let env = &job["containers"][0]["env"];
+    assert!(
+        env.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == "STACK_DRIFT_WEBHOOK"),
+        "the webhook comes from the secret, through the environment"
+    );
     let run = stack.ok(&args);
     let line: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("one JSON line");
     assert_eq!(line["status"], "no_drift");
