@@ -85,6 +85,10 @@ output "site" {{
     )
 }
 
+/// A lifecycle rule as S3 lists it: id, prefix, expiration days, and the
+/// transitions' days and storage classes.
+type Rule = (String, String, Option<i32>, Vec<(Option<i32>, String)>);
+
 /// What S3 says of the bucket.
 #[derive(Debug, PartialEq)]
 struct Bucket {
@@ -93,8 +97,7 @@ struct Bucket {
     index: Option<String>,
     error: Option<String>,
     sse: Option<String>,
-    /// (id, prefix, expiration days, transition days and class)
-    rules: Vec<(String, String, Option<i32>, Vec<(Option<i32>, String)>)>,
+    rules: Vec<Rule>,
 }
 
 fn bucket(emulator: &Emulator, name: &str) -> Bucket {
