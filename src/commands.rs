@@ -628,8 +628,16 @@ pub(crate) fn load_locked(
     backend: &dyn Backend,
     operation: &str,
 ) -> Result<Loaded, u8> {
-    crate::workspace::load_locked(backend, operation)
-        .map_err(|e| session.error("Cannot read the state", e.to_string()))
+    let loaded = crate::workspace::load_locked(backend, operation)
+        .map_err(|e| session.error("Cannot read the state", e.to_string()))?;
+    tracing::debug!(
+        serial = loaded.state.serial,
+        lineage = %loaded.state.lineage,
+        resources = loaded.state.resources.len(),
+        replayed = loaded.replayed,
+        "state loaded"
+    );
+    Ok(loaded)
 }
 
 fn plan_options(session: &Session, args: &PlanArgs, mode: PlanMode) -> Result<PlanOptions, u8> {
@@ -690,6 +698,14 @@ async fn make_plan(
     }
     match plan {
         Some(plan) if !load_failed => {
+            let summary = plan.summary();
+            tracing::debug!(
+                add = summary.add,
+                change = summary.change,
+                destroy = summary.destroy,
+                import = summary.import,
+                "plan made"
+            );
             deny_destroy(session, args, &plan)?;
             Ok((ctx, plan))
         }
@@ -763,6 +779,7 @@ async fn plan_command(
         if let Err(e) = crate::planfile::write(&out, &plan, sealer) {
             return session.error("Cannot save the plan", e);
         }
+        tracing::debug!(path = %out.display(), "plan saved");
         if format == Format::Text {
             println!(
                 "\nSaved the plan to {}. To apply exactly this plan, run: stack apply {}",
@@ -1082,6 +1099,14 @@ async fn run_apply(
     ticker.abort();
     progress.finish();
     let persisted = recorder.journal.compact(state);
+    tracing::debug!(
+        succeeded = outcome.succeeded,
+        failed = outcome.failed,
+        skipped = outcome.skipped,
+        serial = state.serial,
+        persisted = persisted.is_ok(),
+        "apply finished"
+    );
     session.report(&outcome.diagnostics);
     if let Err(e) = persisted {
         return session.error(

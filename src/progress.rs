@@ -62,6 +62,31 @@ pub fn seconds(d: Duration) -> String {
     }
 }
 
+/// A debug log line per operation started, finished, failed or skipped:
+/// addresses, actions and times only. Provider messages and provisioner
+/// output are left out of logs (the terminal shows them, redacted).
+fn log_event(event: &ApplyEvent) {
+    match event {
+        ApplyEvent::Started { address, action } => {
+            tracing::debug!(%address, ?action, "operation started")
+        }
+        ApplyEvent::Finished {
+            address,
+            action,
+            elapsed,
+        } => {
+            tracing::debug!(%address, ?action, elapsed_ms = elapsed.as_millis() as u64, "operation finished")
+        }
+        ApplyEvent::Failed {
+            address, action, ..
+        } => tracing::debug!(%address, ?action, "operation failed"),
+        ApplyEvent::Skipped { address, reason } => {
+            tracing::debug!(%address, ?reason, "operation skipped")
+        }
+        ApplyEvent::Progress { .. } | ApplyEvent::Output { .. } => {}
+    }
+}
+
 impl Progress {
     pub fn new(total: usize, tty: bool, style: Style) -> Progress {
         Progress {
@@ -111,6 +136,7 @@ impl Progress {
     }
 
     fn handle(&self, event: ApplyEvent) {
+        log_event(&event);
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };

@@ -348,6 +348,17 @@ struct Planner<'c> {
     diags: Diagnostics,
 }
 
+/// A provider's diagnostics about a resource's configuration, located at
+/// its block when the provider (which knows no templates) gave no place.
+fn at_block(diags: Diagnostics, resource: &Resource) -> Diagnostics {
+    Diagnostics(
+        diags
+            .into_iter()
+            .map(|d| d.with_span(resource.span.clone()))
+            .collect(),
+    )
+}
+
 /// Makes a plan. Returns `None` with the diagnostics when planning failed.
 pub async fn plan(
     ctx: &Context,
@@ -1277,7 +1288,7 @@ impl<'c> Planner<'c> {
         let (action, planned, requires_replace, private) = match prior {
             None => {
                 let response = request(None, None, &config);
-                self.diags.extend(response.diagnostics);
+                self.diags.extend(at_block(response.diagnostics, resource));
                 (
                     Action::Create,
                     response.planned,
@@ -1287,7 +1298,7 @@ impl<'c> Planner<'c> {
             }
             Some(prior) => {
                 let response = request(Some(&prior.value), prior.private.as_ref(), &config);
-                self.diags.extend(response.diagnostics);
+                self.diags.extend(at_block(response.diagnostics, resource));
                 if forced_replace || !response.requires_replace.is_empty() {
                     if reason.is_none() {
                         reason = Some(format!(
