@@ -839,6 +839,12 @@ async fn plan_and_apply(
         parallelism,
         format,
     } = apply;
+    if format == Format::Json && !auto_approve {
+        return session.error(
+            "--format json needs --auto-approve",
+            "With --format json, stdout is for machines, so stack cannot ask for confirmation there. Add --auto-approve, or apply a saved plan (stack plan --out FILE, then stack apply --format json FILE).",
+        );
+    }
     let backend = match session.backend() {
         Ok(b) => b,
         Err(code) => return code,
@@ -860,11 +866,12 @@ async fn plan_and_apply(
         Ok(x) => x,
         Err(code) => return code,
     };
-    print!(
-        "{}",
-        crate::output::plan_document(&plan, format, Some(&ctx.config), session.style)
-    );
+    let json = format == Format::Json;
+    crate::output::print_plan_before_apply(&plan, format, Some(&ctx.config), session.style);
     if !plan.has_changes() {
+        if json {
+            crate::output::print_apply_result(&plan, None, false, &loaded.state);
+        }
         return OK;
     }
     if !auto_approve {
@@ -872,12 +879,15 @@ async fn plan_and_apply(
             return code;
         }
     }
-    println!();
+    if !json {
+        println!();
+    }
     let target = ApplyTarget {
         backend: &*backend,
         lease,
         loaded,
         operation,
+        json,
     };
     run_apply(session, target, &ctx, &plan, parallelism).await
 }
@@ -904,8 +914,7 @@ async fn apply_saved(
     };
     if let Some(format) = shown {
         let config = crate::output::plan_config(session, &plan);
-        let document = crate::output::plan_document(&plan, format, config.as_ref(), session.style);
-        print!("{document}");
+        crate::output::print_plan_before_apply(&plan, format, config.as_ref(), session.style);
     }
     let lease = match take_lock(session, &*backend, lock, "apply") {
         Ok(g) => g,
@@ -930,7 +939,11 @@ async fn apply_saved(
         templates_digest: &digest,
     };
     if let Err(e) = engine::planfile::check_binding(&plan, &current) {
-        return session.error(e.summary(), e.to_string());
+        let moved = match &e {
+            engine::planfile::BindingError::Stale { .. } => writes_since(&*backend, plan.serial),
+            _ => String::new(),
+        };
+        return session.error(e.summary(), format!("{e}{moved}"));
     }
     if !stored {
         loaded.state = State::new(plan.lineage.clone());
@@ -940,8 +953,38 @@ async fn apply_saved(
         lease,
         loaded,
         operation: "apply",
+        json: shown == Some(Format::Json),
     };
     run_apply(session, target, &ctx, &plan, parallelism).await
+}
+
+/// What moved the state since a plan was made, from its history: who
+/// wrote each later version, when, with which command, and what it changed.
+fn writes_since(backend: &dyn Backend, planned_serial: u64) -> String {
+    let Ok(history) = backend.history() else {
+        return String::new();
+    };
+    let writes: Vec<String> = history
+        .iter()
+        .filter(|h| h.serial > planned_serial)
+        .map(|h| {
+            format!(
+                "serial {} by {} at {} ({}: {} added, {} changed, {} removed)",
+                h.serial,
+                h.who,
+                h.written,
+                h.operation,
+                h.summary.added,
+                h.summary.changed,
+                h.summary.removed
+            )
+        })
+        .collect();
+    if writes.is_empty() {
+        String::new()
+    } else {
+        format!(" Written since: {}.", writes.join("; "))
+    }
 }
 
 /// The first Ctrl-C stops the apply gracefully: nothing new starts, what is
@@ -1031,6 +1074,8 @@ struct ApplyTarget<'b> {
     lease: Box<dyn Lease>,
     loaded: Loaded,
     operation: &'static str,
+    /// `--format json`: events and the result as JSON lines (docs/apply-json.md).
+    json: bool,
 }
 
 /// Stops starting new operations when the lease on the state is lost
@@ -1061,6 +1106,7 @@ async fn run_apply(
         lease,
         loaded,
         operation,
+        json,
     } = target;
     // Without a key, secrets could not be sealed into the journal: say so
     // before anything is changed.
@@ -1075,8 +1121,8 @@ async fn run_apply(
     let state = &mut state;
     let mut recorder = JournalRecorder::new(journal);
     let total = plan.operation_count();
-    let progress =
-        crate::progress::Progress::new(total, std::io::stdout().is_terminal(), session.style);
+    let mode = crate::progress::Mode::detect(json);
+    let progress = crate::progress::Progress::new(total, mode, session.style);
     let ticker = progress.spawn_ticker();
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let interrupt = spawn_interrupt_handler(cancel.clone());
@@ -1096,7 +1142,9 @@ async fn run_apply(
     .await;
     interrupt.abort();
     watch.abort();
-    ticker.abort();
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
     progress.finish();
     let persisted = recorder.journal.compact(state);
     tracing::debug!(
@@ -1124,6 +1172,14 @@ async fn run_apply(
         );
     }
     let interrupted = cancel.load(std::sync::atomic::Ordering::SeqCst);
+    if json {
+        crate::output::print_apply_result(plan, Some(&outcome), interrupted, state);
+        return if interrupted || outcome.diagnostics.has_errors() {
+            ERROR
+        } else {
+            OK
+        };
+    }
     report_outcome(session, plan, &outcome, interrupted, state)
 }
 
