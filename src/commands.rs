@@ -661,8 +661,16 @@ pub(crate) fn load_locked(
     backend: &dyn Backend,
     operation: &str,
 ) -> Result<Loaded, u8> {
-    crate::workspace::load_locked(backend, operation)
-        .map_err(|e| session.error("Cannot read the state", e.to_string()))
+    let loaded = crate::workspace::load_locked(backend, operation)
+        .map_err(|e| session.error("Cannot read the state", e.to_string()))?;
+    tracing::debug!(
+        serial = loaded.state.serial,
+        lineage = %loaded.state.lineage,
+        resources = loaded.state.resources.len(),
+        replayed = loaded.replayed,
+        "state loaded"
+    );
+    Ok(loaded)
 }
 
 fn plan_options(session: &Session, args: &PlanArgs, mode: PlanMode) -> Result<PlanOptions, u8> {
@@ -734,6 +742,14 @@ async fn make_plan(
     }
     match plan {
         Some(plan) if !load_failed => {
+            let summary = plan.summary();
+            tracing::debug!(
+                add = summary.add,
+                change = summary.change,
+                destroy = summary.destroy,
+                import = summary.import,
+                "plan made"
+            );
             deny_destroy(session, args, &plan)?;
             Ok((ctx, plan))
         }
@@ -807,6 +823,7 @@ async fn plan_command(
         if let Err(e) = crate::planfile::write(&out, &plan, sealer) {
             return session.error("Cannot save the plan", e);
         }
+        tracing::debug!(path = %out.display(), "plan saved");
         if format == Format::Text {
             println!(
                 "\nSaved the plan to {}. To apply exactly this plan, run: stack apply {}",
@@ -866,6 +883,12 @@ async fn plan_and_apply(
         parallelism,
         format,
     } = apply;
+    if format == Format::Json && !auto_approve {
+        return session.error(
+            "--format json needs --auto-approve",
+            "With --format json, stdout is for machines, so stack cannot ask for confirmation there. Add --auto-approve, or apply a saved plan (stack plan --out FILE, then stack apply --format json FILE).",
+        );
+    }
     let backend = match session.backend() {
         Ok(b) => b,
         Err(code) => return code,
@@ -887,11 +910,12 @@ async fn plan_and_apply(
         Ok(x) => x,
         Err(code) => return code,
     };
-    print!(
-        "{}",
-        crate::output::plan_document(&plan, format, Some(&ctx.config), session.style)
-    );
+    let json = format == Format::Json;
+    crate::output::print_plan_before_apply(&plan, format, Some(&ctx.config), session.style);
     if !plan.has_changes() {
+        if json {
+            crate::output::print_apply_result(&plan, None, false, &loaded.state);
+        }
         return OK;
     }
     if !auto_approve {
@@ -899,12 +923,15 @@ async fn plan_and_apply(
             return code;
         }
     }
-    println!();
+    if !json {
+        println!();
+    }
     let target = ApplyTarget {
         backend: &*backend,
         lease,
         loaded,
         operation,
+        json,
     };
     run_apply(session, target, &ctx, &plan, parallelism).await
 }
@@ -931,8 +958,7 @@ async fn apply_saved(
     };
     if let Some(format) = shown {
         let config = crate::output::plan_config(session, &plan);
-        let document = crate::output::plan_document(&plan, format, config.as_ref(), session.style);
-        print!("{document}");
+        crate::output::print_plan_before_apply(&plan, format, config.as_ref(), session.style);
     }
     let lease = match take_lock(session, &*backend, lock, "apply") {
         Ok(g) => g,
@@ -957,7 +983,11 @@ async fn apply_saved(
         templates_digest: &digest,
     };
     if let Err(e) = engine::planfile::check_binding(&plan, &current) {
-        return session.error(e.summary(), e.to_string());
+        let moved = match &e {
+            engine::planfile::BindingError::Stale { .. } => writes_since(&*backend, plan.serial),
+            _ => String::new(),
+        };
+        return session.error(e.summary(), format!("{e}{moved}"));
     }
     if !stored {
         loaded.state = State::new(plan.lineage.clone());
@@ -967,8 +997,38 @@ async fn apply_saved(
         lease,
         loaded,
         operation: "apply",
+        json: shown == Some(Format::Json),
     };
     run_apply(session, target, &ctx, &plan, parallelism).await
+}
+
+/// What moved the state since a plan was made, from its history: who
+/// wrote each later version, when, with which command, and what it changed.
+fn writes_since(backend: &dyn Backend, planned_serial: u64) -> String {
+    let Ok(history) = backend.history() else {
+        return String::new();
+    };
+    let writes: Vec<String> = history
+        .iter()
+        .filter(|h| h.serial > planned_serial)
+        .map(|h| {
+            format!(
+                "serial {} by {} at {} ({}: {} added, {} changed, {} removed)",
+                h.serial,
+                h.who,
+                h.written,
+                h.operation,
+                h.summary.added,
+                h.summary.changed,
+                h.summary.removed
+            )
+        })
+        .collect();
+    if writes.is_empty() {
+        String::new()
+    } else {
+        format!(" Written since: {}.", writes.join("; "))
+    }
 }
 
 /// The first Ctrl-C stops the apply gracefully: nothing new starts, what is
@@ -1058,6 +1118,8 @@ struct ApplyTarget<'b> {
     lease: Box<dyn Lease>,
     loaded: Loaded,
     operation: &'static str,
+    /// `--format json`: events and the result as JSON lines (docs/apply-json.md).
+    json: bool,
 }
 
 /// Stops starting new operations when the lease on the state is lost
@@ -1088,6 +1150,7 @@ async fn run_apply(
         lease,
         loaded,
         operation,
+        json,
     } = target;
     // Without a key, secrets could not be sealed into the journal: say so
     // before anything is changed.
@@ -1102,8 +1165,8 @@ async fn run_apply(
     let state = &mut state;
     let mut recorder = JournalRecorder::new(journal);
     let total = plan.operation_count();
-    let progress =
-        crate::progress::Progress::new(total, std::io::stdout().is_terminal(), session.style);
+    let mode = crate::progress::Mode::detect(json);
+    let progress = crate::progress::Progress::new(total, mode, session.style);
     let ticker = progress.spawn_ticker();
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let interrupt = spawn_interrupt_handler(cancel.clone());
@@ -1123,9 +1186,19 @@ async fn run_apply(
     .await;
     interrupt.abort();
     watch.abort();
-    ticker.abort();
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
     progress.finish();
     let persisted = recorder.journal.compact(state);
+    tracing::debug!(
+        succeeded = outcome.succeeded,
+        failed = outcome.failed,
+        skipped = outcome.skipped,
+        serial = state.serial,
+        persisted = persisted.is_ok(),
+        "apply finished"
+    );
     session.report(&outcome.diagnostics);
     if let Err(e) = persisted {
         return session.error(
@@ -1143,6 +1216,14 @@ async fn run_apply(
         );
     }
     let interrupted = cancel.load(std::sync::atomic::Ordering::SeqCst);
+    if json {
+        crate::output::print_apply_result(plan, Some(&outcome), interrupted, state);
+        return if interrupted || outcome.diagnostics.has_errors() {
+            ERROR
+        } else {
+            OK
+        };
+    }
     report_outcome(session, plan, &outcome, interrupted, state)
 }
 

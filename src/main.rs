@@ -37,8 +37,9 @@ pub struct Cli {
     /// an optional <workspace>.vars.hcl.
     #[arg(long, global = true, env = "STACK_WORKSPACE", value_name = "NAME")]
     pub workspace: Option<String>,
-    /// Log at this level and above: error, warn, info, debug or trace, or a
-    /// filter such as `providers=debug` (also STACK_LOG). Logs never hold secrets.
+    /// Log at this level and above: error, warn, info, debug or trace (for
+    /// stack's own logs; the AWS SDK's stay at warn), or a filter such as
+    /// `providers=debug` (also STACK_LOG). Logs never hold secrets.
     #[arg(long, global = true, env = "STACK_LOG", value_name = "LEVEL")]
     pub log_level: Option<String>,
     /// Write logs to this file (appended) instead of stderr.
@@ -452,13 +453,29 @@ pub enum WorkspaceCommand {
     },
 }
 
+/// The crates whose logs a bare level (`debug`) turns on.
+const OUR_CRATES: [&str; 5] = ["stack", "engine", "state", "providers", "registry"];
+
+/// A bare level applies to stack's own crates; everything else (the AWS
+/// SDK, HTTP) stays at `warn`, because at trace level the SDK logs request
+/// bodies, which may hold secrets. A filter with directives (`aws_smithy_runtime=debug`)
+/// is taken as written.
+fn log_filter(level: &str) -> String {
+    let quiet = ["off", "error", "warn"].contains(&level.trim().to_ascii_lowercase().as_str());
+    if quiet || level.contains('=') || level.contains(',') {
+        return level.to_string();
+    }
+    let ours: Vec<String> = OUR_CRATES.iter().map(|c| format!("{c}={level}")).collect();
+    format!("warn,{}", ours.join(","))
+}
+
 /// Sets up `tracing` when `--log-level`/`STACK_LOG` asks for logs: to
 /// stderr, or appended to `--log-file`.
 fn init_logging(cli: &Cli) -> Result<(), String> {
     let Some(level) = &cli.log_level else {
         return Ok(());
     };
-    let filter = tracing_subscriber::EnvFilter::try_new(level)
+    let filter = tracing_subscriber::EnvFilter::try_new(log_filter(level))
         .map_err(|e| format!("--log-level {level:?} is not a log level or filter: {e}"))?;
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match &cli.log_file {
@@ -473,7 +490,14 @@ fn init_logging(cli: &Cli) -> Result<(), String> {
                 .with_writer(std::sync::Mutex::new(file))
                 .init();
         }
-        None => builder.with_writer(std::io::stderr).init(),
+        // Colours only for a person reading a terminal (NO_COLOR and
+        // --no-color honoured), never in a file or a CI log.
+        None => {
+            let color = !cli.no_color
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            builder.with_ansi(color).with_writer(std::io::stderr).init()
+        }
     }
     Ok(())
 }

@@ -89,3 +89,64 @@ fn state_markdown(state: &State) -> String {
     }
     out
 }
+
+/// The plan shown before `stack apply`/`stack destroy` changes anything; in
+/// `json` the first line of the JSON event stream (docs/apply-json.md).
+pub fn print_plan_before_apply(plan: &Plan, format: Format, config: Option<&Config>, style: Style) {
+    if format == Format::Json {
+        let line = serde_json::json!({"type": "plan", "plan": render::plan_json(plan)});
+        crate::progress::print_json_line(&line);
+    } else {
+        print!("{}", plan_document(plan, format, config, style));
+    }
+}
+
+/// The last line of `stack apply --format json` and `stack destroy --format
+/// json`: what the plan promised, what was done, and the outputs (sensitive
+/// ones `null`). `outcome` is `None` when there was nothing to do.
+pub fn print_apply_result(
+    plan: &Plan,
+    outcome: Option<&engine::apply::ApplyOutcome>,
+    interrupted: bool,
+    state: &State,
+) {
+    let summary = plan.summary();
+    let result = match outcome {
+        None => "no_changes",
+        Some(_) if interrupted => "interrupted",
+        Some(o) if o.diagnostics.has_errors() => "failed",
+        Some(_) => "applied",
+    };
+    let outputs: serde_json::Map<String, serde_json::Value> = state
+        .outputs
+        .iter()
+        .map(|(name, output)| {
+            let value = if output.sensitive {
+                serde_json::Value::Null
+            } else {
+                output.value.clone()
+            };
+            let entry = serde_json::json!({"sensitive": output.sensitive, "value": value});
+            (name.clone(), entry)
+        })
+        .collect();
+    let line = serde_json::json!({
+        "type": "result",
+        "operation": if plan.destroy { "destroy" } else { "apply" },
+        "result": result,
+        "planned": {
+            "import": summary.import,
+            "add": summary.add,
+            "change": summary.change,
+            "destroy": summary.destroy,
+        },
+        "operations": {
+            "succeeded": outcome.map_or(0, |o| o.succeeded),
+            "failed": outcome.map_or(0, |o| o.failed),
+            "skipped": outcome.map_or(0, |o| o.skipped),
+        },
+        "serial": state.serial,
+        "outputs": outputs,
+    });
+    crate::progress::print_json_line(&line);
+}

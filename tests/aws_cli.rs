@@ -209,3 +209,70 @@ resource "aws_vpc" "main" {
     assert_eq!(r.code, 1, "{}", r.both());
     assert!(r.stderr.contains("No AWS region is set"), "{}", r.stderr);
 }
+
+#[test]
+fn debug_logs_name_each_api_call_with_its_duration_and_request_id_but_no_secret() {
+    let emulator = Emulator::start();
+    let stack = Stack::with_main(
+        r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+variable "owner" {
+  type      = string
+  sensitive = true
+}
+
+resource "aws_vpc" "logged" {
+  cidr_block = "10.11.0.0/16"
+  tags = {
+    Owner = var.owner
+  }
+}
+"#,
+    );
+    let secret_key = "canary-secret-key-5d41402a";
+    let owner = "canary-owner-7c4a8d09";
+    let mut env = emulator_env(&emulator);
+    env.retain(|(k, _)| *k != "AWS_SECRET_ACCESS_KEY");
+    env.push(("AWS_SECRET_ACCESS_KEY", secret_key.to_string()));
+    env.push(("STACK_VAR_owner", owner.to_string()));
+    let applied = run(&stack, &["apply", "--auto-approve"], &env);
+    assert_eq!(applied.code, 0, "{}", applied.both());
+    env.push(("STACK_LOG", "debug".to_string()));
+    let plan = run(&stack, &["plan"], &env);
+    assert_eq!(plan.code, 0, "{}", plan.both());
+    let calls: Vec<&str> = plan
+        .stderr
+        .lines()
+        .filter(|l| l.contains("AWS API call"))
+        .collect();
+    // The credential check, then the batched refresh of the VPC.
+    for (service, operation) in [("sts", "GetCallerIdentity"), ("ec2", "DescribeVpcs")] {
+        let line = calls
+            .iter()
+            .find(|l| {
+                l.contains(&format!("service=\"{service}\""))
+                    && l.contains(&format!("operation=\"{operation}\""))
+            })
+            .unwrap_or_else(|| panic!("no log of {service} {operation}:\n{}", plan.stderr));
+        assert!(line.contains(" DEBUG "), "{line}");
+        assert!(line.contains("duration_ms="), "{line}");
+        let request_id = line
+            .split("request_id=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default();
+        assert!(request_id.len() > 8, "AWS's request id is logged: {line}");
+    }
+    for secret in [secret_key, owner] {
+        assert!(!plan.stderr.contains(secret), "{}", plan.stderr);
+    }
+    // stack's own debug logs only: the SDK's stay at warn.
+    assert!(
+        !plan.stderr.contains("aws_smithy_runtime"),
+        "{}",
+        plan.stderr
+    );
+}

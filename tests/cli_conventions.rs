@@ -170,3 +170,63 @@ fn deny_destroy_refuses_a_plan_that_replaces_a_bucket_and_names_it() {
     );
     assert_eq!(destroy.code, 0, "{}", destroy.both());
 }
+
+/// The lines of `--format json` apply output, each parsed.
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect()
+}
+
+#[test]
+fn apply_and_destroy_with_format_json_write_the_plan_events_and_the_result_as_json_lines() {
+    let s = Stack::with_main(&format!(
+        "{DATA}\noutput \"secret\" {{\n  value     = sensitive(\"json-canary-31\")\n  sensitive = true\n}}\n"
+    ));
+    let refused = s.fail(&["apply", "--format", "json"]);
+    assert!(
+        refused
+            .stderr
+            .contains("--format json needs --auto-approve"),
+        "{}",
+        refused.stderr
+    );
+    let applied = s.ok(&["apply", "--auto-approve", "--format", "json"]);
+    let lines = json_lines(&applied.stdout);
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["plan", "apply_start", "apply_complete", "result"]);
+    assert_eq!(
+        lines[0]["plan"]["resource_changes"][0]["address"],
+        "terraform_data.a"
+    );
+    assert_eq!(lines[1]["address"], "terraform_data.a");
+    assert_eq!(lines[2]["action"], "create");
+    let result = &lines[3];
+    assert_eq!(result["result"], "applied");
+    assert_eq!(result["planned"]["add"], 1);
+    assert_eq!(result["operations"]["succeeded"], 1);
+    assert_eq!(result["outputs"]["size"]["value"], 1);
+    assert_eq!(
+        result["outputs"]["secret"]["value"],
+        serde_json::Value::Null
+    );
+    assert!(!applied.stdout.contains("json-canary-31"));
+
+    let unchanged = s.ok(&["apply", "--auto-approve", "--json"]);
+    let lines = json_lines(&unchanged.stdout);
+    assert_eq!(lines.last().unwrap()["result"], "no_changes");
+
+    // A saved plan applied with --format json: the same stream.
+    s.ok(&["plan", "--var", "size=2", "--out", "grow.plan"]);
+    let saved = s.ok(&["apply", "--format", "json", "grow.plan"]);
+    let lines = json_lines(&saved.stdout);
+    assert_eq!(lines.last().unwrap()["planned"]["change"], 1);
+
+    let destroyed = s.ok(&["destroy", "--auto-approve", "--format", "json"]);
+    let lines = json_lines(&destroyed.stdout);
+    let result = lines.last().unwrap();
+    assert_eq!(result["operation"], "destroy");
+    assert_eq!(result["planned"]["destroy"], 1);
+    assert_eq!(result["result"], "applied");
+}

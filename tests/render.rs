@@ -189,15 +189,20 @@ fn apply_and_destroy_show_the_plan_in_the_format_asked_for() {
         "{}",
         saved.both()
     );
+    // With --format json, the plan is the first of the JSON lines
+    // (docs/apply-json.md) and the result the last.
     let destroy = stack.ok(&["destroy", "--auto-approve", "--format", "json"]);
-    let end = destroy.stdout.find("\n}\n").expect("a JSON document first") + 3;
-    let plan: serde_json::Value =
-        serde_json::from_str(&destroy.stdout[..end]).expect("the plan as JSON");
+    let lines: Vec<serde_json::Value> = destroy
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let plan = &lines[0]["plan"];
     assert_eq!(plan["destroy"], true);
     assert_eq!(plan["resource_changes"][0]["action"], "delete");
-    assert!(destroy
-        .stdout
-        .contains("Destroy complete! Resources: 1 destroyed."));
+    let result = lines.last().unwrap();
+    assert_eq!(result["result"], "applied");
+    assert_eq!(result["planned"]["destroy"], 1);
 }
 
 /// `docs/plan-schema.json` describes what `--format json` prints: real

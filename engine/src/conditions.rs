@@ -52,12 +52,13 @@ pub fn check(
     held
 }
 
-/// The error message of a failed condition, as the user wrote it.
+/// The error message of a failed condition, as the user wrote it, unless it
+/// holds a sensitive value: then, as Terraform does, it is withheld.
 fn message(condition: &Validation, scope: &Scope<'_>) -> String {
-    match scope
-        .eval(&condition.error_message.expr)
-        .map(|v| v.unmark().0)
-    {
+    match scope.eval(&condition.error_message.expr) {
+        Ok(value) if value.contains_sensitive() => {
+            "The error message included a sensitive value, so it will not be displayed.".to_string()
+        }
         Ok(Value::String(text)) => text,
         _ => "The condition is false (its error_message could not be evaluated).".to_string(),
     }

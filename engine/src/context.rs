@@ -72,6 +72,42 @@ impl ProviderRegistry {
     }
 }
 
+/// Reports a variable's failed validation rule with its `error_message`,
+/// unless that message holds a sensitive value: then, as Terraform does, the
+/// message is withheld and a second error points at the expression.
+fn validation_failed(
+    scope: &Scope,
+    validation: &crate::config::Validation,
+    name: &str,
+    diags: &mut Diagnostics,
+) {
+    let message = scope.eval(&validation.error_message.expr).ok();
+    let sensitive = message.as_ref().is_some_and(Value::contains_sensitive);
+    let message = match message.as_ref().map(Value::peel).and_then(Value::as_str) {
+        _ if sensitive => {
+            "The error message included a sensitive value, so it will not be displayed.".to_string()
+        }
+        Some(text) => text.to_string(),
+        None => "The value is not valid.".to_string(),
+    };
+    diags.push(
+        Diagnostic::error(
+            "Invalid value for variable",
+            format!("{message}\n\nThis was checked by the validation rule of variable \"{name}\"."),
+        )
+        .with_span(validation.condition.span.clone()),
+    );
+    if sensitive {
+        diags.push(
+            Diagnostic::error(
+                "Error message refers to sensitive values",
+                "The error expression used to explain this condition refers to sensitive values, so stack will not display the resulting message. Remove the references to sensitive values, or use the nonsensitive() function if the expression cannot reveal the sensitive data.",
+            )
+            .with_span(validation.error_message.span.clone()),
+        );
+    }
+}
+
 /// Converts an output's value to its declared `type`, if it has one.
 fn convert_output(output: &crate::config::Output, value: Value, diags: &mut Diagnostics) -> Value {
     let Some(ty) = &output.ty else {
@@ -505,23 +541,28 @@ impl<'c> Walker<'c> {
                 .with_span(variable.span.clone()),
             );
         }
+        // Marked before conversion, so that a conversion error cannot quote it.
+        let value = value.mark_if(variable.sensitive);
         let value = match &variable.ty {
-            Some(ty) => match convert(value, ty) {
-                Ok(v) => v,
-                Err(err) => {
-                    diags.push(
-                        Diagnostic::error(
-                            "Invalid value for input variable",
-                            format!("The value given for variable \"{name}\" is not of type {ty}: {err}"),
-                        )
-                        .with_span(variable.span.clone()),
-                    );
-                    Value::Unknown
+            Some(ty) => {
+                match convert(value, ty) {
+                    Ok(v) => v,
+                    Err(err) => {
+                        let detail = if variable.sensitive {
+                            format!("The value given for variable \"{name}\", which is sensitive, is not of type {ty}: {err}")
+                        } else {
+                            format!("The value given for variable \"{name}\" is not of type {ty}: {err}")
+                        };
+                        diags.push(
+                            Diagnostic::error("Invalid value for input variable", detail)
+                                .with_span(variable.span.clone()),
+                        );
+                        Value::Unknown
+                    }
                 }
-            },
+            }
             None => value,
         };
-        let value = value.mark_if(variable.sensitive);
         if !variable.validations.is_empty() && value.is_wholly_known() {
             let mut namespace = self.namespace(module).clone();
             namespace.vars.insert(name.to_string(), value.clone());
@@ -536,18 +577,7 @@ impl<'c> Walker<'c> {
                 match scope.eval(&validation.condition.expr).map(|v| v.unmark().0) {
                     Ok(Value::Bool(true)) | Ok(Value::Unknown) => {}
                     Ok(Value::Bool(false)) => {
-                        let message = scope
-                            .eval(&validation.error_message.expr)
-                            .ok()
-                            .and_then(|m| m.peel().as_str().map(str::to_string))
-                            .unwrap_or_else(|| "The value is not valid.".to_string());
-                        diags.push(
-                            Diagnostic::error(
-                                "Invalid value for variable",
-                                format!("{message}\n\nThis was checked by the validation rule of variable \"{name}\"."),
-                            )
-                            .with_span(validation.condition.span.clone()),
-                        );
+                        validation_failed(&scope, validation, name, diags);
                     }
                     Ok(other) => diags.push(
                         Diagnostic::error(
@@ -1263,6 +1293,50 @@ resource "terraform_data" "each" {
         let config = walker.instance_config(each, &schema, &scope, &mut diags);
         assert!(!diags.has_errors(), "{diags}");
         assert_eq!(config.as_map().unwrap()["input"], Value::number(1.0));
+    }
+
+    const SENSITIVE: &str = r#"
+variable "db_password" {
+  type      = number
+  sensitive = true
+}
+variable "token" {
+  type      = string
+  sensitive = true
+  validation {
+    condition     = length(var.token) > 20
+    error_message = "Token ${var.token} is too short."
+  }
+}
+"#;
+
+    #[tokio::test]
+    async fn errors_about_sensitive_variables_never_quote_their_values() {
+        let stack = TestStack::new(
+            SENSITIVE,
+            &[("db_password", "canary-4711"), ("token", "canary-0815")],
+        );
+        let diags = stack
+            .plan(
+                &state::State::new("l".into()),
+                crate::plan::PlanMode::Normal,
+            )
+            .await
+            .unwrap_err();
+        let text = diags.to_string();
+        assert!(!text.contains("canary"), "{text}");
+        assert!(
+            text.contains("which is sensitive, is not of type number: a number is required."),
+            "{text}"
+        );
+        assert!(
+            text.contains("The error message included a sensitive value"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Error message refers to sensitive values"),
+            "{text}"
+        );
     }
 
     #[test]

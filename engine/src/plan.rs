@@ -364,6 +364,17 @@ struct Planner<'c> {
     diags: Diagnostics,
 }
 
+/// A provider's diagnostics about a resource's configuration, located at
+/// its block when the provider (which knows no templates) gave no place.
+fn at_block(diags: Diagnostics, resource: &Resource) -> Diagnostics {
+    Diagnostics(
+        diags
+            .into_iter()
+            .map(|d| d.with_span(resource.span.clone()))
+            .collect(),
+    )
+}
+
 /// Makes a plan. Returns `None` with the diagnostics when planning failed.
 pub async fn plan(
     ctx: &Context,
@@ -532,15 +543,23 @@ fn target_string(target: &Target) -> String {
 }
 
 /// A digest of the stack's templates, in file order.
+///
+/// Files are named relative to the stack directory, so that the same
+/// templates checked out elsewhere (another CI runner) have the same digest.
 pub fn templates_digest(config: &crate::config::Config) -> String {
     use sha2::{Digest, Sha256};
+    let root = config.root_dir();
+    let mut files: Vec<(String, &str)> = config
+        .files
+        .iter()
+        .map(|f| (relative_name(&f.path, &root), &*f.text))
+        .collect();
+    files.sort();
     let mut hasher = Sha256::new();
-    let mut files: Vec<_> = config.files.iter().collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    for file in files {
-        hasher.update(file.path.display().to_string().as_bytes());
+    for (name, text) in files {
+        hasher.update(name.as_bytes());
         hasher.update([0]);
-        hasher.update(file.text.as_bytes());
+        hasher.update(text.as_bytes());
         hasher.update([0]);
     }
     hasher
@@ -548,6 +567,19 @@ pub fn templates_digest(config: &crate::config::Config) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// `path` relative to `base`, with `/` separators and `..` steps for a file
+/// outside it (a module in `../modules`).
+fn relative_name(path: &std::path::Path, base: &std::path::Path) -> String {
+    let path: Vec<_> = path.components().collect();
+    let base: Vec<_> = base.components().collect();
+    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let ups = std::iter::repeat_n("..".to_string(), base.len() - common);
+    let rest = path[common..]
+        .iter()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    ups.chain(rest).collect::<Vec<_>>().join("/")
 }
 
 impl<'c> Planner<'c> {
@@ -1359,7 +1391,7 @@ impl<'c> Planner<'c> {
         let (action, planned, requires_replace, private) = match prior {
             None => {
                 let response = request(None, None, &config);
-                self.diags.extend(response.diagnostics);
+                self.diags.extend(at_block(response.diagnostics, resource));
                 (
                     Action::Create,
                     response.planned,
@@ -1369,7 +1401,7 @@ impl<'c> Planner<'c> {
             }
             Some(prior) => {
                 let response = request(Some(&prior.value), prior.private.as_ref(), &config);
-                self.diags.extend(response.diagnostics);
+                self.diags.extend(at_block(response.diagnostics, resource));
                 if forced_replace || !response.requires_replace.is_empty() {
                     if reason.is_none() {
                         reason = Some(format!(
@@ -2241,5 +2273,41 @@ resource "test_thing" "b" {{
             b0.action_reason.as_deref(),
             Some("test_thing.a.tag changed (replace_triggered_by)")
         );
+    }
+}
+
+#[cfg(test)]
+mod digest_tests {
+    use super::*;
+    use crate::testing::{TestProvider, TestStack};
+
+    #[test]
+    fn the_same_templates_elsewhere_have_the_same_digest() {
+        let files = [
+            ("main.tf", "resource \"terraform_data\" \"a\" {}\n"),
+            ("modules/m/main.tf", ""),
+        ];
+        let here = TestStack::from_files(&files, &[], TestProvider::new());
+        let there = TestStack::from_files(&files, &[], TestProvider::new());
+        assert_ne!(here.ctx.root_dir, there.ctx.root_dir);
+        assert_eq!(
+            templates_digest(&here.ctx.config),
+            templates_digest(&there.ctx.config)
+        );
+        let changed =
+            TestStack::from_files(&[("main.tf", "# changed\n")], &[], TestProvider::new());
+        assert_ne!(
+            templates_digest(&here.ctx.config),
+            templates_digest(&changed.ctx.config)
+        );
+    }
+
+    #[test]
+    fn files_outside_the_stack_directory_are_named_with_parent_steps() {
+        let name = relative_name(
+            std::path::Path::new("/ci/repo/modules/web/main.tf"),
+            std::path::Path::new("/ci/repo/stacks/prod"),
+        );
+        assert_eq!(name, "../../modules/web/main.tf");
     }
 }

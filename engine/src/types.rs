@@ -186,6 +186,26 @@ fn parse_object_attr(
 pub struct ConversionError {
     pub path: String,
     pub message: String,
+    /// The message without the value it quotes, for when that value is
+    /// sensitive; `None` when `message` quotes nothing.
+    pub without_value: Option<String>,
+}
+
+impl ConversionError {
+    /// The error as it may be shown for a sensitive value: nothing of the
+    /// value is quoted, and a path naming map keys (which are part of the
+    /// value) is left out, as Terraform does.
+    pub fn redacted(self) -> ConversionError {
+        ConversionError {
+            path: if self.path.contains('"') {
+                String::new()
+            } else {
+                self.path
+            },
+            message: self.without_value.unwrap_or(self.message),
+            without_value: None,
+        }
+    }
 }
 
 impl fmt::Display for ConversionError {
@@ -202,6 +222,7 @@ fn fail(message: impl Into<String>) -> ConversionError {
     ConversionError {
         path: String::new(),
         message: message.into(),
+        without_value: None,
     }
 }
 
@@ -217,9 +238,13 @@ fn at(path: String, mut err: ConversionError) -> ConversionError {
 }
 
 /// Converts a value to a type, as Terraform does for variables.
+/// A failure to convert a value marked sensitive (at any depth) never quotes
+/// the value.
 pub fn convert(value: Value, ty: &Type) -> Result<Value, ConversionError> {
+    let hidden = value.contains_sensitive();
     let (value, sensitive) = value.unmark();
-    let converted = convert_unmarked(value, ty)?;
+    let converted =
+        convert_unmarked(value, ty).map_err(|e| if hidden { e.redacted() } else { e })?;
     Ok(converted.mark_if(sensitive))
 }
 
@@ -242,7 +267,10 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConversionError> {
             Value::Number(_) => Ok(value),
             Value::String(ref s) => crate::value::Number::parse(s.trim())
                 .map(Value::Number)
-                .ok_or_else(|| fail(format!("a number is required, but {s:?} is not a number."))),
+                .ok_or_else(|| ConversionError {
+                    without_value: Some("a number is required.".to_string()),
+                    ..fail(format!("a number is required, but {s:?} is not a number."))
+                }),
             other => Err(fail(format!(
                 "number required, but have {}.",
                 other.type_name()
@@ -492,6 +520,18 @@ mod tests {
             Value::number(5.0)
         );
         assert!(convert(Value::string("five"), &Type::Number).is_err());
+    }
+
+    #[test]
+    fn a_sensitive_value_that_does_not_convert_is_not_quoted() {
+        let plain = convert(Value::string("five"), &Type::Number).unwrap_err();
+        assert!(plain.to_string().contains("\"five\""), "{plain}");
+        let secret = Value::string("five").mark_if(true);
+        let err = convert(secret, &Type::Number).unwrap_err();
+        assert_eq!(err.to_string(), "a number is required.");
+        let map = Value::Map(BTreeMap::from([("k".to_string(), Value::string("five"))]));
+        let err = convert(map.mark_if(true), &Type::Map(Box::new(Type::Number))).unwrap_err();
+        assert_eq!(err.to_string(), "a number is required.");
     }
 
     #[test]

@@ -264,7 +264,7 @@ impl LocalBackend {
         let entry = HistoryEntry {
             serial: state.serial,
             lineage: state.lineage.clone(),
-            written: crate::util::now_rfc3339(),
+            written: crate::clock::now_rfc3339(),
             who: note.who.clone(),
             operation: note.operation.clone(),
             summary: ChangeSummary::between(before, state),

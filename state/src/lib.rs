@@ -7,6 +7,7 @@
 //!   [`journal`] of per-operation writes and its [`lock`].
 
 pub mod backend;
+pub mod clock;
 mod error;
 pub mod format;
 pub mod journal;

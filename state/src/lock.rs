@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::LocalBackend;
-use crate::util::{ensure_dir, hostname, now_rfc3339, pid_alive, username, uuid_v4, write_atomic};
+use crate::clock::now_rfc3339;
+use crate::util::{ensure_dir, hostname, pid_alive, username, uuid_v4, write_atomic};
 use crate::StateError;
 
 /// How often a waiting `lock` retries.

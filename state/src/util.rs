@@ -50,35 +50,6 @@ pub(crate) fn uuid_v4() -> String {
     )
 }
 
-/// The current time as RFC 3339 in UTC with second precision, e.g.
-/// `2024-05-01T12:34:56Z`.
-pub(crate) fn now_rfc3339() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    rfc3339_from_unix(secs)
-}
-
-/// Formats seconds since the Unix epoch; the date part is Howard Hinnant's
-/// `civil_from_days`, which is exact for the whole proleptic Gregorian
-/// calendar, so we need no date-time dependency for one time stamp.
-pub(crate) fn rfc3339_from_unix(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
-}
-
 /// This machine's host name, or `unknown-host`.
 pub(crate) fn hostname() -> String {
     #[cfg(unix)]
@@ -217,13 +188,6 @@ pub(crate) fn write_atomic(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_known_dates() {
-        assert_eq!(rfc3339_from_unix(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_from_unix(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339_from_unix(1_714_566_896), "2024-05-01T12:34:56Z");
-    }
 
     #[test]
     fn uuid_shape() {

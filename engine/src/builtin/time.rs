@@ -6,7 +6,7 @@
 //! apply slow enough to be interrupted midway.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::provider::{
@@ -170,42 +170,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::new(secs, nanos))
 }
 
-/// The current time as an RFC 3339 timestamp in UTC with whole seconds, the
-/// format Go's `time.RFC3339` gives the Terraform provider's `id`.
-fn now_rfc3339() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    rfc3339(i64::try_from(secs).unwrap_or(i64::MAX))
-}
-
-/// Formats seconds since the Unix epoch, using Howard Hinnant's
-/// days-to-civil algorithm so that no calendar crate is needed.
-fn rfc3339(unix_secs: i64) -> String {
-    let days = unix_secs.div_euclid(86_400);
-    let seconds_of_day = unix_secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds_of_day / 3_600,
-        seconds_of_day % 3_600 / 60,
-        seconds_of_day % 60
-    )
-}
-
 /// Waits, telling the progress sink why the apply is not moving.
 async fn sleep(duration: Duration, what: &str, request: &ApplyRequest<'_>) {
     if duration.is_zero() {
@@ -275,7 +239,7 @@ impl Provider for TimeProvider {
         if request.prior.is_none() {
             sleep(create.unwrap_or_default(), "creating", &request).await;
             // Terraform's provider takes the id after the wait.
-            state.insert("id".to_string(), Value::String(now_rfc3339()));
+            state.insert("id".to_string(), Value::String(state::clock::now_rfc3339()));
         } else {
             // Changing a duration in place only records it; the wait
             // belongs to creation and destruction.
@@ -283,7 +247,7 @@ impl Provider for TimeProvider {
                 .get("id")
                 .is_some_and(|v| v.is_wholly_known() && !v.is_null());
             if !id_known {
-                state.insert("id".to_string(), Value::String(now_rfc3339()));
+                state.insert("id".to_string(), Value::String(state::clock::now_rfc3339()));
             }
         }
         ensure_known(&state)?;
@@ -386,17 +350,6 @@ mod tests {
         ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} was accepted");
         }
-    }
-
-    #[test]
-    fn timestamps_are_rfc3339_utc() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_709_251_199), "2024-02-29T23:59:59Z");
-        assert_eq!(rfc3339(4_102_444_800), "2100-01-01T00:00:00Z");
-        let now = now_rfc3339();
-        assert_eq!(now.len(), 20);
-        assert!(now.ends_with('Z') && now.as_bytes()[10] == b'T');
     }
 
     #[test]

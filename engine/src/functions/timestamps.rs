@@ -296,11 +296,7 @@ pub(crate) fn plantimestamp(_: Args, ctx: &FunctionContext) -> Result<Value, Fun
 }
 
 /// The current time as `plantimestamp()` and `timestamp()` print it.
-pub fn now_rfc3339() -> String {
-    let now = OffsetDateTime::now_utc();
-    let now = now.replace_nanosecond(0).unwrap_or(now);
-    now.format(&Rfc3339).unwrap_or_default()
-}
+pub use state::clock::now_rfc3339;
 
 const MONTHS: [&str; 12] = [
     "January",

@@ -40,6 +40,7 @@ use aws_credential_types::provider::ProvideCredentials;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::request_id::RequestId;
 use engine::diagnostics::{Diagnostic, Diagnostics};
 use engine::provider::{
     plan_by_schema, ApplyRequest, ApplyResponse, AttrType, AttributeSchema, BlockSchema,
@@ -246,6 +247,35 @@ impl From<AwsError> for ProviderError {
     }
 }
 
+/// A debug log line per API call attempt: service, operation, how long it
+/// took, AWS's request id, and the error code if it failed. Never the
+/// request's parameters or the answer's content, which may hold secrets.
+fn log_call<T: RequestId, E: ProvideErrorMetadata>(
+    service: &str,
+    operation: &str,
+    elapsed: Duration,
+    result: &Result<T, SdkError<E, HttpResponse>>,
+) {
+    let duration_ms = elapsed.as_millis() as u64;
+    match result {
+        Ok(output) => tracing::debug!(
+            service,
+            operation,
+            duration_ms,
+            request_id = output.request_id().unwrap_or("-"),
+            "AWS API call"
+        ),
+        Err(error) => tracing::debug!(
+            service,
+            operation,
+            duration_ms,
+            request_id = error.request_id().unwrap_or("-"),
+            error = error.code().unwrap_or("no answer"),
+            "AWS API call failed"
+        ),
+    }
+}
+
 /// Counts of API calls by `service:Operation`, for `stack plan --stats`.
 #[derive(Debug, Default)]
 pub struct CallStats(Mutex<BTreeMap<String, u64>>);
@@ -341,6 +371,7 @@ impl Clients {
         f: F,
     ) -> Result<T, AwsError>
     where
+        T: RequestId,
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -369,6 +400,7 @@ impl Clients {
         find: R,
     ) -> Result<Created<T, U>, AwsError>
     where
+        T: RequestId,
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -407,12 +439,15 @@ impl Clients {
         f: &F,
     ) -> Result<T, AwsError>
     where
+        T: RequestId,
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         self.stats.count(service, operation);
+        let started = std::time::Instant::now();
         let result = f().await;
+        log_call(service, operation, started.elapsed(), &result);
         let answered = match &result {
             Ok(_) => true,
             Err(e) => e.raw_response().is_some(),

@@ -9,10 +9,10 @@ use std::collections::HashMap;
 
 use super::remote::{Object, Put};
 use super::Inner;
+use crate::clock::now_rfc3339;
 use crate::format;
 use crate::model::State;
 use crate::store::{ChangeSummary, HistoryEntry, WriteNote};
-use crate::util::now_rfc3339;
 use crate::StateError;
 
 const SERIAL: &str = "stack-serial";

@@ -17,9 +17,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::now_rfc3339;
 use crate::lock::{LockInfo, LockRequest};
 use crate::store::Lease;
-use crate::util::{hostname, now_rfc3339, pid_alive, uuid_v4};
+use crate::util::{hostname, pid_alive, uuid_v4};
 use crate::StateError;
 
 /// How often a waiting `lock` looks again.

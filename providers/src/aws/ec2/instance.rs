@@ -189,6 +189,7 @@ impl AwsResource for Instance {
     /// of the user data the machine will boot with.
     fn plan(&self, schema: &Schema, request: PlanRequest<'_>) -> PlanResponse {
         let mut response = plan_by_schema(schema, request.prior, request.config);
+        refuse_sensitive_user_data(request.config, &mut response);
         let provisioners = request
             .config
             .get_attr("provisioners")
@@ -507,6 +508,29 @@ fn progress<'a>(request: &'a ApplyRequest<'_>) -> impl Fn(&str) + 'a {
         if let Some(sink) = &request.progress {
             sink(message)
         }
+    }
+}
+
+/// Refuses a sensitive value bound for the machine's user data, which is not
+/// secret storage: EC2 returns it in clear to anyone allowed to describe the
+/// instance, and it stays readable on the machine.
+fn refuse_sensitive_user_data(config: &Value, response: &mut PlanResponse) {
+    for part in user_data::sensitive_parts(config) {
+        response.diagnostics.push(Diagnostic::error(
+            "Sensitive value in user data",
+            format!(
+                "{} holds a sensitive value, and it would be written in clear into the instance's user data. User data is not secret: anyone allowed to describe the instance (ec2:DescribeInstanceAttribute) can read it, and so can every process on the machine. Keep the secret in AWS Secrets Manager or SSM Parameter Store and fetch it from the script with the instance's role, or, if the value is not secret, wrap it in nonsensitive().",
+                capitalise(&part)
+            ),
+        ));
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 

@@ -21,10 +21,10 @@
 //! provisioner part is kept in state (`provisioner_sha1`) and written into
 //! the script's header, so that `stack import` of a machine recovers it.
 //!
-//! Environment values marked sensitive are written in clear into the user
-//! data: the machine needs them, and EC2 shows user data to anyone allowed
-//! `DescribeInstanceAttribute`. State and plans keep only the sha1 and the
-//! marked values, never the rendered script.
+//! A value marked sensitive is never written into user data: EC2 shows user
+//! data in clear to anyone allowed `DescribeInstanceAttribute`, so
+//! [`sensitive_parts`] finds such values and the plan refuses them. State and
+//! plans keep only the sha1 and the marked values, never the rendered script.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -139,6 +139,57 @@ pub fn parse_provisioners(value: &Value) -> Result<Vec<Provisioner>, Vec<String>
     } else {
         Err(errors)
     }
+}
+
+/// The parts of an instance's configuration bound for user data that hold a
+/// sensitive value, named for a diagnostic (never the value itself): the
+/// `user_data` argument, and per shell provisioner its script, its inline
+/// commands and each environment variable (the `configuration` map's
+/// entries among them).
+pub fn sensitive_parts(config: &Value) -> Vec<String> {
+    let mut parts = Vec::new();
+    if config
+        .get_attr("user_data")
+        .is_some_and(Value::contains_sensitive)
+    {
+        parts.push("the user_data argument".to_string());
+    }
+    let provisioners = config.get_attr("provisioners").map(Value::peel);
+    let items = match provisioners {
+        Some(Value::List(items)) | Some(Value::Set(items)) => items.as_slice(),
+        _ => &[],
+    };
+    let whole = config
+        .get_attr("provisioners")
+        .is_some_and(Value::is_sensitive);
+    for (i, item) in items.iter().enumerate() {
+        let n = i + 1;
+        if whole || item.is_sensitive() {
+            parts.push(format!("shell provisioner {n}"));
+            continue;
+        }
+        for (key, what) in [("script", "script"), ("inline", "inline commands")] {
+            if item.get_attr(key).is_some_and(Value::contains_sensitive) {
+                parts.push(format!("the {what} of shell provisioner {n}"));
+            }
+        }
+        match item.get_attr("environment") {
+            Some(env) if env.is_sensitive() => {
+                parts.push(format!("the environment of shell provisioner {n}"))
+            }
+            Some(env) => {
+                for (name, value) in env.as_map().into_iter().flatten() {
+                    if value.contains_sensitive() {
+                        parts.push(format!(
+                            "the environment variable {name} of shell provisioner {n}"
+                        ));
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+    parts
 }
 
 /// A configuration value as an environment variable's text: strings as
@@ -353,6 +404,47 @@ mod tests {
             ),
         );
         Value::Map(map)
+    }
+
+    #[test]
+    fn sensitive_values_bound_for_user_data_are_named_without_their_value() {
+        let secret = || Value::String("canary-4711".into()).mark_if(true);
+        let plain = Value::String("x".into());
+        let config = |user_data: Value, provisioners: Vec<Value>| {
+            Value::Map(BTreeMap::from([
+                ("user_data".to_string(), user_data),
+                ("provisioners".to_string(), Value::List(provisioners)),
+            ]))
+        };
+        let clean = config(
+            plain.clone(),
+            vec![shell(None, &["echo hi"], &[("A", plain.clone())])],
+        );
+        assert!(sensitive_parts(&clean).is_empty());
+        let leaky = config(
+            secret(),
+            vec![
+                shell(
+                    None,
+                    &["echo hi"],
+                    &[("A", plain.clone()), ("DB_PASSWORD", secret())],
+                ),
+                Value::Map(BTreeMap::from([
+                    ("type".to_string(), Value::String("shell".into())),
+                    ("inline".to_string(), Value::List(vec![secret()])),
+                ])),
+            ],
+        );
+        let parts = sensitive_parts(&leaky);
+        assert_eq!(
+            parts,
+            [
+                "the user_data argument",
+                "the environment variable DB_PASSWORD of shell provisioner 1",
+                "the inline commands of shell provisioner 2",
+            ]
+        );
+        assert!(parts.iter().all(|p| !p.contains("canary")));
     }
 
     #[test]
