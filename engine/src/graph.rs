@@ -332,7 +332,7 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
                 .iter()
                 .filter(|p| p.when == crate::provisioner::When::Create)
                 .map(|p| &p.body);
-            let body_refs = std::iter::once(&r.body)
+            let body_refs = std::iter::once(&*r.body)
                 .chain(provisioner_bodies)
                 .flat_map(body_references);
             for body_ref in body_refs {
