@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks stack on large generated stacks; prints markdown tables.
 #
-#   bench/run.sh                      # full run (N = 1000 5000 10000, three shapes)
+#   bench/run.sh                      # full run (N = 1000 5000 10000, five shapes)
 #   NS="1000" SHAPES=chains bench/run.sh
 #   REPEAT=3 bench/run.sh             # best of 3 for every figure
 #
 # Environment:
 #   NS          resource counts               (default "1000 5000 10000")
-#   SHAPES      chains fanout independent     (default all three)
+#   SHAPES      chains fanout independent realistic mixed (default all five;
+#               realistic and mixed are terraform_data only, see bench/gen.py)
 #   TYPE        terraform_data|null_resource  (default terraform_data)
 #   CHAIN       chain length                  (default 10)
 #   REPEAT      runs per figure, best kept    (default 1)
@@ -23,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 NS="${NS:-1000 5000 10000}"
-SHAPES="${SHAPES:-chains fanout independent}"
+SHAPES="${SHAPES:-chains fanout independent realistic mixed}"
 TYPE="${TYPE:-terraform_data}"
 CHAIN="${CHAIN:-10}"
 REPEAT="${REPEAT:-1}"

@@ -178,7 +178,9 @@ pub struct Resource {
     pub provider_explicit: bool,
     pub lifecycle: Lifecycle,
     /// The block's body; meta-arguments are skipped when it is evaluated.
-    pub body: Body,
+    /// Shared, because a block inside a module instantiated many times is
+    /// viewed once per instance (`context::resource_view`).
+    pub body: Arc<Body>,
     pub provisioners: Vec<Provisioner>,
     /// The `check` block a data source is nested in: only its assertions
     /// may refer to it, and a failed read is a warning, not an error.
@@ -440,7 +442,7 @@ fn load_module(
         let file = Arc::new(file_path);
         let mut source = SourceFile::new(file.clone(), &text);
         if let Some(body) = parse_file(&text, &mut source, diags) {
-            lower_body(&body, &file, &mut module, diags);
+            lower_body(body, &file, &mut module, diags);
         }
         config.files.push(source);
     }
@@ -710,8 +712,10 @@ fn expect_labels_as(
     Some(labels)
 }
 
-fn lower_body(body: &Body, file: &Arc<PathBuf>, module: &mut Module, diags: &mut Diagnostics) {
-    for structure in body.iter() {
+/// Lowers a parsed file, taking its blocks: a resource keeps its body as
+/// parsed rather than a copy of it.
+fn lower_body(body: Body, file: &Arc<PathBuf>, module: &mut Module, diags: &mut Diagnostics) {
+    for structure in body {
         match structure {
             Structure::Attribute(attr) => diags.push(
                 Diagnostic::error(
@@ -721,14 +725,19 @@ fn lower_body(body: &Body, file: &Arc<PathBuf>, module: &mut Module, diags: &mut
                         attr.key.as_str()
                     ),
                 )
-                .with_span(attr_span(attr, file)),
+                .with_span(attr_span(&attr, file)),
             ),
-            Structure::Block(block) => lower_block(block, file, module, diags),
+            Structure::Block(mut block) => lower_block(&mut block, file, module, diags),
         }
     }
 }
 
-fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &mut Diagnostics) {
+fn lower_block(
+    block: &mut Block,
+    file: &Arc<PathBuf>,
+    module: &mut Module,
+    diags: &mut Diagnostics,
+) {
     let kind = block.ident.as_str();
     match kind {
         "variable" => {
@@ -774,7 +783,11 @@ fn lower_block(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: &
                 );
             }
         }
-        "resource" | "data" => lower_resource_block(kind, block, file, module, diags),
+        "resource" | "data" => {
+            let kind = if kind == "data" { "data" } else { "resource" };
+            let body = Arc::new(std::mem::take(&mut block.body));
+            lower_resource_block(kind, block, body, file, module, diags)
+        }
         "provider" => {
             if let Some(labels) = expect_labels(block, file, &["provider name"], diags) {
                 let provider = lower_provider(&labels[0], block, file, diags);
@@ -859,6 +872,7 @@ fn lower_locals(block: &Block, file: &Arc<PathBuf>, module: &mut Module, diags: 
 fn lower_resource_block(
     kind: &str,
     block: &Block,
+    body: Arc<Body>,
     file: &Arc<PathBuf>,
     module: &mut Module,
     diags: &mut Diagnostics,
@@ -880,7 +894,7 @@ fn lower_resource_block(
         } else {
             ResourceMode::Managed
         };
-        let resource = lower_resource(module.path.clone(), mode, &labels, block, file, diags);
+        let resource = lower_resource(module.path.clone(), mode, &labels, block, body, file, diags);
         let addr = resource.addr.clone();
         if let Some(previous) = module.resources.get(&addr) {
             diags.push(
@@ -992,7 +1006,8 @@ fn check_block(
     }
     for scoped in block.body.blocks().filter(|b| b.ident.as_str() == "data") {
         let before: BTreeSet<ResourceAddr> = module.resources.keys().cloned().collect();
-        lower_resource_block("data", scoped, file, module, diags);
+        let body = Arc::new(scoped.body.clone());
+        lower_resource_block("data", scoped, body, file, module, diags);
         for (addr, resource) in module.resources.iter_mut() {
             if !before.contains(addr) {
                 resource.check = Some(name.clone());
@@ -1393,6 +1408,7 @@ fn lower_resource(
     mode: ResourceMode,
     labels: &[String],
     block: &Block,
+    body: Arc<Body>,
     file: &Arc<PathBuf>,
     diags: &mut Diagnostics,
 ) -> Resource {
@@ -1415,12 +1431,12 @@ fn lower_resource(
         },
         provider_explicit: false,
         lifecycle: Lifecycle::default(),
-        body: block.body.clone(),
+        body: body.clone(),
         provisioners: Vec::new(),
         check: None,
     };
     let mut seen_lifecycle = false;
-    for structure in block.body.iter() {
+    for structure in body.iter() {
         match structure {
             Structure::Attribute(attr) => match attr.key.as_str() {
                 "count" => resource.count = Some(Expr::new(attr.value.clone(), file)),

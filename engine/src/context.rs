@@ -756,8 +756,9 @@ pub fn resource_view<'r>(
 
 /// Combines instance values into the value a resource has in expressions:
 /// an object, a list (count) or a map (for_each).
-pub fn resource_value(expansion: &Expansion, instances: &BTreeMap<InstanceKey, Value>) -> Value {
-    let get = |k: &InstanceKey| instances.get(k).cloned().unwrap_or(Value::Unknown);
+/// It takes the instances' values rather than copying them.
+pub fn resource_value(expansion: &Expansion, mut instances: BTreeMap<InstanceKey, Value>) -> Value {
+    let mut get = |k: &InstanceKey| instances.remove(k).unwrap_or(Value::Unknown);
     match expansion {
         Expansion::Single => get(&InstanceKey::None),
         Expansion::Count(n) => Value::List((0..*n).map(|i| get(&InstanceKey::Index(i))).collect()),

@@ -834,11 +834,9 @@ impl<'a> Scope<'a> {
         let operators: Vec<&TraversalOperator> =
             traversal.operators.iter().map(|op| op.value()).collect();
         match &traversal.expr {
-            Expression::Variable(root) => self.eval_root(
-                root.as_str(),
-                &operators,
-                &Expression::Traversal(Box::new(traversal.clone())),
-            ),
+            // The traversal itself is where errors point: it spans the whole
+            // reference, and borrowing it avoids copying its syntax tree.
+            Expression::Variable(root) => self.eval_root(root.as_str(), &operators, traversal),
             other => {
                 let base = self.eval(other)?;
                 self.apply_operators(base, &operators, traversal)
@@ -859,10 +857,10 @@ impl<'a> Scope<'a> {
         &self,
         root: &str,
         operators: &[&TraversalOperator],
-        whole: &Expression,
+        whole: &impl hcl_edit::Span,
     ) -> EvalResult {
         if let Some(bound) = self.lookup_binding(root) {
-            return self.apply_operators(bound.clone(), operators, whole);
+            return self.apply_operators_to(bound, operators, whole);
         }
         let ns = self.namespace;
         let first = self.attr_name(operators.first());
@@ -883,7 +881,7 @@ impl<'a> Scope<'a> {
                         ),
                     )
                 })?;
-                self.apply_operators(value.clone(), rest, whole)
+                self.apply_operators_to(value, rest, whole)
             }
             "local" => {
                 let name = first.ok_or_else(|| need_attr("local"))?;
@@ -897,7 +895,7 @@ impl<'a> Scope<'a> {
                         ),
                     )
                 })?;
-                self.apply_operators(value.clone(), rest, whole)
+                self.apply_operators_to(value, rest, whole)
             }
             "module" => {
                 let name = first.ok_or_else(|| need_attr("module"))?;
@@ -911,7 +909,7 @@ impl<'a> Scope<'a> {
                         ),
                     )
                 })?;
-                self.apply_operators(value.clone(), rest, whole)
+                self.apply_operators_to(value, rest, whole)
             }
             "data" => {
                 let type_name = first.ok_or_else(|| need_attr("data"))?;
@@ -923,7 +921,7 @@ impl<'a> Scope<'a> {
                         format!("A data resource \"{type_name}\" \"{name}\" has not been declared."),
                     )
                 })?;
-                self.apply_operators(value.clone(), &rest[1..], whole)
+                self.apply_operators_to(value, &rest[1..], whole)
             }
             "count" => match (first, self.count_index) {
                 (Some("index"), Some(i)) => self.apply_operators(Value::number(i), rest, whole),
@@ -935,8 +933,8 @@ impl<'a> Scope<'a> {
                 _ => Err(self.error(whole, "Invalid count attribute", "The \"count\" object has only the attribute \"index\".".to_string())),
             },
             "each" => match (&self.each, first) {
-                (Some((key, _)), Some("key")) => self.apply_operators(key.clone(), rest, whole),
-                (Some((_, value)), Some("value")) => self.apply_operators(value.clone(), rest, whole),
+                (Some((key, _)), Some("key")) => self.apply_operators_to(key, rest, whole),
+                (Some((_, value)), Some("value")) => self.apply_operators_to(value, rest, whole),
                 (None, _) => Err(self.error(
                     whole,
                     "Reference to \"each\" in context without for_each",
@@ -945,7 +943,7 @@ impl<'a> Scope<'a> {
                 _ => Err(self.error(whole, "Invalid each attribute", "The \"each\" object has only the attributes \"key\" and \"value\".".to_string())),
             },
             "self" => match self.self_value {
-                Some(value) => self.apply_operators(value.clone(), operators, whole),
+                Some(value) => self.apply_operators_to(value, operators, whole),
                 None => Err(self.error(
                     whole,
                     "Invalid \"self\" reference",
@@ -981,9 +979,41 @@ impl<'a> Scope<'a> {
                         format!("A managed resource \"{type_name}\" \"{name}\" has not been declared in this module."),
                     )
                 })?;
-                self.apply_operators(value.clone(), rest, whole)
+                self.apply_operators_to(value, rest, whole)
             }
         }
+    }
+
+    /// Follows the leading attribute accesses and indexes of a reference by
+    /// reference, so that `aws_instance.web.id` copies the id rather than
+    /// the whole object, then applies the rest to a copy of what it reached.
+    /// A marked value, or a step that fails, stops the borrowing walk there:
+    /// the owned walk gives the mark and the error as before.
+    fn apply_operators_to(
+        &self,
+        value: &Value,
+        operators: &[&TraversalOperator],
+        whole: &impl hcl_edit::Span,
+    ) -> EvalResult {
+        let mut current = value;
+        let mut taken = 0;
+        for op in operators {
+            let next = match (op, current) {
+                (TraversalOperator::GetAttr(name), Value::Map(map)) => map.get(name.as_str()),
+                (TraversalOperator::LegacyIndex(index), Value::List(items)) => {
+                    usize::try_from(*index.value())
+                        .ok()
+                        .and_then(|i| items.get(i))
+                }
+                _ => None,
+            };
+            match next {
+                Some(next) => current = next,
+                None => break,
+            }
+            taken += 1;
+        }
+        self.apply_operators(current.clone(), &operators[taken..], whole)
     }
 
     fn apply_operators(

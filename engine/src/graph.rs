@@ -86,11 +86,14 @@ impl Graph {
     /// The resources a node depends on, directly or through locals,
     /// variables and outputs (used to record each resource's dependencies).
     pub fn resource_dependencies(&self, index: NodeIndex) -> Vec<ResourceAddr> {
-        let mut seen = vec![false; self.graph.node_count()];
+        // A set of the nodes visited, not a flag per node of the graph: this
+        // runs once per resource, and clearing a whole-graph array each time
+        // made planning quadratic in the number of resources.
+        let mut seen = std::collections::HashSet::new();
         let mut stack: Vec<NodeIndex> = self.dependencies(index).collect();
         let mut out = Vec::new();
         while let Some(next) = stack.pop() {
-            if std::mem::replace(&mut seen[next.index()], true) {
+            if !seen.insert(next) {
                 continue;
             }
             match &self.graph[next] {
@@ -114,12 +117,13 @@ impl Graph {
     }
 
     fn walk(&self, index: NodeIndex, direction: Direction) -> Vec<NodeIndex> {
-        let mut seen = vec![false; self.graph.node_count()];
+        // A set, not a flag per node: callers walk from many nodes.
+        let mut seen = std::collections::HashSet::new();
         let mut stack = vec![index];
         let mut out = Vec::new();
         while let Some(next) = stack.pop() {
             for n in self.graph.neighbors_directed(next, direction) {
-                if !std::mem::replace(&mut seen[n.index()], true) {
+                if seen.insert(n) {
                     out.push(n);
                     stack.push(n);
                 }
@@ -332,7 +336,7 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
                 .iter()
                 .filter(|p| p.when == crate::provisioner::When::Create)
                 .map(|p| &p.body);
-            let body_refs = std::iter::once(&r.body)
+            let body_refs = std::iter::once(&*r.body)
                 .chain(provisioner_bodies)
                 .flat_map(body_references);
             for body_ref in body_refs {

@@ -456,6 +456,18 @@ impl Number {
         (digits, point)
     }
 
+    /// The value, when it is a whole number of at most 64 bits and no more
+    /// bits than its precision: then its shortest decimal form is its exact
+    /// digits (any other decimal is at least 1 away, more than half an ulp),
+    /// and printing it needs no big-number arithmetic.
+    fn small_integer(&self, mant: &BigUint, exp: i64) -> Option<u64> {
+        let bits = mant.bits() as i64 + exp;
+        if exp < 0 || bits > 64 || bits > i64::from(self.prec) {
+            return None;
+        }
+        mant.to_u64().map(|m| m << exp)
+    }
+
     /// The shortest decimal digits that read back as this number at its
     /// precision (Go's `roundShortest`), with the decimal point position.
     fn shortest(&self, mant: &BigUint, exp: i64) -> (Vec<u8>, i64) {
@@ -629,6 +641,9 @@ impl fmt::Display for Number {
             Kind::Infinite => write!(f, "{}Inf", if self.negative { '-' } else { '+' }),
             Kind::Zero => write!(f, "{sign}0"),
             Kind::Finite { mant, exp } => {
+                if let Some(whole) = self.small_integer(mant, *exp) {
+                    return write!(f, "{sign}{whole}");
+                }
                 let (digits, point) = self.shortest(mant, *exp);
                 let places = (digits.len() as i64 - point).max(0) as usize;
                 f.write_str(&positional(sign, &digits, point, places))
@@ -705,6 +720,41 @@ mod tests {
         assert_eq!(Number::from(-7).to_string(), "-7");
         assert_eq!(Number::from_f64(0.1).to_string(), "0.1");
         assert_eq!(Number::from_f64(1e21).to_string(), "1000000000000000000000");
+    }
+
+    /// Whole numbers are printed without big-number arithmetic when that
+    /// cannot change the digits; the long way must agree at every precision.
+    #[test]
+    fn whole_numbers_print_as_the_shortest_form_says() {
+        let long_way = |n: &Number| match &n.kind {
+            Kind::Finite { mant, exp } => {
+                let (digits, point) = n.shortest(mant, *exp);
+                let places = (digits.len() as i64 - point).max(0) as usize;
+                positional(if n.negative { "-" } else { "" }, &digits, point, places)
+            }
+            _ => unreachable!("only finite numbers are tested"),
+        };
+        let mut checked = 0;
+        for bits in [1u32, 2, 10, 31, 52, 53, 54, 63, 64] {
+            for delta in [0i128, 1, 3] {
+                let v = (1i128 << bits) - 1 - delta;
+                for text in [v.to_string(), (-v).to_string()] {
+                    for n in [
+                        lit(&text),
+                        lit(&text).with_precision(FLOAT_PRECISION),
+                        lit(&text).with_precision(INTEGER_PRECISION),
+                    ] {
+                        if n.is_zero() {
+                            continue;
+                        }
+                        assert_eq!(n.to_string(), long_way(&n), "{text} at {} bits", n.prec);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100);
+        assert_eq!(Number::from(1u64 << 60).to_string(), "1152921504606846976");
     }
 
     #[test]

@@ -1088,7 +1088,7 @@ impl<'c> Planner<'c> {
         if addr.mode == ResourceMode::Managed {
             self.plan_removed_instances(resource, &expansion);
         }
-        let value = resource_value(&expansion, &values);
+        let value = resource_value(&expansion, values);
         self.walker.set_resource_value(addr, value);
     }
 

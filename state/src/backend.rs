@@ -114,6 +114,15 @@ impl LocalBackend {
 
     /// [`LocalBackend::load`], with the number of journal entries replayed.
     fn load_counted(&self) -> Result<(Option<State>, usize), StateError> {
+        self.load_with_token()
+            .map(|(state, replayed, _)| (state, replayed))
+    }
+
+    /// The state with the journal replayed, how many entries were replayed,
+    /// and the version token of the file as read (its lineage and serial
+    /// before the replay, as [`LocalBackend::current_token`] gives them):
+    /// one read and one parse of the file for both.
+    fn load_with_token(&self) -> Result<(Option<State>, usize, VersionToken), StateError> {
         let path = self.state_path();
         let journal_path = self.journal_path();
         let bytes = match fs::read(&path) {
@@ -122,14 +131,19 @@ impl LocalBackend {
             Err(e) => return Err(StateError::io("read the state file", &path, e)),
         };
         if bytes.is_none() && !journal_path.exists() {
-            return Ok((None, 0));
+            return Ok((None, 0, VersionToken(None)));
         }
         let sealer = self.sealer()?;
         let base = match bytes {
             Some(bytes) => Some(format::decode(&bytes, sealer).map_err(|e| e.with_path(&path))?),
             None => None,
         };
-        journal::replay_counted(&journal_path, base, sealer)
+        let version = VersionToken(
+            base.as_ref()
+                .map(|state| format!("{}/{}", state.lineage, state.serial)),
+        );
+        let (state, replayed) = journal::replay_counted(&journal_path, base, sealer)?;
+        Ok((state, replayed, version))
     }
 
     /// Writes `state` as the new state file, incrementing its serial.
@@ -348,8 +362,7 @@ impl Backend for LocalBackend {
     }
 
     fn load(&self) -> Result<Option<Loaded>, StateError> {
-        let version = self.current_token()?;
-        let (state, replayed) = self.load_counted()?;
+        let (state, replayed, version) = self.load_with_token()?;
         Ok(state.map(|state| Loaded {
             state,
             version,

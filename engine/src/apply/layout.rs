@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use petgraph::graph::NodeIndex;
 
-use crate::addrs::{InstanceAddr, ObjectAddr, ResourceAddr};
+use crate::addrs::{InstanceAddr, ModulePath, ObjectAddr, ResourceAddr};
 use crate::context::Context;
 use crate::graph::Node;
 use crate::plan::{parse_provider_ref, Action, Plan, ResourceChange};
@@ -116,6 +116,11 @@ impl<'p> LayoutBuilder<'p> {
     /// depended on are created or updated.
     fn destroy_edges(&self, ctx: &Context, plan: &Plan, edges: &mut ScheduleBuilder) {
         let dependencies = dependencies_by_resource(plan);
+        let module_of: HashMap<usize, &ModulePath> = self
+            .destroys
+            .iter()
+            .map(|(slot, object, _)| (*slot, &object.instance.resource.module))
+            .collect();
         for (slot, object, change) in &self.destroys {
             let provider = Node::Provider(parse_provider_ref(&change.provider));
             if let Some(provider_slot) = self.config_of(ctx, &provider) {
@@ -132,8 +137,12 @@ impl<'p> LayoutBuilder<'p> {
                     edges.edge(*slot, target);
                 }
             }
-            for before in self.destroyed_dependencies(resource, &dependencies) {
+            let own_module = &object.instance.resource.module;
+            for (before, same_instance) in self.destroyed_dependencies(resource, &dependencies) {
                 for &other in &self.destroys_of[&before] {
+                    if same_instance && module_of[&other] != own_module {
+                        continue;
+                    }
                     edges.edge(*slot, other);
                 }
             }
@@ -143,26 +152,42 @@ impl<'p> LayoutBuilder<'p> {
     /// The nearest resources `resource` depends on, directly or through
     /// resources that are not destroyed, that have destroy steps: a walk
     /// that stops at each one found, since their own edges carry the order
-    /// further.
+    /// further. Each comes with whether it is reached only through
+    /// resources of the same module: references inside a module stay in
+    /// one instance of it, so then only the destroys in the same module
+    /// instance need to wait (ordering every instance after every other
+    /// made the edges quadratic in the number of instances). A path that
+    /// leaves the module may join different instances, and keeps the order
+    /// across all of them.
     fn destroyed_dependencies(
         &self,
         resource: &ResourceAddr,
         dependencies: &HashMap<ResourceAddr, Vec<ResourceAddr>>,
-    ) -> Vec<ResourceAddr> {
-        let mut found = Vec::new();
-        let mut seen: HashSet<&ResourceAddr> = HashSet::new();
-        let mut stack: Vec<&ResourceAddr> =
-            dependencies.get(resource).into_iter().flatten().collect();
-        while let Some(next) = stack.pop() {
-            if next == resource || !seen.insert(next) {
+    ) -> Vec<(ResourceAddr, bool)> {
+        let mut found: HashMap<&ResourceAddr, bool> = HashMap::new();
+        let mut seen: HashSet<(&ResourceAddr, bool)> = HashSet::new();
+        let local = |addr: &ResourceAddr, so_far: bool| so_far && addr.module == resource.module;
+        let mut stack: Vec<(&ResourceAddr, bool)> = dependencies
+            .get(resource)
+            .into_iter()
+            .flatten()
+            .map(|d| (d, local(d, true)))
+            .collect();
+        while let Some((next, same_instance)) = stack.pop() {
+            if next == resource || !seen.insert((next, same_instance)) {
                 continue;
             }
             if self.destroys_of.contains_key(next) {
-                found.push(next.clone());
+                let only_local = found.entry(next).or_insert(true);
+                *only_local &= same_instance;
             } else {
-                stack.extend(dependencies.get(next).into_iter().flatten());
+                let further = dependencies.get(next).into_iter().flatten();
+                stack.extend(further.map(|d| (d, local(d, same_instance))));
             }
         }
+        let mut found: Vec<(ResourceAddr, bool)> =
+            found.into_iter().map(|(a, l)| (a.clone(), l)).collect();
+        found.sort();
         found
     }
 

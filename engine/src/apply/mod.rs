@@ -891,7 +891,7 @@ impl<'a> Run<'a> {
             return false;
         }
         self.walker
-            .set_resource_value(addr, resource_value(&expansion, &values));
+            .set_resource_value(addr, resource_value(&expansion, values));
         true
     }
 

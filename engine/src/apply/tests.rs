@@ -364,6 +364,73 @@ async fn the_layout_puts_a_replacements_destroy_before_its_create() {
     assert!(position("create test_thing.vpc") < position("create test_thing.subnet"));
 }
 
+const UNITS: &str = r#"
+module "unit" {
+  for_each = toset(["a", "b"])
+  source   = "./modules/unit"
+  name     = each.key
+}
+"#;
+
+const UNIT: &str = r#"
+variable "name" {
+  type = string
+}
+resource "test_thing" "base" {
+  name = "base-${var.name}"
+}
+resource "test_thing" "item" {
+  name = "item-${var.name}"
+  tag  = test_thing.base.id
+}
+"#;
+
+/// Inside a module, references stay in one instance, so destroying one
+/// instance's `base` waits for that instance's `item` only, not for every
+/// instance's: waiting for all of them made the edges quadratic.
+#[tokio::test]
+async fn a_destroy_in_a_module_instance_waits_only_for_its_own_instance() {
+    let files = [("main.tf", UNITS), ("modules/unit/main.tf", UNIT)];
+    let stack = TestStack::from_files(&files, &[], crate::testing::TestProvider::new());
+    let mut state = empty_state();
+    let outcome = stack.converge(&mut state).await;
+    assert!(!outcome.diagnostics.has_errors(), "{}", outcome.diagnostics);
+    let plan = stack.plan(&state, PlanMode::Destroy).await.unwrap();
+    let Layout {
+        steps,
+        mut schedule,
+    } = lay_out(&stack.ctx, &plan);
+    let name = |slot: usize| match &steps[slot] {
+        Step::Destroy(object) => object.to_string(),
+        other => format!("{other:?}"),
+    };
+    let mut ready: Vec<String> = Vec::new();
+    let mut held = Vec::new();
+    while let Some(slot) = schedule.pop_ready() {
+        ready.push(name(slot));
+        // Instance "b"'s item never finishes: instance "a" must not care.
+        if name(slot) == r#"module.unit["b"].test_thing.item"# {
+            held.push(slot);
+        } else {
+            schedule.succeed(slot);
+        }
+    }
+    assert!(
+        ready.contains(&r#"module.unit["a"].test_thing.base"#.to_string()),
+        "{ready:?}"
+    );
+    assert!(
+        !ready.contains(&r#"module.unit["b"].test_thing.base"#.to_string()),
+        "{ready:?}"
+    );
+    let position = |s: &str| ready.iter().position(|o| o == s).unwrap();
+    assert!(
+        position(r#"module.unit["a"].test_thing.item"#)
+            < position(r#"module.unit["a"].test_thing.base"#)
+    );
+    assert_eq!(held.len(), 1);
+}
+
 const CONDITIONS: &str = r#"
 variable "size" {
   type = number
