@@ -225,7 +225,11 @@ fn cdn_web_wires_parameter_groups_and_the_bucket_policy() {
             .send()
             .await
             .expect("GetBucketPolicy");
-        (db_group, cache_group, policy.policy().unwrap_or_default().to_string())
+        (
+            db_group,
+            cache_group,
+            policy.policy().unwrap_or_default().to_string(),
+        )
     });
     assert_eq!(db_group.as_deref(), Some("cdn-web-production"));
     assert_eq!(cache_group.as_deref(), Some("cdn-web-production"));
