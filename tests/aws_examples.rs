@@ -133,6 +133,113 @@ fn cdn_web_staging_applies_and_destroys_cleanly() {
     round_trip(&stack, &emulator, "staging");
     assert_eq!(live_instances(&emulator), 0);
     assert_eq!(db_instances(&emulator), 0);
+    let (db_groups, cache_groups, controls) = runtime().block_on(async {
+        let config = aws::sdk_config(&emulator).await;
+        let rds = aws_sdk_rds::Client::new(&config);
+        let ec = aws_sdk_elasticache::Client::new(&config);
+        let cf = aws_sdk_cloudfront::Client::new(&config);
+        let db = rds
+            .describe_db_parameter_groups()
+            .send()
+            .await
+            .expect("DescribeDBParameterGroups");
+        let cache = ec
+            .describe_cache_parameter_groups()
+            .send()
+            .await
+            .expect("DescribeCacheParameterGroups");
+        let oac = cf
+            .list_origin_access_controls()
+            .send()
+            .await
+            .expect("ListOriginAccessControls");
+        // Other tests of this binary may share the emulator: only this
+        // workspace's objects count.
+        let ours = |name: Option<&str>| name.is_some_and(|n| n.starts_with("cdn-web-staging"));
+        (
+            db.db_parameter_groups()
+                .iter()
+                .filter(|g| ours(g.db_parameter_group_name()))
+                .count(),
+            cache
+                .cache_parameter_groups()
+                .iter()
+                .filter(|g| ours(g.cache_parameter_group_name()))
+                .count(),
+            oac.origin_access_control_list()
+                .map(|l| l.items().iter().filter(|i| ours(Some(i.name()))).count())
+                .unwrap_or(0),
+        )
+    });
+    assert_eq!(db_groups, 0, "the DB parameter group is deleted");
+    assert_eq!(cache_groups, 0, "the cache parameter group is deleted");
+    assert_eq!(controls, 0, "the origin access control is deleted");
+}
+
+/// The cdn-web example's database, cache and bucket carry what the example
+/// configures, as the AWS APIs report it.
+#[test]
+fn cdn_web_wires_parameter_groups_and_the_bucket_policy() {
+    let emulator = Emulator::start();
+    let stack = example("cdn-web");
+    let env = env(&emulator);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // The production workspace, so that the staging round trip can share
+    // the emulator.
+    let apply = stack.run_with(
+        &["--workspace", "production", "apply", "--auto-approve"],
+        &env,
+    );
+    assert_eq!(apply.code, 0, "{}", apply.both());
+    let (db_group, cache_group, policy) = runtime().block_on(async {
+        let config = aws::sdk_config(&emulator).await;
+        let rds = aws_sdk_rds::Client::new(&config);
+        let ec = aws_sdk_elasticache::Client::new(&config);
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        let db = rds
+            .describe_db_instances()
+            .db_instance_identifier("cdn-web-production")
+            .send()
+            .await
+            .expect("DescribeDBInstances");
+        let db_group = db.db_instances()[0].db_parameter_groups()[0]
+            .db_parameter_group_name()
+            .map(str::to_string);
+        let cache = ec
+            .describe_cache_clusters()
+            .cache_cluster_id("cdn-web-production")
+            .send()
+            .await
+            .expect("DescribeCacheClusters");
+        let cache_group = cache.cache_clusters()[0]
+            .cache_parameter_group()
+            .and_then(|g| g.cache_parameter_group_name())
+            .map(str::to_string);
+        let policy = s3
+            .get_bucket_policy()
+            .bucket("cdn-web-production-assets")
+            .send()
+            .await
+            .expect("GetBucketPolicy");
+        (
+            db_group,
+            cache_group,
+            policy.policy().unwrap_or_default().to_string(),
+        )
+    });
+    assert_eq!(db_group.as_deref(), Some("cdn-web-production"));
+    assert_eq!(cache_group.as_deref(), Some("cdn-web-production"));
+    assert!(policy.contains("cloudfront.amazonaws.com"), "{policy}");
+    assert!(policy.contains(":distribution/"), "{policy}");
+    let destroy = stack.run_with(
+        &["--workspace", "production", "destroy", "--auto-approve"],
+        &env,
+    );
+    assert_eq!(destroy.code, 0, "{}", destroy.both());
 }
 
 #[test]

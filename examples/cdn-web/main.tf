@@ -1,6 +1,8 @@
-# cdn-web: CloudFront in front of web machines, with a MySQL database, a Redis
-# cache and a bucket for static assets, for staging and production (select
-# with --workspace staging / --workspace production).
+# cdn-web: CloudFront in front of web machines, with a MySQL database and a
+# Redis cache (each with its parameter group) and a private, encrypted bucket
+# for static assets that only the distribution may read (an origin access
+# control and a bucket policy), for staging and production (select with
+# --workspace staging / --workspace production).
 
 stack {
   name = "cdn-web"
@@ -78,6 +80,21 @@ resource "aws_db_subnet_group" "db" {
   subnet_ids = aws_subnet.web[*].id
 }
 
+resource "aws_db_parameter_group" "db" {
+  name   = local.name
+  family = "mysql8.0"
+
+  parameter {
+    name  = "character_set_server"
+    value = "utf8mb4"
+  }
+
+  parameter {
+    name  = "max_connections"
+    value = var.env == "production" ? 500 : 100
+  }
+}
+
 resource "aws_db_instance" "db" {
   identifier           = local.name
   engine               = "mysql"
@@ -88,6 +105,7 @@ resource "aws_db_instance" "db" {
   username             = "web"
   password             = var.db_password
   db_subnet_group_name = aws_db_subnet_group.db.name
+  parameter_group_name = aws_db_parameter_group.db.name
   skip_final_snapshot  = true
 }
 
@@ -96,17 +114,77 @@ resource "aws_elasticache_subnet_group" "cache" {
   subnet_ids = aws_subnet.web[*].id
 }
 
+resource "aws_elasticache_parameter_group" "cache" {
+  name   = local.name
+  family = "redis7"
+
+  parameter {
+    name  = "maxmemory-policy"
+    value = "allkeys-lru"
+  }
+}
+
 resource "aws_elasticache_cluster" "cache" {
-  cluster_id        = local.name
-  engine            = "redis"
-  node_type         = "cache.t3.micro"
-  num_cache_nodes   = 1
-  subnet_group_name = aws_elasticache_subnet_group.cache.name
+  cluster_id           = local.name
+  engine               = "redis"
+  node_type            = "cache.t3.micro"
+  num_cache_nodes      = 1
+  subnet_group_name    = aws_elasticache_subnet_group.cache.name
+  parameter_group_name = aws_elasticache_parameter_group.cache.name
 }
 
 resource "aws_s3_bucket" "assets" {
   bucket        = "${local.name}-assets"
   force_destroy = true
+}
+
+resource "aws_s3_bucket_public_access_block" "assets" {
+  bucket                  = aws_s3_bucket.assets.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "assets" {
+  bucket = aws_s3_bucket.assets.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "assets" {
+  bucket = aws_s3_bucket.assets.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+# CloudFront signs its requests to the bucket; only this distribution may read.
+resource "aws_cloudfront_origin_access_control" "assets" {
+  name                              = "${local.name}-assets"
+  origin_access_control_origin_type = "s3"
+  signing_behavior                  = "always"
+  signing_protocol                  = "sigv4"
+}
+
+resource "aws_s3_bucket_policy" "assets" {
+  bucket = aws_s3_bucket.assets.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "CloudFrontReads"
+      Effect    = "Allow"
+      Principal = { Service = "cloudfront.amazonaws.com" }
+      Action    = "s3:GetObject"
+      Resource  = "${aws_s3_bucket.assets.arn}/*"
+      Condition = {
+        StringEquals = { "AWS:SourceArn" = aws_cloudfront_distribution.cdn.arn }
+      }
+    }]
+  })
 }
 
 resource "aws_cloudfront_distribution" "cdn" {

@@ -467,6 +467,14 @@ fn db_instance_state(db: &DbInstance, local: Option<&Value>) -> Value {
             opt_string(db.db_subnet_group().and_then(|g| g.db_subnet_group_name())),
         ),
         (
+            "parameter_group_name",
+            opt_string(
+                db.db_parameter_groups()
+                    .first()
+                    .and_then(|g| g.db_parameter_group_name()),
+            ),
+        ),
+        (
             "vpc_security_group_ids",
             string_set(
                 db.vpc_security_groups()
@@ -660,6 +668,7 @@ impl AwsResource for DbInstanceResource {
             .attr(A::optional("apply_immediately", AttrType::Bool).default(false).describe("Whether changes apply now rather than in the next maintenance window."))
             .attr(A::optional_computed("backup_retention_period", AttrType::Number).describe("How many days automated backups are kept."))
             .attr(A::optional_computed("db_subnet_group_name", AttrType::String).force_new().describe("The DB subnet group to place the instance in."))
+            .attr(A::optional_computed("parameter_group_name", AttrType::String).describe("The DB parameter group; the engine's default when not set."))
             .attr(A::optional_computed("vpc_security_group_ids", AttrType::set_of(AttrType::String)).describe("The VPC security groups of the instance."))
             .attr(A::optional("publicly_accessible", AttrType::Bool).default(false).describe("Whether the instance has a public address."))
             .attr(A::optional_computed("port", AttrType::Number).describe("The port the database listens on."))
@@ -703,6 +712,7 @@ impl AwsResource for DbInstanceResource {
             .set_deletion_protection(bool_attr(planned, "deletion_protection"))
             .set_backup_retention_period(int_attr(planned, "backup_retention_period"))
             .set_db_subnet_group_name(str_attr(planned, "db_subnet_group_name"))
+            .set_db_parameter_group_name(str_attr(planned, "parameter_group_name"))
             .set_vpc_security_group_ids((!security_groups.is_empty()).then_some(security_groups))
             .set_publicly_accessible(bool_attr(planned, "publicly_accessible"))
             .set_port(int_attr(planned, "port"))
@@ -769,6 +779,10 @@ impl AwsResource for DbInstanceResource {
         }
         if changed(prior, planned, "deletion_protection") {
             modify = modify.set_deletion_protection(bool_attr(planned, "deletion_protection"));
+            any = true;
+        }
+        if changed(prior, planned, "parameter_group_name") {
+            modify = modify.set_db_parameter_group_name(str_attr(planned, "parameter_group_name"));
             any = true;
         }
         if changed(prior, planned, "vpc_security_group_ids") {
