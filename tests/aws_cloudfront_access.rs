@@ -173,8 +173,18 @@ fn origin_access_apply_plan_clean_update_replace_import_and_destroy() {
     assert_eq!(again.code, 0, "{}", again.both());
     assert!(again.stdout.contains("No changes."), "{}", again.both());
     // Two controls are refreshed by one listing, not one call each.
-    assert_eq!(calls(&again, "ListOriginAccessControls"), 1, "{}", again.stderr);
-    assert_eq!(calls(&again, "GetOriginAccessControl"), 0, "{}", again.stderr);
+    assert_eq!(
+        calls(&again, "ListOriginAccessControls"),
+        1,
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        calls(&again, "GetOriginAccessControl"),
+        0,
+        "{}",
+        again.stderr
+    );
 
     // In place: the control's signing behaviour, the identity's comment.
     stack.write("main.tf", &template("no-override", "legacy site"));

@@ -156,7 +156,10 @@ fn cloud(emulator: &Emulator) -> Cloud {
                 .await
                 .expect("DescribeCacheParameterGroups");
             for g in groups.cache_parameter_groups() {
-                let name = g.cache_parameter_group_name().unwrap_or_default().to_string();
+                let name = g
+                    .cache_parameter_group_name()
+                    .unwrap_or_default()
+                    .to_string();
                 let family = g.cache_parameter_group_family().unwrap_or_default();
                 c.cache_groups.push((name.clone(), family.to_string()));
                 let params = ec
@@ -214,7 +217,11 @@ fn parameter_groups_apply_plan_clean_update_replace_import_and_destroy() {
         "{}",
         apply.both()
     );
-    let generated = stack.output("generated").as_str().unwrap_or_default().to_string();
+    let generated = stack
+        .output("generated")
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(generated.starts_with("gen-"), "{generated}");
     let c = cloud(&emulator);
     assert_eq!(c.db_groups, ["app-pg".to_string(), generated.clone()]);
@@ -222,7 +229,10 @@ fn parameter_groups_apply_plan_clean_update_replace_import_and_destroy() {
         c.db_params,
         BTreeMap::from([
             ("log_connections".to_string(), param("1", "immediate")),
-            ("shared_buffers".to_string(), param("16384", "pending-reboot")),
+            (
+                "shared_buffers".to_string(),
+                param("16384", "pending-reboot")
+            ),
         ])
     );
     assert_eq!(c.db_tags["Team"], "web");
@@ -239,7 +249,12 @@ fn parameter_groups_apply_plan_clean_update_replace_import_and_destroy() {
     assert_eq!(again.code, 0, "{}", again.both());
     assert!(again.stdout.contains("No changes."), "{}", again.both());
     // Two DB groups are refreshed by one listing, not one call each.
-    assert_eq!(calls(&again, "DescribeDBParameterGroups"), 1, "{}", again.stderr);
+    assert_eq!(
+        calls(&again, "DescribeDBParameterGroups"),
+        1,
+        "{}",
+        again.stderr
+    );
 
     // In place: a parameter removed (reset), one added, a value and a tag
     // changed; the cache group's parameter changed.
@@ -247,7 +262,10 @@ fn parameter_groups_apply_plan_clean_update_replace_import_and_destroy() {
     name  = "work_mem"
     value = "8192"
   }"#;
-    stack.write("main.tf", &template(added, "platform", "volatile-lru", "redis7"));
+    stack.write(
+        "main.tf",
+        &template(added, "platform", "volatile-lru", "redis7"),
+    );
     let update = run(&stack, &["apply", "--auto-approve"], &env);
     assert!(
         update
@@ -271,7 +289,10 @@ fn parameter_groups_apply_plan_clean_update_replace_import_and_destroy() {
     );
 
     // A new family replaces the cache group.
-    stack.write("main.tf", &template(added, "platform", "volatile-lru", "redis6.x"));
+    stack.write(
+        "main.tf",
+        &template(added, "platform", "volatile-lru", "redis6.x"),
+    );
     let replace = run(&stack, &["apply", "--auto-approve"], &env);
     assert!(
         replace

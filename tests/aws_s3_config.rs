@@ -216,8 +216,16 @@ fn cloud(emulator: &Emulator) -> Cloud {
                     .and_then(|r| r.replace_key_prefix_with())
                     .map(str::to_string);
             }
-            for (bucket, slot) in [("site-a", &mut c.ownership_a), ("site-b", &mut c.ownership_b)] {
-                if let Ok(o) = s3.get_bucket_ownership_controls().bucket(bucket).send().await {
+            for (bucket, slot) in [
+                ("site-a", &mut c.ownership_a),
+                ("site-b", &mut c.ownership_b),
+            ] {
+                if let Ok(o) = s3
+                    .get_bucket_ownership_controls()
+                    .bucket(bucket)
+                    .send()
+                    .await
+                {
                     *slot = o
                         .ownership_controls()
                         .and_then(|c| c.rules().first())

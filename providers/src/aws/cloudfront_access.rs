@@ -474,7 +474,9 @@ impl Managed for OriginAccessIdentity {
         let id = out
             .cloud_front_origin_access_identity()
             .map(|i| i.id().to_string())
-            .ok_or_else(|| ProviderError::new("CreateCloudFrontOriginAccessIdentity returned no id"))?;
+            .ok_or_else(|| {
+                ProviderError::new("CreateCloudFrontOriginAccessIdentity returned no id")
+            })?;
         Ok(Made::id(id))
     }
 
@@ -486,9 +488,9 @@ impl Managed for OriginAccessIdentity {
         _prior: &Value,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        let (current, etag) = get_identity(clients, id)
-            .await?
-            .ok_or_else(|| ProviderError::new(format!("the origin access identity {id} is gone")))?;
+        let (current, etag) = get_identity(clients, id).await?.ok_or_else(|| {
+            ProviderError::new(format!("the origin access identity {id} is gone"))
+        })?;
         let config = identity_config(
             &str_attr(planned, "comment").unwrap_or_default(),
             &str_attr(&current, "caller_reference").unwrap_or_default(),

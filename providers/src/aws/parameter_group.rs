@@ -99,8 +99,7 @@ fn parameter_block(with_apply_method: bool) -> BlockSchema {
     let mut schema = Schema::new("A parameter set to a value other than the family's default.")
         .attr(AttributeSchema::required("name", AttrType::String).describe("The parameter's name."))
         .attr(
-            AttributeSchema::required("value", AttrType::String)
-                .describe("The parameter's value."),
+            AttributeSchema::required("value", AttrType::String).describe("The parameter's value."),
         );
     if with_apply_method {
         schema = schema.attr(

@@ -82,10 +82,7 @@ impl Target {
 
 /// The attributes a Get* answer gives, `None` when it says the
 /// configuration is not there: one of `absent` codes, or the bucket gone.
-fn or_absent<T>(
-    result: Result<T, AwsError>,
-    absent: &[&str],
-) -> Result<Option<T>, ProviderError> {
+fn or_absent<T>(result: Result<T, AwsError>, absent: &[&str]) -> Result<Option<T>, ProviderError> {
     match result {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.is_not_found() || e.code.as_deref().is_some_and(|c| absent.contains(&c)) => {
@@ -331,8 +328,8 @@ impl BucketPart for Versioning {
                 Some(_) => status = "Suspended".to_string(),
             }
         }
-        let mut config =
-            VersioningConfiguration::builder().status(BucketVersioningStatus::from(status.as_str()));
+        let mut config = VersioningConfiguration::builder()
+            .status(BucketVersioningStatus::from(status.as_str()));
         if let Some(mfa_delete) = str_attr(&block, "mfa_delete") {
             config = config.mfa_delete(MfaDelete::from(mfa_delete.as_str()));
         }
@@ -538,7 +535,10 @@ fn keep_equivalent_document(config: &Value, prior: Option<&Value>, name: &str) -
     let mut config = config.clone();
     if let (Some(prior), Value::Map(map)) = (prior, &mut config) {
         let old = str_attr(prior, name);
-        let new = map.get(name).and_then(|v| v.peel().as_str()).map(str::to_string);
+        let new = map
+            .get(name)
+            .and_then(|v| v.peel().as_str())
+            .map(str::to_string);
         if let (Some(old), Some(new)) = (old, new) {
             if old != new && super::iam::policy::equivalent(&old, &new) {
                 map.insert(name.to_string(), Value::String(old));
@@ -640,9 +640,18 @@ impl BucketPart for PublicAccessBlock {
             let c = out.public_access_block_configuration();
             let flag = |v: Option<bool>| Value::Bool(v.unwrap_or(false));
             vec![
-                ("block_public_acls", flag(c.and_then(|c| c.block_public_acls()))),
-                ("block_public_policy", flag(c.and_then(|c| c.block_public_policy()))),
-                ("ignore_public_acls", flag(c.and_then(|c| c.ignore_public_acls()))),
+                (
+                    "block_public_acls",
+                    flag(c.and_then(|c| c.block_public_acls())),
+                ),
+                (
+                    "block_public_policy",
+                    flag(c.and_then(|c| c.block_public_policy())),
+                ),
+                (
+                    "ignore_public_acls",
+                    flag(c.and_then(|c| c.ignore_public_acls())),
+                ),
                 (
                     "restrict_public_buckets",
                     flag(c.and_then(|c| c.restrict_public_buckets())),
@@ -867,7 +876,10 @@ pub struct Website;
 /// The fields of a routing rule's `condition` and `redirect` blocks, with
 /// their names in the S3 API (and in `routing_rules` JSON).
 const CONDITION_FIELDS: [(&str, &str); 2] = [
-    ("http_error_code_returned_equals", "HttpErrorCodeReturnedEquals"),
+    (
+        "http_error_code_returned_equals",
+        "HttpErrorCodeReturnedEquals",
+    ),
     ("key_prefix_equals", "KeyPrefixEquals"),
 ];
 const REDIRECT_FIELDS: [(&str, &str); 5] = [
@@ -879,9 +891,11 @@ const REDIRECT_FIELDS: [(&str, &str); 5] = [
 ];
 
 fn string_fields(fields: &[(&'static str, &str)], description: &'static str) -> Schema {
-    fields.iter().fold(Schema::new(description), |schema, (name, _)| {
-        schema.attr(AttributeSchema::optional(name, AttrType::String).describe(description))
-    })
+    fields
+        .iter()
+        .fold(Schema::new(description), |schema, (name, _)| {
+            schema.attr(AttributeSchema::optional(name, AttrType::String).describe(description))
+        })
 }
 
 /// A routing rule as `routing_rules` JSON has it, from a `routing_rule` block.
@@ -928,13 +942,11 @@ fn rule_block(rule: &serde_json::Value) -> Value {
 
 fn sdk_rule(rule: &serde_json::Value) -> Result<RoutingRule, ProviderError> {
     let text = |p: &str, k: &str| {
-        rule.get(p)
-            .and_then(|p| p.get(k))
-            .and_then(|v| match v {
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
+        rule.get(p).and_then(|p| p.get(k)).and_then(|v| match v {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
     };
     let condition = rule.get("Condition").map(|_| {
         Condition::builder()
@@ -1111,11 +1123,17 @@ impl BucketPart for Website {
                 if configured.is_some() && configured == prior_json {
                     map.insert(
                         "routing_rules".into(),
-                        prior.get_attr("routing_rules").cloned().unwrap_or(Value::Null),
+                        prior
+                            .get_attr("routing_rules")
+                            .cloned()
+                            .unwrap_or(Value::Null),
                     );
                     map.insert(
                         "routing_rule".into(),
-                        prior.get_attr("routing_rule").cloned().unwrap_or(Value::Null),
+                        prior
+                            .get_attr("routing_rule")
+                            .cloned()
+                            .unwrap_or(Value::Null),
                     );
                 }
             }
@@ -1124,7 +1142,10 @@ impl BucketPart for Website {
                 if Some(&configured) == prior_json.as_ref() {
                     map.insert(
                         "routing_rules".into(),
-                        prior.get_attr("routing_rules").cloned().unwrap_or(Value::Null),
+                        prior
+                            .get_attr("routing_rules")
+                            .cloned()
+                            .unwrap_or(Value::Null),
                     );
                 }
             }
@@ -1372,7 +1393,10 @@ impl BucketPart for Ownership {
                 .ownership_controls()
                 .and_then(|c| c.rules().first())
                 .map(|r| r.object_ownership().as_str().to_string());
-            vec![("rule", object([("object_ownership", opt_string(ownership))]))]
+            vec![(
+                "rule",
+                object([("object_ownership", opt_string(ownership))]),
+            )]
         }))
     }
 
@@ -1414,7 +1438,10 @@ mod tests {
     #[test]
     fn routing_rule_blocks_and_json_convert_both_ways() {
         let block = object([
-            ("condition", object([("key_prefix_equals", string("docs/"))])),
+            (
+                "condition",
+                object([("key_prefix_equals", string("docs/"))]),
+            ),
             (
                 "redirect",
                 object([("replace_key_prefix_with", string("documents/"))]),
@@ -1426,13 +1453,29 @@ mod tests {
             json!({"Condition": {"KeyPrefixEquals": "docs/"}, "Redirect": {"ReplaceKeyPrefixWith": "documents/"}})
         );
         let back = rule_block(&json);
-        assert_eq!(str_attr(back.get_attr("redirect").unwrap(), "replace_key_prefix_with").as_deref(), Some("documents/"));
-        assert_eq!(back.get_attr("redirect").unwrap().get_attr("host_name"), Some(&Value::Null));
+        assert_eq!(
+            str_attr(
+                back.get_attr("redirect").unwrap(),
+                "replace_key_prefix_with"
+            )
+            .as_deref(),
+            Some("documents/")
+        );
+        assert_eq!(
+            back.get_attr("redirect").unwrap().get_attr("host_name"),
+            Some(&Value::Null)
+        );
     }
 
     #[test]
     fn website_domains_follow_the_region_style() {
-        assert_eq!(website_domain("us-east-1"), "s3-website-us-east-1.amazonaws.com");
-        assert_eq!(website_domain("eu-central-1"), "s3-website.eu-central-1.amazonaws.com");
+        assert_eq!(
+            website_domain("us-east-1"),
+            "s3-website-us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            website_domain("eu-central-1"),
+            "s3-website.eu-central-1.amazonaws.com"
+        );
     }
 }

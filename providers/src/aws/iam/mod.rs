@@ -43,7 +43,11 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
 
 /// Plans by the schema, keeping the prior text of each policy document
 /// `names` whose configured text means the same.
-pub(crate) fn plan_documents(schema: &Schema, request: PlanRequest<'_>, names: &[&str]) -> PlanResponse {
+pub(crate) fn plan_documents(
+    schema: &Schema,
+    request: PlanRequest<'_>,
+    names: &[&str],
+) -> PlanResponse {
     let mut config = request.config.clone();
     if let (Some(prior), Value::Map(map)) = (request.prior, &mut config) {
         for name in names {
