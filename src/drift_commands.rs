@@ -38,6 +38,11 @@ pub struct DriftArgs {
     /// Compare every attribute in state, not only those the templates set.
     #[arg(long)]
     pub all_attributes: bool,
+    /// Also report objects of the managed types, in the same account and
+    /// region, that no state of this stack knows (found by listing; the
+    /// stack block's `drift { exclude_tags, exclude_ids }` leaves some out).
+    #[arg(long)]
+    pub unmanaged: bool,
     /// Check the stacks this file lists, one a line: `DIR` or `DIR WORKSPACE`
     /// (blank lines and `#` comments skipped; DIR relative to the file).
     #[arg(long, value_name = "FILE")]
@@ -285,6 +290,7 @@ pub async fn check(stack: &StackRef, args: &DriftArgs, style: Style) -> Record {
     let mut session = Session::new(dir, workspace.clone(), style);
     let options = DriftOptions {
         all_attributes: args.all_attributes,
+        unmanaged: args.unmanaged,
     };
     let outcome = inspect(&mut session, &args.vars, options)
         .await

@@ -866,3 +866,183 @@ fn freshly_applied_web_platform_has_no_drift() {
 fn freshly_applied_quickstart_has_no_drift() {
     freshly_applied_has_no_drift("quickstart", "default");
 }
+
+const UNMANAGED_STACK: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.42.0.0/16"
+}
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.42.1.0/24"
+}
+resource "aws_security_group" "web" {
+  name   = "web"
+  vpc_id = aws_vpc.main.id
+}
+resource "aws_s3_bucket" "assets" {
+  bucket = "unmanaged-test-assets"
+}
+"#;
+
+async fn alone_config(emulator: &aws::Emulator) -> aws_config::SdkConfig {
+    aws::sdk_config(emulator)
+        .await
+        .into_builder()
+        .region(aws_config::Region::new(ALONE_REGION))
+        .build()
+}
+
+/// Moto makes a region's EC2 objects (its default VPC) on the first
+/// request to it; one request first keeps stack's concurrent first calls
+/// from racing each other in the emulator.
+async fn open_alone_region(emulator: &aws::Emulator) {
+    let ec2 = aws_sdk_ec2::Client::new(&alone_config(emulator).await);
+    ec2.describe_vpcs().send().await.expect("DescribeVpcs");
+}
+
+/// Makes, through the AWS SDK as someone in the console would, a security
+/// group tagged `team = data` in the stack's VPC and a bucket; returns the
+/// group's id.
+async fn make_unmanaged_objects(emulator: &aws::Emulator, vpc: &str) -> String {
+    use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+    let config = alone_config(emulator).await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let tags = TagSpecification::builder()
+        .resource_type(ResourceType::SecurityGroup)
+        .tags(Tag::builder().key("team").value("data").build())
+        .build();
+    let group = ec2
+        .create_security_group()
+        .group_name("made-by-hand")
+        .description("made outside stack")
+        .vpc_id(vpc)
+        .tag_specifications(tags)
+        .send()
+        .await
+        .expect("CreateSecurityGroup");
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket("extra-logs")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest3)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateBucket");
+    group.group_id().expect("a group id").to_string()
+}
+
+/// The emulator is shared by the tests of this file, which make objects of
+/// their own in us-east-1: listing them all would see those too. This test
+/// works in a region of its own (moto keeps EC2 objects per region and
+/// says which region each bucket is in), as a user's stack works in theirs.
+const ALONE_REGION: &str = "eu-west-3";
+
+fn run_alone(stack: &Stack, emulator: &aws::Emulator, args: &[&str]) -> common::Run {
+    let mut env = emulator_env(emulator);
+    env.retain(|(k, _)| *k != "AWS_REGION");
+    env.push(("AWS_REGION", ALONE_REGION.to_string()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    stack.run_with(args, &env)
+}
+
+#[test]
+fn unmanaged_objects_are_reported_and_exclusions_hide_them() {
+    let emulator = aws::Emulator::start();
+    let stack = Stack::with_main(UNMANAGED_STACK);
+    let ws = "default";
+    runtime().block_on(open_alone_region(&emulator));
+    let apply = run_alone(&stack, &emulator, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.both());
+    // Only the default VPC, its subnets and default groups exist besides
+    // ours: none of them is reported.
+    let clean = run_alone(&stack, &emulator, &["drift", "--unmanaged"]);
+    assert_eq!(clean.code, 0, "{}", clean.both());
+    let vpc = recorded(&stack, ws, "aws_vpc.main", "id");
+    let group = runtime().block_on(make_unmanaged_objects(&emulator, &vpc));
+
+    let plain = run_alone(&stack, &emulator, &["drift"]);
+    assert_eq!(
+        plain.code,
+        0,
+        "unmanaged objects are only looked for with --unmanaged: {}",
+        plain.both()
+    );
+    let run = run_alone(
+        &stack,
+        &emulator,
+        &["drift", "--unmanaged", "--format", "json"],
+    );
+    assert_eq!(run.code, 2, "{}", run.both());
+    let report = json(&run.stdout);
+    assert_valid(&report);
+    assert_eq!(
+        report["unmanaged"],
+        serde_json::json!([
+            { "type": "aws_s3_bucket", "id": "extra-logs" },
+            { "type": "aws_security_group", "id": group },
+        ]),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(report["summary"]["unmanaged"], 2);
+    assert_eq!(report["resources"], serde_json::json!([]));
+    let text = run_alone(&stack, &emulator, &["drift", "--unmanaged"]);
+    assert_eq!(text.code, 2);
+    assert!(
+        text.stdout
+            .contains(&format!("+ aws_security_group {group}")),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("+ aws_s3_bucket extra-logs"),
+        "{}",
+        text.stdout
+    );
+
+    stack.write(
+        "drift.tf",
+        "stack {\n  drift {\n    exclude_tags = { team = \"data\" }\n  }\n}\n",
+    );
+    let by_tag = run_alone(
+        &stack,
+        &emulator,
+        &["drift", "--unmanaged", "--format", "json"],
+    );
+    assert_eq!(by_tag.code, 2, "{}", by_tag.both());
+    assert_eq!(
+        json(&by_tag.stdout)["unmanaged"],
+        serde_json::json!([{ "type": "aws_s3_bucket", "id": "extra-logs" }])
+    );
+    stack.write(
+        "drift.tf",
+        "stack {\n  drift {\n    exclude_tags = { team = \"data\" }\n    exclude_ids  = [\"extra-*\"]\n  }\n}\n",
+    );
+    let excluded = run_alone(&stack, &emulator, &["drift", "--unmanaged"]);
+    assert_eq!(excluded.code, 0, "{}", excluded.both());
+    assert!(excluded.stdout.contains("No drift."), "{}", excluded.stdout);
+}
+
+#[test]
+fn a_misspelt_drift_exclusion_is_a_diagnostic_naming_its_place() {
+    let stack = Stack::with_main(&format!(
+        "{FILES}\nstack {{\n  drift {{\n    exclude_tag = {{ a = \"b\" }}\n  }}\n}}\n"
+    ));
+    let run = stack.fail(&["validate"]);
+    assert!(
+        run.stderr
+            .contains("An argument named \"exclude_tag\" is not expected in a drift block"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("exclude_tags"), "{}", run.stderr);
+    assert!(run.stderr.contains("main.tf:13"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}

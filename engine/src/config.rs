@@ -233,6 +233,17 @@ pub struct StackSettings {
     /// Each `required_version` constraint string, checked against
     /// [`crate::version::TERRAFORM_LANGUAGE_VERSION`].
     pub required_version: Vec<(String, Option<Span>)>,
+    /// The `drift { … }` block of the `stack` block.
+    pub drift: DriftSettings,
+}
+
+/// What `stack drift --unmanaged` leaves out: objects carrying any of
+/// `exclude_tags` (key and value), or whose id matches one of the
+/// `exclude_ids` glob patterns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DriftSettings {
+    pub exclude_tags: BTreeMap<String, String>,
+    pub exclude_ids: Vec<String>,
 }
 
 /// A backend block's body as written, with the file it is in.
@@ -1987,6 +1998,9 @@ fn lower_settings_block(
             }
         }
         "cloud" => settings.cloud_block = block_span(inner, file),
+        "drift" if outer.ident.as_str() == "stack" => {
+            lower_drift_settings(inner, file, &mut settings.drift, diags)
+        }
         _ => unsupported_block(
             inner,
             file,
@@ -1994,6 +2008,45 @@ fn lower_settings_block(
             &["required_providers", "backend"],
             diags,
         ),
+    }
+}
+
+/// The `drift` block of the `stack` block: constant exclusions.
+fn lower_drift_settings(
+    block: &Block,
+    file: &Arc<PathBuf>,
+    drift: &mut DriftSettings,
+    diags: &mut Diagnostics,
+) {
+    for structure in block.body.iter() {
+        let Structure::Attribute(attr) = structure else {
+            if let Structure::Block(inner) = structure {
+                unsupported_block(inner, file, "drift", &[], diags);
+            }
+            continue;
+        };
+        match (attr.key.as_str(), constant_of(attr, file, diags)) {
+            (_, None) => {}
+            ("exclude_tags", Some(Value::Map(map))) => {
+                for (key, value) in map {
+                    match value {
+                        Value::String(value) => drift.exclude_tags.insert(key, value),
+                        _ => return unsuitable(attr, file, "a map of strings", diags),
+                    };
+                }
+            }
+            ("exclude_ids", Some(Value::List(items) | Value::Set(items))) => {
+                for item in items {
+                    match item {
+                        Value::String(pattern) => drift.exclude_ids.push(pattern),
+                        _ => return unsuitable(attr, file, "a list of strings", diags),
+                    }
+                }
+            }
+            ("exclude_tags", Some(_)) => unsuitable(attr, file, "a map of strings", diags),
+            ("exclude_ids", Some(_)) => unsuitable(attr, file, "a list of strings", diags),
+            _ => unsupported_argument(attr, file, "drift", &["exclude_tags", "exclude_ids"], diags),
+        }
     }
 }
 

@@ -20,8 +20,12 @@ use state::{Mode, State};
 use crate::config::IgnoreChanges;
 use crate::context::Context;
 use crate::diagnostics::Diagnostics;
+use unmanaged::Exclusions;
+pub use unmanaged::UnmanagedObject;
+
 use crate::plan::{
-    plan_with_configs, InstanceConfigs, Plan, PlanMode, PlanOptions, DELETED, UPDATED,
+    plan_with_providers, ConfiguredProviders, InstanceConfigs, Plan, PlanMode, PlanOptions,
+    DELETED, UPDATED,
 };
 use crate::provider::{AttrType, Nesting, Schema};
 use crate::value::Value;
@@ -31,6 +35,8 @@ use crate::value::Value;
 pub struct DriftOptions {
     /// Compare every attribute in state, not only those the template sets.
     pub all_attributes: bool,
+    /// Also list the objects of the managed types that no state knows.
+    pub unmanaged: bool,
 }
 
 /// The drift of one stack, resources sorted by address.
@@ -40,13 +46,16 @@ pub struct DriftReport {
     pub checked: usize,
     /// Only the resources that drifted.
     pub resources: Vec<ResourceDrift>,
+    /// With `--unmanaged`: objects of the managed types no state knows,
+    /// sorted by type and id; `None` when they were not looked for.
+    pub unmanaged: Option<Vec<UnmanagedObject>>,
     /// API calls the providers made, by `service:Operation`.
     pub api_calls: BTreeMap<String, u64>,
 }
 
 impl DriftReport {
     pub fn has_drift(&self) -> bool {
-        !self.resources.is_empty()
+        !self.resources.is_empty() || self.unmanaged.as_ref().is_some_and(|u| !u.is_empty())
     }
 
     /// How many resources changed and how many were deleted.
@@ -119,6 +128,12 @@ fn report_fingerprint(report: &DriftReport) -> String {
             }
         }
     }
+    for object in report.unmanaged.iter().flatten() {
+        text.push_str(&format!(
+            "unmanaged {} {}\n",
+            object.resource_type, object.id
+        ));
+    }
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -163,11 +178,30 @@ pub async fn check(
         refresh: true,
         ..Default::default()
     };
-    let (planned, diags) = plan_with_configs(ctx, state, plan_options).await;
-    let Some((plan, configs)) = planned else {
+    let (planned, diags) = plan_with_providers(ctx, state, plan_options).await;
+    let Some((plan, configs, providers)) = planned else {
         return Err(diags);
     };
-    Ok((report(ctx, state, &plan, &configs, options), diags))
+    let mut report = report(ctx, state, &plan, &configs, options);
+    if options.unmanaged {
+        let settings = &ctx.config.root().settings.drift;
+        let exclusions = Exclusions::new(settings).map_err(Diagnostics::from)?;
+        let found = unmanaged::find(&ctx.config, state, &providers, &exclusions).await?;
+        report.unmanaged = Some(found);
+        // Listing made calls too: count them with the refresh's.
+        report.api_calls = providers_api_calls(&providers);
+    }
+    Ok((report, diags))
+}
+
+fn providers_api_calls(providers: &ConfiguredProviders) -> BTreeMap<String, u64> {
+    let mut calls: BTreeMap<String, u64> = BTreeMap::new();
+    for provider in providers.values() {
+        for (call, count) in provider.api_calls() {
+            *calls.entry(call).or_default() += count;
+        }
+    }
+    calls
 }
 
 /// The drift the plan's refresh found, attribute by attribute.
@@ -223,6 +257,7 @@ pub fn report(
     DriftReport {
         checked,
         resources,
+        unmanaged: None,
         api_calls: plan.api_calls.clone(),
     }
 }
@@ -586,6 +621,8 @@ fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         (x, y) => x == y,
     }
 }
+
+mod unmanaged;
 
 #[cfg(test)]
 mod tests;

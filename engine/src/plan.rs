@@ -390,12 +390,29 @@ pub async fn plan(
 /// `ignore_changes` (drift compares the live objects against it).
 pub type InstanceConfigs = BTreeMap<String, Value>;
 
+/// The providers a plan configured, by reference: drift lists objects
+/// through them after the plan.
+pub type ConfiguredProviders = HashMap<ProviderRef, std::sync::Arc<dyn Provider>>;
+
 /// Makes a plan, and keeps each managed instance's evaluated configuration.
 pub async fn plan_with_configs(
     ctx: &Context,
     state: &State,
-    mut options: PlanOptions,
+    options: PlanOptions,
 ) -> (Option<(Plan, InstanceConfigs)>, Diagnostics) {
+    let (planned, diags) = plan_with_providers(ctx, state, options).await;
+    (planned.map(|(plan, configs, _)| (plan, configs)), diags)
+}
+
+/// [`plan_with_configs`], keeping the configured providers too.
+pub async fn plan_with_providers(
+    ctx: &Context,
+    state: &State,
+    mut options: PlanOptions,
+) -> (
+    Option<(Plan, InstanceConfigs, ConfiguredProviders)>,
+    Diagnostics,
+) {
     let refresh_only = options.mode == PlanMode::RefreshOnly;
     if refresh_only {
         options.mode = PlanMode::Normal;
@@ -461,7 +478,7 @@ pub async fn plan_with_configs(
     } else {
         plan
     };
-    (Some((plan, configs)), diags)
+    (Some((plan, configs, walker.providers)), diags)
 }
 
 /// Turns a plan into its `--refresh-only` form: each refreshed object is

@@ -282,6 +282,17 @@ impl ProviderError {
     }
 }
 
+/// One object a provider found by listing a type ([`Provider::list`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The id a resource of the type records as its `id` attribute.
+    pub id: String,
+    pub tags: BTreeMap<String, String>,
+    /// An object the cloud made by itself (a default VPC, its subnets and
+    /// security groups), which nobody is expected to manage.
+    pub default: bool,
+}
+
 /// A provider: built-in (null, random, local, terraform_data) or cloud (AWS).
 #[async_trait::async_trait]
 pub trait Provider: Send + Sync {
@@ -331,6 +342,14 @@ pub trait Provider: Send + Sync {
             request.type_name,
             self.name()
         )))
+    }
+
+    /// Every object of `type_name` in the provider's account and region,
+    /// for `stack drift --unmanaged`: found by listing, with its tags.
+    /// `Ok(None)` when the type cannot be listed (the default): drift then
+    /// says nothing about unmanaged objects of that type.
+    async fn list(&self, _type_name: &str) -> Result<Option<Vec<Listed>>, ProviderError> {
+        Ok(None)
     }
 
     /// API calls made so far by `service:Operation`, for `stack plan --stats`.

@@ -44,9 +44,16 @@ fn change_live(stack: &TestStack, name: &str, edit: impl FnOnce(&mut BTreeMap<St
 }
 
 async fn drift(stack: &TestStack, state: &State, all_attributes: bool) -> DriftReport {
-    let (report, _) = check(&stack.ctx, state, DriftOptions { all_attributes })
-        .await
-        .unwrap_or_else(|d| panic!("{d}"));
+    let (report, _) = check(
+        &stack.ctx,
+        state,
+        DriftOptions {
+            all_attributes,
+            unmanaged: false,
+        },
+    )
+    .await
+    .unwrap_or_else(|d| panic!("{d}"));
     report
 }
 

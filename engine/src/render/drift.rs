@@ -48,10 +48,26 @@ pub fn text(document: &Document<'_>) -> Lines {
         );
         return out;
     }
-    out.text_line(Tone::Strong, "Objects have changed outside of stack:");
-    out.blank();
-    for resource in &report.resources {
-        resource_text(&mut out, resource);
+    if !report.resources.is_empty() {
+        out.text_line(Tone::Strong, "Objects have changed outside of stack:");
+        out.blank();
+        for resource in &report.resources {
+            resource_text(&mut out, resource);
+            out.blank();
+        }
+    }
+    let unmanaged = report.unmanaged.as_deref().unwrap_or_default();
+    if !unmanaged.is_empty() {
+        out.text_line(Tone::Strong, "Objects no state of this stack manages:");
+        out.blank();
+        for object in unmanaged {
+            out.line(None);
+            out.push(Tone::Create, "  + ");
+            out.push(
+                Tone::Plain,
+                format!("{} {}", object.resource_type, object.id),
+            );
+        }
         out.blank();
     }
     out.text_line(Tone::Strong, counts_line(report));
@@ -97,8 +113,12 @@ fn resource_text(out: &mut Lines, resource: &ResourceDrift) {
 
 fn counts_line(report: &DriftReport) -> String {
     let (changed, deleted) = report.counts();
+    let unmanaged = match &report.unmanaged {
+        Some(objects) => format!("; {} unmanaged object(s)", objects.len()),
+        None => String::new(),
+    };
     format!(
-        "Drift: {} of {} object(s) drifted ({changed} changed, {deleted} deleted).",
+        "Drift: {} of {} object(s) drifted ({changed} changed, {deleted} deleted){unmanaged}.",
         report.resources.len(),
         report.checked
     )
@@ -109,8 +129,12 @@ pub fn summary_line(stack: &str, outcome: &Outcome) -> String {
     match outcome {
         Outcome::Checked(report) if report.has_drift() => {
             let (changed, deleted) = report.counts();
+            let unmanaged = match &report.unmanaged {
+                Some(objects) => format!(", {} unmanaged", objects.len()),
+                None => String::new(),
+            };
             format!(
-                "{stack}: drift: {changed} changed, {deleted} deleted (of {} checked)",
+                "{stack}: drift: {changed} changed, {deleted} deleted{unmanaged} (of {} checked)",
                 report.checked
             )
         }
@@ -135,13 +159,24 @@ pub fn json(document: &Document<'_>) -> serde_json::Value {
     let fields = match document.outcome {
         Outcome::Checked(report) => {
             let (changed, deleted) = report.counts();
-            serde_json::json!({
+            let mut fields = serde_json::json!({
                 "status": if report.has_drift() { "drift" } else { "no_drift" },
                 "checked": report.checked,
                 "summary": { "changed": changed, "deleted": deleted },
                 "resources": report.resources.iter().map(resource_json).collect::<Vec<_>>(),
                 "api_calls": report.api_calls,
-            })
+            });
+            // Present only when --unmanaged looked for them, so that "none"
+            // and "not looked for" differ.
+            if let Some(objects) = &report.unmanaged {
+                fields["summary"]["unmanaged"] = objects.len().into();
+                fields["unmanaged"] = objects
+                    .iter()
+                    .map(|o| serde_json::json!({ "type": o.resource_type, "id": o.id }))
+                    .collect::<Vec<_>>()
+                    .into();
+            }
+            fields
         }
         Outcome::ApplyInProgress { holder } => {
             serde_json::json!({ "status": "apply_in_progress", "lock_holder": holder })
@@ -225,6 +260,12 @@ pub fn markdown(document: &Document<'_>) -> String {
             }
         }
     }
+    for object in report.unmanaged.iter().flatten() {
+        out.push_str(&format!(
+            "| + | `{} {}` | | | not managed by stack |\n",
+            object.resource_type, object.id
+        ));
+    }
     out.push_str("\n`stack plan` shows how apply would put them back; `stack apply --refresh-only` accepts the live values into state.\n");
     out
 }
@@ -289,6 +330,12 @@ pub fn notification(document: &Document<'_>, previous_had_drift: bool) -> serde_
                         .join(", ")
                 ),
             });
+        }
+        for object in report.unmanaged.iter().flatten() {
+            text.push_str(&format!(
+                "\n• `{} {}` not managed by stack",
+                object.resource_type, object.id
+            ));
         }
     }
     serde_json::json!({ "text": text })

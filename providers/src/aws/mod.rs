@@ -17,6 +17,7 @@ pub mod credentials;
 pub mod ec2;
 pub mod elasticache;
 pub mod iam;
+pub mod listing;
 pub mod managed;
 pub mod meta;
 pub mod parameter_group;
@@ -44,8 +45,9 @@ use aws_types::request_id::RequestId;
 use engine::diagnostics::{Diagnostic, Diagnostics};
 use engine::provider::{
     plan_by_schema, ApplyRequest, ApplyResponse, AttrType, AttributeSchema, BlockSchema,
-    ConfigureRequest, FindCreatedRequest, ImportRequest, Nesting, PlanRequest, PlanResponse,
-    Provider, ProviderError, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, Schema,
+    ConfigureRequest, FindCreatedRequest, ImportRequest, Listed, Nesting, PlanRequest,
+    PlanResponse, Provider, ProviderError, ProviderSchema, ReadDataRequest, ReadRequest,
+    ReadResponse, Schema,
 };
 use engine::value::Value;
 
@@ -1190,6 +1192,10 @@ impl Provider for AwsProvider {
             private: request.planned_private.cloned(),
             diagnostics: Diagnostics::new(),
         })
+    }
+
+    async fn list(&self, type_name: &str) -> Result<Option<Vec<Listed>>, ProviderError> {
+        listing::list(self.clients()?, type_name).await
     }
 
     async fn read(&self, request: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::drift::{AttributeDrift, DriftKind, DriftReport, Outcome, ResourceDrift};
+use crate::drift::{
+    AttributeDrift, DriftKind, DriftReport, Outcome, ResourceDrift, UnmanagedObject,
+};
 use crate::value::Value;
 
 fn map(entries: &[(&str, &str)]) -> Value {
@@ -79,6 +81,7 @@ fn drifted() -> Outcome {
                 )]),
             },
         ],
+        unmanaged: None,
         api_calls: BTreeMap::from([
             ("ec2:DescribeInstances".to_string(), 1),
             ("rds:DescribeDBInstances".to_string(), 1),
@@ -86,9 +89,31 @@ fn drifted() -> Outcome {
     })
 }
 
+/// Drift with `--unmanaged`: a deleted object and two nobody manages.
+fn unmanaged() -> Outcome {
+    let object = |resource_type: &str, id: &str| UnmanagedObject {
+        resource_type: resource_type.to_string(),
+        id: id.to_string(),
+    };
+    Outcome::Checked(DriftReport {
+        checked: 3,
+        resources: vec![ResourceDrift {
+            address: "aws_s3_bucket.assets".to_string(),
+            resource_type: "aws_s3_bucket".to_string(),
+            kind: DriftKind::Deleted,
+        }],
+        unmanaged: Some(vec![
+            object("aws_s3_bucket", "extra-logs"),
+            object("aws_security_group", "sg-0123456789"),
+        ]),
+        api_calls: BTreeMap::from([("s3:ListBuckets".to_string(), 1)]),
+    })
+}
+
 fn outcomes() -> Vec<(&'static str, Outcome)> {
     vec![
         ("drift", drifted()),
+        ("unmanaged", unmanaged()),
         (
             "no_drift",
             Outcome::Checked(DriftReport {
