@@ -266,8 +266,7 @@ impl Db {
 
     /// Registers a reference, or replaces one the caller manages. Only
     /// members of the group register there; only the owner or a group
-    /// admin replaces. A taken name the caller cannot see is a conflict
-    /// that says nothing about what holds it.
+    /// admin replaces.
     pub async fn put_credential(
         &self,
         caller: &Caller,
@@ -280,67 +279,45 @@ impl Db {
                 "you are not a member of group {group}, so you cannot register credentials there"
             )));
         }
-        let existing = sqlx::query(
-            "SELECT owner, access FROM credential_refs WHERE group_name = $1 AND name = $2",
-        )
-        .bind(group)
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
+        let exists = self.may_replace(caller, group, name).await?;
         let mut tx = self.pool.begin().await?;
-        match existing {
-            Some(row) => {
-                let owner: String = row.try_get("owner")?;
-                let access: String = row.try_get("access")?;
-                let access = Access::parse(&access).unwrap_or(Access::Private);
-                if !caller.may_see(&owner, group, access) {
-                    return Err(Error::Conflict(format!(
-                        "the name {group}/{name} is taken; choose another"
-                    )));
-                }
-                if !caller.may_manage(&owner, group) {
-                    return Err(Error::Forbidden(format!(
-                        "only the owner of {group}/{name} ({owner}) or an admin of group {group} may change it"
-                    )));
-                }
-                sqlx::query(
-                    "UPDATE credential_refs SET access = $1, role_arn = $2, region = $3, \
-                     external_id = $4 WHERE group_name = $5 AND name = $6",
-                )
-                .bind(new.access.as_str())
-                .bind(&new.role_arn)
-                .bind(&new.region)
-                .bind(new.external_id.clone())
-                .bind(group)
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
+        let written = if exists {
+            sqlx::query(
+                "UPDATE credential_refs SET access = $1, role_arn = $2, region = $3, \
+                 external_id = $4 WHERE group_name = $5 AND name = $6",
+            )
+            .bind(new.access.as_str())
+            .bind(&new.role_arn)
+            .bind(&new.region)
+            .bind(new.external_id.clone())
+            .bind(group)
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+        } else {
+            sqlx::query(
+                "INSERT INTO credential_refs (group_name, name, access, role_arn, region, \
+                 external_id, owner, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(group)
+            .bind(name)
+            .bind(new.access.as_str())
+            .bind(&new.role_arn)
+            .bind(&new.region)
+            .bind(new.external_id.clone())
+            .bind(&caller.name)
+            .bind(now())
+            .execute(&mut *tx)
+            .await
+        };
+        match written {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::Conflict(format!(
+                    "the name {group}/{name} was taken meanwhile; choose another"
+                )))
             }
-            None => {
-                let inserted = sqlx::query(
-                    "INSERT INTO credential_refs (group_name, name, owner, access, role_arn, \
-                     region, external_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(group)
-                .bind(name)
-                .bind(&caller.name)
-                .bind(new.access.as_str())
-                .bind(&new.role_arn)
-                .bind(&new.region)
-                .bind(new.external_id.clone())
-                .bind(now())
-                .execute(&mut *tx)
-                .await;
-                match inserted {
-                    Err(e) if is_unique_violation(&e) => {
-                        return Err(Error::Conflict(format!(
-                            "the name {group}/{name} was taken meanwhile; choose another"
-                        )))
-                    }
-                    other => other?,
-                };
-            }
-        }
+            other => other?,
+        };
         // The role ARN and region are not secrets; the external id is kept
         // out of the log all the same, as AWS advises treating it carefully.
         let detail = format!(
@@ -353,6 +330,36 @@ impl Db {
         Self::audit(&mut *tx, &caller.name, "credential.put", &target, &detail).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Whether `group/name` exists, failing when the caller may not replace
+    /// it. A taken name the caller cannot see is a conflict that says
+    /// nothing about what holds it.
+    async fn may_replace(&self, caller: &Caller, group: &str, name: &str) -> Result<bool, Error> {
+        let existing = sqlx::query(
+            "SELECT owner, access FROM credential_refs WHERE group_name = $1 AND name = $2",
+        )
+        .bind(group)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = existing else {
+            return Ok(false);
+        };
+        let owner: String = row.try_get("owner")?;
+        let access: String = row.try_get("access")?;
+        let access = Access::parse(&access).unwrap_or(Access::Private);
+        if !caller.may_see(&owner, group, access) {
+            return Err(Error::Conflict(format!(
+                "the name {group}/{name} is taken; choose another"
+            )));
+        }
+        if !caller.may_manage(&owner, group) {
+            return Err(Error::Forbidden(format!(
+                "only the owner of {group}/{name} ({owner}) or an admin of group {group} may change it"
+            )));
+        }
+        Ok(true)
     }
 
     /// Removes a reference the caller manages.
