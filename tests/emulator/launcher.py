@@ -68,6 +68,7 @@ Patched operations (moto 5.2.5 implements them incompletely):
   "Response Syntax") names it ``VersioningConfiguration``, and the AWS SDK for
   Rust refuses any other. Here the reply has AWS's root element, with
   ``Status`` when versioning was ever configured (and no element otherwise).
+* The instance metadata service's token reply gets its TTL header (``imds.py``).
 * ElastiCache ``DeleteCacheSubnetGroup`` and ``ModifyCacheSubnetGroup``: not
   implemented by moto (HTTP 500). Added: deleting a group a cluster still uses
   fails with ``CacheSubnetGroupInUse``, as on AWS; modifying replaces the
@@ -130,6 +131,7 @@ from moto.rds.responses import RDSResponse
 from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 
+import imds
 import slowness
 
 
@@ -1229,6 +1231,7 @@ def main(argv: list[str]) -> None:
     _install_rds()
     _install_s3()
     _install_cloudfront()
+    imds.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(argv[1]), verbose=False)
     # start() returns once the socket is bound and listening, so the port
     # accepts connections from here on.

@@ -2,16 +2,12 @@
 //! static keys (`access_key`, `secret_key`, `token`), a profile of the
 //! shared files (`profile`, `shared_config_files`,
 //! `shared_credentials_files`), the standard chain without the instance
-//! metadata service (`skip_metadata_api_check`), and on top of any of them
-//! a role assumed through STS AssumeRole (`assume_role { … }`).
-
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+//! metadata service (`skip_metadata_api_check`) or with its own metadata
+//! endpoint (`ec2_metadata_service_endpoint`). A role session on top of
+//! any of them is `role_session`'s.
 
 use aws_config::meta::credentials::CredentialsProviderChain;
-use aws_config::{ConfigLoader, SdkConfig};
-use aws_credential_types::provider::error::CredentialsError;
-use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
+use aws_config::ConfigLoader;
 use aws_credential_types::Credentials;
 use aws_runtime::env_config::file::{
     EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
@@ -19,9 +15,7 @@ use aws_runtime::env_config::file::{
 use engine::diagnostics::{Diagnostic, Diagnostics};
 use engine::value::Value;
 
-use super::tags::block_str;
-use super::values::{bool_attr, str_attr, string_map_attr, strings_attr};
-use super::{AwsError, CallStats};
+use super::values::{bool_attr, str_attr, strings_attr};
 
 fn config_error(detail: impl Into<String>) -> Diagnostics {
     Diagnostic::error("Invalid AWS provider configuration", detail).into()
@@ -56,7 +50,7 @@ fn expand_home(path: &str) -> String {
 }
 
 /// Sets the loader's credential source from the provider block.
-pub fn configure_loader(
+pub async fn configure_loader(
     config: &Value,
     mut loader: ConfigLoader,
 ) -> Result<ConfigLoader, Diagnostics> {
@@ -88,185 +82,98 @@ pub fn configure_loader(
             ))
         }
     }
-    if bool_attr(config, "skip_metadata_api_check").unwrap_or(false) {
-        // The standard chain without its last link, the instance metadata
-        // service: environment variables, then the profile.
-        let mut from_profile = aws_config::profile::ProfileFileCredentialsProvider::builder();
-        if let Some(profile) = &profile {
-            from_profile = from_profile.profile_name(profile);
+    let metadata = if bool_attr(config, "skip_metadata_api_check").unwrap_or(false) {
+        MetadataService::Skipped
+    } else {
+        match imds_client(config, &|name| std::env::var(name).ok())? {
+            Some(client) => MetadataService::At(client),
+            None => return Ok(loader),
         }
-        if let Some(files) = files {
-            from_profile = from_profile.profile_files(files);
-        }
-        let chain = CredentialsProviderChain::first_try(
-            "Environment",
-            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-        )
-        .or_else("Profile", from_profile.build());
-        loader = loader.credentials_provider(chain);
-    }
-    Ok(loader)
-}
-
-/// The `assume_role { … }` block.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AssumeRole {
-    pub role_arn: String,
-    pub session_name: String,
-    pub external_id: Option<String>,
-    pub duration: Option<Duration>,
-    pub policy: Option<String>,
-    pub policy_arns: Vec<String>,
-    pub source_identity: Option<String>,
-    pub tags: Vec<(String, String)>,
-    pub transitive_tag_keys: Vec<String>,
-}
-
-impl AssumeRole {
-    /// The block, if the provider has one with a `role_arn`.
-    pub fn from_config(config: &Value) -> Result<Option<AssumeRole>, Diagnostics> {
-        let Some(block) = single_block(config, "assume_role") else {
-            return Ok(None);
-        };
-        let Some(role_arn) = str_attr(&block, "role_arn").filter(|r| !r.is_empty()) else {
-            return Ok(None);
-        };
-        let duration = match str_attr(&block, "duration") {
-            Some(text) => Some(
-                engine::builtin::time::parse_duration(&text)
-                    .map_err(|e| config_error(format!("assume_role duration: {e}")))?,
-            ),
-            None => None,
-        };
-        Ok(Some(AssumeRole {
-            role_arn,
-            // Terraform's provider names sessions this way when none is given.
-            session_name: str_attr(&block, "session_name").unwrap_or_else(|| {
-                let now = SystemTime::now()
-                    .duration_since(SystemTime::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or_default();
-                format!("stack-{now}")
-            }),
-            external_id: str_attr(&block, "external_id"),
-            duration,
-            policy: str_attr(&block, "policy"),
-            policy_arns: strings_attr(&block, "policy_arns"),
-            source_identity: str_attr(&block, "source_identity"),
-            tags: string_map_attr(&block, "tags").into_iter().collect(),
-            transitive_tag_keys: strings_attr(&block, "transitive_tag_keys"),
-        }))
-    }
-}
-
-/// A nested single block, whether it arrives as an object or a list of one.
-fn single_block(config: &Value, name: &str) -> Option<Value> {
-    match config.get_attr(name)?.peel() {
-        Value::Null => None,
-        Value::List(items) | Value::Set(items) => items.first().cloned(),
-        other => Some(other.clone()),
-    }
-}
-
-/// Credentials of an assumed role: STS AssumeRole, called with the base
-/// credentials whenever the SDK's identity cache needs fresh ones.
-#[derive(Debug)]
-struct AssumedRole {
-    sts: aws_sdk_sts::Client,
-    role: AssumeRole,
-    stats: Arc<CallStats>,
-}
-
-impl AssumedRole {
-    async fn assume(&self) -> Result<Credentials, CredentialsError> {
-        let role = &self.role;
-        let tags = role
-            .tags
-            .iter()
-            .map(|(k, v)| aws_sdk_sts::types::Tag::builder().key(k).value(v).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(CredentialsError::invalid_configuration)?;
-        let policy_arns = role
-            .policy_arns
-            .iter()
-            .map(|arn| {
-                aws_sdk_sts::types::PolicyDescriptorType::builder()
-                    .arn(arn)
-                    .build()
-            })
-            .collect::<Vec<_>>();
-        self.stats.count("sts", "AssumeRole");
-        let out = self
-            .sts
-            .assume_role()
-            .role_arn(&role.role_arn)
-            .role_session_name(&role.session_name)
-            .set_external_id(role.external_id.clone())
-            .set_duration_seconds(role.duration.map(|d| d.as_secs() as i32))
-            .set_policy(role.policy.clone())
-            .set_policy_arns((!policy_arns.is_empty()).then_some(policy_arns))
-            .set_source_identity(role.source_identity.clone())
-            .set_tags((!tags.is_empty()).then_some(tags))
-            .set_transitive_tag_keys(
-                (!role.transitive_tag_keys.is_empty()).then(|| role.transitive_tag_keys.clone()),
-            )
-            .send()
-            .await
-            .map_err(|e| {
-                let error = AwsError::from_sdk("sts", "AssumeRole", e);
-                CredentialsError::provider_error(format!(
-                    "assuming the role {} failed: {error}",
-                    role.role_arn
-                ))
-            })?;
-        let Some(c) = out.credentials() else {
-            return Err(CredentialsError::provider_error(
-                "STS AssumeRole answered without credentials",
-            ));
-        };
-        Ok(Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_string()),
-            SystemTime::try_from(*c.expiration()).ok(),
-            "stack-assume-role",
-        ))
-    }
-}
-
-impl ProvideCredentials for AssumedRole {
-    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        future::ProvideCredentials::new(self.assume())
-    }
-}
-
-/// The SDK configuration with the role of `assume_role` in place of the
-/// base credentials; STS is reached at `sts_endpoint` when one is given.
-pub fn assume_role(
-    sdk: SdkConfig,
-    role: AssumeRole,
-    sts_endpoint: Option<String>,
-    sts_region: Option<String>,
-    stats: Arc<CallStats>,
-) -> SdkConfig {
-    let mut builder = aws_sdk_sts::config::Builder::from(&sdk);
-    if let Some(url) = sts_endpoint {
-        builder = builder.endpoint_url(url);
-    }
-    if let Some(region) = sts_region {
-        builder = builder.region(aws_config::Region::new(region));
-    }
-    let provider = AssumedRole {
-        sts: aws_sdk_sts::Client::from_conf(builder.build()),
-        role,
-        stats,
     };
-    sdk.into_builder()
-        .credentials_provider(SharedCredentialsProvider::new(provider))
-        .build()
+    Ok(loader.credentials_provider(standard_chain(profile, files, metadata)))
+}
+
+/// The last link of the standard credential chain.
+enum MetadataService {
+    /// `skip_metadata_api_check`: credentials never come from it.
+    Skipped,
+    /// `ec2_metadata_service_endpoint` or `…_mode`: asked there.
+    At(aws_config::imds::Client),
+}
+
+/// The SDK's standard chain — environment, profile, web identity from the
+/// environment, ECS container — with the instance metadata service as the
+/// block says. Built here because the SDK's own default chain cannot be
+/// given both our profile files and an IMDS client.
+fn standard_chain(
+    profile: Option<String>,
+    files: Option<ProfileFiles>,
+    metadata: MetadataService,
+) -> CredentialsProviderChain {
+    let mut from_profile = aws_config::profile::ProfileFileCredentialsProvider::builder();
+    if let Some(profile) = &profile {
+        from_profile = from_profile.profile_name(profile);
+    }
+    if let Some(files) = files {
+        from_profile = from_profile.profile_files(files);
+    }
+    let chain = CredentialsProviderChain::first_try(
+        "Environment",
+        aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+    )
+    .or_else("Profile", from_profile.build())
+    .or_else(
+        "WebIdentityToken",
+        aws_config::web_identity_token::WebIdentityTokenCredentialsProvider::builder().build(),
+    )
+    .or_else(
+        "EcsContainer",
+        aws_config::ecs::EcsCredentialsProvider::builder().build(),
+    );
+    match metadata {
+        MetadataService::Skipped => chain,
+        MetadataService::At(client) => chain.or_else(
+            "Ec2InstanceMetadata",
+            aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                .imds_client(client)
+                .build(),
+        ),
+    }
+}
+
+/// An instance metadata client at `ec2_metadata_service_endpoint` (else
+/// `AWS_EC2_METADATA_SERVICE_ENDPOINT`) in `…_mode`, when either is set.
+fn imds_client(
+    config: &Value,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<aws_config::imds::Client>, Diagnostics> {
+    use aws_config::imds::client::EndpointMode;
+    let endpoint = str_attr(config, "ec2_metadata_service_endpoint")
+        .or_else(|| env("AWS_EC2_METADATA_SERVICE_ENDPOINT"))
+        .filter(|e| !e.is_empty());
+    let mode = str_attr(config, "ec2_metadata_service_endpoint_mode");
+    if endpoint.is_none() && mode.is_none() {
+        return Ok(None);
+    }
+    let mut builder = aws_config::imds::Client::builder();
+    if let Some(url) = endpoint {
+        builder = builder.endpoint(&url).map_err(|e| {
+            config_error(format!(
+                "ec2_metadata_service_endpoint = \"{url}\" is not a URL: {e}"
+            ))
+        })?;
+    }
+    match mode.as_deref() {
+        Some("IPv6") => builder = builder.endpoint_mode(EndpointMode::IpV6),
+        Some("IPv4") => builder = builder.endpoint_mode(EndpointMode::IpV4),
+        Some(other) => {
+            return Err(config_error(format!(
+                "ec2_metadata_service_endpoint_mode = \"{other}\" is not \"IPv4\" or \"IPv6\"."
+            )))
+        }
+        None => {}
+    }
+    Ok(Some(builder.build()))
 }
 
 /// Terraform's check of the region name, unless `skip_region_validation`:
@@ -316,14 +223,6 @@ pub fn check_account(config: &Value, account: &str) -> Result<(), Diagnostics> {
     Ok(())
 }
 
-/// The `assume_role` session name's STS region and endpoint, as given.
-pub fn sts_settings(config: &Value) -> (Option<String>, Option<String>) {
-    (
-        block_str(config, "endpoints", "sts"),
-        str_attr(config, "sts_region"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,26 +264,5 @@ mod tests {
         )]);
         assert!(check_account(&forbidden, "111111111111").is_err());
         assert!(check_account(&forbidden, "222222222222").is_ok());
-    }
-
-    #[test]
-    fn the_assume_role_block_is_read_with_its_duration() {
-        let block = config(vec![
-            ("role_arn", Value::string("arn:aws:iam::1:role/r")),
-            ("session_name", Value::string("s")),
-            ("duration", Value::string("1h")),
-            ("external_id", Value::string("x")),
-        ]);
-        let role = AssumeRole::from_config(&config(vec![("assume_role", block)]))
-            .unwrap()
-            .unwrap();
-        assert_eq!(role.role_arn, "arn:aws:iam::1:role/r");
-        assert_eq!(role.duration, Some(Duration::from_secs(3600)));
-        assert_eq!(role.external_id.as_deref(), Some("x"));
-        let bad = config(vec![
-            ("role_arn", Value::string("a")),
-            ("duration", Value::string("soon")),
-        ]);
-        assert!(AssumeRole::from_config(&config(vec![("assume_role", bad)])).is_err());
     }
 }

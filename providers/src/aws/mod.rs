@@ -16,6 +16,7 @@ pub mod cloudfront_access;
 pub mod credentials;
 pub mod ec2;
 pub mod elasticache;
+pub mod http;
 pub mod iam;
 pub mod listing;
 pub mod managed;
@@ -23,6 +24,7 @@ pub mod meta;
 pub mod parameter_group;
 pub mod rds;
 pub mod retry;
+pub mod role_session;
 pub mod s3;
 pub mod s3_config;
 pub mod s3_inline;
@@ -36,7 +38,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -793,6 +795,40 @@ fn provider_schema() -> Schema {
         AttributeSchema::optional("transitive_tag_keys", AttrType::set_of(AttrType::String))
             .describe("Session tag keys passed on to later sessions."),
     );
+    let web_identity = Schema::new(
+        "A role assumed through STS AssumeRoleWithWebIdentity with an OpenID Connect token (CI, Kubernetes service accounts).",
+    )
+    .attr(
+        AttributeSchema::optional("role_arn", AttrType::String)
+            .describe("The ARN of the role to assume (else AWS_ROLE_ARN)."),
+    )
+    .attr(
+        AttributeSchema::optional("session_name", AttrType::String)
+            .describe("The session name (else AWS_ROLE_SESSION_NAME)."),
+    )
+    .attr(
+        AttributeSchema::optional("web_identity_token", AttrType::String)
+            .sensitive()
+            .describe("The token itself; one of it and web_identity_token_file is needed."),
+    )
+    .attr(
+        AttributeSchema::optional("web_identity_token_file", AttrType::String).describe(
+            "A file holding the token, read again for each session (else AWS_WEB_IDENTITY_TOKEN_FILE).",
+        ),
+    )
+    .attr(
+        AttributeSchema::optional("duration", AttrType::String).describe(
+            "How long the session lasts, e.g. \"1h\" (15 minutes up to the role's maximum).",
+        ),
+    )
+    .attr(
+        AttributeSchema::optional("policy", AttrType::String)
+            .describe("A policy JSON further restricting the session."),
+    )
+    .attr(
+        AttributeSchema::optional("policy_arns", AttrType::set_of(AttrType::String))
+            .describe("ARNs of policies further restricting the session."),
+    );
     let default_tags = Schema::new("Tags every taggable resource of this provider gets.").attr(
         AttributeSchema::optional("tags", AttrType::map_of(AttrType::String))
             .describe("Tags merged under each resource's own tags (the resource's value wins)."),
@@ -816,8 +852,19 @@ fn provider_schema() -> Schema {
         .attr(AttributeSchema::optional("token", AttrType::String).sensitive().describe("The session token of temporary credentials."))
         .attr(AttributeSchema::optional("allowed_account_ids", AttrType::set_of(AttrType::String)).describe("The only accounts the credentials may belong to."))
         .attr(AttributeSchema::optional("forbidden_account_ids", AttrType::set_of(AttrType::String)).describe("Accounts the credentials must not belong to."))
-        .attr(AttributeSchema::optional("max_retries", AttrType::Number).describe("How many times a throttled or transiently failing call is retried (default 5)."))
-        .attr(AttributeSchema::optional("retry_mode", AttrType::String).describe("Accepted for Terraform compatibility; stack's own backoff always applies."))
+        .attr(AttributeSchema::optional("max_retries", AttrType::Number).describe("How many times a throttled or transiently failing call is retried (default 25, as Terraform's; else AWS_MAX_ATTEMPTS less one)."))
+        .attr(AttributeSchema::optional("retry_mode", AttrType::String).describe("\"standard\" or \"adaptive\"; both mean stack's own backoff: exponential with full jitter, throttling and transient errors only."))
+        .attr(AttributeSchema::optional("token_bucket_rate_limiter_capacity", AttrType::Number).describe("Accepted for Terraform compatibility: stack has no client-side retry quota, its backoff spreads retries instead."))
+        .attr(AttributeSchema::optional("custom_ca_bundle", AttrType::String).describe("A PEM file of certificates trusted besides the system's (else AWS_CA_BUNDLE), e.g. a TLS-inspecting proxy's CA."))
+        .attr(AttributeSchema::optional("http_proxy", AttrType::String).describe("The proxy for plain HTTP requests (else HTTP_PROXY)."))
+        .attr(AttributeSchema::optional("https_proxy", AttrType::String).describe("The proxy for HTTPS requests (else HTTPS_PROXY); \"\" for none, to use http_proxy alone."))
+        .attr(AttributeSchema::optional("no_proxy", AttrType::String).describe("Comma-separated hosts, IPs or CIDRs reached without a proxy (else NO_PROXY)."))
+        .attr(AttributeSchema::optional("insecure", AttrType::Bool).describe("Only false is accepted: stack always verifies TLS certificates (see custom_ca_bundle)."))
+        .attr(AttributeSchema::optional("use_fips_endpoint", AttrType::Bool).describe("Resolve every service's FIPS endpoint (a service's `endpoints` entry still wins)."))
+        .attr(AttributeSchema::optional("use_dualstack_endpoint", AttrType::Bool).describe("Resolve every service's IPv4/IPv6 dual-stack endpoint."))
+        .attr(AttributeSchema::optional("ec2_metadata_service_endpoint", AttrType::String).describe("The instance metadata service (IMDS) URL credentials are read from (else AWS_EC2_METADATA_SERVICE_ENDPOINT)."))
+        .attr(AttributeSchema::optional("ec2_metadata_service_endpoint_mode", AttrType::String).describe("\"IPv4\" or \"IPv6\": which default IMDS address to use."))
+        .attr(AttributeSchema::optional("s3_us_east_1_regional_endpoint", AttrType::String).describe("\"legacy\" or \"regional\"; the AWS SDK for Rust always calls S3's regional endpoint in us-east-1, which serves both."))
         .attr(
             AttributeSchema::optional("skip_credentials_validation", AttrType::Bool)
                 .describe("Skip the STS GetCallerIdentity call that checks the credentials before any change."),
@@ -830,6 +877,7 @@ fn provider_schema() -> Schema {
         .attr(AttributeSchema::optional("poll_interval", AttrType::String).describe("How often to poll resources that are changing, e.g. \"5s\" (default 5s)."))
         .block(single_block("endpoints", endpoints))
         .block(single_block("assume_role", assume_role))
+        .block(single_block("assume_role_with_web_identity", web_identity))
         .block(single_block("default_tags", default_tags))
         .block(single_block("ignore_tags", ignore_tags))
 }
@@ -958,9 +1006,14 @@ fn attempt_timeout() -> Result<Duration, Diagnostics> {
     }
 }
 
-/// Builds the SDK configuration and clients from the `provider "aws"` block.
-async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients, Diagnostics> {
-    use values::{bool_attr, number_attr, str_attr};
+/// The SDK configuration the provider block asks for: region, HTTP client
+/// (trusted certificates, proxies), endpoint variants, the credential
+/// source and any role session on top of it.
+async fn load_sdk_config(
+    config: &Value,
+    stats: &Arc<CallStats>,
+) -> Result<(SdkConfig, String), Diagnostics> {
+    use values::{bool_attr, str_attr};
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         // Our own retry seam does the retrying (see `retry`), so the SDK's is off.
         .retry_config(aws_config::retry::RetryConfig::disabled())
@@ -973,7 +1026,17 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
     if let Some(region) = str_attr(config, "region") {
         loader = loader.region(aws_config::Region::new(region));
     }
-    let loader = credentials::configure_loader(config, loader)?;
+    if let Some(client) = http::http_client(config, &http::process_env)? {
+        loader = loader.http_client(client);
+    }
+    if let Some(fips) = bool_attr(config, "use_fips_endpoint") {
+        loader = loader.use_fips(fips);
+    }
+    if let Some(dual_stack) = bool_attr(config, "use_dualstack_endpoint") {
+        loader = loader.use_dual_stack(dual_stack);
+    }
+    check_choices(config)?;
+    let loader = credentials::configure_loader(config, loader).await?;
     let sdk = loader.load().await;
     let Some(region) = sdk
         .region()
@@ -985,18 +1048,67 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
         ));
     };
     credentials::check_region(config, &region)?;
-    let endpoints = config.get_attr("endpoints").cloned().unwrap_or(Value::Null);
-    let endpoint = |service: &str| str_attr(&endpoints, service);
-    let sdk = match credentials::AssumeRole::from_config(config)? {
-        Some(role) => credentials::assume_role(
+    let sdk = match role_session::RoleSession::from_config(config)? {
+        Some(session) => role_session::with_role_session(
             sdk,
-            role,
-            endpoint("sts"),
+            session,
+            tags::block_str(config, "endpoints", "sts"),
             str_attr(config, "sts_region"),
             stats.clone(),
         ),
         None => sdk,
     };
+    Ok((sdk, region))
+}
+
+/// The provider arguments that take one of a few words, checked before
+/// anything is called.
+fn check_choices(config: &Value) -> Result<(), Diagnostics> {
+    let choices: [(&str, &[&str]); 3] = [
+        ("retry_mode", &["standard", "adaptive"]),
+        ("s3_us_east_1_regional_endpoint", &["legacy", "regional"]),
+        ("ec2_metadata_service_endpoint_mode", &["IPv4", "IPv6"]),
+    ];
+    for (name, allowed) in choices {
+        if let Some(value) = values::str_attr(config, name) {
+            if !allowed.contains(&value.as_str()) {
+                return Err(config_error(format!(
+                    "`{name}` = \"{value}\" is not one of {}.",
+                    allowed
+                        .iter()
+                        .map(|a| format!("\"{a}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Retries after the first attempt: `max_retries`, else `AWS_MAX_ATTEMPTS`
+/// (which counts the first attempt too), else Terraform's default of 25.
+fn max_retries(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<u32, Diagnostics> {
+    if let Some(n) = values::number_attr(config, "max_retries") {
+        return Ok(n.max(0.0) as u32);
+    }
+    match env("AWS_MAX_ATTEMPTS") {
+        Some(text) => match text.trim().parse::<u32>() {
+            Ok(attempts) => Ok(attempts.saturating_sub(1)),
+            Err(_) => Err(config_error(format!(
+                "AWS_MAX_ATTEMPTS = \"{text}\" is not a whole number of attempts."
+            ))),
+        },
+        None => Ok(25),
+    }
+}
+
+/// Builds the SDK configuration and clients from the `provider "aws"` block.
+async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients, Diagnostics> {
+    use values::{bool_attr, str_attr};
+    let (sdk, region) = load_sdk_config(config, &stats).await?;
+    let endpoints = config.get_attr("endpoints").cloned().unwrap_or(Value::Null);
+    let endpoint = |service: &str| str_attr(&endpoints, service);
     match sdk.credentials_provider() {
         Some(provider) => {
             if let Err(e) = provider.provide_credentials().await {
@@ -1018,9 +1130,7 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
             .into());
         }
     }
-    let max_retries = number_attr(config, "max_retries")
-        .map(|n| n.max(0.0) as u32)
-        .unwrap_or(5);
+    let max_retries = max_retries(config, &http::process_env)?;
     let poll_interval = match str_attr(config, "poll_interval") {
         Some(text) => engine::builtin::time::parse_duration(&text)
             .map_err(|e| config_error(format!("poll_interval: {e}")))?,
