@@ -1431,7 +1431,7 @@ impl<'c> Planner<'c> {
                 self.diags.extend(at_block(response.diagnostics, resource));
                 (
                     Action::Create,
-                    response.planned,
+                    Some(response.planned),
                     Vec::new(),
                     response.planned_private,
                 )
@@ -1454,7 +1454,7 @@ impl<'c> Planner<'c> {
                     let fresh = request(None, None, &config);
                     (
                         Action::Replace,
-                        fresh.planned,
+                        Some(fresh.planned),
                         response.requires_replace,
                         fresh.planned_private,
                     )
@@ -1463,14 +1463,14 @@ impl<'c> Planner<'c> {
                 {
                     (
                         Action::NoOp,
-                        prior.value.clone(),
+                        None,
                         Vec::new(),
                         prior.private.clone(),
                     )
                 } else {
                     (
                         Action::Update,
-                        response.planned,
+                        Some(response.planned),
                         Vec::new(),
                         response.planned_private,
                     )
@@ -1482,10 +1482,19 @@ impl<'c> Planner<'c> {
         }
         let before = prior.map(|p| encode(&p.value));
         // A no-op plans the prior value itself: its encoding is the one just made.
-        let after = match &before {
-            Some(before) if action == Action::NoOp => before.clone(),
-            _ => encode(&planned),
+        let after = match (&before, &planned) {
+            (Some(before), None) => before.clone(),
+            (_, planned) => encode(planned.as_ref().unwrap_or(&Value::Unknown)),
         };
+        // A no-op's planned value (`None` above) is its prior, which nothing
+        // reads once its instance is planned: it is moved out, not copied.
+        let planned = planned.unwrap_or_else(|| {
+            self.priors
+                .remove(&address)
+                .flatten()
+                .map(|prior| prior.value)
+                .unwrap_or(Value::Unknown)
+        });
         let previous_address = self.moved_from.get(&address).cloned();
         let importing = self
             .imports
