@@ -1461,12 +1461,7 @@ impl<'c> Planner<'c> {
                 } else if values_equal(&response.planned, &prior.value)
                     && response.planned.is_wholly_known()
                 {
-                    (
-                        Action::NoOp,
-                        None,
-                        Vec::new(),
-                        prior.private.clone(),
-                    )
+                    (Action::NoOp, None, Vec::new(), prior.private.clone())
                 } else {
                     (
                         Action::Update,
