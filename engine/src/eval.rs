@@ -1264,9 +1264,14 @@ pub struct SpannedReference {
 /// Collects the references of an expression, ignoring names bound by `for`.
 pub fn references(expr: &Expression) -> Vec<SpannedReference> {
     let mut out = Vec::new();
-    let mut bound = Vec::new();
-    collect_references(expr, &mut bound, &mut out);
+    references_into(expr, &mut out);
     out
+}
+
+/// [`references`], appended to `out` (no list per expression when a whole
+/// body's references are gathered).
+pub fn references_into(expr: &Expression, out: &mut Vec<SpannedReference>) {
+    collect_references(expr, &mut Vec::new(), out);
 }
 
 fn collect_references(expr: &Expression, bound: &mut Vec<String>, out: &mut Vec<SpannedReference>) {

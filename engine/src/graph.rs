@@ -547,7 +547,7 @@ fn collect_body_references(body: &hcl_edit::structure::Body, out: &mut Vec<Spann
     for structure in body.iter() {
         match structure {
             hcl_edit::structure::Structure::Attribute(attr) => {
-                out.extend(references(&attr.value));
+                crate::eval::references_into(&attr.value, out);
             }
             hcl_edit::structure::Structure::Block(block) => {
                 // Provisioners run after creation and may use `self`; the

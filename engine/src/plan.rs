@@ -359,8 +359,10 @@ struct Planner<'c> {
     imports: HashMap<String, String>,
     /// State objects a `removed` block forgets.
     forgotten: HashSet<String>,
-    /// Each planned managed instance's evaluated configuration.
+    /// Each planned managed instance's evaluated configuration, when
+    /// `keep_configs` is set.
     configs: InstanceConfigs,
+    keep_configs: bool,
     diags: Diagnostics,
 }
 
@@ -381,8 +383,8 @@ pub async fn plan(
     state: &State,
     options: PlanOptions,
 ) -> (Option<Plan>, Diagnostics) {
-    let (planned, diags) = plan_with_configs(ctx, state, options).await;
-    (planned.map(|(plan, _)| plan), diags)
+    let (planned, diags) = plan_keeping(ctx, state, options, false).await;
+    (planned.map(|(plan, _, _)| plan), diags)
 }
 
 /// The evaluated configuration of every managed instance the planner
@@ -408,7 +410,21 @@ pub async fn plan_with_configs(
 pub async fn plan_with_providers(
     ctx: &Context,
     state: &State,
+    options: PlanOptions,
+) -> (
+    Option<(Plan, InstanceConfigs, ConfiguredProviders)>,
+    Diagnostics,
+) {
+    plan_keeping(ctx, state, options, true).await
+}
+
+/// Makes a plan; the instances' configurations are kept only when
+/// `keep_configs` is set (a plain plan has no use for a copy of each).
+async fn plan_keeping(
+    ctx: &Context,
+    state: &State,
     mut options: PlanOptions,
+    keep_configs: bool,
 ) -> (
     Option<(Plan, InstanceConfigs, ConfiguredProviders)>,
     Diagnostics,
@@ -426,6 +442,7 @@ pub async fn plan_with_providers(
         Err(diags) => return (None, diags),
     };
     let mut planner = Planner::new(ctx, &moved_state, options, &moves);
+    planner.keep_configs = keep_configs;
     planner.select_targets();
     planner.check_settings();
     planner.walk().await;
@@ -541,7 +558,7 @@ fn planned_variables(ctx: &Context, walker: &Walker<'_>) -> BTreeMap<String, Pla
 }
 
 /// The API calls every provider made while planning, by `service:Operation`.
-fn api_calls(walker: &Walker<'_>) -> BTreeMap<String, u64> {
+pub(crate) fn api_calls(walker: &Walker<'_>) -> BTreeMap<String, u64> {
     let mut calls: BTreeMap<String, u64> = BTreeMap::new();
     for provider in walker.providers.values() {
         for (call, count) in provider.api_calls() {
@@ -621,6 +638,7 @@ impl<'c> Planner<'c> {
             imports: HashMap::new(),
             forgotten: HashSet::new(),
             configs: InstanceConfigs::new(),
+            keep_configs: true,
             options,
             state,
             priors: HashMap::new(),
@@ -1358,7 +1376,9 @@ impl<'c> Planner<'c> {
         dependencies: &[String],
     ) -> Value {
         let address = instance.to_string();
-        self.configs.insert(address.clone(), config.clone());
+        if self.keep_configs {
+            self.configs.insert(address.clone(), config.clone());
+        }
         let prior = self.priors.get(&address).and_then(|p| p.as_ref());
         let mut reason = None;
         let mut forced_replace = false;
@@ -1411,7 +1431,7 @@ impl<'c> Planner<'c> {
                 self.diags.extend(at_block(response.diagnostics, resource));
                 (
                     Action::Create,
-                    response.planned,
+                    Some(response.planned),
                     Vec::new(),
                     response.planned_private,
                 )
@@ -1434,23 +1454,18 @@ impl<'c> Planner<'c> {
                     let fresh = request(None, None, &config);
                     (
                         Action::Replace,
-                        fresh.planned,
+                        Some(fresh.planned),
                         response.requires_replace,
                         fresh.planned_private,
                     )
                 } else if values_equal(&response.planned, &prior.value)
                     && response.planned.is_wholly_known()
                 {
-                    (
-                        Action::NoOp,
-                        prior.value.clone(),
-                        Vec::new(),
-                        prior.private.clone(),
-                    )
+                    (Action::NoOp, None, Vec::new(), prior.private.clone())
                 } else {
                     (
                         Action::Update,
-                        response.planned,
+                        Some(response.planned),
                         Vec::new(),
                         response.planned_private,
                     )
@@ -1461,7 +1476,20 @@ impl<'c> Planner<'c> {
             self.diags.push(prevent_destroy_error(&address, resource));
         }
         let before = prior.map(|p| encode(&p.value));
-        let after = encode(&planned);
+        // A no-op plans the prior value itself: its encoding is the one just made.
+        let after = match (&before, &planned) {
+            (Some(before), None) => before.clone(),
+            (_, planned) => encode(planned.as_ref().unwrap_or(&Value::Unknown)),
+        };
+        // A no-op's planned value (`None` above) is its prior, which nothing
+        // reads once its instance is planned: it is moved out, not copied.
+        let planned = planned.unwrap_or_else(|| {
+            self.priors
+                .remove(&address)
+                .flatten()
+                .map(|prior| prior.value)
+                .unwrap_or(Value::Unknown)
+        });
         let previous_address = self.moved_from.get(&address).cloned();
         let importing = self
             .imports
@@ -1483,8 +1511,11 @@ impl<'c> Planner<'c> {
                 } else {
                     None
                 },
-                before: before.as_ref().map(|b| b.json.clone()),
-                before_sensitive: before.map(|b| b.sensitive).unwrap_or_default(),
+                before_sensitive: before
+                    .as_ref()
+                    .map(|b| b.sensitive.clone())
+                    .unwrap_or_default(),
+                before: before.map(|b| b.json),
                 after: Some(after.json),
                 after_unknown: after.unknown,
                 after_sensitive: after.sensitive,
@@ -2007,27 +2038,26 @@ fn describe(resource: &Resource) -> String {
 
 /// `ignore_changes`: the listed attributes keep their prior values.
 fn apply_ignore_changes(ignore: &IgnoreChanges, config: Value, prior: &Value) -> Value {
-    let (Value::Map(mut config_map), Some(prior_map)) = (config.clone(), prior.as_map()) else {
+    let Some(prior_map) = prior.as_map() else {
         return config;
     };
-    match ignore {
-        IgnoreChanges::Nothing => return config,
-        IgnoreChanges::All => {
+    match (ignore, config) {
+        (IgnoreChanges::All, Value::Map(mut config_map)) => {
             for (k, v) in config_map.iter_mut() {
                 if let Some(p) = prior_map.get(k) {
                     *v = p.clone();
                 }
             }
+            Value::Map(config_map)
         }
-        IgnoreChanges::Attributes(paths) => {
-            let mut config = Value::Map(config_map);
+        (IgnoreChanges::Attributes(paths), mut config @ Value::Map(_)) => {
             for path in paths {
                 keep_prior_at(&mut config, prior, path);
             }
-            return config;
+            config
         }
+        (_, config) => config,
     }
-    Value::Map(config_map)
 }
 
 /// Puts the prior value at `path` into `config`: an ignored map key that

@@ -428,8 +428,8 @@ pub fn plan_by_schema(schema: &Schema, prior: Option<&Value>, config: &Value) ->
             (_, None) => attribute.default.clone().unwrap_or(Value::Null),
         };
         if attribute.force_new && prior.is_some() && attribute.user_settable() {
-            let before = prior_value.cloned().unwrap_or(Value::Null);
-            if !values_equal(&before, &value) {
+            let before = prior_value.unwrap_or(&Value::Null);
+            if !values_equal(before, &value) {
                 requires_replace.push(attribute.name.to_string());
             }
         }
@@ -448,9 +448,9 @@ pub fn plan_by_schema(schema: &Schema, prior: Option<&Value>, config: &Value) ->
                 Nesting::Set => Value::Set(Vec::new()),
             });
         if let Some(prior) = prior_map {
-            let before = prior.get(block.name).cloned().unwrap_or(Value::Null);
-            let changed = !values_equal(&before, &configured);
-            let nested = || !nested_forced_paths(block, &before, &configured).is_empty();
+            let before = prior.get(block.name).unwrap_or(&Value::Null);
+            let changed = !values_equal(before, &configured);
+            let nested = || !nested_forced_paths(block, before, &configured).is_empty();
             if changed && (block.force_new || nested()) {
                 requires_replace.push(block.name.to_string());
             }
@@ -616,14 +616,13 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         | (Value::Set(x), Value::List(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(l, r)| values_equal(l, r))
         }
+        // Every key of either side, a key missing on one side being null there.
         (Value::Map(x), Value::Map(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            keys.into_iter().all(|k| {
-                values_equal(
-                    x.get(k).unwrap_or(&Value::Null),
-                    y.get(k).unwrap_or(&Value::Null),
-                )
-            })
+            x.iter()
+                .all(|(k, l)| values_equal(l, y.get(k).unwrap_or(&Value::Null)))
+                && y.iter()
+                    .filter(|(k, _)| !x.contains_key(*k))
+                    .all(|(_, r)| values_equal(&Value::Null, r))
         }
         (x, y) => x == y,
     }

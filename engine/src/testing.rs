@@ -171,6 +171,17 @@ impl Provider for TestProvider {
         &self.schema
     }
 
+    /// One call per logged change, as `test:create`, `test:update`,
+    /// `test:delete`, counted since the provider was made.
+    fn api_calls(&self) -> BTreeMap<String, u64> {
+        let mut calls = BTreeMap::new();
+        for entry in &self.cloud.lock().unwrap().log {
+            let verb = entry.split(' ').next().unwrap_or_default();
+            *calls.entry(format!("test:{verb}")).or_default() += 1;
+        }
+        calls
+    }
+
     fn plan(&self, request: PlanRequest<'_>) -> PlanResponse {
         plan_by_schema(
             &self.schema.resources[request.type_name],

@@ -95,7 +95,29 @@ pub fn encode_checked(state: &State, sealer: &Sealer) -> Result<Vec<u8>, StateEr
     }
 }
 
+/// The top level of a current-version file read straight into typed records,
+/// without first building a JSON tree of the whole file.
+#[derive(Deserialize)]
+struct CurrentFile {
+    format_version: u64,
+    lineage: String,
+    serial: u64,
+    #[serde(default)]
+    resources: BTreeMap<String, ResourceState>,
+    #[serde(default)]
+    outputs: BTreeMap<String, OutputState>,
+}
+
 pub fn decode(bytes: &[u8], sealer: &Sealer) -> Result<State, StateError> {
+    // Nearly every file is in the current format and well formed: it is read
+    // straight into typed records. Anything else (an older version, a newer
+    // one, a corrupt file) takes the general path below, which upgrades or
+    // says precisely what is wrong.
+    if let Ok(file) = serde_json::from_slice::<CurrentFile>(bytes) {
+        if file.format_version == FORMAT_VERSION {
+            return decode_typed(file, sealer);
+        }
+    }
     let file = parse_current(bytes)?;
     let mut state = State::new(file.lineage);
     state.serial = file.serial;
@@ -106,6 +128,21 @@ pub fn decode(bytes: &[u8], sealer: &Sealer) -> Result<State, StateError> {
     for (name, value) in file.outputs {
         let output = decode_output(&name, value, sealer)?;
         state.outputs.insert(name, output);
+    }
+    Ok(state)
+}
+
+/// Unseals the secrets of a file read by the typed path.
+fn decode_typed(file: CurrentFile, sealer: &Sealer) -> Result<State, StateError> {
+    let mut state = State::new(file.lineage);
+    state.serial = file.serial;
+    state.resources = file.resources;
+    for (address, resource) in &mut state.resources {
+        unseal_resource(address, resource, sealer)?;
+    }
+    state.outputs = file.outputs;
+    for (name, output) in &mut state.outputs {
+        unseal_output(name, output, sealer)?;
     }
     Ok(state)
 }
@@ -273,6 +310,16 @@ pub(crate) fn decode_resource(
 ) -> Result<ResourceState, StateError> {
     let mut resource: ResourceState = serde_json::from_value(value)
         .map_err(|e| StateError::corrupt(format!("resource `{address}` is not valid ({e})")))?;
+    unseal_resource(address, &mut resource, sealer)?;
+    Ok(resource)
+}
+
+/// Replaces the sealed values at a resource's sensitive paths by their clear text.
+fn unseal_resource(
+    address: &str,
+    resource: &mut ResourceState,
+    sealer: &Sealer,
+) -> Result<(), StateError> {
     let paths: Vec<AttrPath> = outermost(&resource.sensitive_paths).cloned().collect();
     for path in paths {
         if let Some(slot) = value_at_mut(&mut resource.attributes, &path) {
@@ -280,7 +327,7 @@ pub(crate) fn decode_resource(
             *slot = sealer.unseal(slot, &location)?;
         }
     }
-    Ok(resource)
+    Ok(())
 }
 
 pub(crate) fn encode_output(output: &OutputState, sealer: &Sealer) -> Result<Value, StateError> {
@@ -304,10 +351,15 @@ pub(crate) fn decode_output(
 ) -> Result<OutputState, StateError> {
     let mut output: OutputState = serde_json::from_value(value)
         .map_err(|e| StateError::corrupt(format!("output `{name}` is not valid ({e})")))?;
+    unseal_output(name, &mut output, sealer)?;
+    Ok(output)
+}
+
+fn unseal_output(name: &str, output: &mut OutputState, sealer: &Sealer) -> Result<(), StateError> {
     if output.sensitive {
         output.value = sealer.unseal(&output.value, &format!("output `{name}`"))?;
     }
-    Ok(output)
+    Ok(())
 }
 
 /// The sensitive paths that are not inside another sensitive path, sorted
@@ -470,6 +522,28 @@ mod tests {
         assert!(text.contains("\"sealed\""));
         assert!(text.contains("db-1"));
         assert_eq!(decode(&bytes, &sealer).unwrap(), state);
+    }
+
+    #[test]
+    fn the_typed_path_reads_what_the_general_path_reads() {
+        let sealer = Sealer::generate().unwrap();
+        let bytes = encode(&sample(), &sealer).unwrap();
+        let typed: CurrentFile = serde_json::from_slice(&bytes).unwrap();
+        let typed = decode_typed(typed, &sealer).unwrap();
+        let file = parse_current(&bytes).unwrap();
+        let mut general = State::new(file.lineage);
+        general.serial = file.serial;
+        for (address, value) in file.resources {
+            let resource = decode_resource(&address, value, &sealer).unwrap();
+            general.resources.insert(address, resource);
+        }
+        for (name, value) in file.outputs {
+            general
+                .outputs
+                .insert(name.clone(), decode_output(&name, value, &sealer).unwrap());
+        }
+        assert_eq!(typed, general);
+        assert_eq!(typed, sample());
     }
 
     #[test]

@@ -141,6 +141,9 @@ pub struct ApplyOutcome {
     pub succeeded: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// The API calls the providers made during the apply, by
+    /// `service:Operation` (the plan's are in [`crate::plan::Plan::api_calls`]).
+    pub api_calls: BTreeMap<String, u64>,
 }
 
 pub async fn apply(
@@ -200,6 +203,7 @@ pub async fn apply(
         let warnings = crate::conditions::check_blocks(&run.walker);
         run.outcome.diagnostics.extend(warnings);
     }
+    run.outcome.api_calls = crate::plan::api_calls(&run.walker);
     run.outcome
 }
 

@@ -57,6 +57,19 @@ async fn chained_replacements_destroy_dependents_first_and_create_dependencies_f
     assert_eq!(second.provider.names().len(), 3);
 }
 
+#[tokio::test]
+async fn the_outcome_counts_the_calls_the_apply_made() {
+    let stack = TestStack::new(CHAIN, &[("cidr", "10.0")]);
+    let mut state = empty_state();
+    let plan = stack.plan(&state, PlanMode::Normal).await.unwrap();
+    assert!(plan.api_calls.is_empty(), "{:?}", plan.api_calls);
+    let (outcome, _) = stack.apply(&plan, &mut state).await;
+    assert_eq!(
+        outcome.api_calls,
+        BTreeMap::from([("test:create".to_string(), 3)])
+    );
+}
+
 const CBD: &str = r#"
 variable "generation" {
   type = string

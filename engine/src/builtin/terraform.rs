@@ -92,22 +92,19 @@ impl Provider for TerraformProvider {
         let Value::Map(planned) = &mut response.planned else {
             return response;
         };
-        let input = planned.get("input").cloned().unwrap_or(Value::Null);
-        match request.prior {
-            None => {
-                planned.insert("output".to_string(), planned_output(&input));
-            }
-            Some(_) if !response.requires_replace.is_empty() => {
-                // plan_by_schema already made `id` unknown for the new object.
-                planned.insert("output".to_string(), planned_output(&input));
-            }
+        let input = planned.get("input").unwrap_or(&Value::Null);
+        let output = match request.prior {
+            None => Some(planned_output(input)),
+            // plan_by_schema already made `id` unknown for the new object.
+            Some(_) if !response.requires_replace.is_empty() => Some(planned_output(input)),
             Some(prior) => {
-                let prior_input = prior.get_attr("input").cloned().unwrap_or(Value::Null);
-                if !values_equal(&prior_input, &input) {
-                    // An in-place update: only the echo of the input changes.
-                    planned.insert("output".to_string(), planned_output(&input));
-                }
+                let prior_input = prior.get_attr("input").unwrap_or(&Value::Null);
+                // An in-place update: only the echo of the input changes.
+                (!values_equal(prior_input, input)).then(|| planned_output(input))
             }
+        };
+        if let Some(output) = output {
+            planned.insert("output".to_string(), output);
         }
         response
     }
