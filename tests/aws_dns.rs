@@ -378,10 +378,12 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     assert!(id(&stack, "validated").ends_with("+0000 UTC"));
 
     // Refreshed with no changes: the records of both zones cost one
-    // listing per zone, the two zones one ListHostedZones.
+    // listing per zone, the two zones one ListHostedZones and one
+    // ListTagsForResources.
     let again = no_changes(&stack, &env);
     assert_eq!(calls(&again, "ListResourceRecordSets"), 2, "{}", again.stderr);
     assert_eq!(calls(&again, "ListHostedZones"), 1, "{}", again.stderr);
+    assert_eq!(calls(&again, "ListTagsForResources"), 1, "{}", again.stderr);
 
     // In place: the zone's comment and tags, a TTL, a TXT value, a weighted
     // record's type (DELETE and CREATE in one batch), the certificate's tags.

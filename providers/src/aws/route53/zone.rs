@@ -257,6 +257,21 @@ async fn set_accelerated_recovery(
     Ok(())
 }
 
+/// The VPCs of a private zone (GetHostedZone); `None` when it is gone.
+async fn zone_vpcs(
+    clients: &Clients,
+    id: &str,
+) -> Result<Option<Vec<(String, Option<String>)>>, ProviderError> {
+    let r53 = &clients.route53;
+    Ok(clients
+        .call("route53", "GetHostedZone", || {
+            r53.get_hosted_zone().id(id).send()
+        })
+        .await
+        .or_gone()?
+        .map(|out| vpc_list(out.vpcs())))
+}
+
 fn vpc_list(vpcs: &[Vpc]) -> Vec<(String, Option<String>)> {
     vpcs.iter()
         .filter_map(|v| {
@@ -334,18 +349,21 @@ async fn listed_zones(
     for zone in &wanted {
         let id = clean_zone_id(zone.id());
         let is_private = zone.config().is_some_and(|c| c.private_zone());
-        if is_private {
-            if let Some(value) = get_zone(clients, &id).await? {
-                out.insert(id, value);
+        let vpcs = if is_private {
+            match zone_vpcs(clients, &id).await? {
+                Some(vpcs) => vpcs,
+                // Deleted since the listing.
+                None => continue,
             }
-            continue;
-        }
+        } else {
+            Vec::new()
+        };
         let read = Read {
             zone,
             delegation_set_id: None,
             name_servers: None,
             primary_name_server: None,
-            vpcs: Some(Vec::new()),
+            vpcs: Some(vpcs),
             accelerated_recovery: accelerated_recovery(zone),
             tags: tags.remove(&id).unwrap_or_default(),
         };
