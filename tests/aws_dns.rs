@@ -205,7 +205,11 @@ fn cloud(emulator: &Emulator) -> Cloud {
             let r53 = aws_sdk_route53::Client::new(&config);
             let acm = aws_sdk_acm::Client::new(&config);
             let mut c = Cloud::default();
-            let zones = r53.list_hosted_zones().send().await.expect("ListHostedZones");
+            let zones = r53
+                .list_hosted_zones()
+                .send()
+                .await
+                .expect("ListHostedZones");
             for zone in zones.hosted_zones() {
                 let id = zone.id().trim_start_matches("/hostedzone/").to_string();
                 let tags = r53
@@ -233,7 +237,10 @@ fn cloud(emulator: &Emulator) -> Cloud {
                 c.zones.insert(
                     zone.name().to_string(),
                     (
-                        config.and_then(|c| c.comment()).unwrap_or_default().to_string(),
+                        config
+                            .and_then(|c| c.comment())
+                            .unwrap_or_default()
+                            .to_string(),
                         config.is_some_and(|c| c.private_zone()),
                         tags,
                     ),
@@ -265,7 +272,11 @@ fn cloud(emulator: &Emulator) -> Cloud {
                     c.records.insert(key, (values, set.ttl()));
                 }
             }
-            let certificates = acm.list_certificates().send().await.expect("ListCertificates");
+            let certificates = acm
+                .list_certificates()
+                .send()
+                .await
+                .expect("ListCertificates");
             for summary in certificates.certificate_summary_list() {
                 let arn = summary.certificate_arn().unwrap_or_default();
                 let tags = acm
@@ -277,11 +288,19 @@ fn cloud(emulator: &Emulator) -> Cloud {
                 c.certificates.insert(
                     summary.domain_name().unwrap_or_default().to_string(),
                     (
-                        summary.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                        summary
+                            .status()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
                         tags.tags()
                             .iter()
                             .filter(|t| !t.key().starts_with("stack:"))
-                            .map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string()))
+                            .map(|t| {
+                                (
+                                    t.key().to_string(),
+                                    t.value().unwrap_or_default().to_string(),
+                                )
+                            })
                             .collect(),
                     ),
                 );
@@ -339,7 +358,9 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     // issues it only once those records are in the zone).
     let apply = run(&stack, &["apply", "--auto-approve"], &env);
     assert!(
-        apply.stdout.contains("Resources: 12 added, 0 changed, 0 destroyed."),
+        apply
+            .stdout
+            .contains("Resources: 12 added, 0 changed, 0 destroyed."),
         "{}",
         apply.both()
     );
@@ -351,16 +372,25 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     assert!(c.zones["internal.example."].1, "{c:?}");
     assert_eq!(
         record(&c, "www.example.com. A"),
-        &(vec!["10.0.0.1".to_string(), "10.0.0.2".to_string()], Some(300))
+        &(
+            vec!["10.0.0.1".to_string(), "10.0.0.2".to_string()],
+            Some(300)
+        )
     );
     // TXT values are quoted in the API, as Terraform sends them.
     assert_eq!(record(&c, "example.com. TXT").0, ["\"v=spf1 -all\""]);
-    assert_eq!(record(&c, "api.example.com. CNAME blue").0, ["blue.example.com"]);
+    assert_eq!(
+        record(&c, "api.example.com. CNAME blue").0,
+        ["blue.example.com"]
+    );
     assert_eq!(
         record(&c, "cdn.example.com. A").0,
         ["alias d111111abcdef8.cloudfront.net"]
     );
-    assert_eq!(record(&c, "db.internal.example. CNAME").0, ["db.internal.example"]);
+    assert_eq!(
+        record(&c, "db.internal.example. CNAME").0,
+        ["db.internal.example"]
+    );
     let validation: Vec<&String> = c
         .records
         .keys()
@@ -381,7 +411,12 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     // listing per zone, the two zones one ListHostedZones and one
     // ListTagsForResources.
     let again = no_changes(&stack, &env);
-    assert_eq!(calls(&again, "ListResourceRecordSets"), 2, "{}", again.stderr);
+    assert_eq!(
+        calls(&again, "ListResourceRecordSets"),
+        2,
+        "{}",
+        again.stderr
+    );
     assert_eq!(calls(&again, "ListHostedZones"), 1, "{}", again.stderr);
     assert_eq!(calls(&again, "ListTagsForResources"), 1, "{}", again.stderr);
 
@@ -398,14 +433,20 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     stack.write("main.tf", &template(&second));
     let update = run(&stack, &["apply", "--auto-approve"], &env);
     assert!(
-        update.stdout.contains("Resources: 0 added, 5 changed, 0 destroyed."),
+        update
+            .stdout
+            .contains("Resources: 0 added, 5 changed, 0 destroyed."),
         "{}",
         update.both()
     );
     let c = cloud(&emulator);
     assert_eq!(
         c.zones["example.com."],
-        ("the site, moved".to_string(), false, tags(&[("env", "prod")]))
+        (
+            "the site, moved".to_string(),
+            false,
+            tags(&[("env", "prod")])
+        )
     );
     assert_eq!(record(&c, "www.example.com. A").1, Some(60));
     assert_eq!(
@@ -413,7 +454,10 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
         ["\"v=spf1 include:example.net -all\""]
     );
     assert_eq!(record(&c, "api.example.com. TXT blue").0, ["\"blue\""]);
-    assert!(!c.records.contains_key("api.example.com. CNAME blue"), "{c:?}");
+    assert!(
+        !c.records.contains_key("api.example.com. CNAME blue"),
+        "{c:?}"
+    );
     assert_eq!(c.certificates["example.com"].1, tags(&[("env", "prod")]));
     no_changes(&stack, &env);
 
@@ -425,7 +469,9 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     stack.write("main.tf", &template(&third));
     let replace = run(&stack, &["apply", "--auto-approve"], &env);
     assert!(
-        replace.stdout.contains("Resources: 1 added, 0 changed, 1 destroyed."),
+        replace
+            .stdout
+            .contains("Resources: 1 added, 0 changed, 1 destroyed."),
         "{}",
         replace.both()
     );
@@ -454,7 +500,9 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     );
     let imported = run(&stack, &["apply", "--auto-approve"], &env);
     assert!(
-        imported.stdout.contains("1 imported, 0 added, 0 changed, 0 destroyed."),
+        imported
+            .stdout
+            .contains("1 imported, 0 added, 0 changed, 0 destroyed."),
         "{}",
         imported.both()
     );
@@ -462,7 +510,9 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
 
     let destroy = run(&stack, &["destroy", "--auto-approve"], &env);
     assert!(
-        destroy.stdout.contains("Destroy complete! Resources: 12 destroyed."),
+        destroy
+            .stdout
+            .contains("Destroy complete! Resources: 12 destroyed."),
         "{}",
         destroy.both()
     );
@@ -491,7 +541,11 @@ resource "aws_route53_record" "www" {
 }
 "#,
     );
-    let import = run(&stack, &["import", "aws_route53_record.www", "Z123-www-A"], &env);
+    let import = run(
+        &stack,
+        &["import", "aws_route53_record.www", "Z123-www-A"],
+        &env,
+    );
     assert_ne!(import.code, 0, "{}", import.both());
     assert!(
         import.stderr.contains("ZONEID_NAME_TYPE"),

@@ -243,13 +243,22 @@ fn cdn_web_wires_parameter_groups_and_the_bucket_policy() {
     );
     assert_eq!(
         site.distribution_aliases,
-        ["production.cdn-web.example", "www.production.cdn-web.example"]
+        [
+            "production.cdn-web.example",
+            "www.production.cdn-web.example"
+        ]
     );
     assert_eq!(
         site.alias_records,
         [
-            ("production.cdn-web.example.".to_string(), site.distribution_domain.clone()),
-            ("www.production.cdn-web.example.".to_string(), site.distribution_domain.clone()),
+            (
+                "production.cdn-web.example.".to_string(),
+                site.distribution_domain.clone()
+            ),
+            (
+                "www.production.cdn-web.example.".to_string(),
+                site.distribution_domain.clone()
+            ),
         ],
         "both names point at the distribution"
     );
@@ -280,7 +289,11 @@ fn cdn_web_site(emulator: &Emulator, zone_name: &str) -> Site {
         let r53 = aws_sdk_route53::Client::new(&config);
         let acm = aws_sdk_acm::Client::new(&config);
         let cf = aws_sdk_cloudfront::Client::new(&config);
-        let zones = r53.list_hosted_zones().send().await.expect("ListHostedZones");
+        let zones = r53
+            .list_hosted_zones()
+            .send()
+            .await
+            .expect("ListHostedZones");
         let zone = zones
             .hosted_zones()
             .iter()
@@ -295,7 +308,12 @@ fn cdn_web_site(emulator: &Emulator, zone_name: &str) -> Site {
         let mut alias_records: Vec<(String, String)> = sets
             .resource_record_sets()
             .iter()
-            .filter_map(|s| Some((s.name().to_string(), s.alias_target()?.dns_name().to_string())))
+            .filter_map(|s| {
+                Some((
+                    s.name().to_string(),
+                    s.alias_target()?.dns_name().to_string(),
+                ))
+            })
             .collect();
         alias_records.sort();
         let validation_records = sets
@@ -304,19 +322,28 @@ fn cdn_web_site(emulator: &Emulator, zone_name: &str) -> Site {
             .filter(|s| s.name().starts_with('_') && s.r#type().as_str() == "CNAME")
             .count();
         let domain = zone_name.trim_end_matches('.');
-        let certificates = acm.list_certificates().send().await.expect("ListCertificates");
+        let certificates = acm
+            .list_certificates()
+            .send()
+            .await
+            .expect("ListCertificates");
         let certificate = certificates
             .certificate_summary_list()
             .iter()
             .find(|c| c.domain_name() == Some(domain))
             .unwrap_or_else(|| panic!("no certificate for {domain}"));
-        let distributions = cf.list_distributions().send().await.expect("ListDistributions");
+        let distributions = cf
+            .list_distributions()
+            .send()
+            .await
+            .expect("ListDistributions");
+        let comment = format!("cdn-web-{}", domain.split('.').next().unwrap_or_default());
         let summary = distributions
             .distribution_list()
             .map(|l| l.items())
             .unwrap_or_default()
             .iter()
-            .find(|d| d.comment() == format!("cdn-web-{}", domain.split('.').next().unwrap_or_default()))
+            .find(|d| d.comment() == comment)
             .expect("the distribution");
         let mut distribution_aliases = summary
             .aliases()
@@ -324,7 +351,10 @@ fn cdn_web_site(emulator: &Emulator, zone_name: &str) -> Site {
             .unwrap_or_default();
         distribution_aliases.sort();
         Site {
-            certificate_arn: certificate.certificate_arn().unwrap_or_default().to_string(),
+            certificate_arn: certificate
+                .certificate_arn()
+                .unwrap_or_default()
+                .to_string(),
             certificate_status: certificate
                 .status()
                 .map(|s| s.as_str().to_string())
@@ -358,7 +388,11 @@ fn koding_wires_the_network_the_instance_profile_and_the_ami() {
         let ec2 = aws_sdk_ec2::Client::new(&config);
         let iam = aws_sdk_iam::Client::new(&config);
         let eb = aws_sdk_elasticbeanstalk::Client::new(&config);
-        let tables = ec2.describe_route_tables().send().await.expect("DescribeRouteTables");
+        let tables = ec2
+            .describe_route_tables()
+            .send()
+            .await
+            .expect("DescribeRouteTables");
         let mut routes: Vec<String> = tables
             .route_tables()
             .iter()
@@ -370,7 +404,11 @@ fn koding_wires_the_network_the_instance_profile_and_the_ami() {
             })
             .collect();
         routes.sort();
-        let nats = ec2.describe_nat_gateways().send().await.expect("DescribeNatGateways");
+        let nats = ec2
+            .describe_nat_gateways()
+            .send()
+            .await
+            .expect("DescribeNatGateways");
         let nat_ip = nats
             .nat_gateways()
             .iter()
@@ -399,7 +437,11 @@ fn koding_wires_the_network_the_instance_profile_and_the_ami() {
             .flat_map(|c| c.option_settings())
             .find(|o| o.option_name() == Some("IamInstanceProfile"))
             .and_then(|o| o.value().map(str::to_string));
-        let instances = ec2.describe_instances().send().await.expect("DescribeInstances");
+        let instances = ec2
+            .describe_instances()
+            .send()
+            .await
+            .expect("DescribeInstances");
         let ami = instances
             .reservations()
             .iter()
@@ -408,7 +450,11 @@ fn koding_wires_the_network_the_instance_profile_and_the_ami() {
             .and_then(|i| i.image_id().map(str::to_string));
         (routes, nat_ip, profile_role, setting, ami)
     });
-    assert_eq!(routes, ["igw", "nat"], "one default route through each gateway");
+    assert_eq!(
+        routes,
+        ["igw", "nat"],
+        "one default route through each gateway"
+    );
     assert!(nat_ip.is_some(), "the NAT gateway has its elastic IP");
     assert_eq!(profile_role.as_deref(), Some("koding-latest-app"));
     assert_eq!(setting.as_deref(), Some("koding-latest-app"));
@@ -421,10 +467,15 @@ fn koding_wires_the_network_the_instance_profile_and_the_ami() {
             .send()
             .await
             .expect("DescribeImages");
-        images.images().first().and_then(|i| i.name().map(str::to_string))
+        images
+            .images()
+            .first()
+            .and_then(|i| i.name().map(str::to_string))
     });
     assert!(
-        image.as_deref().is_some_and(|n| n.starts_with("amzn-ami-hvm-")),
+        image
+            .as_deref()
+            .is_some_and(|n| n.starts_with("amzn-ami-hvm-")),
         "the worker runs the image data \"aws_ami\" found: {image:?}"
     );
     let destroy = stack.run_with(&[&ws[..], &["destroy", "--auto-approve"]].concat(), &env);

@@ -45,7 +45,10 @@ use super::{made_by, AwsError, AwsResource, Clients};
 
 /// The resource types of this module, for [`super::AwsProvider::new`].
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
-    vec![Box::new(Seam(Certificate)), Box::new(Seam(CertificateValidation))]
+    vec![
+        Box::new(Seam(Certificate)),
+        Box::new(Seam(CertificateValidation)),
+    ]
 }
 
 /// Every key algorithm, for ListCertificates, which otherwise lists only
@@ -142,7 +145,12 @@ impl Tagging for AcmTags {
         Ok(out
             .tags()
             .iter()
-            .map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string()))
+            .map(|t| {
+                (
+                    t.key().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
             .collect())
     }
 }
@@ -322,7 +330,10 @@ fn detail_state(c: &CertificateDetail) -> Value {
         object([
             (
                 "certificate_transparency_logging_preference",
-                opt_string(o.certificate_transparency_logging_preference().map(|p| p.as_str())),
+                opt_string(
+                    o.certificate_transparency_logging_preference()
+                        .map(|p| p.as_str()),
+                ),
             ),
             ("export", opt_string(o.export().map(|e| e.as_str()))),
         ])
@@ -376,7 +387,10 @@ fn detail_state(c: &CertificateDetail) -> Value {
             ("validation_method", string(method)),
             ("validation_emails", string_list(emails)),
             ("options", Value::List(options.into_iter().collect())),
-            ("renewal_summary", Value::List(renewal.into_iter().collect())),
+            (
+                "renewal_summary",
+                Value::List(renewal.into_iter().collect()),
+            ),
             ("pending_renewal", Value::Bool(pending)),
             (
                 "certificate_authority_arn",
@@ -445,7 +459,10 @@ async fn list_certificates(clients: &Clients) -> Result<Vec<CertificateSummary>,
     let acm = &clients.acm;
     let filters = Filters::builder()
         .set_key_types(Some(
-            KEY_ALGORITHMS.iter().map(|k| KeyAlgorithm::from(*k)).collect(),
+            KEY_ALGORITHMS
+                .iter()
+                .map(|k| KeyAlgorithm::from(*k))
+                .collect(),
         ))
         .build();
     Ok(pages(|token| {
@@ -549,7 +566,9 @@ async fn wait_for_records(
             &progress,
             || async {
                 let Some(c) = describe_one(clients, arn).await? else {
-                    return Err(ProviderError::new(format!("the certificate {arn} vanished")));
+                    return Err(ProviderError::new(format!(
+                        "the certificate {arn} vanished"
+                    )));
                 };
                 let missing = c.domain_validation_options().iter().any(|d| {
                     d.validation_method() == Some(&ValidationMethod::Dns)
@@ -668,7 +687,11 @@ impl Managed for Certificate {
                 .create(
                     "acm",
                     "ImportCertificate",
-                    || import_call(clients, planned).set_tags(Some(tags.clone())).send(),
+                    || {
+                        import_call(clients, planned)
+                            .set_tags(Some(tags.clone()))
+                            .send()
+                    },
                     || self.find_created(clients, request.operation_id, planned),
                 )
                 .await?
@@ -845,7 +868,10 @@ fn missing_records(certificate: &CertificateDetail, fqdns: &[String]) -> Vec<Str
 fn validation_state(arn: &str, issued: Option<&aws_sdk_acm::primitives::DateTime>) -> Value {
     object([
         ("certificate_arn", string(arn)),
-        ("id", issued.map(|t| string(issued_id(t))).unwrap_or(Value::Null)),
+        (
+            "id",
+            issued.map(|t| string(issued_id(t))).unwrap_or(Value::Null),
+        ),
     ])
 }
 
@@ -996,7 +1022,9 @@ async fn issued(
     fqdns: Option<&[String]>,
 ) -> Result<Poll<()>, ProviderError> {
     let Some(c) = describe_one(clients, arn).await? else {
-        return Err(ProviderError::new(format!("the certificate {arn} does not exist")));
+        return Err(ProviderError::new(format!(
+            "the certificate {arn} does not exist"
+        )));
     };
     if let Some(fqdns) = fqdns {
         if c.r#type().map(|t| t.as_str()) == Some("AMAZON_ISSUED") {
@@ -1059,7 +1087,10 @@ mod tests {
             .collect();
         assert!(names.contains(&"example.com".to_string()));
         assert!(names.contains(&"www.example.com".to_string()));
-        assert!(items[0].get_attr("resource_record_value").unwrap().is_unknown());
+        assert!(items[0]
+            .get_attr("resource_record_value")
+            .unwrap()
+            .is_unknown());
         assert!(planned_validation_options(&config("EMAIL", Value::Null)).is_none());
         assert!(planned_validation_options(&config("DNS", Value::Unknown)).is_none());
     }
@@ -1069,7 +1100,10 @@ mod tests {
         let prior = object([(
             "options",
             Value::List(vec![object([
-                ("certificate_transparency_logging_preference", string("ENABLED")),
+                (
+                    "certificate_transparency_logging_preference",
+                    string("ENABLED"),
+                ),
                 ("export", string("DISABLED")),
             ])]),
         )]);

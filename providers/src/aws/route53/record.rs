@@ -146,14 +146,10 @@ pub fn expand_value(kind: &str, value: &str) -> String {
 /// the quotes around a single character string.
 pub fn flatten_value(kind: &str, value: &str) -> String {
     let quoted = matches!(kind, "TXT" | "SPF");
-    let single = value.len() >= 2
-        && value.starts_with('"')
-        && value.ends_with('"')
-        && !value[1..value.len() - 1].contains("\" \"");
-    if quoted && single {
-        value[1..value.len() - 1].to_string()
-    } else {
-        value.to_string()
+    let inner = value.strip_prefix('"').and_then(|v| v.strip_suffix('"'));
+    match inner {
+        Some(inner) if quoted && !inner.contains("\" \"") => inner.to_string(),
+        _ => value.to_string(),
     }
 }
 
@@ -178,8 +174,7 @@ fn routing_blocks() -> Vec<BlockSchema> {
         schema: Schema::new("A location by coordinates.")
             .attr(AttributeSchema::required("latitude", AttrType::String).describe("The latitude."))
             .attr(
-                AttributeSchema::required("longitude", AttrType::String)
-                    .describe("The longitude."),
+                AttributeSchema::required("longitude", AttrType::String).describe("The longitude."),
             ),
     };
     vec![
@@ -193,16 +188,35 @@ fn routing_blocks() -> Vec<BlockSchema> {
         one_block(
             "geolocation_routing_policy",
             Schema::new("Routing by the requester's location.")
-                .attr(AttributeSchema::optional("continent", AttrType::String).describe("A two-letter continent code."))
-                .attr(AttributeSchema::optional("country", AttrType::String).describe("A two-letter country code, or * for the default record."))
-                .attr(AttributeSchema::optional("subdivision", AttrType::String).describe("A subdivision (state) code.")),
+                .attr(
+                    AttributeSchema::optional("continent", AttrType::String)
+                        .describe("A two-letter continent code."),
+                )
+                .attr(
+                    AttributeSchema::optional("country", AttrType::String)
+                        .describe("A two-letter country code, or * for the default record."),
+                )
+                .attr(
+                    AttributeSchema::optional("subdivision", AttrType::String)
+                        .describe("A subdivision (state) code."),
+                ),
         ),
         one_block(
             "geoproximity_routing_policy",
             Schema::new("Routing by distance to the resources.")
-                .attr(AttributeSchema::optional("aws_region", AttrType::String).describe("The AWS region the resource is in."))
-                .attr(AttributeSchema::optional("bias", AttrType::Number).describe("Grows (positive) or shrinks (negative) the region served, -99 to 99."))
-                .attr(AttributeSchema::optional("local_zone_group", AttrType::String).describe("The AWS Local Zone group the resource is in."))
+                .attr(
+                    AttributeSchema::optional("aws_region", AttrType::String)
+                        .describe("The AWS region the resource is in."),
+                )
+                .attr(
+                    AttributeSchema::optional("bias", AttrType::Number).describe(
+                        "Grows (positive) or shrinks (negative) the region served, -99 to 99.",
+                    ),
+                )
+                .attr(
+                    AttributeSchema::optional("local_zone_group", AttrType::String)
+                        .describe("The AWS Local Zone group the resource is in."),
+                )
                 .block(coordinates),
         ),
         one_block(
@@ -222,8 +236,14 @@ fn routing_blocks() -> Vec<BlockSchema> {
         one_block(
             "cidr_routing_policy",
             Schema::new("Routing by the requester's IP range.")
-                .attr(AttributeSchema::required("collection_id", AttrType::String).describe("The CIDR collection."))
-                .attr(AttributeSchema::required("location_name", AttrType::String).describe("The location in the collection, or * for the default.")),
+                .attr(
+                    AttributeSchema::required("collection_id", AttrType::String)
+                        .describe("The CIDR collection."),
+                )
+                .attr(
+                    AttributeSchema::required("location_name", AttrType::String)
+                        .describe("The location in the collection, or * for the default."),
+                ),
         ),
     ]
 }
@@ -237,8 +257,9 @@ fn alias_block() -> BlockSchema {
         force_new: false,
         schema: Schema::new("The AWS resource the record points at (instead of ttl and records).")
             .attr(
-                AttributeSchema::required("name", AttrType::String)
-                    .describe("The target's DNS name (a CloudFront distribution, a load balancer, …)."),
+                AttributeSchema::required("name", AttrType::String).describe(
+                    "The target's DNS name (a CloudFront distribution, a load balancer, …).",
+                ),
             )
             .attr(
                 AttributeSchema::required("zone_id", AttrType::String)
@@ -279,7 +300,9 @@ fn record_set(planned: &Value, zone: &str) -> Result<ResourceRecordSet, Provider
             AliasTarget::builder()
                 .dns_name(str_attr(&alias, "name").unwrap_or_default())
                 .hosted_zone_id(str_attr(&alias, "zone_id").unwrap_or_default())
-                .evaluate_target_health(bool_attr(&alias, "evaluate_target_health").unwrap_or(false))
+                .evaluate_target_health(
+                    bool_attr(&alias, "evaluate_target_health").unwrap_or(false),
+                )
                 .build()
                 .map_err(build_error)?,
         );
@@ -361,7 +384,10 @@ pub fn record_state(key: &RecordKey, zone: &str, set: &ResourceRecordSet) -> Val
         object([
             ("name", string(normalize_alias_name(a.dns_name()))),
             ("zone_id", string(a.hosted_zone_id())),
-            ("evaluate_target_health", Value::Bool(a.evaluate_target_health())),
+            (
+                "evaluate_target_health",
+                Value::Bool(a.evaluate_target_health()),
+            ),
         ])
     });
     object([
@@ -371,7 +397,12 @@ pub fn record_state(key: &RecordKey, zone: &str, set: &ResourceRecordSet) -> Val
         ("fqdn", string(expand_name(&key.name, zone))),
         ("type", string(kind)),
         ("set_identifier", opt_string(set.set_identifier())),
-        ("ttl", set.ttl().map(|t| Value::from(t as f64)).unwrap_or(Value::Null)),
+        (
+            "ttl",
+            set.ttl()
+                .map(|t| Value::from(t as f64))
+                .unwrap_or(Value::Null),
+        ),
         (
             "records",
             if set.resource_records().is_empty() {
@@ -384,10 +415,18 @@ pub fn record_state(key: &RecordKey, zone: &str, set: &ResourceRecordSet) -> Val
         ("health_check_id", opt_string(set.health_check_id())),
         (
             "multivalue_answer_routing_policy",
-            set.multi_value_answer().map(Value::Bool).unwrap_or(Value::Null),
+            set.multi_value_answer()
+                .map(Value::Bool)
+                .unwrap_or(Value::Null),
         ),
         ("allow_overwrite", Value::Bool(false)),
-        ("failover_routing_policy", list1(set.failover().map(|f| object([("type", string(f.as_str()))])))),
+        (
+            "failover_routing_policy",
+            list1(
+                set.failover()
+                    .map(|f| object([("type", string(f.as_str()))])),
+            ),
+        ),
         (
             "geolocation_routing_policy",
             list1(set.geo_location().map(|g| {
@@ -398,11 +437,23 @@ pub fn record_state(key: &RecordKey, zone: &str, set: &ResourceRecordSet) -> Val
                 ])
             })),
         ),
-        ("geoproximity_routing_policy", list1(set.geo_proximity_location().map(geoproximity_state))),
-        ("latency_routing_policy", list1(set.region().map(|r| object([("region", string(r.as_str()))])))),
+        (
+            "geoproximity_routing_policy",
+            list1(set.geo_proximity_location().map(geoproximity_state)),
+        ),
+        (
+            "latency_routing_policy",
+            list1(
+                set.region()
+                    .map(|r| object([("region", string(r.as_str()))])),
+            ),
+        ),
         (
             "weighted_routing_policy",
-            list1(set.weight().map(|w| object([("weight", Value::from(w as f64))]))),
+            list1(
+                set.weight()
+                    .map(|w| object([("weight", Value::from(w as f64))])),
+            ),
         ),
         (
             "cidr_routing_policy",
@@ -425,9 +476,17 @@ fn geoproximity_state(g: &GeoProximityLocation) -> Value {
     });
     object([
         ("aws_region", opt_string(g.aws_region())),
-        ("bias", g.bias().map(|b| Value::from(b as f64)).unwrap_or(Value::Null)),
+        (
+            "bias",
+            g.bias()
+                .map(|b| Value::from(b as f64))
+                .unwrap_or(Value::Null),
+        ),
         ("local_zone_group", opt_string(g.local_zone_group())),
-        ("coordinates", Value::set_from(coordinates.into_iter().collect())),
+        (
+            "coordinates",
+            Value::set_from(coordinates.into_iter().collect()),
+        ),
     ])
 }
 
@@ -459,7 +518,9 @@ pub(crate) async fn list_records(
             format!(
                 "{}\n{}\n{}",
                 out.next_record_name().unwrap_or_default(),
-                out.next_record_type().map(|t| t.as_str()).unwrap_or_default(),
+                out.next_record_type()
+                    .map(|t| t.as_str())
+                    .unwrap_or_default(),
                 out.next_record_identifier().unwrap_or_default()
             )
         });
@@ -698,9 +759,14 @@ impl Managed for Record {
             .attr(
                 AttributeSchema::optional("allow_overwrite", AttrType::Bool)
                     .default(false)
-                    .describe("Take over a record that already exists (an UPSERT) instead of failing."),
+                    .describe(
+                        "Take over a record that already exists (an UPSERT) instead of failing.",
+                    ),
             )
-            .attr(AttributeSchema::computed("id", AttrType::String).describe("ZONE_NAME_TYPE[_SET-IDENTIFIER]."))
+            .attr(
+                AttributeSchema::computed("id", AttrType::String)
+                    .describe("ZONE_NAME_TYPE[_SET-IDENTIFIER]."),
+            )
             .attr(
                 AttributeSchema::computed("fqdn", AttrType::String)
                     .describe("The record's full name."),
@@ -732,21 +798,31 @@ impl Managed for Record {
         planned: &Value,
     ) -> Result<Made, ProviderError> {
         let key = RecordKey::from_state(planned)?;
-        let zone = zone_name(clients, &key.zone)
-            .await?
-            .ok_or_else(|| ProviderError::new(format!("the hosted zone {} does not exist", key.zone)))?;
+        let zone = zone_name(clients, &key.zone).await?.ok_or_else(|| {
+            ProviderError::new(format!("the hosted zone {} does not exist", key.zone))
+        })?;
         let set = record_set(planned, &zone)?;
         let action = if bool_attr(planned, "allow_overwrite").unwrap_or(false) {
             ChangeAction::Upsert
         } else {
             ChangeAction::Create
         };
-        let sent = send_batch(clients, request, &key.zone, batch(vec![change(action, set)?])?).await;
+        let sent = send_batch(
+            clients,
+            request,
+            &key.zone,
+            batch(vec![change(action, set)?])?,
+        )
+        .await;
         match sent {
             Ok(()) => {}
             // The answer was lost: the record may be there already.
             Err(AwsErrorOrProvider::Aws(e)) if e.may_have_taken_effect => {
-                if self.find_created(clients, request.operation_id, planned).await?.is_none() {
+                if self
+                    .find_created(clients, request.operation_id, planned)
+                    .await?
+                    .is_none()
+                {
                     return Err(e.into());
                 }
             }
@@ -764,15 +840,24 @@ impl Managed for Record {
         prior: &Value,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        let (old, new) = (RecordKey::from_state(prior)?, RecordKey::from_state(planned)?);
+        let (old, new) = (
+            RecordKey::from_state(prior)?,
+            RecordKey::from_state(planned)?,
+        );
         let Some((zone, old_set)) = current(clients, &old).await? else {
-            return Err(ProviderError::new(format!("the DNS record {} no longer exists", old.text())));
+            return Err(ProviderError::new(format!(
+                "the DNS record {} no longer exists",
+                old.text()
+            )));
         };
         let set = record_set(planned, &zone)?;
         let changes = if old.kind == new.kind && old.set == new.set {
             vec![change(ChangeAction::Upsert, set)?]
         } else {
-            vec![change(ChangeAction::Delete, old_set)?, change(ChangeAction::Create, set)?]
+            vec![
+                change(ChangeAction::Delete, old_set)?,
+                change(ChangeAction::Create, set)?,
+            ]
         };
         send_batch(clients, request, &new.zone, batch(changes)?).await?;
         Ok(())
@@ -864,7 +949,12 @@ mod tests {
         // Names with underscores, as ACM's validation records have.
         assert_eq!(
             RecordKey::parse("Z1__abc.www_x.example.com_CNAME_blue_green"),
-            Some(key("Z1", "_abc.www_x.example.com", "CNAME", Some("blue_green")))
+            Some(key(
+                "Z1",
+                "_abc.www_x.example.com",
+                "CNAME",
+                Some("blue_green")
+            ))
         );
         assert_eq!(RecordKey::parse("Z1_www.example.com"), None);
         assert_eq!(RecordKey::parse("nothing"), None);
@@ -875,11 +965,17 @@ mod tests {
     #[test]
     fn relative_names_are_completed_with_the_zone() {
         assert_eq!(expand_name("www", "example.com."), "www.example.com");
-        assert_eq!(expand_name("WWW.example.com.", "example.com"), "www.example.com");
+        assert_eq!(
+            expand_name("WWW.example.com.", "example.com"),
+            "www.example.com"
+        );
         assert_eq!(expand_name("", "example.com"), "example.com");
         assert_eq!(expand_name("example.com", "example.com"), "example.com");
         // Ending in the zone's name is not enough: it must be a label.
-        assert_eq!(expand_name("notexample.com", "example.com"), "notexample.com.example.com");
+        assert_eq!(
+            expand_name("notexample.com", "example.com"),
+            "notexample.com.example.com"
+        );
     }
 
     #[test]
@@ -898,7 +994,10 @@ mod tests {
             normalize_alias_name("dualstack.My-LB-1.us-east-1.elb.amazonaws.com."),
             "my-lb-1.us-east-1.elb.amazonaws.com"
         );
-        assert_eq!(normalize_alias_name("d111.cloudfront.net"), "d111.cloudfront.net");
+        assert_eq!(
+            normalize_alias_name("d111.cloudfront.net"),
+            "d111.cloudfront.net"
+        );
     }
 
     fn planned(kind: &str, records: &[&str]) -> Value {

@@ -76,7 +76,9 @@ fn vpcs(value: &Value) -> BTreeSet<ZoneVpc> {
 fn vpc_value(vpcs: impl IntoIterator<Item = (String, Option<String>)>) -> Value {
     Value::set_from(
         vpcs.into_iter()
-            .map(|(id, region)| object([("vpc_id", string(id)), ("vpc_region", opt_string(region))]))
+            .map(|(id, region)| {
+                object([("vpc_id", string(id)), ("vpc_region", opt_string(region))])
+            })
             .collect(),
     )
 }
@@ -111,7 +113,10 @@ fn plan_vpc_regions(config: &mut Value, prior: Option<&Value>) {
         if fields.get("vpc_region").is_some_and(|r| !r.is_null()) {
             continue;
         }
-        let id = fields.get("vpc_id").and_then(|v| v.as_str()).map(str::to_string);
+        let id = fields
+            .get("vpc_id")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
         let region = id
             .and_then(|id| prior_regions.get(&id).cloned())
             .unwrap_or(Value::Unknown);
@@ -618,7 +623,9 @@ impl Managed for Zone {
                 .await?;
         }
         let recovery = bool_attr(planned, "enable_accelerated_recovery");
-        if let Some(enabled) = recovery.filter(|e| Some(*e) != bool_attr(prior, "enable_accelerated_recovery")) {
+        if let Some(enabled) =
+            recovery.filter(|e| Some(*e) != bool_attr(prior, "enable_accelerated_recovery"))
+        {
             set_accelerated_recovery(clients, id, enabled).await?;
         }
         let by_id = |set: BTreeSet<ZoneVpc>| -> BTreeMap<String, ZoneVpc> {
@@ -712,7 +719,11 @@ mod tests {
     #[test]
     fn unset_vpc_regions_come_from_the_prior_association_or_are_unknown() {
         let prior = zone_config(&[("vpc-1", Some("eu-west-1"))]);
-        let mut config = zone_config(&[("vpc-1", None), ("vpc-2", None), ("vpc-3", Some("us-east-2"))]);
+        let mut config = zone_config(&[
+            ("vpc-1", None),
+            ("vpc-2", None),
+            ("vpc-3", Some("us-east-2")),
+        ]);
         plan_vpc_regions(&mut config, Some(&prior));
         let regions: BTreeMap<String, Value> = blocks_attr(&config, "vpc")
             .iter()
