@@ -878,12 +878,12 @@ fn freshly_applied_koding_has_no_drift() {
 
 #[test]
 fn freshly_applied_web_platform_has_no_drift() {
-    freshly_applied_has_no_drift("web-platform", "default");
+    freshly_applied_has_no_drift("web-platform", "default", &[]);
 }
 
 #[test]
 fn freshly_applied_quickstart_has_no_drift() {
-    freshly_applied_has_no_drift("quickstart", "default");
+    freshly_applied_has_no_drift("quickstart", "default", &[]);
 }
 
 const UNMANAGED_STACK: &str = r#"
