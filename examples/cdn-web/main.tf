@@ -2,7 +2,9 @@
 # Redis cache (each with its parameter group) and a private, encrypted bucket
 # for static assets that only the distribution may read (an origin access
 # control and a bucket policy), for staging and production (select with
-# --workspace staging / --workspace production).
+# --workspace staging / --workspace production). The site has its own DNS
+# zone: its names point at the distribution (alias records), which serves
+# them with an ACM certificate validated by DNS records in that zone.
 
 stack {
   name = "cdn-web"
@@ -38,7 +40,10 @@ provider "aws" {
 }
 
 locals {
-  name = "cdn-web-${var.env}"
+  name   = "cdn-web-${var.env}"
+  domain = "${var.env}.cdn-web.example"
+  # The names the site answers to.
+  site_names = [local.domain, "www.${local.domain}"]
 }
 
 resource "aws_vpc" "main" {
@@ -215,13 +220,77 @@ resource "aws_cloudfront_distribution" "cdn" {
     }
   }
 
+  aliases = local.site_names
+
   viewer_certificate {
-    cloudfront_default_certificate = true
+    acm_certificate_arn      = aws_acm_certificate_validation.site.certificate_arn
+    ssl_support_method       = "sni-only"
+    minimum_protocol_version = "TLSv1.2_2021"
+  }
+}
+
+resource "aws_route53_zone" "site" {
+  name    = local.domain
+  comment = "${local.name} site"
+}
+
+# CloudFront serves certificates from us-east-1 only.
+resource "aws_acm_certificate" "site" {
+  domain_name               = local.domain
+  subject_alternative_names = ["www.${local.domain}"]
+  validation_method         = "DNS"
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# The records ACM checks before it issues the certificate.
+resource "aws_route53_record" "certificate" {
+  for_each = {
+    for dvo in aws_acm_certificate.site.domain_validation_options : dvo.domain_name => {
+      name   = dvo.resource_record_name
+      record = dvo.resource_record_value
+      type   = dvo.resource_record_type
+    }
+  }
+
+  allow_overwrite = true
+  name            = each.value.name
+  records         = [each.value.record]
+  ttl             = 60
+  type            = each.value.type
+  zone_id         = aws_route53_zone.site.zone_id
+}
+
+resource "aws_acm_certificate_validation" "site" {
+  certificate_arn         = aws_acm_certificate.site.arn
+  validation_record_fqdns = [for record in aws_route53_record.certificate : record.fqdn]
+}
+
+resource "aws_route53_record" "site" {
+  for_each = toset(local.site_names)
+  zone_id  = aws_route53_zone.site.zone_id
+  name     = each.key
+  type     = "A"
+
+  alias {
+    name                   = aws_cloudfront_distribution.cdn.domain_name
+    zone_id                = aws_cloudfront_distribution.cdn.hosted_zone_id
+    evaluate_target_health = false
   }
 }
 
 output "cdn_domain" {
   value = aws_cloudfront_distribution.cdn.domain_name
+}
+
+output "site_url" {
+  value = "https://${aws_route53_record.site[local.domain].fqdn}"
+}
+
+output "name_servers" {
+  value = aws_route53_zone.site.name_servers
 }
 
 output "web_private_ips" {

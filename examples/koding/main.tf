@@ -2,7 +2,10 @@
 # environments (one per workspace: `stack --workspace prod apply`), a
 # PostgreSQL database, a Redis cluster, CloudFront in front of the
 # environment, a bucket for application bundles, and worker machines set up
-# by a shell provisioner.
+# by a shell provisioner. The VPC reaches the internet through an internet
+# gateway (public subnet) and a NAT gateway (private subnets); the
+# environment's machines run with an IAM role through an instance profile;
+# the workers run the newest Amazon Linux image, looked up with data "aws_ami".
 
 stack {
   name = "koding"
@@ -33,11 +36,6 @@ variable "workers" {
   default = 1
 }
 
-variable "ami" {
-  type    = string
-  default = "ami-0123456789abcdef0"
-}
-
 provider "aws" {
   region = var.region
 }
@@ -56,6 +54,86 @@ resource "aws_subnet" "private" {
   vpc_id            = aws_vpc.main.id
   cidr_block        = cidrsubnet("10.40.0.0/16", 8, each.value)
   availability_zone = "${var.region}${each.key}"
+}
+
+resource "aws_subnet" "public" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = cidrsubnet("10.40.0.0/16", 8, 0)
+  availability_zone = "${var.region}a"
+}
+
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+  tags   = { Name = local.name }
+}
+
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.main.id
+
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.main.id
+  }
+}
+
+resource "aws_route_table_association" "public" {
+  subnet_id      = aws_subnet.public.id
+  route_table_id = aws_route_table.public.id
+}
+
+# The private subnets go out through a NAT gateway in the public subnet.
+resource "aws_eip" "nat" {
+  domain = "vpc"
+  tags   = { Name = "${local.name}-nat" }
+}
+
+resource "aws_nat_gateway" "nat" {
+  allocation_id = aws_eip.nat.id
+  subnet_id     = aws_subnet.public.id
+  depends_on    = [aws_internet_gateway.main]
+}
+
+resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.main.id
+
+  route {
+    cidr_block     = "0.0.0.0/0"
+    nat_gateway_id = aws_nat_gateway.nat.id
+  }
+}
+
+resource "aws_route_table_association" "private" {
+  for_each       = aws_subnet.private
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.private.id
+}
+
+# The role the environment's machines run with.
+resource "aws_iam_role" "app" {
+  name = "${local.name}-app"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_instance_profile" "app" {
+  name = "${local.name}-app"
+  role = aws_iam_role.app.name
+}
+
+data "aws_ami" "worker" {
+  most_recent = true
+  owners      = ["amazon"]
+
+  filter {
+    name   = "name"
+    values = ["amzn-ami-hvm-*"]
+  }
 }
 
 resource "aws_s3_bucket" "bundles" {
@@ -120,6 +198,12 @@ resource "aws_elastic_beanstalk_environment" "env" {
   version_label       = aws_elastic_beanstalk_application_version.version.name
 
   setting {
+    namespace = "aws:autoscaling:launchconfiguration"
+    name      = "IamInstanceProfile"
+    value     = aws_iam_instance_profile.app.name
+  }
+
+  setting {
     namespace = "aws:elasticbeanstalk:application:environment"
     name      = "DATABASE_HOST"
     value     = aws_db_instance.db.address
@@ -173,7 +257,7 @@ resource "aws_cloudfront_distribution" "cdn" {
 
 resource "aws_instance" "worker" {
   count         = var.workers
-  ami           = var.ami
+  ami           = data.aws_ami.worker.id
   instance_type = "t3.small"
   subnet_id     = aws_subnet.private["a"].id
   tags          = { Name = "${local.name}-worker-${count.index}" }

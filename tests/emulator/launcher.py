@@ -74,6 +74,18 @@ Patched operations (moto 5.2.5 implements them incompletely):
   fails with ``CacheSubnetGroupInUse``, as on AWS; modifying replaces the
   description and/or subnets and keeps the tags.
 
+* ACM DNS validation: moto issues a requested certificate 60 seconds after
+  the request whatever DNS holds. Here, as on AWS, a certificate pending DNS
+  validation is issued once every domain's validation record (the CNAME its
+  ``DomainValidationOptions`` name, with that value) exists in a Route 53
+  hosted zone of the account (ACM user guide, "DNS validation": "ACM
+  ... checks that the CNAME record ... is present"), and not before.
+
+* Route 53 ``CreateHostedZone``: moto stores the new zone's SOA record value
+  as the text of a Python dict (``{'Value': 'ns-2048...'}``); here it is the
+  SOA text itself, as ``ResourceRecord.Value`` is documented (API reference,
+  ResourceRecord: "The current or new DNS record value").
+
 Request counts (test control, not an AWS API): ``GET /_stack/requests``
 answers ``{"requests": {METHOD: n}, "bytes": {METHOD: request body bytes}}``
 since the server started, for benchmarks that report what a run sent.
@@ -1070,6 +1082,71 @@ def _install_cloudfront() -> None:
 
 
 # --------------------------------------------------------------------------
+# ACM
+# --------------------------------------------------------------------------
+
+
+def _acm_published(cert: Any) -> bool:
+    """Whether every validation record the certificate names is in a hosted zone of its account."""
+    from moto.route53.models import route53_backends
+
+    account = cert.arn.split(":")[4]
+    partition = cert.arn.split(":")[1]
+    zones = route53_backends[account][partition].zones.values()
+
+    def text(value: Any) -> str:
+        # moto keeps the records it makes itself (NS, SOA) as {"Value": ...}.
+        value = value.get("Value", "") if isinstance(value, dict) else value
+        return str(value).rstrip(".").lower()
+
+    published = {
+        (text(r.name), r.type, text(v)) for zone in zones for r in zone.rrsets for v in r.records or []
+    }
+    options = cert.describe()["Certificate"].get("DomainValidationOptions", [])
+    wanted = [
+        (text(o["ResourceRecord"]["Name"]), o["ResourceRecord"]["Type"], text(o["ResourceRecord"]["Value"]))
+        for o in options
+    ]
+    return bool(wanted) and all(w in published for w in wanted)
+
+
+def acm_check(self: Any) -> None:
+    """CertBundle.check: expiry as moto has it; issued once the DNS validation records exist."""
+    now = utcnow()
+    if self._not_valid_after(self._cert) <= now:
+        self.status = "EXPIRED"
+        return
+    if self.type == "AMAZON_ISSUED" and self.status == "PENDING_VALIDATION" and _acm_published(self):
+        self.status = "ISSUED"
+
+
+def _install_acm() -> None:
+    from moto.acm import models as acm_models
+
+    acm_models.CertBundle.check = acm_check
+
+
+# --------------------------------------------------------------------------
+# Route 53
+# --------------------------------------------------------------------------
+
+
+def _install_route53() -> None:
+    """CreateHostedZone keeps the SOA record's value as a string, as its other records."""
+    from moto.route53.models import Route53Backend
+
+    create = Route53Backend.create_hosted_zone
+
+    def create_hosted_zone(self: Any, *args: Any, **kwargs: Any) -> Any:
+        zone = create(self, *args, **kwargs)
+        for record in zone.rrsets:
+            record.records = [r.get("Value") if isinstance(r, dict) else r for r in record.records or []]
+        return zone
+
+    Route53Backend.create_hosted_zone = create_hosted_zone
+
+
+# --------------------------------------------------------------------------
 # Fault injection
 # --------------------------------------------------------------------------
 
@@ -1232,6 +1309,8 @@ def main(argv: list[str]) -> None:
     _install_s3()
     _install_cloudfront()
     imds.install()
+    _install_acm()
+    _install_route53()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(argv[1]), verbose=False)
     # start() returns once the socket is bound and listening, so the port
     # accepts connections from here on.

@@ -126,6 +126,15 @@ pub trait Managed: Send + Sync {
         &[]
     }
 
+    /// Attributes a batched [`Managed::describe`] (a listing) does not
+    /// return, though a single describe does: when a value leaves them out,
+    /// a refresh carries them from the state being refreshed. Only for
+    /// attributes that cannot change once the object exists (a hosted
+    /// zone's name servers, a certificate's validation records).
+    fn carried(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Sends the create call, idempotently: with a token the API honours,
     /// or through [`Clients::create`] with [`Managed::find_created`] as
     /// its lookup. Tags come from [`create_tags`].
@@ -374,9 +383,21 @@ impl<M: Managed> Seam<M> {
             .map(|v| self.keep(v, known)))
     }
 
-    /// Carries the [`Managed::kept`] arguments from `known` where it has them.
+    /// Carries the [`Managed::kept`] arguments from `known` where it has
+    /// them, and the [`Managed::carried`] attributes a listing left out.
     fn keep(&self, mut value: Value, known: &Value) -> Value {
         if let Value::Map(map) = &mut value {
+            for name in self.0.carried() {
+                if map.contains_key(*name) {
+                    continue;
+                }
+                let value = known
+                    .get_attr(name)
+                    .filter(|v| !v.is_unknown())
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                map.insert(name.to_string(), value);
+            }
             for name in self.0.kept() {
                 match known.get_attr(name) {
                     Some(v) if !v.is_null() => {
@@ -479,6 +500,9 @@ impl<M: Managed> AwsResource for Seam<M> {
             .update(clients, request, &key, prior, planned)
             .await?;
         self.write_tags(clients, prior, planned).await?;
+        // A type whose key is made of arguments (a DNS record's type) may
+        // have a new one after an update; the others keep theirs.
+        let key = self.0.key(planned).unwrap_or(key);
         self.fetch_one(clients, &key, planned)
             .await?
             .ok_or_else(|| missing(self.0.noun(), &key, "no longer exists"))

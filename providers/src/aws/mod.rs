@@ -10,6 +10,7 @@
 //! through [`Clients::create`], which looks for the object before sending
 //! again after an answer was lost.
 
+pub mod acm;
 pub mod beanstalk;
 pub mod cloudfront;
 pub mod cloudfront_access;
@@ -25,6 +26,7 @@ pub mod parameter_group;
 pub mod rds;
 pub mod retry;
 pub mod role_session;
+pub mod route53;
 pub mod s3;
 pub mod s3_config;
 pub mod s3_inline;
@@ -307,6 +309,8 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
     pub iam: aws_sdk_iam::Client,
+    pub route53: aws_sdk_route53::Client,
+    pub acm: aws_sdk_acm::Client,
     pub stats: Arc<CallStats>,
     pub retry: RetryPolicy,
     /// How often waiters poll; short against an emulator.
@@ -613,6 +617,8 @@ pub const SERVICES: &[&str] = &[
     "s3",
     "sts",
     "iam",
+    "route53",
+    "acm",
 ];
 
 /// Terraform's names for the endpoints of services `stack` does not call:
@@ -621,7 +627,6 @@ pub const SERVICES: &[&str] = &[
 const OTHER_ENDPOINTS: &[&str] = &[
     "accessanalyzer",
     "account",
-    "acm",
     "acmpca",
     "amp",
     "amplify",
@@ -701,7 +706,6 @@ const OTHER_ENDPOINTS: &[&str] = &[
     "redshift",
     "resourcegroups",
     "resourcegroupstaggingapi",
-    "route53",
     "route53domains",
     "route53resolver",
     "s3control",
@@ -895,6 +899,8 @@ impl AwsProvider {
         resources.extend(parameter_group::resources());
         resources.extend(s3_config::resources());
         resources.extend(cloudfront_access::resources());
+        resources.extend(route53::resources());
+        resources.extend(acm::resources());
         let mut data_sources: Vec<Box<dyn AwsDataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources());
         data_sources.extend(meta::data_sources());
@@ -1171,6 +1177,8 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
         s3,
         sts: client!(aws_sdk_sts, "sts"),
         iam: client!(aws_sdk_iam, "iam"),
+        route53: client!(aws_sdk_route53, "route53"),
+        acm: client!(aws_sdk_acm, "acm"),
         stats,
         retry: RetryPolicy {
             max_retries,

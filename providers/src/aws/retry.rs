@@ -64,6 +64,8 @@ pub fn classify(
             || code == "NoSuchDistribution"
             || code == "NoSuchOriginAccessControl"
             || code == "NoSuchCloudFrontOriginAccessIdentity"
+            || code == "NoSuchHostedZone"
+            || code == "ResourceNotFoundException"
         {
             return ErrorClass::NotFound;
         }
