@@ -28,9 +28,8 @@ use engine::value::Value;
 use super::super::cloudfront::normalize_blocks;
 use super::super::retry::{wait_until, Poll};
 use super::super::values::{
-    blocks_attr, object, opt_string, partial_state, planned, prior, required_str, str_attr,
-    string, string_list, string_map, string_map_attr, tags_attribute, timeouts_block,
-    KeepCreated,
+    blocks_attr, object, opt_string, partial_state, planned, prior, required_str, str_attr, string,
+    string_list, string_map, string_map_attr, tags_attribute, timeouts_block, KeepCreated,
 };
 use super::super::{made_by, tags_with_intent, AwsError, AwsResource, Clients};
 use super::{list_all_tags, list_tags, progress_of, sdk_tags, update_tags};
@@ -154,7 +153,6 @@ fn poll_ready(id: &str, status: Option<&EnvironmentStatus>) -> Result<Poll<()>, 
     }
 }
 
-
 /// The settings the user manages: those named in `known` (the prior state
 /// or the plan), or on import the environment variables. AWS reports
 /// hundreds of default options that are not the user's.
@@ -219,7 +217,10 @@ fn check_arguments(config: &Value, creating: bool) -> Vec<Diagnostic> {
         ));
     }
     let tier = str_attr(config, "tier");
-    if let Some(tier) = tier.as_deref().filter(|t| !["WebServer", "Worker"].contains(t)) {
+    if let Some(tier) = tier
+        .as_deref()
+        .filter(|t| !["WebServer", "Worker"].contains(t))
+    {
         errors.push(Diagnostic::error(
             "Invalid tier",
             format!("{tier:?} is not a valid tier. Valid options are WebServer or Worker."),
@@ -293,16 +294,54 @@ fn is_region(label: &str) -> bool {
 
 /// The computed lists of what Elastic Beanstalk made for the environment,
 /// each by the name Terraform shows (queues by URL, instances by id).
-fn resource_lists(resources: Option<&EnvironmentResourceDescription>) -> Vec<(&'static str, Value)> {
+fn resource_lists(
+    resources: Option<&EnvironmentResourceDescription>,
+) -> Vec<(&'static str, Value)> {
     let names = |items: Vec<Option<&str>>| string_list(items.into_iter().flatten());
     let r = resources;
     vec![
-        ("autoscaling_groups", names(r.map(|r| r.auto_scaling_groups().iter().map(|g| g.name()).collect()).unwrap_or_default())),
-        ("instances", names(r.map(|r| r.instances().iter().map(|i| i.id()).collect()).unwrap_or_default())),
-        ("launch_configurations", names(r.map(|r| r.launch_configurations().iter().map(|l| l.name()).collect()).unwrap_or_default())),
-        ("load_balancers", names(r.map(|r| r.load_balancers().iter().map(|l| l.name()).collect()).unwrap_or_default())),
-        ("queues", names(r.map(|r| r.queues().iter().map(|q| q.url()).collect()).unwrap_or_default())),
-        ("triggers", names(r.map(|r| r.triggers().iter().map(|t| t.name()).collect()).unwrap_or_default())),
+        (
+            "autoscaling_groups",
+            names(
+                r.map(|r| r.auto_scaling_groups().iter().map(|g| g.name()).collect())
+                    .unwrap_or_default(),
+            ),
+        ),
+        (
+            "instances",
+            names(
+                r.map(|r| r.instances().iter().map(|i| i.id()).collect())
+                    .unwrap_or_default(),
+            ),
+        ),
+        (
+            "launch_configurations",
+            names(
+                r.map(|r| r.launch_configurations().iter().map(|l| l.name()).collect())
+                    .unwrap_or_default(),
+            ),
+        ),
+        (
+            "load_balancers",
+            names(
+                r.map(|r| r.load_balancers().iter().map(|l| l.name()).collect())
+                    .unwrap_or_default(),
+            ),
+        ),
+        (
+            "queues",
+            names(
+                r.map(|r| r.queues().iter().map(|q| q.url()).collect())
+                    .unwrap_or_default(),
+            ),
+        ),
+        (
+            "triggers",
+            names(
+                r.map(|r| r.triggers().iter().map(|t| t.name()).collect())
+                    .unwrap_or_default(),
+            ),
+        ),
     ]
 }
 
@@ -490,24 +529,59 @@ impl Environment {
             ("platform_arn", opt_string(env.platform_arn())),
             // AWS reports the template an environment was first launched
             // from; what the user manages is what they last asked for.
-            ("template_name", if known.is_null() { opt_string(env.template_name()) } else { opt_string(str_attr(known, "template_name")) }),
+            (
+                "template_name",
+                if known.is_null() {
+                    opt_string(env.template_name())
+                } else {
+                    opt_string(str_attr(known, "template_name"))
+                },
+            ),
             ("version_label", opt_string(env.version_label())),
-            ("description", opt_string(env.description().filter(|d| !d.is_empty()))),
-            ("tier", string(env.tier().and_then(|t| t.name()).unwrap_or("WebServer"))),
+            (
+                "description",
+                opt_string(env.description().filter(|d| !d.is_empty())),
+            ),
+            (
+                "tier",
+                string(env.tier().and_then(|t| t.name()).unwrap_or("WebServer")),
+            ),
             ("cname", string(cname)),
             ("cname_prefix", string(cname_prefix_of(cname))),
-            ("endpoint_url", string(env.endpoint_url().unwrap_or_default())),
+            (
+                "endpoint_url",
+                string(env.endpoint_url().unwrap_or_default()),
+            ),
             ("arn", opt_string(env.environment_arn())),
             ("status", opt_string(env.status().map(|s| s.as_str()))),
             ("setting", Value::set_from(user_settings(&options, known))),
-            ("all_settings", Value::set_from(options.iter().map(Setting::to_attribute).collect())),
+            (
+                "all_settings",
+                Value::set_from(options.iter().map(Setting::to_attribute).collect()),
+            ),
             ("tags", string_map(tags)),
-            ("wait_for_ready_timeout", string(str_attr(known, "wait_for_ready_timeout").unwrap_or_else(|| DEFAULT_WAIT.to_string()))),
-            ("poll_interval", opt_string(str_attr(known, "poll_interval"))),
-            ("timeouts", known.get_attr("timeouts").cloned().unwrap_or(Value::Null)),
+            (
+                "wait_for_ready_timeout",
+                string(
+                    str_attr(known, "wait_for_ready_timeout")
+                        .unwrap_or_else(|| DEFAULT_WAIT.to_string()),
+                ),
+            ),
+            (
+                "poll_interval",
+                opt_string(str_attr(known, "poll_interval")),
+            ),
+            (
+                "timeouts",
+                known.get_attr("timeouts").cloned().unwrap_or(Value::Null),
+            ),
         ]);
         if let Value::Map(map) = &mut state {
-            map.extend(resource_lists(resources.as_ref()).into_iter().map(|(k, v)| (k.to_string(), v)));
+            map.extend(
+                resource_lists(resources.as_ref())
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v)),
+            );
         }
         Ok(state)
     }
@@ -552,7 +626,9 @@ impl Environment {
         let eb = &clients.beanstalk;
         let out = clients
             .call("elasticbeanstalk", "DescribeEnvironmentResources", || {
-                eb.describe_environment_resources().environment_id(id).send()
+                eb.describe_environment_resources()
+                    .environment_id(id)
+                    .send()
             })
             .await?;
         Ok(out.environment_resources().cloned())
@@ -603,7 +679,9 @@ impl AwsResource for Environment {
     }
 
     fn schema(&self) -> Schema {
-        let names = |name, what| AttributeSchema::computed(name, AttrType::list_of(AttrType::String)).describe(what);
+        let names = |name, what| {
+            AttributeSchema::computed(name, AttrType::list_of(AttrType::String)).describe(what)
+        };
         Schema::new("An Elastic Beanstalk environment: a running version of an application.")
             .attr(AttributeSchema::required("name", AttrType::String).force_new().describe("The environment's name, unique in the account and region."))
             // Terraform plans a new application in place, but UpdateEnvironment
@@ -739,8 +817,12 @@ impl AwsResource for Environment {
                         .set_template_name(change.template_name.clone())
                         .set_version_label(change.version_label.clone())
                         .set_description(change.description.clone())
-                        .set_option_settings((!change.settings.is_empty()).then(|| change.settings.clone()))
-                        .set_options_to_remove((!change.removed.is_empty()).then(|| change.removed.clone()))
+                        .set_option_settings(
+                            (!change.settings.is_empty()).then(|| change.settings.clone()),
+                        )
+                        .set_options_to_remove(
+                            (!change.removed.is_empty()).then(|| change.removed.clone()),
+                        )
                         .send()
                 })
                 .await?;
@@ -884,7 +966,6 @@ impl AwsResource for Environment {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -959,7 +1040,10 @@ mod tests {
     #[test]
     fn the_platform_is_named_exactly_once() {
         let both = errors_of(serde_json::json!({"solution_stack_name": "s", "platform_arn": "p"}));
-        assert!(both.contains("not solution_stack_name and platform_arn"), "{both}");
+        assert!(
+            both.contains("not solution_stack_name and platform_arn"),
+            "{both}"
+        );
         let none = errors_of(serde_json::json!({"name": "e"}));
         assert!(none.contains("needs one of solution_stack_name"), "{none}");
         assert_eq!(errors_of(serde_json::json!({"template_name": "saved"})), "");
@@ -969,21 +1053,32 @@ mod tests {
     fn durations_tiers_and_prefixes_are_checked() {
         let fast = errors_of(serde_json::json!({"platform_arn": "p", "poll_interval": "2s"}));
         assert!(fast.contains("between 10s and 180s"), "{fast}");
-        let bad = errors_of(serde_json::json!({"platform_arn": "p", "wait_for_ready_timeout": "soon"}));
+        let bad =
+            errors_of(serde_json::json!({"platform_arn": "p", "wait_for_ready_timeout": "soon"}));
         assert!(bad.contains("Invalid wait_for_ready_timeout"), "{bad}");
         let tier = errors_of(serde_json::json!({"platform_arn": "p", "tier": "Batch"}));
         assert!(tier.contains("not a valid tier"), "{tier}");
-        let worker = errors_of(serde_json::json!({"platform_arn": "p", "tier": "Worker", "cname_prefix": "x"}));
+        let worker = errors_of(
+            serde_json::json!({"platform_arn": "p", "tier": "Worker", "cname_prefix": "x"}),
+        );
         assert!(worker.contains("no DNS name"), "{worker}");
-        let fine = errors_of(serde_json::json!({"platform_arn": "p", "poll_interval": "30s", "wait_for_ready_timeout": "1h"}));
+        let fine = errors_of(
+            serde_json::json!({"platform_arn": "p", "poll_interval": "30s", "wait_for_ready_timeout": "1h"}),
+        );
         assert_eq!(fine, "");
     }
 
     #[test]
     fn the_cname_prefix_is_read_back_as_terraform_reads_it() {
-        assert_eq!(cname_prefix_of("site.us-east-1.elasticbeanstalk.com"), "site");
+        assert_eq!(
+            cname_prefix_of("site.us-east-1.elasticbeanstalk.com"),
+            "site"
+        );
         assert_eq!(cname_prefix_of("site.elasticbeanstalk.com"), "site");
-        assert_eq!(cname_prefix_of("site.a1b2c3.us-east-1.elasticbeanstalk.com"), "");
+        assert_eq!(
+            cname_prefix_of("site.a1b2c3.us-east-1.elasticbeanstalk.com"),
+            ""
+        );
         assert_eq!(cname_prefix_of(""), "");
     }
 }

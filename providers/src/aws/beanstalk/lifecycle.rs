@@ -4,8 +4,7 @@
 //! versions or none older than `max_age_in_days`.
 
 use aws_sdk_elasticbeanstalk::types::{
-    ApplicationResourceLifecycleConfig, ApplicationVersionLifecycleConfig, MaxAgeRule,
-    MaxCountRule,
+    ApplicationResourceLifecycleConfig, ApplicationVersionLifecycleConfig, MaxAgeRule, MaxCountRule,
 };
 use engine::diagnostics::Diagnostic;
 use engine::provider::{AttrType, AttributeSchema, BlockSchema, Nesting, Schema};
@@ -78,7 +77,11 @@ pub(super) fn to_sdk(
         )
         .build();
     ApplicationResourceLifecycleConfig::builder()
-        .set_service_role(block.and_then(|b| str_attr(b, "service_role")).or(prior_role))
+        .set_service_role(
+            block
+                .and_then(|b| str_attr(b, "service_role"))
+                .or(prior_role),
+        )
         .version_lifecycle_config(rules)
         .build()
 }
@@ -93,9 +96,7 @@ pub(super) fn from_sdk(config: Option<&ApplicationResourceLifecycleConfig>) -> V
     let count = rules
         .and_then(|r| r.max_count_rule())
         .filter(|r| r.enabled());
-    let age = rules
-        .and_then(|r| r.max_age_rule())
-        .filter(|r| r.enabled());
+    let age = rules.and_then(|r| r.max_age_rule()).filter(|r| r.enabled());
     if count.is_none() && age.is_none() {
         return Value::Null;
     }
@@ -105,9 +106,15 @@ pub(super) fn from_sdk(config: Option<&ApplicationResourceLifecycleConfig>) -> V
         .unwrap_or(false);
     let number = |n: Option<i32>| n.map(|n| Value::from(f64::from(n))).unwrap_or(Value::Null);
     object([
-        ("service_role", string(config.service_role().unwrap_or_default())),
+        (
+            "service_role",
+            string(config.service_role().unwrap_or_default()),
+        ),
         ("max_count", number(count.and_then(|r| r.max_count()))),
-        ("max_age_in_days", number(age.and_then(|r| r.max_age_in_days()))),
+        (
+            "max_age_in_days",
+            number(age.and_then(|r| r.max_age_in_days())),
+        ),
         ("delete_source_from_s3", Value::Bool(delete_source)),
     ])
 }
@@ -131,7 +138,10 @@ mod tests {
     #[test]
     fn no_block_disables_both_rules_under_the_prior_role() {
         let sdk = to_sdk(None, Some("arn:aws:iam::123456789012:role/eb".into()));
-        assert_eq!(sdk.service_role(), Some("arn:aws:iam::123456789012:role/eb"));
+        assert_eq!(
+            sdk.service_role(),
+            Some("arn:aws:iam::123456789012:role/eb")
+        );
         let rules = sdk.version_lifecycle_config().unwrap();
         assert!(!rules.max_count_rule().unwrap().enabled());
         assert!(!rules.max_age_rule().unwrap().enabled());

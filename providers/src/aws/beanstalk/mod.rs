@@ -7,9 +7,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_elasticbeanstalk::types::{
-    ApplicationDescription, EnvironmentStatus, S3Location, Tag,
-};
+use aws_sdk_elasticbeanstalk::types::{ApplicationDescription, EnvironmentStatus, S3Location, Tag};
 use engine::provider::{
     plan_by_schema, values_equal, ApplyRequest, AttrType, AttributeSchema, PlanRequest,
     PlanResponse, ProviderError, Schema,
@@ -34,7 +32,6 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(environment::Environment),
     ]
 }
-
 
 use super::values::{planned, prior};
 
@@ -148,7 +145,10 @@ impl Application {
             .collect())
     }
 
-    async fn state(clients: &Clients, app: &ApplicationDescription) -> Result<Value, ProviderError> {
+    async fn state(
+        clients: &Clients,
+        app: &ApplicationDescription,
+    ) -> Result<Value, ProviderError> {
         let name = app.application_name().unwrap_or_default();
         let tags = match app.application_arn() {
             Some(arn) => list_tags(clients, arn).await?,
@@ -179,21 +179,28 @@ impl Application {
         planned: &Value,
     ) -> Result<(), ProviderError> {
         let (before, after) = (lifecycle::of(prior), lifecycle::of(planned));
-        if before.is_none() && after.is_none()
-            || before.zip(after).is_some_and(|(b, a)| values_equal(b, a))
-        {
+        let unchanged = match (before, after) {
+            (None, None) => true,
+            (Some(b), Some(a)) => values_equal(b, a),
+            _ => false,
+        };
+        if unchanged {
             return Ok(());
         }
         let prior_role = before.and_then(|b| str_attr(b, "service_role"));
         let config = lifecycle::to_sdk(after, prior_role);
         let eb = &clients.beanstalk;
         clients
-            .call("elasticbeanstalk", "UpdateApplicationResourceLifecycle", || {
-                eb.update_application_resource_lifecycle()
-                    .application_name(name)
-                    .resource_lifecycle_config(config.clone())
-                    .send()
-            })
+            .call(
+                "elasticbeanstalk",
+                "UpdateApplicationResourceLifecycle",
+                || {
+                    eb.update_application_resource_lifecycle()
+                        .application_name(name)
+                        .resource_lifecycle_config(config.clone())
+                        .send()
+                },
+            )
             .await?;
         Ok(())
     }
@@ -747,4 +754,3 @@ impl AwsResource for ApplicationVersion {
         made_here(clients, found, operation_id).await
     }
 }
-

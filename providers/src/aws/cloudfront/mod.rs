@@ -236,150 +236,148 @@ fn distribution_schema() -> Schema {
                 ),
             ),
         ));
-    parts::signer_attributes(Schema::new("A CloudFront distribution (a CDN in front of origins)."))
-        .attr(
-            AttributeSchema::required("enabled", AttrType::Bool)
-                .describe("Whether the distribution serves requests."),
-        )
-        .attr(
-            AttributeSchema::optional("comment", AttrType::String)
-                .describe("A comment, up to 128 characters."),
-        )
-        .attr(
-            AttributeSchema::optional("aliases", AttrType::set_of(AttrType::String))
-                .describe("Extra domain names (CNAMEs) for the distribution."),
-        )
-        .attr(
-            AttributeSchema::optional("price_class", AttrType::String)
-                .default("PriceClass_All")
-                .describe("PriceClass_All, PriceClass_200 or PriceClass_100."),
-        )
-        .attr(
-            AttributeSchema::optional("default_root_object", AttrType::String)
-                .describe("The object returned for the root URL, e.g. index.html."),
-        )
-        .attr(
-            AttributeSchema::optional("http_version", AttrType::String)
-                .default("http2")
-                .describe("The highest HTTP version viewers may use."),
-        )
-        .attr(
-            AttributeSchema::optional("is_ipv6_enabled", AttrType::Bool)
-                .default(false)
-                .describe("Whether IPv6 is enabled."),
-        )
-        .attr(
-            AttributeSchema::optional("wait_for_deployment", AttrType::Bool)
-                .default(true)
-                .describe("Wait until the distribution is Deployed after a create or update."),
-        )
-        .attr(
-            AttributeSchema::optional("web_acl_id", AttrType::String)
-                .describe("The AWS WAF web ACL in front of the distribution (a WAFv2 ARN or a WAF Classic id)."),
-        )
-        .attr(
-            AttributeSchema::optional("retain_on_delete", AttrType::Bool)
-                .default(false)
-                .describe("On destroy, disable the distribution and leave it instead of deleting it."),
-        )
-        .attr(
-            AttributeSchema::computed("last_modified_time", AttrType::String)
-                .describe("When the distribution last changed."),
-        )
-        .attr(
-            AttributeSchema::computed("in_progress_validation_batches", AttrType::Number)
-                .describe("How many invalidation batches are in progress."),
-        )
-        .attr(tags_attribute())
-        .attr(AttributeSchema::computed("id", AttrType::String).describe("The distribution id."))
-        .attr(
-            AttributeSchema::computed("arn", AttrType::String).describe("The distribution's ARN."),
-        )
-        .attr(
-            AttributeSchema::computed("caller_reference", AttrType::String)
-                .describe("The idempotency token the distribution was created with."),
-        )
-        .attr(
-            AttributeSchema::computed("domain_name", AttrType::String)
-                .describe("The distribution's domain name, e.g. d111111abcdef8.cloudfront.net."),
-        )
-        .attr(
-            AttributeSchema::computed("etag", AttrType::String)
-                .describe("The current version of the configuration."),
-        )
-        .attr(
-            AttributeSchema::computed("status", AttrType::String)
-                .describe("Deployed or InProgress."),
-        )
-        .attr(
-            AttributeSchema::computed("hosted_zone_id", AttrType::String)
-                .describe("The Route 53 zone for alias records to the distribution."),
-        )
-        .block(BlockSchema {
-            name: "origin",
-            nesting: Nesting::Set,
-            min_items: 1,
-            max_items: None,
-            force_new: false,
-            schema: origin,
-        })
-        .block(single("default_cache_behavior", 1, behavior_schema(false)))
-        .block(parts::logging_block())
-        .block(parts::custom_error_response_block())
-        .block(parts::origin_group_block())
-        .block(BlockSchema {
-            name: "ordered_cache_behavior",
-            nesting: Nesting::List,
-            min_items: 0,
-            max_items: None,
-            force_new: false,
-            schema: behavior_schema(true),
-        })
-        .block(single(
-            "viewer_certificate",
+    parts::signer_attributes(Schema::new(
+        "A CloudFront distribution (a CDN in front of origins).",
+    ))
+    .attr(
+        AttributeSchema::required("enabled", AttrType::Bool)
+            .describe("Whether the distribution serves requests."),
+    )
+    .attr(
+        AttributeSchema::optional("comment", AttrType::String)
+            .describe("A comment, up to 128 characters."),
+    )
+    .attr(
+        AttributeSchema::optional("aliases", AttrType::set_of(AttrType::String))
+            .describe("Extra domain names (CNAMEs) for the distribution."),
+    )
+    .attr(
+        AttributeSchema::optional("price_class", AttrType::String)
+            .default("PriceClass_All")
+            .describe("PriceClass_All, PriceClass_200 or PriceClass_100."),
+    )
+    .attr(
+        AttributeSchema::optional("default_root_object", AttrType::String)
+            .describe("The object returned for the root URL, e.g. index.html."),
+    )
+    .attr(
+        AttributeSchema::optional("http_version", AttrType::String)
+            .default("http2")
+            .describe("The highest HTTP version viewers may use."),
+    )
+    .attr(
+        AttributeSchema::optional("is_ipv6_enabled", AttrType::Bool)
+            .default(false)
+            .describe("Whether IPv6 is enabled."),
+    )
+    .attr(
+        AttributeSchema::optional("wait_for_deployment", AttrType::Bool)
+            .default(true)
+            .describe("Wait until the distribution is Deployed after a create or update."),
+    )
+    .attr(
+        AttributeSchema::optional("web_acl_id", AttrType::String).describe(
+            "The AWS WAF web ACL in front of the distribution (a WAFv2 ARN or a WAF Classic id).",
+        ),
+    )
+    .attr(
+        AttributeSchema::optional("retain_on_delete", AttrType::Bool)
+            .default(false)
+            .describe("On destroy, disable the distribution and leave it instead of deleting it."),
+    )
+    .attr(
+        AttributeSchema::computed("last_modified_time", AttrType::String)
+            .describe("When the distribution last changed."),
+    )
+    .attr(
+        AttributeSchema::computed("in_progress_validation_batches", AttrType::Number)
+            .describe("How many invalidation batches are in progress."),
+    )
+    .attr(tags_attribute())
+    .attr(AttributeSchema::computed("id", AttrType::String).describe("The distribution id."))
+    .attr(AttributeSchema::computed("arn", AttrType::String).describe("The distribution's ARN."))
+    .attr(
+        AttributeSchema::computed("caller_reference", AttrType::String)
+            .describe("The idempotency token the distribution was created with."),
+    )
+    .attr(
+        AttributeSchema::computed("domain_name", AttrType::String)
+            .describe("The distribution's domain name, e.g. d111111abcdef8.cloudfront.net."),
+    )
+    .attr(
+        AttributeSchema::computed("etag", AttrType::String)
+            .describe("The current version of the configuration."),
+    )
+    .attr(AttributeSchema::computed("status", AttrType::String).describe("Deployed or InProgress."))
+    .attr(
+        AttributeSchema::computed("hosted_zone_id", AttrType::String)
+            .describe("The Route 53 zone for alias records to the distribution."),
+    )
+    .block(BlockSchema {
+        name: "origin",
+        nesting: Nesting::Set,
+        min_items: 1,
+        max_items: None,
+        force_new: false,
+        schema: origin,
+    })
+    .block(single("default_cache_behavior", 1, behavior_schema(false)))
+    .block(parts::logging_block())
+    .block(parts::custom_error_response_block())
+    .block(parts::origin_group_block())
+    .block(BlockSchema {
+        name: "ordered_cache_behavior",
+        nesting: Nesting::List,
+        min_items: 0,
+        max_items: None,
+        force_new: false,
+        schema: behavior_schema(true),
+    })
+    .block(single(
+        "viewer_certificate",
+        1,
+        Schema::new("The TLS certificate viewers see.")
+            .attr(
+                AttributeSchema::optional("cloudfront_default_certificate", AttrType::Bool)
+                    .default(false)
+                    .describe("Use the *.cloudfront.net certificate."),
+            )
+            .attr(
+                AttributeSchema::optional("acm_certificate_arn", AttrType::String)
+                    .describe("An ACM certificate (in us-east-1) for the aliases."),
+            )
+            .attr(
+                AttributeSchema::optional("iam_certificate_id", AttrType::String)
+                    .describe("An IAM server certificate for the aliases."),
+            )
+            .attr(
+                AttributeSchema::optional("ssl_support_method", AttrType::String)
+                    .describe("sni-only, vip or static-ip (with a custom certificate)."),
+            )
+            .attr(
+                AttributeSchema::optional("minimum_protocol_version", AttrType::String)
+                    .default("TLSv1")
+                    .describe("The lowest TLS version viewers may use."),
+            ),
+    ))
+    .block(single(
+        "restrictions",
+        1,
+        Schema::new("Who may be served.").block(single(
+            "geo_restriction",
             1,
-            Schema::new("The TLS certificate viewers see.")
+            Schema::new("Restriction by country.")
                 .attr(
-                    AttributeSchema::optional("cloudfront_default_certificate", AttrType::Bool)
-                        .default(false)
-                        .describe("Use the *.cloudfront.net certificate."),
+                    AttributeSchema::required("restriction_type", AttrType::String)
+                        .describe("none, whitelist or blacklist."),
                 )
                 .attr(
-                    AttributeSchema::optional("acm_certificate_arn", AttrType::String)
-                        .describe("An ACM certificate (in us-east-1) for the aliases."),
-                )
-                .attr(
-                    AttributeSchema::optional("iam_certificate_id", AttrType::String)
-                        .describe("An IAM server certificate for the aliases."),
-                )
-                .attr(
-                    AttributeSchema::optional("ssl_support_method", AttrType::String)
-                        .describe("sni-only, vip or static-ip (with a custom certificate)."),
-                )
-                .attr(
-                    AttributeSchema::optional("minimum_protocol_version", AttrType::String)
-                        .default("TLSv1")
-                        .describe("The lowest TLS version viewers may use."),
+                    AttributeSchema::optional("locations", AttrType::set_of(AttrType::String))
+                        .describe("ISO 3166-1 alpha-2 country codes."),
                 ),
-        ))
-        .block(single(
-            "restrictions",
-            1,
-            Schema::new("Who may be served.").block(single(
-                "geo_restriction",
-                1,
-                Schema::new("Restriction by country.")
-                    .attr(
-                        AttributeSchema::required("restriction_type", AttrType::String)
-                            .describe("none, whitelist or blacklist."),
-                    )
-                    .attr(
-                        AttributeSchema::optional("locations", AttrType::set_of(AttrType::String))
-                            .describe("ISO 3166-1 alpha-2 country codes."),
-                    ),
-            )),
-        ))
-        .block(timeouts_block())
+        )),
+    ))
+    .block(timeouts_block())
 }
 
 /// With a cache policy the legacy TTLs do not apply; they are null in both
@@ -1035,7 +1033,10 @@ fn config_value(config: &DistributionConfig) -> BTreeMap<String, Value> {
         "restrictions".into(),
         object([("geo_restriction", geo.unwrap_or(Value::Null))]),
     );
-    map.insert("logging_config".into(), parts::logging_value(config.logging()));
+    map.insert(
+        "logging_config".into(),
+        parts::logging_value(config.logging()),
+    );
     map.insert(
         "custom_error_response".into(),
         parts::custom_error_responses_value(config.custom_error_responses()),

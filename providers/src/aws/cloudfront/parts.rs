@@ -10,10 +10,12 @@ use aws_sdk_cloudfront::types::{
     ActiveTrustedKeyGroups, ActiveTrustedSigners, CustomErrorResponse, CustomErrorResponses,
     CustomHeaders, EventType, FunctionAssociation, FunctionAssociations, LambdaFunctionAssociation,
     LambdaFunctionAssociations, LoggingConfig, OriginCustomHeader, OriginGroup,
-    OriginGroupFailoverCriteria, OriginGroupMember, OriginGroupMembers, OriginGroups,
-    OriginShield, QueryStringCacheKeys, StatusCodes, TrustedKeyGroups, TrustedSigners,
+    OriginGroupFailoverCriteria, OriginGroupMember, OriginGroupMembers, OriginGroups, OriginShield,
+    QueryStringCacheKeys, StatusCodes, TrustedKeyGroups, TrustedSigners,
 };
-use engine::provider::{AttrType, AttributeSchema as A, BlockSchema, Nesting, ProviderError, Schema};
+use engine::provider::{
+    AttrType, AttributeSchema as A, BlockSchema, Nesting, ProviderError, Schema,
+};
 use engine::value::Value;
 
 use super::super::values::{
@@ -51,9 +53,20 @@ pub(super) fn logging_block() -> BlockSchema {
         "logging_config",
         0,
         Schema::new("Where CloudFront writes access logs.")
-            .attr(A::required("bucket", AttrType::String).describe("The S3 bucket for the logs, e.g. mylogs.s3.amazonaws.com."))
-            .attr(A::optional("include_cookies", AttrType::Bool).default(false).describe("Whether cookies are logged."))
-            .attr(A::optional("prefix", AttrType::String).default("").describe("A prefix for the log file names, e.g. cdn/.")),
+            .attr(
+                A::required("bucket", AttrType::String)
+                    .describe("The S3 bucket for the logs, e.g. mylogs.s3.amazonaws.com."),
+            )
+            .attr(
+                A::optional("include_cookies", AttrType::Bool)
+                    .default(false)
+                    .describe("Whether cookies are logged."),
+            )
+            .attr(
+                A::optional("prefix", AttrType::String)
+                    .default("")
+                    .describe("A prefix for the log file names, e.g. cdn/."),
+            ),
     )
 }
 
@@ -63,10 +76,22 @@ pub(super) fn custom_error_response_block() -> BlockSchema {
         Nesting::Set,
         (0, None),
         Schema::new("What viewers get for an HTTP error from the origin.")
-            .attr(A::required("error_code", AttrType::Number).describe("The 4xx or 5xx status code this applies to."))
-            .attr(A::optional("response_code", AttrType::Number).describe("The status code viewers get instead."))
-            .attr(A::optional("response_page_path", AttrType::String).describe("The page viewers get, e.g. /404.html."))
-            .attr(A::optional("error_caching_min_ttl", AttrType::Number).describe("Seconds the error is cached.")),
+            .attr(
+                A::required("error_code", AttrType::Number)
+                    .describe("The 4xx or 5xx status code this applies to."),
+            )
+            .attr(
+                A::optional("response_code", AttrType::Number)
+                    .describe("The status code viewers get instead."),
+            )
+            .attr(
+                A::optional("response_page_path", AttrType::String)
+                    .describe("The page viewers get, e.g. /404.html."),
+            )
+            .attr(
+                A::optional("error_caching_min_ttl", AttrType::Number)
+                    .describe("Seconds the error is cached."),
+            ),
     )
 }
 
@@ -76,7 +101,10 @@ pub(super) fn origin_group_block() -> BlockSchema {
         Nesting::Set,
         (0, None),
         Schema::new("Two origins, the second used when the first fails.")
-            .attr(A::required("origin_id", AttrType::String).describe("The group's id, which cache behaviours can target."))
+            .attr(
+                A::required("origin_id", AttrType::String)
+                    .describe("The group's id, which cache behaviours can target."),
+            )
             .block(single(
                 "failover_criteria",
                 1,
@@ -100,9 +128,21 @@ pub(super) fn origin_group_block() -> BlockSchema {
 /// configuration.
 pub(super) fn origin_extras(schema: Schema) -> Schema {
     schema
-        .attr(A::optional("origin_access_control_id", AttrType::String).describe("The origin access control CloudFront signs requests to the origin with."))
-        .attr(A::optional("connection_attempts", AttrType::Number).default(3.0).describe("How many times CloudFront tries to connect, 1 to 3."))
-        .attr(A::optional("connection_timeout", AttrType::Number).default(10.0).describe("Seconds to wait for a connection, 1 to 10."))
+        .attr(
+            A::optional("origin_access_control_id", AttrType::String).describe(
+                "The origin access control CloudFront signs requests to the origin with.",
+            ),
+        )
+        .attr(
+            A::optional("connection_attempts", AttrType::Number)
+                .default(3.0)
+                .describe("How many times CloudFront tries to connect, 1 to 3."),
+        )
+        .attr(
+            A::optional("connection_timeout", AttrType::Number)
+                .default(10.0)
+                .describe("Seconds to wait for a connection, 1 to 10."),
+        )
         .block(blocks(
             "custom_header",
             Nesting::Set,
@@ -115,8 +155,13 @@ pub(super) fn origin_extras(schema: Schema) -> Schema {
             "origin_shield",
             0,
             Schema::new("Origin Shield, an extra caching layer in front of the origin.")
-                .attr(A::required("enabled", AttrType::Bool).describe("Whether Origin Shield is on."))
-                .attr(A::optional("origin_shield_region", AttrType::String).describe("The region of the shield, e.g. us-east-2.")),
+                .attr(
+                    A::required("enabled", AttrType::Bool).describe("Whether Origin Shield is on."),
+                )
+                .attr(
+                    A::optional("origin_shield_region", AttrType::String)
+                        .describe("The region of the shield, e.g. us-east-2."),
+                ),
         ))
 }
 
@@ -124,29 +169,65 @@ pub(super) fn origin_extras(schema: Schema) -> Schema {
 /// forwarded values.
 pub(super) fn behavior_extras(schema: Schema) -> Schema {
     schema
-        .attr(A::optional("origin_request_policy_id", AttrType::String).describe("An origin request policy."))
-        .attr(A::optional("response_headers_policy_id", AttrType::String).describe("A response headers policy."))
-        .attr(A::optional("realtime_log_config_arn", AttrType::String).describe("A real-time log configuration."))
-        .attr(A::optional("field_level_encryption_id", AttrType::String).describe("A field-level encryption configuration."))
-        .attr(A::optional("smooth_streaming", AttrType::Bool).default(false).describe("Whether media is served in Microsoft Smooth Streaming format."))
-        .attr(A::optional("trusted_signers", AttrType::list_of(AttrType::String)).describe("AWS accounts (or self) whose key pairs may sign URLs."))
-        .attr(A::optional("trusted_key_groups", AttrType::list_of(AttrType::String)).describe("Key groups whose keys may sign URLs."))
+        .attr(
+            A::optional("origin_request_policy_id", AttrType::String)
+                .describe("An origin request policy."),
+        )
+        .attr(
+            A::optional("response_headers_policy_id", AttrType::String)
+                .describe("A response headers policy."),
+        )
+        .attr(
+            A::optional("realtime_log_config_arn", AttrType::String)
+                .describe("A real-time log configuration."),
+        )
+        .attr(
+            A::optional("field_level_encryption_id", AttrType::String)
+                .describe("A field-level encryption configuration."),
+        )
+        .attr(
+            A::optional("smooth_streaming", AttrType::Bool)
+                .default(false)
+                .describe("Whether media is served in Microsoft Smooth Streaming format."),
+        )
+        .attr(
+            A::optional("trusted_signers", AttrType::list_of(AttrType::String))
+                .describe("AWS accounts (or self) whose key pairs may sign URLs."),
+        )
+        .attr(
+            A::optional("trusted_key_groups", AttrType::list_of(AttrType::String))
+                .describe("Key groups whose keys may sign URLs."),
+        )
         .block(blocks(
             "lambda_function_association",
             Nesting::Set,
             (0, Some(4)),
             Schema::new("A Lambda@Edge function run on an event.")
-                .attr(A::required("event_type", AttrType::String).describe("viewer-request, origin-request, viewer-response or origin-response."))
-                .attr(A::required("lambda_arn", AttrType::String).describe("The function version's ARN."))
-                .attr(A::optional("include_body", AttrType::Bool).default(false).describe("Whether the function sees the request body.")),
+                .attr(A::required("event_type", AttrType::String).describe(
+                    "viewer-request, origin-request, viewer-response or origin-response.",
+                ))
+                .attr(
+                    A::required("lambda_arn", AttrType::String)
+                        .describe("The function version's ARN."),
+                )
+                .attr(
+                    A::optional("include_body", AttrType::Bool)
+                        .default(false)
+                        .describe("Whether the function sees the request body."),
+                ),
         ))
         .block(blocks(
             "function_association",
             Nesting::Set,
             (0, Some(2)),
             Schema::new("A CloudFront Function run on an event.")
-                .attr(A::required("event_type", AttrType::String).describe("viewer-request or viewer-response."))
-                .attr(A::required("function_arn", AttrType::String).describe("The function's ARN.")),
+                .attr(
+                    A::required("event_type", AttrType::String)
+                        .describe("viewer-request or viewer-response."),
+                )
+                .attr(
+                    A::required("function_arn", AttrType::String).describe("The function's ARN."),
+                ),
         ))
 }
 
@@ -167,13 +248,27 @@ pub(super) fn logging(planned: &Value) -> LoggingConfig {
     let block = planned.get_attr("logging_config").filter(|b| !b.is_null());
     LoggingConfig::builder()
         .enabled(block.is_some())
-        .include_cookies(block.and_then(|b| bool_attr(b, "include_cookies")).unwrap_or(false))
-        .bucket(block.and_then(|b| str_attr(b, "bucket")).unwrap_or_default())
-        .prefix(block.and_then(|b| str_attr(b, "prefix")).unwrap_or_default())
+        .include_cookies(
+            block
+                .and_then(|b| bool_attr(b, "include_cookies"))
+                .unwrap_or(false),
+        )
+        .bucket(
+            block
+                .and_then(|b| str_attr(b, "bucket"))
+                .unwrap_or_default(),
+        )
+        .prefix(
+            block
+                .and_then(|b| str_attr(b, "prefix"))
+                .unwrap_or_default(),
+        )
         .build()
 }
 
-pub(super) fn custom_error_responses(planned: &Value) -> Result<CustomErrorResponses, ProviderError> {
+pub(super) fn custom_error_responses(
+    planned: &Value,
+) -> Result<CustomErrorResponses, ProviderError> {
     let items = blocks_attr(planned, "custom_error_response")
         .iter()
         .map(|r| {
@@ -181,7 +276,9 @@ pub(super) fn custom_error_responses(planned: &Value) -> Result<CustomErrorRespo
                 .error_code(int(r, "error_code").unwrap_or_default())
                 .set_response_code(int(r, "response_code").map(|c| c.to_string()))
                 .set_response_page_path(str_attr(r, "response_page_path"))
-                .set_error_caching_min_ttl(number_attr(r, "error_caching_min_ttl").map(|n| n as i64))
+                .set_error_caching_min_ttl(
+                    number_attr(r, "error_caching_min_ttl").map(|n| n as i64),
+                )
                 .build()
                 .map_err(build_error)
         })
@@ -403,7 +500,9 @@ pub(super) fn custom_error_responses_value(responses: Option<&CustomErrorRespons
                     ("response_page_path", non_empty(r.response_page_path())),
                     (
                         "error_caching_min_ttl",
-                        r.error_caching_min_ttl().map(|t| num(t as f64)).unwrap_or(Value::Null),
+                        r.error_caching_min_ttl()
+                            .map(|t| num(t as f64))
+                            .unwrap_or(Value::Null),
                     ),
                 ])
             })
@@ -424,11 +523,19 @@ pub(super) fn origin_groups_value(groups: Option<&OriginGroups>) -> Value {
                     .unwrap_or_default();
                 let members = g
                     .members()
-                    .map(|m| m.items().iter().map(|m| object([("origin_id", string(m.origin_id()))])).collect())
+                    .map(|m| {
+                        m.items()
+                            .iter()
+                            .map(|m| object([("origin_id", string(m.origin_id()))]))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 object([
                     ("origin_id", string(g.id())),
-                    ("failover_criteria", object([("status_codes", Value::set_from(codes))])),
+                    (
+                        "failover_criteria",
+                        object([("status_codes", Value::set_from(codes))]),
+                    ),
                     ("member", Value::List(members)),
                 ])
             })
@@ -437,13 +544,20 @@ pub(super) fn origin_groups_value(groups: Option<&OriginGroups>) -> Value {
 }
 
 /// An origin's extra settings as state attributes.
-pub(super) fn origin_settings_value(o: &aws_sdk_cloudfront::types::Origin) -> Vec<(&'static str, Value)> {
+pub(super) fn origin_settings_value(
+    o: &aws_sdk_cloudfront::types::Origin,
+) -> Vec<(&'static str, Value)> {
     let headers = o
         .custom_headers()
         .map(|h| {
             h.items()
                 .iter()
-                .map(|h| object([("name", string(h.header_name())), ("value", string(h.header_value()))]))
+                .map(|h| {
+                    object([
+                        ("name", string(h.header_name())),
+                        ("value", string(h.header_value())),
+                    ])
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -459,9 +573,18 @@ pub(super) fn origin_settings_value(o: &aws_sdk_cloudfront::types::Origin) -> Ve
         })
         .unwrap_or(Value::Null);
     vec![
-        ("origin_access_control_id", non_empty(o.origin_access_control_id())),
-        ("connection_attempts", num(o.connection_attempts().unwrap_or(3))),
-        ("connection_timeout", num(o.connection_timeout().unwrap_or(10))),
+        (
+            "origin_access_control_id",
+            non_empty(o.origin_access_control_id()),
+        ),
+        (
+            "connection_attempts",
+            num(o.connection_attempts().unwrap_or(3)),
+        ),
+        (
+            "connection_timeout",
+            num(o.connection_timeout().unwrap_or(10)),
+        ),
         ("custom_header", Value::set_from(headers)),
         ("origin_shield", shield),
     ]
@@ -492,7 +615,10 @@ pub(super) fn behavior_extras_value(b: BehaviorRead<'_>) -> Vec<(&'static str, V
                     object([
                         ("event_type", string(l.event_type().as_str())),
                         ("lambda_arn", string(l.lambda_function_arn())),
-                        ("include_body", Value::Bool(l.include_body().unwrap_or(false))),
+                        (
+                            "include_body",
+                            Value::Bool(l.include_body().unwrap_or(false)),
+                        ),
                     ])
                 })
                 .collect()
@@ -513,13 +639,42 @@ pub(super) fn behavior_extras_value(b: BehaviorRead<'_>) -> Vec<(&'static str, V
         })
         .unwrap_or_default();
     vec![
-        ("origin_request_policy_id", non_empty(b.origin_request_policy_id)),
-        ("response_headers_policy_id", non_empty(b.response_headers_policy_id)),
-        ("realtime_log_config_arn", non_empty(b.realtime_log_config_arn)),
-        ("field_level_encryption_id", non_empty(b.field_level_encryption_id)),
-        ("smooth_streaming", Value::Bool(b.smooth_streaming.unwrap_or(false))),
-        ("trusted_signers", string_list(b.trusted_signers.map(|s| s.items().to_vec()).unwrap_or_default())),
-        ("trusted_key_groups", string_list(b.trusted_key_groups.map(|k| k.items().to_vec()).unwrap_or_default())),
+        (
+            "origin_request_policy_id",
+            non_empty(b.origin_request_policy_id),
+        ),
+        (
+            "response_headers_policy_id",
+            non_empty(b.response_headers_policy_id),
+        ),
+        (
+            "realtime_log_config_arn",
+            non_empty(b.realtime_log_config_arn),
+        ),
+        (
+            "field_level_encryption_id",
+            non_empty(b.field_level_encryption_id),
+        ),
+        (
+            "smooth_streaming",
+            Value::Bool(b.smooth_streaming.unwrap_or(false)),
+        ),
+        (
+            "trusted_signers",
+            string_list(
+                b.trusted_signers
+                    .map(|s| s.items().to_vec())
+                    .unwrap_or_default(),
+            ),
+        ),
+        (
+            "trusted_key_groups",
+            string_list(
+                b.trusted_key_groups
+                    .map(|k| k.items().to_vec())
+                    .unwrap_or_default(),
+            ),
+        ),
         ("lambda_function_association", Value::set_from(lambdas)),
         ("function_association", Value::set_from(functions)),
     ]
@@ -574,7 +729,10 @@ pub(super) fn signers_value(
         (
             "trusted_key_groups",
             Value::List(vec![object([
-                ("enabled", Value::Bool(key_groups.is_some_and(|g| g.enabled()))),
+                (
+                    "enabled",
+                    Value::Bool(key_groups.is_some_and(|g| g.enabled())),
+                ),
                 ("items", Value::List(group_items)),
             ])]),
         ),
