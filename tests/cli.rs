@@ -764,7 +764,9 @@ resource "null_resource" "other" {}
         schema.stdout
     );
     assert!(
-        schema.stdout.contains("result (string, computed, sensitive"),
+        schema
+            .stdout
+            .contains("result (string, computed, sensitive"),
         "{}",
         schema.stdout
     );

@@ -482,7 +482,8 @@ async fn names_of_resources(c: &Clients, id: &str) -> Vec<Vec<String>> {
             .await
             .unwrap();
     let r = out.environment_resources().unwrap();
-    let names = |items: Vec<Option<&str>>| items.into_iter().flatten().map(str::to_string).collect();
+    let names =
+        |items: Vec<Option<&str>>| items.into_iter().flatten().map(str::to_string).collect();
     vec![
         names(r.auto_scaling_groups().iter().map(|g| g.name()).collect()),
         names(r.instances().iter().map(|i| i.id()).collect()),
@@ -538,7 +539,15 @@ async fn environment_terraform_arguments() {
     let config = env_config(PLATFORM, "site-live-cdn", "20s");
     let state = h.create_and_find(ENVIRONMENT, &config).await;
     let id = attr(&state, "id");
-    let env = &c.eb.describe_environments().environment_ids(&id).send().await.unwrap().environments()[0].clone();
+    let env = &c
+        .eb
+        .describe_environments()
+        .environment_ids(&id)
+        .send()
+        .await
+        .unwrap()
+        .environments()[0]
+        .clone();
     assert_eq!(env.platform_arn(), Some(PLATFORM));
     let cname = env.cname().unwrap_or_default();
     assert!(cname.starts_with("site-live-cdn."), "{cname}");
@@ -557,10 +566,17 @@ async fn environment_terraform_arguments() {
     ];
     let from_state: Vec<Vec<String>> = lists.iter().map(|l| strings(&state, l)).collect();
     assert_eq!(from_state, resources);
-    assert!(!resources[0].is_empty() && !resources[3].is_empty(), "{resources:?}");
-    let all = state.get_attr("all_settings").and_then(|s| s.as_list()).unwrap_or_default();
     assert!(
-        all.iter().any(|s| s.get_attr("name").and_then(|n| n.as_str()) == Some("MODE")),
+        !resources[0].is_empty() && !resources[3].is_empty(),
+        "{resources:?}"
+    );
+    let all = state
+        .get_attr("all_settings")
+        .and_then(|s| s.as_list())
+        .unwrap_or_default();
+    assert!(
+        all.iter()
+            .any(|s| s.get_attr("name").and_then(|n| n.as_str()) == Some("MODE")),
         "{all:?}"
     );
     let state = h.assert_no_changes(ENVIRONMENT, &state, &config).await;
@@ -568,13 +584,26 @@ async fn environment_terraform_arguments() {
     // A new platform is an UpdateEnvironment in place.
     let config = env_config(NEWER_PLATFORM, "site-live-cdn", "20s");
     let state = h.change(ENVIRONMENT, &state, &config, Action::Update).await;
-    let env = &c.eb.describe_environments().environment_ids(&id).send().await.unwrap().environments()[0].clone();
+    let env = &c
+        .eb
+        .describe_environments()
+        .environment_ids(&id)
+        .send()
+        .await
+        .unwrap()
+        .environments()[0]
+        .clone();
     assert_eq!(env.platform_arn(), Some(NEWER_PLATFORM));
     assert_eq!(attr(&state, "id"), id);
     let state = h.assert_no_changes(ENVIRONMENT, &state, &config).await;
 
     // poll_interval only steers stack's waiting: an update, but no call.
-    let updates = |h: &Harness| h.api_calls().get("elasticbeanstalk:UpdateEnvironment").copied().unwrap_or(0);
+    let updates = |h: &Harness| {
+        h.api_calls()
+            .get("elasticbeanstalk:UpdateEnvironment")
+            .copied()
+            .unwrap_or(0)
+    };
     let before = updates(&h);
     let config = env_config(NEWER_PLATFORM, "site-live-cdn", "30s");
     let state = h.change(ENVIRONMENT, &state, &config, Action::Update).await;
@@ -584,11 +613,26 @@ async fn environment_terraform_arguments() {
 
     // A new DNS prefix is a new environment.
     let config = env_config(NEWER_PLATFORM, "site-live-www", "30s");
-    let state = h.change(ENVIRONMENT, &state, &config, Action::Replace).await;
+    let state = h
+        .change(ENVIRONMENT, &state, &config, Action::Replace)
+        .await;
     let new_id = attr(&state, "id");
     assert_ne!(new_id, id);
-    let env = &c.eb.describe_environments().environment_ids(&new_id).send().await.unwrap().environments()[0].clone();
-    assert!(env.cname().unwrap_or_default().starts_with("site-live-www."), "{env:?}");
+    let env = &c
+        .eb
+        .describe_environments()
+        .environment_ids(&new_id)
+        .send()
+        .await
+        .unwrap()
+        .environments()[0]
+        .clone();
+    assert!(
+        env.cname()
+            .unwrap_or_default()
+            .starts_with("site-live-www."),
+        "{env:?}"
+    );
     let state = h.assert_no_changes(ENVIRONMENT, &state, &config).await;
     h.destroy(ENVIRONMENT, &state).await;
 }
@@ -602,7 +646,12 @@ async fn application_version_lifecycle_rules() {
     let lifecycle_of = |c: &Clients| {
         let eb = c.eb.clone();
         async move {
-            let out = eb.describe_applications().application_names("kept").send().await.unwrap();
+            let out = eb
+                .describe_applications()
+                .application_names("kept")
+                .send()
+                .await
+                .unwrap();
             out.applications()[0].resource_lifecycle_config().cloned()
         }
     };
@@ -613,7 +662,11 @@ async fn application_version_lifecycle_rules() {
     let state = h.create_and_find(APPLICATION, &config).await;
     let live = lifecycle_of(&c).await.expect("a lifecycle");
     assert_eq!(live.service_role(), Some(role));
-    let count = live.version_lifecycle_config().unwrap().max_count_rule().unwrap();
+    let count = live
+        .version_lifecycle_config()
+        .unwrap()
+        .max_count_rule()
+        .unwrap();
     assert!(count.enabled());
     assert_eq!(count.max_count(), Some(128));
     assert_eq!(count.delete_source_from_s3(), Some(true));
@@ -634,7 +687,12 @@ async fn application_version_lifecycle_rules() {
     // Removing the block turns both rules off.
     let config = h.config(APPLICATION, json!({"name": "kept"}));
     let state = h.change(APPLICATION, &state, &config, Action::Update).await;
-    let rules = lifecycle_of(&c).await.expect("a lifecycle").version_lifecycle_config().cloned().unwrap();
+    let rules = lifecycle_of(&c)
+        .await
+        .expect("a lifecycle")
+        .version_lifecycle_config()
+        .cloned()
+        .unwrap();
     assert!(!rules.max_count_rule().unwrap().enabled() && !rules.max_age_rule().unwrap().enabled());
     let state = h.assert_no_changes(APPLICATION, &state, &config).await;
     h.destroy(APPLICATION, &state).await;
@@ -646,7 +704,11 @@ async fn application_version_process_tags_and_force_delete() {
     let h = Harness::new(&emulator).await;
     let c = clients(&emulator).await;
     upload(&c, "processed", &["v1.zip"]).await;
-    c.eb.create_application().application_name("proc").send().await.unwrap();
+    c.eb.create_application()
+        .application_name("proc")
+        .send()
+        .await
+        .unwrap();
     let config = |force: bool, team: &str| {
         h.config(
             VERSION,
@@ -655,16 +717,27 @@ async fn application_version_process_tags_and_force_delete() {
         )
     };
     let state = h.create_and_find(VERSION, &config(false, "web")).await;
-    let described = c.eb.describe_application_versions().application_name("proc").send().await.unwrap();
+    let described =
+        c.eb.describe_application_versions()
+            .application_name("proc")
+            .send()
+            .await
+            .unwrap();
     let version = &described.application_versions()[0];
     assert_eq!(version.status().map(|s| s.as_str()), Some("Processed"));
     let arn = version.application_version_arn().unwrap().to_string();
     assert_eq!(tags_of(&c, &arn).await, [pair("team", "web")]);
-    let state = h.assert_no_changes(VERSION, &state, &config(false, "web")).await;
+    let state = h
+        .assert_no_changes(VERSION, &state, &config(false, "web"))
+        .await;
 
-    let state = h.change(VERSION, &state, &config(false, "platform"), Action::Update).await;
+    let state = h
+        .change(VERSION, &state, &config(false, "platform"), Action::Update)
+        .await;
     assert_eq!(tags_of(&c, &arn).await, [pair("team", "platform")]);
-    let state = h.assert_no_changes(VERSION, &state, &config(false, "platform")).await;
+    let state = h
+        .assert_no_changes(VERSION, &state, &config(false, "platform"))
+        .await;
 
     // An environment runs the version: without force_delete the delete is
     // refused before any call, naming the environment.
@@ -676,18 +749,30 @@ async fn application_version_process_tags_and_force_delete() {
         .send()
         .await
         .unwrap();
-    let deletes = |h: &Harness| h.api_calls().get("elasticbeanstalk:DeleteApplicationVersion").copied().unwrap_or(0);
+    let deletes = |h: &Harness| {
+        h.api_calls()
+            .get("elasticbeanstalk:DeleteApplicationVersion")
+            .copied()
+            .unwrap_or(0)
+    };
     let error = h
         .try_apply(VERSION, Some(&state), None, None, &h.operation_id(VERSION))
         .await
         .expect_err("refused");
-    assert!(error.message.contains("proc-live") && error.message.contains("force_delete"), "{error:?}");
+    assert!(
+        error.message.contains("proc-live") && error.message.contains("force_delete"),
+        "{error:?}"
+    );
     assert_eq!(deletes(&h), 0);
 
     // With force_delete the delete is sent (AWS itself still refuses a
     // version a running environment uses, as the emulator does).
-    let state = h.change(VERSION, &state, &config(true, "platform"), Action::Update).await;
-    let sent = h.try_apply(VERSION, Some(&state), None, None, &h.operation_id(VERSION)).await;
+    let state = h
+        .change(VERSION, &state, &config(true, "platform"), Action::Update)
+        .await;
+    let sent = h
+        .try_apply(VERSION, Some(&state), None, None, &h.operation_id(VERSION))
+        .await;
     assert!(sent.is_err(), "{sent:?}");
     assert_eq!(deletes(&h), 1);
 }

@@ -526,25 +526,35 @@ async fn db_instance_terraform_arguments() {
             }),
         )
     };
-    let state = h.create_and_find(INSTANCE, &config("mon:04:00-mon:04:30", "gp3")).await;
+    let state = h
+        .create_and_find(INSTANCE, &config("mon:04:00-mon:04:30", "gp3"))
+        .await;
     let db = cloud.instance("full").await.expect("created");
     assert_eq!(db.storage_type(), Some("gp3"));
     assert_eq!(db.max_allocated_storage(), Some(100));
     assert_eq!(db.storage_encrypted(), Some(true));
     assert_eq!(db.preferred_backup_window(), Some("03:00-03:30"));
-    assert_eq!(db.preferred_maintenance_window(), Some("mon:04:00-mon:04:30"));
+    assert_eq!(
+        db.preferred_maintenance_window(),
+        Some("mon:04:00-mon:04:30")
+    );
     assert_eq!(db.copy_tags_to_snapshot(), Some(true));
     assert_eq!(db.ca_certificate_identifier(), Some("rds-ca-rsa2048-g1"));
     assert_eq!(db.auto_minor_version_upgrade(), Some(false));
     assert_eq!(db.iam_database_authentication_enabled(), Some(true));
     assert_eq!(attr(&state, "resource_id"), db.dbi_resource_id().unwrap());
-    let state = h.assert_no_changes(INSTANCE, &state, &config("mon:04:00-mon:04:30", "gp3")).await;
+    let state = h
+        .assert_no_changes(INSTANCE, &state, &config("mon:04:00-mon:04:30", "gp3"))
+        .await;
 
     // A new maintenance window and storage type are one ModifyDBInstance.
     let config = config("sun:05:00-sun:05:30", "io1");
     let state = h.change(INSTANCE, &state, &config, Action::Update).await;
     let db = cloud.instance("full").await.expect("still there");
-    assert_eq!(db.preferred_maintenance_window(), Some("sun:05:00-sun:05:30"));
+    assert_eq!(
+        db.preferred_maintenance_window(),
+        Some("sun:05:00-sun:05:30")
+    );
     assert_eq!(db.storage_type(), Some("io1"));
     let state = h.assert_no_changes(INSTANCE, &state, &config).await;
 
@@ -553,6 +563,9 @@ async fn db_instance_terraform_arguments() {
     plain["storage_encrypted"] = json!(false);
     let plain = h.config(INSTANCE, plain);
     let state = h.change(INSTANCE, &state, &plain, Action::Replace).await;
-    assert_eq!(cloud.instance("full").await.unwrap().storage_encrypted(), Some(false));
+    assert_eq!(
+        cloud.instance("full").await.unwrap().storage_encrypted(),
+        Some(false)
+    );
     h.destroy(INSTANCE, &state).await;
 }

@@ -16,20 +16,38 @@ pub fn schema_text(
     schema: &Schema,
     inline: impl Fn(&Value) -> String + Copy,
 ) -> String {
-    let mut out = format!("{type_name} (provider {provider})\n  {}\n\n", schema.description);
+    let mut out = format!(
+        "{type_name} (provider {provider})\n  {}\n\n",
+        schema.description
+    );
     write_body(&mut out, schema, 1, inline);
     out
 }
 
-fn write_body(out: &mut String, schema: &Schema, depth: usize, inline: impl Fn(&Value) -> String + Copy) {
+fn write_body(
+    out: &mut String,
+    schema: &Schema,
+    depth: usize,
+    inline: impl Fn(&Value) -> String + Copy,
+) {
     let indent = "  ".repeat(depth);
     for attribute in &schema.attributes {
         let notes = attribute_notes(attribute, inline).join(", ");
-        let _ = writeln!(out, "{indent}{} ({notes}){}", attribute.name, described(attribute.description));
+        let _ = writeln!(
+            out,
+            "{indent}{} ({notes}){}",
+            attribute.name,
+            described(attribute.description)
+        );
     }
     for block in &schema.blocks {
         let notes = block_notes(block).join(", ");
-        let _ = writeln!(out, "{indent}{} {{ … }} ({notes}){}", block.name, described(block.schema.description));
+        let _ = writeln!(
+            out,
+            "{indent}{} {{ … }} ({notes}){}",
+            block.name,
+            described(block.schema.description)
+        );
         write_body(out, &block.schema, depth + 1, inline);
     }
 }
@@ -117,7 +135,11 @@ mod tests {
             schema,
         };
         let schema = Schema::new("A thing.")
-            .attr(A::required("name", AttrType::String).force_new().describe("Its name."))
+            .attr(
+                A::required("name", AttrType::String)
+                    .force_new()
+                    .describe("Its name."),
+            )
             .attr(A::optional("size", AttrType::Number).default(3.0))
             .attr(A::computed("ids", AttrType::list_of(AttrType::String)).describe("What it made."))
             .block(block(
