@@ -1754,36 +1754,9 @@ fn schema(session: &Session, type_name: &str) -> u8 {
             format!("No provider offers \"{type_name}\"."),
         );
     };
-    println!(
-        "{type_name} (provider {provider})\n  {}\n",
-        schema.description
+    print!(
+        "{}",
+        engine::render::schema::schema_text(type_name, provider, &schema, render::inline)
     );
-    for attribute in &schema.attributes {
-        let presence = match attribute.presence {
-            engine::provider::Presence::Required => "required",
-            engine::provider::Presence::Optional => "optional",
-            engine::provider::Presence::Computed => "computed",
-            engine::provider::Presence::OptionalComputed => "optional, computed",
-        };
-        let mut notes = vec![presence.to_string()];
-        if attribute.force_new {
-            notes.push("forces replacement".to_string());
-        }
-        if attribute.sensitive {
-            notes.push("sensitive".to_string());
-        }
-        if let Some(default) = &attribute.default {
-            notes.push(format!("default {}", render::inline(default)));
-        }
-        println!(
-            "  {} ({}) — {}",
-            attribute.name,
-            notes.join(", "),
-            attribute.description
-        );
-    }
-    for block in &schema.blocks {
-        println!("  {} {{ … }} (block)", block.name);
-    }
     OK
 }

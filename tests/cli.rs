@@ -759,12 +759,14 @@ resource "null_resource" "other" {}
 
     let schema = s.ok(&["schema", "random_password"]);
     assert!(
-        schema.stdout.contains("length (required"),
+        schema.stdout.contains("length (number, required"),
         "{}",
         schema.stdout
     );
     assert!(
-        schema.stdout.contains("result (computed, sensitive"),
+        schema
+            .stdout
+            .contains("result (string, computed, sensitive"),
         "{}",
         schema.stdout
     );

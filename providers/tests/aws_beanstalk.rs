@@ -468,3 +468,311 @@ async fn an_environment_whose_create_was_interrupted_is_found_by_name() {
     assert!(found.is_some(), "read_many finds it by name too");
     h.destroy(ENVIRONMENT, &found.unwrap()).await;
 }
+
+const PLATFORM: &str =
+    "arn:aws:elasticbeanstalk:us-east-1::platform/Python 3.11 running on 64bit Amazon Linux 2023/4.6.0";
+const NEWER_PLATFORM: &str =
+    "arn:aws:elasticbeanstalk:us-east-1::platform/Python 3.12 running on 64bit Amazon Linux 2023/4.7.0";
+
+async fn names_of_resources(c: &Clients, id: &str) -> Vec<Vec<String>> {
+    let out =
+        c.eb.describe_environment_resources()
+            .environment_id(id)
+            .send()
+            .await
+            .unwrap();
+    let r = out.environment_resources().unwrap();
+    let names =
+        |items: Vec<Option<&str>>| items.into_iter().flatten().map(str::to_string).collect();
+    vec![
+        names(r.auto_scaling_groups().iter().map(|g| g.name()).collect()),
+        names(r.instances().iter().map(|i| i.id()).collect()),
+        names(r.launch_configurations().iter().map(|l| l.name()).collect()),
+        names(r.load_balancers().iter().map(|l| l.name()).collect()),
+        names(r.queues().iter().map(|q| q.url()).collect()),
+        names(r.triggers().iter().map(|t| t.name()).collect()),
+    ]
+}
+
+fn strings(state: &engine::value::Value, name: &str) -> Vec<String> {
+    state
+        .get_attr(name)
+        .and_then(|v| v.as_list())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The environment arguments of Terraform's documentation beyond the
+/// solution stack: `platform_arn`, `cname_prefix`, `wait_for_ready_timeout`,
+/// `poll_interval`, and the computed `all_settings` and resource lists.
+///
+/// What the emulator cannot check: environments are Ready at once there, so
+/// how often `poll_interval` looks and how long `wait_for_ready_timeout`
+/// waits are not observed (the plan checks and `wait_policy`'s unit tests
+/// cover them); it has no saved configurations (CreateConfigurationTemplate),
+/// so `template_name` is only planned and validated; and it reports only the
+/// options the environment was given as its configuration, not AWS's
+/// hundreds of defaults, so `all_settings` holds just those.
+#[tokio::test]
+async fn environment_terraform_arguments() {
+    let emulator = Emulator::start();
+    let h = Harness::new(&emulator).await;
+    let c = clients(&emulator).await;
+    c.eb.create_application()
+        .application_name("site")
+        .send()
+        .await
+        .unwrap();
+    let setting = json!({"namespace": ENV_VARS, "name": "MODE", "value": "live"});
+    let env_config = |platform: &str, prefix: &str, poll: &str| {
+        h.config(
+            ENVIRONMENT,
+            json!({
+                "name": "site-live", "application": "site", "platform_arn": platform,
+                "cname_prefix": prefix, "wait_for_ready_timeout": "15m", "poll_interval": poll,
+                "setting": [setting.clone()]
+            }),
+        )
+    };
+    let config = env_config(PLATFORM, "site-live-cdn", "20s");
+    let state = h.create_and_find(ENVIRONMENT, &config).await;
+    let id = attr(&state, "id");
+    let env = &c
+        .eb
+        .describe_environments()
+        .environment_ids(&id)
+        .send()
+        .await
+        .unwrap()
+        .environments()[0]
+        .clone();
+    assert_eq!(env.platform_arn(), Some(PLATFORM));
+    let cname = env.cname().unwrap_or_default();
+    assert!(cname.starts_with("site-live-cdn."), "{cname}");
+    assert_eq!(attr(&state, "cname_prefix"), "site-live-cdn");
+    assert_eq!(attr(&state, "platform_arn"), PLATFORM);
+    assert_eq!(attr(&state, "wait_for_ready_timeout"), "15m");
+    assert_eq!(attr(&state, "poll_interval"), "20s");
+    let resources = names_of_resources(&c, &id).await;
+    let lists = [
+        "autoscaling_groups",
+        "instances",
+        "launch_configurations",
+        "load_balancers",
+        "queues",
+        "triggers",
+    ];
+    let from_state: Vec<Vec<String>> = lists.iter().map(|l| strings(&state, l)).collect();
+    assert_eq!(from_state, resources);
+    assert!(
+        !resources[0].is_empty() && !resources[3].is_empty(),
+        "{resources:?}"
+    );
+    let all = state
+        .get_attr("all_settings")
+        .and_then(|s| s.as_list())
+        .unwrap_or_default();
+    assert!(
+        all.iter()
+            .any(|s| s.get_attr("name").and_then(|n| n.as_str()) == Some("MODE")),
+        "{all:?}"
+    );
+    let state = h.assert_no_changes(ENVIRONMENT, &state, &config).await;
+
+    // A new platform is an UpdateEnvironment in place.
+    let config = env_config(NEWER_PLATFORM, "site-live-cdn", "20s");
+    let state = h.change(ENVIRONMENT, &state, &config, Action::Update).await;
+    let env = &c
+        .eb
+        .describe_environments()
+        .environment_ids(&id)
+        .send()
+        .await
+        .unwrap()
+        .environments()[0]
+        .clone();
+    assert_eq!(env.platform_arn(), Some(NEWER_PLATFORM));
+    assert_eq!(attr(&state, "id"), id);
+    let state = h.assert_no_changes(ENVIRONMENT, &state, &config).await;
+
+    // poll_interval only steers stack's waiting: an update, but no call.
+    let updates = |h: &Harness| {
+        h.api_calls()
+            .get("elasticbeanstalk:UpdateEnvironment")
+            .copied()
+            .unwrap_or(0)
+    };
+    let before = updates(&h);
+    let config = env_config(NEWER_PLATFORM, "site-live-cdn", "30s");
+    let state = h.change(ENVIRONMENT, &state, &config, Action::Update).await;
+    assert_eq!(updates(&h), before);
+    assert_eq!(attr(&state, "poll_interval"), "30s");
+    let state = h.assert_no_changes(ENVIRONMENT, &state, &config).await;
+
+    // A new DNS prefix is a new environment.
+    let config = env_config(NEWER_PLATFORM, "site-live-www", "30s");
+    let state = h
+        .change(ENVIRONMENT, &state, &config, Action::Replace)
+        .await;
+    let new_id = attr(&state, "id");
+    assert_ne!(new_id, id);
+    let env = &c
+        .eb
+        .describe_environments()
+        .environment_ids(&new_id)
+        .send()
+        .await
+        .unwrap()
+        .environments()[0]
+        .clone();
+    assert!(
+        env.cname()
+            .unwrap_or_default()
+            .starts_with("site-live-www."),
+        "{env:?}"
+    );
+    let state = h.assert_no_changes(ENVIRONMENT, &state, &config).await;
+    h.destroy(ENVIRONMENT, &state).await;
+}
+
+#[tokio::test]
+async fn application_version_lifecycle_rules() {
+    let emulator = Emulator::start();
+    let h = Harness::new(&emulator).await;
+    let c = clients(&emulator).await;
+    let role = "arn:aws:iam::123456789012:role/beanstalk-service";
+    let lifecycle_of = |c: &Clients| {
+        let eb = c.eb.clone();
+        async move {
+            let out = eb
+                .describe_applications()
+                .application_names("kept")
+                .send()
+                .await
+                .unwrap();
+            out.applications()[0].resource_lifecycle_config().cloned()
+        }
+    };
+    let config = h.config(
+        APPLICATION,
+        json!({"name": "kept", "appversion_lifecycle": {"service_role": role, "max_count": 128, "delete_source_from_s3": true}}),
+    );
+    let state = h.create_and_find(APPLICATION, &config).await;
+    let live = lifecycle_of(&c).await.expect("a lifecycle");
+    assert_eq!(live.service_role(), Some(role));
+    let count = live
+        .version_lifecycle_config()
+        .unwrap()
+        .max_count_rule()
+        .unwrap();
+    assert!(count.enabled());
+    assert_eq!(count.max_count(), Some(128));
+    assert_eq!(count.delete_source_from_s3(), Some(true));
+    let state = h.assert_no_changes(APPLICATION, &state, &config).await;
+
+    let config = h.config(
+        APPLICATION,
+        json!({"name": "kept", "appversion_lifecycle": {"service_role": role, "max_age_in_days": 30}}),
+    );
+    let state = h.change(APPLICATION, &state, &config, Action::Update).await;
+    let live = lifecycle_of(&c).await.expect("a lifecycle");
+    let rules = live.version_lifecycle_config().unwrap();
+    assert!(!rules.max_count_rule().unwrap().enabled());
+    assert!(rules.max_age_rule().unwrap().enabled());
+    assert_eq!(rules.max_age_rule().unwrap().max_age_in_days(), Some(30));
+    let state = h.assert_no_changes(APPLICATION, &state, &config).await;
+
+    // Removing the block turns both rules off.
+    let config = h.config(APPLICATION, json!({"name": "kept"}));
+    let state = h.change(APPLICATION, &state, &config, Action::Update).await;
+    let rules = lifecycle_of(&c)
+        .await
+        .expect("a lifecycle")
+        .version_lifecycle_config()
+        .cloned()
+        .unwrap();
+    assert!(!rules.max_count_rule().unwrap().enabled() && !rules.max_age_rule().unwrap().enabled());
+    let state = h.assert_no_changes(APPLICATION, &state, &config).await;
+    h.destroy(APPLICATION, &state).await;
+}
+
+#[tokio::test]
+async fn application_version_process_tags_and_force_delete() {
+    let emulator = Emulator::start();
+    let h = Harness::new(&emulator).await;
+    let c = clients(&emulator).await;
+    upload(&c, "processed", &["v1.zip"]).await;
+    c.eb.create_application()
+        .application_name("proc")
+        .send()
+        .await
+        .unwrap();
+    let config = |force: bool, team: &str| {
+        h.config(
+            VERSION,
+            json!({"application": "proc", "name": "v1", "bucket": "processed", "key": "v1.zip",
+                   "process": true, "force_delete": force, "tags": {"team": team}}),
+        )
+    };
+    let state = h.create_and_find(VERSION, &config(false, "web")).await;
+    let described =
+        c.eb.describe_application_versions()
+            .application_name("proc")
+            .send()
+            .await
+            .unwrap();
+    let version = &described.application_versions()[0];
+    assert_eq!(version.status().map(|s| s.as_str()), Some("Processed"));
+    let arn = version.application_version_arn().unwrap().to_string();
+    assert_eq!(tags_of(&c, &arn).await, [pair("team", "web")]);
+    let state = h
+        .assert_no_changes(VERSION, &state, &config(false, "web"))
+        .await;
+
+    let state = h
+        .change(VERSION, &state, &config(false, "platform"), Action::Update)
+        .await;
+    assert_eq!(tags_of(&c, &arn).await, [pair("team", "platform")]);
+    let state = h
+        .assert_no_changes(VERSION, &state, &config(false, "platform"))
+        .await;
+
+    // An environment runs the version: without force_delete the delete is
+    // refused before any call, naming the environment.
+    c.eb.create_environment()
+        .application_name("proc")
+        .environment_name("proc-live")
+        .solution_stack_name(STACK)
+        .version_label("v1")
+        .send()
+        .await
+        .unwrap();
+    let deletes = |h: &Harness| {
+        h.api_calls()
+            .get("elasticbeanstalk:DeleteApplicationVersion")
+            .copied()
+            .unwrap_or(0)
+    };
+    let error = h
+        .try_apply(VERSION, Some(&state), None, None, &h.operation_id(VERSION))
+        .await
+        .expect_err("refused");
+    assert!(
+        error.message.contains("proc-live") && error.message.contains("force_delete"),
+        "{error:?}"
+    );
+    assert_eq!(deletes(&h), 0);
+
+    // With force_delete the delete is sent (AWS itself still refuses a
+    // version a running environment uses, as the emulator does).
+    let state = h
+        .change(VERSION, &state, &config(true, "platform"), Action::Update)
+        .await;
+    let sent = h
+        .try_apply(VERSION, Some(&state), None, None, &h.operation_id(VERSION))
+        .await;
+    assert!(sent.is_err(), "{sent:?}");
+    assert_eq!(deletes(&h), 1);
+}

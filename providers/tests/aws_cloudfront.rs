@@ -285,3 +285,206 @@ async fn a_retried_create_adopts_the_distribution_of_the_same_operation() {
     assert_eq!(attr(&first, "id"), attr(&again, "id"));
     h.destroy(DISTRIBUTION, &again).await;
 }
+
+/// A distribution using the arguments of Terraform's documentation beyond
+/// the basics: an origin access control, custom headers, Origin Shield and
+/// connection settings on an origin; an origin group; logging; custom error
+/// responses; a web ACL; an IAM server certificate; policies, signers and
+/// function associations on a behaviour; query string cache keys.
+fn full_config(web_acl: &str, error_page: &str) -> serde_json::Value {
+    let mut config = web_config("full", 3600, &["cdn.example.com"], json!({}));
+    let map = config.as_object_mut().unwrap();
+    map.insert("web_acl_id".into(), json!(web_acl));
+    map.insert(
+        "logging_config".into(),
+        json!({"bucket": "logs.s3.amazonaws.com", "prefix": "cdn/", "include_cookies": true}),
+    );
+    map.insert("custom_error_response".into(), json!([
+        {"error_code": 404, "response_code": 200, "response_page_path": error_page, "error_caching_min_ttl": 30}
+    ]));
+    map.insert(
+        "origin_group".into(),
+        json!([{
+            "origin_id": "failover",
+            "failover_criteria": {"status_codes": [500, 502]},
+            "member": [{"origin_id": "assets"}, {"origin_id": "backup"}]
+        }]),
+    );
+    map.insert(
+        "viewer_certificate".into(),
+        json!({
+            "iam_certificate_id": "ASCAEXAMPLECERT", "ssl_support_method": "sni-only",
+            "minimum_protocol_version": "TLSv1.2_2021"
+        }),
+    );
+    let origins = map["origin"].as_array_mut().unwrap();
+    origins[1] = json!({
+        "domain_name": "stack-assets.s3.us-east-1.amazonaws.com", "origin_id": "assets",
+        "origin_access_control_id": "E2QWRUHEXAMPLE", "connection_attempts": 2, "connection_timeout": 5,
+        "custom_header": [{"name": "X-Origin", "value": "cdn"}],
+        "origin_shield": {"enabled": true, "origin_shield_region": "us-east-2"}
+    });
+    origins.push(
+        json!({"domain_name": "stack-backup.s3.us-east-1.amazonaws.com", "origin_id": "backup"}),
+    );
+    let default = map["default_cache_behavior"].as_object_mut().unwrap();
+    default.insert(
+        "origin_request_policy_id".into(),
+        json!("216adef6-5c7f-47e4-b989-5492eafa07d3"),
+    );
+    default.insert(
+        "response_headers_policy_id".into(),
+        json!("67f7725c-6f97-4210-82d7-5512b31e9d03"),
+    );
+    default.insert("trusted_key_groups".into(), json!(["K3D5EWEUDCCXON"]));
+    default.insert("lambda_function_association".into(), json!([
+        {"event_type": "origin-request", "lambda_arn": "arn:aws:lambda:us-east-1:123456789012:function:edge:3", "include_body": true}
+    ]));
+    default.insert("function_association".into(), json!([
+        {"event_type": "viewer-request", "function_arn": "arn:aws:cloudfront::123456789012:function/rewrite"}
+    ]));
+    default["forwarded_values"]["query_string_cache_keys"] = json!(["page"]);
+    config
+}
+
+/// What the emulator cannot check: a web ACL, certificate, policy, key
+/// group, function or origin access control that does not exist is
+/// accepted there (CloudFront checks each), and a distribution is Deployed
+/// at once, so `retain_on_delete`'s disabled-but-kept distribution is
+/// checked, not how long CloudFront takes to disable it.
+#[tokio::test]
+#[allow(deprecated)] // The test reads the legacy forwarded values the resource manages.
+async fn distribution_terraform_arguments() {
+    let emulator = Emulator::start();
+    let h = Harness::new(&emulator).await;
+    let cf = client(&emulator).await;
+    let config = h.config(
+        DISTRIBUTION,
+        full_config(
+            "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/1",
+            "/404.html",
+        ),
+    );
+    let state = h.create_and_find(DISTRIBUTION, &config).await;
+    let id = attr(&state, "id");
+    let live = live_config(&cf, &id).await;
+    assert_eq!(
+        live.web_acl_id(),
+        Some("arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/1")
+    );
+    let logging = live.logging().unwrap();
+    assert!(logging.enabled() && logging.include_cookies());
+    assert_eq!(
+        (logging.bucket(), logging.prefix()),
+        ("logs.s3.amazonaws.com", "cdn/")
+    );
+    let error = &live.custom_error_responses().unwrap().items()[0];
+    assert_eq!(
+        (
+            error.error_code(),
+            error.response_code(),
+            error.response_page_path()
+        ),
+        (404, Some("200"), Some("/404.html"))
+    );
+    let group = &live.origin_groups().unwrap().items()[0];
+    assert_eq!(group.id(), "failover");
+    let members: Vec<_> = group
+        .members()
+        .unwrap()
+        .items()
+        .iter()
+        .map(|m| m.origin_id())
+        .collect();
+    assert_eq!(members, ["assets", "backup"]);
+    assert_eq!(
+        live.viewer_certificate().unwrap().iam_certificate_id(),
+        Some("ASCAEXAMPLECERT")
+    );
+    let assets = live
+        .origins()
+        .unwrap()
+        .items()
+        .iter()
+        .find(|o| o.id() == "assets")
+        .unwrap();
+    assert_eq!(assets.origin_access_control_id(), Some("E2QWRUHEXAMPLE"));
+    assert_eq!(
+        (assets.connection_attempts(), assets.connection_timeout()),
+        (Some(2), Some(5))
+    );
+    assert_eq!(
+        assets.custom_headers().unwrap().items()[0].header_name(),
+        "X-Origin"
+    );
+    assert_eq!(
+        assets.origin_shield().unwrap().origin_shield_region(),
+        Some("us-east-2")
+    );
+    let behavior = live.default_cache_behavior().unwrap();
+    assert_eq!(
+        behavior.origin_request_policy_id(),
+        Some("216adef6-5c7f-47e4-b989-5492eafa07d3")
+    );
+    assert_eq!(
+        behavior.trusted_key_groups().unwrap().items(),
+        ["K3D5EWEUDCCXON"]
+    );
+    let lambda = &behavior.lambda_function_associations().unwrap().items()[0];
+    assert_eq!(
+        (lambda.event_type().as_str(), lambda.include_body()),
+        ("origin-request", Some(true))
+    );
+    assert_eq!(
+        behavior.function_associations().unwrap().items()[0].function_arn(),
+        "arn:aws:cloudfront::123456789012:function/rewrite"
+    );
+    let keys = behavior
+        .forwarded_values()
+        .unwrap()
+        .query_string_cache_keys()
+        .unwrap()
+        .items()
+        .to_vec();
+    assert_eq!(keys, ["page"]);
+    assert_eq!(attr(&state, "hosted_zone_id"), "Z2FDTNDATAQYW2");
+    assert!(!attr(&state, "last_modified_time").is_empty());
+    let state = h.assert_no_changes(DISTRIBUTION, &state, &config).await;
+
+    // A new error page and web ACL are one UpdateDistribution, in place.
+    let config = h.config(
+        DISTRIBUTION,
+        full_config(
+            "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/2",
+            "/missing.html",
+        ),
+    );
+    let state = h
+        .change(DISTRIBUTION, &state, &config, Action::Update)
+        .await;
+    assert_eq!(attr(&state, "id"), id);
+    let live = live_config(&cf, &id).await;
+    assert_eq!(
+        live.web_acl_id(),
+        Some("arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/2")
+    );
+    assert_eq!(
+        live.custom_error_responses().unwrap().items()[0].response_page_path(),
+        Some("/missing.html")
+    );
+    let state = h.assert_no_changes(DISTRIBUTION, &state, &config).await;
+
+    // retain_on_delete: a destroy disables the distribution and leaves it.
+    let mut retained = full_config(
+        "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/2",
+        "/missing.html",
+    );
+    retained["retain_on_delete"] = json!(true);
+    let config = h.config(DISTRIBUTION, retained);
+    let state = h
+        .change(DISTRIBUTION, &state, &config, Action::Update)
+        .await;
+    h.destroy(DISTRIBUTION, &state).await;
+    let live = live_config(&cf, &id).await;
+    assert!(!live.enabled(), "the retained distribution is disabled");
+}

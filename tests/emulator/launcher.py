@@ -19,7 +19,12 @@ Added operations (moto 5.2.5 answers HTTP 500 "not implemented"):
 * Elastic Beanstalk ``CreateApplicationVersion``, ``DescribeApplicationVersions``,
   ``UpdateApplicationVersion``, ``DeleteApplicationVersion``, ``UpdateApplication``, ``UpdateEnvironment``,
   ``TerminateEnvironment``, ``DescribeConfigurationSettings`` (environments
-  only, not saved configuration templates).
+  only, not saved configuration templates), ``UpdateApplicationResourceLifecycle``
+  (``CreateApplication`` keeps its ``ResourceLifecycleConfig`` too and
+  ``DescribeApplications`` renders it), ``DescribeEnvironmentResources``
+  (what AWS makes for the tier: a WebServer environment an Auto Scaling group,
+  launch configuration, instance and load balancer, a Worker one a queue
+  instead of the load balancer; no triggers).
 * ElastiCache ``ModifyCacheCluster``.
 * ElastiCache parameter groups: ``CreateCacheParameterGroup``,
   ``DescribeCacheParameterGroups``, ``ModifyCacheParameterGroup``,
@@ -63,6 +68,9 @@ Patched operations (moto 5.2.5 implements them incompletely):
 * ElastiCache ``DeleteCacheCluster``: moto keeps the cluster as ``deleting``
   forever. Here the reply still says ``deleting`` but the cluster is gone
   afterwards, so a waiter that waits for ``CacheClusterNotFound`` finishes.
+* CloudFront distributions: moto drops an origin's ``OriginAccessControlId``
+  and a cache behaviour's ``LambdaFunctionAssociations`` and
+  ``FunctionAssociations``; here they are kept and answered as sent.
 * S3 ``GetBucketVersioning``: moto names the reply's root element
   ``GetBucketVersioningResponse``; the API reference (GetBucketVersioning,
   "Response Syntax") names it ``VersioningConfiguration``, and the AWS SDK for
@@ -286,9 +294,45 @@ def eb_create_environment(self: EBResponse) -> ActionResult:
         f"-{random.randint(10**8, 10**9 - 1)}.{region}.elb.amazonaws.com"
     )
     env.health = "Green"
+    env.__dict__["_emulator_resources"] = _eb_resources(env, worker, region, backend.account_id)
     _eb_apply_tier(env, tier)
     _eb_apply_options(env, self._get_param("OptionSettings", []), self._get_param("OptionsToRemove", []))
     return ActionResult(env)
+
+
+def _eb_resources(env: eb_models.Environment, worker: bool, region: str, account: str) -> dict[str, Any]:
+    """What CloudFormation makes for an environment, named as AWS names it (API reference: EnvironmentResourceDescription)."""
+    stack = f"awseb-{env.environment_id}-stack"
+    suffix = _random_token(12, string.ascii_uppercase + string.digits)
+    resources: dict[str, Any] = {
+        "EnvironmentName": env.environment_name,
+        "AutoScalingGroups": [{"Name": f"{stack}-AWSEBAutoScalingGroup-{suffix}"}],
+        "LaunchConfigurations": [{"Name": f"{stack}-AWSEBAutoScalingLaunchConfiguration-{suffix}"}],
+        "LaunchTemplates": [],
+        "Instances": [{"Id": "i-" + _random_token(17, "0123456789abcdef")}],
+        "LoadBalancers": [],
+        "Triggers": [],
+        "Queues": [],
+    }
+    if worker:
+        queue = f"{stack}-AWSEBWorkerQueue-{suffix}"
+        resources["Queues"] = [{"Name": "WorkerQueue", "URL": f"https://sqs.{region}.amazonaws.com/{account}/{queue}"}]
+    else:
+        resources["LoadBalancers"] = [{"Name": f"awseb-{env.environment_id}-AWSEBLoa-{suffix}"}]
+    return resources
+
+
+def eb_describe_environment_resources(self: EBResponse) -> ActionResult:
+    env = _eb_find_environment(self)
+    return ActionResult({"EnvironmentResources": env.__dict__.get("_emulator_resources", {})})
+
+
+def eb_update_application_resource_lifecycle(self: EBResponse) -> ActionResult:
+    app = _eb_application(self, self._get_param("ApplicationName"))
+    app.resource_lifecycle_config = self._get_param("ResourceLifecycleConfig")
+    return ActionResult(
+        {"ApplicationName": app.application_name, "ResourceLifecycleConfig": app.resource_lifecycle_config}
+    )
 
 
 def eb_describe_environments(self: EBResponse) -> ActionResult:
@@ -323,6 +367,7 @@ def eb_update_environment(self: EBResponse) -> ActionResult:
         ("Description", "description"),
         ("SolutionStackName", "solution_stack_name"),
         ("TemplateName", "template_name"),
+        ("PlatformArn", "_emulator_platform_arn"),
     ]:
         value = self._get_param(param)
         if value is not None:
@@ -375,6 +420,7 @@ def eb_describe_configuration_settings(self: EBResponse) -> ActionResult:
 def eb_create_application(self: EBResponse) -> ActionResult:
     app = _eb_backend(self).create_application(application_name=self._get_param("ApplicationName"))
     app.description = self._get_param("Description")
+    app.resource_lifecycle_config = self._get_param("ResourceLifecycleConfig")
     app.date_created = app.date_updated = utcnow()
     _eb_app_tags(app).update({tag["Key"]: tag["Value"] for tag in self._get_param("Tags", [])})
     return ActionResult({"Application": app})
@@ -551,6 +597,8 @@ def _install_beanstalk() -> None:
         "update_environment": eb_update_environment,
         "terminate_environment": eb_terminate_environment,
         "describe_configuration_settings": eb_describe_configuration_settings,
+        "describe_environment_resources": eb_describe_environment_resources,
+        "update_application_resource_lifecycle": eb_update_application_resource_lifecycle,
     }
     for name, handler in handlers.items():
         setattr(EBResponse, name, handler)
@@ -1065,7 +1113,38 @@ def cf_delete_identity(self: CloudFrontResponse) -> ActionResult:
     return EmptyResult()
 
 
+def _cf_keep_origin_access_control(original: Callable) -> Callable:
+    """moto's Origin drops ``OriginAccessControlId`` (API reference: Origin); this keeps it."""
+
+    def init(self: Any, origin: dict[str, Any]) -> None:
+        original(self, origin)
+        self.origin_access_control_id = origin.get("OriginAccessControlId") or ""
+
+    return init
+
+
+def _cf_keep_associations(original: Callable) -> Callable:
+    """moto's cache behaviours answer no Lambda@Edge or CloudFront Function associations
+    whatever was sent (API reference: DefaultCacheBehavior, CacheBehavior); this keeps them."""
+
+    def init(self: Any, config: dict[str, Any]) -> None:
+        original(self, config)
+        for key, attribute in [
+            ("LambdaFunctionAssociations", "lambda_function_associations"),
+            ("FunctionAssociations", "function_associations"),
+        ]:
+            if config.get(key):
+                setattr(self, attribute, config[key])
+
+    return init
+
+
 def _install_cloudfront() -> None:
+    from moto.cloudfront import models as cf_models
+
+    cf_models.Origin.__init__ = _cf_keep_origin_access_control(cf_models.Origin.__init__)  # type: ignore[method-assign]
+    for behaviour in (cf_models.DefaultCacheBehaviour, cf_models.CacheBehaviour):
+        behaviour.__init__ = _cf_keep_associations(behaviour.__init__)  # type: ignore[method-assign]
     handlers = {
         "create_cloud_front_origin_access_identity": cf_create_identity,
         "get_cloud_front_origin_access_identity": cf_get_identity,

@@ -1,7 +1,8 @@
 //! Rendering of plans for people and tools, without any terminal: the
 //! structural diff of values (`diff`), its Terraform-style layout (`text`),
-//! whole plans as text (`plan`), the pull-request comment (`markdown`) and
-//! Terraform's JSON plan representation (`terraform_json`).
+//! whole plans as text (`plan`), the pull-request comment (`markdown`),
+//! Terraform's JSON plan representation (`terraform_json`) and a type's
+//! schema for `stack schema` (`schema`).
 //!
 //! Text comes out as [`Line`]s of toned [`Span`]s: the binary turns tones
 //! into terminal colours (or none), the markdown front-end into a diff
@@ -11,6 +12,7 @@ pub mod diff;
 pub mod drift;
 pub mod markdown;
 pub mod plan;
+pub mod schema;
 pub mod terraform_json;
 pub mod text;
 

@@ -30,6 +30,8 @@ use super::values::{
 use super::{made_by, tags_with_intent, user_tags, AwsError, AwsResource, Clients};
 
 /// The resources of this module, for `AwsProvider::new`.
+mod arguments;
+
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![
         Box::new(Seam(DbSubnetGroupResource)),
@@ -517,6 +519,7 @@ fn db_instance_state(db: &DbInstance, local: Option<&Value>) -> Value {
         .cloned()
         .unwrap_or(Value::Null);
     map.insert("password".to_string(), password.mark_if(true));
+    map.extend(arguments::read(db, local));
     for name in DB_INSTANCE_LOCAL_ATTRIBUTES {
         let value = local
             .and_then(|l| l.get_attr(name))
@@ -652,7 +655,7 @@ impl AwsResource for DbInstanceResource {
 
     fn schema(&self) -> Schema {
         use AttributeSchema as A;
-        Schema::new("An RDS DB instance (PostgreSQL, MySQL, MariaDB…).")
+        let schema = Schema::new("An RDS DB instance (PostgreSQL, MySQL, MariaDB…).")
             .attr(A::optional_computed("identifier", AttrType::String).force_new().describe("The name of the DB instance; generated when not set."))
             .attr(A::required("engine", AttrType::String).force_new().describe("The database engine, e.g. \"postgres\" or \"mysql\"."))
             .attr(A::optional_computed("engine_version", AttrType::String).describe("The engine version; a prefix such as \"16\" matches the precise version AWS reports."))
@@ -678,7 +681,11 @@ impl AwsResource for DbInstanceResource {
             .attr(A::computed("address", AttrType::String).describe("The host name of the instance."))
             .attr(A::computed("endpoint", AttrType::String).describe("The address and port, \"host:port\"."))
             .attr(A::computed("status", AttrType::String).describe("The RDS status of the instance."))
-            .block(timeouts_block())
+            .block(timeouts_block());
+        let schema = arguments::arguments()
+            .iter()
+            .fold(schema, |schema, argument| schema.attr((argument.schema)()));
+        arguments::computed().into_iter().fold(schema, Schema::attr)
     }
 
     fn plan(&self, schema: &Schema, request: PlanRequest<'_>) -> PlanResponse {
@@ -717,6 +724,7 @@ impl AwsResource for DbInstanceResource {
             .set_publicly_accessible(bool_attr(planned, "publicly_accessible"))
             .set_port(int_attr(planned, "port"))
             .set_tags(Some(tags_to_sdk(&tags)));
+        let create = arguments::create(create, planned);
         // The identifier (the user's, or one derived from the operation id)
         // is the key: a create whose answer was lost is found by it.
         clients
@@ -798,6 +806,8 @@ impl AwsResource for DbInstanceResource {
             modify = modify.set_db_port_number(int_attr(planned, "port"));
             any = true;
         }
+        let (modify, more) = arguments::modify(modify, prior, planned);
+        let any = any || more;
         if any {
             clients
                 .call("rds", "ModifyDBInstance", || modify.clone().send())

@@ -35,6 +35,8 @@ use super::values::{
 };
 use super::{AwsResource, Clients};
 
+mod parts;
+
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![Box::new(Distribution)]
 }
@@ -152,7 +154,7 @@ fn behavior_schema(ordered: bool) -> Schema {
                 .describe("The path pattern, e.g. \"/static/*\"."),
         );
     }
-    schema
+    parts::behavior_extras(schema)
         .attr(AttributeSchema::required("target_origin_id", AttrType::String).describe("The origin_id of the origin requests go to."))
         .attr(AttributeSchema::required("viewer_protocol_policy", AttrType::String).describe("allow-all, https-only or redirect-to-https."))
         .attr(AttributeSchema::required("allowed_methods", AttrType::set_of(AttrType::String)).describe("The HTTP methods CloudFront forwards to the origin."))
@@ -168,6 +170,7 @@ fn behavior_schema(ordered: bool) -> Schema {
             Schema::new("What is forwarded to the origin and part of the cache key (without a cache policy).")
                 .attr(AttributeSchema::required("query_string", AttrType::Bool).describe("Forward the query string."))
                 .attr(AttributeSchema::optional("headers", AttrType::set_of(AttrType::String)).describe("Headers to forward."))
+                .attr(AttributeSchema::optional("query_string_cache_keys", AttrType::list_of(AttrType::String)).describe("The query string keys that are part of the cache key (all when left out)."))
                 .block(single(
                     "cookies",
                     1,
@@ -208,7 +211,8 @@ fn distribution_schema() -> Schema {
                 .default(5.0)
                 .describe("Seconds to keep an idle connection."),
         );
-    let origin = Schema::new("Where CloudFront fetches content from.")
+    let origin = Schema::new("Where CloudFront fetches content from.");
+    let origin = parts::origin_extras(origin)
         .attr(
             AttributeSchema::required("domain_name", AttrType::String)
                 .describe("The origin's DNS name."),
@@ -232,126 +236,148 @@ fn distribution_schema() -> Schema {
                 ),
             ),
         ));
-    Schema::new("A CloudFront distribution (a CDN in front of origins).")
-        .attr(
-            AttributeSchema::required("enabled", AttrType::Bool)
-                .describe("Whether the distribution serves requests."),
-        )
-        .attr(
-            AttributeSchema::optional("comment", AttrType::String)
-                .describe("A comment, up to 128 characters."),
-        )
-        .attr(
-            AttributeSchema::optional("aliases", AttrType::set_of(AttrType::String))
-                .describe("Extra domain names (CNAMEs) for the distribution."),
-        )
-        .attr(
-            AttributeSchema::optional("price_class", AttrType::String)
-                .default("PriceClass_All")
-                .describe("PriceClass_All, PriceClass_200 or PriceClass_100."),
-        )
-        .attr(
-            AttributeSchema::optional("default_root_object", AttrType::String)
-                .describe("The object returned for the root URL, e.g. index.html."),
-        )
-        .attr(
-            AttributeSchema::optional("http_version", AttrType::String)
-                .default("http2")
-                .describe("The highest HTTP version viewers may use."),
-        )
-        .attr(
-            AttributeSchema::optional("is_ipv6_enabled", AttrType::Bool)
-                .default(false)
-                .describe("Whether IPv6 is enabled."),
-        )
-        .attr(
-            AttributeSchema::optional("wait_for_deployment", AttrType::Bool)
-                .default(true)
-                .describe("Wait until the distribution is Deployed after a create or update."),
-        )
-        .attr(tags_attribute())
-        .attr(AttributeSchema::computed("id", AttrType::String).describe("The distribution id."))
-        .attr(
-            AttributeSchema::computed("arn", AttrType::String).describe("The distribution's ARN."),
-        )
-        .attr(
-            AttributeSchema::computed("caller_reference", AttrType::String)
-                .describe("The idempotency token the distribution was created with."),
-        )
-        .attr(
-            AttributeSchema::computed("domain_name", AttrType::String)
-                .describe("The distribution's domain name, e.g. d111111abcdef8.cloudfront.net."),
-        )
-        .attr(
-            AttributeSchema::computed("etag", AttrType::String)
-                .describe("The current version of the configuration."),
-        )
-        .attr(
-            AttributeSchema::computed("status", AttrType::String)
-                .describe("Deployed or InProgress."),
-        )
-        .attr(
-            AttributeSchema::computed("hosted_zone_id", AttrType::String)
-                .describe("The Route 53 zone for alias records to the distribution."),
-        )
-        .block(BlockSchema {
-            name: "origin",
-            nesting: Nesting::Set,
-            min_items: 1,
-            max_items: None,
-            force_new: false,
-            schema: origin,
-        })
-        .block(single("default_cache_behavior", 1, behavior_schema(false)))
-        .block(BlockSchema {
-            name: "ordered_cache_behavior",
-            nesting: Nesting::List,
-            min_items: 0,
-            max_items: None,
-            force_new: false,
-            schema: behavior_schema(true),
-        })
-        .block(single(
-            "viewer_certificate",
+    parts::signer_attributes(Schema::new(
+        "A CloudFront distribution (a CDN in front of origins).",
+    ))
+    .attr(
+        AttributeSchema::required("enabled", AttrType::Bool)
+            .describe("Whether the distribution serves requests."),
+    )
+    .attr(
+        AttributeSchema::optional("comment", AttrType::String)
+            .describe("A comment, up to 128 characters."),
+    )
+    .attr(
+        AttributeSchema::optional("aliases", AttrType::set_of(AttrType::String))
+            .describe("Extra domain names (CNAMEs) for the distribution."),
+    )
+    .attr(
+        AttributeSchema::optional("price_class", AttrType::String)
+            .default("PriceClass_All")
+            .describe("PriceClass_All, PriceClass_200 or PriceClass_100."),
+    )
+    .attr(
+        AttributeSchema::optional("default_root_object", AttrType::String)
+            .describe("The object returned for the root URL, e.g. index.html."),
+    )
+    .attr(
+        AttributeSchema::optional("http_version", AttrType::String)
+            .default("http2")
+            .describe("The highest HTTP version viewers may use."),
+    )
+    .attr(
+        AttributeSchema::optional("is_ipv6_enabled", AttrType::Bool)
+            .default(false)
+            .describe("Whether IPv6 is enabled."),
+    )
+    .attr(
+        AttributeSchema::optional("wait_for_deployment", AttrType::Bool)
+            .default(true)
+            .describe("Wait until the distribution is Deployed after a create or update."),
+    )
+    .attr(
+        AttributeSchema::optional("web_acl_id", AttrType::String).describe(
+            "The AWS WAF web ACL in front of the distribution (a WAFv2 ARN or a WAF Classic id).",
+        ),
+    )
+    .attr(
+        AttributeSchema::optional("retain_on_delete", AttrType::Bool)
+            .default(false)
+            .describe("On destroy, disable the distribution and leave it instead of deleting it."),
+    )
+    .attr(
+        AttributeSchema::computed("last_modified_time", AttrType::String)
+            .describe("When the distribution last changed."),
+    )
+    .attr(
+        AttributeSchema::computed("in_progress_validation_batches", AttrType::Number)
+            .describe("How many invalidation batches are in progress."),
+    )
+    .attr(tags_attribute())
+    .attr(AttributeSchema::computed("id", AttrType::String).describe("The distribution id."))
+    .attr(AttributeSchema::computed("arn", AttrType::String).describe("The distribution's ARN."))
+    .attr(
+        AttributeSchema::computed("caller_reference", AttrType::String)
+            .describe("The idempotency token the distribution was created with."),
+    )
+    .attr(
+        AttributeSchema::computed("domain_name", AttrType::String)
+            .describe("The distribution's domain name, e.g. d111111abcdef8.cloudfront.net."),
+    )
+    .attr(
+        AttributeSchema::computed("etag", AttrType::String)
+            .describe("The current version of the configuration."),
+    )
+    .attr(AttributeSchema::computed("status", AttrType::String).describe("Deployed or InProgress."))
+    .attr(
+        AttributeSchema::computed("hosted_zone_id", AttrType::String)
+            .describe("The Route 53 zone for alias records to the distribution."),
+    )
+    .block(BlockSchema {
+        name: "origin",
+        nesting: Nesting::Set,
+        min_items: 1,
+        max_items: None,
+        force_new: false,
+        schema: origin,
+    })
+    .block(single("default_cache_behavior", 1, behavior_schema(false)))
+    .block(parts::logging_block())
+    .block(parts::custom_error_response_block())
+    .block(parts::origin_group_block())
+    .block(BlockSchema {
+        name: "ordered_cache_behavior",
+        nesting: Nesting::List,
+        min_items: 0,
+        max_items: None,
+        force_new: false,
+        schema: behavior_schema(true),
+    })
+    .block(single(
+        "viewer_certificate",
+        1,
+        Schema::new("The TLS certificate viewers see.")
+            .attr(
+                AttributeSchema::optional("cloudfront_default_certificate", AttrType::Bool)
+                    .default(false)
+                    .describe("Use the *.cloudfront.net certificate."),
+            )
+            .attr(
+                AttributeSchema::optional("acm_certificate_arn", AttrType::String)
+                    .describe("An ACM certificate (in us-east-1) for the aliases."),
+            )
+            .attr(
+                AttributeSchema::optional("iam_certificate_id", AttrType::String)
+                    .describe("An IAM server certificate for the aliases."),
+            )
+            .attr(
+                AttributeSchema::optional("ssl_support_method", AttrType::String)
+                    .describe("sni-only, vip or static-ip (with a custom certificate)."),
+            )
+            .attr(
+                AttributeSchema::optional("minimum_protocol_version", AttrType::String)
+                    .default("TLSv1")
+                    .describe("The lowest TLS version viewers may use."),
+            ),
+    ))
+    .block(single(
+        "restrictions",
+        1,
+        Schema::new("Who may be served.").block(single(
+            "geo_restriction",
             1,
-            Schema::new("The TLS certificate viewers see.")
+            Schema::new("Restriction by country.")
                 .attr(
-                    AttributeSchema::optional("cloudfront_default_certificate", AttrType::Bool)
-                        .default(false)
-                        .describe("Use the *.cloudfront.net certificate."),
+                    AttributeSchema::required("restriction_type", AttrType::String)
+                        .describe("none, whitelist or blacklist."),
                 )
                 .attr(
-                    AttributeSchema::optional("acm_certificate_arn", AttrType::String)
-                        .describe("An ACM certificate (in us-east-1) for the aliases."),
-                )
-                .attr(
-                    AttributeSchema::optional("ssl_support_method", AttrType::String)
-                        .describe("sni-only, vip or static-ip (with a custom certificate)."),
-                )
-                .attr(
-                    AttributeSchema::optional("minimum_protocol_version", AttrType::String)
-                        .default("TLSv1")
-                        .describe("The lowest TLS version viewers may use."),
+                    AttributeSchema::optional("locations", AttrType::set_of(AttrType::String))
+                        .describe("ISO 3166-1 alpha-2 country codes."),
                 ),
-        ))
-        .block(single(
-            "restrictions",
-            1,
-            Schema::new("Who may be served.").block(single(
-                "geo_restriction",
-                1,
-                Schema::new("Restriction by country.")
-                    .attr(
-                        AttributeSchema::required("restriction_type", AttrType::String)
-                            .describe("none, whitelist or blacklist."),
-                    )
-                    .attr(
-                        AttributeSchema::optional("locations", AttrType::set_of(AttrType::String))
-                            .describe("ISO 3166-1 alpha-2 country codes."),
-                    ),
-            )),
-        ))
-        .block(timeouts_block())
+        )),
+    ))
+    .block(timeouts_block())
 }
 
 /// With a cache policy the legacy TTLs do not apply; they are null in both
@@ -400,6 +426,7 @@ struct Behavior {
     cache_policy_id: Option<String>,
     forwarded_values: Option<ForwardedValues>,
     ttls: Option<(i64, i64, i64)>,
+    extras: parts::BehaviorExtras,
 }
 
 fn methods(value: &Value, name: &str) -> Vec<Method> {
@@ -459,6 +486,7 @@ fn behavior(value: &Value) -> Result<Behavior, ProviderError> {
                             .build()
                             .map_err(build_error)?,
                     )
+                    .set_query_string_cache_keys(parts::query_string_cache_keys(fv)?)
                     .build()
                     .map_err(build_error)?,
             )
@@ -488,6 +516,7 @@ fn behavior(value: &Value) -> Result<Behavior, ProviderError> {
         cache_policy_id,
         forwarded_values,
         ttls,
+        extras: parts::behavior_extras_of(value)?,
     })
 }
 
@@ -506,6 +535,15 @@ macro_rules! build_behavior {
             .set_min_ttl(b.ttls.map(|t| t.0))
             .set_default_ttl(b.ttls.map(|t| t.1))
             .set_max_ttl(b.ttls.map(|t| t.2))
+            .set_origin_request_policy_id(b.extras.origin_request_policy_id)
+            .set_response_headers_policy_id(b.extras.response_headers_policy_id)
+            .set_realtime_log_config_arn(b.extras.realtime_log_config_arn)
+            .field_level_encryption_id(b.extras.field_level_encryption_id)
+            .smooth_streaming(b.extras.smooth_streaming)
+            .trusted_signers(b.extras.trusted_signers)
+            .trusted_key_groups(b.extras.trusted_key_groups)
+            .lambda_function_associations(b.extras.lambda_function_associations)
+            .function_associations(b.extras.function_associations)
             .build()
             .map_err(build_error)
     }};
@@ -516,6 +554,7 @@ fn origin(value: &Value) -> Result<Origin, ProviderError> {
         .id(required_str(value, "origin_id")?)
         .domain_name(required_str(value, "domain_name")?)
         .origin_path(str_attr(value, "origin_path").unwrap_or_default());
+    builder = parts::origin_settings(builder, value)?;
     match value
         .get_attr("custom_origin_config")
         .filter(|v| !v.is_null())
@@ -603,6 +642,7 @@ fn desired_config(
     let viewer_certificate = ViewerCertificate::builder()
         .cloud_front_default_certificate(default_certificate)
         .set_acm_certificate_arn(str_attr(&certificate, "acm_certificate_arn"))
+        .set_iam_certificate_id(str_attr(&certificate, "iam_certificate_id"))
         .set_ssl_support_method(
             str_attr(&certificate, "ssl_support_method")
                 .map(|s| SslSupportMethod::from(s.as_str())),
@@ -673,13 +713,17 @@ fn desired_config(
                 .unwrap_or("http2"),
         ))
         .is_ipv6_enabled(bool_attr(planned, "is_ipv6_enabled").unwrap_or(false))
+        .logging(parts::logging(planned))
+        .custom_error_responses(parts::custom_error_responses(planned)?)
+        .origin_groups(parts::origin_groups(planned)?)
+        .web_acl_id(str_attr(planned, "web_acl_id").unwrap_or_default())
         .build()
         .map_err(build_error)
 }
 
 /// Overwrites what this resource manages in the live configuration and
-/// keeps the rest (logging, custom error responses, WAF, origin groups…),
-/// which the user may manage elsewhere.
+/// keeps the rest (continuous deployment, staging), which the user may
+/// manage elsewhere.
 fn merged_config(existing: &DistributionConfig, desired: DistributionConfig) -> DistributionConfig {
     let mut merged = existing.clone();
     merged.aliases = desired.aliases;
@@ -694,6 +738,10 @@ fn merged_config(existing: &DistributionConfig, desired: DistributionConfig) -> 
     merged.restrictions = desired.restrictions;
     merged.http_version = desired.http_version;
     merged.is_ipv6_enabled = desired.is_ipv6_enabled;
+    merged.logging = desired.logging;
+    merged.custom_error_responses = desired.custom_error_responses;
+    merged.origin_groups = desired.origin_groups;
+    merged.web_acl_id = desired.web_acl_id;
     merged
 }
 
@@ -773,6 +821,21 @@ macro_rules! behavior_value {
         map.insert("min_ttl".to_string(), min);
         map.insert("default_ttl".to_string(), default);
         map.insert("max_ttl".to_string(), max);
+        map.extend(
+            parts::behavior_extras_value(parts::BehaviorRead {
+                origin_request_policy_id: b.origin_request_policy_id(),
+                response_headers_policy_id: b.response_headers_policy_id(),
+                realtime_log_config_arn: b.realtime_log_config_arn(),
+                field_level_encryption_id: b.field_level_encryption_id(),
+                smooth_streaming: b.smooth_streaming(),
+                trusted_signers: b.trusted_signers(),
+                trusted_key_groups: b.trusted_key_groups(),
+                lambda_function_associations: b.lambda_function_associations(),
+                function_associations: b.function_associations(),
+            })
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+        );
         map
     }};
 }
@@ -798,6 +861,10 @@ fn forwarded_value(fv: &ForwardedValues) -> Value {
             string_set(fv.headers().map(|h| h.items().to_vec()).unwrap_or_default()),
         ),
         ("cookies", cookies.unwrap_or(Value::Null)),
+        (
+            "query_string_cache_keys",
+            parts::query_string_cache_keys_value(fv.query_string_cache_keys()),
+        ),
     ])
 }
 
@@ -839,13 +906,15 @@ fn origin_value(o: &Origin) -> Value {
         .s3_origin_config()
         .filter(|s| !s.origin_access_identity().is_empty())
         .map(|s| object([("origin_access_identity", string(s.origin_access_identity()))]));
-    object([
+    let mut pairs = vec![
         ("domain_name", string(o.domain_name())),
         ("origin_id", string(o.id())),
         ("origin_path", string(o.origin_path().unwrap_or_default())),
         ("custom_origin_config", custom.unwrap_or(Value::Null)),
         ("s3_origin_config", s3.unwrap_or(Value::Null)),
-    ])
+    ];
+    pairs.extend(parts::origin_settings_value(o));
+    object(pairs)
 }
 
 // forwarded_values and the TTLs are CloudFront's "legacy cache settings",
@@ -926,6 +995,7 @@ fn config_value(config: &DistributionConfig) -> BTreeMap<String, Value> {
         object([
             ("cloudfront_default_certificate", Value::Bool(default)),
             ("acm_certificate_arn", non_empty(c.acm_certificate_arn())),
+            ("iam_certificate_id", non_empty(c.iam_certificate_id())),
             // The SSL support method applies to custom certificates only;
             // with the default one it is noise that some replies carry.
             (
@@ -963,6 +1033,19 @@ fn config_value(config: &DistributionConfig) -> BTreeMap<String, Value> {
         "restrictions".into(),
         object([("geo_restriction", geo.unwrap_or(Value::Null))]),
     );
+    map.insert(
+        "logging_config".into(),
+        parts::logging_value(config.logging()),
+    );
+    map.insert(
+        "custom_error_response".into(),
+        parts::custom_error_responses_value(config.custom_error_responses()),
+    );
+    map.insert(
+        "origin_group".into(),
+        parts::origin_groups_value(config.origin_groups()),
+    );
+    map.insert("web_acl_id".into(), non_empty(config.web_acl_id()));
     map
 }
 
@@ -1080,6 +1163,26 @@ impl Distribution {
         map.insert("status".into(), string(distribution.status()));
         map.insert("etag".into(), string(out.e_tag().unwrap_or_default()));
         map.insert("hosted_zone_id".into(), string(HOSTED_ZONE_ID));
+        map.insert(
+            "last_modified_time".into(),
+            string(
+                distribution
+                    .last_modified_time()
+                    .fmt(aws_smithy_types::date_time::Format::DateTime)
+                    .unwrap_or_default(),
+            ),
+        );
+        map.insert(
+            "in_progress_validation_batches".into(),
+            num(distribution.in_progress_invalidation_batches()),
+        );
+        map.extend(
+            parts::signers_value(
+                distribution.active_trusted_signers(),
+                distribution.active_trusted_key_groups(),
+            )
+            .map(|(k, v)| (k.to_string(), v)),
+        );
         map.insert("tags".into(), string_map(tags));
         Ok(Some(Value::Map(map)))
     }
@@ -1091,6 +1194,10 @@ impl Distribution {
             map.insert(
                 "wait_for_deployment".into(),
                 Value::Bool(bool_attr(local, "wait_for_deployment").unwrap_or(true)),
+            );
+            map.insert(
+                "retain_on_delete".into(),
+                Value::Bool(bool_attr(local, "retain_on_delete").unwrap_or(false)),
             );
             map.insert(
                 "timeouts".into(),
@@ -1190,7 +1297,15 @@ impl AwsResource for Distribution {
             let mut unchanged = map.clone();
             // Tags and our local arguments are not part of the distribution's
             // configuration: changing them leaves its ETag and status alone.
-            for computed in ["etag", "status", "tags", "wait_for_deployment", "timeouts"] {
+            for computed in [
+                "etag",
+                "status",
+                "last_modified_time",
+                "tags",
+                "wait_for_deployment",
+                "retain_on_delete",
+                "timeouts",
+            ] {
                 unchanged.insert(
                     computed.to_string(),
                     prior.get_attr(computed).cloned().unwrap_or(Value::Null),
@@ -1200,6 +1315,7 @@ impl AwsResource for Distribution {
             if !values_equal(&Value::Map(unchanged), prior) {
                 map.insert("etag".into(), Value::Unknown);
                 map.insert("status".into(), Value::Unknown);
+                map.insert("last_modified_time".into(), Value::Unknown);
             }
         }
         response
@@ -1386,6 +1502,11 @@ impl AwsResource for Distribution {
                 })
                 .await?;
             etag = out.e_tag().unwrap_or_default().to_string();
+        }
+        if bool_attr(prior, "retain_on_delete").unwrap_or(false) {
+            // Terraform's retain_on_delete: the distribution stays, disabled,
+            // for the user to delete by hand.
+            return Ok(());
         }
         // Disabling is itself a deployment, and only a deployed distribution
         // can be deleted.
