@@ -1756,7 +1756,7 @@ fn schema(session: &Session, type_name: &str) -> u8 {
     };
     print!(
         "{}",
-        engine::render::schema::schema_text(type_name, provider, &schema, render::inline)
+        engine::render::schema::schema_text(type_name, &provider, &schema, render::inline)
     );
     OK
 }
