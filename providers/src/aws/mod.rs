@@ -26,6 +26,7 @@ pub mod retry;
 pub mod s3;
 pub mod s3_config;
 pub mod s3_inline;
+pub mod tagging_api;
 pub mod tags;
 pub mod values;
 
@@ -305,6 +306,8 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
     pub iam: aws_sdk_iam::Client,
+    /// The Resource Groups Tagging API, for the tags of many objects at once.
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub stats: Arc<CallStats>,
     pub retry: RetryPolicy,
     /// How often waiters poll; short against an emulator.
@@ -611,6 +614,7 @@ pub const SERVICES: &[&str] = &[
     "s3",
     "sts",
     "iam",
+    "resourcegroupstaggingapi",
 ];
 
 /// Terraform's names for the endpoints of services `stack` does not call:
@@ -698,7 +702,6 @@ const OTHER_ENDPOINTS: &[&str] = &[
     "ram",
     "redshift",
     "resourcegroups",
-    "resourcegroupstaggingapi",
     "route53",
     "route53domains",
     "route53resolver",
@@ -1061,6 +1064,7 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
         s3,
         sts: client!(aws_sdk_sts, "sts"),
         iam: client!(aws_sdk_iam, "iam"),
+        tagging: client!(aws_sdk_resourcegroupstagging, "resourcegroupstaggingapi"),
         stats,
         retry: RetryPolicy {
             max_retries,
