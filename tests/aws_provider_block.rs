@@ -619,3 +619,34 @@ resource "aws_subnet" "s" {
     );
     assert!(line.contains("(HTTP 400, request id "), "{line}");
 }
+
+#[test]
+fn the_tagging_api_endpoint_can_be_overridden() {
+    let emulator = Emulator::start();
+    let env = env(&emulator);
+    let buckets = r#"
+resource "aws_s3_bucket" "b" {
+  count  = 2
+  bucket = "tagging-endpoint-${count.index}"
+}
+"#;
+    let stack = Stack::with_main(&format!(
+        "provider \"aws\" {{\n  region = \"us-east-1\"\n}}\n{buckets}"
+    ));
+    let apply = run(&stack, &["apply", "--auto-approve"], &env);
+    assert_eq!(apply.code, 0, "{}", apply.both());
+    // Two buckets are refreshed together: their tags come from the
+    // Resource Groups Tagging API, through the endpoint the block names.
+    let port = html_502_server();
+    stack.write(
+        "main.tf",
+        &format!(
+            "provider \"aws\" {{\n  region      = \"us-east-1\"\n  max_retries = 0\n  endpoints {{\n    resourcegroupstaggingapi = \"http://127.0.0.1:{port}\"\n  }}\n}}\n{buckets}"
+        ),
+    );
+    let plan = run(&stack, &["plan"], &env);
+    assert_eq!(plan.code, 1, "{}", plan.both());
+    let line = common::flat(&plan.stderr);
+    assert!(line.contains("tagging GetResources failed: "), "{line}");
+    assert!(line.contains("HTTP 502"), "{line}");
+}

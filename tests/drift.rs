@@ -1065,3 +1065,396 @@ fn a_misspelt_drift_exclusion_is_a_diagnostic_naming_its_place() {
     assert!(run.stderr.contains("main.tf:13"), "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
+
+const CACHE_AND_CDN_STACK: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.43.0.0/16"
+}
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.43.1.0/24"
+}
+resource "aws_elasticache_subnet_group" "cache" {
+  name       = "cache"
+  subnet_ids = [aws_subnet.a.id]
+}
+resource "aws_elasticache_cluster" "cache" {
+  cluster_id        = "cache"
+  engine            = "redis"
+  node_type         = "cache.t3.micro"
+  num_cache_nodes   = 1
+  subnet_group_name = aws_elasticache_subnet_group.cache.name
+}
+resource "aws_elasticache_replication_group" "sessions" {
+  replication_group_id = "sessions"
+  description          = "sessions"
+  node_type            = "cache.t3.micro"
+  num_cache_clusters   = 1
+  subnet_group_name    = aws_elasticache_subnet_group.cache.name
+}
+resource "aws_elastic_beanstalk_application" "app" {
+  name = "shop"
+}
+resource "aws_elastic_beanstalk_environment" "env" {
+  name                = "shop-live"
+  application         = aws_elastic_beanstalk_application.app.name
+  solution_stack_name = "64bit Amazon Linux 2023 v6.1.0 running Node.js 20"
+}
+resource "aws_cloudfront_distribution" "cdn" {
+  enabled = true
+  comment = "shop"
+  origin {
+    domain_name = aws_elastic_beanstalk_environment.env.cname
+    origin_id   = "shop"
+    custom_origin_config {
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = "http-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+    }
+  }
+  default_cache_behavior {
+    target_origin_id       = "shop"
+    viewer_protocol_policy = "allow-all"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    forwarded_values {
+      query_string = false
+      cookies {
+        forward = "none"
+      }
+    }
+  }
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+}
+"#;
+
+/// The ids of the objects made by hand, by type.
+struct MadeByHand {
+    environment: String,
+    distribution: String,
+}
+
+/// Makes, through the AWS SDK as someone in the console would, a cache
+/// cluster, a replication group, a Beanstalk environment of the stack's
+/// application and a CloudFront distribution, all tagged `team = data`.
+async fn make_unmanaged_caches_and_cdn(emulator: &aws::Emulator) -> MadeByHand {
+    let config = aws::sdk_config(emulator).await;
+    let cache = aws_sdk_elasticache::Client::new(&config);
+    let cache_tag = || {
+        aws_sdk_elasticache::types::Tag::builder()
+            .key("team")
+            .value("data")
+            .build()
+    };
+    cache
+        .create_cache_cluster()
+        .cache_cluster_id("by-hand-cache")
+        .engine("redis")
+        .cache_node_type("cache.t3.micro")
+        .num_cache_nodes(1)
+        .tags(cache_tag())
+        .send()
+        .await
+        .expect("CreateCacheCluster");
+    cache
+        .create_replication_group()
+        .replication_group_id("by-hand-sessions")
+        .replication_group_description("made outside stack")
+        .cache_node_type("cache.t3.micro")
+        .engine("redis")
+        .tags(cache_tag())
+        .send()
+        .await
+        .expect("CreateReplicationGroup");
+    let environment = aws_sdk_elasticbeanstalk::Client::new(&config)
+        .create_environment()
+        .application_name("shop")
+        .environment_name("shop-trial")
+        .solution_stack_name("64bit Amazon Linux 2023 v6.1.0 running Node.js 20")
+        .tags(
+            aws_sdk_elasticbeanstalk::types::Tag::builder()
+                .key("team")
+                .value("data")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateEnvironment");
+    MadeByHand {
+        environment: environment.environment_id().expect("an id").to_string(),
+        distribution: make_distribution(&config).await,
+    }
+}
+
+async fn make_distribution(config: &aws_config::SdkConfig) -> String {
+    use aws_sdk_cloudfront::types::{
+        CookiePreference, CustomOriginConfig, DefaultCacheBehavior, DistributionConfig,
+        DistributionConfigWithTags, ForwardedValues, ItemSelection, Origin, OriginProtocolPolicy,
+        Origins, Tag, Tags, ViewerProtocolPolicy,
+    };
+    let origin = Origin::builder()
+        .id("elsewhere")
+        .domain_name("origin.example.com")
+        .custom_origin_config(
+            CustomOriginConfig::builder()
+                .http_port(80)
+                .https_port(443)
+                .origin_protocol_policy(OriginProtocolPolicy::HttpOnly)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let behavior = DefaultCacheBehavior::builder()
+        .target_origin_id("elsewhere")
+        .viewer_protocol_policy(ViewerProtocolPolicy::AllowAll)
+        .forwarded_values(
+            ForwardedValues::builder()
+                .query_string(false)
+                .cookies(
+                    CookiePreference::builder()
+                        .forward(ItemSelection::None)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let distribution = DistributionConfig::builder()
+        .caller_reference("made-by-hand")
+        .comment("made outside stack")
+        .enabled(true)
+        .origins(
+            Origins::builder()
+                .quantity(1)
+                .items(origin)
+                .build()
+                .unwrap(),
+        )
+        .default_cache_behavior(behavior)
+        .build()
+        .unwrap();
+    let tags = Tags::builder()
+        .items(Tag::builder().key("team").value("data").build().unwrap())
+        .build();
+    let made = aws_sdk_cloudfront::Client::new(config)
+        .create_distribution_with_tags()
+        .distribution_config_with_tags(
+            DistributionConfigWithTags::builder()
+                .distribution_config(distribution)
+                .tags(tags)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateDistributionWithTags");
+    made.distribution()
+        .expect("a distribution")
+        .id()
+        .to_string()
+}
+
+#[test]
+fn unmanaged_caches_environments_and_distributions_are_reported() {
+    let emulator = aws::Emulator::start();
+    let stack = Stack::with_main(CACHE_AND_CDN_STACK);
+    let ws = "default";
+    let apply = run_on(&stack, &emulator, ws, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.both());
+    let clean = run_on(&stack, &emulator, ws, &["drift", "--unmanaged"]);
+    assert_eq!(clean.code, 0, "{}", clean.both());
+    let made = runtime().block_on(make_unmanaged_caches_and_cdn(&emulator));
+
+    let run = run_on(
+        &stack,
+        &emulator,
+        ws,
+        &["drift", "--unmanaged", "--format", "json"],
+    );
+    assert_eq!(run.code, 2, "{}", run.both());
+    let report = json(&run.stdout);
+    assert_valid(&report);
+    let unmanaged = report["unmanaged"].as_array().expect("a list");
+    let expected = [
+        ("aws_elasticache_cluster", "by-hand-cache".to_string()),
+        (
+            "aws_elasticache_replication_group",
+            "by-hand-sessions".to_string(),
+        ),
+        (
+            "aws_elastic_beanstalk_environment",
+            made.environment.clone(),
+        ),
+        ("aws_cloudfront_distribution", made.distribution.clone()),
+    ];
+    for (resource_type, id) in &expected {
+        let entry = serde_json::json!({ "type": resource_type, "id": id });
+        assert!(unmanaged.contains(&entry), "{entry} in {}", run.stdout);
+    }
+    assert_eq!(unmanaged.len(), expected.len(), "{}", run.stdout);
+    assert_eq!(report["resources"], serde_json::json!([]), "{}", run.stdout);
+
+    // The tags came with the listing: excluding them leaves nothing.
+    stack.write(
+        "drift.tf",
+        "stack {\n  drift {\n    exclude_tags = { team = \"data\" }\n  }\n}\n",
+    );
+    let excluded = run_on(&stack, &emulator, ws, &["drift", "--unmanaged"]);
+    assert_eq!(excluded.code, 0, "{}", excluded.both());
+}
+
+const BUCKETS_AND_CACHES: &str = r#"
+resource "aws_s3_bucket" "b" {
+  count  = 3
+  bucket = "batched-${count.index}"
+  tags   = { team = "web" }
+}
+resource "aws_elasticache_cluster" "c" {
+  count           = 3
+  cluster_id      = "batched-${count.index}"
+  engine          = "redis"
+  node_type       = "cache.t3.micro"
+  num_cache_nodes = 1
+  tags            = { team = "web" }
+}
+"#;
+
+/// Retags bucket 0 and cluster 0, and deletes bucket 1 and cluster 1,
+/// through the AWS SDK.
+async fn change_buckets_and_caches(emulator: &aws::Emulator) {
+    let config = aws::sdk_config(emulator).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let tag = |k: &str, v: &str| aws_sdk_s3::types::Tag::builder().key(k).value(v).build();
+    let current = s3
+        .get_bucket_tagging()
+        .bucket("batched-0")
+        .send()
+        .await
+        .expect("GetBucketTagging");
+    let mut tags: Vec<_> = current
+        .tag_set()
+        .iter()
+        .filter(|t| t.key() != "team")
+        .cloned()
+        .collect();
+    tags.push(tag("team", "data").unwrap());
+    s3.put_bucket_tagging()
+        .bucket("batched-0")
+        .tagging(
+            aws_sdk_s3::types::Tagging::builder()
+                .set_tag_set(Some(tags))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("PutBucketTagging");
+    s3.delete_bucket()
+        .bucket("batched-1")
+        .send()
+        .await
+        .expect("DeleteBucket");
+    let cache = aws_sdk_elasticache::Client::new(&config);
+    let cluster = cache
+        .describe_cache_clusters()
+        .cache_cluster_id("batched-0")
+        .send()
+        .await
+        .expect("DescribeCacheClusters");
+    let arn = cluster.cache_clusters()[0]
+        .arn()
+        .expect("an ARN")
+        .to_string();
+    cache
+        .add_tags_to_resource()
+        .resource_name(arn)
+        .tags(
+            aws_sdk_elasticache::types::Tag::builder()
+                .key("team")
+                .value("data")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("AddTagsToResource");
+    cache
+        .delete_cache_cluster()
+        .cache_cluster_id("batched-1")
+        .send()
+        .await
+        .expect("DeleteCacheCluster");
+}
+
+#[test]
+fn many_buckets_and_caches_are_refreshed_by_listing_and_their_tags_compared() {
+    let emulator = aws::Emulator::start();
+    let stack = Stack::with_main(BUCKETS_AND_CACHES);
+    let ws = "default";
+    let apply = run_on(&stack, &emulator, ws, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.both());
+    let clean = run_on(&stack, &emulator, ws, &["drift", "--format", "json"]);
+    assert_eq!(clean.code, 0, "freshly applied: {}", clean.both());
+    let calls = json(&clean.stdout)["api_calls"].clone();
+    for per_object in [
+        "s3:HeadBucket",
+        "s3:GetBucketTagging",
+        "elasticache:ListTagsForResource",
+    ] {
+        assert!(calls.get(per_object).is_none(), "{per_object}: {calls}");
+    }
+    assert_eq!(calls["s3:ListBuckets"], 1, "{calls}");
+    assert_eq!(calls["elasticache:DescribeCacheClusters"], 1, "{calls}");
+    assert_eq!(calls["tagging:GetResources"], 2, "one per service: {calls}");
+
+    runtime().block_on(change_buckets_and_caches(&emulator));
+    let run = run_on(&stack, &emulator, ws, &["drift", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.both());
+    let report = json(&run.stdout);
+    let found: Vec<(String, String)> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let attributes: Vec<&str> = r["attributes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["name"].as_str().unwrap())
+                .collect();
+            (
+                r["address"].as_str().unwrap().to_string(),
+                format!("{} {}", r["change"].as_str().unwrap(), attributes.join(",")),
+            )
+        })
+        .collect();
+    let expected = [
+        ("aws_elasticache_cluster.c[0]", "changed tags"),
+        ("aws_elasticache_cluster.c[1]", "deleted "),
+        ("aws_s3_bucket.b[0]", "changed tags"),
+        ("aws_s3_bucket.b[1]", "deleted "),
+    ]
+    .map(|(a, c)| (a.to_string(), c.to_string()));
+    assert_eq!(found, expected, "{}", run.stdout);
+    for resource in report["resources"].as_array().unwrap() {
+        if resource["change"] == "changed" {
+            let tags = &resource["attributes"][0];
+            assert_eq!(tags["live"]["team"], "data", "{resource}");
+            assert_eq!(tags["expected"]["team"], "web", "{resource}");
+            assert!(tags["live"].get("stack:intent").is_none(), "{resource}");
+        }
+    }
+}

@@ -3,9 +3,10 @@
 //!
 //! Clusters and replication groups are asynchronous like RDS instances: the
 //! status mapping for the waiters is [`cache_status`], tested below without
-//! an endpoint. ElastiCache's describe calls do not return tags, so a
-//! refresh costs one `ListTagsForResource` per resource on top of one paged
-//! describe for all resources of a type.
+//! an endpoint. ElastiCache's describe calls do not return tags: a refresh
+//! of one object asks `ListTagsForResource`, a refresh of several costs one
+//! paged describe for all objects of the type and one paged listing of the
+//! service's tags ([`super::tagging_api`]), whatever their number.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -93,7 +94,7 @@ async fn made_here(
 }
 
 /// Every tag of a resource, ours included.
-async fn list_all_tags(
+pub(crate) async fn list_all_tags(
     clients: &Clients,
     arn: &str,
 ) -> Result<BTreeMap<String, String>, ProviderError> {
@@ -163,6 +164,19 @@ impl Tagging for ElastiCacheTags {
     ) -> Result<BTreeMap<String, String>, ProviderError> {
         list_all_tags(clients, arn).await
     }
+
+    /// One `ListTagsForResource` for one object, the Resource Groups
+    /// Tagging API's paged listing for several.
+    async fn list_many(
+        &self,
+        clients: &Clients,
+        arns: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+        super::tagging_api::tags_of(clients, arns, |arn| async move {
+            list_all_tags(clients, &arn).await
+        })
+        .await
+    }
 }
 
 /// Applies a change of the `tags` map to the resource named by `arn`.
@@ -180,7 +194,9 @@ async fn update_tags(
 }
 
 /// Lists every cache cluster with its nodes, one page at a time.
-async fn describe_all_clusters(clients: &Clients) -> Result<Vec<CacheCluster>, ProviderError> {
+pub(crate) async fn describe_all_clusters(
+    clients: &Clients,
+) -> Result<Vec<CacheCluster>, ProviderError> {
     let ec = &clients.elasticache;
     let mut clusters = Vec::new();
     let mut marker: Option<String> = None;
@@ -225,22 +241,26 @@ async fn describe_cluster(
     }
 }
 
-/// Reads many resources: a single one by id, several through one paged
-/// listing (then each one's tags).
-async fn read_batched<'a, T, R, RF, L, LF, S, SF>(
+/// Reads many resources: a single one by id; several through one paged
+/// listing of them all and one [`Tagging::list_many`] of their tags.
+/// `arn_of` names an object for its tags, `state_of` builds its state from
+/// the object, its user tags and the value being refreshed.
+async fn read_batched<'a, T, R, RF, L, LF, S>(
+    clients: &Clients,
     currents: &[&'a Value],
     key: &str,
     read_one: R,
     list_all: L,
+    arn_of: fn(&T) -> Option<&str>,
     state_of: S,
 ) -> Vec<Result<Option<Value>, ProviderError>>
 where
+    T: Clone,
     R: Fn(&'a Value) -> RF,
     RF: std::future::Future<Output = Result<Option<Value>, ProviderError>>,
     L: FnOnce() -> LF,
     LF: std::future::Future<Output = Result<HashMap<String, T>, ProviderError>>,
-    S: Fn(T, &'a Value) -> SF,
-    SF: std::future::Future<Output = Result<Option<Value>, ProviderError>>,
+    S: Fn(T, BTreeMap<String, String>, &'a Value) -> Option<Value>,
 {
     let mut out = Vec::with_capacity(currents.len());
     if currents.len() < 2 {
@@ -249,19 +269,34 @@ where
         }
         return out;
     }
-    let mut all = match list_all().await {
+    let all = match list_all().await {
         Ok(all) => all,
         Err(e) => return currents.iter().map(|_| Err(e.clone())).collect(),
     };
+    let found = |current: &Value| str_attr(current, key).and_then(|id| all.get(&id));
+    let mut arns: Vec<String> = currents
+        .iter()
+        .filter_map(|c| found(c).and_then(arn_of).map(str::to_string))
+        .collect();
+    arns.sort();
+    arns.dedup();
+    let tags = match ElastiCacheTags.list_many(clients, &arns).await {
+        Ok(tags) => tags,
+        Err(e) => return currents.iter().map(|_| Err(e.clone())).collect(),
+    };
     for current in currents {
-        out.push(match str_attr(current, key) {
-            None => Err(ProviderError::new(format!(
+        out.push(match (str_attr(current, key), found(current)) {
+            (None, _) => Err(ProviderError::new(format!(
                 "the argument \"{key}\" is required"
             ))),
-            Some(id) => match all.remove(&id) {
-                None => Ok(None),
-                Some(found) => state_of(found, current).await,
-            },
+            (Some(_), None) => Ok(None),
+            (Some(_), Some(object)) => {
+                let object_tags = arn_of(object)
+                    .and_then(|arn| tags.get(arn).cloned())
+                    .map(user_tags)
+                    .unwrap_or_default();
+                Ok(state_of(object.clone(), object_tags, current))
+            }
         });
     }
     out
@@ -854,6 +889,7 @@ impl AwsResource for CacheClusterResource {
         currents: &[&Value],
     ) -> Vec<Result<Option<Value>, ProviderError>> {
         read_batched(
+            clients,
             currents,
             "cluster_id",
             |current| self.read(clients, current),
@@ -864,8 +900,9 @@ impl AwsResource for CacheClusterResource {
                     .filter_map(|c| Some((c.cache_cluster_id()?.to_string(), c)))
                     .collect())
             },
-            |cluster: CacheCluster, current| async move {
-                Ok(Some(self.state(clients, &cluster, Some(current)).await?))
+            CacheCluster::arn,
+            |cluster: CacheCluster, tags, current| {
+                Some(cache_cluster_state(&cluster, tags, Some(current)))
             },
         )
         .await
@@ -1014,7 +1051,8 @@ async fn describe_group(
     }
 }
 
-async fn describe_all_groups(
+/// Every replication group by id, one page at a time.
+pub(crate) async fn describe_all_groups(
     clients: &Clients,
 ) -> Result<HashMap<String, ReplicationGroup>, ProviderError> {
     let ec = &clients.elasticache;
@@ -1385,21 +1423,21 @@ impl AwsResource for ReplicationGroupResource {
         };
         let clusters = &clusters;
         read_batched(
+            clients,
             currents,
             "replication_group_id",
             |current| self.read(clients, current),
             || describe_all_groups(clients),
-            |group: ReplicationGroup, current| async move {
+            ReplicationGroup::arn,
+            |group: ReplicationGroup, tags, current| {
                 if is_being_deleted(&group) {
-                    return Ok(None);
+                    return None;
                 }
                 let member = group
                     .member_clusters()
                     .first()
                     .and_then(|m| clusters.get(m));
-                Ok(Some(
-                    self.state(clients, &group, member, Some(current)).await?,
-                ))
+                Some(replication_group_state(&group, member, tags, Some(current)))
             },
         )
         .await

@@ -1,11 +1,13 @@
 //! Listing every object of a type in the account and region, for `stack
 //! drift --unmanaged` ([`engine::provider::Provider::list`]). Each listing
-//! is one paginated call per type (S3 adds one `GetBucketTagging` per
-//! bucket, the only way S3 gives a bucket's tags). Objects the cloud makes
+//! is one paginated call per type; the types whose listing does not carry
+//! tags (S3 buckets, ElastiCache clusters and replication groups, CloudFront
+//! distributions, Beanstalk environments) add one paginated listing of
+//! their service's tags ([`super::tagging_api`]). Objects the cloud makes
 //! by itself (the default VPC, its subnets, every VPC's `default` security
-//! group) are marked `default` so that drift leaves them out. Types not
-//! listed here are not listed: drift says nothing about their unmanaged
-//! objects.
+//! group, the member clusters of a replication group) are marked `default`
+//! so that drift leaves them out. Types not listed here are not listed:
+//! drift says nothing about their unmanaged objects.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +28,10 @@ pub async fn list(
         "aws_instance" => instances(clients).await?,
         "aws_db_instance" => db_instances(clients).await?,
         "aws_s3_bucket" => buckets(clients).await?,
+        "aws_elasticache_cluster" => cache_clusters(clients).await?,
+        "aws_elasticache_replication_group" => replication_groups(clients).await?,
+        "aws_cloudfront_distribution" => distributions(clients).await?,
+        "aws_elastic_beanstalk_environment" => environments(clients).await?,
         _ => return Ok(None),
     }))
 }
@@ -178,60 +184,202 @@ async fn db_instances(clients: &Clients) -> Result<Vec<Listed>, ProviderError> {
         .collect())
 }
 
-/// Buckets of the provider's region (`ListBuckets` answers every region's
-/// when the region is not filtered; an answer without a region is kept).
+/// Buckets of the provider's region (`ListBuckets` answers every region's;
+/// a bucket it says nothing of the region of is kept).
 async fn buckets(clients: &Clients) -> Result<Vec<Listed>, ProviderError> {
-    let s3 = &clients.s3;
-    let buckets = pages(|token| async move {
+    let mut buckets = super::s3::list_buckets(clients).await?;
+    buckets.retain(|_, region| region.as_ref().is_none_or(|r| *r == clients.region));
+    let mut tags = super::s3::tags_of_buckets(clients, &buckets).await?;
+    Ok(buckets
+        .keys()
+        .filter_map(|name| listed(Some(name), tags.remove(name).unwrap_or_default(), false))
+        .collect())
+}
+
+/// The tags of each object of `objects` by id, read through `arn_of` with
+/// the Tagging API (see [`super::tagging_api::tags_of`]); `one` reads one
+/// object's tags by its ARN.
+async fn with_tags<T, O, OF>(
+    clients: &Clients,
+    objects: &[T],
+    id_of: fn(&T) -> Option<&str>,
+    arn_of: fn(&T) -> Option<&str>,
+    default: fn(&T) -> bool,
+    one: O,
+) -> Result<Vec<Listed>, ProviderError>
+where
+    O: Fn(String) -> OF,
+    OF: std::future::Future<Output = Result<BTreeMap<String, String>, ProviderError>>,
+{
+    let arns: Vec<String> = objects
+        .iter()
+        .filter_map(|o| arn_of(o).map(str::to_string))
+        .collect();
+    let tags = super::tagging_api::tags_of(clients, &arns, one).await?;
+    Ok(objects
+        .iter()
+        .filter_map(|o| {
+            let object_tags = arn_of(o)
+                .and_then(|arn| tags.get(arn).cloned())
+                .unwrap_or_default();
+            listed(id_of(o), object_tags, default(o))
+        })
+        .collect())
+}
+
+/// Cache clusters; the member clusters AWS makes for a replication group
+/// are the group's, not unmanaged clusters.
+async fn cache_clusters(clients: &Clients) -> Result<Vec<Listed>, ProviderError> {
+    use aws_sdk_elasticache::types::CacheCluster;
+    let clusters = super::elasticache::describe_all_clusters(clients).await?;
+    with_tags(
+        clients,
+        &clusters,
+        CacheCluster::cache_cluster_id,
+        CacheCluster::arn,
+        |c| c.replication_group_id().is_some(),
+        |arn| async move { super::elasticache::list_all_tags(clients, &arn).await },
+    )
+    .await
+}
+
+/// Replication groups that are not being deleted.
+async fn replication_groups(clients: &Clients) -> Result<Vec<Listed>, ProviderError> {
+    use aws_sdk_elasticache::types::ReplicationGroup;
+    let groups: Vec<ReplicationGroup> = super::elasticache::describe_all_groups(clients)
+        .await?
+        .into_values()
+        .filter(|g| g.status() != Some("deleting"))
+        .collect();
+    with_tags(
+        clients,
+        &groups,
+        ReplicationGroup::replication_group_id,
+        ReplicationGroup::arn,
+        |_| false,
+        |arn| async move { super::elasticache::list_all_tags(clients, &arn).await },
+    )
+    .await
+}
+
+/// CloudFront distributions (a global service: every one of the account).
+async fn distributions(clients: &Clients) -> Result<Vec<Listed>, ProviderError> {
+    let cf = &clients.cloudfront;
+    let summaries = pages(|marker| async move {
         let page = clients
-            .call("s3", "ListBuckets", || {
-                s3.list_buckets()
-                    .set_continuation_token(token.clone())
+            .call("cloudfront", "ListDistributions", || {
+                cf.list_distributions().set_marker(marker.clone()).send()
+            })
+            .await?;
+        let list = page.distribution_list();
+        let next = list
+            .filter(|l| l.is_truncated())
+            .and_then(|l| l.next_marker())
+            .map(str::to_string);
+        let items = list.map(|l| l.items().to_vec()).unwrap_or_default();
+        Ok::<_, ProviderError>((items, next))
+    })
+    .await?;
+    with_tags(
+        clients,
+        &summaries,
+        distribution_id,
+        distribution_arn,
+        |_| false,
+        |arn| async move { distribution_tags(clients, &arn).await },
+    )
+    .await
+}
+
+fn distribution_id(d: &aws_sdk_cloudfront::types::DistributionSummary) -> Option<&str> {
+    Some(d.id())
+}
+
+fn distribution_arn(d: &aws_sdk_cloudfront::types::DistributionSummary) -> Option<&str> {
+    Some(d.arn())
+}
+
+async fn distribution_tags(
+    clients: &Clients,
+    arn: &str,
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    let cf = &clients.cloudfront;
+    let out = clients
+        .call("cloudfront", "ListTagsForResource", || {
+            cf.list_tags_for_resource().resource(arn).send()
+        })
+        .await?;
+    Ok(out
+        .tags()
+        .map(|t| t.items())
+        .unwrap_or_default()
+        .iter()
+        .map(|t| {
+            (
+                t.key().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
+}
+
+/// Beanstalk environments that are not terminated or terminating.
+async fn environments(clients: &Clients) -> Result<Vec<Listed>, ProviderError> {
+    use aws_sdk_elasticbeanstalk::types::{EnvironmentDescription, EnvironmentStatus};
+    let eb = &clients.beanstalk;
+    let environments = pages(|token| async move {
+        let page = clients
+            .call("elasticbeanstalk", "DescribeEnvironments", || {
+                eb.describe_environments()
+                    .include_deleted(false)
+                    .set_next_token(token.clone())
                     .send()
             })
             .await?;
         Ok::<_, ProviderError>((
-            page.buckets().to_vec(),
-            page.continuation_token().map(str::to_string),
+            page.environments().to_vec(),
+            page.next_token().map(str::to_string),
         ))
     })
     .await?;
-    let mut out = Vec::new();
-    for bucket in &buckets {
-        let Some(name) = bucket.name() else { continue };
-        if bucket
-            .bucket_region()
-            .is_some_and(|region| region != clients.region)
-        {
-            continue;
-        }
-        let tags = bucket_tags(clients, name).await?;
-        out.extend(listed(Some(name), tags, false));
-    }
-    Ok(out)
+    let live: Vec<EnvironmentDescription> = environments
+        .into_iter()
+        .filter(|e| {
+            !matches!(
+                e.status(),
+                Some(EnvironmentStatus::Terminated | EnvironmentStatus::Terminating)
+            )
+        })
+        .collect();
+    with_tags(
+        clients,
+        &live,
+        EnvironmentDescription::environment_id,
+        EnvironmentDescription::environment_arn,
+        |_| false,
+        |arn| async move { environment_tags(clients, &arn).await },
+    )
+    .await
 }
 
-async fn bucket_tags(
+async fn environment_tags(
     clients: &Clients,
-    name: &str,
+    arn: &str,
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let s3 = &clients.s3;
-    match clients
-        .call("s3", "GetBucketTagging", || {
-            s3.get_bucket_tagging().bucket(name).send()
+    let eb = &clients.beanstalk;
+    let out = clients
+        .call("elasticbeanstalk", "ListTagsForResource", || {
+            eb.list_tags_for_resource().resource_arn(arn).send()
         })
-        .await
-    {
-        Ok(out) => Ok(out
-            .tag_set()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect()),
-        // S3 answers an error, not an empty set, for a bucket without tags;
-        // a bucket deleted since the listing has none either.
-        Err(e) if matches!(e.code.as_deref(), Some("NoSuchTagSet" | "NoSuchBucket")) => {
-            Ok(BTreeMap::new())
-        }
-        Err(e) => Err(e.into()),
-    }
+        .await?;
+    Ok(out
+        .resource_tags()
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect())
 }

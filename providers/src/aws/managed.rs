@@ -81,6 +81,21 @@ pub trait Tagging: Send + Sync {
         clients: &Clients,
         target: &str,
     ) -> Result<BTreeMap<String, String>, ProviderError>;
+
+    /// Every tag of each of `targets`, for a refresh of many objects: one
+    /// [`Tagging::list`] per object unless the service can do better (see
+    /// [`super::tagging_api`]).
+    async fn list_many(
+        &self,
+        clients: &Clients,
+        targets: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+        let mut out = BTreeMap::new();
+        for target in targets {
+            out.insert(target.clone(), self.list(clients, target).await?);
+        }
+        Ok(out)
+    }
 }
 
 /// One resource type: its schema and its API mapping.
@@ -341,6 +356,45 @@ pub async fn ours_by_name<M: Managed + ?Sized>(
     Ok(made_by(&tags, operation_id).then_some(key))
 }
 
+/// Gives the values of `found` that have no `tags` the user's tags of the
+/// object their `target` attribute names, all read by one `list_many` call
+/// (none when every value has its tags); a value without a target gets no
+/// tags.
+pub async fn fill_tags<L, LF>(
+    found: &mut BTreeMap<String, Value>,
+    target: &str,
+    list_many: L,
+) -> Result<(), ProviderError>
+where
+    L: FnOnce(Vec<String>) -> LF,
+    LF: Future<Output = Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError>>,
+{
+    let untagged = |v: &Value| matches!(v, Value::Map(map) if !map.contains_key("tags"));
+    let mut targets: Vec<String> = found
+        .values()
+        .filter(|v| untagged(v))
+        .filter_map(|v| str_attr(v, target))
+        .collect();
+    targets.sort();
+    targets.dedup();
+    let listed = if targets.is_empty() {
+        BTreeMap::new()
+    } else {
+        list_many(targets).await?
+    };
+    for value in found.values_mut() {
+        let tags = str_attr(value, target)
+            .and_then(|t| listed.get(&t).cloned())
+            .map(user_tags)
+            .unwrap_or_default();
+        if let Value::Map(map) = value {
+            map.entry("tags".to_string())
+                .or_insert_with(|| string_map(tags));
+        }
+    }
+    Ok(())
+}
+
 /// A [`Managed`] type as an [`AwsResource`].
 pub struct Seam<M>(pub M);
 
@@ -353,17 +407,10 @@ impl<M: Managed> Seam<M> {
     ) -> Result<BTreeMap<String, Value>, ProviderError> {
         let mut found = self.0.describe(clients, keys).await?;
         if let Some(tagging) = self.0.tagging() {
-            for value in found.values_mut() {
-                let Value::Map(map) = value else { continue };
-                if map.contains_key("tags") {
-                    continue;
-                }
-                let tags = match map.get(self.0.tag_target()).and_then(|t| t.as_str()) {
-                    Some(target) => user_tags(tagging.list(clients, target).await?),
-                    None => BTreeMap::new(),
-                };
-                map.insert("tags".to_string(), string_map(tags));
-            }
+            fill_tags(&mut found, self.0.tag_target(), |targets| async move {
+                tagging.list_many(clients, &targets).await
+            })
+            .await?;
         }
         Ok(found)
     }
@@ -608,6 +655,57 @@ mod tests {
         .await;
         assert_eq!(items, Ok(vec![1, 2, 3, 4]));
         assert_eq!(calls.lock().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn missing_tags_are_filled_by_one_list_many_call_without_our_intent_tag() {
+        use super::super::values::object;
+        let mut found = BTreeMap::from([
+            ("a".to_string(), object([("arn", string("arn:a"))])),
+            ("b".to_string(), object([("arn", string("arn:b"))])),
+            (
+                "tagged".to_string(),
+                object([
+                    ("arn", string("arn:t")),
+                    (
+                        "tags",
+                        string_map(BTreeMap::from([("k".into(), "v".into())])),
+                    ),
+                ]),
+            ),
+            ("no-arn".to_string(), object([("id", string("x"))])),
+        ]);
+        let calls = std::sync::Mutex::new(Vec::new());
+        fill_tags(&mut found, "arn", |targets| {
+            calls.lock().unwrap().push(targets);
+            async {
+                Ok(BTreeMap::from([(
+                    "arn:a".to_string(),
+                    BTreeMap::from([
+                        ("Name".to_string(), "a".to_string()),
+                        (INTENT_TAG.to_string(), "op".to_string()),
+                    ]),
+                )]))
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(*calls.lock().unwrap(), [vec!["arn:a", "arn:b"]]);
+        let tags = |key: &str| string_map_attr(&found[key], "tags");
+        assert_eq!(tags("a"), BTreeMap::from([("Name".into(), "a".into())]));
+        assert!(
+            tags("b").is_empty(),
+            "an object the answer leaves out has no tags"
+        );
+        assert_eq!(tags("tagged"), BTreeMap::from([("k".into(), "v".into())]));
+        assert!(tags("no-arn").is_empty());
+
+        // Nothing to fill: no call at all.
+        fill_tags(&mut found, "arn", |_| async {
+            panic!("listed although every value has its tags")
+        })
+        .await
+        .unwrap();
     }
 
     #[tokio::test]

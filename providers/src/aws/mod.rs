@@ -30,6 +30,7 @@ pub mod route53;
 pub mod s3;
 pub mod s3_config;
 pub mod s3_inline;
+pub mod tagging_api;
 pub mod tags;
 pub mod values;
 
@@ -311,6 +312,8 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub route53: aws_sdk_route53::Client,
     pub acm: aws_sdk_acm::Client,
+    /// The Resource Groups Tagging API, for the tags of many objects at once.
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub stats: Arc<CallStats>,
     pub retry: RetryPolicy,
     /// How often waiters poll; short against an emulator.
@@ -619,6 +622,7 @@ pub const SERVICES: &[&str] = &[
     "iam",
     "route53",
     "acm",
+    "resourcegroupstaggingapi",
 ];
 
 /// Terraform's names for the endpoints of services `stack` does not call:
@@ -705,7 +709,6 @@ const OTHER_ENDPOINTS: &[&str] = &[
     "ram",
     "redshift",
     "resourcegroups",
-    "resourcegroupstaggingapi",
     "route53domains",
     "route53resolver",
     "s3control",
@@ -1179,6 +1182,7 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
         iam: client!(aws_sdk_iam, "iam"),
         route53: client!(aws_sdk_route53, "route53"),
         acm: client!(aws_sdk_acm, "acm"),
+        tagging: client!(aws_sdk_resourcegroupstagging, "resourcegroupstaggingapi"),
         stats,
         retry: RetryPolicy {
             max_retries,

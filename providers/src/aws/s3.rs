@@ -1,5 +1,10 @@
 //! S3: `aws_s3_bucket` and `aws_s3_object` (application bundles, assets).
 //!
+//! A refresh of one bucket asks `HeadBucket` and `GetBucketTagging`; a
+//! refresh of several lists the buckets once ([`list_buckets`]) and reads
+//! their tags through the Resource Groups Tagging API
+//! ([`super::tagging_api`]), so its calls grow with pages, not buckets.
+//!
 //! Bucket versioning is deliberately never read: the Rust SDK cannot parse
 //! the `GetBucketVersioning` reply of the emulator the tests run against
 //! (moto 5.2.5), and nothing here needs it, because emptying a bucket for
@@ -73,6 +78,76 @@ fn url_encode(text: &str) -> String {
         }
     }
     out
+}
+
+/// The most buckets one `ListBuckets` page may hold (an S3 limit). Asking
+/// for a page size also makes S3 say each bucket's region.
+const BUCKETS_PER_PAGE: i32 = 10_000;
+
+/// Every bucket of the account by name, with its region when S3 says it.
+pub(crate) async fn list_buckets(
+    clients: &Clients,
+) -> Result<BTreeMap<String, Option<String>>, ProviderError> {
+    let s3 = &clients.s3;
+    let buckets = super::managed::pages(|token| async move {
+        let page = clients
+            .call("s3", "ListBuckets", || {
+                s3.list_buckets()
+                    .max_buckets(BUCKETS_PER_PAGE)
+                    .set_continuation_token(token.clone())
+                    .send()
+            })
+            .await?;
+        Ok::<_, ProviderError>((
+            page.buckets().to_vec(),
+            page.continuation_token().map(str::to_string),
+        ))
+    })
+    .await?;
+    Ok(buckets
+        .iter()
+        .filter_map(|b| {
+            let region = b.bucket_region().map(str::to_string);
+            Some((b.name()?.to_string(), region))
+        })
+        .collect())
+}
+
+/// A bucket's ARN, as the Resource Groups Tagging API names it.
+pub(crate) fn bucket_arn(clients: &Clients, name: &str) -> String {
+    format!("arn:{}:s3:::{name}", clients.partition())
+}
+
+/// Every tag of each of `names`, by bucket name: the Resource Groups
+/// Tagging API answers for the buckets of the provider's region at once;
+/// a bucket S3 says is elsewhere is asked by itself.
+pub(crate) async fn tags_of_buckets(
+    clients: &Clients,
+    names: &BTreeMap<String, Option<String>>,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+    let here = |region: &Option<String>| region.as_ref().is_none_or(|r| *r == clients.region);
+    let arns: Vec<String> = names
+        .iter()
+        .filter(|(_, region)| here(region))
+        .map(|(name, _)| bucket_arn(clients, name))
+        .collect();
+    let mut by_arn = super::tagging_api::tags_of(clients, &arns, |arn| async move {
+        let name = arn.rsplit(':').next().unwrap_or_default().to_string();
+        Bucket::all_tags(clients, &name).await
+    })
+    .await?;
+    let mut out = BTreeMap::new();
+    for (name, region) in names {
+        let tags = if here(region) {
+            by_arn
+                .remove(&bucket_arn(clients, name))
+                .unwrap_or_default()
+        } else {
+            Bucket::all_tags(clients, name).await?
+        };
+        out.insert(name.clone(), tags);
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------
@@ -168,6 +243,45 @@ impl Bucket {
             })
             .await?;
         Ok(())
+    }
+
+    /// Every tag of each bucket of `currents` that still exists, by name;
+    /// a bucket that is gone has no entry.
+    async fn tags_of_listed(
+        &self,
+        clients: &Clients,
+        currents: &[&Value],
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+        let mut listed = list_buckets(clients).await?;
+        let wanted: std::collections::BTreeSet<String> = currents
+            .iter()
+            .filter_map(|c| str_attr(c, "bucket"))
+            .collect();
+        listed.retain(|name, _| wanted.contains(name));
+        tags_of_buckets(clients, &listed).await
+    }
+
+    /// The state of the bucket `current` names, from the tags
+    /// [`Bucket::tags_of_listed`] found; `None` when it is gone.
+    async fn state_of_listed(
+        &self,
+        clients: &Clients,
+        current: &Value,
+        tags: &BTreeMap<String, BTreeMap<String, String>>,
+    ) -> Result<Option<Value>, ProviderError> {
+        let name = required_str(current, "bucket")?;
+        let Some(all) = tags.get(&name) else {
+            return Ok(None);
+        };
+        let state = Self::state(
+            clients,
+            &name,
+            bool_attr(current, "force_destroy").unwrap_or(false),
+            user_tags(all.clone()),
+        );
+        self.with_inline(clients, state, &name, current)
+            .await
+            .map(Some)
     }
 
     /// Deletes every object version and delete marker, a page at a time.
@@ -414,6 +528,31 @@ impl AwsResource for Bucket {
         self.with_inline(clients, state, &name, current)
             .await
             .map(Some)
+    }
+
+    /// One bucket by itself; several through one listing of the buckets
+    /// and one of their tags.
+    async fn read_many(
+        &self,
+        clients: &Clients,
+        currents: &[&Value],
+    ) -> Vec<Result<Option<Value>, ProviderError>> {
+        if currents.len() < 2 {
+            let mut out = Vec::new();
+            for current in currents {
+                out.push(self.read(clients, current).await);
+            }
+            return out;
+        }
+        let tags = match self.tags_of_listed(clients, currents).await {
+            Ok(tags) => tags,
+            Err(e) => return currents.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let mut out = Vec::with_capacity(currents.len());
+        for current in currents {
+            out.push(self.state_of_listed(clients, current, &tags).await);
+        }
+        out
     }
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
