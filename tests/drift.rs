@@ -1194,6 +1194,9 @@ async fn make_unmanaged_caches_and_cdn(emulator: &aws::Emulator) -> MadeByHand {
     }
 }
 
+// Made as Terraform users' distributions still are: with the legacy
+// forwarded values, which the SDK marks deprecated.
+#[allow(deprecated)]
 async fn make_distribution(config: &aws_config::SdkConfig) -> String {
     use aws_sdk_cloudfront::types::{
         CookiePreference, CustomOriginConfig, DefaultCacheBehavior, DistributionConfig,

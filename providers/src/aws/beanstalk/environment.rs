@@ -495,11 +495,6 @@ impl Environment {
             .next())
     }
 
-    /// Builds the state from a description, with the settings the user
-    /// manages: those named in `known` (the prior state or the plan), or on
-    /// import the environment variables. AWS reports hundreds of default
-    /// options that are not the user's.
-
     /// Builds the state from a description: the settings the user manages,
     /// every option as `all_settings`, the resources AWS made for the
     /// environment, and from `known` (the prior state or the plan) the
