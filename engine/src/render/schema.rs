@@ -151,7 +151,7 @@ mod tests {
                     .attr(A::optional("port", AttrType::Number))
                     .block(block("inner", Nesting::Single, 0, Some(1), inner)),
             ));
-        let text = schema_text("test_thing", "test", &schema, |v| format!("{v:?}"));
+        let text = schema_text("test_thing", "test", &schema, |v| v.to_string());
         insta::assert_snapshot!(text);
     }
 }
