@@ -56,10 +56,8 @@ struct TlsFront {
 
 impl TlsFront {
     fn start(emulator: &Emulator) -> TlsFront {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let python = std::env::var_os("STACK_EMULATOR_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join(".venv/bin/python"));
+        let root = aws::emulator::repository_root();
+        let python = aws::emulator::python(&root);
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(&python)
             .arg(root.join("tests/support/tls_front.py"))

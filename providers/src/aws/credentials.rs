@@ -15,7 +15,7 @@ use aws_runtime::env_config::file::{
 use engine::diagnostics::{Diagnostic, Diagnostics};
 use engine::value::Value;
 
-use super::values::{bool_attr, str_attr, strings_attr};
+use super::values::{bool_attr, env_var, str_attr, strings_attr};
 
 fn config_error(detail: impl Into<String>) -> Diagnostics {
     Diagnostic::error("Invalid AWS provider configuration", detail).into()
@@ -85,7 +85,7 @@ pub async fn configure_loader(
     let metadata = if bool_attr(config, "skip_metadata_api_check").unwrap_or(false) {
         MetadataService::Skipped
     } else {
-        match imds_client(config, &|name| std::env::var(name).ok())? {
+        match imds_client(config, &env_var)? {
             Some(client) => MetadataService::At(client),
             None => return Ok(loader),
         }

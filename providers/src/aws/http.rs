@@ -143,11 +143,6 @@ pub fn http_client(
     )))
 }
 
-/// The process environment, for [`http_client`] outside tests.
-pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1035,7 +1035,7 @@ async fn load_sdk_config(
     if let Some(region) = str_attr(config, "region") {
         loader = loader.region(aws_config::Region::new(region));
     }
-    if let Some(client) = http::http_client(config, &http::process_env)? {
+    if let Some(client) = http::http_client(config, &values::env_var)? {
         loader = loader.http_client(client);
     }
     if let Some(fips) = bool_attr(config, "use_fips_endpoint") {
@@ -1112,12 +1112,9 @@ fn max_retries(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<u
     }
 }
 
-/// Builds the SDK configuration and clients from the `provider "aws"` block.
-async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients, Diagnostics> {
-    use values::{bool_attr, str_attr};
-    let (sdk, region) = load_sdk_config(config, &stats).await?;
-    let endpoints = config.get_attr("endpoints").cloned().unwrap_or(Value::Null);
-    let endpoint = |service: &str| str_attr(&endpoints, service);
+/// Loads the credentials once before anything is planned, so that missing
+/// or broken ones are one clear error instead of a failure per call.
+async fn check_credentials_load(sdk: &SdkConfig) -> Result<(), Diagnostics> {
     match sdk.credentials_provider() {
         Some(provider) => {
             if let Err(e) = provider.provide_credentials().await {
@@ -1139,7 +1136,17 @@ async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients,
             .into());
         }
     }
-    let max_retries = max_retries(config, &http::process_env)?;
+    Ok(())
+}
+
+/// Builds the SDK configuration and clients from the `provider "aws"` block.
+async fn build_clients(config: &Value, stats: Arc<CallStats>) -> Result<Clients, Diagnostics> {
+    use values::{bool_attr, str_attr};
+    let (sdk, region) = load_sdk_config(config, &stats).await?;
+    let endpoints = config.get_attr("endpoints").cloned().unwrap_or(Value::Null);
+    let endpoint = |service: &str| str_attr(&endpoints, service);
+    check_credentials_load(&sdk).await?;
+    let max_retries = max_retries(config, &values::env_var)?;
     let poll_interval = match str_attr(config, "poll_interval") {
         Some(text) => engine::builtin::time::parse_duration(&text)
             .map_err(|e| config_error(format!("poll_interval: {e}")))?,

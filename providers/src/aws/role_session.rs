@@ -21,7 +21,7 @@ use aws_credential_types::Credentials;
 use engine::diagnostics::{Diagnostic, Diagnostics};
 use engine::value::Value;
 
-use super::values::{str_attr, string_map_attr, strings_attr};
+use super::values::{env_var, str_attr, string_map_attr, strings_attr};
 use super::{AwsError, CallStats};
 
 /// How long before their expiry cached credentials are renewed.
@@ -97,7 +97,7 @@ impl RoleSession {
             )),
             (Some(block), None) => Ok(AssumeRole::from_block(&block)?.map(RoleSession::Assume)),
             (None, Some(block)) => {
-                Ok(Some(RoleSession::WebIdentity(WebIdentity::from_block(&block, &std_env)?)))
+                Ok(Some(RoleSession::WebIdentity(WebIdentity::from_block(&block, &env_var)?)))
             }
             (None, None) => Ok(None),
         }
@@ -109,10 +109,6 @@ impl RoleSession {
             RoleSession::WebIdentity(web) => &web.role_arn,
         }
     }
-}
-
-fn std_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 impl SessionLimits {

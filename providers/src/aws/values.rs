@@ -10,6 +10,12 @@ use engine::provider::{
 };
 use engine::value::Value;
 
+/// An environment variable, unset and empty alike meaning "not given", as
+/// the AWS SDKs read their variables.
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
 pub fn str_attr(value: &Value, name: &str) -> Option<String> {
     value
         .get_attr(name)

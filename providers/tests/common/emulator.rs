@@ -205,7 +205,7 @@ fn spawn_stderr_reader(stderr: impl Read + Send + 'static, tail: Arc<Mutex<VecDe
 
 /// Finds the repository root from this crate's manifest directory, so that
 /// the harness works from the providers crate and from the root package.
-fn repository_root() -> PathBuf {
+pub fn repository_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest
         .ancestors()
@@ -221,7 +221,7 @@ fn repository_root() -> PathBuf {
 
 /// `STACK_EMULATOR_PYTHON` when set (scripts/test.sh sets it), else the
 /// project's `.venv`.
-fn python(root: &Path) -> PathBuf {
+pub fn python(root: &Path) -> PathBuf {
     if let Some(python) = std::env::var_os("STACK_EMULATOR_PYTHON").filter(|p| !p.is_empty()) {
         let python = PathBuf::from(python);
         if !python.is_file() {
