@@ -1743,6 +1743,9 @@ fn force_unlock(session: &Session, id: &str) -> u8 {
 }
 
 fn schema(session: &Session, type_name: &str) -> u8 {
+    if let Some(provider) = type_name.strip_prefix("provider.") {
+        return provider_schema(session, provider);
+    }
     let (mode, name) = match type_name.strip_prefix("data.") {
         Some(n) => (engine::addrs::ResourceMode::Data, n),
         None => (engine::addrs::ResourceMode::Managed, type_name),
@@ -1757,6 +1760,25 @@ fn schema(session: &Session, type_name: &str) -> u8 {
     print!(
         "{}",
         engine::render::schema::schema_text(type_name, &provider, &schema, render::inline)
+    );
+    OK
+}
+
+/// `stack schema provider.NAME`: the arguments of a `provider "NAME"` block.
+fn provider_schema(session: &Session, name: &str) -> u8 {
+    let Some(provider) = registry().instantiate(name) else {
+        return session.error(
+            "Unknown provider",
+            format!("No provider is called \"{name}\"."),
+        );
+    };
+    print!(
+        "{}",
+        engine::render::schema::provider_schema_text(
+            name,
+            &provider.schema().provider,
+            render::inline
+        )
     );
     OK
 }

@@ -327,7 +327,8 @@ pub enum Command {
     },
     /// Describe a resource type's arguments and attributes.
     Schema {
-        /// A resource type, e.g. random_password; data.TYPE for a data source.
+        /// A resource type, e.g. random_password; data.TYPE for a data source;
+        /// provider.NAME for the arguments of a provider block.
         type_name: String,
     },
     /// Report what changed in the real objects outside stack since the last

@@ -2,7 +2,8 @@
 //! every argument and attribute the documentation names
 //! (`tests/data/aws_arguments/TYPE.txt`) is listed at its place, nested
 //! blocks' arguments beneath their block; and one type's whole schema text
-//! as a snapshot.
+//! as a snapshot. A data source's list is `data.TYPE.txt` and a provider
+//! block's `provider.NAME.txt`: the names `stack schema` takes for them.
 
 mod common;
 
@@ -61,6 +62,8 @@ fn every_documented_argument_is_in_the_schema() {
     files.sort();
     assert!(!files.is_empty(), "no argument lists in {}", dir.display());
     for file in files {
+        // `data.aws_region.txt` is `stack schema data.aws_region`,
+        // `provider.aws.txt` is `stack schema provider.aws`.
         let type_name = file.file_stem().unwrap().to_string_lossy().to_string();
         let schema = s.ok(&["schema", &type_name]);
         let listed = listed_paths(&schema.stdout);
@@ -81,6 +84,24 @@ fn nested_blocks_are_shown_with_their_arguments() {
     let s = Stack::new();
     let schema = s.ok(&["schema", "aws_elastic_beanstalk_environment"]);
     insta::assert_snapshot!(schema.stdout);
+}
+
+#[test]
+fn the_provider_block_is_shown_with_its_nested_blocks() {
+    let s = Stack::new();
+    let schema = s.ok(&["schema", "provider.aws"]);
+    let listed = listed_paths(&schema.stdout);
+    for path in ["region", "assume_role.role_arn", "default_tags.tags", "endpoints.sts"] {
+        assert!(listed.contains(path), "{path} missing:\n{}", schema.stdout);
+    }
+    assert!(
+        schema.stdout.starts_with("provider \"aws\" { … }\n"),
+        "{}",
+        schema.stdout
+    );
+    let unknown = s.run(&["schema", "provider.nope"]);
+    assert_eq!(unknown.code, 1, "{}", unknown.stderr);
+    assert!(unknown.stderr.contains("No provider is called \"nope\""), "{}", unknown.stderr);
 }
 
 #[test]

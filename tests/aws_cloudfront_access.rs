@@ -61,6 +61,7 @@ output "ids" {{
     oai  = aws_cloudfront_origin_access_identity.legacy.id
     path = aws_cloudfront_origin_access_identity.legacy.cloudfront_access_identity_path
     iam  = aws_cloudfront_origin_access_identity.legacy.iam_arn
+    arn  = aws_cloudfront_origin_access_identity.legacy.arn
   }}
 }}
 "#
@@ -168,6 +169,10 @@ fn origin_access_apply_plan_clean_update_replace_import_and_destroy() {
         format!("origin-access-identity/cloudfront/{oai}")
     );
     assert!(id(&stack, "iam").ends_with(&format!("Origin Access Identity {oai}")));
+    assert_eq!(
+        id(&stack, "arn"),
+        format!("arn:aws:cloudfront::123456789012:origin-access-identity/{oai}")
+    );
 
     let again = run(&stack, &["plan", "--detailed-exitcode", "--stats"], &env);
     assert_eq!(again.code, 0, "{}", again.both());

@@ -42,6 +42,8 @@ struct Knobs {
     txt: &'static str,
     weighted_type: &'static str,
     env_tag: &'static str,
+    /// The private zone's name: a new one replaces it and its records.
+    internal: &'static str,
 }
 
 const FIRST: Knobs = Knobs {
@@ -51,6 +53,7 @@ const FIRST: Knobs = Knobs {
     txt: "v=spf1 -all",
     weighted_type: "CNAME",
     env_tag: "test",
+    internal: "internal.example",
 };
 
 fn template(k: &Knobs) -> String {
@@ -72,7 +75,7 @@ resource "aws_route53_zone" "main" {{
 }}
 
 resource "aws_route53_zone" "internal" {{
-  name = "internal.example"
+  name = "{internal}"
   vpc {{
     vpc_id = aws_vpc.main.id
   }}
@@ -122,7 +125,7 @@ resource "aws_route53_record" "db" {{
   name    = "db"
   type    = "CNAME"
   ttl     = 60
-  records = ["db.internal.example"]
+  records = ["db.{internal}"]
 }}
 
 resource "aws_acm_certificate" "site" {{
@@ -172,6 +175,7 @@ output "ids" {{
 "#,
         comment = k.comment,
         env = k.env_tag,
+        internal = k.internal,
         www_name = k.www_name,
         ttl = k.www_ttl,
         txt = k.txt,
@@ -461,9 +465,11 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     assert_eq!(c.certificates["example.com"].1, tags(&[("env", "prod")]));
     no_changes(&stack, &env);
 
-    // Replaced: a record's name.
+    // Replaced: a record's name; the private zone's name, and so the zone
+    // and its record.
     let third = Knobs {
         www_name: "www2",
+        internal: "corp.example",
         ..second
     };
     stack.write("main.tf", &template(&third));
@@ -471,13 +477,20 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     assert!(
         replace
             .stdout
-            .contains("Resources: 1 added, 0 changed, 1 destroyed."),
+            .contains("Resources: 3 added, 0 changed, 3 destroyed."),
         "{}",
         replace.both()
     );
     let c = cloud(&emulator);
     assert!(c.records.contains_key("www2.example.com. A"), "{c:?}");
     assert!(!c.records.contains_key("www.example.com. A"), "{c:?}");
+    assert!(c.zones["corp.example."].1, "{c:?}");
+    assert!(!c.zones.contains_key("internal.example."), "{c:?}");
+    assert_eq!(
+        record(&c, "db.corp.example. CNAME").0,
+        ["db.corp.example"]
+    );
+    no_changes(&stack, &env);
 
     // Imported: by `stack import` with Terraform's ids, and the main zone
     // by an import block.

@@ -355,6 +355,10 @@ output "arn" {
 output "region" {
   value = data.aws_region.here.name
 }
+
+output "region_description" {
+  value = data.aws_region.here.description
+}
 "#;
 
 #[test]
@@ -472,6 +476,7 @@ provider "aws" {{
     let apply = run(&stack, &["apply", "--auto-approve"], &env);
     assert_eq!(apply.code, 0, "{}", apply.both());
     assert_eq!(stack.output("region"), "eu-west-1");
+    assert_eq!(stack.output("region_description"), "Europe (Ireland)");
 
     // A profile the files do not have gives no credentials, and no
     // ~/.aws file of the machine stands in for it.

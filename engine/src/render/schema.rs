@@ -24,6 +24,22 @@ pub fn schema_text(
     out
 }
 
+/// The whole text for the arguments of a `provider "NAME" { … }` block,
+/// laid out as a resource type's: a header, the description, then each
+/// argument and nested block.
+pub fn provider_schema_text(
+    provider: &str,
+    schema: &Schema,
+    inline: impl Fn(&Value) -> String + Copy,
+) -> String {
+    let mut out = format!(
+        "provider \"{provider}\" {{ … }}\n  {}\n\n",
+        schema.description
+    );
+    write_body(&mut out, schema, 1, inline);
+    out
+}
+
 fn write_body(
     out: &mut String,
     schema: &Schema,
@@ -152,6 +168,23 @@ mod tests {
                     .block(block("inner", Nesting::Single, 0, Some(1), inner)),
             ));
         let text = schema_text("test_thing", "test", &schema, |v| v.to_string());
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn a_provider_block_is_shown_like_a_type() {
+        let schema = Schema::new("The test provider's settings.")
+            .attr(A::optional("region", AttrType::String).describe("Where it runs."))
+            .attr(A::optional("secret", AttrType::String).sensitive())
+            .block(BlockSchema {
+                name: "retry",
+                nesting: Nesting::Single,
+                min_items: 0,
+                max_items: Some(1),
+                force_new: false,
+                schema: Schema::new("").attr(A::optional("attempts", AttrType::Number).default(3.0)),
+            });
+        let text = provider_schema_text("test", &schema, |v| v.to_string());
         insta::assert_snapshot!(text);
     }
 }

@@ -547,6 +547,47 @@ async fn request_certificate(
         .ok_or_else(|| ProviderError::new("RequestCertificate returned no ARN"))
 }
 
+/// `early_renewal_duration` as a duration, if set and well formed.
+fn early_renewal(value: &Value) -> Option<Duration> {
+    str_attr(value, "early_renewal_duration")
+        .and_then(|text| engine::builtin::time::parse_duration(&text).ok())
+}
+
+/// Terraform's `pending_renewal`: a private certificate eligible for
+/// managed renewal that expires within `early` of `now`.
+fn renewal_due(state: &Value, early: Duration, now: std::time::SystemTime) -> bool {
+    let private = str_attr(state, "type").as_deref() == Some("PRIVATE");
+    let eligible = str_attr(state, "renewal_eligibility").as_deref() == Some("ELIGIBLE");
+    let expiry = str_attr(state, "not_after").and_then(|text| {
+        aws_smithy_types::DateTime::from_str(&text, aws_smithy_types::date_time::Format::DateTime)
+            .ok()
+            .and_then(|t| std::time::SystemTime::try_from(t).ok())
+    });
+    private && eligible && expiry.is_some_and(|expiry| now + early >= expiry)
+}
+
+/// Renews a private certificate early (RenewCertificate) when
+/// `early_renewal_duration` says it is due, as Terraform's provider does
+/// after a create and when `pending_renewal` was planned to clear.
+async fn renew_if_due(clients: &Clients, arn: &str, planned: &Value) -> Result<(), ProviderError> {
+    let Some(early) = early_renewal(planned) else {
+        return Ok(());
+    };
+    let Some(c) = describe_one(clients, arn).await? else {
+        return Ok(());
+    };
+    if !renewal_due(&detail_state(&c), early, std::time::SystemTime::now()) {
+        return Ok(());
+    }
+    let acm = &clients.acm;
+    clients
+        .call("acm", "RenewCertificate", || {
+            acm.renew_certificate().certificate_arn(arn).send()
+        })
+        .await?;
+    Ok(())
+}
+
 /// Waits until ACM has published the DNS record of every domain of a
 /// DNS-validated certificate, which takes it a few seconds.
 async fn wait_for_records(
@@ -630,6 +671,17 @@ impl Managed for Certificate {
         plan_options(&mut config, request.prior);
         let mut response = plan_by_schema(schema, request.prior, &config);
         let fresh = request.prior.is_none() || !response.requires_replace.is_empty();
+        // A renewal due (read as `pending_renewal`) is an in-place update
+        // that renews the certificate.
+        let due = request
+            .prior
+            .and_then(|p| p.get_attr("pending_renewal"))
+            .is_some_and(|v| matches!(v, Value::Bool(true)));
+        if let (true, false, Value::Map(planned)) = (due, fresh, &mut response.planned) {
+            if early_renewal(&config).is_some() {
+                planned.insert("pending_renewal".to_string(), Value::Bool(false));
+            }
+        }
         if let (true, Value::Map(planned)) = (fresh, &mut response.planned) {
             if let Some(options) = planned_validation_options(&config) {
                 planned.insert("domain_validation_options".to_string(), options);
@@ -713,6 +765,27 @@ impl Managed for Certificate {
         if str_attr(planned, "validation_method").as_deref() == Some("DNS") {
             wait_for_records(clients, request, arn).await?;
         }
+        renew_if_due(clients, arn, planned).await
+    }
+
+    /// `pending_renewal` from `early_renewal_duration`, which only the
+    /// state knows: whether a renewal is under way, or due early.
+    async fn complete(
+        &self,
+        _clients: &Clients,
+        _arn: &str,
+        value: &mut Value,
+        known: &Value,
+    ) -> Result<(), ProviderError> {
+        if let Some(early) = early_renewal(known) {
+            let due = renewal_due(value, early, std::time::SystemTime::now());
+            if let Value::Map(map) = value {
+                let pending = map.entry("pending_renewal".to_string()).or_insert(Value::Bool(false));
+                if due {
+                    *pending = Value::Bool(true);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -733,6 +806,9 @@ impl Managed for Certificate {
                     import_call(clients, planned).certificate_arn(arn).send()
                 })
                 .await?;
+        }
+        if super::values::changed(prior, planned, "pending_renewal") {
+            renew_if_due(clients, arn, planned).await?;
         }
         if super::values::changed(prior, planned, "options") {
             if let Some(options) = sdk_options(planned) {
@@ -1062,6 +1138,25 @@ mod tests {
         assert_eq!(token.len(), 32);
         assert!(token.ends_with("65f1a2b30123456789ab"));
         assert_eq!(idempotency_token("a-b"), "ab");
+    }
+
+    #[test]
+    fn a_private_eligible_certificate_is_due_within_the_early_renewal_duration() {
+        let cert = |kind: &str, eligibility: &str| {
+            object([
+                ("type", string(kind)),
+                ("renewal_eligibility", string(eligibility)),
+                ("not_after", string("2030-01-31T00:00:00Z")),
+            ])
+        };
+        let day = Duration::from_secs(86_400);
+        let now = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_895_529_600); // 2030-01-25
+        assert!(renewal_due(&cert("PRIVATE", "ELIGIBLE"), 7 * day, now));
+        assert!(!renewal_due(&cert("PRIVATE", "ELIGIBLE"), 5 * day, now));
+        assert!(!renewal_due(&cert("AMAZON_ISSUED", "ELIGIBLE"), 7 * day, now));
+        assert!(!renewal_due(&cert("PRIVATE", "INELIGIBLE"), 7 * day, now));
+        let text = object([("early_renewal_duration", string("720h"))]);
+        assert_eq!(early_renewal(&text), Some(30 * day));
     }
 
     fn config(method: &str, alternatives: Value) -> Value {

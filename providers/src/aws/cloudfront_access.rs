@@ -10,6 +10,7 @@
 //! those are then null in the state until the next single read).
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{
@@ -34,6 +35,45 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
 
 fn build_error(e: impl std::fmt::Display) -> ProviderError {
     ProviderError::new(format!("could not build the CloudFront request: {e}"))
+}
+
+// ---------------------------------------------------------------------------
+// What both kinds share: objects versioned by ETag
+// ---------------------------------------------------------------------------
+
+/// An object as one Get* reads it: its state and its ETag.
+type Versioned = (Value, String);
+
+/// The marker of the next page of a CloudFront listing, if there is one.
+fn next_marker(truncated: bool, marker: Option<&str>) -> Option<String> {
+    marker.filter(|_| truncated).map(str::to_string)
+}
+
+/// The object `id` as it is now, for an update to send its ETag as
+/// If-Match; an error naming it when it is gone.
+async fn current<G, GF>(noun: &str, id: &str, get: G) -> Result<Versioned, ProviderError>
+where
+    G: FnOnce() -> GF,
+    GF: Future<Output = Result<Option<Versioned>, ProviderError>>,
+{
+    get()
+        .await?
+        .ok_or_else(|| ProviderError::new(format!("the {noun} {id} is gone")))
+}
+
+/// Deletes an object with the ETag read just before as If-Match; one
+/// already gone (before or during the call) is success.
+async fn delete_versioned<G, GF, D, DF, T>(get: G, delete: D) -> Result<(), ProviderError>
+where
+    G: FnOnce() -> GF,
+    GF: Future<Output = Result<Option<Versioned>, ProviderError>>,
+    D: FnOnce(String) -> DF,
+    DF: Future<Output = Result<T, AwsError>>,
+{
+    let Some((_, etag)) = get().await? else {
+        return Ok(());
+    };
+    delete(etag).await.gone_ok()
 }
 
 // ---------------------------------------------------------------------------
@@ -88,10 +128,7 @@ fn control_state(
 }
 
 /// One control and its ETag; `None` when it is gone.
-async fn get_control(
-    clients: &Clients,
-    id: &str,
-) -> Result<Option<(Value, String)>, ProviderError> {
+async fn get_control(clients: &Clients, id: &str) -> Result<Option<Versioned>, ProviderError> {
     let cf = &clients.cloudfront;
     let account = clients.account_id().await.unwrap_or_default();
     let out = clients
@@ -120,11 +157,6 @@ async fn get_control(
     }))
 }
 
-/// The ETag of the control as it is now, for If-Match.
-async fn control_etag(clients: &Clients, id: &str) -> Result<Option<String>, ProviderError> {
-    Ok(get_control(clients, id).await?.map(|(_, etag)| etag))
-}
-
 /// Every control of the account, one page at a time.
 async fn list_controls(clients: &Clients) -> Result<BTreeMap<String, Value>, ProviderError> {
     let cf = &clients.cloudfront;
@@ -138,9 +170,7 @@ async fn list_controls(clients: &Clients) -> Result<BTreeMap<String, Value>, Pro
             })
             .await?;
         let list = out.origin_access_control_list();
-        let next = list
-            .filter(|l| l.is_truncated())
-            .and_then(|l| l.next_marker().map(str::to_string));
+        let next = list.and_then(|l| next_marker(l.is_truncated(), l.next_marker()));
         let items = list.map(|l| l.items().to_vec()).unwrap_or_default();
         Ok::<_, AwsError>((items, next))
     })
@@ -240,9 +270,7 @@ impl Managed for OriginAccessControl {
         planned: &Value,
     ) -> Result<(), ProviderError> {
         let config = control_config(planned)?;
-        let etag = control_etag(clients, id)
-            .await?
-            .ok_or_else(|| ProviderError::new(format!("the origin access control {id} is gone")))?;
+        let (_, etag) = current(self.noun(), id, || get_control(clients, id)).await?;
         let cf = &clients.cloudfront;
         clients
             .call("cloudfront", "UpdateOriginAccessControl", || {
@@ -263,19 +291,21 @@ impl Managed for OriginAccessControl {
         id: &str,
         _prior: &Value,
     ) -> Result<(), ProviderError> {
-        let Some(etag) = control_etag(clients, id).await? else {
-            return Ok(());
-        };
         let cf = &clients.cloudfront;
-        clients
-            .call("cloudfront", "DeleteOriginAccessControl", || {
-                cf.delete_origin_access_control()
-                    .id(id)
-                    .if_match(&etag)
-                    .send()
-            })
-            .await
-            .gone_ok()
+        delete_versioned(
+            || get_control(clients, id),
+            |etag| async move {
+                clients
+                    .call("cloudfront", "DeleteOriginAccessControl", || {
+                        cf.delete_origin_access_control()
+                            .id(id)
+                            .if_match(&etag)
+                            .send()
+                    })
+                    .await
+            },
+        )
+        .await
     }
 
     async fn describe(
@@ -315,6 +345,7 @@ impl Managed for OriginAccessControl {
 pub struct OriginAccessIdentity;
 
 fn identity_state(
+    account: &str,
     id: &str,
     canonical_user: &str,
     comment: &str,
@@ -323,6 +354,12 @@ fn identity_state(
 ) -> Value {
     object([
         ("id", string(id)),
+        (
+            "arn",
+            string(format!(
+                "arn:aws:cloudfront::{account}:origin-access-identity/{id}"
+            )),
+        ),
         ("comment", string(comment)),
         ("caller_reference", opt_string(caller_reference)),
         (
@@ -341,11 +378,9 @@ fn identity_state(
 }
 
 /// One identity and its ETag; `None` when it is gone.
-async fn get_identity(
-    clients: &Clients,
-    id: &str,
-) -> Result<Option<(Value, String)>, ProviderError> {
+async fn get_identity(clients: &Clients, id: &str) -> Result<Option<Versioned>, ProviderError> {
     let cf = &clients.cloudfront;
+    let account = clients.account_id().await.unwrap_or_default();
     let out = clients
         .call("cloudfront", "GetCloudFrontOriginAccessIdentity", || {
             cf.get_cloud_front_origin_access_identity().id(id).send()
@@ -358,6 +393,7 @@ async fn get_identity(
         let config = identity.cloud_front_origin_access_identity_config();
         Some((
             identity_state(
+                &account,
                 identity.id(),
                 identity.s3_canonical_user_id(),
                 config.map(|c| c.comment()).unwrap_or_default(),
@@ -372,6 +408,7 @@ async fn get_identity(
 /// Every identity of the account, one page at a time.
 async fn list_identities(clients: &Clients) -> Result<BTreeMap<String, Value>, ProviderError> {
     let cf = &clients.cloudfront;
+    let account = clients.account_id().await.unwrap_or_default();
     let items = pages(|marker| async move {
         let out = clients
             .call("cloudfront", "ListCloudFrontOriginAccessIdentities", || {
@@ -381,9 +418,7 @@ async fn list_identities(clients: &Clients) -> Result<BTreeMap<String, Value>, P
             })
             .await?;
         let list = out.cloud_front_origin_access_identity_list();
-        let next = list
-            .filter(|l| l.is_truncated())
-            .and_then(|l| l.next_marker().map(str::to_string));
+        let next = list.and_then(|l| next_marker(l.is_truncated(), l.next_marker()));
         let items = list.map(|l| l.items().to_vec()).unwrap_or_default();
         Ok::<_, AwsError>((items, next))
     })
@@ -393,7 +428,14 @@ async fn list_identities(clients: &Clients) -> Result<BTreeMap<String, Value>, P
         .map(|i| {
             (
                 i.id().to_string(),
-                identity_state(i.id(), i.s3_canonical_user_id(), i.comment(), None, None),
+                identity_state(
+                    &account,
+                    i.id(),
+                    i.s3_canonical_user_id(),
+                    i.comment(),
+                    None,
+                    None,
+                ),
             )
         })
         .collect())
@@ -428,6 +470,7 @@ impl Managed for OriginAccessIdentity {
                     .describe("A comment."),
             )
             .attr(AttributeSchema::computed("id", AttrType::String).describe("The identity's id."))
+            .attr(AttributeSchema::computed("arn", AttrType::String).describe("The identity's ARN."))
             .attr(
                 AttributeSchema::computed("caller_reference", AttrType::String)
                     .describe("The reference the identity was created with."),
@@ -488,12 +531,10 @@ impl Managed for OriginAccessIdentity {
         _prior: &Value,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        let (current, etag) = get_identity(clients, id).await?.ok_or_else(|| {
-            ProviderError::new(format!("the origin access identity {id} is gone"))
-        })?;
+        let (now, etag) = current(self.noun(), id, || get_identity(clients, id)).await?;
         let config = identity_config(
             &str_attr(planned, "comment").unwrap_or_default(),
-            &str_attr(&current, "caller_reference").unwrap_or_default(),
+            &str_attr(&now, "caller_reference").unwrap_or_default(),
         )?;
         let cf = &clients.cloudfront;
         clients
@@ -515,19 +556,21 @@ impl Managed for OriginAccessIdentity {
         id: &str,
         _prior: &Value,
     ) -> Result<(), ProviderError> {
-        let Some((_, etag)) = get_identity(clients, id).await? else {
-            return Ok(());
-        };
         let cf = &clients.cloudfront;
-        clients
-            .call("cloudfront", "DeleteCloudFrontOriginAccessIdentity", || {
-                cf.delete_cloud_front_origin_access_identity()
-                    .id(id)
-                    .if_match(&etag)
-                    .send()
-            })
-            .await
-            .gone_ok()
+        delete_versioned(
+            || get_identity(clients, id),
+            |etag| async move {
+                clients
+                    .call("cloudfront", "DeleteCloudFrontOriginAccessIdentity", || {
+                        cf.delete_cloud_front_origin_access_identity()
+                            .id(id)
+                            .if_match(&etag)
+                            .send()
+                    })
+                    .await
+            },
+        )
+        .await
     }
 
     async fn describe(

@@ -150,6 +150,20 @@ pub trait Managed: Send + Sync {
         &[]
     }
 
+    /// Reads, for one described object, what its describe leaves out and
+    /// what is read only when `known` (the state being refreshed, or the
+    /// plan) manages it: per-object calls a listing cannot make, paid only
+    /// by the objects that need them (a role's exclusive inline policies).
+    async fn complete(
+        &self,
+        _clients: &Clients,
+        _key: &str,
+        _value: &mut Value,
+        _known: &Value,
+    ) -> Result<(), ProviderError> {
+        Ok(())
+    }
+
     /// Sends the create call, idempotently: with a token the API honours,
     /// or through [`Clients::create`] with [`Managed::find_created`] as
     /// its lookup. Tags come from [`create_tags`].
@@ -179,6 +193,19 @@ pub trait Managed: Send + Sync {
         _request: &ApplyRequest<'_>,
         _key: &str,
         _prior: &Value,
+        _planned: &Value,
+    ) -> Result<(), ProviderError> {
+        Ok(())
+    }
+
+    /// The steps of an update after its tags are written (a wait for the
+    /// object to settle: some services change an object's status when its
+    /// tags change).
+    async fn after_update(
+        &self,
+        _clients: &Clients,
+        _request: &ApplyRequest<'_>,
+        _key: &str,
         _planned: &Value,
     ) -> Result<(), ProviderError> {
         Ok(())
@@ -423,11 +450,28 @@ impl<M: Managed> Seam<M> {
         known: &Value,
     ) -> Result<Option<Value>, ProviderError> {
         let key = key.to_string();
-        Ok(self
+        match self
             .fetch(clients, std::slice::from_ref(&key))
             .await?
             .remove(&key)
-            .map(|v| self.keep(v, known)))
+        {
+            Some(v) => self.finish(clients, &key, v, known).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A described object made whole: the kept arguments from `known`,
+    /// then what [`Managed::complete`] reads.
+    async fn finish(
+        &self,
+        clients: &Clients,
+        key: &str,
+        value: Value,
+        known: &Value,
+    ) -> Result<Value, ProviderError> {
+        let mut value = self.keep(value, known);
+        self.0.complete(clients, key, &mut value, known).await?;
+        Ok(value)
     }
 
     /// Carries the [`Managed::kept`] arguments from `known` where it has
@@ -547,6 +591,9 @@ impl<M: Managed> AwsResource for Seam<M> {
             .update(clients, request, &key, prior, planned)
             .await?;
         self.write_tags(clients, prior, planned).await?;
+        self.0
+            .after_update(clients, request, &key, planned)
+            .await?;
         // A type whose key is made of arguments (a DNS record's type) may
         // have a new one after an update; the others keep theirs.
         let key = self.0.key(planned).unwrap_or(key);
@@ -591,11 +638,17 @@ impl<M: Managed> AwsResource for Seam<M> {
             Ok(found) => found,
             Err(e) => return currents.iter().map(|_| Err(e.clone())).collect(),
         };
-        currents
-            .iter()
-            .zip(keys)
-            .map(|(current, key)| Ok(found.get(&key?).map(|v| self.keep(v.clone(), current))))
-            .collect()
+        let mut out = Vec::with_capacity(currents.len());
+        for (current, key) in currents.iter().zip(keys) {
+            out.push(match key {
+                Err(e) => Err(e),
+                Ok(key) => match found.get(&key) {
+                    Some(v) => self.finish(clients, &key, v.clone(), current).await.map(Some),
+                    None => Ok(None),
+                },
+            });
+        }
+        out
     }
 
     async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {

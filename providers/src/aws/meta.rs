@@ -50,6 +50,58 @@ impl AwsDataSource for CallerIdentity {
 
 pub struct Region;
 
+/// The regions' descriptions, as the AWS endpoint metadata (which
+/// Terraform's `aws_region` reads) names them. Copied as data because the
+/// Rust SDK does not expose its endpoint partitions' descriptions.
+const REGION_DESCRIPTIONS: [(&str, &str); 37] = [
+    ("af-south-1", "Africa (Cape Town)"),
+    ("ap-east-1", "Asia Pacific (Hong Kong)"),
+    ("ap-northeast-1", "Asia Pacific (Tokyo)"),
+    ("ap-northeast-2", "Asia Pacific (Seoul)"),
+    ("ap-northeast-3", "Asia Pacific (Osaka)"),
+    ("ap-south-1", "Asia Pacific (Mumbai)"),
+    ("ap-south-2", "Asia Pacific (Hyderabad)"),
+    ("ap-southeast-1", "Asia Pacific (Singapore)"),
+    ("ap-southeast-2", "Asia Pacific (Sydney)"),
+    ("ap-southeast-3", "Asia Pacific (Jakarta)"),
+    ("ap-southeast-4", "Asia Pacific (Melbourne)"),
+    ("ap-southeast-5", "Asia Pacific (Malaysia)"),
+    ("ap-southeast-7", "Asia Pacific (Thailand)"),
+    ("ca-central-1", "Canada (Central)"),
+    ("ca-west-1", "Canada West (Calgary)"),
+    ("cn-north-1", "China (Beijing)"),
+    ("cn-northwest-1", "China (Ningxia)"),
+    ("eu-central-1", "Europe (Frankfurt)"),
+    ("eu-central-2", "Europe (Zurich)"),
+    ("eu-north-1", "Europe (Stockholm)"),
+    ("eu-south-1", "Europe (Milan)"),
+    ("eu-south-2", "Europe (Spain)"),
+    ("eu-west-1", "Europe (Ireland)"),
+    ("eu-west-2", "Europe (London)"),
+    ("eu-west-3", "Europe (Paris)"),
+    ("il-central-1", "Israel (Tel Aviv)"),
+    ("me-central-1", "Middle East (UAE)"),
+    ("me-south-1", "Middle East (Bahrain)"),
+    ("mx-central-1", "Mexico (Central)"),
+    ("sa-east-1", "South America (Sao Paulo)"),
+    ("us-east-1", "US East (N. Virginia)"),
+    ("us-east-2", "US East (Ohio)"),
+    ("us-gov-east-1", "AWS GovCloud (US-East)"),
+    ("us-gov-west-1", "AWS GovCloud (US-West)"),
+    ("us-west-1", "US West (N. California)"),
+    ("us-west-2", "US West (Oregon)"),
+    ("ap-east-2", "Asia Pacific (Taipei)"),
+];
+
+/// A region's description; empty for a region the table does not know
+/// (a new one, or an AWS-compatible API's own name).
+fn region_description(region: &str) -> &'static str {
+    REGION_DESCRIPTIONS
+        .iter()
+        .find(|(name, _)| *name == region)
+        .map_or("", |(_, description)| description)
+}
+
 /// The DNS suffix of a partition's endpoints.
 fn dns_suffix(partition: &str) -> &'static str {
     match partition {
@@ -78,6 +130,10 @@ impl AwsDataSource for Region {
                 AttributeSchema::optional_computed("endpoint", AttrType::String)
                     .describe("The region's EC2 endpoint host."),
             )
+            .attr(computed(
+                "description",
+                "The region's description, e.g. \"US East (N. Virginia)\".",
+            ))
             .attr(computed("id", "The region's name."))
     }
 
@@ -96,6 +152,7 @@ impl AwsDataSource for Region {
             ("name", string(&region)),
             ("region", string(&region)),
             ("endpoint", string(endpoint)),
+            ("description", string(region_description(&region))),
             ("id", string(&region)),
         ]))
     }
@@ -142,6 +199,13 @@ impl AwsDataSource for Partition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regions_are_described_as_the_endpoint_metadata_describes_them() {
+        assert_eq!(region_description("us-east-1"), "US East (N. Virginia)");
+        assert_eq!(region_description("eu-west-1"), "Europe (Ireland)");
+        assert_eq!(region_description("moto-local-1"), "");
+    }
 
     #[test]
     fn reverse_dns_prefixes_follow_the_partition() {

@@ -27,12 +27,13 @@ use engine::value::Value;
 
 use super::super::cloudfront::normalize_blocks;
 use super::super::retry::{wait_until, Poll};
+use super::super::managed::{create_tags, Made, Managed, Tagging};
 use super::super::values::{
-    blocks_attr, object, opt_string, partial_state, planned, prior, required_str, str_attr, string,
-    string_list, string_map, string_map_attr, tags_attribute, timeouts_block, KeepCreated,
+    blocks_attr, object, opt_string, required_str, str_attr, string, string_list, tags_attribute,
+    timeouts_block,
 };
-use super::super::{made_by, tags_with_intent, AwsError, AwsResource, Clients};
-use super::{list_all_tags, list_tags, progress_of, sdk_tags, update_tags};
+use super::super::{made_by, AwsError, Clients};
+use super::{list_all_tags, progress_of, sdk_tags, BeanstalkTags};
 
 pub(super) struct Environment;
 
@@ -451,15 +452,15 @@ impl Environment {
             .collect())
     }
 
-    /// The live environment `name` of `application` that the create with
-    /// `operation_id` made, if any (by its intent tag: an environment of the
-    /// same name without it is someone else's).
-    async fn find_made(
+    /// The id of the live environment `name` of `application` that the
+    /// create with `operation_id` made, if any (by its intent tag: an
+    /// environment of the same name without it is someone else's).
+    async fn find_id(
         clients: &Clients,
         application: &str,
         name: &str,
         operation_id: &str,
-    ) -> Result<Option<EnvironmentDescription>, ProviderError> {
+    ) -> Result<Option<String>, ProviderError> {
         let found = Self::describe_by(clients, Vec::new(), vec![name.to_string()]).await?;
         let Some(env) = found
             .into_iter()
@@ -471,18 +472,9 @@ impl Environment {
             Some(arn) => list_all_tags(clients, arn).await?,
             None => BTreeMap::new(),
         };
-        Ok(made_by(&tags, operation_id).then_some(env))
-    }
-
-    /// The id of what [`Environment::find_made`] finds.
-    async fn find_id(
-        clients: &Clients,
-        application: &str,
-        name: &str,
-        operation_id: &str,
-    ) -> Result<Option<String>, ProviderError> {
-        let env = Self::find_made(clients, application, name, operation_id).await?;
-        Ok(env.and_then(|e| e.environment_id().map(str::to_string)))
+        Ok(made_by(&tags, operation_id)
+            .then(|| env.environment_id().map(str::to_string))
+            .flatten())
     }
 
     async fn describe_one(
@@ -495,43 +487,18 @@ impl Environment {
             .next())
     }
 
-    /// Builds the state from a description: the settings the user manages,
-    /// every option as `all_settings`, the resources AWS made for the
-    /// environment, and from `known` (the prior state or the plan) the
-    /// arguments AWS does not echo.
-    async fn state(
-        clients: &Clients,
-        env: &EnvironmentDescription,
-        known: &Value,
-    ) -> Result<Value, ProviderError> {
-        let application = env.application_name().unwrap_or_default().to_string();
-        let name = env.environment_name().unwrap_or_default().to_string();
-        let options = Self::options(clients, &application, &name).await?;
-        let resources = match env.environment_id() {
-            Some(id) => Self::resources(clients, id).await?,
-            None => None,
-        };
-        let tags = match env.environment_arn() {
-            Some(arn) => list_tags(clients, arn).await?,
-            None => BTreeMap::new(),
-        };
+    /// What DescribeEnvironments tells of an environment; the rest (its
+    /// options, resources and the arguments AWS does not echo) is added by
+    /// [`Environment::complete_state`].
+    fn described_state(env: &EnvironmentDescription) -> Value {
         let cname = env.cname().unwrap_or_default();
-        let mut state = object([
+        object([
             ("id", opt_string(env.environment_id())),
-            ("name", string(name)),
-            ("application", string(application)),
+            ("name", opt_string(env.environment_name())),
+            ("application", opt_string(env.application_name())),
             ("solution_stack_name", opt_string(env.solution_stack_name())),
             ("platform_arn", opt_string(env.platform_arn())),
-            // AWS reports the template an environment was first launched
-            // from; what the user manages is what they last asked for.
-            (
-                "template_name",
-                if known.is_null() {
-                    opt_string(env.template_name())
-                } else {
-                    opt_string(str_attr(known, "template_name"))
-                },
-            ),
+            ("template_name", opt_string(env.template_name())),
             ("version_label", opt_string(env.version_label())),
             (
                 "description",
@@ -549,36 +516,57 @@ impl Environment {
             ),
             ("arn", opt_string(env.environment_arn())),
             ("status", opt_string(env.status().map(|s| s.as_str()))),
+        ])
+    }
+
+    /// Completes a described environment: the settings the user manages,
+    /// every option as `all_settings`, the resources AWS made for the
+    /// environment, and from `known` (the prior state or the plan) the
+    /// arguments AWS does not echo.
+    async fn complete_state(
+        clients: &Clients,
+        state: &mut Value,
+        known: &Value,
+    ) -> Result<(), ProviderError> {
+        let application = str_attr(state, "application").unwrap_or_default();
+        let name = str_attr(state, "name").unwrap_or_default();
+        let options = Self::options(clients, &application, &name).await?;
+        let resources = match str_attr(state, "id") {
+            Some(id) => Self::resources(clients, &id).await?,
+            None => None,
+        };
+        let Value::Map(map) = state else {
+            return Ok(());
+        };
+        // AWS reports the template an environment was first launched
+        // from; what the user manages is what they last asked for.
+        if !known.is_null() {
+            map.insert(
+                "template_name".into(),
+                opt_string(str_attr(known, "template_name")),
+            );
+        }
+        let wait = str_attr(known, "wait_for_ready_timeout").unwrap_or_else(|| DEFAULT_WAIT.into());
+        let extra = [
             ("setting", Value::set_from(user_settings(&options, known))),
             (
                 "all_settings",
                 Value::set_from(options.iter().map(Setting::to_attribute).collect()),
             ),
-            ("tags", string_map(tags)),
-            (
-                "wait_for_ready_timeout",
-                string(
-                    str_attr(known, "wait_for_ready_timeout")
-                        .unwrap_or_else(|| DEFAULT_WAIT.to_string()),
-                ),
-            ),
-            (
-                "poll_interval",
-                opt_string(str_attr(known, "poll_interval")),
-            ),
+            ("wait_for_ready_timeout", string(wait)),
+            ("poll_interval", opt_string(str_attr(known, "poll_interval"))),
             (
                 "timeouts",
                 known.get_attr("timeouts").cloned().unwrap_or(Value::Null),
             ),
-        ]);
-        if let Value::Map(map) = &mut state {
-            map.extend(
-                resource_lists(resources.as_ref())
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v)),
-            );
-        }
-        Ok(state)
+        ];
+        map.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
+        map.extend(
+            resource_lists(resources.as_ref())
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v)),
+        );
+        Ok(())
     }
 
     /// Every option of the environment's configuration, AWS's defaults
@@ -668,9 +656,13 @@ impl Environment {
 }
 
 #[async_trait]
-impl AwsResource for Environment {
+impl Managed for Environment {
     fn type_name(&self) -> &'static str {
         "aws_elastic_beanstalk_environment"
+    }
+
+    fn noun(&self) -> &'static str {
+        "Elastic Beanstalk environment"
     }
 
     fn schema(&self) -> Schema {
@@ -733,23 +725,40 @@ impl AwsResource for Environment {
         response
     }
 
+    /// The environment id; a state without one (a create whose answer was
+    /// lost) is looked up by its name, which AWS keeps unique among live
+    /// environments.
+    fn key(&self, state: &Value) -> Result<String, ProviderError> {
+        str_attr(state, "id")
+            .filter(|id| !id.is_empty())
+            .map_or_else(|| required_str(state, "name"), Ok)
+    }
+
+    fn tagging(&self) -> Option<&dyn Tagging> {
+        Some(&BeanstalkTags)
+    }
+
+    fn tag_target(&self) -> &'static str {
+        "arn"
+    }
+
+    /// The environment name is the idempotency key: AWS refuses a second
+    /// environment of the same name, and a create whose answer was lost is
+    /// found by it.
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
         let name = required_str(planned, "name")?;
         let application = required_str(planned, "application")?;
         let tier = str_attr(planned, "tier").unwrap_or_else(|| "WebServer".to_string());
         let settings: Vec<ConfigurationOptionSetting> =
             settings_of(planned).iter().map(Setting::to_sdk).collect();
-        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
+        let tags = sdk_tags(&create_tags(planned, request.operation_id));
         let text = |name: &str| str_attr(planned, name);
         let eb = &clients.beanstalk;
-        // The environment name is the idempotency key: AWS refuses a second
-        // environment of the same name, and a create whose answer was lost
-        // is found by it.
         let id = clients
             .create(
                 "elasticbeanstalk",
@@ -766,7 +775,7 @@ impl AwsResource for Environment {
                         .set_description(text("description"))
                         .tier(tier_of(&tier))
                         .set_option_settings((!settings.is_empty()).then(|| settings.clone()))
-                        .set_tags(Some(sdk_tags(&tags)))
+                        .set_tags(Some(tags.clone()))
                         .send()
                 },
                 || Self::find_id(clients, &application, &name, request.operation_id),
@@ -779,77 +788,86 @@ impl AwsResource for Environment {
                     "CreateEnvironment for {name} returned no environment id"
                 ))
             })?;
+        Ok(Made::id(id))
+    }
+
+    /// Waits for the new environment to be Ready.
+    async fn after_create(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+        id: &str,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
         let policy = wait_policy(clients, planned, "create");
-        let partial = partial_state(planned, [("id", string(&id))]);
-        let env = Self::wait_ready(clients, request, &id, policy)
-            .await
-            .keep_created(&partial)?;
-        Self::state(clients, &env, planned)
-            .await
-            .keep_created(&partial)
+        Self::wait_ready(clients, request, id, policy).await.map(|_| ())
     }
 
     async fn update(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
-        let prior = prior(request)?;
-        let id = required_str(prior, "id")?;
-        let policy = wait_policy(clients, planned, "update");
+        id: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
         let change = EnvironmentUpdate::between(prior, planned);
-        if !change.is_empty() {
-            // AWS refuses an update while another one is in progress.
-            Self::wait_ready(clients, request, &id, policy).await?;
-            let eb = &clients.beanstalk;
-            clients
-                .call("elasticbeanstalk", "UpdateEnvironment", || {
-                    eb.update_environment()
-                        .environment_id(&id)
-                        .set_solution_stack_name(change.solution_stack_name.clone())
-                        .set_platform_arn(change.platform_arn.clone())
-                        .set_template_name(change.template_name.clone())
-                        .set_version_label(change.version_label.clone())
-                        .set_description(change.description.clone())
-                        .set_option_settings(
-                            (!change.settings.is_empty()).then(|| change.settings.clone()),
-                        )
-                        .set_options_to_remove(
-                            (!change.removed.is_empty()).then(|| change.removed.clone()),
-                        )
-                        .send()
-                })
-                .await?;
+        if change.is_empty() {
+            return Ok(());
         }
-        if let Some(arn) = str_attr(prior, "arn") {
-            update_tags(
-                clients,
-                &arn,
-                &string_map_attr(prior, "tags"),
-                &string_map_attr(planned, "tags"),
-            )
+        // AWS refuses an update while another one is in progress.
+        let policy = wait_policy(clients, planned, "update");
+        Self::wait_ready(clients, request, id, policy).await?;
+        let eb = &clients.beanstalk;
+        clients
+            .call("elasticbeanstalk", "UpdateEnvironment", || {
+                eb.update_environment()
+                    .environment_id(id)
+                    .set_solution_stack_name(change.solution_stack_name.clone())
+                    .set_platform_arn(change.platform_arn.clone())
+                    .set_template_name(change.template_name.clone())
+                    .set_version_label(change.version_label.clone())
+                    .set_description(change.description.clone())
+                    .set_option_settings(
+                        (!change.settings.is_empty()).then(|| change.settings.clone()),
+                    )
+                    .set_options_to_remove(
+                        (!change.removed.is_empty()).then(|| change.removed.clone()),
+                    )
+                    .send()
+            })
             .await?;
-        }
-        let env = Self::wait_ready(clients, request, &id, policy).await?;
-        Self::state(clients, &env, planned).await
+        Ok(())
+    }
+
+    /// Waits for the environment to be Ready again after its update and
+    /// tag changes (changing an environment's tags updates it too).
+    async fn after_update(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+        id: &str,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        let policy = wait_policy(clients, planned, "update");
+        Self::wait_ready(clients, request, id, policy).await.map(|_| ())
     }
 
     async fn delete(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
+        id: &str,
+        prior: &Value,
     ) -> Result<(), ProviderError> {
-        let prior = prior(request)?;
-        let id = required_str(prior, "id")?;
         let (limit, interval) = wait_policy(clients, prior, "delete");
-        if Self::describe_one(clients, &id).await?.is_none() {
+        if Self::describe_one(clients, id).await?.is_none() {
             return Ok(());
         }
         let eb = &clients.beanstalk;
         clients
             .call("elasticbeanstalk", "TerminateEnvironment", || {
-                eb.terminate_environment().environment_id(&id).send()
+                eb.terminate_environment().environment_id(id).send()
             })
             .await?;
         let progress = progress_of(request);
@@ -860,7 +878,7 @@ impl AwsResource for Environment {
             || async {
                 let out = clients
                     .call("elasticbeanstalk", "DescribeEnvironments", || {
-                        eb.describe_environments().environment_ids(&id).send()
+                        eb.describe_environments().environment_ids(id).send()
                     })
                     .await?;
                 Ok(match out.environments().first().and_then(|e| e.status()) {
@@ -875,73 +893,46 @@ impl AwsResource for Environment {
         .await
     }
 
-    async fn read(
+    /// One DescribeEnvironments call for all environments, by id (e-…) or,
+    /// for a key that is not one, by name (an import by name, a state
+    /// without an id); their settings and resources take calls each
+    /// ([`Managed::complete`]), as the API has no batch form.
+    async fn describe(
         &self,
         clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let found = match str_attr(current, "id") {
-            Some(id) => Self::describe_one(clients, &id).await?,
-            // A create that failed while waiting (or whose answer was lost)
-            // leaves a state without an id: the environment is found by its
-            // name, which AWS keeps unique among live environments.
-            None => Self::describe_by(clients, Vec::new(), vec![required_str(current, "name")?])
-                .await?
-                .into_iter()
-                .find(|e| e.application_name() == str_attr(current, "application").as_deref()),
-        };
-        match found {
-            Some(env) => Self::state(clients, &env, current).await.map(Some),
-            None => Ok(None),
+        keys: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        if keys.is_empty() {
+            return Ok(BTreeMap::new());
         }
+        let (ids, names): (Vec<String>, Vec<String>) =
+            keys.iter().cloned().partition(|k| k.starts_with("e-"));
+        let mut found = Vec::new();
+        if !ids.is_empty() {
+            found.extend(Self::describe_by(clients, ids, Vec::new()).await?);
+        }
+        if !names.is_empty() {
+            found.extend(Self::describe_by(clients, Vec::new(), names).await?);
+        }
+        let mut out = BTreeMap::new();
+        for env in &found {
+            for key in [env.environment_id(), env.environment_name()].into_iter().flatten() {
+                if keys.iter().any(|k| k == key) {
+                    out.insert(key.to_string(), Self::described_state(env));
+                }
+            }
+        }
+        Ok(out)
     }
 
-    /// One DescribeEnvironments call for all environments; their settings
-    /// and tags still take a call each, as the API has no batch form.
-    async fn read_many(
+    async fn complete(
         &self,
         clients: &Clients,
-        currents: &[&Value],
-    ) -> Vec<Result<Option<Value>, ProviderError>> {
-        let ids: Vec<String> = currents.iter().filter_map(|c| str_attr(c, "id")).collect();
-        let found = if ids.is_empty() {
-            Vec::new()
-        } else {
-            match Self::describe_by(clients, ids, Vec::new()).await {
-                Ok(found) => found,
-                Err(e) => return currents.iter().map(|_| Err(e.clone())).collect(),
-            }
-        };
-        let mut out = Vec::with_capacity(currents.len());
-        for current in currents {
-            let id = str_attr(current, "id");
-            if id.is_none() {
-                // Found by name instead; see `read`.
-                out.push(self.read(clients, current).await);
-                continue;
-            }
-            let env = found
-                .iter()
-                .find(|e| e.environment_id().is_some() && e.environment_id() == id.as_deref());
-            out.push(match env {
-                Some(env) => Self::state(clients, env, current).await.map(Some),
-                None => Ok(None),
-            });
-        }
-        out
-    }
-
-    /// Imports by environment id (e-xxxxxxxxxx) or by name.
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        let found = if id.starts_with("e-") {
-            Self::describe_by(clients, vec![id.to_string()], Vec::new()).await?
-        } else {
-            Self::describe_by(clients, Vec::new(), vec![id.to_string()]).await?
-        };
-        match found.first() {
-            Some(env) => Self::state(clients, env, &Value::Null).await.map(Some),
-            None => Ok(None),
-        }
+        _key: &str,
+        value: &mut Value,
+        known: &Value,
+    ) -> Result<(), ProviderError> {
+        Self::complete_state(clients, value, known).await
     }
 
     /// By name within the application, which AWS keeps unique among live
@@ -951,13 +942,10 @@ impl AwsResource for Environment {
         clients: &Clients,
         operation_id: &str,
         planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
+    ) -> Result<Option<String>, ProviderError> {
         let application = required_str(planned, "application")?;
         let name = required_str(planned, "name")?;
-        match Self::find_made(clients, &application, &name, operation_id).await? {
-            Some(env) => Self::state(clients, &env, planned).await.map(Some),
-            None => Ok(None),
-        }
+        Self::find_id(clients, &application, &name, operation_id).await
     }
 }
 

@@ -15,47 +15,25 @@ use engine::provider::{
 use engine::value::Value;
 
 use super::cloudfront::normalize_blocks;
-use super::retry::Created;
-use super::values::{
-    bool_attr, object, opt_string, partial_state, required_str, str_attr, string, string_map,
-    string_map_attr, tags_attribute, KeepCreated,
-};
-use super::{tags_with_intent, user_tags, AwsError, AwsResource, Clients};
+use super::managed::{create_tags, ours_by_name, Gone, Made, Managed, Seam, Tagging};
+use super::values::{bool_attr, changed, object, opt_string, required_str, str_attr, string, tags_attribute};
+use super::{AwsError, AwsResource, Clients};
 
 mod environment;
 mod lifecycle;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![
-        Box::new(Application),
-        Box::new(ApplicationVersion),
-        Box::new(environment::Environment),
+        Box::new(Seam(Application)),
+        Box::new(Seam(ApplicationVersion)),
+        Box::new(Seam(environment::Environment)),
     ]
 }
-
-use super::values::{planned, prior};
 
 fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
-}
-
-/// The user's tags of a resource (see [`user_tags`]).
-async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    Ok(user_tags(list_all_tags(clients, arn).await?))
-}
-
-/// `state` if our create made it (see [`super::made_here`]).
-async fn made_here(
-    clients: &Clients,
-    state: Option<Value>,
-    operation_id: &str,
-) -> Result<Option<Value>, ProviderError> {
-    super::made_here(state, operation_id, |arn| async move {
-        list_all_tags(clients, &arn).await
-    })
-    .await
 }
 
 /// Every tag of a resource, ours included.
@@ -78,43 +56,46 @@ async fn list_all_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, 
         .collect())
 }
 
-async fn update_tags(
-    clients: &Clients,
-    arn: &str,
-    before: &BTreeMap<String, String>,
-    after: &BTreeMap<String, String>,
-) -> Result<(), ProviderError> {
-    let removed: Vec<String> = before
-        .keys()
-        .filter(|k| !after.contains_key(*k))
-        .cloned()
-        .collect();
-    let added: BTreeMap<String, String> = after
-        .iter()
-        .filter(|(k, v)| before.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if removed.is_empty() && added.is_empty() {
-        return Ok(());
-    }
-    let eb = &clients.beanstalk;
-    clients
-        .call("elasticbeanstalk", "UpdateTagsForResource", || {
-            eb.update_tags_for_resource()
-                .resource_arn(arn)
-                .set_tags_to_add((!added.is_empty()).then(|| sdk_tags(&added)))
-                .set_tags_to_remove((!removed.is_empty()).then(|| removed.clone()))
-                .send()
-        })
-        .await?;
-    Ok(())
-}
-
 fn progress_of<'a>(request: &'a ApplyRequest<'_>) -> impl Fn(&str) + 'a {
     move |status: &str| {
         if let Some(sink) = &request.progress {
             sink(status);
         }
+    }
+}
+
+/// How Elastic Beanstalk tags its applications, versions and
+/// environments: by ARN, UpdateTagsForResource adds and removes in one call.
+pub(super) struct BeanstalkTags;
+
+#[async_trait]
+impl Tagging for BeanstalkTags {
+    async fn update(
+        &self,
+        clients: &Clients,
+        arn: &str,
+        add: &BTreeMap<String, String>,
+        remove: &[String],
+    ) -> Result<(), ProviderError> {
+        let eb = &clients.beanstalk;
+        clients
+            .call("elasticbeanstalk", "UpdateTagsForResource", || {
+                eb.update_tags_for_resource()
+                    .resource_arn(arn)
+                    .set_tags_to_add((!add.is_empty()).then(|| sdk_tags(add)))
+                    .set_tags_to_remove((!remove.is_empty()).then(|| remove.to_vec()))
+                    .send()
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        clients: &Clients,
+        arn: &str,
+    ) -> Result<BTreeMap<String, String>, ProviderError> {
+        Ok(list_all_tags(clients, arn).await?)
     }
 }
 
@@ -124,92 +105,66 @@ fn progress_of<'a>(request: &'a ApplyRequest<'_>) -> impl Fn(&str) + 'a {
 
 struct Application;
 
-impl Application {
-    /// Describes many applications in one call.
-    async fn describe(
-        clients: &Clients,
-        names: Vec<String>,
-    ) -> Result<BTreeMap<String, ApplicationDescription>, ProviderError> {
-        let eb = &clients.beanstalk;
-        let out = clients
-            .call("elasticbeanstalk", "DescribeApplications", || {
-                eb.describe_applications()
-                    .set_application_names(Some(names.clone()))
+fn application_state(app: &ApplicationDescription) -> Value {
+    let name = app.application_name().unwrap_or_default();
+    object([
+        ("id", string(name)),
+        ("name", string(name)),
+        ("arn", opt_string(app.application_arn())),
+        (
+            "description",
+            opt_string(app.description().filter(|d| !d.is_empty())),
+        ),
+        (
+            lifecycle::BLOCK,
+            lifecycle::from_sdk(app.resource_lifecycle_config()),
+        ),
+    ])
+}
+
+/// Sends a changed `appversion_lifecycle`; a removed one disables both
+/// rules under the role it had.
+async fn update_lifecycle(
+    clients: &Clients,
+    name: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
+    let (before, after) = (lifecycle::of(prior), lifecycle::of(planned));
+    let unchanged = match (before, after) {
+        (None, None) => true,
+        (Some(b), Some(a)) => values_equal(b, a),
+        _ => false,
+    };
+    if unchanged {
+        return Ok(());
+    }
+    let prior_role = before.and_then(|b| str_attr(b, "service_role"));
+    let config = lifecycle::to_sdk(after, prior_role);
+    let eb = &clients.beanstalk;
+    clients
+        .call(
+            "elasticbeanstalk",
+            "UpdateApplicationResourceLifecycle",
+            || {
+                eb.update_application_resource_lifecycle()
+                    .application_name(name)
+                    .resource_lifecycle_config(config.clone())
                     .send()
-            })
-            .await?;
-        Ok(out
-            .applications()
-            .iter()
-            .filter_map(|a| Some((a.application_name()?.to_string(), a.clone())))
-            .collect())
-    }
-
-    async fn state(
-        clients: &Clients,
-        app: &ApplicationDescription,
-    ) -> Result<Value, ProviderError> {
-        let name = app.application_name().unwrap_or_default();
-        let tags = match app.application_arn() {
-            Some(arn) => list_tags(clients, arn).await?,
-            None => BTreeMap::new(),
-        };
-        Ok(object([
-            ("id", string(name)),
-            ("name", string(name)),
-            ("arn", opt_string(app.application_arn())),
-            (
-                "description",
-                opt_string(app.description().filter(|d| !d.is_empty())),
-            ),
-            (
-                lifecycle::BLOCK,
-                lifecycle::from_sdk(app.resource_lifecycle_config()),
-            ),
-            ("tags", string_map(tags)),
-        ]))
-    }
-
-    /// Sends a changed `appversion_lifecycle`; a removed one disables both
-    /// rules under the role it had.
-    async fn update_lifecycle(
-        clients: &Clients,
-        name: &str,
-        prior: &Value,
-        planned: &Value,
-    ) -> Result<(), ProviderError> {
-        let (before, after) = (lifecycle::of(prior), lifecycle::of(planned));
-        let unchanged = match (before, after) {
-            (None, None) => true,
-            (Some(b), Some(a)) => values_equal(b, a),
-            _ => false,
-        };
-        if unchanged {
-            return Ok(());
-        }
-        let prior_role = before.and_then(|b| str_attr(b, "service_role"));
-        let config = lifecycle::to_sdk(after, prior_role);
-        let eb = &clients.beanstalk;
-        clients
-            .call(
-                "elasticbeanstalk",
-                "UpdateApplicationResourceLifecycle",
-                || {
-                    eb.update_application_resource_lifecycle()
-                        .application_name(name)
-                        .resource_lifecycle_config(config.clone())
-                        .send()
-                },
-            )
-            .await?;
-        Ok(())
-    }
+            },
+        )
+        .await?;
+    Ok(())
 }
 
 #[async_trait]
-impl AwsResource for Application {
+impl Managed for Application {
     fn type_name(&self) -> &'static str {
         "aws_elastic_beanstalk_application"
+    }
+
+    fn noun(&self) -> &'static str {
+        "Elastic Beanstalk application"
     }
 
     fn schema(&self) -> Schema {
@@ -237,21 +192,34 @@ impl AwsResource for Application {
         response
     }
 
+    /// The name, which the state keeps in both `id` and `name`.
+    fn key(&self, state: &Value) -> Result<String, ProviderError> {
+        required_str(state, "name").or_else(|_| required_str(state, "id"))
+    }
+
+    fn tagging(&self) -> Option<&dyn Tagging> {
+        Some(&BeanstalkTags)
+    }
+
+    fn tag_target(&self) -> &'static str {
+        "arn"
+    }
+
+    /// The user-chosen name makes the create idempotent in effect: a second
+    /// attempt fails with "already exists" instead of duplicating, and a
+    /// create whose answer was lost is found by it.
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
         let name = required_str(planned, "name")?;
         let description = str_attr(planned, "description");
         let lifecycle = lifecycle::of(planned).map(|b| lifecycle::to_sdk(Some(b), None));
-        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
+        let tags = sdk_tags(&create_tags(planned, request.operation_id));
         let eb = &clients.beanstalk;
-        // The user-chosen name makes the create idempotent in effect: a
-        // second attempt fails with "already exists" instead of duplicating,
-        // and a create whose answer was lost is found by it.
-        let created = clients
+        clients
             .create(
                 "elasticbeanstalk",
                 "CreateApplication",
@@ -260,118 +228,77 @@ impl AwsResource for Application {
                         .application_name(&name)
                         .set_description(description.clone())
                         .set_resource_lifecycle_config(lifecycle.clone())
-                        .set_tags(Some(sdk_tags(&tags)))
+                        .set_tags(Some(tags.clone()))
                         .send()
                 },
                 || self.find_created(clients, request.operation_id, planned),
             )
             .await?;
-        let out = match created {
-            Created::Sent(out) => out,
-            Created::Found(state) => return Ok(state),
-        };
-        let partial = partial_state(planned, [("id", string(&name))]);
-        let Some(app) = out.application() else {
-            return Err(ProviderError::new(format!(
-                "CreateApplication for {name} returned no application"
-            ))
-            .with_partial_state(partial));
-        };
-        Self::state(clients, app).await.keep_created(&partial)
+        Ok(Made::id(&name).with("name", string(&name)))
     }
 
     async fn update(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
-        let prior = prior(request)?;
-        let name = required_str(prior, "name")?;
-        let eb = &clients.beanstalk;
-        let description = str_attr(planned, "description");
-        if description != str_attr(prior, "description") {
+        _request: &ApplyRequest<'_>,
+        name: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        if changed(prior, planned, "description") {
             // An empty description is how the API clears it.
-            let text = description.clone().unwrap_or_default();
+            let text = str_attr(planned, "description").unwrap_or_default();
+            let eb = &clients.beanstalk;
             clients
                 .call("elasticbeanstalk", "UpdateApplication", || {
                     eb.update_application()
-                        .application_name(&name)
+                        .application_name(name)
                         .description(&text)
                         .send()
                 })
                 .await?;
         }
-        Self::update_lifecycle(clients, &name, prior, planned).await?;
-        if let Some(arn) = str_attr(prior, "arn") {
-            update_tags(
-                clients,
-                &arn,
-                &string_map_attr(prior, "tags"),
-                &string_map_attr(planned, "tags"),
-            )
-            .await?;
-        }
-        self.read(clients, prior).await?.ok_or_else(|| {
-            ProviderError::new(format!("application {name} vanished during its update"))
-        })
+        update_lifecycle(clients, name, prior, planned).await
     }
 
     async fn delete(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
+        _request: &ApplyRequest<'_>,
+        name: &str,
+        _prior: &Value,
     ) -> Result<(), ProviderError> {
-        let name = required_str(prior(request)?, "name")?;
         let eb = &clients.beanstalk;
         clients
             .call("elasticbeanstalk", "DeleteApplication", || {
-                eb.delete_application().application_name(&name).send()
+                eb.delete_application().application_name(name).send()
             })
             .await?;
         Ok(())
     }
 
-    async fn read(
-        &self,
-        clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        self.read_many(clients, &[current])
-            .await
-            .pop()
-            .unwrap_or(Ok(None))
-    }
-
     /// One DescribeApplications call for every application refreshed.
-    async fn read_many(
+    async fn describe(
         &self,
         clients: &Clients,
-        currents: &[&Value],
-    ) -> Vec<Result<Option<Value>, ProviderError>> {
-        let names: Vec<Option<String>> = currents.iter().map(|c| str_attr(c, "name")).collect();
-        let wanted: Vec<String> = names.iter().flatten().cloned().collect();
-        let found = match Self::describe(clients, wanted).await {
-            Ok(found) => found,
-            Err(e) => return currents.iter().map(|_| Err(e.clone())).collect(),
-        };
-        let mut out = Vec::with_capacity(currents.len());
-        for name in names {
-            out.push(match name {
-                None => Err(ProviderError::new(
-                    "the state of an application has no name",
-                )),
-                Some(name) => match found.get(&name) {
-                    None => Ok(None),
-                    Some(app) => Self::state(clients, app).await.map(Some),
-                },
-            });
+        names: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        if names.is_empty() {
+            return Ok(BTreeMap::new());
         }
-        out
-    }
-
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        self.read(clients, &object([("name", string(id))])).await
+        let eb = &clients.beanstalk;
+        let out = clients
+            .call("elasticbeanstalk", "DescribeApplications", || {
+                eb.describe_applications()
+                    .set_application_names(Some(names.to_vec()))
+                    .send()
+            })
+            .await?;
+        Ok(out
+            .applications()
+            .iter()
+            .filter_map(|a| Some((a.application_name()?.to_string(), application_state(a))))
+            .collect())
     }
 
     /// By the user-chosen name, which AWS keeps unique, and the intent tag
@@ -381,8 +308,8 @@ impl AwsResource for Application {
         clients: &Clients,
         operation_id: &str,
         planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        made_here(clients, self.read(clients, planned).await?, operation_id).await
+    ) -> Result<Option<String>, ProviderError> {
+        ours_by_name(self, clients, str_attr(planned, "name"), operation_id).await
     }
 }
 
@@ -390,138 +317,107 @@ impl AwsResource for Application {
 // aws_elastic_beanstalk_application_version
 // ---------------------------------------------------------------------------
 
+/// A version, keyed `APPLICATION/LABEL` (Terraform's import id; its `id` is
+/// only the label).
 struct ApplicationVersion;
 
-impl ApplicationVersion {
-    /// Describes the given labels of one application in one call.
-    async fn describe(
-        clients: &Clients,
-        application: &str,
-        labels: Vec<String>,
-    ) -> Result<BTreeMap<String, Value>, ProviderError> {
-        let eb = &clients.beanstalk;
-        let out = clients
-            .call("elasticbeanstalk", "DescribeApplicationVersions", || {
-                eb.describe_application_versions()
-                    .application_name(application)
-                    .set_version_labels(Some(labels.clone()))
-                    .send()
-            })
-            .await;
-        let out = match out {
-            Ok(out) => out,
-            // Versions of an application that no longer exists are gone too.
-            Err(e) if e.is_not_found() => return Ok(BTreeMap::new()),
-            Err(e) => return Err(e.into()),
-        };
-        Ok(out
-            .application_versions()
-            .iter()
-            .filter_map(|v| {
-                let label = v.version_label()?.to_string();
-                let bundle = v.source_bundle();
-                Some((
-                    label.clone(),
-                    object([
-                        ("id", string(label.clone())),
-                        ("name", string(label)),
-                        ("application", string(application)),
-                        ("bucket", opt_string(bundle.and_then(|b| b.s3_bucket()))),
-                        ("key", opt_string(bundle.and_then(|b| b.s3_key()))),
-                        (
-                            "description",
-                            opt_string(v.description().filter(|d| !d.is_empty())),
-                        ),
-                        ("arn", opt_string(v.application_version_arn())),
-                    ]),
-                ))
-            })
-            .collect())
-    }
+fn split_version(key: &str) -> Result<(&str, &str), ProviderError> {
+    key.split_once('/').ok_or_else(|| {
+        ProviderError::new(format!(
+            "an aws_elastic_beanstalk_application_version is imported by APPLICATION/LABEL, not {key:?}"
+        ))
+    })
+}
 
-    /// One version, completed by [`ApplicationVersion::complete`].
-    async fn read_one(
-        clients: &Clients,
-        application: &str,
-        label: &str,
-        known: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let found = Self::describe(clients, application, vec![label.to_string()])
-            .await?
-            .remove(label);
-        match found {
-            Some(described) => Self::complete(clients, described, known).await.map(Some),
-            None => Ok(None),
-        }
-    }
+/// Describes the given labels of one application in one call; versions of
+/// an application that no longer exists are gone too.
+async fn describe_versions(
+    clients: &Clients,
+    application: &str,
+    labels: Vec<String>,
+) -> Result<BTreeMap<String, Value>, ProviderError> {
+    let eb = &clients.beanstalk;
+    let Some(out) = clients
+        .call("elasticbeanstalk", "DescribeApplicationVersions", || {
+            eb.describe_application_versions()
+                .application_name(application)
+                .set_version_labels(Some(labels.clone()))
+                .send()
+        })
+        .await
+        .or_gone()?
+    else {
+        return Ok(BTreeMap::new());
+    };
+    Ok(out
+        .application_versions()
+        .iter()
+        .filter_map(|v| {
+            let label = v.version_label()?.to_string();
+            let bundle = v.source_bundle();
+            Some((
+                format!("{application}/{label}"),
+                object([
+                    ("id", string(label.clone())),
+                    ("name", string(label)),
+                    ("application", string(application)),
+                    ("bucket", opt_string(bundle.and_then(|b| b.s3_bucket()))),
+                    ("key", opt_string(bundle.and_then(|b| b.s3_key()))),
+                    (
+                        "description",
+                        opt_string(v.description().filter(|d| !d.is_empty())),
+                    ),
+                    ("arn", opt_string(v.application_version_arn())),
+                ]),
+            ))
+        })
+        .collect())
+}
 
-    /// Adds to what DescribeApplicationVersions told the version's tags and,
-    /// from `known` (the prior state or the plan), the arguments that only
-    /// steer stack (`process` at creation, `force_delete` at deletion).
-    async fn complete(
-        clients: &Clients,
-        mut described: Value,
-        known: &Value,
-    ) -> Result<Value, ProviderError> {
-        let tags = match str_attr(&described, "arn") {
-            Some(arn) => list_tags(clients, &arn).await?,
-            None => BTreeMap::new(),
-        };
-        if let Value::Map(map) = &mut described {
-            map.insert("tags".into(), string_map(tags));
-            for flag in ["process", "force_delete"] {
-                let value = bool_attr(known, flag).unwrap_or(false);
-                map.insert(flag.into(), Value::Bool(value));
-            }
-        }
-        Ok(described)
+/// Terraform's check before a delete: a version that environments still
+/// run is refused unless `force_delete` is set.
+async fn check_unused(clients: &Clients, application: &str, label: &str) -> Result<(), ProviderError> {
+    let eb = &clients.beanstalk;
+    let out = clients
+        .call("elasticbeanstalk", "DescribeEnvironments", || {
+            eb.describe_environments()
+                .application_name(application)
+                .version_label(label)
+                .include_deleted(false)
+                .send()
+        })
+        .await?;
+    let users: Vec<&str> = out
+        .environments()
+        .iter()
+        .filter(|e| e.status() != Some(&EnvironmentStatus::Terminated))
+        .filter_map(|e| e.environment_name())
+        .collect();
+    if users.is_empty() {
+        return Ok(());
     }
-
-    /// Terraform's check before a delete: a version that environments
-    /// still run is refused unless `force_delete` is set.
-    async fn check_unused(
-        clients: &Clients,
-        application: &str,
-        label: &str,
-    ) -> Result<(), ProviderError> {
-        let eb = &clients.beanstalk;
-        let out = clients
-            .call("elasticbeanstalk", "DescribeEnvironments", || {
-                eb.describe_environments()
-                    .application_name(application)
-                    .version_label(label)
-                    .include_deleted(false)
-                    .send()
-            })
-            .await?;
-        let users: Vec<&str> = out
-            .environments()
-            .iter()
-            .filter(|e| e.status() != Some(&EnvironmentStatus::Terminated))
-            .filter_map(|e| e.environment_name())
-            .collect();
-        if users.is_empty() {
-            return Ok(());
-        }
-        Err(ProviderError::new(format!(
-            "application version {application}/{label} is in use by the environments {}; deploy another version to them first, or set force_delete = true",
-            users.join(", ")
-        )))
-    }
+    Err(ProviderError::new(format!(
+        "application version {application}/{label} is in use by the environments {}; deploy another version to them first, or set force_delete = true",
+        users.join(", ")
+    )))
 }
 
 #[async_trait]
-impl AwsResource for ApplicationVersion {
+impl Managed for ApplicationVersion {
+    fn type_name(&self) -> &'static str {
+        "aws_elastic_beanstalk_application_version"
+    }
+
+    fn noun(&self) -> &'static str {
+        "application version"
+    }
+
     /// Terraform keeps only the label in `id`; the import id is
     /// `APPLICATION/LABEL`.
     fn terraform_import_id(&self, attributes: &serde_json::Value) -> Option<String> {
         let application = super::attribute_text(attributes, "application")?;
         let label = super::attribute_text(attributes, "name")?;
         Some(format!("{application}/{label}"))
-    }
-
-    fn type_name(&self) -> &'static str {
-        "aws_elastic_beanstalk_application_version"
     }
 
     fn schema(&self) -> Schema {
@@ -556,12 +452,56 @@ impl AwsResource for ApplicationVersion {
         .attr(AttributeSchema::computed("arn", AttrType::String).describe("The version's ARN."))
     }
 
+    fn key(&self, state: &Value) -> Result<String, ProviderError> {
+        Ok(format!(
+            "{}/{}",
+            required_str(state, "application")?,
+            required_str(state, "name")?
+        ))
+    }
+
+    fn tagging(&self) -> Option<&dyn Tagging> {
+        Some(&BeanstalkTags)
+    }
+
+    fn tag_target(&self) -> &'static str {
+        "arn"
+    }
+
+    /// `process` (at creation) and `force_delete` (at deletion) only steer
+    /// stack; the API never tells them.
+    fn kept(&self) -> &'static [&'static str] {
+        &["process", "force_delete"]
+    }
+
+    /// The steering flags at their default where nothing is known of them
+    /// (an import).
+    async fn complete(
+        &self,
+        _clients: &Clients,
+        _key: &str,
+        value: &mut Value,
+        _known: &Value,
+    ) -> Result<(), ProviderError> {
+        if let Value::Map(map) = value {
+            for flag in ["process", "force_delete"] {
+                let entry = map.entry(flag.to_string()).or_insert(Value::Null);
+                if entry.is_null() {
+                    *entry = Value::Bool(false);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The label is unique in the application: a create whose answer was
+    /// lost is found by it.
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
         let application = required_str(planned, "application")?;
         let label = required_str(planned, "name")?;
         let bundle = S3Location::builder()
@@ -570,13 +510,8 @@ impl AwsResource for ApplicationVersion {
             .build();
         let description = str_attr(planned, "description");
         let process = bool_attr(planned, "process").unwrap_or(false);
-        let tags = sdk_tags(&tags_with_intent(
-            string_map_attr(planned, "tags"),
-            request.operation_id,
-        ));
+        let tags = sdk_tags(&create_tags(planned, request.operation_id));
         let eb = &clients.beanstalk;
-        // The label is unique in the application: a create whose answer was
-        // lost is found by it.
         clients
             .create(
                 "elasticbeanstalk",
@@ -594,150 +529,85 @@ impl AwsResource for ApplicationVersion {
                 || self.find_created(clients, request.operation_id, planned),
             )
             .await?;
-        Self::read_one(clients, &application, &label, planned)
-            .await?
-            .ok_or_else(|| {
-                ProviderError::new(format!(
-                    "application version {application}/{label} vanished after its creation"
-                ))
-            })
+        Ok(Made {
+            key: format!("{application}/{label}"),
+            known: vec![("id", string(&label))],
+        })
     }
 
+    /// The bundle forces a new version; the description changes in place
+    /// (tags by the seam), and `process` and `force_delete` only steer stack.
     async fn update(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
-        let prior = prior(request)?;
-        let application = required_str(prior, "application")?;
-        let label = required_str(prior, "name")?;
-        // The bundle forces a new version; the description and tags change
-        // in place, and `process` and `force_delete` only steer stack.
-        let description = str_attr(planned, "description");
+        _request: &ApplyRequest<'_>,
+        key: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        if !changed(prior, planned, "description") {
+            return Ok(());
+        }
+        let (application, label) = split_version(key)?;
+        // An empty description is how the API clears it.
+        let text = str_attr(planned, "description").unwrap_or_default();
         let eb = &clients.beanstalk;
-        if description != str_attr(prior, "description") {
-            // An empty description is how the API clears it.
-            let text = description.unwrap_or_default();
-            clients
-                .call("elasticbeanstalk", "UpdateApplicationVersion", || {
-                    eb.update_application_version()
-                        .application_name(&application)
-                        .version_label(&label)
-                        .description(&text)
-                        .send()
-                })
-                .await?;
-        }
-        if let Some(arn) = str_attr(prior, "arn") {
-            update_tags(
-                clients,
-                &arn,
-                &string_map_attr(prior, "tags"),
-                &string_map_attr(planned, "tags"),
-            )
-            .await?;
-        }
-        Self::read_one(clients, &application, &label, planned)
-            .await?
-            .ok_or_else(|| {
-                ProviderError::new(format!(
-                    "application version {application}/{label} vanished during its update"
-                ))
+        clients
+            .call("elasticbeanstalk", "UpdateApplicationVersion", || {
+                eb.update_application_version()
+                    .application_name(application)
+                    .version_label(label)
+                    .description(&text)
+                    .send()
             })
+            .await?;
+        Ok(())
     }
 
     async fn delete(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
+        _request: &ApplyRequest<'_>,
+        key: &str,
+        prior: &Value,
     ) -> Result<(), ProviderError> {
-        let prior = prior(request)?;
-        let application = required_str(prior, "application")?;
-        let label = required_str(prior, "name")?;
+        let (application, label) = split_version(key)?;
         if !bool_attr(prior, "force_delete").unwrap_or(false) {
-            Self::check_unused(clients, &application, &label).await?;
+            check_unused(clients, application, label).await?;
         }
         let eb = &clients.beanstalk;
         // The bundle in S3 belongs to its own aws_s3_object and stays.
-        match clients
+        clients
             .call("elasticbeanstalk", "DeleteApplicationVersion", || {
                 eb.delete_application_version()
-                    .application_name(&application)
-                    .version_label(&label)
+                    .application_name(application)
+                    .version_label(label)
                     .delete_source_bundle(false)
                     .send()
             })
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    async fn read(
-        &self,
-        clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let application = required_str(current, "application")?;
-        let label = required_str(current, "name")?;
-        Self::read_one(clients, &application, &label, current).await
+            .gone_ok()
     }
 
     /// One DescribeApplicationVersions call per application.
-    async fn read_many(
+    async fn describe(
         &self,
         clients: &Clients,
-        currents: &[&Value],
-    ) -> Vec<Result<Option<Value>, ProviderError>> {
-        let mut by_application: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for current in currents {
-            if let (Some(app), Some(label)) =
-                (str_attr(current, "application"), str_attr(current, "name"))
-            {
-                by_application.entry(app).or_default().push(label);
-            }
+        keys: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let mut by_application: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for key in keys {
+            let (application, label) = split_version(key)?;
+            by_application
+                .entry(application)
+                .or_default()
+                .push(label.to_string());
         }
-        let mut found: BTreeMap<String, Result<BTreeMap<String, Value>, ProviderError>> =
-            BTreeMap::new();
-        for (app, labels) in by_application {
-            let result = Self::describe(clients, &app, labels).await;
-            found.insert(app, result);
+        let mut out = BTreeMap::new();
+        for (application, labels) in by_application {
+            out.extend(describe_versions(clients, application, labels).await?);
         }
-        let mut out = Vec::with_capacity(currents.len());
-        for current in currents {
-            let (Some(app), Some(label)) =
-                (str_attr(current, "application"), str_attr(current, "name"))
-            else {
-                out.push(Err(ProviderError::new(
-                    "the state of an application version has no application or name",
-                )));
-                continue;
-            };
-            out.push(match found.get(&app) {
-                Some(Ok(versions)) => match versions.get(&label) {
-                    Some(described) => Self::complete(clients, described.clone(), current)
-                        .await
-                        .map(Some),
-                    None => Ok(None),
-                },
-                Some(Err(e)) => Err(e.clone()),
-                None => Ok(None),
-            });
-        }
-        out
-    }
-
-    /// Imports `APPLICATION/LABEL`.
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        let Some((application, label)) = id.split_once('/') else {
-            return Err(ProviderError::new(format!(
-                "an aws_elastic_beanstalk_application_version is imported by APPLICATION/LABEL, not {id:?}"
-            )));
-        };
-        Self::read_one(clients, application, label, &Value::Null).await
+        Ok(out)
     }
 
     /// By application and label, which AWS keeps unique, and the intent tag
@@ -747,10 +617,7 @@ impl AwsResource for ApplicationVersion {
         clients: &Clients,
         operation_id: &str,
         planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let application = required_str(planned, "application")?;
-        let label = required_str(planned, "name")?;
-        let found = Self::read_one(clients, &application, &label, planned).await?;
-        made_here(clients, found, operation_id).await
+    ) -> Result<Option<String>, ProviderError> {
+        ours_by_name(self, clients, self.key(planned).ok(), operation_id).await
     }
 }

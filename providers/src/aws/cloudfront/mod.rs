@@ -27,18 +27,18 @@ use engine::provider::{
 };
 use engine::value::Value;
 
+use super::managed::{each, Made, Managed, Seam, Tagging};
 use super::retry::Poll;
 use super::values::{
-    blocks_attr, bool_attr, number_attr, object, partial_state, required_str, str_attr, string,
-    string_map, string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
-    KeepCreated,
+    blocks_attr, bool_attr, number_attr, object, required_str, str_attr, string,
+    string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
 };
 use super::{AwsResource, Clients};
 
 mod parts;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
-    vec![Box::new(Distribution)]
+    vec![Box::new(Seam(Distribution))]
 }
 
 /// CloudFront's hosted zone for alias records, the same for every distribution.
@@ -1055,8 +1055,6 @@ fn config_value(config: &DistributionConfig) -> BTreeMap<String, Value> {
 
 struct Distribution;
 
-use super::values::{planned, prior};
-
 fn progress_of<'a>(request: &'a ApplyRequest<'_>) -> impl Fn(&str) + 'a {
     move |status: &str| {
         if let Some(sink) = &request.progress {
@@ -1116,7 +1114,8 @@ impl Distribution {
         }
     }
 
-    /// Reads the distribution and its tags; `None` when it is gone.
+    /// Reads the distribution (its tags come from [`CloudFrontTags`]);
+    /// `None` when it is gone.
     async fn fetch(clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         let cf = &clients.cloudfront;
         let out = match clients
@@ -1132,27 +1131,6 @@ impl Distribution {
         let Some(distribution) = out.distribution() else {
             return Ok(None);
         };
-        let tags = clients
-            .call("cloudfront", "ListTagsForResource", || {
-                cf.list_tags_for_resource()
-                    .resource(distribution.arn())
-                    .send()
-            })
-            .await?;
-        let tags: BTreeMap<String, String> = tags
-            .tags()
-            .map(|t| {
-                t.items()
-                    .iter()
-                    .map(|t| {
-                        (
-                            t.key().to_string(),
-                            t.value().unwrap_or_default().to_string(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         let mut map = distribution
             .distribution_config()
             .map(config_value)
@@ -1183,14 +1161,13 @@ impl Distribution {
             )
             .map(|(k, v)| (k.to_string(), v)),
         );
-        map.insert("tags".into(), string_map(tags));
         Ok(Some(Value::Map(map)))
     }
 
     /// The state: what CloudFront reports plus our own arguments
     /// (wait_for_deployment, timeouts), which CloudFront does not know.
-    fn with_local(mut state: Value, local: &Value) -> Value {
-        if let Value::Map(map) = &mut state {
+    fn with_local(state: &mut Value, local: &Value) {
+        if let Value::Map(map) = state {
             map.insert(
                 "wait_for_deployment".into(),
                 Value::Bool(bool_attr(local, "wait_for_deployment").unwrap_or(true)),
@@ -1204,7 +1181,6 @@ impl Distribution {
                 local.get_attr("timeouts").cloned().unwrap_or(Value::Null),
             );
         }
-        state
     }
 
     async fn wait_deployed(
@@ -1240,20 +1216,23 @@ impl Distribution {
             .await
     }
 
-    async fn update_tags(
+}
+
+/// CloudFront's tagging of distributions, by ARN.
+struct CloudFrontTags;
+
+#[async_trait]
+impl Tagging for CloudFrontTags {
+    async fn update(
+        &self,
         clients: &Clients,
         arn: &str,
-        before: &BTreeMap<String, String>,
-        after: &BTreeMap<String, String>,
+        add: &BTreeMap<String, String>,
+        remove: &[String],
     ) -> Result<(), ProviderError> {
         let cf = &clients.cloudfront;
-        let removed: Vec<String> = before
-            .keys()
-            .filter(|k| !after.contains_key(*k))
-            .cloned()
-            .collect();
-        if !removed.is_empty() {
-            let keys = TagKeys::builder().set_items(Some(removed)).build();
+        if !remove.is_empty() {
+            let keys = TagKeys::builder().set_items(Some(remove.to_vec())).build();
             clients
                 .call("cloudfront", "UntagResource", || {
                     cf.untag_resource()
@@ -1263,13 +1242,8 @@ impl Distribution {
                 })
                 .await?;
         }
-        let changed: BTreeMap<String, String> = after
-            .iter()
-            .filter(|(k, v)| before.get(*k) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if !changed.is_empty() {
-            let tags = sdk_tags(&changed)?;
+        if !add.is_empty() {
+            let tags = sdk_tags(add)?;
             clients
                 .call("cloudfront", "TagResource", || {
                     cf.tag_resource().resource(arn).tags(tags.clone()).send()
@@ -1278,12 +1252,38 @@ impl Distribution {
         }
         Ok(())
     }
+
+    async fn list(
+        &self,
+        clients: &Clients,
+        arn: &str,
+    ) -> Result<BTreeMap<String, String>, ProviderError> {
+        let cf = &clients.cloudfront;
+        let out = clients
+            .call("cloudfront", "ListTagsForResource", || {
+                cf.list_tags_for_resource().resource(arn).send()
+            })
+            .await?;
+        Ok(out
+            .tags()
+            .map(|t| {
+                t.items()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
 }
 
 #[async_trait]
-impl AwsResource for Distribution {
+impl Managed for Distribution {
     fn type_name(&self) -> &'static str {
         "aws_cloudfront_distribution"
+    }
+
+    fn noun(&self) -> &'static str {
+        "CloudFront distribution"
     }
 
     fn schema(&self) -> Schema {
@@ -1321,20 +1321,27 @@ impl AwsResource for Distribution {
         response
     }
 
+    fn tagging(&self) -> Option<&dyn Tagging> {
+        Some(&CloudFrontTags)
+    }
+
+    fn tag_target(&self) -> &'static str {
+        "arn"
+    }
+
+    /// The caller reference is the operation id (recorded before this
+    /// call), so a re-sent create answers with the first one's
+    /// distribution; looking first after a lost answer also covers the case
+    /// where no retry is left.
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
-        // The operation id is recorded before this call: reusing it as the
-        // caller reference makes a retried create find the first attempt.
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
         let config = desired_config(planned, request.operation_id)?;
         let tags = string_map_attr(planned, "tags");
         let cf = &clients.cloudfront;
-        // The caller reference makes a re-sent create answer with the first
-        // one's distribution; looking first after a lost answer also covers
-        // the case where no retry is left.
         let find = || Self::find_by_caller_reference(clients, request.operation_id);
         let created = if tags.is_empty() {
             clients
@@ -1383,37 +1390,38 @@ impl AwsResource for Distribution {
             }
             Err(e) => return Err(e.into()),
         };
-        let partial = partial_state(planned, [("id", string(&id))]);
-        if bool_attr(planned, "wait_for_deployment").unwrap_or(true) {
-            let limit = timeout(planned, "create", DEFAULT_TIMEOUT);
-            Self::wait_deployed(clients, request, &id, limit)
-                .await
-                .keep_created(&partial)?;
-        }
-        let state = Self::fetch(clients, &id)
-            .await
-            .keep_created(&partial)?
-            .ok_or_else(|| {
-                ProviderError::new(format!(
-                    "CloudFront distribution {id} vanished after its creation"
-                ))
-            })?;
-        Ok(Self::with_local(state, planned))
+        Ok(Made::id(id))
     }
 
-    async fn update(
+    /// Waits for the deployment unless `wait_for_deployment` is false.
+    async fn after_create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
-        let prior = prior(request)?;
-        let id = required_str(prior, "id")?;
+        id: &str,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        if !bool_attr(planned, "wait_for_deployment").unwrap_or(true) {
+            return Ok(());
+        }
+        let limit = timeout(planned, "create", DEFAULT_TIMEOUT);
+        Self::wait_deployed(clients, request, id, limit).await
+    }
+
+    /// Only the distribution's own configuration goes through
+    /// UpdateDistribution; tags (written by the seam) and our local
+    /// arguments do not.
+    async fn update(
+        &self,
+        clients: &Clients,
+        _request: &ApplyRequest<'_>,
+        id: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
         let cf = &clients.cloudfront;
         let mut before = prior.clone();
         let mut after = planned.clone();
-        // Only the distribution's own configuration goes through
-        // UpdateDistribution; tags and our local arguments do not.
         for value in [&mut before, &mut after] {
             if let Value::Map(map) = value {
                 for local in ["tags", "wait_for_deployment", "timeouts", "etag", "status"] {
@@ -1421,65 +1429,65 @@ impl AwsResource for Distribution {
                 }
             }
         }
-        if !values_equal(&before, &after) {
-            let current = clients
-                .call("cloudfront", "GetDistributionConfig", || {
-                    cf.get_distribution_config().id(&id).send()
-                })
-                .await?;
-            let existing = current.distribution_config().ok_or_else(|| {
-                ProviderError::new(format!("CloudFront returned no configuration for {id}"))
-            })?;
-            // The ETag read just now goes back as If-Match, so a change made
-            // by someone else in between fails instead of being overwritten
-            // (moto 5.2.5 accepts any If-Match, so the tests cannot show it).
-            let etag = current.e_tag().unwrap_or_default().to_string();
-            let config = merged_config(
-                existing,
-                desired_config(planned, &existing.caller_reference)?,
-            );
-            clients
-                .call("cloudfront", "UpdateDistribution", || {
-                    cf.update_distribution()
-                        .id(&id)
-                        .if_match(&etag)
-                        .distribution_config(config.clone())
-                        .send()
-                })
-                .await?;
+        if values_equal(&before, &after) {
+            return Ok(());
         }
-        let arn = required_str(prior, "arn")?;
-        Self::update_tags(
-            clients,
-            &arn,
-            &string_map_attr(prior, "tags"),
-            &string_map_attr(planned, "tags"),
-        )
-        .await?;
-        if bool_attr(planned, "wait_for_deployment").unwrap_or(true) {
-            let limit = timeout(planned, "update", DEFAULT_TIMEOUT);
-            Self::wait_deployed(clients, request, &id, limit).await?;
-        }
-        let state = Self::fetch(clients, &id).await?.ok_or_else(|| {
-            ProviderError::new(format!(
-                "CloudFront distribution {id} vanished during its update"
-            ))
+        let current = clients
+            .call("cloudfront", "GetDistributionConfig", || {
+                cf.get_distribution_config().id(id).send()
+            })
+            .await?;
+        let existing = current.distribution_config().ok_or_else(|| {
+            ProviderError::new(format!("CloudFront returned no configuration for {id}"))
         })?;
-        Ok(Self::with_local(state, planned))
+        // The ETag read just now goes back as If-Match, so a change made by
+        // someone else in between fails instead of being overwritten (moto
+        // 5.2.5 accepts any If-Match, so the tests cannot show it).
+        let etag = current.e_tag().unwrap_or_default().to_string();
+        let config = merged_config(
+            existing,
+            desired_config(planned, &existing.caller_reference)?,
+        );
+        clients
+            .call("cloudfront", "UpdateDistribution", || {
+                cf.update_distribution()
+                    .id(id)
+                    .if_match(&etag)
+                    .distribution_config(config.clone())
+                    .send()
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Waits for the new configuration to deploy unless
+    /// `wait_for_deployment` is false.
+    async fn after_update(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+        id: &str,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        if !bool_attr(planned, "wait_for_deployment").unwrap_or(true) {
+            return Ok(());
+        }
+        let limit = timeout(planned, "update", DEFAULT_TIMEOUT);
+        Self::wait_deployed(clients, request, id, limit).await
     }
 
     async fn delete(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
+        id: &str,
+        prior: &Value,
     ) -> Result<(), ProviderError> {
-        let prior = prior(request)?;
-        let id = required_str(prior, "id")?;
         let cf = &clients.cloudfront;
         let limit = timeout(prior, "delete", DEFAULT_TIMEOUT);
         let current = match clients
             .call("cloudfront", "GetDistributionConfig", || {
-                cf.get_distribution_config().id(&id).send()
+                cf.get_distribution_config().id(id).send()
             })
             .await
         {
@@ -1495,7 +1503,7 @@ impl AwsResource for Distribution {
             let out = clients
                 .call("cloudfront", "UpdateDistribution", || {
                     cf.update_distribution()
-                        .id(&id)
+                        .id(id)
                         .if_match(&etag)
                         .distribution_config(disabled.clone())
                         .send()
@@ -1515,7 +1523,7 @@ impl AwsResource for Distribution {
         // name the latest one.
         if let Ok(latest) = clients
             .call("cloudfront", "GetDistribution", || {
-                cf.get_distribution().id(&id).send()
+                cf.get_distribution().id(id).send()
             })
             .await
         {
@@ -1525,7 +1533,7 @@ impl AwsResource for Distribution {
         }
         match clients
             .call("cloudfront", "DeleteDistribution", || {
-                cf.delete_distribution().id(&id).if_match(&etag).send()
+                cf.delete_distribution().id(id).if_match(&etag).send()
             })
             .await
         {
@@ -1535,21 +1543,27 @@ impl AwsResource for Distribution {
         }
     }
 
-    async fn read(
+    /// GetDistribution for each: ListDistributions' summaries leave out
+    /// much of the configuration a refresh compares.
+    async fn describe(
         &self,
         clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let id = required_str(current, "id")?;
-        Ok(Self::fetch(clients, &id)
-            .await?
-            .map(|state| Self::with_local(state, current)))
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        each(ids, |id| async move { Self::fetch(clients, &id).await }).await
     }
 
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        Ok(Self::fetch(clients, id)
-            .await?
-            .map(|state| Self::with_local(state, &Value::Null)))
+    /// Our own arguments (wait_for_deployment, retain_on_delete, timeouts),
+    /// which CloudFront does not know.
+    async fn complete(
+        &self,
+        _clients: &Clients,
+        _id: &str,
+        value: &mut Value,
+        known: &Value,
+    ) -> Result<(), ProviderError> {
+        Self::with_local(value, known);
+        Ok(())
     }
 
     /// By the caller reference, which is the operation id.
@@ -1557,14 +1571,9 @@ impl AwsResource for Distribution {
         &self,
         clients: &Clients,
         operation_id: &str,
-        planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let Some(id) = Self::find_by_caller_reference(clients, operation_id).await? else {
-            return Ok(None);
-        };
-        Ok(Self::fetch(clients, &id)
-            .await?
-            .map(|state| Self::with_local(state, planned)))
+        _planned: &Value,
+    ) -> Result<Option<String>, ProviderError> {
+        Self::find_by_caller_reference(clients, operation_id).await
     }
 }
 

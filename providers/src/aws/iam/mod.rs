@@ -13,6 +13,7 @@
 //! operation id, and an object found by a user-chosen name without our tag
 //! is not adopted ([`ours_by_name`]).
 
+mod exclusive;
 pub mod policy;
 pub mod policy_document;
 mod role;

@@ -9,6 +9,7 @@ use engine::provider::{
 };
 use engine::value::Value;
 
+use super::exclusive::{self, attached};
 use super::{generated_name, ours_by_name, plan_documents, policy, sdk_tags, IamTags};
 use crate::aws::managed::{create_tags, each, one_or_all, pages, Gone, Made, Managed, Tagging};
 use crate::aws::values::{
@@ -113,6 +114,8 @@ impl Managed for Role {
                 AttributeSchema::optional("permissions_boundary", AttrType::String)
                     .describe("The ARN of the policy that bounds the role's permissions."),
             )
+            .attr(exclusive::managed_attribute())
+            .block(exclusive::inline_block())
             .attr(tags_attribute())
             .attr(AttributeSchema::computed("id", AttrType::String).describe("The role's name."))
             .attr(AttributeSchema::computed("arn", AttrType::String).describe("The role's ARN."))
@@ -127,6 +130,11 @@ impl Managed for Role {
     }
 
     fn plan(&self, schema: &Schema, request: PlanRequest<'_>) -> PlanResponse {
+        let config = exclusive::plan_config(request.config, request.prior);
+        let request = PlanRequest {
+            config: &config,
+            ..request
+        };
         plan_documents(schema, request, &["assume_role_policy"])
     }
 
@@ -175,6 +183,27 @@ impl Managed for Role {
         Ok(Made::id(&name).with("name", string(&name)))
     }
 
+    /// The exclusive inline policies and attachments the plan sets.
+    async fn after_create(
+        &self,
+        clients: &Clients,
+        _request: &ApplyRequest<'_>,
+        name: &str,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        exclusive::write(clients, name, &Value::Null, planned).await
+    }
+
+    async fn complete(
+        &self,
+        clients: &Clients,
+        name: &str,
+        value: &mut Value,
+        known: &Value,
+    ) -> Result<(), ProviderError> {
+        exclusive::complete(clients, name, value, known).await
+    }
+
     async fn update(
         &self,
         clients: &Clients,
@@ -183,6 +212,7 @@ impl Managed for Role {
         prior: &Value,
         planned: &Value,
     ) -> Result<(), ProviderError> {
+        exclusive::write(clients, name, prior, planned).await?;
         let iam = &clients.iam;
         if changed(prior, planned, "assume_role_policy") {
             let document = required_str(planned, "assume_role_policy")?;
@@ -268,32 +298,13 @@ impl Managed for Role {
         }
         if crate::aws::values::bool_attr(prior, "force_detach_policies").unwrap_or(false) {
             for arn in attached(clients, name).await? {
-                clients
-                    .call("iam", "DetachRolePolicy", || {
-                        iam.detach_role_policy()
-                            .role_name(name)
-                            .policy_arn(&arn)
-                            .send()
-                    })
-                    .await
-                    .gone_ok()?;
+                exclusive::detach(clients, name, &arn).await?;
             }
-            let inline = clients
-                .call("iam", "ListRolePolicies", || {
-                    iam.list_role_policies().role_name(name).send()
-                })
-                .await?;
-            for policy in inline.policy_names() {
-                clients
-                    .call("iam", "DeleteRolePolicy", || {
-                        iam.delete_role_policy()
-                            .role_name(name)
-                            .policy_name(policy)
-                            .send()
-                    })
-                    .await
-                    .gone_ok()?;
+            for policy in exclusive::inline_names(clients, name).await? {
+                exclusive::delete_inline(clients, name, &policy).await?;
             }
+        } else {
+            exclusive::clear(clients, name, prior).await?;
         }
         clients
             .call("iam", "DeleteRole", || {
@@ -349,29 +360,6 @@ impl Managed for Role {
     }
 }
 
-/// The ARNs of the managed policies attached to `role`, every page.
-async fn attached(clients: &Clients, role: &str) -> Result<Vec<String>, ProviderError> {
-    let iam = &clients.iam;
-    let found = pages(|marker| async move {
-        let page = clients
-            .call("iam", "ListAttachedRolePolicies", || {
-                iam.list_attached_role_policies()
-                    .role_name(role)
-                    .set_marker(marker.clone())
-                    .send()
-            })
-            .await?;
-        let arns: Vec<String> = page
-            .attached_policies()
-            .iter()
-            .filter_map(|p| p.policy_arn().map(str::to_string))
-            .collect();
-        Ok::<_, AwsError>((arns, page.marker().map(str::to_string)))
-    })
-    .await?;
-    Ok(found)
-}
-
 // --------------------------------------------------------------------------
 // aws_iam_instance_profile
 // --------------------------------------------------------------------------
@@ -389,6 +377,10 @@ fn profile_state(p: &SdkProfile) -> Value {
         (
             "role",
             opt_string(p.roles().first().map(|r| r.role_name().to_string())),
+        ),
+        (
+            "roles",
+            crate::aws::values::string_set(p.roles().iter().map(|r| r.role_name())),
         ),
     ])
 }
@@ -410,6 +402,10 @@ impl Managed for InstanceProfile {
         .attr(
             AttributeSchema::optional("role", AttrType::String)
                 .describe("The name of the role the profile carries; changes in place."),
+        )
+        .attr(
+            AttributeSchema::computed("roles", AttrType::set_of(AttrType::String))
+                .describe("Deprecated in Terraform's documentation: the roles the profile carries, as IAM lists them."),
         )
         .attr(tags_attribute())
         .attr(AttributeSchema::computed("id", AttrType::String).describe("The profile's name."))
@@ -669,7 +665,7 @@ impl Managed for RolePolicy {
     ) -> Result<Made, ProviderError> {
         let name = the_name(planned, request.operation_id, 128);
         let role = required_str(planned, "role")?;
-        put_role_policy(clients, &role, &name, planned).await?;
+        exclusive::put_inline(clients, &role, &name, &required_str(planned, "policy")?).await?;
         Ok(Made::id(format!("{role}:{name}")).with("name", string(&name)))
     }
 
@@ -683,7 +679,7 @@ impl Managed for RolePolicy {
     ) -> Result<(), ProviderError> {
         if changed(prior, planned, "policy") {
             let (role, name) = split_role_policy(key)?;
-            put_role_policy(clients, role, name, planned).await?;
+            exclusive::put_inline(clients, role, name, &required_str(planned, "policy")?).await?;
         }
         Ok(())
     }
@@ -696,16 +692,7 @@ impl Managed for RolePolicy {
         _prior: &Value,
     ) -> Result<(), ProviderError> {
         let (role, name) = split_role_policy(key)?;
-        let iam = &clients.iam;
-        clients
-            .call("iam", "DeleteRolePolicy", || {
-                iam.delete_role_policy()
-                    .role_name(role)
-                    .policy_name(name)
-                    .send()
-            })
-            .await
-            .gone_ok()
+        exclusive::delete_inline(clients, role, name).await
     }
 
     /// GetRolePolicy for each: IAM lists inline policies only by name.
@@ -714,24 +701,15 @@ impl Managed for RolePolicy {
         clients: &Clients,
         keys: &[String],
     ) -> Result<BTreeMap<String, Value>, ProviderError> {
-        let iam = &clients.iam;
         each(keys, |key| async move {
             let (role, name) = split_role_policy(&key)?;
-            let found = clients
-                .call("iam", "GetRolePolicy", || {
-                    iam.get_role_policy()
-                        .role_name(role)
-                        .policy_name(name)
-                        .send()
-                })
-                .await
-                .or_gone()?;
-            Ok(found.map(|out| {
+            let found = exclusive::get_inline(clients, role, name).await?;
+            Ok(found.map(|document| {
                 object([
                     ("id", string(&key)),
-                    ("role", string(out.role_name())),
-                    ("name", string(out.policy_name())),
-                    ("policy", string(policy::decode(out.policy_document()))),
+                    ("role", string(role)),
+                    ("name", string(name)),
+                    ("policy", string(document)),
                 ])
             }))
         })
@@ -754,26 +732,6 @@ impl Managed for RolePolicy {
             .filter(|doc| policy::equivalent(doc, &wanted))
             .map(|_| key))
     }
-}
-
-async fn put_role_policy(
-    clients: &Clients,
-    role: &str,
-    name: &str,
-    planned: &Value,
-) -> Result<(), ProviderError> {
-    let document = required_str(planned, "policy")?;
-    let iam = &clients.iam;
-    clients
-        .call("iam", "PutRolePolicy", || {
-            iam.put_role_policy()
-                .role_name(role)
-                .policy_name(name)
-                .policy_document(&document)
-                .send()
-        })
-        .await?;
-    Ok(())
 }
 
 // --------------------------------------------------------------------------
@@ -842,15 +800,7 @@ impl Managed for Attachment {
     ) -> Result<Made, ProviderError> {
         let role = required_str(planned, "role")?;
         let arn = required_str(planned, "policy_arn")?;
-        let iam = &clients.iam;
-        clients
-            .call("iam", "AttachRolePolicy", || {
-                iam.attach_role_policy()
-                    .role_name(&role)
-                    .policy_arn(&arn)
-                    .send()
-            })
-            .await?;
+        exclusive::attach(clients, &role, &arn).await?;
         Ok(Made::id(format!("{role}/{arn}")))
     }
 
@@ -862,16 +812,7 @@ impl Managed for Attachment {
         _prior: &Value,
     ) -> Result<(), ProviderError> {
         let (role, arn) = split_attachment(key)?;
-        let iam = &clients.iam;
-        clients
-            .call("iam", "DetachRolePolicy", || {
-                iam.detach_role_policy()
-                    .role_name(role)
-                    .policy_arn(arn)
-                    .send()
-            })
-            .await
-            .gone_ok()
+        exclusive::detach(clients, role, arn).await
     }
 
     /// One ListAttachedRolePolicies (paged) per role, however many of its
