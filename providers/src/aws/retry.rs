@@ -65,6 +65,8 @@ pub fn classify(
             || code == "NoSuchOriginAccessControl"
             || code == "NoSuchCloudFrontOriginAccessIdentity"
             || code == "NoSuchHostedZone"
+            // IAM's "not found", for every kind of IAM object.
+            || code == "NoSuchEntity"
             || code == "ResourceNotFoundException"
         {
             return ErrorClass::NotFound;
@@ -433,6 +435,10 @@ mod tests {
         );
         assert_eq!(
             classify(Some("CacheClusterNotFound"), Some(404), &[]),
+            ErrorClass::NotFound
+        );
+        assert_eq!(
+            classify(Some("NoSuchEntity"), Some(404), &[]),
             ErrorClass::NotFound
         );
         assert_eq!(
