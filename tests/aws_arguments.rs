@@ -91,7 +91,12 @@ fn the_provider_block_is_shown_with_its_nested_blocks() {
     let s = Stack::new();
     let schema = s.ok(&["schema", "provider.aws"]);
     let listed = listed_paths(&schema.stdout);
-    for path in ["region", "assume_role.role_arn", "default_tags.tags", "endpoints.sts"] {
+    for path in [
+        "region",
+        "assume_role.role_arn",
+        "default_tags.tags",
+        "endpoints.sts",
+    ] {
         assert!(listed.contains(path), "{path} missing:\n{}", schema.stdout);
     }
     assert!(
@@ -101,7 +106,11 @@ fn the_provider_block_is_shown_with_its_nested_blocks() {
     );
     let unknown = s.run(&["schema", "provider.nope"]);
     assert_eq!(unknown.code, 1, "{}", unknown.stderr);
-    assert!(unknown.stderr.contains("No provider is called \"nope\""), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("No provider is called \"nope\""),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]

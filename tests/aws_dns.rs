@@ -486,10 +486,7 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     assert!(!c.records.contains_key("www.example.com. A"), "{c:?}");
     assert!(c.zones["corp.example."].1, "{c:?}");
     assert!(!c.zones.contains_key("internal.example."), "{c:?}");
-    assert_eq!(
-        record(&c, "db.corp.example. CNAME").0,
-        ["db.corp.example"]
-    );
+    assert_eq!(record(&c, "db.corp.example. CNAME").0, ["db.corp.example"]);
     no_changes(&stack, &env);
 
     // Imported: by `stack import` with Terraform's ids, and the main zone

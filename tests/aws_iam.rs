@@ -477,7 +477,12 @@ fn policy_action(emulator: &Emulator, name: &str) -> String {
             .send()
             .await
             .expect("GetPolicyVersion");
-        first_action(version.policy_version().and_then(|v| v.document()).unwrap_or_default())
+        first_action(
+            version
+                .policy_version()
+                .and_then(|v| v.document())
+                .unwrap_or_default(),
+        )
     })
 }
 
@@ -527,15 +532,23 @@ fn a_role_holds_its_inline_policies_and_attachments_exclusively() {
 
     let apply = run(&stack, &["apply", "--auto-approve"], &env);
     assert!(
-        apply.stdout.contains("Resources: 6 added, 0 changed, 0 destroyed."),
+        apply
+            .stdout
+            .contains("Resources: 6 added, 0 changed, 0 destroyed."),
         "{}",
         apply.both()
     );
     assert_eq!(
         role_policies(&emulator, "svc"),
-        Some((pairs(&[("logs", "logs:PutLogEvents")]), vec!["svc-read".into()]))
+        Some((
+            pairs(&[("logs", "logs:PutLogEvents")]),
+            vec!["svc-read".into()]
+        ))
     );
-    assert_eq!(profile_role(&emulator, "svc-profile"), Some(vec!["svc".into()]));
+    assert_eq!(
+        profile_role(&emulator, "svc-profile"),
+        Some(vec!["svc".into()])
+    );
     assert_eq!(
         role_policies(&emulator, "worker").map(|(inline, _)| inline),
         Some(pairs(&[("extra", "sqs:SendMessage")]))
@@ -573,16 +586,26 @@ fn a_role_holds_its_inline_policies_and_attachments_exclusively() {
     });
     let drift = run(&stack, &["plan", "--detailed-exitcode"], &env);
     assert_eq!(drift.code, 2, "{}", drift.both());
-    assert!(drift.stdout.contains("aws_iam_role.svc will be updated in-place"), "{}", drift.both());
+    assert!(
+        drift
+            .stdout
+            .contains("aws_iam_role.svc will be updated in-place"),
+        "{}",
+        drift.both()
+    );
     let mend = run(&stack, &["apply", "--auto-approve"], &env);
     assert!(
-        mend.stdout.contains("Resources: 0 added, 1 changed, 0 destroyed."),
+        mend.stdout
+            .contains("Resources: 0 added, 1 changed, 0 destroyed."),
         "{}",
         mend.both()
     );
     assert_eq!(
         role_policies(&emulator, "svc"),
-        Some((pairs(&[("logs", "logs:PutLogEvents")]), vec!["svc-read".into()]))
+        Some((
+            pairs(&[("logs", "logs:PutLogEvents")]),
+            vec!["svc-read".into()]
+        ))
     );
 
     // In place: the exclusive inline document and attachments, and the
@@ -593,7 +616,9 @@ fn a_role_holds_its_inline_policies_and_attachments_exclusively() {
     stack.write("main.tf", &exclusive_template(&knobs));
     let update = run(&stack, &["apply", "--auto-approve"], &env);
     assert!(
-        update.stdout.contains("Resources: 0 added, 2 changed, 0 destroyed."),
+        update
+            .stdout
+            .contains("Resources: 0 added, 2 changed, 0 destroyed."),
         "{}",
         update.both()
     );
@@ -614,11 +639,17 @@ fn a_role_holds_its_inline_policies_and_attachments_exclusively() {
     stack.write("main.tf", &exclusive_template(&knobs));
     let replace = run(&stack, &["apply", "--auto-approve"], &env);
     assert!(
-        replace.stdout.contains("Resources: 3 added, 0 changed, 3 destroyed."),
+        replace
+            .stdout
+            .contains("Resources: 3 added, 0 changed, 3 destroyed."),
         "{}",
         replace.both()
     );
-    assert_eq!(role_policies(&emulator, "svc"), None, "the old role is gone");
+    assert_eq!(
+        role_policies(&emulator, "svc"),
+        None,
+        "the old role is gone"
+    );
     assert_eq!(
         role_policies(&emulator, "svc2"),
         Some((
@@ -627,7 +658,10 @@ fn a_role_holds_its_inline_policies_and_attachments_exclusively() {
         ))
     );
     assert_eq!(profile_role(&emulator, "svc-profile"), None);
-    assert_eq!(profile_role(&emulator, "svc2-profile"), Some(vec!["svc2".into()]));
+    assert_eq!(
+        profile_role(&emulator, "svc2-profile"),
+        Some(vec!["svc2".into()])
+    );
     assert_eq!(
         role_policies(&emulator, "worker").map(|(inline, _)| inline),
         Some(pairs(&[("extra2", "sqs:SendMessage")]))
@@ -649,7 +683,9 @@ fn a_role_holds_its_inline_policies_and_attachments_exclusively() {
 
     let destroy = run(&stack, &["destroy", "--auto-approve"], &env);
     assert!(
-        destroy.stdout.contains("Destroy complete! Resources: 6 destroyed."),
+        destroy
+            .stdout
+            .contains("Destroy complete! Resources: 6 destroyed."),
         "{}",
         destroy.both()
     );

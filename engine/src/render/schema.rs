@@ -182,7 +182,8 @@ mod tests {
                 min_items: 0,
                 max_items: Some(1),
                 force_new: false,
-                schema: Schema::new("").attr(A::optional("attempts", AttrType::Number).default(3.0)),
+                schema: Schema::new("")
+                    .attr(A::optional("attempts", AttrType::Number).default(3.0)),
             });
         let text = provider_schema_text("test", &schema, |v| v.to_string());
         insta::assert_snapshot!(text);

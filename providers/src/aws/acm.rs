@@ -780,7 +780,9 @@ impl Managed for Certificate {
         if let Some(early) = early_renewal(known) {
             let due = renewal_due(value, early, std::time::SystemTime::now());
             if let Value::Map(map) = value {
-                let pending = map.entry("pending_renewal".to_string()).or_insert(Value::Bool(false));
+                let pending = map
+                    .entry("pending_renewal".to_string())
+                    .or_insert(Value::Bool(false));
                 if due {
                     *pending = Value::Bool(true);
                 }
@@ -1153,7 +1155,11 @@ mod tests {
         let now = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_895_529_600); // 2030-01-25
         assert!(renewal_due(&cert("PRIVATE", "ELIGIBLE"), 7 * day, now));
         assert!(!renewal_due(&cert("PRIVATE", "ELIGIBLE"), 5 * day, now));
-        assert!(!renewal_due(&cert("AMAZON_ISSUED", "ELIGIBLE"), 7 * day, now));
+        assert!(!renewal_due(
+            &cert("AMAZON_ISSUED", "ELIGIBLE"),
+            7 * day,
+            now
+        ));
         assert!(!renewal_due(&cert("PRIVATE", "INELIGIBLE"), 7 * day, now));
         let text = object([("early_renewal_duration", string("720h"))]);
         assert_eq!(early_renewal(&text), Some(30 * day));

@@ -470,7 +470,9 @@ impl Managed for OriginAccessIdentity {
                     .describe("A comment."),
             )
             .attr(AttributeSchema::computed("id", AttrType::String).describe("The identity's id."))
-            .attr(AttributeSchema::computed("arn", AttrType::String).describe("The identity's ARN."))
+            .attr(
+                AttributeSchema::computed("arn", AttrType::String).describe("The identity's ARN."),
+            )
             .attr(
                 AttributeSchema::computed("caller_reference", AttrType::String)
                     .describe("The reference the identity was created with."),

@@ -591,9 +591,7 @@ impl<M: Managed> AwsResource for Seam<M> {
             .update(clients, request, &key, prior, planned)
             .await?;
         self.write_tags(clients, prior, planned).await?;
-        self.0
-            .after_update(clients, request, &key, planned)
-            .await?;
+        self.0.after_update(clients, request, &key, planned).await?;
         // A type whose key is made of arguments (a DNS record's type) may
         // have a new one after an update; the others keep theirs.
         let key = self.0.key(planned).unwrap_or(key);
@@ -643,7 +641,10 @@ impl<M: Managed> AwsResource for Seam<M> {
             out.push(match key {
                 Err(e) => Err(e),
                 Ok(key) => match found.get(&key) {
-                    Some(v) => self.finish(clients, &key, v.clone(), current).await.map(Some),
+                    Some(v) => self
+                        .finish(clients, &key, v.clone(), current)
+                        .await
+                        .map(Some),
                     None => Ok(None),
                 },
             });

@@ -26,8 +26,8 @@ use engine::provider::{
 use engine::value::Value;
 
 use super::super::cloudfront::normalize_blocks;
-use super::super::retry::{wait_until, Poll};
 use super::super::managed::{create_tags, Made, Managed, Tagging};
+use super::super::retry::{wait_until, Poll};
 use super::super::values::{
     blocks_attr, object, opt_string, required_str, str_attr, string, string_list, tags_attribute,
     timeouts_block,
@@ -554,7 +554,10 @@ impl Environment {
                 Value::set_from(options.iter().map(Setting::to_attribute).collect()),
             ),
             ("wait_for_ready_timeout", string(wait)),
-            ("poll_interval", opt_string(str_attr(known, "poll_interval"))),
+            (
+                "poll_interval",
+                opt_string(str_attr(known, "poll_interval")),
+            ),
             (
                 "timeouts",
                 known.get_attr("timeouts").cloned().unwrap_or(Value::Null),
@@ -800,7 +803,9 @@ impl Managed for Environment {
         planned: &Value,
     ) -> Result<(), ProviderError> {
         let policy = wait_policy(clients, planned, "create");
-        Self::wait_ready(clients, request, id, policy).await.map(|_| ())
+        Self::wait_ready(clients, request, id, policy)
+            .await
+            .map(|_| ())
     }
 
     async fn update(
@@ -850,7 +855,9 @@ impl Managed for Environment {
         planned: &Value,
     ) -> Result<(), ProviderError> {
         let policy = wait_policy(clients, planned, "update");
-        Self::wait_ready(clients, request, id, policy).await.map(|_| ())
+        Self::wait_ready(clients, request, id, policy)
+            .await
+            .map(|_| ())
     }
 
     async fn delete(
@@ -916,7 +923,10 @@ impl Managed for Environment {
         }
         let mut out = BTreeMap::new();
         for env in &found {
-            for key in [env.environment_id(), env.environment_name()].into_iter().flatten() {
+            for key in [env.environment_id(), env.environment_name()]
+                .into_iter()
+                .flatten()
+            {
                 if keys.iter().any(|k| k == key) {
                     out.insert(key.to_string(), Self::described_state(env));
                 }

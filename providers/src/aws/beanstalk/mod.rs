@@ -16,7 +16,9 @@ use engine::value::Value;
 
 use super::cloudfront::normalize_blocks;
 use super::managed::{create_tags, ours_by_name, Gone, Made, Managed, Seam, Tagging};
-use super::values::{bool_attr, changed, object, opt_string, required_str, str_attr, string, tags_attribute};
+use super::values::{
+    bool_attr, changed, object, opt_string, required_str, str_attr, string, tags_attribute,
+};
 use super::{AwsError, AwsResource, Clients};
 
 mod environment;
@@ -376,7 +378,11 @@ async fn describe_versions(
 
 /// Terraform's check before a delete: a version that environments still
 /// run is refused unless `force_delete` is set.
-async fn check_unused(clients: &Clients, application: &str, label: &str) -> Result<(), ProviderError> {
+async fn check_unused(
+    clients: &Clients,
+    application: &str,
+    label: &str,
+) -> Result<(), ProviderError> {
     let eb = &clients.beanstalk;
     let out = clients
         .call("elasticbeanstalk", "DescribeEnvironments", || {

@@ -30,8 +30,8 @@ use engine::value::Value;
 use super::managed::{each, Made, Managed, Seam, Tagging};
 use super::retry::Poll;
 use super::values::{
-    blocks_attr, bool_attr, number_attr, object, required_str, str_attr, string,
-    string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
+    blocks_attr, bool_attr, number_attr, object, required_str, str_attr, string, string_map_attr,
+    string_set, strings_attr, tags_attribute, timeout, timeouts_block,
 };
 use super::{AwsResource, Clients};
 
@@ -1215,7 +1215,6 @@ impl Distribution {
             )
             .await
     }
-
 }
 
 /// CloudFront's tagging of distributions, by ARN.
@@ -1269,7 +1268,12 @@ impl Tagging for CloudFrontTags {
             .map(|t| {
                 t.items()
                     .iter()
-                    .map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string()))
+                    .map(|t| {
+                        (
+                            t.key().to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default())
@@ -1518,7 +1522,7 @@ impl Managed for Distribution {
         }
         // Disabling is itself a deployment, and only a deployed distribution
         // can be deleted.
-        Self::wait_deployed(clients, request, &id, limit).await?;
+        Self::wait_deployed(clients, request, id, limit).await?;
         // The ETag may have moved while the change deployed; the delete must
         // name the latest one.
         if let Ok(latest) = clients

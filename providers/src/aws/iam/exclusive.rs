@@ -52,7 +52,10 @@ fn manages_inline(value: &Value) -> bool {
 
 /// Whether `value` sets the attachments: a known set, even an empty one.
 fn manages_attachments(value: &Value) -> bool {
-    matches!(value.get_attr(MANAGED).map(Value::peel), Some(Value::Set(_) | Value::List(_)))
+    matches!(
+        value.get_attr(MANAGED).map(Value::peel),
+        Some(Value::Set(_) | Value::List(_))
+    )
 }
 
 /// The named inline policies of `value`: name to document (empty blocks
@@ -60,7 +63,12 @@ fn manages_attachments(value: &Value) -> bool {
 fn inline_of(value: &Value) -> BTreeMap<String, String> {
     blocks_attr(value, INLINE)
         .iter()
-        .filter_map(|b| Some((str_attr(b, "name")?, str_attr(b, "policy").unwrap_or_default())))
+        .filter_map(|b| {
+            Some((
+                str_attr(b, "name")?,
+                str_attr(b, "policy").unwrap_or_default(),
+            ))
+        })
         .collect()
 }
 
@@ -204,7 +212,10 @@ pub async fn inline_names(clients: &Clients, role: &str) -> Result<Vec<String>, 
                     .send()
             })
             .await?;
-        Ok::<_, AwsError>((page.policy_names().to_vec(), page.marker().map(str::to_string)))
+        Ok::<_, AwsError>((
+            page.policy_names().to_vec(),
+            page.marker().map(str::to_string),
+        ))
     })
     .await?)
 }
@@ -325,19 +336,27 @@ mod tests {
         let unknown = object([(MANAGED, Value::Unknown)]);
         assert!(!manages_attachments(&unknown), "unknown is not managed yet");
         let empty = object([
-            (INLINE, Value::List(vec![object([("name", Value::Null), ("policy", Value::Null)])])),
+            (
+                INLINE,
+                Value::List(vec![object([
+                    ("name", Value::Null),
+                    ("policy", Value::Null),
+                ])]),
+            ),
             (MANAGED, string_set(Vec::<String>::new())),
         ]);
         assert!(manages_inline(&empty), "one empty block removes them all");
-        assert!(manages_attachments(&empty), "an empty set detaches them all");
+        assert!(
+            manages_attachments(&empty),
+            "an empty set detaches them all"
+        );
         assert!(inline_of(&empty).is_empty());
     }
 
     #[test]
     fn unset_blocks_keep_the_state_and_equivalent_documents_keep_its_text() {
-        let block = |name: &str, policy: &str| {
-            object([("name", string(name)), ("policy", string(policy))])
-        };
+        let block =
+            |name: &str, policy: &str| object([("name", string(name)), ("policy", string(policy))]);
         let stored = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
         let prior = object([(INLINE, Value::set_from(vec![block("a", stored)]))]);
         let unset = object([(INLINE, Value::List(vec![]))]);
