@@ -505,6 +505,17 @@ fn profile_role(emulator: &Emulator, profile: &str) -> Option<Vec<String>> {
     })
 }
 
+/// Asserts that IAM holds `role` with exactly the inline policies
+/// `inline` (name, first action) and the attached policies `attached`.
+fn assert_role(emulator: &Emulator, role: &str, inline: &[(&str, &str)], attached: &[&str]) {
+    let attached = attached.iter().map(|a| a.to_string()).collect();
+    assert_eq!(
+        role_policies(emulator, role),
+        Some((pairs(inline), attached)),
+        "the role {role}"
+    );
+}
+
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
     items
         .iter()
@@ -538,12 +549,11 @@ fn a_role_holds_its_inline_policies_and_attachments_exclusively() {
         "{}",
         apply.both()
     );
-    assert_eq!(
-        role_policies(&emulator, "svc"),
-        Some((
-            pairs(&[("logs", "logs:PutLogEvents")]),
-            vec!["svc-read".into()]
-        ))
+    assert_role(
+        &emulator,
+        "svc",
+        &[("logs", "logs:PutLogEvents")],
+        &["svc-read"],
     );
     assert_eq!(
         profile_role(&emulator, "svc-profile"),
@@ -600,12 +610,11 @@ fn a_role_holds_its_inline_policies_and_attachments_exclusively() {
         "{}",
         mend.both()
     );
-    assert_eq!(
-        role_policies(&emulator, "svc"),
-        Some((
-            pairs(&[("logs", "logs:PutLogEvents")]),
-            vec!["svc-read".into()]
-        ))
+    assert_role(
+        &emulator,
+        "svc",
+        &[("logs", "logs:PutLogEvents")],
+        &["svc-read"],
     );
 
     // In place: the exclusive inline document and attachments, and the
@@ -622,12 +631,11 @@ fn a_role_holds_its_inline_policies_and_attachments_exclusively() {
         "{}",
         update.both()
     );
-    assert_eq!(
-        role_policies(&emulator, "svc"),
-        Some((
-            pairs(&[("logs", "logs:CreateLogStream")]),
-            vec!["svc-read".into(), "svc-write".into()]
-        ))
+    assert_role(
+        &emulator,
+        "svc",
+        &[("logs", "logs:CreateLogStream")],
+        &["svc-read", "svc-write"],
     );
     assert_eq!(policy_action(&emulator, "svc-read"), "s3:ListBucket");
     clean(&stack);
@@ -650,12 +658,11 @@ fn a_role_holds_its_inline_policies_and_attachments_exclusively() {
         None,
         "the old role is gone"
     );
-    assert_eq!(
-        role_policies(&emulator, "svc2"),
-        Some((
-            pairs(&[("logs", "logs:CreateLogStream")]),
-            vec!["svc-read".into(), "svc-write".into()]
-        ))
+    assert_role(
+        &emulator,
+        "svc2",
+        &[("logs", "logs:CreateLogStream")],
+        &["svc-read", "svc-write"],
     );
     assert_eq!(profile_role(&emulator, "svc-profile"), None);
     assert_eq!(

@@ -620,6 +620,21 @@ impl Environment {
         Ok(out.environment_resources().cloned())
     }
 
+    /// Waits, after a create or update (`operation`), for the environment
+    /// to be Ready, as the wait policy of `planned` says.
+    async fn settle(
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+        id: &str,
+        planned: &Value,
+        operation: &str,
+    ) -> Result<(), ProviderError> {
+        let policy = wait_policy(clients, planned, operation);
+        Self::wait_ready(clients, request, id, policy)
+            .await
+            .map(|_| ())
+    }
+
     /// Waits until the environment is Ready, showing its status meanwhile,
     /// looking as often as the policy (`poll_interval`) says.
     async fn wait_ready(
@@ -802,10 +817,7 @@ impl Managed for Environment {
         id: &str,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        let policy = wait_policy(clients, planned, "create");
-        Self::wait_ready(clients, request, id, policy)
-            .await
-            .map(|_| ())
+        Self::settle(clients, request, id, planned, "create").await
     }
 
     async fn update(
@@ -854,10 +866,7 @@ impl Managed for Environment {
         id: &str,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        let policy = wait_policy(clients, planned, "update");
-        Self::wait_ready(clients, request, id, policy)
-            .await
-            .map(|_| ())
+        Self::settle(clients, request, id, planned, "update").await
     }
 
     async fn delete(

@@ -1183,6 +1183,23 @@ impl Distribution {
         }
     }
 
+    /// Waits, after a create or update (`operation`), for the distribution
+    /// to deploy unless `wait_for_deployment` is false, within the
+    /// operation's timeout.
+    async fn settle(
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+        id: &str,
+        planned: &Value,
+        operation: &str,
+    ) -> Result<(), ProviderError> {
+        if !bool_attr(planned, "wait_for_deployment").unwrap_or(true) {
+            return Ok(());
+        }
+        let limit = timeout(planned, operation, DEFAULT_TIMEOUT);
+        Self::wait_deployed(clients, request, id, limit).await
+    }
+
     async fn wait_deployed(
         clients: &Clients,
         request: &ApplyRequest<'_>,
@@ -1405,11 +1422,7 @@ impl Managed for Distribution {
         id: &str,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        if !bool_attr(planned, "wait_for_deployment").unwrap_or(true) {
-            return Ok(());
-        }
-        let limit = timeout(planned, "create", DEFAULT_TIMEOUT);
-        Self::wait_deployed(clients, request, id, limit).await
+        Self::settle(clients, request, id, planned, "create").await
     }
 
     /// Only the distribution's own configuration goes through
@@ -1473,11 +1486,7 @@ impl Managed for Distribution {
         id: &str,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        if !bool_attr(planned, "wait_for_deployment").unwrap_or(true) {
-            return Ok(());
-        }
-        let limit = timeout(planned, "update", DEFAULT_TIMEOUT);
-        Self::wait_deployed(clients, request, id, limit).await
+        Self::settle(clients, request, id, planned, "update").await
     }
 
     async fn delete(
