@@ -44,6 +44,9 @@ struct Knobs {
     env_tag: &'static str,
     /// The private zone's name: a new one replaces it and its records.
     internal: &'static str,
+    /// The certificate's other names: new ones replace it (before the old
+    /// one goes), its validation and its validation records.
+    sans: &'static str,
 }
 
 const FIRST: Knobs = Knobs {
@@ -54,6 +57,7 @@ const FIRST: Knobs = Knobs {
     weighted_type: "CNAME",
     env_tag: "test",
     internal: "internal.example",
+    sans: r#""www.example.com""#,
 };
 
 fn template(k: &Knobs) -> String {
@@ -130,7 +134,7 @@ resource "aws_route53_record" "db" {{
 
 resource "aws_acm_certificate" "site" {{
   domain_name               = "example.com"
-  subject_alternative_names = ["www.example.com"]
+  subject_alternative_names = [{sans}]
   validation_method         = "DNS"
   tags                      = {{ env = "{env}" }}
 
@@ -176,6 +180,7 @@ output "ids" {{
         comment = k.comment,
         env = k.env_tag,
         internal = k.internal,
+        sans = k.sans,
         www_name = k.www_name,
         ttl = k.www_ttl,
         txt = k.txt,
@@ -489,6 +494,32 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     assert_eq!(record(&c, "db.corp.example. CNAME").0, ["db.corp.example"]);
     no_changes(&stack, &env);
 
+    // Replaced: the certificate, for one more name, made before the old
+    // one is deleted; its validation and its validation records (new
+    // values for the two names it had, one for the new name) come with it.
+    let old_certificate = id(&stack, "certificate");
+    let fourth = Knobs {
+        sans: r#""www.example.com", "api.example.com""#,
+        ..third
+    };
+    stack.write("main.tf", &template(&fourth));
+    let replace = run(&stack, &["apply", "--auto-approve"], &env);
+    assert!(
+        replace.stdout.contains("Resources: 5 added, 0 changed, 4 destroyed."),
+        "{}",
+        replace.both()
+    );
+    let new_certificate = id(&stack, "certificate");
+    assert_ne!(new_certificate, old_certificate);
+    let c = cloud(&emulator);
+    assert_eq!(c.certificates.len(), 1, "the old certificate is gone: {c:?}");
+    assert_eq!(c.certificates["example.com"].0, "ISSUED");
+    assert!(
+        c.records.keys().any(|k| k.ends_with(".api.example.com. CNAME")),
+        "{c:?}"
+    );
+    no_changes(&stack, &env);
+
     // Imported: by `stack import` with Terraform's ids, and the main zone
     // by an import block.
     let www = id(&stack, "www");
@@ -522,7 +553,7 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     assert!(
         destroy
             .stdout
-            .contains("Destroy complete! Resources: 12 destroyed."),
+            .contains("Destroy complete! Resources: 13 destroyed."),
         "{}",
         destroy.both()
     );
