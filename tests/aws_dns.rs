@@ -9,7 +9,10 @@
 //! Not checked, as the emulator cannot: geoproximity and CIDR routing (moto
 //! drops them), health checks, reusable delegation sets, accelerated recovery
 //! (moto has no UpdateHostedZoneFeatures), e-mail validation,
-//! private CAs and certificate options (moto ignores UpdateCertificateOptions).
+//! private CAs and certificate options (moto ignores UpdateCertificateOptions),
+//! early renewal (`early_renewal_duration` renews a private certificate
+//! eligible for managed renewal; moto makes none, so only the unit test of
+//! when a renewal is due covers it).
 
 #[path = "../providers/tests/common/mod.rs"]
 mod aws;
