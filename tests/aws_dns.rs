@@ -508,17 +508,25 @@ fn dns_zones_records_and_a_dns_validated_certificate_from_create_to_destroy() {
     stack.write("main.tf", &template(&fourth));
     let replace = run(&stack, &["apply", "--auto-approve"], &env);
     assert!(
-        replace.stdout.contains("Resources: 5 added, 0 changed, 4 destroyed."),
+        replace
+            .stdout
+            .contains("Resources: 5 added, 0 changed, 4 destroyed."),
         "{}",
         replace.both()
     );
     let new_certificate = id(&stack, "certificate");
     assert_ne!(new_certificate, old_certificate);
     let c = cloud(&emulator);
-    assert_eq!(c.certificates.len(), 1, "the old certificate is gone: {c:?}");
+    assert_eq!(
+        c.certificates.len(),
+        1,
+        "the old certificate is gone: {c:?}"
+    );
     assert_eq!(c.certificates["example.com"].0, "ISSUED");
     assert!(
-        c.records.keys().any(|k| k.ends_with(".api.example.com. CNAME")),
+        c.records
+            .keys()
+            .any(|k| k.ends_with(".api.example.com. CNAME")),
         "{c:?}"
     );
     no_changes(&stack, &env);

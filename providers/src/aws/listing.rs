@@ -299,28 +299,13 @@ fn distribution_arn(d: &aws_sdk_cloudfront::types::DistributionSummary) -> Optio
     Some(d.arn())
 }
 
+/// A distribution's tags, as the distribution's own refresh reads them.
 async fn distribution_tags(
     clients: &Clients,
     arn: &str,
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let cf = &clients.cloudfront;
-    let out = clients
-        .call("cloudfront", "ListTagsForResource", || {
-            cf.list_tags_for_resource().resource(arn).send()
-        })
-        .await?;
-    Ok(out
-        .tags()
-        .map(|t| t.items())
-        .unwrap_or_default()
-        .iter()
-        .map(|t| {
-            (
-                t.key().to_string(),
-                t.value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect())
+    use super::managed::Tagging;
+    super::cloudfront::CloudFrontTags.list(clients, arn).await
 }
 
 /// Beanstalk environments that are not terminated or terminating.
@@ -362,24 +347,11 @@ async fn environments(clients: &Clients) -> Result<Vec<Listed>, ProviderError> {
     .await
 }
 
+/// An environment's tags, as the environment's own refresh reads them.
 async fn environment_tags(
     clients: &Clients,
     arn: &str,
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let eb = &clients.beanstalk;
-    let out = clients
-        .call("elasticbeanstalk", "ListTagsForResource", || {
-            eb.list_tags_for_resource().resource_arn(arn).send()
-        })
-        .await?;
-    Ok(out
-        .resource_tags()
-        .iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect())
+    use super::managed::Tagging;
+    super::beanstalk::BeanstalkTags.list(clients, arn).await
 }

@@ -68,7 +68,7 @@ fn progress_of<'a>(request: &'a ApplyRequest<'_>) -> impl Fn(&str) + 'a {
 
 /// How Elastic Beanstalk tags its applications, versions and
 /// environments: by ARN, UpdateTagsForResource adds and removes in one call.
-pub(super) struct BeanstalkTags;
+pub(crate) struct BeanstalkTags;
 
 #[async_trait]
 impl Tagging for BeanstalkTags {

@@ -1235,7 +1235,7 @@ impl Distribution {
 }
 
 /// CloudFront's tagging of distributions, by ARN.
-struct CloudFrontTags;
+pub(crate) struct CloudFrontTags;
 
 #[async_trait]
 impl Tagging for CloudFrontTags {
