@@ -20,6 +20,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+/// Planning a large stack makes and frees millions of small values; glibc's
+/// allocator spent a third of a no-change plan's time in `malloc`/`free`
+/// and fragmented at 100,000 resources. Measured in BENCHMARKS.md (step 4).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Declarative infrastructure as code for AWS stacks: HCL templates,
 /// dependency graph, plan and apply.
 #[derive(Parser, Debug)]
