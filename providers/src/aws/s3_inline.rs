@@ -32,6 +32,10 @@ use super::values::{
 };
 use super::Clients;
 
+mod extra;
+
+pub use extra::object_lock_at_create;
+
 /// Each inline argument and the resource that replaces it.
 pub const DEPRECATED: &[(&str, &str)] = &[
     ("acl", "aws_s3_bucket_acl"),
@@ -157,7 +161,7 @@ pub fn schema(bucket: Schema) -> Schema {
             None,
             noncurrent_transition,
         ));
-    bucket
+    extra::schema(bucket)
         .attr(opt("acl", Text, "Deprecated: use aws_s3_bucket_acl. A canned ACL: private, public-read, public-read-write, authenticated-read, log-delivery-write."))
         .attr(AttributeSchema::computed("website_endpoint", Text).describe("The website endpoint, when website is set."))
         .attr(AttributeSchema::computed("website_domain", Text).describe("The website endpoint's domain, when website is set."))
@@ -171,7 +175,7 @@ pub fn schema(bucket: Schema) -> Schema {
 /// One warning per deprecated argument the configuration sets.
 pub fn deprecations(config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    for (name, replacement) in DEPRECATED {
+    for (name, replacement) in DEPRECATED.iter().chain(extra::DEPRECATED) {
         if is_set(config.get_attr(name)) {
             diags.push(Diagnostic::warning(
                 "Argument is deprecated",
@@ -219,12 +223,13 @@ pub fn normalise(value: &Value, schema: &Schema) -> Value {
 /// website attributes unknown when the website changes.
 pub fn plan(schema: &Schema, planned: &mut Value, prior: Option<&Value>) {
     let Value::Map(map) = planned else { return };
-    for name in [
+    let inline = [
         "versioning",
         "website",
         "server_side_encryption_configuration",
         "lifecycle_rule",
-    ] {
+    ];
+    for name in inline.iter().chain(extra::BLOCKS).copied() {
         if let (Some(b), Some(v)) = (schema.nested_block(name), map.get(name)) {
             let v = normalise(v, &b.schema);
             map.insert(name.to_string(), v);
@@ -473,6 +478,7 @@ pub async fn write(
                 .await?;
         }
     }
+    extra::write(clients, name, prior, planned).await?;
     Ok(())
 }
 
@@ -839,6 +845,7 @@ pub async fn read(
         "hosted_zone_id".into(),
         super::values::opt_string(hosted_zone_id(&clients.region)),
     );
+    out.extend(extra::read(clients, name, current).await?);
     Ok(out)
 }
 
