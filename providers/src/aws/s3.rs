@@ -500,7 +500,13 @@ impl Managed for Bucket {
                         .set_object_lock_enabled_for_bucket(object_lock.then_some(true))
                         .send()
                 },
-                || self.find_created(clients, request.operation_id, planned),
+                // A bucket of ours under the name after a lost answer is the
+                // one this call made (S3 answers BucketAlreadyOwnedByYou to
+                // the same call sent again).
+                || async {
+                    let key = std::slice::from_ref(&name);
+                    Ok(self.describe(clients, key).await?.into_keys().next())
+                },
             )
             .await;
         match created {

@@ -186,9 +186,11 @@ pub fn deprecations(config: &Value) -> Diagnostics {
     diags
 }
 
+/// Whether an argument has a value: not null, not an empty block list, and
+/// known (an optional computed argument left to S3 is unknown until read).
 fn is_set(value: Option<&Value>) -> bool {
     match value.map(Value::peel) {
-        None | Some(Value::Null) => false,
+        None | Some(Value::Null) | Some(Value::Unknown) => false,
         Some(Value::List(items)) | Some(Value::Set(items)) => !items.is_empty(),
         Some(_) => true,
     }

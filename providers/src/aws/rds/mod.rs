@@ -17,11 +17,11 @@ use engine::provider::{
 use engine::value::Value;
 
 use super::managed::{
-    create_tags, one_or_all, ours_by_name, pages, tag_changes, Gone, Made, Managed, Seam, Tagging,
+    create_tags, one_or_all, ours_by_name, pages, Gone, Made, Managed, Seam, Tagging,
 };
 use super::values::{
-    number_attr, object, opt_string, required_str, str_attr, string, string_map_attr,
-    string_set, strings_attr, tags_attribute,
+    number_attr, object, opt_string, required_str, str_attr, string, string_set, strings_attr,
+    tags_attribute,
 };
 use super::{AwsError, AwsResource, Clients};
 
@@ -390,6 +390,7 @@ fn subnet_group_name(planned: &Value, operation_id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::managed::tag_changes;
     use super::*;
 
     #[test]

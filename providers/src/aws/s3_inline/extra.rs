@@ -381,6 +381,18 @@ pub async fn read(
             string(p.payer().map(|p| p.as_str()).unwrap_or("BucketOwner")),
         );
     }
+    // The two optional computed arguments are read only when configured
+    // (S3 has a call each, per bucket); otherwise what was known stays.
+    for name in ["acceleration_status", "request_payer"] {
+        if !out.contains_key(name) {
+            let known = current
+                .get_attr(name)
+                .filter(|v| !v.is_unknown())
+                .cloned()
+                .unwrap_or(Value::Null);
+            out.insert(name.to_string(), known);
+        }
+    }
     if managed("object_lock_configuration") {
         let lock = match clients
             .call("s3", "GetObjectLockConfiguration", || {
