@@ -236,10 +236,7 @@ fn cache_arguments_reach_elasticache_and_plan_clean_update_and_replace() {
     assert_eq!(g.snapshot_retention_limit(), Some(5));
     assert_eq!(g.snapshot_window(), Some("03:00-04:00"));
     assert_eq!(g.multi_az().map(|m| m.as_str()), Some("disabled"));
-    assert_eq!(
-        g.automatic_failover().map(|f| f.as_str()),
-        Some("disabled")
-    );
+    assert_eq!(g.automatic_failover().map(|f| f.as_str()), Some("disabled"));
     assert_eq!(g.cluster_mode().map(|m| m.as_str()), Some("disabled"));
     assert_eq!(g.network_type().map(|t| t.as_str()), Some("ipv4"));
     assert_eq!(g.ip_discovery().map(|d| d.as_str()), Some("ipv4"));
@@ -289,7 +286,10 @@ fn cache_arguments_reach_elasticache_and_plan_clean_update_and_replace() {
     );
     let state = std::fs::read_to_string(stack.path().join(".stack/default.state.json"))
         .expect("state file");
-    assert!(!state.contains(AUTH_TOKEN), "the auth token is in clear in state");
+    assert!(
+        !state.contains(AUTH_TOKEN),
+        "the auth token is in clear in state"
+    );
 
     let again = run(&stack, &["plan", "--detailed-exitcode"], &env);
     assert_eq!(again.code, 0, "{}", again.both());
@@ -336,7 +336,11 @@ fn cache_arguments_reach_elasticache_and_plan_clean_update_and_replace() {
     assert_eq!(c.group.at_rest_encryption_enabled(), Some(false));
 
     // The single cluster imports with every argument AWS reports.
-    let rm = run(&stack, &["state", "rm", "aws_elasticache_cluster.single"], &env);
+    let rm = run(
+        &stack,
+        &["state", "rm", "aws_elasticache_cluster.single"],
+        &env,
+    );
     assert_eq!(rm.code, 0, "{}", rm.both());
     let import = run(
         &stack,
@@ -477,7 +481,10 @@ fn db_instance_arguments_reach_rds_and_plan_clean_update_and_replace() {
     assert_eq!(db.storage_throughput(), Some(125));
     assert_eq!(db.backup_retention_period(), Some(7));
     assert_eq!(db.preferred_backup_window(), Some("03:00-04:00"));
-    assert_eq!(db.preferred_maintenance_window(), Some("sun:05:00-sun:06:00"));
+    assert_eq!(
+        db.preferred_maintenance_window(),
+        Some("sun:05:00-sun:06:00")
+    );
     assert_eq!(db.copy_tags_to_snapshot(), Some(true));
     assert_eq!(db.ca_certificate_identifier(), Some("rds-ca-rsa2048-g1"));
     assert!(db
@@ -486,12 +493,18 @@ fn db_instance_arguments_reach_rds_and_plan_clean_update_and_replace() {
         .any(|t| t.key() == Some("Team") && t.value() == Some("data")));
     // Not checked: network_type, which moto 5.2.5 does not report.
     let r = replica(&dbs);
-    assert_eq!(r.read_replica_source_db_instance_identifier(), Some(id.as_str()));
+    assert_eq!(
+        r.read_replica_source_db_instance_identifier(),
+        Some(id.as_str())
+    );
     assert_eq!(r.availability_zone(), Some("us-east-1a"));
     assert_eq!(stack.output("engine_version_actual").as_str(), Some("16.3"));
     let state = std::fs::read_to_string(stack.path().join(".stack/default.state.json"))
         .expect("state file");
-    assert!(!state.contains(DB_PASSWORD), "the password is in clear in state");
+    assert!(
+        !state.contains(DB_PASSWORD),
+        "the password is in clear in state"
+    );
 
     let again = run(&stack, &["plan", "--detailed-exitcode"], &env);
     assert_eq!(again.code, 0, "{}", again.both());
@@ -514,7 +527,10 @@ fn db_instance_arguments_reach_rds_and_plan_clean_update_and_replace() {
     let db = primary(&dbs);
     assert_eq!(db.db_instance_identifier(), Some(id.as_str()));
     assert_eq!(db.backup_retention_period(), Some(14));
-    assert_eq!(db.preferred_maintenance_window(), Some("mon:05:00-mon:06:00"));
+    assert_eq!(
+        db.preferred_maintenance_window(),
+        Some("mon:05:00-mon:06:00")
+    );
     let again = run(&stack, &["plan", "--detailed-exitcode"], &env);
     assert_eq!(again.code, 0, "{}", again.both());
 
@@ -624,7 +640,11 @@ fn s3_object_arguments_reach_s3_and_plan_clean_update_and_replace() {
         "{}",
         apply.both()
     );
-    let bucket = stack.output("bucket").as_str().unwrap_or_default().to_string();
+    let bucket = stack
+        .output("bucket")
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(bucket.starts_with("site-"), "{bucket}");
     assert_eq!(
         stack.output("regional").as_str(),
@@ -638,7 +658,9 @@ fn s3_object_arguments_reach_s3_and_plan_clean_update_and_replace() {
     assert_eq!(h.content_language(), Some("en-GB"));
     assert_eq!(h.content_length(), Some(14), "the decoded body");
     assert_eq!(
-        h.metadata().and_then(|m| m.get("owner")).map(String::as_str),
+        h.metadata()
+            .and_then(|m| m.get("owner"))
+            .map(String::as_str),
         Some("web")
     );
     assert_eq!(h.storage_class().map(|s| s.as_str()), Some("STANDARD_IA"));

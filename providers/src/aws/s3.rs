@@ -23,7 +23,9 @@ use engine::provider::{
 use engine::value::Value;
 
 use super::managed::{create_tags, Gone, Made, Managed};
-use super::values::{bool_attr, object, required_str, str_attr, string, string_map, tags_attribute};
+use super::values::{
+    bool_attr, object, required_str, str_attr, string, string_map, tags_attribute,
+};
 use super::{user_tags, AwsResource, Clients};
 
 mod object;

@@ -517,11 +517,7 @@ fn cache_cluster_state(cluster: &CacheCluster, local: Option<&Value>) -> Value {
         ("timeouts", known_attr(local, "timeouts")),
     ]);
     if let Value::Map(map) = &mut state {
-        map.extend(fields::read(
-            &arguments::cluster_fields(),
-            cluster,
-            local,
-        ));
+        map.extend(fields::read(&arguments::cluster_fields(), cluster, local));
     }
     state
 }
@@ -722,7 +718,9 @@ impl Managed for CacheClusterResource {
             return Ok(());
         }
         clients
-            .call("elasticache", "ModifyCacheCluster", || modify.clone().send())
+            .call("elasticache", "ModifyCacheCluster", || {
+                modify.clone().send()
+            })
             .await?;
         let limit = timeout(planned, "update", UPDATE_TIMEOUT);
         wait_cluster_available(clients, request, id, limit).await
@@ -973,8 +971,16 @@ fn modify_group_settings(
     if changed(prior, planned, "user_group_ids") {
         let before = strings_attr(prior, "user_group_ids");
         let after = strings_attr(planned, "user_group_ids");
-        let added: Vec<String> = after.iter().filter(|g| !before.contains(g)).cloned().collect();
-        let removed: Vec<String> = before.iter().filter(|g| !after.contains(g)).cloned().collect();
+        let added: Vec<String> = after
+            .iter()
+            .filter(|g| !before.contains(g))
+            .cloned()
+            .collect();
+        let removed: Vec<String> = before
+            .iter()
+            .filter(|g| !after.contains(g))
+            .cloned()
+            .collect();
         modify = modify
             .set_user_group_ids_to_add((!added.is_empty()).then_some(added))
             .set_user_group_ids_to_remove((!removed.is_empty()).then_some(removed));
@@ -1081,6 +1087,9 @@ async fn wait_group_available(
         .await
 }
 
+/// The replica count a count argument asks for.
+type ReplicasOf = fn(i32) -> i32;
+
 impl ReplicationGroupResource {
     /// Changes the number of replicas: of the group (`num_cache_clusters`
     /// minus the primary) or of each shard (`replicas_per_node_group`). AWS
@@ -1168,7 +1177,7 @@ impl ReplicationGroupResource {
         }
         // The replica count is the number of clusters minus the primary, or
         // the replicas of each shard.
-        let replicas: [(&str, fn(i32) -> i32); 2] = [
+        let replicas: [(&str, ReplicasOf); 2] = [
             ("num_cache_clusters", |n| (n - 1).max(0)),
             ("replicas_per_node_group", |n| n),
         ];
@@ -1387,7 +1396,8 @@ impl Managed for ReplicationGroupResource {
     ) -> Result<BTreeMap<String, Value>, ProviderError> {
         let state = |group: &ReplicationGroup, member: Option<&CacheCluster>| {
             let id = group.replication_group_id().unwrap_or_default();
-            (!is_being_deleted(group)).then(|| replication_group_state(group, member, known.get(id)))
+            (!is_being_deleted(group))
+                .then(|| replication_group_state(group, member, known.get(id)))
         };
         one_or_all(
             ids,
@@ -1411,7 +1421,10 @@ impl Managed for ReplicationGroupResource {
                 Ok(groups
                     .iter()
                     .filter_map(|(id, group)| {
-                        let member = group.member_clusters().first().and_then(|m| clusters.get(m));
+                        let member = group
+                            .member_clusters()
+                            .first()
+                            .and_then(|m| clusters.get(m));
                         Some((id.clone(), state(group, member)?))
                     })
                     .collect())

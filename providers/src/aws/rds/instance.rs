@@ -169,6 +169,12 @@ fn db_instance_state(db: &DbInstance, local: Option<&Value>) -> Value {
     let password = known("password").unwrap_or(Value::Null);
     map.insert("password".to_string(), password.mark_if(true));
     map.extend(arguments::read(db, local));
+    // RDS moves the latest restorable time forward every few minutes: the
+    // time read when the instance was created or imported is kept, or every
+    // refresh would report it as a change made outside stack.
+    if let Some(known) = known("latest_restorable_time").filter(|v| !v.is_null()) {
+        map.insert("latest_restorable_time".to_string(), known);
+    }
     for (name, default) in LOCAL_ATTRIBUTES {
         let value = known(name)
             .filter(|v| !v.is_null())
@@ -250,7 +256,10 @@ async fn describe_many(
                         .send()
                 })
                 .await?;
-            Ok::<_, AwsError>((out.db_instances().to_vec(), out.marker().map(str::to_string)))
+            Ok::<_, AwsError>((
+                out.db_instances().to_vec(),
+                out.marker().map(str::to_string),
+            ))
         })
         .await?;
         found.extend(page);
@@ -290,8 +299,16 @@ async fn wait_available(
 fn logs_export_change(prior: &Value, planned: &Value) -> CloudwatchLogsExportConfiguration {
     let before = strings_attr(prior, "enabled_cloudwatch_logs_exports");
     let after = strings_attr(planned, "enabled_cloudwatch_logs_exports");
-    let enable: Vec<String> = after.iter().filter(|t| !before.contains(t)).cloned().collect();
-    let disable: Vec<String> = before.iter().filter(|t| !after.contains(t)).cloned().collect();
+    let enable: Vec<String> = after
+        .iter()
+        .filter(|t| !before.contains(t))
+        .cloned()
+        .collect();
+    let disable: Vec<String> = before
+        .iter()
+        .filter(|t| !after.contains(t))
+        .cloned()
+        .collect();
     CloudwatchLogsExportConfiguration::builder()
         .set_enable_log_types((!enable.is_empty()).then_some(enable))
         .set_disable_log_types((!disable.is_empty()).then_some(disable))
@@ -307,11 +324,26 @@ fn restore_block() -> BlockSchema {
         max_items: Some(1),
         force_new: true,
         schema: Schema::new("Create the instance by restoring another to a point in time.")
-            .attr(A::optional("restore_time", AttrType::String).describe("The time to restore to (RFC 3339, UTC)."))
-            .attr(A::optional("source_db_instance_identifier", AttrType::String).describe("The instance to restore."))
-            .attr(A::optional("source_db_instance_automated_backups_arn", AttrType::String).describe("The automated backups to restore from."))
-            .attr(A::optional("source_dbi_resource_id", AttrType::String).describe("The resource id of the instance to restore."))
-            .attr(A::optional("use_latest_restorable_time", AttrType::Bool).describe("Restore to the latest restorable time.")),
+            .attr(
+                A::optional("restore_time", AttrType::String)
+                    .describe("The time to restore to (RFC 3339, UTC)."),
+            )
+            .attr(
+                A::optional("source_db_instance_identifier", AttrType::String)
+                    .describe("The instance to restore."),
+            )
+            .attr(
+                A::optional("source_db_instance_automated_backups_arn", AttrType::String)
+                    .describe("The automated backups to restore from."),
+            )
+            .attr(
+                A::optional("source_dbi_resource_id", AttrType::String)
+                    .describe("The resource id of the instance to restore."),
+            )
+            .attr(
+                A::optional("use_latest_restorable_time", AttrType::Bool)
+                    .describe("Restore to the latest restorable time."),
+            ),
     }
 }
 
@@ -324,11 +356,26 @@ fn s3_import_block() -> BlockSchema {
         max_items: Some(1),
         force_new: true,
         schema: Schema::new("Create the instance from a Percona XtraBackup in S3 (MySQL).")
-            .attr(A::required("bucket_name", AttrType::String).describe("The bucket holding the backup."))
-            .attr(A::optional("bucket_prefix", AttrType::String).describe("The key prefix of the backup."))
-            .attr(A::required("ingestion_role", AttrType::String).describe("The IAM role RDS reads the bucket with."))
-            .attr(A::required("source_engine", AttrType::String).describe("The engine of the backup (mysql)."))
-            .attr(A::required("source_engine_version", AttrType::String).describe("The engine version of the backup.")),
+            .attr(
+                A::required("bucket_name", AttrType::String)
+                    .describe("The bucket holding the backup."),
+            )
+            .attr(
+                A::optional("bucket_prefix", AttrType::String)
+                    .describe("The key prefix of the backup."),
+            )
+            .attr(
+                A::required("ingestion_role", AttrType::String)
+                    .describe("The IAM role RDS reads the bucket with."),
+            )
+            .attr(
+                A::required("source_engine", AttrType::String)
+                    .describe("The engine of the backup (mysql)."),
+            )
+            .attr(
+                A::required("source_engine_version", AttrType::String)
+                    .describe("The engine version of the backup."),
+            ),
     }
 }
 
@@ -385,7 +432,12 @@ impl DbInstanceResource {
                 .set_upgrade_storage_config(bool_attr(planned, "upgrade_storage_config"))
                 .set_tags(Some(tags));
             clients
-                .create("rds", "CreateDBInstanceReadReplica", || call.clone().send(), find)
+                .create(
+                    "rds",
+                    "CreateDBInstanceReadReplica",
+                    || call.clone().send(),
+                    find,
+                )
                 .await?;
             return Ok(false);
         }
@@ -406,7 +458,12 @@ impl DbInstanceResource {
                 .set_publicly_accessible(bool_attr(planned, "publicly_accessible"))
                 .set_tags(Some(tags));
             clients
-                .create("rds", "RestoreDBInstanceFromDBSnapshot", || call.clone().send(), find)
+                .create(
+                    "rds",
+                    "RestoreDBInstanceFromDBSnapshot",
+                    || call.clone().send(),
+                    find,
+                )
                 .await?;
             return Ok(false);
         }
@@ -416,11 +473,17 @@ impl DbInstanceResource {
                 .restore_db_instance_to_point_in_time()
                 .target_db_instance_identifier(id)
                 .set_source_db_instance_identifier(r("source_db_instance_identifier"))
-                .set_source_db_instance_automated_backups_arn(r("source_db_instance_automated_backups_arn"))
+                .set_source_db_instance_automated_backups_arn(r(
+                    "source_db_instance_automated_backups_arn",
+                ))
                 .set_source_dbi_resource_id(r("source_dbi_resource_id"))
                 .set_use_latest_restorable_time(bool_attr(restore, "use_latest_restorable_time"))
                 .set_restore_time(r("restore_time").and_then(|t| {
-                    aws_sdk_rds::primitives::DateTime::from_str(&t, aws_sdk_rds::primitives::DateTimeFormat::DateTime).ok()
+                    aws_sdk_rds::primitives::DateTime::from_str(
+                        &t,
+                        aws_sdk_rds::primitives::DateTimeFormat::DateTime,
+                    )
+                    .ok()
                 }))
                 .set_db_instance_class(s("instance_class"))
                 .set_db_subnet_group_name(s("db_subnet_group_name"))
@@ -428,7 +491,12 @@ impl DbInstanceResource {
                 .set_db_parameter_group_name(s("parameter_group_name"))
                 .set_tags(Some(tags));
             clients
-                .create("rds", "RestoreDBInstanceToPointInTime", || call.clone().send(), find)
+                .create(
+                    "rds",
+                    "RestoreDBInstanceToPointInTime",
+                    || call.clone().send(),
+                    find,
+                )
                 .await?;
             return Ok(false);
         }
@@ -451,7 +519,12 @@ impl DbInstanceResource {
                 .set_vpc_security_group_ids(groups)
                 .set_tags(Some(tags));
             clients
-                .create("rds", "RestoreDBInstanceFromS3", || call.clone().send(), find)
+                .create(
+                    "rds",
+                    "RestoreDBInstanceFromS3",
+                    || call.clone().send(),
+                    find,
+                )
                 .await?;
             return Ok(false);
         }
@@ -538,7 +611,8 @@ impl DbInstanceResource {
             modify = modify.set_db_port_number(int_attr(planned, "port"));
         }
         if set("enabled_cloudwatch_logs_exports") {
-            modify = modify.cloudwatch_logs_export_configuration(logs_export_change(prior, planned));
+            modify =
+                modify.cloudwatch_logs_export_configuration(logs_export_change(prior, planned));
         }
         let (modify, more) = arguments::modify(modify, prior, planned);
         if !(any || more) {

@@ -11,8 +11,7 @@ use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
 use aws_sdk_s3::primitives::{ByteStream, DateTime, DateTimeFormat};
 use aws_sdk_s3::types::{
-    ObjectCannedAcl, ObjectLockLegalHoldStatus, ObjectLockMode, ServerSideEncryption,
-    StorageClass,
+    ObjectCannedAcl, ObjectLockLegalHoldStatus, ObjectLockMode, ServerSideEncryption, StorageClass,
 };
 use engine::diagnostics::Diagnostic;
 use engine::provider::{
@@ -43,102 +42,168 @@ fn header<T: for<'a> From<&'a str>>(value: &Value, name: &str) -> Option<T> {
 fn object_fields() -> Vec<ObjectField> {
     vec![
         ObjectField {
-            schema: || A::optional("acl", AttrType::String).describe("A canned ACL: private, public-read, public-read-write, aws-exec-read, authenticated-read, bucket-owner-read or bucket-owner-full-control."),
+            schema: || {
+                A::optional("acl", AttrType::String).describe("A canned ACL: private, public-read, public-read-write, aws-exec-read, authenticated-read, bucket-owner-read or bucket-owner-full-control.")
+            },
             create: |c, v| c.set_acl(header::<ObjectCannedAcl>(v, "acl")),
             modify: None,
             read: not_read,
         },
         ObjectField {
-            schema: || A::optional_computed("bucket_key_enabled", AttrType::Bool).describe("Whether SSE-KMS uses an S3 Bucket Key."),
+            schema: || {
+                A::optional_computed("bucket_key_enabled", AttrType::Bool)
+                    .describe("Whether SSE-KMS uses an S3 Bucket Key.")
+            },
             create: |c, v| c.set_bucket_key_enabled(bool_attr(v, "bucket_key_enabled")),
             modify: None,
             read: |h| flag(h.bucket_key_enabled()),
         },
         ObjectField {
-            schema: || A::optional("cache_control", AttrType::String).describe("The Cache-Control header."),
+            schema: || {
+                A::optional("cache_control", AttrType::String).describe("The Cache-Control header.")
+            },
             create: |c, v| c.set_cache_control(str_attr(v, "cache_control")),
             modify: None,
             read: |h| text(h.cache_control()),
         },
         ObjectField {
-            schema: || A::optional("content_disposition", AttrType::String).describe("The Content-Disposition header."),
+            schema: || {
+                A::optional("content_disposition", AttrType::String)
+                    .describe("The Content-Disposition header.")
+            },
             create: |c, v| c.set_content_disposition(str_attr(v, "content_disposition")),
             modify: None,
             read: |h| text(h.content_disposition()),
         },
         ObjectField {
-            schema: || A::optional("content_encoding", AttrType::String).describe("The Content-Encoding header."),
+            schema: || {
+                A::optional("content_encoding", AttrType::String)
+                    .describe("The Content-Encoding header.")
+            },
             create: |c, v| c.set_content_encoding(str_attr(v, "content_encoding")),
             modify: None,
             read: |h| text(h.content_encoding()),
         },
         ObjectField {
-            schema: || A::optional("content_language", AttrType::String).describe("The Content-Language header, e.g. en-US."),
+            schema: || {
+                A::optional("content_language", AttrType::String)
+                    .describe("The Content-Language header, e.g. en-US.")
+            },
             create: |c, v| c.set_content_language(str_attr(v, "content_language")),
             modify: None,
             read: |h| text(h.content_language()),
         },
         ObjectField {
-            schema: || A::optional_computed("content_type", AttrType::String).describe("The MIME type; S3 defaults it to binary/octet-stream."),
+            schema: || {
+                A::optional_computed("content_type", AttrType::String)
+                    .describe("The MIME type; S3 defaults it to binary/octet-stream.")
+            },
             create: |c, v| c.set_content_type(str_attr(v, "content_type")),
             modify: None,
             read: |h| text(h.content_type()),
         },
         ObjectField {
-            schema: || A::optional_computed("kms_key_id", AttrType::String).describe("The KMS key (ARN) the object is encrypted with."),
+            schema: || {
+                A::optional_computed("kms_key_id", AttrType::String)
+                    .describe("The KMS key (ARN) the object is encrypted with.")
+            },
             create: |c, v| c.set_ssekms_key_id(str_attr(v, "kms_key_id")),
             modify: None,
             read: |h| text(h.ssekms_key_id()),
         },
         ObjectField {
-            schema: || A::optional("metadata", AttrType::map_of(AttrType::String)).describe("User metadata (sent as x-amz-meta-* headers; lower-case keys)."),
+            schema: || {
+                A::optional("metadata", AttrType::map_of(AttrType::String))
+                    .describe("User metadata (sent as x-amz-meta-* headers; lower-case keys).")
+            },
             create: |c, v| {
                 let metadata = string_map_attr(v, "metadata");
                 c.set_metadata((!metadata.is_empty()).then(|| metadata.into_iter().collect()))
             },
             modify: None,
             read: |h| {
-                let metadata: BTreeMap<String, String> = h.metadata()?.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let metadata: BTreeMap<String, String> = h
+                    .metadata()?
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 Some(string_map(metadata))
             },
         },
         ObjectField {
-            schema: || A::optional("object_lock_legal_hold_status", AttrType::String).describe("ON or OFF."),
-            create: |c, v| c.set_object_lock_legal_hold_status(header::<ObjectLockLegalHoldStatus>(v, "object_lock_legal_hold_status")),
+            schema: || {
+                A::optional("object_lock_legal_hold_status", AttrType::String)
+                    .describe("ON or OFF.")
+            },
+            create: |c, v| {
+                c.set_object_lock_legal_hold_status(header::<ObjectLockLegalHoldStatus>(
+                    v,
+                    "object_lock_legal_hold_status",
+                ))
+            },
             modify: None,
             read: |h| text(h.object_lock_legal_hold_status().map(|s| s.as_str())),
         },
         ObjectField {
-            schema: || A::optional("object_lock_mode", AttrType::String).describe("GOVERNANCE or COMPLIANCE."),
+            schema: || {
+                A::optional("object_lock_mode", AttrType::String)
+                    .describe("GOVERNANCE or COMPLIANCE.")
+            },
             create: |c, v| c.set_object_lock_mode(header::<ObjectLockMode>(v, "object_lock_mode")),
             modify: None,
             read: |h| text(h.object_lock_mode().map(|m| m.as_str())),
         },
         ObjectField {
-            schema: || A::optional("object_lock_retain_until_date", AttrType::String).describe("When the object lock expires (RFC 3339)."),
+            schema: || {
+                A::optional("object_lock_retain_until_date", AttrType::String)
+                    .describe("When the object lock expires (RFC 3339).")
+            },
             create: |c, v| {
                 c.set_object_lock_retain_until_date(
-                    str_attr(v, "object_lock_retain_until_date").and_then(|t| DateTime::from_str(&t, DateTimeFormat::DateTime).ok()),
+                    str_attr(v, "object_lock_retain_until_date")
+                        .and_then(|t| DateTime::from_str(&t, DateTimeFormat::DateTime).ok()),
                 )
             },
             modify: None,
-            read: |h| h.object_lock_retain_until_date().and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()).map(string),
+            read: |h| {
+                h.object_lock_retain_until_date()
+                    .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
+                    .map(string)
+            },
         },
         ObjectField {
-            schema: || A::optional_computed("server_side_encryption", AttrType::String).describe("AES256 or aws:kms."),
-            create: |c, v| c.set_server_side_encryption(header::<ServerSideEncryption>(v, "server_side_encryption")),
+            schema: || {
+                A::optional_computed("server_side_encryption", AttrType::String)
+                    .describe("AES256 or aws:kms.")
+            },
+            create: |c, v| {
+                c.set_server_side_encryption(header::<ServerSideEncryption>(
+                    v,
+                    "server_side_encryption",
+                ))
+            },
             modify: None,
             read: |h| text(h.server_side_encryption().map(|e| e.as_str())),
         },
         ObjectField {
-            schema: || A::optional_computed("storage_class", AttrType::String).describe("The storage class; STANDARD by default."),
+            schema: || {
+                A::optional_computed("storage_class", AttrType::String)
+                    .describe("The storage class; STANDARD by default.")
+            },
             create: |c, v| c.set_storage_class(header::<StorageClass>(v, "storage_class")),
             modify: None,
             // HeadObject leaves the header out for STANDARD objects.
-            read: |h| Some(string(h.storage_class().map(|s| s.as_str()).unwrap_or("STANDARD"))),
+            read: |h| {
+                Some(string(
+                    h.storage_class().map(|s| s.as_str()).unwrap_or("STANDARD"),
+                ))
+            },
         },
         ObjectField {
-            schema: || A::optional("website_redirect", AttrType::String).describe("The URL a website request for the object is redirected to."),
+            schema: || {
+                A::optional("website_redirect", AttrType::String)
+                    .describe("The URL a website request for the object is redirected to.")
+            },
             create: |c, v| c.set_website_redirect_location(str_attr(v, "website_redirect")),
             modify: None,
             read: |h| text(h.website_redirect_location()),
@@ -147,7 +212,13 @@ fn object_fields() -> Vec<ObjectField> {
 }
 
 /// Arguments that are ours, not S3's: kept from the plan and the state.
-const LOCAL: &[&str] = &["source", "content", "content_base64", "source_hash", "force_destroy"];
+const LOCAL: &[&str] = &[
+    "source",
+    "content",
+    "content_base64",
+    "source_hash",
+    "force_destroy",
+];
 
 impl Object {
     /// The bytes to upload: `content` as is, `content_base64` decoded, or
@@ -157,8 +228,9 @@ impl Object {
             return Ok(content.into_bytes());
         }
         if let Some(encoded) = str_attr(planned, "content_base64") {
-            return aws_smithy_types::base64::decode(encoded.trim())
-                .map_err(|e| ProviderError::new(format!("content_base64 is not valid base64: {e}")));
+            return aws_smithy_types::base64::decode(encoded.trim()).map_err(|e| {
+                ProviderError::new(format!("content_base64 is not valid base64: {e}"))
+            });
         }
         match str_attr(planned, "source") {
             Some(source) => std::fs::read(&source).map_err(|e| {
@@ -285,7 +357,10 @@ impl Object {
                 let default = (*name == "force_destroy").then_some(Value::Bool(false));
                 map.insert(
                     name.to_string(),
-                    value.filter(|v| !v.is_null()).or(default).unwrap_or(Value::Null),
+                    value
+                        .filter(|v| !v.is_null())
+                        .or(default)
+                        .unwrap_or(Value::Null),
                 );
             }
         }

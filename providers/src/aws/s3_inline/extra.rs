@@ -17,7 +17,10 @@ use aws_sdk_s3::types::{
 use engine::provider::{AttrType, AttributeSchema, ProviderError, Schema};
 use engine::value::Value;
 
-use super::super::values::{blocks_attr, number_attr, object, opt_string, str_attr, string, string_list, string_set, strings_attr};
+use super::super::values::{
+    blocks_attr, number_attr, object, opt_string, str_attr, string, string_list, string_set,
+    strings_attr,
+};
 use super::super::Clients;
 use super::{block, build_error, changed, first, is_set, opt};
 
@@ -27,9 +30,18 @@ pub const DEPRECATED: &[(&str, &str)] = &[
     ("cors_rule", "aws_s3_bucket_cors_configuration"),
     ("logging", "aws_s3_bucket_logging"),
     ("grant", "aws_s3_bucket_acl"),
-    ("acceleration_status", "aws_s3_bucket_accelerate_configuration"),
-    ("request_payer", "aws_s3_bucket_request_payment_configuration"),
-    ("object_lock_configuration", "aws_s3_bucket_object_lock_configuration"),
+    (
+        "acceleration_status",
+        "aws_s3_bucket_accelerate_configuration",
+    ),
+    (
+        "request_payer",
+        "aws_s3_bucket_request_payment_configuration",
+    ),
+    (
+        "object_lock_configuration",
+        "aws_s3_bucket_object_lock_configuration",
+    ),
 ];
 
 /// The blocks of this module whose values are normalised like the parent's.
@@ -40,24 +52,56 @@ pub fn schema(bucket: Schema) -> Schema {
     use AttrType::{Number, String as Text};
     let texts = || AttrType::list_of(Text);
     let cors = Schema::new("A CORS rule.")
-        .attr(opt("allowed_headers", texts(), "Headers allowed in a preflight request."))
-        .attr(AttributeSchema::required("allowed_methods", texts()).describe("GET, PUT, POST, DELETE or HEAD."))
-        .attr(AttributeSchema::required("allowed_origins", texts()).describe("The origins allowed."))
-        .attr(opt("expose_headers", texts(), "Headers a browser may read."))
-        .attr(opt("max_age_seconds", Number, "How long a browser caches a preflight answer."));
+        .attr(opt(
+            "allowed_headers",
+            texts(),
+            "Headers allowed in a preflight request.",
+        ))
+        .attr(
+            AttributeSchema::required("allowed_methods", texts())
+                .describe("GET, PUT, POST, DELETE or HEAD."),
+        )
+        .attr(
+            AttributeSchema::required("allowed_origins", texts()).describe("The origins allowed."),
+        )
+        .attr(opt(
+            "expose_headers",
+            texts(),
+            "Headers a browser may read.",
+        ))
+        .attr(opt(
+            "max_age_seconds",
+            Number,
+            "How long a browser caches a preflight answer.",
+        ));
     let logging = Schema::new("Where access logs go.")
-        .attr(AttributeSchema::required("target_bucket", Text).describe("The bucket receiving the logs."))
-        .attr(opt("target_prefix", Text, "The key prefix of the log objects."));
+        .attr(
+            AttributeSchema::required("target_bucket", Text)
+                .describe("The bucket receiving the logs."),
+        )
+        .attr(opt(
+            "target_prefix",
+            Text,
+            "The key prefix of the log objects.",
+        ));
     let grant = Schema::new("An ACL grant.")
-        .attr(opt("id", Text, "The canonical user id (type CanonicalUser)."))
+        .attr(opt(
+            "id",
+            Text,
+            "The canonical user id (type CanonicalUser).",
+        ))
         .attr(AttributeSchema::required("type", Text).describe("CanonicalUser or Group."))
-        .attr(AttributeSchema::required("permissions", AttrType::set_of(Text)).describe("READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL."))
+        .attr(
+            AttributeSchema::required("permissions", AttrType::set_of(Text))
+                .describe("READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL."),
+        )
         .attr(opt("uri", Text, "The group's URI (type Group)."));
     let retention = Schema::new("The default retention of new objects.")
         .attr(AttributeSchema::required("mode", Text).describe("GOVERNANCE or COMPLIANCE."))
         .attr(opt("days", Number, "The retention in days."))
         .attr(opt("years", Number, "The retention in years."));
-    let lock_rule = Schema::new("The object lock rule.").block(block("default_retention", Some(1), retention));
+    let lock_rule =
+        Schema::new("The object lock rule.").block(block("default_retention", Some(1), retention));
     let lock = Schema::new("S3 Object Lock (only for a new bucket).")
         .attr(opt("object_lock_enabled", Text, "Enabled."))
         .block(block("rule", Some(1), lock_rule));
@@ -242,10 +286,16 @@ async fn write_logging(
 }
 
 /// Writes the grants as the bucket's whole ACL, owned by its owner.
-async fn write_grants(clients: &Clients, name: &str, grants: &[Value]) -> Result<(), ProviderError> {
+async fn write_grants(
+    clients: &Clients,
+    name: &str,
+    grants: &[Value],
+) -> Result<(), ProviderError> {
     let s3 = &clients.s3;
     let current = clients
-        .call("s3", "GetBucketAcl", || s3.get_bucket_acl().bucket(name).send())
+        .call("s3", "GetBucketAcl", || {
+            s3.get_bucket_acl().bucket(name).send()
+        })
         .await?;
     let mut sdk_grants = Vec::new();
     for g in grants {
@@ -286,7 +336,9 @@ fn object_lock(planned: &Value) -> Option<ObjectLockConfiguration> {
         ObjectLockRule::builder()
             .default_retention(
                 DefaultRetention::builder()
-                    .set_mode(str_attr(&d, "mode").map(|m| ObjectLockRetentionMode::from(m.as_str())))
+                    .set_mode(
+                        str_attr(&d, "mode").map(|m| ObjectLockRetentionMode::from(m.as_str())),
+                    )
                     .set_days(number_attr(&d, "days").map(|n| n as i32))
                     .set_years(number_attr(&d, "years").map(|n| n as i32))
                     .build(),
@@ -312,7 +364,9 @@ pub async fn read(
     let s3 = &clients.s3;
     if managed("policy") {
         let policy = match clients
-            .call("s3", "GetBucketPolicy", || s3.get_bucket_policy().bucket(name).send())
+            .call("s3", "GetBucketPolicy", || {
+                s3.get_bucket_policy().bucket(name).send()
+            })
             .await
         {
             Ok(p) => p.policy().map(str::to_string),
@@ -329,7 +383,9 @@ pub async fn read(
     }
     if managed("cors_rule") {
         let rules = match clients
-            .call("s3", "GetBucketCors", || s3.get_bucket_cors().bucket(name).send())
+            .call("s3", "GetBucketCors", || {
+                s3.get_bucket_cors().bucket(name).send()
+            })
             .await
         {
             Ok(c) => c.cors_rules().iter().map(cors_value).collect(),
@@ -340,7 +396,9 @@ pub async fn read(
     }
     if managed("logging") {
         let l = clients
-            .call("s3", "GetBucketLogging", || s3.get_bucket_logging().bucket(name).send())
+            .call("s3", "GetBucketLogging", || {
+                s3.get_bucket_logging().bucket(name).send()
+            })
             .await?;
         let logging = l.logging_enabled().map(|e| {
             object([
@@ -355,7 +413,9 @@ pub async fn read(
     }
     if managed("grant") {
         let acl = clients
-            .call("s3", "GetBucketAcl", || s3.get_bucket_acl().bucket(name).send())
+            .call("s3", "GetBucketAcl", || {
+                s3.get_bucket_acl().bucket(name).send()
+            })
             .await?;
         out.insert("grant".into(), grants_value(acl.grants()));
     }
@@ -424,8 +484,14 @@ fn optional_list(items: &[String]) -> Value {
 fn cors_value(rule: &CorsRule) -> Value {
     object([
         ("allowed_headers", optional_list(rule.allowed_headers())),
-        ("allowed_methods", string_list(rule.allowed_methods().iter().cloned())),
-        ("allowed_origins", string_list(rule.allowed_origins().iter().cloned())),
+        (
+            "allowed_methods",
+            string_list(rule.allowed_methods().iter().cloned()),
+        ),
+        (
+            "allowed_origins",
+            string_list(rule.allowed_origins().iter().cloned()),
+        ),
         ("expose_headers", optional_list(rule.expose_headers())),
         (
             "max_age_seconds",
@@ -448,7 +514,10 @@ fn grants_value(grants: &[Grant]) -> Value {
             grantee.uri().map(str::to_string),
         );
         if let Some(p) = g.permission() {
-            by_grantee.entry(key).or_default().push(p.as_str().to_string());
+            by_grantee
+                .entry(key)
+                .or_default()
+                .push(p.as_str().to_string());
         }
     }
     Value::List(
@@ -490,17 +559,32 @@ mod tests {
 
     #[test]
     fn grants_are_grouped_by_grantee() {
-        let grantee = |uri: &str| Grantee::builder().r#type(Type::Group).uri(uri).build().unwrap();
+        let grantee = |uri: &str| {
+            Grantee::builder()
+                .r#type(Type::Group)
+                .uri(uri)
+                .build()
+                .unwrap()
+        };
         let log = "http://acs.amazonaws.com/groups/s3/LogDelivery";
         let grants = [
-            Grant::builder().grantee(grantee(log)).permission(Permission::Write).build(),
-            Grant::builder().grantee(grantee(log)).permission(Permission::ReadAcp).build(),
+            Grant::builder()
+                .grantee(grantee(log))
+                .permission(Permission::Write)
+                .build(),
+            Grant::builder()
+                .grantee(grantee(log))
+                .permission(Permission::ReadAcp)
+                .build(),
         ];
         let value = grants_value(&grants);
         let blocks = value.as_list().unwrap();
         assert_eq!(blocks.len(), 1);
         assert_eq!(str_attr(&blocks[0], "uri").as_deref(), Some(log));
-        assert_eq!(strings_attr(&blocks[0], "permissions"), ["READ_ACP", "WRITE"]);
+        assert_eq!(
+            strings_attr(&blocks[0], "permissions"),
+            ["READ_ACP", "WRITE"]
+        );
     }
 
     #[test]
