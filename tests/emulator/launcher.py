@@ -65,6 +65,8 @@ Patched operations (moto 5.2.5 implements them incompletely):
   leaves ``EngineVersion`` empty when none was asked for. Here they are
   rendered, with AWS's defaults (``default.redis7``, Redis 7.1.0, Memcached
   1.6.22) when the request named none.
+* ElastiCache ``DeleteReplicationGroup``: likewise, moto keeps the group as
+  ``deleting`` forever; here it is gone afterwards, so its id can be used again.
 * ElastiCache ``DeleteCacheCluster``: moto keeps the cluster as ``deleting``
   forever. Here the reply still says ``deleting`` but the cluster is gone
   afterwards, so a waiter that waits for ``CacheClusterNotFound`` finishes.
@@ -793,6 +795,20 @@ def ec_modify_cache_cluster(self: ElastiCacheResponse) -> ActionResult:
     return ActionResult({"CacheCluster": _ec_describe_view(cluster, show_nodes=False)})
 
 
+_original_ec_delete_group = ElastiCacheResponse.delete_replication_group
+
+
+def ec_delete_replication_group(self: ElastiCacheResponse) -> ActionResult:
+    # moto lists a deleted group as ``deleting`` forever, so its id can never
+    # be used again. AWS removes it once the deletion finishes (API
+    # reference, DeleteReplicationGroup: "the replication group ... is
+    # deleted"; CreateReplicationGroup then accepts the id again). The reply
+    # still says ``deleting``.
+    result = _original_ec_delete_group(self)
+    self.elasticache_backend.replication_groups.pop(self._get_param("ReplicationGroupId"), None)
+    return result
+
+
 class CacheSubnetGroupInUse(ServiceException):
     """AWS's error for deleting a subnet group that a cluster still uses."""
 
@@ -954,6 +970,7 @@ def _install_elasticache() -> None:
         "describe_cache_clusters": ec_describe_cache_clusters,
         "delete_cache_cluster": ec_delete_cache_cluster,
         "modify_cache_cluster": ec_modify_cache_cluster,
+        "delete_replication_group": ec_delete_replication_group,
     }
     for name, handler in handlers.items():
         setattr(ElastiCacheResponse, name, handler)

@@ -18,7 +18,8 @@
 //! - **attributes the API does not echo** ([`Managed::kept`]): carried from
 //!   the state being refreshed, or from the plan on create and update;
 //! - **batched refresh**: every read, single or many, goes through
-//!   [`Managed::describe`] with all the keys at once, so a type whose API
+//!   [`Managed::describe_known`] (by default [`Managed::describe`]) with
+//!   all the keys at once and what was known of each, so a type whose API
 //!   lists many objects per call pays per page, not per object
 //!   ([`one_or_all`], [`pages`]);
 //! - **import** is a describe of the given id, and **find_created** a key
@@ -230,6 +231,22 @@ pub trait Managed: Send + Sync {
         keys: &[String],
     ) -> Result<BTreeMap<String, Value>, ProviderError>;
 
+    /// Reads like [`Managed::describe`], given what was known of each key
+    /// before: the state being refreshed, the plan on a create or update
+    /// (no entry on an import). For types whose API leaves out some of what
+    /// their state holds in ways [`Managed::kept`] and [`Managed::carried`]
+    /// cannot say (a value read from a member object when it exists, else
+    /// the known one). Every read of the [`Seam`] comes through here.
+    async fn describe_known(
+        &self,
+        clients: &Clients,
+        keys: &[String],
+        known: &BTreeMap<String, Value>,
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let _ = known;
+        self.describe(clients, keys).await
+    }
+
     /// The key of the object a create with `operation_id` made, if any: by
     /// its intent tag, its token, or a user-chosen name in `planned` whose
     /// object carries our intent tag ([`ours_by_name`]).
@@ -426,13 +443,15 @@ where
 pub struct Seam<M>(pub M);
 
 impl<M: Managed> Seam<M> {
-    /// Reads the objects `keys` name, with tags filled in.
+    /// Reads the objects `keys` name, with tags filled in; `known` is what
+    /// was known of them (see [`Managed::describe_known`]).
     async fn fetch(
         &self,
         clients: &Clients,
         keys: &[String],
+        known: &BTreeMap<String, Value>,
     ) -> Result<BTreeMap<String, Value>, ProviderError> {
-        let mut found = self.0.describe(clients, keys).await?;
+        let mut found = self.0.describe_known(clients, keys, known).await?;
         if let Some(tagging) = self.0.tagging() {
             fill_tags(&mut found, self.0.tag_target(), |targets| async move {
                 tagging.list_many(clients, &targets).await
@@ -450,8 +469,13 @@ impl<M: Managed> Seam<M> {
         known: &Value,
     ) -> Result<Option<Value>, ProviderError> {
         let key = key.to_string();
+        let known_by_key = if known.is_null() {
+            BTreeMap::new()
+        } else {
+            BTreeMap::from([(key.clone(), known.clone())])
+        };
         match self
-            .fetch(clients, std::slice::from_ref(&key))
+            .fetch(clients, std::slice::from_ref(&key), &known_by_key)
             .await?
             .remove(&key)
         {
@@ -632,7 +656,12 @@ impl<M: Managed> AwsResource for Seam<M> {
         let mut wanted: Vec<String> = keys.iter().filter_map(|k| k.clone().ok()).collect();
         wanted.sort();
         wanted.dedup();
-        let found = match self.fetch(clients, &wanted).await {
+        let known: BTreeMap<String, Value> = currents
+            .iter()
+            .zip(&keys)
+            .filter_map(|(current, key)| Some((key.clone().ok()?, (*current).clone())))
+            .collect();
+        let found = match self.fetch(clients, &wanted, &known).await {
             Ok(found) => found,
             Err(e) => return currents.iter().map(|_| Err(e.clone())).collect(),
         };

@@ -17,6 +17,7 @@ pub mod cloudfront_access;
 pub mod credentials;
 pub mod ec2;
 pub mod elasticache;
+pub mod fields;
 pub mod http;
 pub mod iam;
 pub mod listing;

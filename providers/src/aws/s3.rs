@@ -14,30 +14,31 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
 };
-use engine::diagnostics::{Diagnostic, Diagnostics};
 use engine::provider::{
     ApplyRequest, AttrType, AttributeSchema, PlanRequest, PlanResponse, ProviderError, Schema,
 };
 use engine::value::Value;
 
+use super::managed::{create_tags, Gone, Made, Managed};
 use super::values::{
-    bool_attr, merge_missing, object, opt_string, partial_state, required_str, str_attr, string,
-    string_map, string_map_attr, tags_attribute, KeepCreated,
+    bool_attr, object, required_str, str_attr, string, string_map, tags_attribute,
 };
-use super::{made_by, tags_with_intent, user_tags, AwsError, AwsResource, Clients, INTENT_TAG};
+use super::{user_tags, AwsResource, Clients};
+
+mod object;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
-    vec![Box::new(Bucket), Box::new(Object)]
+    vec![
+        Box::new(super::managed::Seam(Bucket)),
+        Box::new(super::managed::Seam(object::Object)),
+    ]
 }
 
 /// How many keys one `DeleteObjects` call may name (an S3 limit).
 const DELETE_BATCH: usize = 1000;
-
-use super::values::{planned, prior};
 
 fn build_error(e: impl std::fmt::Display) -> ProviderError {
     ProviderError::new(format!("could not build the S3 request: {e}"))
@@ -166,7 +167,7 @@ impl Bucket {
         object([
             ("id", string(name)),
             ("bucket", string(name)),
-            ("arn", string(format!("arn:aws:s3:::{name}"))),
+            ("arn", string(bucket_arn(clients, name))),
             (
                 "bucket_domain_name",
                 string(format!("{name}.s3.amazonaws.com")),
@@ -245,43 +246,70 @@ impl Bucket {
         Ok(())
     }
 
-    /// Every tag of each bucket of `currents` that still exists, by name;
-    /// a bucket that is gone has no entry.
-    async fn tags_of_listed(
+    /// The state of the bucket `name` with the tags `all_tags` (ours
+    /// included) and the inline settings `known` manages; `force_destroy`
+    /// is ours, not S3's, and is kept from `known`.
+    async fn described(
         &self,
         clients: &Clients,
-        currents: &[&Value],
-    ) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
-        let mut listed = list_buckets(clients).await?;
-        let wanted: std::collections::BTreeSet<String> = currents
-            .iter()
-            .filter_map(|c| str_attr(c, "bucket"))
-            .collect();
-        listed.retain(|name, _| wanted.contains(name));
-        tags_of_buckets(clients, &listed).await
+        name: &str,
+        all_tags: BTreeMap<String, String>,
+        known: Option<&Value>,
+    ) -> Result<Value, ProviderError> {
+        let known = known.unwrap_or(&Value::Null);
+        let force_destroy = bool_attr(known, "force_destroy").unwrap_or(false);
+        let state = Self::state(clients, name, force_destroy, user_tags(all_tags));
+        self.with_inline(clients, state, name, known).await
     }
 
-    /// The state of the bucket `current` names, from the tags
-    /// [`Bucket::tags_of_listed`] found; `None` when it is gone.
-    async fn state_of_listed(
+    /// One bucket: HeadBucket and GetBucketTagging.
+    async fn describe_one(
         &self,
         clients: &Clients,
-        current: &Value,
-        tags: &BTreeMap<String, BTreeMap<String, String>>,
+        name: &str,
+        known: Option<&Value>,
     ) -> Result<Option<Value>, ProviderError> {
-        let name = required_str(current, "bucket")?;
-        let Some(all) = tags.get(&name) else {
-            return Ok(None);
-        };
-        let state = Self::state(
-            clients,
-            &name,
-            bool_attr(current, "force_destroy").unwrap_or(false),
-            user_tags(all.clone()),
-        );
-        self.with_inline(clients, state, &name, current)
+        let s3 = &clients.s3;
+        let head = clients
+            .call("s3", "HeadBucket", || s3.head_bucket().bucket(name).send())
             .await
-            .map(Some)
+            .or_gone()?;
+        if head.is_none() {
+            return Ok(None);
+        }
+        let tags = Self::all_tags(clients, name).await?;
+        Ok(Some(self.described(clients, name, tags, known).await?))
+    }
+
+    /// Several buckets: one listing of the buckets and one of their tags.
+    async fn describe_listed(
+        &self,
+        clients: &Clients,
+        names: &[String],
+        known: &BTreeMap<String, Value>,
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let mut listed = list_buckets(clients).await?;
+        listed.retain(|name, _| names.contains(name));
+        let tags = tags_of_buckets(clients, &listed).await?;
+        let mut out = BTreeMap::new();
+        for (name, all) in tags {
+            let state = self
+                .described(clients, &name, all, known.get(&name))
+                .await?;
+            out.insert(name, state);
+        }
+        Ok(out)
+    }
+
+    /// The name a create uses: the user's, or one generated from
+    /// `bucket_prefix` and the operation (bucket names are lower case).
+    fn name(planned: &Value, operation_id: &str) -> String {
+        str_attr(planned, "bucket").unwrap_or_else(|| {
+            let prefix = str_attr(planned, "bucket_prefix").unwrap_or_else(|| "terraform-".into());
+            let mut name = format!("{prefix}{}", md5_hex(operation_id.as_bytes()));
+            name.truncate(63);
+            name.to_lowercase()
+        })
     }
 
     /// Deletes every object version and delete marker, a page at a time.
@@ -345,18 +373,57 @@ impl Bucket {
     }
 }
 
+/// A bucket's tags, by bucket name. PutBucketTagging replaces the whole
+/// set, so a change reads the set first and writes it back with the
+/// changes: the tags stack does not manage (our intent tag, those
+/// `ignore_tags` keeps out of the state) stay as they are.
+struct BucketTags;
+
 #[async_trait]
-impl AwsResource for Bucket {
+impl super::managed::Tagging for BucketTags {
+    async fn update(
+        &self,
+        clients: &Clients,
+        name: &str,
+        add: &BTreeMap<String, String>,
+        remove: &[String],
+    ) -> Result<(), ProviderError> {
+        let mut all = Bucket::all_tags(clients, name).await?;
+        all.retain(|k, _| !remove.contains(k));
+        all.extend(add.clone());
+        Bucket::put_tags(clients, name, &all).await
+    }
+
+    async fn list(
+        &self,
+        clients: &Clients,
+        name: &str,
+    ) -> Result<BTreeMap<String, String>, ProviderError> {
+        Bucket::all_tags(clients, name).await
+    }
+}
+
+#[async_trait]
+impl Managed for Bucket {
     fn type_name(&self) -> &'static str {
         "aws_s3_bucket"
+    }
+
+    fn noun(&self) -> &'static str {
+        "S3 bucket"
     }
 
     fn schema(&self) -> Schema {
         super::s3_inline::schema(Schema::new("An S3 bucket.")
             .attr(
-                AttributeSchema::required("bucket", AttrType::String)
+                AttributeSchema::optional_computed("bucket", AttrType::String)
                     .force_new()
-                    .describe("The bucket's globally unique name."),
+                    .describe("The bucket's globally unique name; generated from bucket_prefix or the operation when unset."),
+            )
+            .attr(
+                AttributeSchema::optional("bucket_prefix", AttrType::String)
+                    .force_new()
+                    .describe("The start of a generated name; conflicts with bucket."),
             )
             .attr(
                 AttributeSchema::optional("force_destroy", AttrType::Bool)
@@ -388,13 +455,32 @@ impl AwsResource for Bucket {
         response
     }
 
+    fn key(&self, state: &Value) -> Result<String, ProviderError> {
+        required_str(state, "bucket")
+    }
+
+    fn tagging(&self) -> Option<&dyn super::managed::Tagging> {
+        Some(&BucketTags)
+    }
+
+    fn tag_target(&self) -> &'static str {
+        "bucket"
+    }
+
+    fn kept(&self) -> &'static [&'static str] {
+        &["bucket_prefix"]
+    }
+
+    /// The bucket name is the idempotency key: a retry after a crash finds
+    /// the bucket we already own and carries on, and a create whose answer
+    /// was lost is found by it before anything is sent again.
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
-        let name = required_str(planned, "bucket")?;
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
+        let name = Self::name(planned, request.operation_id);
         let s3 = &clients.s3;
         // us-east-1 is the one region that must not be named as a location
         // constraint.
@@ -403,10 +489,9 @@ impl AwsResource for Bucket {
                 .location_constraint(BucketLocationConstraint::from(clients.region.as_str()))
                 .build()
         });
-        // The bucket name is the idempotency key: a retry after a crash finds
-        // the bucket we already own and carries on, and a create whose answer
-        // was lost is found by it before anything is sent again.
-        match clients
+        // Object lock can only be turned on by the create.
+        let object_lock = super::s3_inline::object_lock_at_create(planned);
+        let created = clients
             .create(
                 "s3",
                 "CreateBucket",
@@ -414,83 +499,64 @@ impl AwsResource for Bucket {
                     s3.create_bucket()
                         .bucket(&name)
                         .set_create_bucket_configuration(configuration.clone())
+                        .set_object_lock_enabled_for_bucket(object_lock.then_some(true))
                         .send()
                 },
-                || self.read(clients, planned),
+                // A bucket of ours under the name after a lost answer is the
+                // one this call made (S3 answers BucketAlreadyOwnedByYou to
+                // the same call sent again).
+                || async {
+                    let key = std::slice::from_ref(&name);
+                    Ok(self.describe(clients, key).await?.into_keys().next())
+                },
             )
-            .await
-        {
+            .await;
+        match created {
             Ok(_) => {}
             Err(e) if e.code.as_deref() == Some("BucketAlreadyOwnedByYou") => {}
             Err(e) => return Err(e.into()),
         }
-        // CreateBucket takes no tags: the intent tag follows at once. A crash
-        // in between leaves a bucket `find_created` does not claim; creating
-        // it again then finds it already ours, as above.
-        let tags = string_map_attr(planned, "tags");
-        let partial = partial_state(planned, [("id", string(&name))]);
-        let with_intent = tags_with_intent(tags.clone(), request.operation_id);
-        Self::put_tags(clients, &name, &with_intent)
-            .await
-            .keep_created(&partial)?;
-        super::s3_inline::write(clients, &name, None, planned)
-            .await
-            .keep_created(&partial)?;
-        let state = Self::state(
-            clients,
-            &name,
-            bool_attr(planned, "force_destroy").unwrap_or(false),
-            tags,
-        );
-        self.with_inline(clients, state, &name, planned)
-            .await
-            .keep_created(&partial)
+        Ok(Made::id(&name).with("bucket", string(&name)))
+    }
+
+    /// CreateBucket takes no tags: the intent tag follows at once, then the
+    /// inline settings. A crash in between leaves a bucket `find_created`
+    /// does not claim; creating it again then finds it already ours.
+    async fn after_create(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+        name: &str,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        Self::put_tags(clients, name, &create_tags(planned, request.operation_id)).await?;
+        super::s3_inline::write(clients, name, None, planned).await
     }
 
     async fn update(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
-        let prior = prior(request)?;
-        let name = required_str(prior, "bucket")?;
-        let tags = string_map_attr(planned, "tags");
-        if tags != string_map_attr(prior, "tags") {
-            // PutBucketTagging replaces the whole set: the tags stack does
-            // not manage (our intent tag, and those `ignore_tags` keeps out
-            // of the state) are read first and written back with the user's.
-            let managed = string_map_attr(prior, "tags");
-            let mut all = Self::all_tags(clients, &name).await?;
-            all.retain(|k, _| {
-                k == INTENT_TAG || !(managed.contains_key(k) || tags.contains_key(k))
-            });
-            all.extend(tags.clone());
-            Self::put_tags(clients, &name, &all).await?;
-        }
-        super::s3_inline::write(clients, &name, Some(prior), planned).await?;
-        let state = Self::state(
-            clients,
-            &name,
-            bool_attr(planned, "force_destroy").unwrap_or(false),
-            tags,
-        );
-        self.with_inline(clients, state, &name, planned).await
+        _request: &ApplyRequest<'_>,
+        name: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        super::s3_inline::write(clients, name, Some(prior), planned).await
     }
 
     async fn delete(
         &self,
         clients: &Clients,
-        request: &ApplyRequest<'_>,
+        _request: &ApplyRequest<'_>,
+        name: &str,
+        prior: &Value,
     ) -> Result<(), ProviderError> {
-        let prior = prior(request)?;
-        let name = required_str(prior, "bucket")?;
         if bool_attr(prior, "force_destroy").unwrap_or(false) {
-            Self::empty(clients, &name).await?;
+            Self::empty(clients, name).await?;
         }
         let s3 = &clients.s3;
         match clients
-            .call("s3", "DeleteBucket", || s3.delete_bucket().bucket(&name).send())
+            .call("s3", "DeleteBucket", || s3.delete_bucket().bucket(name).send())
             .await
         {
             Ok(_) => Ok(()),
@@ -502,379 +568,41 @@ impl AwsResource for Bucket {
         }
     }
 
-    async fn read(
+    async fn describe(
         &self,
         clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let name = required_str(current, "bucket")?;
-        let s3 = &clients.s3;
-        match clients
-            .call("s3", "HeadBucket", || s3.head_bucket().bucket(&name).send())
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e.into()),
-        }
-        let tags = user_tags(Self::all_tags(clients, &name).await?);
-        // force_destroy is ours, not S3's: it is kept from the state.
-        let state = Self::state(
-            clients,
-            &name,
-            bool_attr(current, "force_destroy").unwrap_or(false),
-            tags,
-        );
-        self.with_inline(clients, state, &name, current)
-            .await
-            .map(Some)
+        names: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        self.describe_known(clients, names, &BTreeMap::new()).await
     }
 
     /// One bucket by itself; several through one listing of the buckets
-    /// and one of their tags.
-    async fn read_many(
+    /// and one of their tags. The inline settings are read where the value
+    /// being refreshed manages them.
+    async fn describe_known(
         &self,
         clients: &Clients,
-        currents: &[&Value],
-    ) -> Vec<Result<Option<Value>, ProviderError>> {
-        if currents.len() < 2 {
-            let mut out = Vec::new();
-            for current in currents {
-                out.push(self.read(clients, current).await);
-            }
-            return out;
-        }
-        let tags = match self.tags_of_listed(clients, currents).await {
-            Ok(tags) => tags,
-            Err(e) => return currents.iter().map(|_| Err(e.clone())).collect(),
-        };
-        let mut out = Vec::with_capacity(currents.len());
-        for current in currents {
-            out.push(self.state_of_listed(clients, current, &tags).await);
-        }
-        out
-    }
-
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        self.read(clients, &object([("bucket", string(id))])).await
-    }
-
-    /// By the user-chosen bucket name, which is globally unique, and the
-    /// intent tag the create set.
-    async fn find_created(
-        &self,
-        clients: &Clients,
-        operation_id: &str,
-        planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let name = required_str(planned, "bucket")?;
-        let found = self.read(clients, planned).await?;
-        super::made_here(found, operation_id, |_| Self::all_tags(clients, &name)).await
-    }
-}
-
-// ---------------------------------------------------------------------------
-// aws_s3_object
-// ---------------------------------------------------------------------------
-
-struct Object;
-
-impl Object {
-    /// The bytes to upload: `content` as is, or the file named by `source`.
-    fn body(planned: &Value) -> Result<Vec<u8>, ProviderError> {
-        match (str_attr(planned, "content"), str_attr(planned, "source")) {
-            (Some(content), _) => Ok(content.into_bytes()),
-            (None, Some(source)) => std::fs::read(&source).map_err(|e| {
-                ProviderError::new(format!("could not read source file {source}: {e}"))
-            }),
-            (None, None) => Ok(Vec::new()),
-        }
-    }
-
-    /// The MD5 the object will have once uploaded, when it can be known at
-    /// plan time: a change to the source file then shows as an update.
-    fn planned_etag(config: &Value) -> Value {
-        let content = config.get_attr("content").filter(|v| !v.is_null());
-        let source = config.get_attr("source").filter(|v| !v.is_null());
-        match (content, source) {
-            (Some(v), _) => v
-                .as_str()
-                .map(|s| string(md5_hex(s.as_bytes())))
-                .unwrap_or(Value::Unknown),
-            (None, Some(v)) => v
-                .as_str()
-                // A file that does not exist yet (made by another resource
-                // during the apply) is known only after the apply.
-                .and_then(|path| std::fs::read(path).ok())
-                .map(|bytes| string(md5_hex(&bytes)))
-                .unwrap_or(Value::Unknown),
-            (None, None) => string(md5_hex(b"")),
-        }
-    }
-
-    /// Uploads the object with the user's tags and the intent tag of this
-    /// upload's operation.
-    async fn put(
-        clients: &Clients,
-        planned: &Value,
-        operation_id: &str,
-    ) -> Result<Value, ProviderError> {
-        let bucket = required_str(planned, "bucket")?;
-        let key = required_str(planned, "key")?;
-        let body = Self::body(planned)?;
-        let tags = string_map_attr(planned, "tags");
-        let tagging = Some(
-            tags_with_intent(tags.clone(), operation_id)
-                .iter()
-                .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
-                .collect::<Vec<_>>()
-                .join("&"),
-        );
-        let content_type = str_attr(planned, "content_type");
-        let s3 = &clients.s3;
-        let out = clients
-            .call("s3", "PutObject", || {
-                s3.put_object()
-                    .bucket(&bucket)
-                    .key(&key)
-                    .body(ByteStream::from(body.clone()))
-                    .set_content_type(content_type.clone())
-                    .set_tagging(tagging.clone())
-                    .send()
-            })
-            .await?;
-        let etag = out
-            .e_tag()
-            .map(|e| e.trim_matches('"').to_string())
-            .unwrap_or_else(|| md5_hex(&body));
-        let content_type = match content_type {
-            Some(content_type) => content_type,
-            // The default differs between clients (the SDK sends
-            // application/octet-stream, S3 itself assumes
-            // binary/octet-stream), so it is read back rather than guessed.
-            None => clients
-                .call("s3", "HeadObject", || {
-                    s3.head_object().bucket(&bucket).key(&key).send()
-                })
-                .await?
-                .content_type()
-                .unwrap_or("binary/octet-stream")
-                .to_string(),
-        };
-        let state = object([
-            ("id", string(key.clone())),
-            ("bucket", string(bucket)),
-            ("key", string(key)),
-            ("etag", string(etag)),
-            ("content_type", string(content_type)),
-            ("version_id", opt_string(out.version_id())),
-            ("tags", string_map(tags)),
-        ]);
-        Ok(merge_missing(state, planned))
-    }
-}
-
-#[async_trait]
-impl AwsResource for Object {
-    /// Terraform keeps only the key in `id`; the import id is `BUCKET/KEY`.
-    fn terraform_import_id(&self, attributes: &serde_json::Value) -> Option<String> {
-        let bucket = super::attribute_text(attributes, "bucket")?;
-        let key = super::attribute_text(attributes, "key")?;
-        Some(format!("{bucket}/{key}"))
-    }
-
-    fn type_name(&self) -> &'static str {
-        "aws_s3_object"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema::new("An object in an S3 bucket, uploaded from a file or from a string.")
-            .attr(
-                AttributeSchema::required("bucket", AttrType::String)
-                    .force_new()
-                    .describe("The bucket to put the object in."),
-            )
-            .attr(
-                AttributeSchema::required("key", AttrType::String)
-                    .force_new()
-                    .describe("The object's key (its path in the bucket)."),
-            )
-            .attr(
-                AttributeSchema::optional("source", AttrType::String)
-                    .describe("A local file to upload. Conflicts with content."),
-            )
-            .attr(
-                AttributeSchema::optional("content", AttrType::String)
-                    .describe("A string to upload as the object's body. Conflicts with source."),
-            )
-            .attr(
-                AttributeSchema::optional_computed("content_type", AttrType::String)
-                    .describe("The MIME type; S3 defaults it to binary/octet-stream."),
-            )
-            .attr(
-                AttributeSchema::optional_computed("etag", AttrType::String)
-                    .describe("The MD5 of the body; computed from source or content at plan time, so a changed file shows as an update."),
-            )
-            .attr(tags_attribute())
-            .attr(AttributeSchema::computed("id", AttrType::String).describe("The object's key."))
-            .attr(
-                AttributeSchema::computed("version_id", AttrType::String)
-                    .describe("The version id, when the bucket is versioned."),
-            )
-    }
-
-    fn plan(&self, schema: &Schema, request: PlanRequest<'_>) -> PlanResponse {
-        let mut response = engine::provider::plan_by_schema(schema, request.prior, request.config);
-        let has = |name: &str| request.config.get_attr(name).is_some_and(|v| !v.is_null());
-        if has("source") && has("content") {
-            let mut diagnostics = Diagnostics::new();
-            diagnostics.push(Diagnostic::error(
-                "Conflicting arguments",
-                "Only one of \"source\" and \"content\" may be set in an aws_s3_object. Remove one of them.",
-            ));
-            response.diagnostics.extend(diagnostics);
-        }
-        if let Value::Map(map) = &mut response.planned {
-            if !has("etag") {
-                let etag = Self::planned_etag(request.config);
-                let changed = map.get("etag").is_none_or(|prior| prior != &etag);
-                map.insert("etag".into(), etag);
-                // A new body is a new version.
-                if changed && request.prior.is_some() {
-                    map.insert("version_id".into(), Value::Unknown);
-                }
-            }
-        }
-        response
-    }
-
-    async fn create(
-        &self,
-        clients: &Clients,
-        request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        Self::put(clients, planned(request)?, request.operation_id).await
-    }
-
-    async fn update(
-        &self,
-        clients: &Clients,
-        request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        // S3 objects are immutable: an update uploads the object again.
-        Self::put(clients, planned(request)?, request.operation_id).await
-    }
-
-    async fn delete(
-        &self,
-        clients: &Clients,
-        request: &ApplyRequest<'_>,
-    ) -> Result<(), ProviderError> {
-        let prior = prior(request)?;
-        let bucket = required_str(prior, "bucket")?;
-        let key = required_str(prior, "key")?;
-        let s3 = &clients.s3;
-        match clients
-            .call("s3", "DeleteObject", || {
-                s3.delete_object().bucket(&bucket).key(&key).send()
-            })
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    async fn read(
-        &self,
-        clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let bucket = required_str(current, "bucket")?;
-        let key = required_str(current, "key")?;
-        let s3 = &clients.s3;
-        let head = match clients
-            .call("s3", "HeadObject", || {
-                s3.head_object().bucket(&bucket).key(&key).send()
-            })
-            .await
-        {
-            Ok(head) => head,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        let tags = match clients
-            .call("s3", "GetObjectTagging", || {
-                s3.get_object_tagging().bucket(&bucket).key(&key).send()
-            })
-            .await
-        {
-            Ok(out) => user_tags(tags_from(out.tag_set())),
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(AwsError::into(e)),
-        };
-        // The body itself is not downloaded: source and content stay as the
-        // state has them, and the ETag tells whether the body drifted.
-        let state = object([
-            ("id", string(key.clone())),
-            ("bucket", string(bucket)),
-            ("key", string(key)),
-            (
-                "etag",
-                opt_string(head.e_tag().map(|e| e.trim_matches('"').to_string())),
-            ),
-            ("content_type", opt_string(head.content_type())),
-            ("version_id", opt_string(head.version_id())),
-            ("tags", string_map(tags)),
-            (
-                "source",
-                current.get_attr("source").cloned().unwrap_or(Value::Null),
-            ),
-            (
-                "content",
-                current.get_attr("content").cloned().unwrap_or(Value::Null),
-            ),
-        ]);
-        Ok(Some(state))
-    }
-
-    /// Imports `BUCKET/KEY`.
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        let Some((bucket, key)) = id.split_once('/') else {
-            return Err(ProviderError::new(format!(
-                "an aws_s3_object is imported by BUCKET/KEY, not {id:?}"
-            )));
-        };
-        self.read(
-            clients,
-            &object([("bucket", string(bucket)), ("key", string(key))]),
+        names: &[String],
+        known: &BTreeMap<String, Value>,
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        super::managed::one_or_all(
+            names,
+            |name| async move { self.describe_one(clients, &name, known.get(&name)).await },
+            || self.describe_listed(clients, names, known),
         )
         .await
     }
 
-    /// By bucket and key, and the intent tag the upload set: an older object
-    /// under the key is not what the pending create wrote. PutObject
-    /// replaces any object under the key, so sending it again is safe and
-    /// it goes through `Clients::call`.
+    /// By the bucket name, which is globally unique, and the intent tag
+    /// the create set.
     async fn find_created(
         &self,
         clients: &Clients,
         operation_id: &str,
         planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let bucket = required_str(planned, "bucket")?;
-        let key = required_str(planned, "key")?;
-        let Some(state) = self.read(clients, planned).await? else {
-            return Ok(None);
-        };
-        let s3 = &clients.s3;
-        let tagging = clients
-            .call("s3", "GetObjectTagging", || {
-                s3.get_object_tagging().bucket(&bucket).key(&key).send()
-            })
-            .await?;
-        Ok(made_by(&tags_from(tagging.tag_set()), operation_id).then_some(state))
+    ) -> Result<Option<String>, ProviderError> {
+        let name = Self::name(planned, operation_id);
+        super::managed::ours_by_name(self, clients, Some(name), operation_id).await
     }
 }
 
@@ -892,15 +620,5 @@ mod tests {
     fn tags_are_url_encoded_for_the_tagging_header() {
         assert_eq!(url_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
         assert_eq!(url_encode("plain-Text_1.0~"), "plain-Text_1.0~");
-    }
-
-    #[test]
-    fn a_plan_computes_the_etag_from_content_or_the_source_file() {
-        let content = object([("content", string("hello"))]);
-        assert_eq!(Object::planned_etag(&content), string(md5_hex(b"hello")));
-        let missing = object([("source", string("/nonexistent/stack-test-file"))]);
-        assert_eq!(Object::planned_etag(&missing), Value::Unknown);
-        let unknown = object([("content", Value::Unknown)]);
-        assert_eq!(Object::planned_etag(&unknown), Value::Unknown);
     }
 }

@@ -32,6 +32,10 @@ use super::values::{
 };
 use super::Clients;
 
+mod extra;
+
+pub use extra::object_lock_at_create;
+
 /// Each inline argument and the resource that replaces it.
 pub const DEPRECATED: &[(&str, &str)] = &[
     ("acl", "aws_s3_bucket_acl"),
@@ -157,7 +161,7 @@ pub fn schema(bucket: Schema) -> Schema {
             None,
             noncurrent_transition,
         ));
-    bucket
+    extra::schema(bucket)
         .attr(opt("acl", Text, "Deprecated: use aws_s3_bucket_acl. A canned ACL: private, public-read, public-read-write, authenticated-read, log-delivery-write."))
         .attr(AttributeSchema::computed("website_endpoint", Text).describe("The website endpoint, when website is set."))
         .attr(AttributeSchema::computed("website_domain", Text).describe("The website endpoint's domain, when website is set."))
@@ -171,7 +175,7 @@ pub fn schema(bucket: Schema) -> Schema {
 /// One warning per deprecated argument the configuration sets.
 pub fn deprecations(config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    for (name, replacement) in DEPRECATED {
+    for (name, replacement) in DEPRECATED.iter().chain(extra::DEPRECATED) {
         if is_set(config.get_attr(name)) {
             diags.push(Diagnostic::warning(
                 "Argument is deprecated",
@@ -182,9 +186,11 @@ pub fn deprecations(config: &Value) -> Diagnostics {
     diags
 }
 
+/// Whether an argument has a value: not null, not an empty block list, and
+/// known (an optional computed argument left to S3 is unknown until read).
 fn is_set(value: Option<&Value>) -> bool {
     match value.map(Value::peel) {
-        None | Some(Value::Null) => false,
+        None | Some(Value::Null) | Some(Value::Unknown) => false,
         Some(Value::List(items)) | Some(Value::Set(items)) => !items.is_empty(),
         Some(_) => true,
     }
@@ -219,12 +225,13 @@ pub fn normalise(value: &Value, schema: &Schema) -> Value {
 /// website attributes unknown when the website changes.
 pub fn plan(schema: &Schema, planned: &mut Value, prior: Option<&Value>) {
     let Value::Map(map) = planned else { return };
-    for name in [
+    let inline = [
         "versioning",
         "website",
         "server_side_encryption_configuration",
         "lifecycle_rule",
-    ] {
+    ];
+    for name in inline.iter().chain(extra::BLOCKS).copied() {
         if let (Some(b), Some(v)) = (schema.nested_block(name), map.get(name)) {
             let v = normalise(v, &b.schema);
             map.insert(name.to_string(), v);
@@ -473,6 +480,7 @@ pub async fn write(
                 .await?;
         }
     }
+    extra::write(clients, name, prior, planned).await?;
     Ok(())
 }
 
@@ -839,6 +847,7 @@ pub async fn read(
         "hosted_zone_id".into(),
         super::values::opt_string(hosted_zone_id(&clients.region)),
     );
+    out.extend(extra::read(clients, name, current).await?);
     Ok(out)
 }
 

@@ -12,31 +12,37 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_elasticache::types::{CacheCluster, CacheSubnetGroup, ReplicationGroup, Tag};
+use aws_sdk_elasticache::operation::modify_cache_cluster::builders::ModifyCacheClusterFluentBuilder;
+use aws_sdk_elasticache::operation::modify_replication_group::builders::ModifyReplicationGroupFluentBuilder;
+use aws_sdk_elasticache::types::{
+    CacheCluster, CacheSubnetGroup, LogDeliveryConfiguration, ReplicationGroup, Tag,
+};
 use engine::provider::{
     plan_by_schema, ApplyRequest, AttrType, AttributeSchema, PlanRequest, PlanResponse,
     ProviderError, Schema,
 };
 use engine::value::Value;
 
+use super::fields;
 use super::managed::{
-    create_tags, one_or_all, ours_by_name, pages, tag_changes, Gone, Made, Managed, Seam, Tagging,
+    create_tags, one_or_all, ours_by_name, pages, Gone, Made, Managed, Seam, Tagging,
 };
-use super::rds::{changed, int_attr, keep_precise_version, number, planned, prior, progress_of};
+use super::rds::{changed, int_attr, keep_precise_version, number, progress_of};
 use super::retry::Poll;
 use super::values::{
-    bool_attr, number_attr, object, opt_string, partial_state, required_str, str_attr, string,
-    string_map, string_map_attr, string_set, strings_attr, tags_attribute, timeout, timeouts_block,
-    KeepCreated,
+    bool_attr, number_attr, object, opt_string, required_str, str_attr, string, string_set,
+    strings_attr, tags_attribute, timeout, timeouts_block,
 };
-use super::{tags_with_intent, user_tags, AwsError, AwsResource, Clients};
+use super::{AwsError, AwsResource, Clients};
+
+mod arguments;
 
 /// The resources of this module, for `AwsProvider::new`.
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![
         Box::new(Seam(CacheSubnetGroupResource)),
-        Box::new(CacheClusterResource),
-        Box::new(ReplicationGroupResource),
+        Box::new(Seam(CacheClusterResource)),
+        Box::new(Seam(ReplicationGroupResource)),
     ]
 }
 
@@ -73,26 +79,6 @@ pub(crate) fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
-/// The user's tags of a resource (see [`user_tags`]).
-async fn list_tags(
-    clients: &Clients,
-    arn: &str,
-) -> Result<BTreeMap<String, String>, ProviderError> {
-    Ok(user_tags(list_all_tags(clients, arn).await?))
-}
-
-/// `state` if our create made it (see [`super::made_here`]).
-async fn made_here(
-    clients: &Clients,
-    state: Option<Value>,
-    operation_id: &str,
-) -> Result<Option<Value>, ProviderError> {
-    super::made_here(state, operation_id, |arn| async move {
-        list_all_tags(clients, &arn).await
-    })
-    .await
-}
-
 /// Every tag of a resource, ours included.
 pub(crate) async fn list_all_tags(
     clients: &Clients,
@@ -109,16 +95,6 @@ pub(crate) async fn list_all_tags(
         .iter()
         .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
         .collect())
-}
-
-async fn tags_of(
-    clients: &Clients,
-    arn: Option<&str>,
-) -> Result<BTreeMap<String, String>, ProviderError> {
-    match arn {
-        Some(arn) => list_tags(clients, arn).await,
-        None => Ok(BTreeMap::new()),
-    }
 }
 
 /// ElastiCache's tagging, by ARN.
@@ -179,20 +155,6 @@ impl Tagging for ElastiCacheTags {
     }
 }
 
-/// Applies a change of the `tags` map to the resource named by `arn`.
-async fn update_tags(
-    clients: &Clients,
-    arn: &str,
-    prior: &Value,
-    planned: &Value,
-) -> Result<(), ProviderError> {
-    let (add, remove) = tag_changes(
-        &string_map_attr(prior, "tags"),
-        &string_map_attr(planned, "tags"),
-    );
-    ElastiCacheTags.update(clients, arn, &add, &remove).await
-}
-
 /// Lists every cache cluster with its nodes, one page at a time.
 pub(crate) async fn describe_all_clusters(
     clients: &Clients,
@@ -239,67 +201,6 @@ async fn describe_cluster(
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Reads many resources: a single one by id; several through one paged
-/// listing of them all and one [`Tagging::list_many`] of their tags.
-/// `arn_of` names an object for its tags, `state_of` builds its state from
-/// the object, its user tags and the value being refreshed.
-async fn read_batched<'a, T, R, RF, L, LF, S>(
-    clients: &Clients,
-    currents: &[&'a Value],
-    key: &str,
-    read_one: R,
-    list_all: L,
-    arn_of: fn(&T) -> Option<&str>,
-    state_of: S,
-) -> Vec<Result<Option<Value>, ProviderError>>
-where
-    T: Clone,
-    R: Fn(&'a Value) -> RF,
-    RF: std::future::Future<Output = Result<Option<Value>, ProviderError>>,
-    L: FnOnce() -> LF,
-    LF: std::future::Future<Output = Result<HashMap<String, T>, ProviderError>>,
-    S: Fn(T, BTreeMap<String, String>, &'a Value) -> Option<Value>,
-{
-    let mut out = Vec::with_capacity(currents.len());
-    if currents.len() < 2 {
-        for current in currents {
-            out.push(read_one(current).await);
-        }
-        return out;
-    }
-    let all = match list_all().await {
-        Ok(all) => all,
-        Err(e) => return currents.iter().map(|_| Err(e.clone())).collect(),
-    };
-    let found = |current: &Value| str_attr(current, key).and_then(|id| all.get(&id));
-    let mut arns: Vec<String> = currents
-        .iter()
-        .filter_map(|c| found(c).and_then(arn_of).map(str::to_string))
-        .collect();
-    arns.sort();
-    arns.dedup();
-    let tags = match ElastiCacheTags.list_many(clients, &arns).await {
-        Ok(tags) => tags,
-        Err(e) => return currents.iter().map(|_| Err(e.clone())).collect(),
-    };
-    for current in currents {
-        out.push(match (str_attr(current, key), found(current)) {
-            (None, _) => Err(ProviderError::new(format!(
-                "the argument \"{key}\" is required"
-            ))),
-            (Some(_), None) => Ok(None),
-            (Some(_), Some(object)) => {
-                let object_tags = arn_of(object)
-                    .and_then(|arn| tags.get(arn).cloned())
-                    .map(user_tags)
-                    .unwrap_or_default();
-                Ok(state_of(object.clone(), object_tags, current))
-            }
-        });
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------
@@ -535,13 +436,40 @@ impl Managed for CacheSubnetGroupResource {
 
 pub struct CacheClusterResource;
 
-/// Builds the state of a cache cluster; `local` supplies the arguments the
-/// API does not return (`apply_immediately`, `timeouts`).
-fn cache_cluster_state(
-    cluster: &CacheCluster,
-    tags: BTreeMap<String, String>,
-    local: Option<&Value>,
-) -> Value {
+/// A known value of `local` (the state being refreshed, or the plan), for
+/// what the API does not report.
+fn known_attr(local: Option<&Value>, name: &str) -> Value {
+    local
+        .and_then(|l| l.get_attr(name))
+        .filter(|v| !v.is_unknown())
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// `apply_immediately` is never reported: the known value, else false.
+fn apply_immediately(local: Option<&Value>) -> Value {
+    local
+        .and_then(|l| bool_attr(l, "apply_immediately"))
+        .map(Value::Bool)
+        .unwrap_or(Value::Bool(false))
+}
+
+/// The logs a description reports; the known ones when it reports none
+/// (plain moto drops them from some replies; AWS always lists them).
+fn log_delivery(reported: &[LogDeliveryConfiguration], local: Option<&Value>) -> Value {
+    if reported.is_empty() {
+        match known_attr(local, "log_delivery_configuration") {
+            Value::Null => Value::set_from(Vec::new()),
+            known => known,
+        }
+    } else {
+        arguments::log_delivery_state(reported)
+    }
+}
+
+/// Builds the state of a cache cluster (without tags, which the seam
+/// fills in); `local` supplies what the API does not return.
+fn cache_cluster_state(cluster: &CacheCluster, local: Option<&Value>) -> Value {
     let id = cluster.cache_cluster_id().unwrap_or_default();
     let nodes: Vec<Value> = cluster
         .cache_nodes()
@@ -568,62 +496,30 @@ fn cache_cluster_state(
         .iter()
         .find_map(|n| n.endpoint().and_then(|e| e.port()))
         .or_else(|| cluster.configuration_endpoint().and_then(|e| e.port()));
-    let port = match port {
-        Some(port) => number(Some(port)),
-        None => local
-            .and_then(|l| l.get_attr("port"))
-            .filter(|v| !v.is_unknown())
-            .cloned()
-            .unwrap_or(Value::Null),
-    };
-    object([
+    let mut state = object([
         ("id", string(id)),
         ("cluster_id", string(id)),
         ("arn", opt_string(cluster.arn())),
         ("engine", opt_string(cluster.engine())),
-        ("engine_version", opt_string(cluster.engine_version())),
         ("node_type", opt_string(cluster.cache_node_type())),
         ("num_cache_nodes", number(cluster.num_cache_nodes())),
         (
-            "parameter_group_name",
-            opt_string(
-                cluster
-                    .cache_parameter_group()
-                    .and_then(|g| g.cache_parameter_group_name()),
-            ),
+            "port",
+            port.map(|p| number(Some(p)))
+                .unwrap_or_else(|| known_attr(local, "port")),
         ),
-        ("port", port),
-        (
-            "subnet_group_name",
-            opt_string(cluster.cache_subnet_group_name()),
-        ),
-        (
-            "security_group_ids",
-            string_set(
-                cluster
-                    .security_groups()
-                    .iter()
-                    .filter_map(|g| g.security_group_id().map(str::to_string)),
-            ),
-        ),
-        (
-            "apply_immediately",
-            local
-                .and_then(|l| bool_attr(l, "apply_immediately"))
-                .map(Value::Bool)
-                .unwrap_or(Value::Bool(false)),
-        ),
+        ("apply_immediately", apply_immediately(local)),
         ("cache_nodes", Value::List(nodes)),
-        ("tags", string_map(tags)),
         (
-            "timeouts",
-            local
-                .and_then(|l| l.get_attr("timeouts"))
-                .filter(|v| !v.is_unknown())
-                .cloned()
-                .unwrap_or(Value::Null),
+            "log_delivery_configuration",
+            log_delivery(cluster.log_delivery_configurations(), local),
         ),
-    ])
+        ("timeouts", known_attr(local, "timeouts")),
+    ]);
+    if let Value::Map(map) = &mut state {
+        map.extend(fields::read(&arguments::cluster_fields(), cluster, local));
+    }
+    state
 }
 
 /// The node ids to remove when a Memcached cluster shrinks: AWS makes the
@@ -634,73 +530,83 @@ pub fn nodes_to_remove(current_ids: &[String], new_count: usize) -> Vec<String> 
     ids.split_off(new_count.min(ids.len()))
 }
 
-impl CacheClusterResource {
-    async fn state(
-        &self,
-        clients: &Clients,
-        cluster: &CacheCluster,
-        local: Option<&Value>,
-    ) -> Result<Value, ProviderError> {
-        let tags = tags_of(clients, cluster.arn()).await?;
-        Ok(cache_cluster_state(cluster, tags, local))
-    }
+/// Waits until the cluster `id` is `available`, showing its status.
+async fn wait_cluster_available(
+    clients: &Clients,
+    request: &ApplyRequest<'_>,
+    id: &str,
+    limit: Duration,
+) -> Result<(), ProviderError> {
+    let what = format!("cache cluster {id} to become available");
+    let progress = progress_of(request, id);
+    clients
+        .wait(&what, limit, &progress, move || async move {
+            let Some(cluster) = describe_cluster(clients, id).await? else {
+                return Err(ProviderError::new(format!(
+                    "cache cluster {id} disappeared while waiting for it to become available"
+                )));
+            };
+            let status = cluster
+                .cache_cluster_status()
+                .unwrap_or("unknown")
+                .to_string();
+            match cache_status(&status) {
+                CacheStatus::Ready => Ok(Poll::Ready(())),
+                CacheStatus::Pending => Ok(Poll::Pending(status)),
+                CacheStatus::Failed => Err(ProviderError::new(format!(
+                    "cache cluster {id} is in state \"{status}\" instead of becoming available"
+                ))),
+            }
+        })
+        .await
+}
 
-    async fn wait_available(
-        &self,
-        clients: &Clients,
-        request: &ApplyRequest<'_>,
-        id: &str,
-        limit: Duration,
-    ) -> Result<CacheCluster, ProviderError> {
-        let what = format!("cache cluster {id} to become available");
-        let progress = progress_of(request, id);
-        clients
-            .wait(&what, limit, &progress, move || async move {
-                let Some(cluster) = describe_cluster(clients, id).await? else {
-                    return Err(ProviderError::new(format!(
-                        "cache cluster {id} disappeared while waiting for it to become available"
-                    )));
-                };
-                let status = cluster
-                    .cache_cluster_status()
-                    .unwrap_or("unknown")
-                    .to_string();
-                match cache_status(&status) {
-                    CacheStatus::Ready => Ok(Poll::Ready(cluster)),
-                    CacheStatus::Pending => Ok(Poll::Pending(status)),
-                    CacheStatus::Failed => Err(ProviderError::new(format!(
-                        "cache cluster {id} is in state \"{status}\" instead of becoming available"
-                    ))),
-                }
-            })
-            .await
+/// Adds a change of the node count to a ModifyCacheCluster call, naming
+/// the nodes to remove when it shrinks.
+fn modify_node_count(
+    modify: ModifyCacheClusterFluentBuilder,
+    prior: &Value,
+    planned: &Value,
+) -> ModifyCacheClusterFluentBuilder {
+    let new_count = int_attr(planned, "num_cache_nodes").unwrap_or(1);
+    let old_count = int_attr(prior, "num_cache_nodes").unwrap_or(new_count);
+    let modify = modify.num_cache_nodes(new_count);
+    if new_count >= old_count {
+        return modify;
     }
+    let ids: Vec<String> = super::values::blocks_attr(prior, "cache_nodes")
+        .iter()
+        .filter_map(|n| str_attr(n, "id"))
+        .collect();
+    modify.set_cache_node_ids_to_remove(Some(nodes_to_remove(&ids, new_count.max(0) as usize)))
 }
 
 #[async_trait]
-impl AwsResource for CacheClusterResource {
+impl Managed for CacheClusterResource {
     fn type_name(&self) -> &'static str {
         "aws_elasticache_cluster"
     }
 
+    fn noun(&self) -> &'static str {
+        "cache cluster"
+    }
+
     fn schema(&self) -> Schema {
         use AttributeSchema as A;
-        Schema::new("An ElastiCache cluster (Redis with one node, or Memcached).")
+        let schema = Schema::new("An ElastiCache cluster (Redis with one node, or Memcached).")
             .attr(A::required("cluster_id", AttrType::String).force_new().describe("The name of the cluster."))
-            .attr(A::required("engine", AttrType::String).force_new().describe("\"redis\" or \"memcached\"."))
-            .attr(A::optional_computed("engine_version", AttrType::String).describe("The engine version; a prefix such as \"7.1\" matches the precise version AWS reports."))
-            .attr(A::required("node_type", AttrType::String).describe("The node type, e.g. \"cache.t3.micro\"."))
+            .attr(A::optional_computed("engine", AttrType::String).force_new().describe("\"redis\" or \"memcached\"; required unless replication_group_id is set."))
+            .attr(A::optional_computed("node_type", AttrType::String).describe("The node type, e.g. \"cache.t3.micro\"; required unless replication_group_id is set."))
             .attr(A::optional_computed("num_cache_nodes", AttrType::Number).describe("How many nodes (1 for Redis)."))
-            .attr(A::optional_computed("parameter_group_name", AttrType::String).describe("The cache parameter group."))
             .attr(A::optional_computed("port", AttrType::Number).force_new().describe("The port the nodes listen on."))
-            .attr(A::optional_computed("subnet_group_name", AttrType::String).force_new().describe("The cache subnet group to place the cluster in."))
-            .attr(A::optional_computed("security_group_ids", AttrType::set_of(AttrType::String)).describe("The VPC security groups of the cluster."))
             .attr(A::optional("apply_immediately", AttrType::Bool).default(false).describe("Whether changes apply now rather than in the next maintenance window."))
             .attr(tags_attribute())
             .attr(A::computed("cache_nodes", AttrType::list_of(AttrType::map_of(AttrType::Any))).describe("The nodes: objects with id, address, port and availability_zone."))
             .attr(A::computed("id", AttrType::String).describe("The name of the cluster."))
             .attr(A::computed("arn", AttrType::String).describe("The ARN of the cluster."))
-            .block(timeouts_block())
+            .block(arguments::log_delivery_block())
+            .block(timeouts_block());
+        fields::schema(schema, &arguments::cluster_fields())
     }
 
     fn plan(&self, schema: &Schema, request: PlanRequest<'_>) -> PlanResponse {
@@ -719,28 +625,44 @@ impl AwsResource for CacheClusterResource {
         response
     }
 
+    fn key(&self, state: &Value) -> Result<String, ProviderError> {
+        required_str(state, "cluster_id")
+    }
+
+    fn tagging(&self) -> Option<&dyn Tagging> {
+        Some(&ElastiCacheTags)
+    }
+
+    fn tag_target(&self) -> &'static str {
+        "arn"
+    }
+
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
         let id = required_str(planned, "cluster_id")?;
-        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
-        let security_groups = strings_attr(planned, "security_group_ids");
+        let in_group = str_attr(planned, "replication_group_id").is_some();
+        if !in_group && str_attr(planned, "engine").is_none() {
+            return Err(ProviderError::new(format!(
+                "cache cluster {id} needs `engine` (\"redis\" or \"memcached\"), or `replication_group_id` to join a replication group"
+            )));
+        }
+        let tags = create_tags(planned, request.operation_id);
         let ec = &clients.elasticache;
         let create = ec
             .create_cache_cluster()
             .cache_cluster_id(&id)
-            .engine(required_str(planned, "engine")?)
-            .set_engine_version(str_attr(planned, "engine_version"))
-            .cache_node_type(required_str(planned, "node_type")?)
-            .num_cache_nodes(int_attr(planned, "num_cache_nodes").unwrap_or(1))
-            .set_cache_parameter_group_name(str_attr(planned, "parameter_group_name"))
+            .set_engine(str_attr(planned, "engine"))
+            .set_cache_node_type(str_attr(planned, "node_type"))
+            .set_num_cache_nodes(int_attr(planned, "num_cache_nodes").or((!in_group).then_some(1)))
             .set_port(int_attr(planned, "port"))
-            .set_cache_subnet_group_name(str_attr(planned, "subnet_group_name"))
-            .set_security_group_ids((!security_groups.is_empty()).then_some(security_groups))
+            .set_log_delivery_configurations(arguments::log_delivery_requests(planned))
             .set_tags(Some(tags_to_sdk(&tags)));
+        let create = fields::create(&arguments::cluster_fields(), create, planned);
+        // The name is the key: a create whose answer was lost is found by it.
         clients
             .create(
                 "elasticache",
@@ -749,29 +671,32 @@ impl AwsResource for CacheClusterResource {
                 || self.find_created(clients, request.operation_id, planned),
             )
             .await?;
+        Ok(Made::id(&id).with("cluster_id", string(&id)))
+    }
+
+    async fn after_create(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+        id: &str,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
         let limit = timeout(planned, "create", CREATE_TIMEOUT);
-        let partial = partial_state(planned, [("id", string(&id))]);
-        let cluster = self
-            .wait_available(clients, request, &id, limit)
-            .await
-            .keep_created(&partial)?;
-        self.state(clients, &cluster, Some(planned))
-            .await
-            .keep_created(&partial)
+        wait_cluster_available(clients, request, id, limit).await
     }
 
     async fn update(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let prior = prior(request)?;
-        let planned = planned(request)?;
-        let id = required_str(prior, "cluster_id")?;
+        id: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
         let ec = &clients.elasticache;
         let mut modify = ec
             .modify_cache_cluster()
-            .cache_cluster_id(&id)
+            .cache_cluster_id(id)
             .apply_immediately(bool_attr(planned, "apply_immediately").unwrap_or(false));
         let mut any = false;
         if changed(prior, planned, "node_type") {
@@ -779,76 +704,47 @@ impl AwsResource for CacheClusterResource {
             any = true;
         }
         if changed(prior, planned, "num_cache_nodes") {
-            let new_count = int_attr(planned, "num_cache_nodes").unwrap_or(1);
-            let old_count = int_attr(prior, "num_cache_nodes").unwrap_or(new_count);
-            modify = modify.num_cache_nodes(new_count);
-            if new_count < old_count {
-                let ids: Vec<String> = super::values::blocks_attr(prior, "cache_nodes")
-                    .iter()
-                    .filter_map(|n| str_attr(n, "id"))
-                    .collect();
-                modify = modify.set_cache_node_ids_to_remove(Some(nodes_to_remove(
-                    &ids,
-                    new_count.max(0) as usize,
-                )));
-            }
+            modify = modify_node_count(modify, prior, planned);
             any = true;
         }
-        if changed(prior, planned, "parameter_group_name") {
-            modify =
-                modify.set_cache_parameter_group_name(str_attr(planned, "parameter_group_name"));
+        if changed(prior, planned, "log_delivery_configuration") {
+            let mut logs = arguments::log_delivery_requests(planned).unwrap_or_default();
+            logs.extend(arguments::log_delivery_removed(prior, planned));
+            modify = modify.set_log_delivery_configurations(Some(logs));
             any = true;
         }
-        if changed(prior, planned, "engine_version") {
-            modify = modify.set_engine_version(str_attr(planned, "engine_version"));
-            any = true;
+        let (modify, more) = fields::modify(&arguments::cluster_fields(), modify, prior, planned);
+        if !(any || more) {
+            return Ok(());
         }
-        if changed(prior, planned, "security_group_ids") {
-            let groups = strings_attr(planned, "security_group_ids");
-            modify = modify.set_security_group_ids(Some(groups));
-            any = true;
-        }
-        if any {
-            clients
-                .call("elasticache", "ModifyCacheCluster", || {
-                    modify.clone().send()
-                })
-                .await?;
-        }
-        if changed(prior, planned, "tags") {
-            let arn = required_str(prior, "arn")?;
-            update_tags(clients, &arn, prior, planned).await?;
-        }
-        let cluster = if any {
-            let limit = timeout(planned, "update", UPDATE_TIMEOUT);
-            self.wait_available(clients, request, &id, limit).await?
-        } else {
-            describe_cluster(clients, &id).await?.ok_or_else(|| {
-                ProviderError::new(format!(
-                    "cache cluster {id} disappeared while it was being updated"
-                ))
-            })?
-        };
-        self.state(clients, &cluster, Some(planned)).await
+        clients
+            .call("elasticache", "ModifyCacheCluster", || {
+                modify.clone().send()
+            })
+            .await?;
+        let limit = timeout(planned, "update", UPDATE_TIMEOUT);
+        wait_cluster_available(clients, request, id, limit).await
     }
 
     async fn delete(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
+        id: &str,
+        prior: &Value,
     ) -> Result<(), ProviderError> {
-        let prior = prior(request)?;
-        let id = required_str(prior, "cluster_id")?;
         let ec = &clients.elasticache;
-        match clients
+        let deleted = clients
             .call("elasticache", "DeleteCacheCluster", || {
-                ec.delete_cache_cluster().cache_cluster_id(&id).send()
+                ec.delete_cache_cluster()
+                    .cache_cluster_id(id)
+                    .set_final_snapshot_identifier(str_attr(prior, "final_snapshot_identifier"))
+                    .send()
             })
             .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => return Ok(()),
-            Err(e) => return Err(e.into()),
+            .or_gone()?;
+        if deleted.is_none() {
+            return Ok(());
         }
         // The wait is until the cluster is gone, not merely `deleting`: its
         // subnet group and security groups cannot be deleted before that,
@@ -857,8 +753,7 @@ impl AwsResource for CacheClusterResource {
         // removes it, as AWS does once the deletion finishes.)
         let limit = timeout(prior, "delete", DELETE_TIMEOUT);
         let what = format!("cache cluster {id} to be deleted");
-        let progress = progress_of(request, &id);
-        let id = id.as_str();
+        let progress = progress_of(request, id);
         clients
             .wait(&what, limit, &progress, move || async move {
                 Ok(match describe_cluster(clients, id).await? {
@@ -871,48 +766,37 @@ impl AwsResource for CacheClusterResource {
             .await
     }
 
-    async fn read(
+    async fn describe(
         &self,
         clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let id = required_str(current, "cluster_id")?;
-        match describe_cluster(clients, &id).await? {
-            Some(cluster) => Ok(Some(self.state(clients, &cluster, Some(current)).await?)),
-            None => Ok(None),
-        }
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        self.describe_known(clients, ids, &BTreeMap::new()).await
     }
 
-    async fn read_many(
+    /// One cluster by id; several through one paged listing of them all.
+    async fn describe_known(
         &self,
         clients: &Clients,
-        currents: &[&Value],
-    ) -> Vec<Result<Option<Value>, ProviderError>> {
-        read_batched(
-            clients,
-            currents,
-            "cluster_id",
-            |current| self.read(clients, current),
+        ids: &[String],
+        known: &BTreeMap<String, Value>,
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let state = |cluster: &CacheCluster| {
+            let id = cluster.cache_cluster_id().unwrap_or_default();
+            cache_cluster_state(cluster, known.get(id))
+        };
+        one_or_all(
+            ids,
+            |id| async move { Ok(describe_cluster(clients, &id).await?.map(|c| state(&c))) },
             || async {
                 Ok(describe_all_clusters(clients)
                     .await?
-                    .into_iter()
-                    .filter_map(|c| Some((c.cache_cluster_id()?.to_string(), c)))
+                    .iter()
+                    .filter_map(|c| Some((c.cache_cluster_id()?.to_string(), state(c))))
                     .collect())
-            },
-            CacheCluster::arn,
-            |cluster: CacheCluster, tags, current| {
-                Some(cache_cluster_state(&cluster, tags, Some(current)))
             },
         )
         .await
-    }
-
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        match describe_cluster(clients, id).await? {
-            Some(cluster) => Ok(Some(self.state(clients, &cluster, None).await?)),
-            None => Ok(None),
-        }
     }
 
     /// By the user-chosen name, which AWS keeps unique, and the intent tag
@@ -922,8 +806,8 @@ impl AwsResource for CacheClusterResource {
         clients: &Clients,
         operation_id: &str,
         planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        made_here(clients, self.read(clients, planned).await?, operation_id).await
+    ) -> Result<Option<String>, ProviderError> {
+        ours_by_name(self, clients, str_attr(planned, "cluster_id"), operation_id).await
     }
 }
 
@@ -933,67 +817,35 @@ impl AwsResource for CacheClusterResource {
 
 pub struct ReplicationGroupResource;
 
-/// Arguments a replication group does not report itself: AWS reports them
-/// on its member clusters, and when those cannot be read (the emulator does
-/// not create them) the values we knew are kept.
-const MEMBER_ATTRIBUTES: &[&str] = &[
-    "engine_version",
-    "parameter_group_name",
-    "subnet_group_name",
-    "security_group_ids",
-];
-
-/// Builds the state of a replication group from its description, its first
-/// member cluster when known, and `local` (prior state or plan) for what
-/// neither reports.
+/// Builds the state of a replication group (without tags, which the seam
+/// fills in) from its description, its first member cluster when known,
+/// and `local` (prior state or plan) for what neither reports.
 fn replication_group_state(
     group: &ReplicationGroup,
     member: Option<&CacheCluster>,
-    tags: BTreeMap<String, String>,
     local: Option<&Value>,
 ) -> Value {
     let id = group.replication_group_id().unwrap_or_default();
     let node_group = group.node_groups().first();
     let primary = node_group.and_then(|g| g.primary_endpoint());
     let reader = node_group.and_then(|g| g.reader_endpoint());
-    let kept = |name: &str| {
-        local
-            .and_then(|l| l.get_attr(name))
-            .filter(|v| !v.is_unknown())
-            .cloned()
-            .unwrap_or(Value::Null)
-    };
-    let failover = group
-        .automatic_failover()
-        .map(|f| matches!(f.as_str(), "enabled" | "enabling"))
-        .unwrap_or(false);
     let members = group.member_clusters();
+    // AWS never returns the password; the configured value is kept, marked
+    // sensitive so that the engine seals it in state and never shows it.
+    let auth_token = known_attr(local, "auth_token");
     let mut state = object([
         ("id", string(id)),
         ("replication_group_id", string(id)),
         ("arn", opt_string(group.arn())),
-        ("description", opt_string(group.description())),
-        ("node_type", opt_string(group.cache_node_type())),
         ("num_cache_clusters", Value::number(members.len())),
-        (
-            "engine",
-            group.engine().map(string).unwrap_or_else(|| kept("engine")),
-        ),
         (
             "port",
             match primary.and_then(|e| e.port()) {
                 Some(port) => number(Some(port)),
-                None => kept("port"),
+                None => known_attr(local, "port"),
             },
         ),
-        ("automatic_failover_enabled", Value::Bool(failover)),
-        (
-            "apply_immediately",
-            local
-                .and_then(|l| bool_attr(l, "apply_immediately"))
-                .map(Value::Bool)
-                .unwrap_or(Value::Bool(false)),
-        ),
+        ("apply_immediately", apply_immediately(local)),
         (
             "primary_endpoint_address",
             opt_string(primary.and_then(|e| e.address())),
@@ -1003,52 +855,160 @@ fn replication_group_state(
             opt_string(reader.and_then(|e| e.address())),
         ),
         ("member_clusters", string_set(members.iter().cloned())),
-        ("tags", string_map(tags)),
-        ("timeouts", kept("timeouts")),
+        (
+            "log_delivery_configuration",
+            log_delivery(group.log_delivery_configurations(), local),
+        ),
+        (
+            "node_group_configuration",
+            match known_attr(local, "node_group_configuration") {
+                Value::Null => Value::set_from(Vec::new()),
+                known => known,
+            },
+        ),
+        ("timeouts", known_attr(local, "timeouts")),
     ]);
     if let Value::Map(map) = &mut state {
-        for name in MEMBER_ATTRIBUTES {
-            let value = match (member, *name) {
-                (Some(m), "engine_version") => opt_string(m.engine_version()),
-                (Some(m), "parameter_group_name") => opt_string(
-                    m.cache_parameter_group()
-                        .and_then(|g| g.cache_parameter_group_name()),
-                ),
-                (Some(m), "subnet_group_name") => opt_string(m.cache_subnet_group_name()),
-                (Some(m), "security_group_ids") => string_set(
-                    m.security_groups()
-                        .iter()
-                        .filter_map(|g| g.security_group_id().map(str::to_string)),
-                ),
-                _ => kept(name),
-            };
-            map.insert(name.to_string(), value);
-        }
+        map.extend(fields::read(&arguments::group_fields(), group, local));
+        map.insert("auth_token".to_string(), auth_token.mark_if(true));
+        map.extend(member_settings(member, local));
     }
     state
 }
 
+/// Arguments a replication group does not report itself: AWS reports them
+/// on its member clusters, and when those cannot be read (the emulator does
+/// not create them) the values we knew are kept.
+fn member_settings(member: Option<&CacheCluster>, local: Option<&Value>) -> Vec<(String, Value)> {
+    let read = |name: &str, m: &CacheCluster| match name {
+        "engine_version" | "engine_version_actual" => opt_string(m.engine_version()),
+        "parameter_group_name" => opt_string(
+            m.cache_parameter_group()
+                .and_then(|g| g.cache_parameter_group_name()),
+        ),
+        "subnet_group_name" => opt_string(m.cache_subnet_group_name()),
+        "security_group_ids" => string_set(
+            m.security_groups()
+                .iter()
+                .filter_map(|g| g.security_group_id().map(str::to_string)),
+        ),
+        "maintenance_window" => opt_string(m.preferred_maintenance_window()),
+        _ => opt_string(m.notification_configuration().and_then(|n| n.topic_arn())),
+    };
+    MEMBER_ATTRIBUTES
+        .iter()
+        .map(|name| {
+            let value = match member {
+                Some(m) => read(name, m),
+                // The actual version is the configured one when no member
+                // says otherwise.
+                None if *name == "engine_version_actual" => {
+                    match known_attr(local, "engine_version_actual") {
+                        Value::Null => known_attr(local, "engine_version"),
+                        known => known,
+                    }
+                }
+                None => known_attr(local, name),
+            };
+            (name.to_string(), value)
+        })
+        .collect()
+}
+
+/// The settings of [`member_settings`].
+const MEMBER_ATTRIBUTES: &[&str] = &[
+    "engine_version",
+    "engine_version_actual",
+    "parameter_group_name",
+    "subnet_group_name",
+    "security_group_ids",
+    "maintenance_window",
+    "notification_topic_arn",
+];
+
+/// Adds the changed member settings, logs and user groups to a
+/// ModifyReplicationGroup call; says whether any were.
+fn modify_group_settings(
+    mut modify: ModifyReplicationGroupFluentBuilder,
+    prior: &Value,
+    planned: &Value,
+) -> (ModifyReplicationGroupFluentBuilder, bool) {
+    let mut any = false;
+    let mut set = |modify: ModifyReplicationGroupFluentBuilder,
+                   name: &str,
+                   apply: fn(
+        ModifyReplicationGroupFluentBuilder,
+        &Value,
+    ) -> ModifyReplicationGroupFluentBuilder| {
+        if changed(prior, planned, name) {
+            any = true;
+            apply(modify, planned)
+        } else {
+            modify
+        }
+    };
+    modify = set(modify, "engine_version", |m, v| {
+        m.set_engine_version(str_attr(v, "engine_version"))
+    });
+    modify = set(modify, "parameter_group_name", |m, v| {
+        m.set_cache_parameter_group_name(str_attr(v, "parameter_group_name"))
+    });
+    modify = set(modify, "security_group_ids", |m, v| {
+        m.set_security_group_ids(Some(strings_attr(v, "security_group_ids")))
+    });
+    modify = set(modify, "maintenance_window", |m, v| {
+        m.set_preferred_maintenance_window(str_attr(v, "maintenance_window"))
+    });
+    modify = set(modify, "notification_topic_arn", |m, v| {
+        m.set_notification_topic_arn(str_attr(v, "notification_topic_arn"))
+    });
+    if changed(prior, planned, "log_delivery_configuration") {
+        let mut logs = arguments::log_delivery_requests(planned).unwrap_or_default();
+        logs.extend(arguments::log_delivery_removed(prior, planned));
+        modify = modify.set_log_delivery_configurations(Some(logs));
+        any = true;
+    }
+    if changed(prior, planned, "user_group_ids") {
+        let before = strings_attr(prior, "user_group_ids");
+        let after = strings_attr(planned, "user_group_ids");
+        let added: Vec<String> = after
+            .iter()
+            .filter(|g| !before.contains(g))
+            .cloned()
+            .collect();
+        let removed: Vec<String> = before
+            .iter()
+            .filter(|g| !after.contains(g))
+            .cloned()
+            .collect();
+        modify = modify
+            .set_user_group_ids_to_add((!added.is_empty()).then_some(added))
+            .set_user_group_ids_to_remove((!removed.is_empty()).then_some(removed));
+        any = true;
+    }
+    (modify, any)
+}
+
+/// Describes one replication group by id; `None` when there is none.
 async fn describe_group(
     clients: &Clients,
     id: &str,
 ) -> Result<Option<ReplicationGroup>, ProviderError> {
     let ec = &clients.elasticache;
-    match clients
+    let out = clients
         .call("elasticache", "DescribeReplicationGroups", || {
             ec.describe_replication_groups()
                 .replication_group_id(id)
                 .send()
         })
         .await
-    {
-        Ok(out) => Ok(out
-            .replication_groups()
+        .or_gone()?;
+    Ok(out.and_then(|out| {
+        out.replication_groups()
             .iter()
             .find(|g| g.replication_group_id() == Some(id))
-            .cloned()),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+            .cloned()
+    }))
 }
 
 /// Every replication group by id, one page at a time.
@@ -1056,9 +1016,7 @@ pub(crate) async fn describe_all_groups(
     clients: &Clients,
 ) -> Result<HashMap<String, ReplicationGroup>, ProviderError> {
     let ec = &clients.elasticache;
-    let mut groups = HashMap::new();
-    let mut marker: Option<String> = None;
-    loop {
+    let groups = pages(|marker| async move {
         let out = clients
             .call("elasticache", "DescribeReplicationGroups", || {
                 ec.describe_replication_groups()
@@ -1066,16 +1024,16 @@ pub(crate) async fn describe_all_groups(
                     .send()
             })
             .await?;
-        for group in out.replication_groups() {
-            if let Some(id) = group.replication_group_id() {
-                groups.insert(id.to_string(), group.clone());
-            }
-        }
-        match out.marker() {
-            Some(next) if !next.is_empty() => marker = Some(next.to_string()),
-            _ => return Ok(groups),
-        }
-    }
+        Ok::<_, AwsError>((
+            out.replication_groups().to_vec(),
+            out.marker().map(str::to_string),
+        ))
+    })
+    .await?;
+    Ok(groups
+        .into_iter()
+        .filter_map(|g| Some((g.replication_group_id()?.to_string(), g)))
+        .collect())
 }
 
 /// Whether a replication group that we asked to delete may be considered
@@ -1101,97 +1059,177 @@ fn is_being_deleted(group: &ReplicationGroup) -> bool {
     group.status() == Some("deleting")
 }
 
-impl ReplicationGroupResource {
-    async fn state(
-        &self,
-        clients: &Clients,
-        group: &ReplicationGroup,
-        member: Option<&CacheCluster>,
-        local: Option<&Value>,
-    ) -> Result<Value, ProviderError> {
-        let tags = tags_of(clients, group.arn()).await?;
-        Ok(replication_group_state(group, member, tags, local))
-    }
+/// Waits until the group `id` is `available`, showing its status.
+async fn wait_group_available(
+    clients: &Clients,
+    request: &ApplyRequest<'_>,
+    id: &str,
+    limit: Duration,
+) -> Result<(), ProviderError> {
+    let what = format!("replication group {id} to become available");
+    let progress = progress_of(request, id);
+    clients
+        .wait(&what, limit, &progress, move || async move {
+            let Some(group) = describe_group(clients, id).await? else {
+                return Err(ProviderError::new(format!(
+                    "replication group {id} disappeared while waiting for it to become available"
+                )));
+            };
+            let status = group.status().unwrap_or("unknown").to_string();
+            match cache_status(&status) {
+                CacheStatus::Ready => Ok(Poll::Ready(())),
+                CacheStatus::Pending => Ok(Poll::Pending(status)),
+                CacheStatus::Failed => Err(ProviderError::new(format!(
+                    "replication group {id} is in state \"{status}\" instead of becoming available"
+                ))),
+            }
+        })
+        .await
+}
 
-    /// Reads a group and its first member cluster.
-    async fn read_one(
+/// The replica count a count argument asks for.
+type ReplicasOf = fn(i32) -> i32;
+
+impl ReplicationGroupResource {
+    /// Changes the number of replicas: of the group (`num_cache_clusters`
+    /// minus the primary) or of each shard (`replicas_per_node_group`). AWS
+    /// only accepts these changes applied immediately.
+    async fn change_replicas(
         &self,
         clients: &Clients,
         id: &str,
-        local: Option<&Value>,
-    ) -> Result<Option<Value>, ProviderError> {
-        let Some(group) = describe_group(clients, id).await? else {
-            return Ok(None);
-        };
-        if is_being_deleted(&group) {
-            return Ok(None);
+        replicas: i32,
+        grow: bool,
+    ) -> Result<(), ProviderError> {
+        let ec = &clients.elasticache;
+        if grow {
+            clients
+                .call("elasticache", "IncreaseReplicaCount", || {
+                    ec.increase_replica_count()
+                        .replication_group_id(id)
+                        .new_replica_count(replicas)
+                        .apply_immediately(true)
+                        .send()
+                })
+                .await?;
+        } else {
+            clients
+                .call("elasticache", "DecreaseReplicaCount", || {
+                    ec.decrease_replica_count()
+                        .replication_group_id(id)
+                        .new_replica_count(replicas)
+                        .apply_immediately(true)
+                        .send()
+                })
+                .await?;
         }
-        let member = match group.member_clusters().first() {
-            Some(member) => describe_cluster(clients, member).await?,
-            None => None,
-        };
-        Ok(Some(
-            self.state(clients, &group, member.as_ref(), local).await?,
-        ))
+        Ok(())
     }
 
-    async fn wait_available(
+    /// Reshards to `count` node groups; shrinking keeps the lowest shard ids.
+    async fn reshard(&self, clients: &Clients, id: &str, count: i32) -> Result<(), ProviderError> {
+        let mut shards: Vec<String> = describe_group(clients, id)
+            .await?
+            .map(|g| {
+                g.node_groups()
+                    .iter()
+                    .filter_map(|n| n.node_group_id().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        shards.sort();
+        let shrinking = (count.max(0) as usize) < shards.len();
+        shards.truncate(count.max(0) as usize);
+        let ec = &clients.elasticache;
+        clients
+            .call(
+                "elasticache",
+                "ModifyReplicationGroupShardConfiguration",
+                || {
+                    ec.modify_replication_group_shard_configuration()
+                        .replication_group_id(id)
+                        .node_group_count(count)
+                        .set_node_groups_to_retain(shrinking.then(|| shards.clone()))
+                        .apply_immediately(true)
+                        .send()
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The count changes, each applied and waited for before the others.
+    async fn resize(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
         id: &str,
-        limit: Duration,
+        prior: &Value,
+        planned: &Value,
     ) -> Result<(), ProviderError> {
-        let what = format!("replication group {id} to become available");
-        let progress = progress_of(request, id);
-        clients
-            .wait(&what, limit, &progress, move || async move {
-                let Some(group) = describe_group(clients, id).await? else {
-                    return Err(ProviderError::new(format!(
-                        "replication group {id} disappeared while waiting for it to become available"
-                    )));
-                };
-                let status = group.status().unwrap_or("unknown").to_string();
-                match cache_status(&status) {
-                    CacheStatus::Ready => Ok(Poll::Ready(())),
-                    CacheStatus::Pending => Ok(Poll::Pending(status)),
-                    CacheStatus::Failed => Err(ProviderError::new(format!(
-                        "replication group {id} is in state \"{status}\" instead of becoming available"
-                    ))),
-                }
-            })
-            .await
+        let limit = timeout(planned, "update", UPDATE_TIMEOUT);
+        let count = |v: &Value, name: &str| int_attr(v, name);
+        if changed(prior, planned, "num_node_groups") {
+            if let Some(shards) = count(planned, "num_node_groups") {
+                self.reshard(clients, id, shards).await?;
+                wait_group_available(clients, request, id, limit).await?;
+            }
+        }
+        // The replica count is the number of clusters minus the primary, or
+        // the replicas of each shard.
+        let replicas: [(&str, ReplicasOf); 2] = [
+            ("num_cache_clusters", |n| (n - 1).max(0)),
+            ("replicas_per_node_group", |n| n),
+        ];
+        for (name, replicas_of) in replicas {
+            let (Some(new), old) = (count(planned, name), count(prior, name)) else {
+                continue;
+            };
+            if changed(prior, planned, name) {
+                let grow = new > old.unwrap_or(new);
+                self.change_replicas(clients, id, replicas_of(new), grow)
+                    .await?;
+                wait_group_available(clients, request, id, limit).await?;
+            }
+        }
+        Ok(())
     }
 }
 
 #[async_trait]
-impl AwsResource for ReplicationGroupResource {
+impl Managed for ReplicationGroupResource {
     fn type_name(&self) -> &'static str {
         "aws_elasticache_replication_group"
     }
 
+    fn noun(&self) -> &'static str {
+        "replication group"
+    }
+
     fn schema(&self) -> Schema {
         use AttributeSchema as A;
-        Schema::new("An ElastiCache Redis replication group: a primary and its replicas.")
+        let schema = Schema::new("An ElastiCache Redis replication group: a primary and its replicas.")
             .attr(A::required("replication_group_id", AttrType::String).force_new().describe("The name of the replication group."))
-            .attr(A::required("description", AttrType::String).describe("The description of the replication group."))
-            .attr(A::optional_computed("node_type", AttrType::String).describe("The node type, e.g. \"cache.t3.micro\"."))
             .attr(A::optional_computed("num_cache_clusters", AttrType::Number).describe("How many clusters (the primary and its replicas)."))
-            .attr(A::optional("engine", AttrType::String).default("redis").force_new().describe("\"redis\" (or \"valkey\")."))
             .attr(A::optional_computed("engine_version", AttrType::String).describe("The engine version; a prefix such as \"7.1\" matches the precise version AWS reports."))
             .attr(A::optional_computed("port", AttrType::Number).force_new().describe("The port the nodes listen on."))
             .attr(A::optional_computed("parameter_group_name", AttrType::String).describe("The cache parameter group."))
             .attr(A::optional_computed("subnet_group_name", AttrType::String).force_new().describe("The cache subnet group to place the clusters in."))
             .attr(A::optional_computed("security_group_ids", AttrType::set_of(AttrType::String)).describe("The VPC security groups of the clusters."))
-            .attr(A::optional("automatic_failover_enabled", AttrType::Bool).default(false).describe("Whether a replica is promoted when the primary fails (needs two or more clusters)."))
+            .attr(A::optional_computed("maintenance_window", AttrType::String).describe("The weekly maintenance window, ddd:hh24:mi-ddd:hh24:mi (UTC)."))
+            .attr(A::optional("notification_topic_arn", AttrType::String).describe("An SNS topic for ElastiCache notifications."))
             .attr(A::optional("apply_immediately", AttrType::Bool).default(false).describe("Whether changes apply now rather than in the next maintenance window."))
             .attr(tags_attribute())
+            .attr(A::computed("engine_version_actual", AttrType::String).describe("The precise engine version running."))
             .attr(A::computed("primary_endpoint_address", AttrType::String).describe("The address of the primary."))
             .attr(A::computed("reader_endpoint_address", AttrType::String).describe("The address that balances reads over the replicas."))
             .attr(A::computed("member_clusters", AttrType::set_of(AttrType::String)).describe("The ids of the member clusters."))
             .attr(A::computed("id", AttrType::String).describe("The name of the replication group."))
             .attr(A::computed("arn", AttrType::String).describe("The ARN of the replication group."))
-            .block(timeouts_block())
+            .block(arguments::log_delivery_block())
+            .block(arguments::node_group_block())
+            .block(timeouts_block());
+        fields::schema(schema, &arguments::group_fields())
     }
 
     fn plan(&self, schema: &Schema, request: PlanRequest<'_>) -> PlanResponse {
@@ -1211,30 +1249,43 @@ impl AwsResource for ReplicationGroupResource {
         response
     }
 
+    fn key(&self, state: &Value) -> Result<String, ProviderError> {
+        required_str(state, "replication_group_id")
+    }
+
+    fn tagging(&self) -> Option<&dyn Tagging> {
+        Some(&ElastiCacheTags)
+    }
+
+    fn tag_target(&self) -> &'static str {
+        "arn"
+    }
+
     async fn create(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let planned = planned(request)?;
+        planned: &Value,
+    ) -> Result<Made, ProviderError> {
         let id = required_str(planned, "replication_group_id")?;
-        let tags = tags_with_intent(string_map_attr(planned, "tags"), request.operation_id);
+        let tags = create_tags(planned, request.operation_id);
         let security_groups = strings_attr(planned, "security_group_ids");
         let ec = &clients.elasticache;
         let create = ec
             .create_replication_group()
             .replication_group_id(&id)
-            .replication_group_description(required_str(planned, "description")?)
-            .set_cache_node_type(str_attr(planned, "node_type"))
             .set_num_cache_clusters(int_attr(planned, "num_cache_clusters"))
-            .set_engine(str_attr(planned, "engine"))
             .set_engine_version(str_attr(planned, "engine_version"))
             .set_port(int_attr(planned, "port"))
             .set_cache_parameter_group_name(str_attr(planned, "parameter_group_name"))
             .set_cache_subnet_group_name(str_attr(planned, "subnet_group_name"))
             .set_security_group_ids((!security_groups.is_empty()).then_some(security_groups))
-            .set_automatic_failover_enabled(bool_attr(planned, "automatic_failover_enabled"))
+            .set_preferred_maintenance_window(str_attr(planned, "maintenance_window"))
+            .set_notification_topic_arn(str_attr(planned, "notification_topic_arn"))
+            .set_log_delivery_configurations(arguments::log_delivery_requests(planned))
+            .set_node_group_configuration(arguments::node_groups(planned))
             .set_tags(Some(tags_to_sdk(&tags)));
+        let create = fields::create(&arguments::group_fields(), create, planned);
         clients
             .create(
                 "elasticache",
@@ -1243,138 +1294,73 @@ impl AwsResource for ReplicationGroupResource {
                 || self.find_created(clients, request.operation_id, planned),
             )
             .await?;
-        let limit = timeout(planned, "create", CREATE_TIMEOUT);
-        let partial = partial_state(planned, [("id", string(&id))]);
-        self.wait_available(clients, request, &id, limit)
-            .await
-            .keep_created(&partial)?;
-        self.read_one(clients, &id, Some(planned))
-            .await
-            .keep_created(&partial)?
-            .ok_or_else(|| {
-                ProviderError::new(format!(
-                    "replication group {id} was created but could not be read back"
-                ))
-            })
+        Ok(Made::id(&id).with("replication_group_id", string(&id)))
     }
 
+    async fn after_create(
+        &self,
+        clients: &Clients,
+        request: &ApplyRequest<'_>,
+        id: &str,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        let limit = timeout(planned, "create", CREATE_TIMEOUT);
+        wait_group_available(clients, request, id, limit).await
+    }
+
+    /// Counts first (as Terraform does: "updates will occur before other
+    /// modifications"), then one ModifyReplicationGroup for the rest.
     async fn update(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
-    ) -> Result<Value, ProviderError> {
-        let prior = prior(request)?;
-        let planned = planned(request)?;
-        let id = required_str(prior, "replication_group_id")?;
-        let apply_now = bool_attr(planned, "apply_immediately").unwrap_or(false);
-        let limit = timeout(planned, "update", UPDATE_TIMEOUT);
+        id: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        self.resize(clients, request, id, prior, planned).await?;
         let ec = &clients.elasticache;
-        let mut modify = ec
+        let modify = ec
             .modify_replication_group()
-            .replication_group_id(&id)
-            .apply_immediately(apply_now);
-        let mut any = false;
-        if changed(prior, planned, "description") {
-            modify = modify.set_replication_group_description(str_attr(planned, "description"));
-            any = true;
+            .replication_group_id(id)
+            .apply_immediately(bool_attr(planned, "apply_immediately").unwrap_or(false));
+        let (modify, any) = fields::modify(&arguments::group_fields(), modify, prior, planned);
+        let (modify, more) = modify_group_settings(modify, prior, planned);
+        if !(any || more) {
+            return Ok(());
         }
-        if changed(prior, planned, "node_type") {
-            modify = modify.set_cache_node_type(str_attr(planned, "node_type"));
-            any = true;
-        }
-        if changed(prior, planned, "engine_version") {
-            modify = modify.set_engine_version(str_attr(planned, "engine_version"));
-            any = true;
-        }
-        if changed(prior, planned, "parameter_group_name") {
-            modify =
-                modify.set_cache_parameter_group_name(str_attr(planned, "parameter_group_name"));
-            any = true;
-        }
-        if changed(prior, planned, "security_group_ids") {
-            modify =
-                modify.set_security_group_ids(Some(strings_attr(planned, "security_group_ids")));
-            any = true;
-        }
-        if changed(prior, planned, "automatic_failover_enabled") {
-            modify = modify
-                .set_automatic_failover_enabled(bool_attr(planned, "automatic_failover_enabled"));
-            any = true;
-        }
-        if any {
-            clients
-                .call("elasticache", "ModifyReplicationGroup", || {
-                    modify.clone().send()
-                })
-                .await?;
-            self.wait_available(clients, request, &id, limit).await?;
-        }
-        if changed(prior, planned, "num_cache_clusters") {
-            // The replica count is the number of clusters minus the primary.
-            // AWS only accepts these changes applied immediately.
-            let new_count = int_attr(planned, "num_cache_clusters").unwrap_or(1);
-            let old_count = int_attr(prior, "num_cache_clusters").unwrap_or(new_count);
-            let replicas = (new_count - 1).max(0);
-            if new_count > old_count {
-                clients
-                    .call("elasticache", "IncreaseReplicaCount", || {
-                        ec.increase_replica_count()
-                            .replication_group_id(&id)
-                            .new_replica_count(replicas)
-                            .apply_immediately(true)
-                            .send()
-                    })
-                    .await?;
-            } else {
-                clients
-                    .call("elasticache", "DecreaseReplicaCount", || {
-                        ec.decrease_replica_count()
-                            .replication_group_id(&id)
-                            .new_replica_count(replicas)
-                            .apply_immediately(true)
-                            .send()
-                    })
-                    .await?;
-            }
-            self.wait_available(clients, request, &id, limit).await?;
-        }
-        if changed(prior, planned, "tags") {
-            let arn = required_str(prior, "arn")?;
-            update_tags(clients, &arn, prior, planned).await?;
-        }
-        self.read_one(clients, &id, Some(planned))
-            .await?
-            .ok_or_else(|| {
-                ProviderError::new(format!(
-                    "replication group {id} disappeared while it was being updated"
-                ))
+        clients
+            .call("elasticache", "ModifyReplicationGroup", || {
+                modify.clone().send()
             })
+            .await?;
+        let limit = timeout(planned, "update", UPDATE_TIMEOUT);
+        wait_group_available(clients, request, id, limit).await
     }
 
     async fn delete(
         &self,
         clients: &Clients,
         request: &ApplyRequest<'_>,
+        id: &str,
+        prior: &Value,
     ) -> Result<(), ProviderError> {
-        let prior = prior(request)?;
-        let id = required_str(prior, "replication_group_id")?;
         let ec = &clients.elasticache;
-        match clients
+        let deleted = clients
             .call("elasticache", "DeleteReplicationGroup", || {
                 ec.delete_replication_group()
-                    .replication_group_id(&id)
+                    .replication_group_id(id)
+                    .set_final_snapshot_identifier(str_attr(prior, "final_snapshot_identifier"))
                     .send()
             })
             .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => return Ok(()),
-            Err(e) => return Err(e.into()),
+            .or_gone()?;
+        if deleted.is_none() {
+            return Ok(());
         }
         let limit = timeout(prior, "delete", DELETE_TIMEOUT);
         let what = format!("replication group {id} to be deleted");
-        let progress = progress_of(request, &id);
-        let id = id.as_str();
+        let progress = progress_of(request, id);
         clients
             .wait(&what, limit, &progress, move || async move {
                 let group = describe_group(clients, id).await?;
@@ -1391,60 +1377,60 @@ impl AwsResource for ReplicationGroupResource {
             .await
     }
 
-    async fn read(
+    async fn describe(
         &self,
         clients: &Clients,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let id = required_str(current, "replication_group_id")?;
-        self.read_one(clients, &id, Some(current)).await
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        self.describe_known(clients, ids, &BTreeMap::new()).await
     }
 
-    async fn read_many(
+    /// One group and its first member by id; several through one paged
+    /// listing of the groups and one of all clusters (for the members'
+    /// settings), instead of two describes per group.
+    async fn describe_known(
         &self,
         clients: &Clients,
-        currents: &[&Value],
-    ) -> Vec<Result<Option<Value>, ProviderError>> {
-        if currents.len() < 2 {
-            let mut out = Vec::new();
-            for current in currents {
-                out.push(self.read(clients, current).await);
-            }
-            return out;
-        }
-        // One paged listing of the groups and one of all clusters (for the
-        // members' settings) instead of two describes per group.
-        let clusters: HashMap<String, CacheCluster> = match describe_all_clusters(clients).await {
-            Ok(all) => all
-                .into_iter()
-                .filter_map(|c| Some((c.cache_cluster_id()?.to_string(), c)))
-                .collect(),
-            Err(e) => return currents.iter().map(|_| Err(e.clone())).collect(),
+        ids: &[String],
+        known: &BTreeMap<String, Value>,
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let state = |group: &ReplicationGroup, member: Option<&CacheCluster>| {
+            let id = group.replication_group_id().unwrap_or_default();
+            (!is_being_deleted(group))
+                .then(|| replication_group_state(group, member, known.get(id)))
         };
-        let clusters = &clusters;
-        read_batched(
-            clients,
-            currents,
-            "replication_group_id",
-            |current| self.read(clients, current),
-            || describe_all_groups(clients),
-            ReplicationGroup::arn,
-            |group: ReplicationGroup, tags, current| {
-                if is_being_deleted(&group) {
-                    return None;
-                }
-                let member = group
-                    .member_clusters()
-                    .first()
-                    .and_then(|m| clusters.get(m));
-                Some(replication_group_state(&group, member, tags, Some(current)))
+        one_or_all(
+            ids,
+            |id| async move {
+                let Some(group) = describe_group(clients, &id).await? else {
+                    return Ok(None);
+                };
+                let member = match group.member_clusters().first() {
+                    Some(member) => describe_cluster(clients, member).await?,
+                    None => None,
+                };
+                Ok(state(&group, member.as_ref()))
+            },
+            || async {
+                let groups = describe_all_groups(clients).await?;
+                let clusters: HashMap<String, CacheCluster> = describe_all_clusters(clients)
+                    .await?
+                    .into_iter()
+                    .filter_map(|c| Some((c.cache_cluster_id()?.to_string(), c)))
+                    .collect();
+                Ok(groups
+                    .iter()
+                    .filter_map(|(id, group)| {
+                        let member = group
+                            .member_clusters()
+                            .first()
+                            .and_then(|m| clusters.get(m));
+                        Some((id.clone(), state(group, member)?))
+                    })
+                    .collect())
             },
         )
         .await
-    }
-
-    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        self.read_one(clients, id, None).await
     }
 
     /// By the user-chosen name, which AWS keeps unique, and the intent tag
@@ -1454,8 +1440,14 @@ impl AwsResource for ReplicationGroupResource {
         clients: &Clients,
         operation_id: &str,
         planned: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        made_here(clients, self.read(clients, planned).await?, operation_id).await
+    ) -> Result<Option<String>, ProviderError> {
+        ours_by_name(
+            self,
+            clients,
+            str_attr(planned, "replication_group_id"),
+            operation_id,
+        )
+        .await
     }
 }
 
@@ -1530,7 +1522,7 @@ mod tests {
             ("subnet_group_name", string("cache-subnets")),
             ("port", Value::number(6380.0)),
         ]);
-        let state = replication_group_state(&group, None, BTreeMap::new(), Some(&local));
+        let state = replication_group_state(&group, None, Some(&local));
         assert_eq!(str_attr(&state, "engine_version").as_deref(), Some("7.1"));
         assert_eq!(
             str_attr(&state, "subnet_group_name").as_deref(),
