@@ -203,6 +203,19 @@ pub trait Managed: Send + Sync {
         keys: &[String],
     ) -> Result<BTreeMap<String, Value>, ProviderError>;
 
+    /// What only a per-object call returns (attributes a batched
+    /// [`Managed::describe`] cannot give), read after a create, an update,
+    /// an import or a find: set over the described and kept values.
+    /// `known` is the plan, or null on an import. None by default.
+    async fn read_single(
+        &self,
+        _clients: &Clients,
+        _key: &str,
+        _known: &Value,
+    ) -> Result<Vec<(&'static str, Value)>, ProviderError> {
+        Ok(Vec::new())
+    }
+
     /// The key of the object a create with `operation_id` made, if any: by
     /// its intent tag, its token, or a user-chosen name in `planned` whose
     /// object carries our intent tag ([`ours_by_name`]).
@@ -423,11 +436,19 @@ impl<M: Managed> Seam<M> {
         known: &Value,
     ) -> Result<Option<Value>, ProviderError> {
         let key = key.to_string();
-        Ok(self
+        let Some(mut value) = self
             .fetch(clients, std::slice::from_ref(&key))
             .await?
             .remove(&key)
-            .map(|v| self.keep(v, known)))
+            .map(|v| self.keep(v, known))
+        else {
+            return Ok(None);
+        };
+        let read = self.0.read_single(clients, &key, known).await?;
+        if let Value::Map(map) = &mut value {
+            map.extend(read.into_iter().map(|(name, v)| (name.to_string(), v)));
+        }
+        Ok(Some(value))
     }
 
     /// Carries the [`Managed::kept`] arguments from `known` where it has
