@@ -162,13 +162,19 @@ struct Machine {
     source_dest_check: bool,
     http_tokens: String,
     hop_limit: i32,
-    /// (device, size, type, Name tag of the volume)
+    /// (device, size, type, Disk tag of the volume)
     volumes: Vec<(String, i32, String, Option<String>)>,
     termination_protected: bool,
     shutdown_behaviour: String,
+    /// As EC2 returns it: base64.
     user_data: String,
     name: String,
 }
+
+/// `#!/bin/bash\necho one\n` and `… two …`, base64-encoded as EC2 keeps
+/// user data.
+const USER_DATA_ONE: &str = "IyEvYmluL2Jhc2gKZWNobyBvbmUK";
+const USER_DATA_TWO: &str = "IyEvYmluL2Jhc2gKZWNobyB0d28K";
 
 fn machine(emulator: &Emulator, id: &str) -> Machine {
     runtime().block_on(async {
@@ -256,9 +262,8 @@ fn machine(emulator: &Emulator, id: &str) -> Machine {
             user_data: user_data
                 .user_data()
                 .and_then(|u| u.value())
-                .and_then(|b| aws_smithy_types::base64::decode(b).ok())
-                .map(|b| String::from_utf8_lossy(&b).to_string())
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .to_string(),
             name: i
                 .tags()
                 .iter()
@@ -331,7 +336,7 @@ fn an_instance_with_most_arguments_is_created_updated_replaced_and_destroyed() {
     );
     assert!(first.termination_protected);
     assert_eq!(first.shutdown_behaviour, "terminate");
-    assert_eq!(first.user_data, "#!/bin/bash\necho one\n");
+    assert_eq!(first.user_data, USER_DATA_ONE);
     assert_eq!(first.name, "web");
     assert!(output(&stack, "root_volume").starts_with("vol-"));
     assert!(output(&stack, "interface").starts_with("eni-"));
@@ -374,7 +379,7 @@ fn an_instance_with_most_arguments_is_created_updated_replaced_and_destroyed() {
     assert_ne!(new_id, id);
     assert_eq!(machine(&emulator, &id).state, "terminated", "force_destroy lifted the protection");
     let replaced = machine(&emulator, &new_id);
-    assert_eq!(replaced.user_data, "#!/bin/bash\necho two\n");
+    assert_eq!(replaced.user_data, USER_DATA_TWO);
     assert!(replaced.termination_protected);
 
     let destroyed = run(&stack, &["destroy", "--auto-approve"], &env);

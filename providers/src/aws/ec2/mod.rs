@@ -27,7 +27,7 @@ use std::future::Future;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use engine::provider::ProviderError;
+use engine::provider::{ApplyRequest, ProviderError};
 use engine::value::Value;
 
 use super::managed::{create_tags, pages, Seam, Tagging};
@@ -65,6 +65,16 @@ pub fn data_sources() -> Vec<Box<dyn AwsDataSource>> {
         Box::new(lookup::VpcLookup),
         Box::new(lookup::Subnets),
     ]
+}
+
+/// Progress reporting for an apply (what a wait is waiting for), or
+/// nothing when nobody listens.
+fn progress<'a>(request: &'a ApplyRequest<'_>) -> impl Fn(&str) + Sync + 'a {
+    move |message: &str| {
+        if let Some(sink) = &request.progress {
+            sink(message)
+        }
+    }
 }
 
 /// The tags of a create call: the configured `tags` plus the

@@ -251,11 +251,7 @@ impl Managed for NatGateway {
         id: &str,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        let progress = |status: &str| {
-            if let Some(p) = &request.progress {
-                p(status)
-            }
-        };
+        let progress = super::progress(request);
         let ids = [id.to_string()];
         clients
             .wait(
@@ -303,11 +299,7 @@ impl Managed for NatGateway {
             })
             .await
             .gone_ok()?;
-        let progress = |status: &str| {
-            if let Some(p) = &request.progress {
-                p(status)
-            }
-        };
+        let progress = super::progress(request);
         let ids = [id.to_string()];
         // Its Elastic IP and subnet stay in use until it is deleted.
         clients

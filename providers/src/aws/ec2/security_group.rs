@@ -258,11 +258,7 @@ impl Managed for SecurityGroup {
             revoke_all(clients, id).await?;
         }
         let ec2 = &clients.ec2;
-        let progress = |status: &str| {
-            if let Some(p) = &request.progress {
-                p(status)
-            }
-        };
+        let progress = super::progress(request);
         // A group stays in use for a while after its instances terminate;
         // AWS answers DependencyViolation until then, so that is waited out.
         clients

@@ -30,17 +30,17 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Instance as Ec2Instance, InstanceAttributeName, ResourceType};
+use aws_sdk_ec2::types::{Instance as Ec2Instance, ResourceType};
 use engine::diagnostics::Diagnostic;
 use engine::provider::{plan_by_schema, ApplyRequest, PlanRequest, PlanResponse, ProviderError, Schema};
 use engine::value::Value;
 
 use super::user_data::{self, parse_provisioners, MAX_USER_DATA_BYTES};
-use super::{tag_specification, Ec2Tags};
+use super::{progress, tag_specification, Ec2Tags};
 use crate::aws::managed::{Gone, Made, Managed, Tagging};
-use crate::aws::values::{bool_attr, changed, str_attr, string, timeout};
+use crate::aws::values::{bool_attr, changed, str_attr, timeout};
 use crate::aws::Clients;
-use describe::{describe_many, describe_one, describe_volumes, find_by_intent, wait_for};
+use describe::{describe_many, describe_volumes, find_by_intent, wait_for};
 
 pub struct Instance;
 
@@ -76,14 +76,6 @@ const KEPT: &[&str] = &[
     "force_destroy",
     "get_password_data",
 ];
-/// The most instance ids one `DescribeInstances` call takes.
-const IDS_PER_CALL: usize = 1000;
-/// The most values one EC2 filter takes (`FilterLimitExceeded` beyond).
-const FILTER_VALUES_PER_CALL: usize = 200;
-
-const DEFAULT_CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
-const DEFAULT_UPDATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
-const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 /// A machine's lifecycle state as users see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -455,14 +447,6 @@ async fn root_device_name(clients: &Clients, planned: &Value) -> Result<Option<S
 }
 
 
-/// Progress reporting for an apply, or nothing when nobody listens.
-fn progress<'a>(request: &'a ApplyRequest<'_>) -> impl Fn(&str) + 'a {
-    move |message: &str| {
-        if let Some(sink) = &request.progress {
-            sink(message)
-        }
-    }
-}
 
 /// Refuses a sensitive value bound for the machine's user data, which is not
 /// secret storage: EC2 returns it in clear to anyone allowed to describe the

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, AttributeValue, BlobAttributeValue, EbsInstanceBlockDeviceSpecification,
+    AttributeBooleanValue, AttributeValue, EbsInstanceBlockDeviceSpecification,
     InstanceAttributeName, InstanceAutoRecoveryState, InstanceBlockDeviceMappingSpecification,
-    InstanceCreditSpecificationRequest, VolumeType,
+    InstanceCreditSpecificationRequest, SecureBlobAttributeValue, VolumeType,
 };
 use engine::provider::ProviderError;
 use engine::value::Value;
@@ -127,7 +127,7 @@ async fn write_user_data(clients: &Clients, id: &str, planned: &Value) -> Result
     let bytes = encoded
         .and_then(|e| aws_smithy_types::base64::decode(e).ok())
         .unwrap_or_default();
-    let value = BlobAttributeValue::builder().value(aws_smithy_types::Blob::new(bytes)).build();
+    let value = SecureBlobAttributeValue::builder().value(aws_smithy_types::Blob::new(bytes)).build();
     let ec2 = &clients.ec2;
     clients
         .call("ec2", "ModifyInstanceAttribute", || {
