@@ -504,39 +504,54 @@ async fn root_volume(clients: &Clients, id: &str, prior: &Value, planned: &Value
 /// Writes the `tags` of the root and EBS volume blocks, and `volume_tags`,
 /// on the machine's volumes: after a launch (`prior` null) and an update.
 pub async fn tag_block_volumes(clients: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
-    let mut wanted: Vec<(String, Value, Value)> = Vec::new();
-    for name in ["root_block_device", "ebs_block_device"] {
-        for block in blocks_attr(planned, name) {
-            let Some(device) = str_attr(&block, "device_name") else { continue };
-            let before = blocks_attr(prior, name)
-                .into_iter()
-                .find(|b| str_attr(b, "device_name").as_deref() == Some(device.as_str()))
-                .and_then(|b| b.get_attr("tags").cloned())
-                .unwrap_or(Value::Null);
-            if let Some(tags) = block.get_attr("tags").filter(|t| !t.is_null() && t.is_wholly_known()) {
-                wanted.push((device, before, tags.clone()));
-            }
-        }
-    }
+    let written = |v: &Value, name: &str| {
+        blocks_attr(v, name)
+            .into_iter()
+            .filter_map(|b| b.get_attr("tags").filter(|t| t.is_wholly_known()).cloned().map(|t| (str_attr(&b, "device_name"), t)))
+            .collect::<Vec<_>>()
+    };
+    let root_tags = written(planned, "root_block_device").into_iter().next();
+    let ebs_tags = written(planned, "ebs_block_device");
     let volume_tags_changed = changed(prior, planned, "volume_tags") && !prior.is_null();
-    if wanted.is_empty() && !volume_tags_changed {
+    let root_changed = root_tags.as_ref().is_some_and(|(_, t)| {
+        let before = written(prior, "root_block_device").into_iter().next().map(|(_, t)| t);
+        !crate::aws::values::object([("tags", t.clone())]).get_attr("tags").is_some_and(|t| Some(t) == before.as_ref())
+    });
+    if !root_changed && ebs_tags.is_empty() && !volume_tags_changed {
         return Ok(());
     }
     let Some(described) = describe_one(clients, id).await? else {
         return Ok(());
     };
+    let root_device = described.instance.root_device_name().unwrap_or_default().to_string();
     let volumes: Vec<(String, String)> = described
         .instance
         .block_device_mappings()
         .iter()
         .filter_map(|m| Some((m.device_name()?.to_string(), m.ebs()?.volume_id()?.to_string())))
         .collect();
-    for (device, before, tags) in wanted {
-        if let Some((_, volume)) = volumes.iter().find(|(d, _)| *d == device) {
-            let wrap = |v: Value| crate::aws::values::object([("tags", v)]);
-            let (add, remove) = tag_changes(&string_map_attr(&wrap(before), "tags"), &string_map_attr(&wrap(tags), "tags"));
-            Ec2Tags.update(clients, volume, &add, &remove).await?;
-        }
+    let mut wanted: Vec<(String, Value)> = ebs_tags
+        .into_iter()
+        .filter_map(|(device, tags)| Some((device?, tags)))
+        .collect();
+    if let Some((_, tags)) = root_tags.filter(|_| root_changed) {
+        wanted.push((root_device, tags));
+    }
+    for (device, tags) in wanted {
+        let Some((_, volume)) = volumes.iter().find(|(d, _)| *d == device) else {
+            continue;
+        };
+        let before = |v: &Value| {
+            ["root_block_device", "ebs_block_device"]
+                .iter()
+                .flat_map(|n| blocks_attr(v, n))
+                .find(|b| str_attr(b, "volume_id").as_deref() == Some(volume.as_str()))
+                .map(|b| string_map_attr(&b, "tags"))
+                .unwrap_or_default()
+        };
+        let after = string_map_attr(&crate::aws::values::object([("tags", tags)]), "tags");
+        let (add, remove) = tag_changes(&before(prior), &after);
+        Ec2Tags.update(clients, volume, &add, &remove).await?;
     }
     if volume_tags_changed {
         let (add, remove) = tag_changes(&string_map_attr(prior, "volume_tags"), &string_map_attr(planned, "volume_tags"));

@@ -84,6 +84,10 @@ pub fn to_value(clients: &Clients, described: &Described, volumes: &HashMap<Stri
         map.extend(addresses(instance));
         map.extend(option_blocks(instance));
         map.extend(volume_blocks(instance, volumes));
+        // A block the answer leaves out is empty, not unknown.
+        for name in super::schema::COMPUTED_BLOCKS {
+            map.entry(name.to_string()).or_insert_with(|| Value::List(Vec::new()));
+        }
     }
     value
 }

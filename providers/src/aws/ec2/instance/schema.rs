@@ -119,7 +119,7 @@ fn network_arguments(schema: Schema) -> Schema {
                 .describe("The security groups (ids); the VPC's default group when unset. Changes in place."),
         )
         .attr(
-            oc("security_groups", AttrType::set_of(AttrType::String))
+            AttributeSchema::optional("security_groups", AttrType::set_of(AttrType::String))
                 .force_new()
                 .describe("Security group names (default VPC only); prefer vpc_security_group_ids."),
         )
