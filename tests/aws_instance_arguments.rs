@@ -202,10 +202,18 @@ fn machine(emulator: &Emulator, id: &str) -> Machine {
         private_ips.sort();
         let mut volumes = Vec::new();
         for mapping in i.block_device_mappings() {
-            let volume_id = mapping.ebs().and_then(|e| e.volume_id()).unwrap_or_default();
+            let volume_id = mapping
+                .ebs()
+                .and_then(|e| e.volume_id())
+                .unwrap_or_default();
             let described = ec2
                 .describe_volumes()
-                .filters(Filter::builder().name("volume-id").values(volume_id).build())
+                .filters(
+                    Filter::builder()
+                        .name("volume-id")
+                        .values(volume_id)
+                        .build(),
+                )
                 .send()
                 .await
                 .expect("DescribeVolumes");
@@ -218,7 +226,9 @@ fn machine(emulator: &Emulator, id: &str) -> Machine {
             volumes.push((
                 mapping.device_name().unwrap_or_default().to_string(),
                 v.size().unwrap_or_default(),
-                v.volume_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                v.volume_type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
                 disk,
             ));
         }
@@ -239,11 +249,22 @@ fn machine(emulator: &Emulator, id: &str) -> Machine {
         let user_data = attribute(InstanceAttributeName::UserData).await;
         let metadata = i.metadata_options();
         Machine {
-            state: i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()).unwrap_or_default(),
-            instance_type: i.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            state: i
+                .state()
+                .and_then(|s| s.name())
+                .map(|n| n.as_str().to_string())
+                .unwrap_or_default(),
+            instance_type: i
+                .instance_type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
             private_ips,
             key_name: i.key_name().unwrap_or_default().to_string(),
-            profile_arn: i.iam_instance_profile().and_then(|p| p.arn()).unwrap_or_default().to_string(),
+            profile_arn: i
+                .iam_instance_profile()
+                .and_then(|p| p.arn())
+                .unwrap_or_default()
+                .to_string(),
             monitoring: i
                 .monitoring()
                 .and_then(|m| m.state())
@@ -255,7 +276,9 @@ fn machine(emulator: &Emulator, id: &str) -> Machine {
                 .and_then(|m| m.http_tokens())
                 .map(|t| t.as_str().to_string())
                 .unwrap_or_default(),
-            hop_limit: metadata.and_then(|m| m.http_put_response_hop_limit()).unwrap_or_default(),
+            hop_limit: metadata
+                .and_then(|m| m.http_put_response_hop_limit())
+                .unwrap_or_default(),
             volumes,
             termination_protected: termination
                 .disable_api_termination()
@@ -322,22 +345,37 @@ fn an_instance_with_most_arguments_is_created_updated_replaced_and_destroyed() {
     make_instance_profile(&emulator);
     let stack = Stack::with_main(&template(&FIRST));
 
-    apply(&stack, &env, "Apply complete! Resources: 5 added, 0 changed, 0 destroyed.");
+    apply(
+        &stack,
+        &env,
+        "Apply complete! Resources: 5 added, 0 changed, 0 destroyed.",
+    );
     let id = output(&stack, "id");
     let first = machine(&emulator, &id);
     assert_eq!(first.state, "running");
     assert_eq!(first.instance_type, "t3.micro");
     assert_eq!(first.private_ips, ["10.70.1.10", "10.70.1.11"]);
     assert_eq!(first.key_name, "ops");
-    assert!(first.profile_arn.ends_with("instance-profile/web-profile"), "{first:?}");
+    assert!(
+        first.profile_arn.ends_with("instance-profile/web-profile"),
+        "{first:?}"
+    );
     assert_eq!(first.monitoring, "enabled");
     assert!(first.ebs_optimized);
     assert!(!first.source_dest_check);
-    assert_eq!((first.http_tokens.as_str(), first.hop_limit), ("required", 2));
+    assert_eq!(
+        (first.http_tokens.as_str(), first.hop_limit),
+        ("required", 2)
+    );
     assert_eq!(
         first.volumes,
         [
-            ("/dev/sda1".to_string(), 20, "gp3".to_string(), Some("root".to_string())),
+            (
+                "/dev/sda1".to_string(),
+                20,
+                "gp3".to_string(),
+                Some("root".to_string())
+            ),
             ("/dev/sdh".to_string(), 5, "gp2".to_string(), None),
         ]
     );
@@ -362,9 +400,22 @@ fn an_instance_with_most_arguments_is_created_updated_replaced_and_destroyed() {
     };
     stack.write("main.tf", &template(&second));
     let plan = run(&stack, &["plan"], &env);
-    assert_eq!(plan.planned("will be updated in-place"), ["aws_instance.web"], "{}", plan.both());
-    apply(&stack, &env, "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.");
-    assert_eq!(output(&stack, "id"), id, "an in-place update keeps the machine");
+    assert_eq!(
+        plan.planned("will be updated in-place"),
+        ["aws_instance.web"],
+        "{}",
+        plan.both()
+    );
+    apply(
+        &stack,
+        &env,
+        "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.",
+    );
+    assert_eq!(
+        output(&stack, "id"),
+        id,
+        "an in-place update keeps the machine"
+    );
     let updated = machine(&emulator, &id);
     assert_eq!(updated.state, "running");
     assert_eq!(updated.instance_type, "t3.small");
@@ -384,11 +435,24 @@ fn an_instance_with_most_arguments_is_created_updated_replaced_and_destroyed() {
     };
     stack.write("main.tf", &template(&third));
     let plan = run(&stack, &["plan"], &env);
-    assert_eq!(plan.planned("must be replaced"), ["aws_instance.web"], "{}", plan.both());
-    apply(&stack, &env, "Apply complete! Resources: 1 added, 0 changed, 1 destroyed.");
+    assert_eq!(
+        plan.planned("must be replaced"),
+        ["aws_instance.web"],
+        "{}",
+        plan.both()
+    );
+    apply(
+        &stack,
+        &env,
+        "Apply complete! Resources: 1 added, 0 changed, 1 destroyed.",
+    );
     let new_id = output(&stack, "id");
     assert_ne!(new_id, id);
-    assert_eq!(machine(&emulator, &id).state, "terminated", "force_destroy lifted the protection");
+    assert_eq!(
+        machine(&emulator, &id).state,
+        "terminated",
+        "force_destroy lifted the protection"
+    );
     let replaced = machine(&emulator, &new_id);
     assert_eq!(replaced.user_data, USER_DATA_TWO);
     assert!(replaced.termination_protected);
@@ -404,7 +468,11 @@ fn an_instance_imported_by_id_reads_its_attributes_back() {
     let env = env(&emulator);
     make_instance_profile(&emulator);
     let stack = Stack::with_main(&template(&FIRST));
-    apply(&stack, &env, "Apply complete! Resources: 5 added, 0 changed, 0 destroyed.");
+    apply(
+        &stack,
+        &env,
+        "Apply complete! Resources: 5 added, 0 changed, 0 destroyed.",
+    );
     let id = output(&stack, "id");
     let removed = run(&stack, &["state", "rm", "aws_instance.web"], &env);
     assert_eq!(removed.code, 0, "{}", removed.both());
@@ -419,11 +487,19 @@ fn an_instance_imported_by_id_reads_its_attributes_back() {
         "http_tokens = \"required\"",
         "volume_size = 20",
     ] {
-        assert!(flat(&shown.stdout).contains(expected), "{expected}:\n{}", shown.stdout);
+        assert!(
+            flat(&shown.stdout).contains(expected),
+            "{expected}:\n{}",
+            shown.stdout
+        );
     }
     // As in Terraform, force_destroy of an imported machine takes effect
     // once an apply has recorded it.
-    apply(&stack, &env, "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.");
+    apply(
+        &stack,
+        &env,
+        "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.",
+    );
     let destroyed = run(&stack, &["destroy", "--auto-approve"], &env);
     assert_eq!(destroyed.code, 0, "{}", destroyed.both());
     assert_eq!(machine(&emulator, &id).state, "terminated");

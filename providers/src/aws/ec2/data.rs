@@ -90,7 +90,9 @@ impl AwsDataSource for AvailabilityZones {
         let excluded_names = strings_attr(config, "exclude_names");
         let excluded_ids = strings_attr(config, "exclude_zone_ids");
         let kept = described.availability_zones().iter().filter(|z| {
-            !excluded_names.iter().any(|n| Some(n.as_str()) == z.zone_name())
+            !excluded_names
+                .iter()
+                .any(|n| Some(n.as_str()) == z.zone_name())
                 && !excluded_ids.iter().any(|i| Some(i.as_str()) == z.zone_id())
         });
         let mut groups: Vec<String> = kept
@@ -118,8 +120,16 @@ impl AwsDataSource for AvailabilityZones {
             string_list(zones.iter().map(|(_, id)| id.clone())),
         );
         out.insert("id".to_string(), string(&clients.region));
-        out.insert("group_names".to_string(), crate::aws::values::string_set(groups));
-        for name in ["state", "all_availability_zones", "exclude_names", "exclude_zone_ids"] {
+        out.insert(
+            "group_names".to_string(),
+            crate::aws::values::string_set(groups),
+        );
+        for name in [
+            "state",
+            "all_availability_zones",
+            "exclude_names",
+            "exclude_zone_ids",
+        ] {
             out.entry(name.to_string()).or_insert(Value::Null);
         }
         Ok(Value::Map(out))

@@ -191,7 +191,10 @@ async fn key_state(clients: &Clients, key: &aws_sdk_ec2::types::KeyPairInfo) -> 
         ),
         ("fingerprint", opt_string(key.key_fingerprint())),
         ("key_pair_id", opt_string(key.key_pair_id())),
-        ("key_type", opt_string(key.key_type().map(|t| t.as_str().to_string()))),
+        (
+            "key_type",
+            opt_string(key.key_type().map(|t| t.as_str().to_string())),
+        ),
         ("tags", tags_value(key.tags())),
     ])
 }

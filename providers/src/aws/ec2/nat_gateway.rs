@@ -221,14 +221,21 @@ impl Managed for NatGateway {
                     .subnet_id(&subnet)
                     .set_allocation_id(str_attr(planned, "allocation_id"))
                     .set_private_ip_address(str_attr(planned, "private_ip"))
-                    .set_secondary_allocation_ids(non_empty(strings_attr(planned, "secondary_allocation_ids")))
+                    .set_secondary_allocation_ids(non_empty(strings_attr(
+                        planned,
+                        "secondary_allocation_ids",
+                    )))
                     .set_secondary_private_ip_addresses(non_empty(strings_attr(
                         planned,
                         "secondary_private_ip_addresses",
                     )))
                     .set_secondary_private_ip_address_count(
                         number_attr(planned, "secondary_private_ip_address_count")
-                            .filter(|n| *n > 0.0 && strings_attr(planned, "secondary_private_ip_addresses").is_empty())
+                            .filter(|n| {
+                                *n > 0.0
+                                    && strings_attr(planned, "secondary_private_ip_addresses")
+                                        .is_empty()
+                            })
                             .map(|n| n as i32),
                     )
                     .connectivity_type(connectivity.clone())

@@ -13,7 +13,12 @@ fn difference(a: &[String], b: &[String]) -> Vec<String> {
     a.iter().filter(|x| !b.contains(x)).cloned().collect()
 }
 
-pub async fn update(clients: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
+pub async fn update(
+    clients: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     let known = |name: &str| planned.get_attr(name).is_some_and(|v| v.is_wholly_known());
     if changed(prior, planned, "secondary_allocation_ids") && known("secondary_allocation_ids") {
         allocations(clients, id, prior, planned).await?;
@@ -21,22 +26,48 @@ pub async fn update(clients: &Clients, id: &str, prior: &Value, planned: &Value)
     if str_attr(planned, "connectivity_type").as_deref() != Some("private") {
         return Ok(());
     }
-    if changed(prior, planned, "secondary_private_ip_addresses") && known("secondary_private_ip_addresses") {
+    if changed(prior, planned, "secondary_private_ip_addresses")
+        && known("secondary_private_ip_addresses")
+    {
         let before = strings_attr(prior, "secondary_private_ip_addresses");
         let after = strings_attr(planned, "secondary_private_ip_addresses");
-        private_addresses(clients, id, difference(&before, &after), difference(&after, &before), None).await?;
+        private_addresses(
+            clients,
+            id,
+            difference(&before, &after),
+            difference(&after, &before),
+            None,
+        )
+        .await?;
     } else if changed(prior, planned, "secondary_private_ip_address_count") {
         let before = number_attr(prior, "secondary_private_ip_address_count").unwrap_or(0.0) as i32;
-        let after = number_attr(planned, "secondary_private_ip_address_count").unwrap_or(0.0) as i32;
+        let after =
+            number_attr(planned, "secondary_private_ip_address_count").unwrap_or(0.0) as i32;
         let current = strings_attr(prior, "secondary_private_ip_addresses");
-        let extra: Vec<String> = current.iter().skip(after.max(0) as usize).cloned().collect();
+        let extra: Vec<String> = current
+            .iter()
+            .skip(after.max(0) as usize)
+            .cloned()
+            .collect();
         let more = (after > before).then_some(after - before);
-        private_addresses(clients, id, if more.is_some() { Vec::new() } else { extra }, Vec::new(), more).await?;
+        private_addresses(
+            clients,
+            id,
+            if more.is_some() { Vec::new() } else { extra },
+            Vec::new(),
+            more,
+        )
+        .await?;
     }
     Ok(())
 }
 
-async fn allocations(clients: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
+async fn allocations(
+    clients: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     let before = strings_attr(prior, "secondary_allocation_ids");
     let after = strings_attr(planned, "secondary_allocation_ids");
     let gone = difference(&before, &after);
@@ -47,7 +78,10 @@ async fn allocations(clients: &Clients, id: &str, prior: &Value, planned: &Value
         let associations: Vec<String> = found
             .iter()
             .flat_map(|g| g.nat_gateway_addresses())
-            .filter(|a| a.allocation_id().is_some_and(|i| gone.iter().any(|g| g == i)))
+            .filter(|a| {
+                a.allocation_id()
+                    .is_some_and(|i| gone.iter().any(|g| g == i))
+            })
             .filter_map(|a| a.association_id().map(str::to_string))
             .collect();
         clients

@@ -324,8 +324,20 @@ async fn set_rules(clients: &Clients, id: &str, planned: &Value) -> Result<(), P
 /// Revokes every rule of the group, for `revoke_rules_on_delete`.
 async fn revoke_all(clients: &Clients, id: &str) -> Result<(), ProviderError> {
     if let Some(group) = describe_groups(clients, &[id.to_string()]).await?.first() {
-        revoke(clients, id, Direction::Ingress, group.ip_permissions().to_vec()).await?;
-        revoke(clients, id, Direction::Egress, group.ip_permissions_egress().to_vec()).await?;
+        revoke(
+            clients,
+            id,
+            Direction::Ingress,
+            group.ip_permissions().to_vec(),
+        )
+        .await?;
+        revoke(
+            clients,
+            id,
+            Direction::Egress,
+            group.ip_permissions_egress().to_vec(),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -467,12 +479,30 @@ fn permissions(rules: &[Rule], group_id: &str) -> Vec<IpPermission> {
         .filter(|r| r.has_source())
         .map(|r| {
             let description = || r.description.clone();
-            let v4 = r.cidr_blocks.iter().map(|c| IpRange::builder().cidr_ip(c).set_description(description()).build());
-            let v6 = r.ipv6_cidr_blocks.iter().map(|c| Ipv6Range::builder().cidr_ipv6(c).set_description(description()).build());
-            let lists = r.prefix_list_ids.iter().map(|p| PrefixListId::builder().prefix_list_id(p).set_description(description()).build());
+            let v4 = r.cidr_blocks.iter().map(|c| {
+                IpRange::builder()
+                    .cidr_ip(c)
+                    .set_description(description())
+                    .build()
+            });
+            let v6 = r.ipv6_cidr_blocks.iter().map(|c| {
+                Ipv6Range::builder()
+                    .cidr_ipv6(c)
+                    .set_description(description())
+                    .build()
+            });
+            let lists = r.prefix_list_ids.iter().map(|p| {
+                PrefixListId::builder()
+                    .prefix_list_id(p)
+                    .set_description(description())
+                    .build()
+            });
             let own = r.self_source.then(|| group_id.to_string());
             let groups = r.security_groups.iter().cloned().chain(own).map(|g| {
-                UserIdGroupPair::builder().group_id(g).set_description(description()).build()
+                UserIdGroupPair::builder()
+                    .group_id(g)
+                    .set_description(description())
+                    .build()
             });
             let builder = IpPermission::builder()
                 .ip_protocol(&r.protocol)
@@ -542,13 +572,15 @@ fn rules_from(permissions: &[IpPermission], group_id: &str) -> Vec<Rule> {
         }
         let mut by_description: BTreeMap<Option<String>, Rule> = BTreeMap::new();
         for (description, source) in sources {
-            let rule = by_description.entry(description.clone()).or_insert_with(|| Rule {
-                protocol: protocol.clone(),
-                from_port,
-                to_port,
-                description,
-                ..Rule::default()
-            });
+            let rule = by_description
+                .entry(description.clone())
+                .or_insert_with(|| Rule {
+                    protocol: protocol.clone(),
+                    from_port,
+                    to_port,
+                    description,
+                    ..Rule::default()
+                });
             match source {
                 Source::V4(c) => rule.cidr_blocks.push(c),
                 Source::V6(c) => rule.ipv6_cidr_blocks.push(c),
@@ -676,7 +708,12 @@ fn group_state(clients: &Clients, group: &aws_sdk_ec2::types::SecurityGroup) -> 
         None => arn(clients, group.owner_id(), "security-group", id),
     };
     let rules = |permissions: &[IpPermission]| {
-        Value::set_from(rules_from(permissions, id).iter().map(Rule::to_value).collect())
+        Value::set_from(
+            rules_from(permissions, id)
+                .iter()
+                .map(Rule::to_value)
+                .collect(),
+        )
     };
     object([
         ("id", string(id)),

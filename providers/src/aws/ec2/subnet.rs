@@ -36,64 +36,68 @@ impl Managed for Subnet {
         attributes::with_flags(Schema::new(
             "A subnet: an address range of a VPC in one availability zone.",
         ))
-            .attr(
-                AttributeSchema::required("vpc_id", AttrType::String)
-                    .force_new()
-                    .describe("The VPC the subnet belongs to."),
+        .attr(
+            AttributeSchema::required("vpc_id", AttrType::String)
+                .force_new()
+                .describe("The VPC the subnet belongs to."),
+        )
+        .attr(
+            AttributeSchema::required("cidr_block", AttrType::String)
+                .force_new()
+                .describe("The IPv4 address range, inside the VPC's."),
+        )
+        .attr(
+            AttributeSchema::optional_computed("availability_zone", AttrType::String)
+                .force_new()
+                .describe("The availability zone; AWS picks one when unset."),
+        )
+        .attr(
+            AttributeSchema::optional_computed("availability_zone_id", AttrType::String)
+                .force_new()
+                .describe("The availability zone by id (use1-az1); instead of availability_zone."),
+        )
+        .attr(
+            AttributeSchema::optional_computed("ipv6_cidr_block", AttrType::String)
+                .describe("A /64 IPv6 range of the VPC's; changes in place."),
+        )
+        .attr(
+            AttributeSchema::optional("ipv6_native", AttrType::Bool)
+                .default(false)
+                .force_new()
+                .describe("An IPv6-only subnet."),
+        )
+        .attr(
+            AttributeSchema::optional("outpost_arn", AttrType::String)
+                .force_new()
+                .describe("The Outpost the subnet is on."),
+        )
+        .attr(
+            AttributeSchema::optional("customer_owned_ipv4_pool", AttrType::String).describe(
+                "The customer-owned address pool (Outposts), with map_customer_owned_ip_on_launch.",
+            ),
+        )
+        .attr(
+            AttributeSchema::optional_computed(
+                "private_dns_hostname_type_on_launch",
+                AttrType::String,
             )
-            .attr(
-                AttributeSchema::required("cidr_block", AttrType::String)
-                    .force_new()
-                    .describe("The IPv4 address range, inside the VPC's."),
-            )
-            .attr(
-                AttributeSchema::optional_computed("availability_zone", AttrType::String)
-                    .force_new()
-                    .describe("The availability zone; AWS picks one when unset."),
-            )
-            .attr(
-                AttributeSchema::optional_computed("availability_zone_id", AttrType::String)
-                    .force_new()
-                    .describe("The availability zone by id (use1-az1); instead of availability_zone."),
-            )
-            .attr(
-                AttributeSchema::optional_computed("ipv6_cidr_block", AttrType::String)
-                    .describe("A /64 IPv6 range of the VPC's; changes in place."),
-            )
-            .attr(
-                AttributeSchema::optional("ipv6_native", AttrType::Bool)
-                    .default(false)
-                    .force_new()
-                    .describe("An IPv6-only subnet."),
-            )
-            .attr(
-                AttributeSchema::optional("outpost_arn", AttrType::String)
-                    .force_new()
-                    .describe("The Outpost the subnet is on."),
-            )
-            .attr(
-                AttributeSchema::optional("customer_owned_ipv4_pool", AttrType::String)
-                    .describe("The customer-owned address pool (Outposts), with map_customer_owned_ip_on_launch."),
-            )
-            .attr(
-                AttributeSchema::optional_computed("private_dns_hostname_type_on_launch", AttrType::String)
-                    .describe("Host names of new machines: \"ip-name\" or \"resource-name\"."),
-            )
-            .attr(
-                AttributeSchema::optional_computed("enable_lni_at_device_index", AttrType::Number)
-                    .describe("The device index of local network interfaces (Outposts)."),
-            )
-            .attr(tags_attribute())
-            .attr(AttributeSchema::computed("id", AttrType::String).describe("The subnet id."))
-            .attr(AttributeSchema::computed("arn", AttrType::String).describe("The subnet's ARN."))
-            .attr(
-                AttributeSchema::computed("ipv6_cidr_block_association_id", AttrType::String)
-                    .describe("The association of the IPv6 range."),
-            )
-            .attr(
-                AttributeSchema::computed("owner_id", AttrType::String)
-                    .describe("The account that owns the subnet."),
-            )
+            .describe("Host names of new machines: \"ip-name\" or \"resource-name\"."),
+        )
+        .attr(
+            AttributeSchema::optional_computed("enable_lni_at_device_index", AttrType::Number)
+                .describe("The device index of local network interfaces (Outposts)."),
+        )
+        .attr(tags_attribute())
+        .attr(AttributeSchema::computed("id", AttrType::String).describe("The subnet id."))
+        .attr(AttributeSchema::computed("arn", AttrType::String).describe("The subnet's ARN."))
+        .attr(
+            AttributeSchema::computed("ipv6_cidr_block_association_id", AttrType::String)
+                .describe("The association of the IPv6 range."),
+        )
+        .attr(
+            AttributeSchema::computed("owner_id", AttrType::String)
+                .describe("The account that owns the subnet."),
+        )
     }
 
     fn tagging(&self) -> Option<&dyn Tagging> {
@@ -223,10 +227,16 @@ fn subnet_state(clients: &Clients, subnet: &aws_sdk_ec2::types::Subnet) -> Value
         ("vpc_id", opt_string(subnet.vpc_id())),
         ("cidr_block", opt_string(subnet.cidr_block())),
         ("availability_zone", opt_string(subnet.availability_zone())),
-        ("availability_zone_id", opt_string(subnet.availability_zone_id())),
+        (
+            "availability_zone_id",
+            opt_string(subnet.availability_zone_id()),
+        ),
         ("owner_id", opt_string(subnet.owner_id())),
         ("outpost_arn", opt_string(subnet.outpost_arn())),
-        ("ipv6_native", Value::Bool(subnet.ipv6_native().unwrap_or(false))),
+        (
+            "ipv6_native",
+            Value::Bool(subnet.ipv6_native().unwrap_or(false)),
+        ),
         ("tags", tags_value(subnet.tags())),
     ]);
     if let Value::Map(map) = &mut state {

@@ -9,7 +9,10 @@ use engine::value::Value;
 use crate::aws::values::{bool_attr, changed, number_attr, opt_string, str_attr};
 use crate::aws::Clients;
 
-type Setter = fn(ModifySubnetAttributeFluentBuilder, AttributeBooleanValue) -> ModifySubnetAttributeFluentBuilder;
+type Setter = fn(
+    ModifySubnetAttributeFluentBuilder,
+    AttributeBooleanValue,
+) -> ModifySubnetAttributeFluentBuilder;
 type Reader = fn(&Subnet) -> Option<bool>;
 
 /// The boolean settings: name, description, how to set and how to read.
@@ -42,13 +45,19 @@ const FLAGS: &[(&str, &str, Setter, Reader)] = &[
         "enable_resource_name_dns_a_record_on_launch",
         "Answer A queries for machine host names.",
         |r, v| r.enable_resource_name_dns_a_record_on_launch(v),
-        |s| s.private_dns_name_options_on_launch()?.enable_resource_name_dns_a_record(),
+        |s| {
+            s.private_dns_name_options_on_launch()?
+                .enable_resource_name_dns_a_record()
+        },
     ),
     (
         "enable_resource_name_dns_aaaa_record_on_launch",
         "Answer AAAA queries for machine host names.",
         |r, v| r.enable_resource_name_dns_aaaa_record_on_launch(v),
-        |s| s.private_dns_name_options_on_launch()?.enable_resource_name_dns_aaaa_record(),
+        |s| {
+            s.private_dns_name_options_on_launch()?
+                .enable_resource_name_dns_aaaa_record()
+        },
     ),
 ];
 
@@ -68,7 +77,12 @@ pub fn with_flags(schema: Schema) -> Schema {
 pub fn read(subnet: &Subnet) -> Vec<(String, Value)> {
     let mut values: Vec<(String, Value)> = FLAGS
         .iter()
-        .map(|(name, _, _, reader)| (name.to_string(), Value::Bool(reader(subnet).unwrap_or(false))))
+        .map(|(name, _, _, reader)| {
+            (
+                name.to_string(),
+                Value::Bool(reader(subnet).unwrap_or(false)),
+            )
+        })
         .collect();
     let ipv6 = subnet.ipv6_cidr_block_association_set().iter().find(|a| {
         a.ipv6_cidr_block_state()
@@ -76,7 +90,10 @@ pub fn read(subnet: &Subnet) -> Vec<(String, Value)> {
             .is_some_and(|s| matches!(s.as_str(), "associated" | "associating"))
     });
     values.extend([
-        ("ipv6_cidr_block".to_string(), opt_string(ipv6.and_then(|a| a.ipv6_cidr_block()))),
+        (
+            "ipv6_cidr_block".to_string(),
+            opt_string(ipv6.and_then(|a| a.ipv6_cidr_block())),
+        ),
         (
             "ipv6_cidr_block_association_id".to_string(),
             opt_string(ipv6.and_then(|a| a.association_id())),
@@ -107,7 +124,12 @@ pub fn read(subnet: &Subnet) -> Vec<(String, Value)> {
 
 /// Sends one `ModifySubnetAttribute` per setting that differs from `prior`
 /// (null on a create, where false is what a new subnet has).
-pub async fn write(clients: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
+pub async fn write(
+    clients: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     let ec2 = &clients.ec2;
     for (name, _, setter, _) in FLAGS {
         let want = bool_attr(planned, name).unwrap_or(false);
@@ -121,10 +143,15 @@ pub async fn write(clients: &Clients, id: &str, prior: &Value, planned: &Value) 
             })
             .await?;
     }
-    if let Some(pool) = str_attr(planned, "customer_owned_ipv4_pool").filter(|_| changed(prior, planned, "customer_owned_ipv4_pool")) {
+    if let Some(pool) = str_attr(planned, "customer_owned_ipv4_pool")
+        .filter(|_| changed(prior, planned, "customer_owned_ipv4_pool"))
+    {
         clients
             .call("ec2", "ModifySubnetAttribute", || {
-                ec2.modify_subnet_attribute().subnet_id(id).customer_owned_ipv4_pool(&pool).send()
+                ec2.modify_subnet_attribute()
+                    .subnet_id(id)
+                    .customer_owned_ipv4_pool(&pool)
+                    .send()
             })
             .await?;
     }
@@ -145,7 +172,10 @@ pub async fn write(clients: &Clients, id: &str, prior: &Value, planned: &Value) 
     {
         clients
             .call("ec2", "ModifySubnetAttribute", || {
-                ec2.modify_subnet_attribute().subnet_id(id).enable_lni_at_device_index(index as i32).send()
+                ec2.modify_subnet_attribute()
+                    .subnet_id(id)
+                    .enable_lni_at_device_index(index as i32)
+                    .send()
             })
             .await?;
     }
@@ -153,8 +183,17 @@ pub async fn write(clients: &Clients, id: &str, prior: &Value, planned: &Value) 
 }
 
 /// Replaces the subnet's IPv6 range when the configured one changes.
-pub async fn ipv6_range(clients: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
-    let wanted = planned.get_attr("ipv6_cidr_block").filter(|v| v.is_wholly_known()).cloned().unwrap_or(Value::Null);
+pub async fn ipv6_range(
+    clients: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
+    let wanted = planned
+        .get_attr("ipv6_cidr_block")
+        .filter(|v| v.is_wholly_known())
+        .cloned()
+        .unwrap_or(Value::Null);
     if !changed(prior, planned, "ipv6_cidr_block") || wanted.is_unknown() {
         return Ok(());
     }
@@ -162,14 +201,19 @@ pub async fn ipv6_range(clients: &Clients, id: &str, prior: &Value, planned: &Va
     if let Some(association) = str_attr(prior, "ipv6_cidr_block_association_id") {
         clients
             .call("ec2", "DisassociateSubnetCidrBlock", || {
-                ec2.disassociate_subnet_cidr_block().association_id(&association).send()
+                ec2.disassociate_subnet_cidr_block()
+                    .association_id(&association)
+                    .send()
             })
             .await?;
     }
     if let Some(block) = str_attr(planned, "ipv6_cidr_block") {
         clients
             .call("ec2", "AssociateSubnetCidrBlock", || {
-                ec2.associate_subnet_cidr_block().subnet_id(id).ipv6_cidr_block(&block).send()
+                ec2.associate_subnet_cidr_block()
+                    .subnet_id(id)
+                    .ipv6_cidr_block(&block)
+                    .send()
             })
             .await?;
     }

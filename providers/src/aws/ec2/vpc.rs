@@ -137,7 +137,8 @@ impl Managed for Vpc {
                     ec2.create_vpc()
                         .set_cidr_block(cidr.clone())
                         .set_instance_tenancy(
-                            str_attr(planned, "instance_tenancy").map(|t| Tenancy::from(t.as_str())),
+                            str_attr(planned, "instance_tenancy")
+                                .map(|t| Tenancy::from(t.as_str())),
                         )
                         .set_ipv4_ipam_pool_id(str_attr(planned, "ipv4_ipam_pool_id"))
                         .set_ipv4_netmask_length(int_attr(planned, "ipv4_netmask_length"))
@@ -145,7 +146,8 @@ impl Managed for Vpc {
                             bool_attr(planned, "assign_generated_ipv6_cidr_block").filter(|a| *a),
                         )
                         .set_ipv6_cidr_block(
-                            str_attr(planned, "ipv6_cidr_block").filter(|_| str_attr(planned, "ipv6_ipam_pool_id").is_some()),
+                            str_attr(planned, "ipv6_cidr_block")
+                                .filter(|_| str_attr(planned, "ipv6_ipam_pool_id").is_some()),
                         )
                         .set_ipv6_ipam_pool_id(str_attr(planned, "ipv6_ipam_pool_id"))
                         .set_ipv6_netmask_length(int_attr(planned, "ipv6_netmask_length"))
@@ -271,14 +273,21 @@ fn int_attr(value: &Value, name: &str) -> Option<i32> {
 
 /// Replaces the VPC's IPv6 range when the arguments that ask for one
 /// change: the old association goes, a new one is made if still asked for.
-async fn set_ipv6(clients: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
+async fn set_ipv6(
+    clients: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     let names = [
         "assign_generated_ipv6_cidr_block",
         "ipv6_ipam_pool_id",
         "ipv6_netmask_length",
         "ipv6_cidr_block_network_border_group",
     ];
-    let configured_block = planned.get_attr("ipv6_cidr_block").is_some_and(|v| v.is_wholly_known() && !v.is_null());
+    let configured_block = planned
+        .get_attr("ipv6_cidr_block")
+        .is_some_and(|v| v.is_wholly_known() && !v.is_null());
     let moved = names.iter().any(|n| changed(prior, planned, n))
         || (configured_block && changed(prior, planned, "ipv6_cidr_block"));
     if !moved {
@@ -288,7 +297,9 @@ async fn set_ipv6(clients: &Clients, id: &str, prior: &Value, planned: &Value) -
     if let Some(association) = str_attr(prior, "ipv6_association_id") {
         clients
             .call("ec2", "DisassociateVpcCidrBlock", || {
-                ec2.disassociate_vpc_cidr_block().association_id(&association).send()
+                ec2.disassociate_vpc_cidr_block()
+                    .association_id(&association)
+                    .send()
             })
             .await?;
     }
@@ -302,7 +313,9 @@ async fn set_ipv6(clients: &Clients, id: &str, prior: &Value, planned: &Value) -
                     .set_amazon_provided_ipv6_cidr_block(amazon.then_some(true))
                     .set_ipv6_ipam_pool_id(pool.clone())
                     .set_ipv6_netmask_length(int_attr(planned, "ipv6_netmask_length"))
-                    .set_ipv6_cidr_block(str_attr(planned, "ipv6_cidr_block").filter(|_| pool.is_some()))
+                    .set_ipv6_cidr_block(
+                        str_attr(planned, "ipv6_cidr_block").filter(|_| pool.is_some()),
+                    )
                     .set_ipv6_cidr_block_network_border_group(str_attr(
                         planned,
                         "ipv6_cidr_block_network_border_group",
@@ -422,13 +435,22 @@ async fn vpc_state(
             "enable_dns_hostnames",
             Value::Bool(hostnames.unwrap_or(DEFAULT_DNS_HOSTNAMES)),
         ),
-        ("enable_network_address_usage_metrics", Value::Bool(metrics.unwrap_or(false))),
+        (
+            "enable_network_address_usage_metrics",
+            Value::Bool(metrics.unwrap_or(false)),
+        ),
         (
             "instance_tenancy",
             opt_string(vpc.instance_tenancy().map(|t| t.as_str().to_string())),
         ),
-        ("ipv6_cidr_block", opt_string(ipv6.and_then(|a| a.ipv6_cidr_block()))),
-        ("ipv6_association_id", opt_string(ipv6.and_then(|a| a.association_id()))),
+        (
+            "ipv6_cidr_block",
+            opt_string(ipv6.and_then(|a| a.ipv6_cidr_block())),
+        ),
+        (
+            "ipv6_association_id",
+            opt_string(ipv6.and_then(|a| a.association_id())),
+        ),
         (
             "ipv6_cidr_block_network_border_group",
             opt_string(ipv6.and_then(|a| a.network_border_group())),

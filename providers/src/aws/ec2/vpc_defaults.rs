@@ -23,7 +23,10 @@ pub struct Defaults {
 
 fn filters(vpcs: &[String], marker: (&str, &str)) -> Vec<Filter> {
     vec![
-        Filter::builder().name("vpc-id").set_values(Some(vpcs.to_vec())).build(),
+        Filter::builder()
+            .name("vpc-id")
+            .set_values(Some(vpcs.to_vec()))
+            .build(),
         Filter::builder().name(marker.0).values(marker.1).build(),
     ]
 }
@@ -38,13 +41,18 @@ pub async fn describe(clients: &Clients, vpcs: &[String]) -> Result<Defaults, Pr
             async move {
                 let page = clients
                     .call("ec2", "DescribeRouteTables", || {
-                        ec2.describe_route_tables().set_filters(Some(main.clone())).set_next_token(token.clone()).send()
+                        ec2.describe_route_tables()
+                            .set_filters(Some(main.clone()))
+                            .set_next_token(token.clone())
+                            .send()
                     })
                     .await?;
                 let items: Vec<(String, String)> = page
                     .route_tables()
                     .iter()
-                    .filter_map(|t| Some((t.vpc_id()?.to_string(), t.route_table_id()?.to_string())))
+                    .filter_map(|t| {
+                        Some((t.vpc_id()?.to_string(), t.route_table_id()?.to_string()))
+                    })
                     .collect();
                 Ok::<_, AwsError>((items, page.next_token().map(str::to_string)))
             }
@@ -57,13 +65,18 @@ pub async fn describe(clients: &Clients, vpcs: &[String]) -> Result<Defaults, Pr
             async move {
                 let page = clients
                     .call("ec2", "DescribeNetworkAcls", || {
-                        ec2.describe_network_acls().set_filters(Some(default.clone())).set_next_token(token.clone()).send()
+                        ec2.describe_network_acls()
+                            .set_filters(Some(default.clone()))
+                            .set_next_token(token.clone())
+                            .send()
                     })
                     .await?;
                 let items: Vec<(String, String)> = page
                     .network_acls()
                     .iter()
-                    .filter_map(|a| Some((a.vpc_id()?.to_string(), a.network_acl_id()?.to_string())))
+                    .filter_map(|a| {
+                        Some((a.vpc_id()?.to_string(), a.network_acl_id()?.to_string()))
+                    })
                     .collect();
                 Ok::<_, AwsError>((items, page.next_token().map(str::to_string)))
             }
@@ -76,7 +89,10 @@ pub async fn describe(clients: &Clients, vpcs: &[String]) -> Result<Defaults, Pr
             async move {
                 let page = clients
                     .call("ec2", "DescribeSecurityGroups", || {
-                        ec2.describe_security_groups().set_filters(Some(named.clone())).set_next_token(token.clone()).send()
+                        ec2.describe_security_groups()
+                            .set_filters(Some(named.clone()))
+                            .set_next_token(token.clone())
+                            .send()
                     })
                     .await?;
                 let items: Vec<(String, String)> = page

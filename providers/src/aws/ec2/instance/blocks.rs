@@ -69,9 +69,9 @@ fn fill_instances(
         .enumerate()
         .map(|(i, item)| {
             let matching = match (block.nesting, set_key(block)) {
-                (Nesting::Set, Some(key)) => prior_items
-                    .iter()
-                    .find(|p| p.get_attr(key) == item.get_attr(key) && item.get_attr(key).is_some()),
+                (Nesting::Set, Some(key)) => prior_items.iter().find(|p| {
+                    p.get_attr(key) == item.get_attr(key) && item.get_attr(key).is_some()
+                }),
                 _ => prior_items.get(i),
             };
             fill_object(&block.schema, item, matching, creating)
@@ -93,7 +93,10 @@ fn fill_object(schema: &Schema, item: &Value, prior: Option<&Value>, creating: b
     let mut out = written.clone();
     for attribute in &schema.attributes {
         let unset = out.get(attribute.name).is_none_or(Value::is_null);
-        let computed = matches!(attribute.presence, Presence::Computed | Presence::OptionalComputed);
+        let computed = matches!(
+            attribute.presence,
+            Presence::Computed | Presence::OptionalComputed
+        );
         if !(unset && computed) {
             continue;
         }
@@ -131,9 +134,15 @@ mod tests {
             max_items: Some(1),
             force_new: false,
             schema: Schema::new("b")
-                .attr(AttributeSchema::optional_computed("volume_size", AttrType::Number))
+                .attr(AttributeSchema::optional_computed(
+                    "volume_size",
+                    AttrType::Number,
+                ))
                 .attr(AttributeSchema::computed("volume_id", AttrType::String))
-                .attr(AttributeSchema::optional("tags", AttrType::map_of(AttrType::String))),
+                .attr(AttributeSchema::optional(
+                    "tags",
+                    AttrType::map_of(AttrType::String),
+                )),
         })
     }
 
@@ -148,7 +157,12 @@ mod tests {
     fn an_unwritten_block_keeps_its_refreshed_value_or_is_unknown_on_create() {
         let prior = root(Value::from(8i64), Value::String("vol-1".into()));
         let mut planned = object([("root_block_device", Value::List(vec![]))]);
-        plan_computed_blocks(&schema(), &["root_block_device"], Some(&prior), &mut planned);
+        plan_computed_blocks(
+            &schema(),
+            &["root_block_device"],
+            Some(&prior),
+            &mut planned,
+        );
         assert_eq!(planned, prior);
         let mut created = object([]);
         plan_computed_blocks(&schema(), &["root_block_device"], None, &mut created);
@@ -159,10 +173,26 @@ mod tests {
     fn a_written_block_keeps_what_it_leaves_out_and_takes_what_it_says() {
         let prior = root(Value::from(8i64), Value::String("vol-1".into()));
         let mut planned = root(Value::from(20i64), Value::Null);
-        plan_computed_blocks(&schema(), &["root_block_device"], Some(&prior), &mut planned);
-        let block = &planned.get_attr("root_block_device").unwrap().as_list().unwrap()[0];
+        plan_computed_blocks(
+            &schema(),
+            &["root_block_device"],
+            Some(&prior),
+            &mut planned,
+        );
+        let block = &planned
+            .get_attr("root_block_device")
+            .unwrap()
+            .as_list()
+            .unwrap()[0];
         assert_eq!(block.get_attr("volume_size"), Some(&Value::from(20i64)));
-        assert_eq!(block.get_attr("volume_id"), Some(&Value::String("vol-1".into())));
-        assert_eq!(block.get_attr("tags"), None, "an optional argument is not filled");
+        assert_eq!(
+            block.get_attr("volume_id"),
+            Some(&Value::String("vol-1".into()))
+        );
+        assert_eq!(
+            block.get_attr("tags"),
+            None,
+            "an optional argument is not filled"
+        );
     }
 }

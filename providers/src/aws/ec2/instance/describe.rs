@@ -37,7 +37,6 @@ pub(super) async fn find_by_intent(
     Ok(found.into_keys().min())
 }
 
-
 /// Polls one machine until it reaches `target`, reporting each lifecycle
 /// state on the way.
 pub(super) async fn wait_for(
@@ -87,7 +86,10 @@ pub(super) async fn wait_for(
         .await
 }
 
-pub(super) async fn describe_one(clients: &Clients, id: &str) -> Result<Option<Described>, ProviderError> {
+pub(super) async fn describe_one(
+    clients: &Clients,
+    id: &str,
+) -> Result<Option<Described>, ProviderError> {
     let mut found = describe_many(clients, &[id.to_string()]).await?;
     Ok(found.remove(id))
 }
@@ -175,7 +177,6 @@ async fn describe_pages(
     Ok(found)
 }
 
-
 /// The volumes of the described machines, by id: one `DescribeVolumes` per
 /// 200 volumes and page (the `volume-id` filter skips volumes already
 /// gone), so a refresh pays per page of machines, not per machine.
@@ -193,7 +194,10 @@ pub(super) async fn describe_volumes(
                     .send()
             })
             .await?;
-        Ok((page.volumes().to_vec(), page.next_token().map(str::to_string)))
+        Ok((
+            page.volumes().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
     })
     .await?;
     Ok(volumes

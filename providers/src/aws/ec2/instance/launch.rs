@@ -32,7 +32,10 @@ pub fn int_attr(value: &Value, name: &str) -> Option<i32> {
 }
 
 /// Every launch argument of `planned` set on the request.
-pub fn launch_arguments(request: RunInstancesFluentBuilder, planned: &Value) -> RunInstancesFluentBuilder {
+pub fn launch_arguments(
+    request: RunInstancesFluentBuilder,
+    planned: &Value,
+) -> RunInstancesFluentBuilder {
     let groups = strings_attr(planned, "vpc_security_group_ids");
     let names = strings_attr(planned, "security_groups");
     let interfaces = network_interfaces(planned);
@@ -49,7 +52,9 @@ pub fn launch_arguments(request: RunInstancesFluentBuilder, planned: &Value) -> 
     };
     let request = request
         .set_image_id(str_attr(planned, "ami"))
-        .set_instance_type(str_attr(planned, "instance_type").map(|t| InstanceType::from(t.as_str())))
+        .set_instance_type(
+            str_attr(planned, "instance_type").map(|t| InstanceType::from(t.as_str())),
+        )
         .set_key_name(str_attr(planned, "key_name"))
         .set_security_groups((!names.is_empty()).then_some(names))
         .set_ebs_optimized(bool_attr(planned, "ebs_optimized"))
@@ -57,24 +62,33 @@ pub fn launch_arguments(request: RunInstancesFluentBuilder, planned: &Value) -> 
         .set_disable_api_stop(bool_attr(planned, "disable_api_stop"))
         .set_enable_primary_ipv6(bool_attr(planned, "enable_primary_ipv6"))
         .set_instance_initiated_shutdown_behavior(
-            str_attr(planned, "instance_initiated_shutdown_behavior").map(|s| ShutdownBehavior::from(s.as_str())),
+            str_attr(planned, "instance_initiated_shutdown_behavior")
+                .map(|s| ShutdownBehavior::from(s.as_str())),
         )
-        .set_monitoring(bool_attr(planned, "monitoring").map(|on| {
-            RunInstancesMonitoringEnabled::builder().enabled(on).build()
-        }))
+        .set_monitoring(
+            bool_attr(planned, "monitoring")
+                .map(|on| RunInstancesMonitoringEnabled::builder().enabled(on).build()),
+        )
         .set_iam_instance_profile(str_attr(planned, "iam_instance_profile").map(|name| {
-            IamInstanceProfileSpecification::builder().name(name).build()
+            IamInstanceProfileSpecification::builder()
+                .name(name)
+                .build()
         }))
-        .set_hibernation_options(bool_attr(planned, "hibernation").filter(|h| *h).map(|h| {
-            HibernationOptionsRequest::builder().configured(h).build()
-        }))
+        .set_hibernation_options(
+            bool_attr(planned, "hibernation")
+                .filter(|h| *h)
+                .map(|h| HibernationOptionsRequest::builder().configured(h).build()),
+        )
         .set_placement(placement(planned))
         .set_launch_template(launch_template(planned))
         .set_secondary_interfaces(secondary_interfaces(planned));
     option_arguments(request, planned)
 }
 
-fn option_arguments(request: RunInstancesFluentBuilder, planned: &Value) -> RunInstancesFluentBuilder {
+fn option_arguments(
+    request: RunInstancesFluentBuilder,
+    planned: &Value,
+) -> RunInstancesFluentBuilder {
     request
         .set_metadata_options(first(planned, "metadata_options").map(metadata_options))
         .set_cpu_options(first(planned, "cpu_options").map(|c| {
@@ -82,19 +96,29 @@ fn option_arguments(request: RunInstancesFluentBuilder, planned: &Value) -> RunI
                 .set_core_count(int_attr(c, "core_count"))
                 .set_threads_per_core(int_attr(c, "threads_per_core"))
                 .set_amd_sev_snp(str_attr(c, "amd_sev_snp").map(|s| s.as_str().into()))
-                .set_nested_virtualization(str_attr(c, "nested_virtualization").map(|s| s.as_str().into()))
+                .set_nested_virtualization(
+                    str_attr(c, "nested_virtualization").map(|s| s.as_str().into()),
+                )
                 .build()
         }))
         .set_credit_specification(first(planned, "credit_specification").and_then(|c| {
             let credits = str_attr(c, "cpu_credits")?;
-            Some(CreditSpecificationRequest::builder().cpu_credits(credits).build())
+            Some(
+                CreditSpecificationRequest::builder()
+                    .cpu_credits(credits)
+                    .build(),
+            )
         }))
         .set_capacity_reservation_specification(
             first(planned, "capacity_reservation_specification").map(capacity_reservation),
         )
         .set_instance_market_options(first(planned, "instance_market_options").map(market_options))
         .set_enclave_options(first(planned, "enclave_options").and_then(|e| {
-            Some(EnclaveOptionsRequest::builder().enabled(bool_attr(e, "enabled")?).build())
+            Some(
+                EnclaveOptionsRequest::builder()
+                    .enabled(bool_attr(e, "enabled")?)
+                    .build(),
+            )
         }))
         .set_maintenance_options(first(planned, "maintenance_options").and_then(|m| {
             let recovery = str_attr(m, "auto_recovery")?;
@@ -104,19 +128,25 @@ fn option_arguments(request: RunInstancesFluentBuilder, planned: &Value) -> RunI
                     .build(),
             )
         }))
-        .set_private_dns_name_options(first(planned, "private_dns_name_options").map(private_dns_options))
+        .set_private_dns_name_options(
+            first(planned, "private_dns_name_options").map(private_dns_options),
+        )
 }
 
 pub fn metadata_options(m: &Value) -> InstanceMetadataOptionsRequest {
     InstanceMetadataOptionsRequest::builder()
-        .set_http_endpoint(str_attr(m, "http_endpoint").map(|s| InstanceMetadataEndpointState::from(s.as_str())))
+        .set_http_endpoint(
+            str_attr(m, "http_endpoint").map(|s| InstanceMetadataEndpointState::from(s.as_str())),
+        )
         .set_http_protocol_ipv6(
-            str_attr(m, "http_protocol_ipv6").map(|s| InstanceMetadataProtocolState::from(s.as_str())),
+            str_attr(m, "http_protocol_ipv6")
+                .map(|s| InstanceMetadataProtocolState::from(s.as_str())),
         )
         .set_http_put_response_hop_limit(int_attr(m, "http_put_response_hop_limit"))
         .set_http_tokens(str_attr(m, "http_tokens").map(|s| HttpTokensState::from(s.as_str())))
         .set_instance_metadata_tags(
-            str_attr(m, "instance_metadata_tags").map(|s| InstanceMetadataTagsState::from(s.as_str())),
+            str_attr(m, "instance_metadata_tags")
+                .map(|s| InstanceMetadataTagsState::from(s.as_str())),
         )
         .build()
 }
@@ -125,7 +155,10 @@ pub fn private_dns_options(d: &Value) -> PrivateDnsNameOptionsRequest {
     PrivateDnsNameOptionsRequest::builder()
         .set_hostname_type(str_attr(d, "hostname_type").map(|s| HostnameType::from(s.as_str())))
         .set_enable_resource_name_dns_a_record(bool_attr(d, "enable_resource_name_dns_a_record"))
-        .set_enable_resource_name_dns_aaaa_record(bool_attr(d, "enable_resource_name_dns_aaaa_record"))
+        .set_enable_resource_name_dns_aaaa_record(bool_attr(
+            d,
+            "enable_resource_name_dns_aaaa_record",
+        ))
         .build()
 }
 
@@ -133,12 +166,16 @@ fn capacity_reservation(c: &Value) -> CapacityReservationSpecification {
     let target = first(c, "capacity_reservation_target").map(|t| {
         CapacityReservationTarget::builder()
             .set_capacity_reservation_id(str_attr(t, "capacity_reservation_id"))
-            .set_capacity_reservation_resource_group_arn(str_attr(t, "capacity_reservation_resource_group_arn"))
+            .set_capacity_reservation_resource_group_arn(str_attr(
+                t,
+                "capacity_reservation_resource_group_arn",
+            ))
             .build()
     });
     CapacityReservationSpecification::builder()
         .set_capacity_reservation_preference(
-            str_attr(c, "capacity_reservation_preference").map(|s| CapacityReservationPreference::from(s.as_str())),
+            str_attr(c, "capacity_reservation_preference")
+                .map(|s| CapacityReservationPreference::from(s.as_str())),
         )
         .set_capacity_reservation_target(target)
         .build()
@@ -148,13 +185,19 @@ fn market_options(m: &Value) -> InstanceMarketOptionsRequest {
     let spot = first(m, "spot_options").map(|s| {
         SpotMarketOptions::builder()
             .set_max_price(str_attr(s, "max_price"))
-            .set_spot_instance_type(str_attr(s, "spot_instance_type").map(|t| SpotInstanceType::from(t.as_str())))
+            .set_spot_instance_type(
+                str_attr(s, "spot_instance_type").map(|t| SpotInstanceType::from(t.as_str())),
+            )
             .set_instance_interruption_behavior(
                 str_attr(s, "instance_interruption_behavior")
                     .map(|b| InstanceInterruptionBehavior::from(b.as_str())),
             )
             .set_valid_until(str_attr(s, "valid_until").and_then(|t| {
-                aws_smithy_types::DateTime::from_str(&t, aws_smithy_types::date_time::Format::DateTime).ok()
+                aws_smithy_types::DateTime::from_str(
+                    &t,
+                    aws_smithy_types::date_time::Format::DateTime,
+                )
+                .ok()
             }))
             .build()
     });
@@ -240,7 +283,9 @@ fn network_interfaces(planned: &Value) -> Vec<InstanceNetworkInterfaceSpecificat
         .collect()
 }
 
-fn secondary_interfaces(planned: &Value) -> Option<Vec<InstanceSecondaryInterfaceSpecificationRequest>> {
+fn secondary_interfaces(
+    planned: &Value,
+) -> Option<Vec<InstanceSecondaryInterfaceSpecificationRequest>> {
     let blocks = blocks_attr(planned, "secondary_network_interface");
     (!blocks.is_empty()).then(|| {
         blocks
@@ -250,7 +295,10 @@ fn secondary_interfaces(planned: &Value) -> Option<Vec<InstanceSecondaryInterfac
                     .set_secondary_subnet_id(str_attr(b, "secondary_subnet_id"))
                     .set_network_card_index(int_attr(b, "network_card_index"))
                     .set_device_index(int_attr(b, "device_index"))
-                    .set_interface_type(str_attr(b, "interface_type").map(|t| SecondaryInterfaceType::from(t.as_str())))
+                    .set_interface_type(
+                        str_attr(b, "interface_type")
+                            .map(|t| SecondaryInterfaceType::from(t.as_str())),
+                    )
                     .set_delete_on_termination(bool_attr(b, "delete_on_termination"))
                     .set_private_ip_address_count(int_attr(b, "private_ip_address_count"))
                     .build()
@@ -269,16 +317,28 @@ fn ebs(block: &Value, with_snapshot: bool) -> EbsBlockDevice {
         .set_throughput(int_attr(block, "throughput"))
         .set_volume_size(int_attr(block, "volume_size"))
         .set_volume_type(str_attr(block, "volume_type").map(|t| VolumeType::from(t.as_str())))
-        .set_snapshot_id(if with_snapshot { str_attr(block, "snapshot_id") } else { None })
+        .set_snapshot_id(if with_snapshot {
+            str_attr(block, "snapshot_id")
+        } else {
+            None
+        })
         .build()
 }
 
 /// The block device mapping: the root volume (on the AMI's root device,
 /// `root_device`), extra EBS volumes and instance store volumes.
-pub fn block_device_mappings(planned: &Value, root_device: Option<&str>) -> Option<Vec<BlockDeviceMapping>> {
+pub fn block_device_mappings(
+    planned: &Value,
+    root_device: Option<&str>,
+) -> Option<Vec<BlockDeviceMapping>> {
     let mut mappings = Vec::new();
     if let (Some(root), Some(device)) = (first(planned, "root_block_device"), root_device) {
-        mappings.push(BlockDeviceMapping::builder().device_name(device).ebs(ebs(root, false)).build());
+        mappings.push(
+            BlockDeviceMapping::builder()
+                .device_name(device)
+                .ebs(ebs(root, false))
+                .build(),
+        );
     }
     for block in blocks_attr(planned, "ebs_block_device") {
         mappings.push(

@@ -32,7 +32,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Instance as Ec2Instance, ResourceType};
 use engine::diagnostics::Diagnostic;
-use engine::provider::{plan_by_schema, ApplyRequest, PlanRequest, PlanResponse, ProviderError, Schema};
+use engine::provider::{
+    plan_by_schema, ApplyRequest, PlanRequest, PlanResponse, ProviderError, Schema,
+};
 use engine::value::Value;
 
 use super::user_data::{self, parse_provisioners, MAX_USER_DATA_BYTES};
@@ -175,13 +177,17 @@ impl Managed for Instance {
         refuse_sensitive_user_data(request.config, &mut response);
         let sha = provisioner_sha(request.config, &mut response);
         if let Some(prior) = request.prior {
-            let before = prior.get_attr("provisioner_sha1").cloned().unwrap_or(Value::Null);
+            let before = prior
+                .get_attr("provisioner_sha1")
+                .cloned()
+                .unwrap_or(Value::Null);
             // An unknown sha may turn out different, so it replaces too, as
             // Terraform does for any force-new argument not yet known.
             if sha.is_unknown() || !engine::provider::values_equal(&before, &sha) {
                 response.requires_replace.push("provisioners".to_string());
             }
-            let replace_on_change = bool_attr(request.config, "user_data_replace_on_change") == Some(true);
+            let replace_on_change =
+                bool_attr(request.config, "user_data_replace_on_change") == Some(true);
             for name in ["user_data", "user_data_base64"] {
                 if replace_on_change && changed(prior, request.config, name) {
                     response.requires_replace.push(name.to_string());
@@ -195,7 +201,10 @@ impl Managed for Instance {
                 let mut fresh = request.config.clone();
                 blocks::plan_computed_blocks(schema, schema::COMPUTED_BLOCKS, None, &mut fresh);
                 for name in schema::COMPUTED_BLOCKS {
-                    planned.insert(name.to_string(), fresh.get_attr(name).cloned().unwrap_or(Value::Null));
+                    planned.insert(
+                        name.to_string(),
+                        fresh.get_attr(name).cloned().unwrap_or(Value::Null),
+                    );
                 }
             }
             planned.insert("provisioner_sha1".to_string(), sha);
@@ -229,12 +238,21 @@ impl Managed for Instance {
     ) -> Result<Made, ProviderError> {
         let report = progress(request);
         report(LifecycleState::NotInitialized.name());
-        let provisioners = parse_provisioners(&planned.get_attr("provisioners").cloned().unwrap_or(Value::Null))
-            .map_err(|errors| ProviderError::new(errors.join(" ")))?;
+        let provisioners = parse_provisioners(
+            &planned
+                .get_attr("provisioners")
+                .cloned()
+                .unwrap_or(Value::Null),
+        )
+        .map_err(|errors| ProviderError::new(errors.join(" ")))?;
         let boot_data = boot_data(planned, &provisioners);
         let root_device = root_device_name(clients, planned).await?;
         let mappings = launch::block_device_mappings(planned, root_device.as_deref());
-        let mut tags = vec![tag_specification(ResourceType::Instance, planned, request.operation_id)];
+        let mut tags = vec![tag_specification(
+            ResourceType::Instance,
+            planned,
+            request.operation_id,
+        )];
         tags.extend(volume_tag_specification(planned));
         // EC2 keeps a ClientToken for at least a day: retrying the same
         // operation returns the machine the first attempt launched. The
@@ -309,7 +327,9 @@ impl Managed for Instance {
         }
         let ec2 = &clients.ec2;
         let sent = clients
-            .call("ec2", "TerminateInstances", || ec2.terminate_instances().instance_ids(id).send())
+            .call("ec2", "TerminateInstances", || {
+                ec2.terminate_instances().instance_ids(id).send()
+            })
             .await
             .or_gone()?;
         if sent.is_none() {
@@ -364,9 +384,19 @@ impl Managed for Instance {
         if known.is_null() {
             let text = modify::user_data_text(clients, id).await?;
             let recovered = user_data::recover(&text);
-            read.push(("user_data", crate::aws::values::opt_string(recovered.user_data)));
-            read.push(("provisioner_sha1", crate::aws::values::opt_string(recovered.provisioner_sha1)));
-            for flag in ["force_destroy", "get_password_data", "user_data_replace_on_change"] {
+            read.push((
+                "user_data",
+                crate::aws::values::opt_string(recovered.user_data),
+            ));
+            read.push((
+                "provisioner_sha1",
+                crate::aws::values::opt_string(recovered.provisioner_sha1),
+            ));
+            for flag in [
+                "force_destroy",
+                "get_password_data",
+                "user_data_replace_on_change",
+            ] {
                 read.push((flag, Value::Bool(false)));
             }
         }
@@ -386,7 +416,10 @@ impl Managed for Instance {
 /// The sha1 of the configured shell provisioners, checking the user data
 /// they are combined with; unknown while the provisioners are.
 fn provisioner_sha(config: &Value, response: &mut PlanResponse) -> Value {
-    let provisioners = config.get_attr("provisioners").cloned().unwrap_or(Value::Null);
+    let provisioners = config
+        .get_attr("provisioners")
+        .cloned()
+        .unwrap_or(Value::Null);
     if !provisioners.is_wholly_known() {
         return Value::Unknown;
     }
@@ -398,7 +431,9 @@ fn provisioner_sha(config: &Value, response: &mut PlanResponse) -> Value {
         }
         Err(errors) => {
             for error in errors {
-                response.diagnostics.push(Diagnostic::error("Invalid provisioner", error));
+                response
+                    .diagnostics
+                    .push(Diagnostic::error("Invalid provisioner", error));
             }
             Value::Unknown
         }
@@ -428,7 +463,10 @@ fn volume_tag_specification(planned: &Value) -> Option<aws_sdk_ec2::types::TagSp
 
 /// The AMI's root device, which a `root_block_device` block is mapped to
 /// (`DescribeImages`); none when the block is not written.
-async fn root_device_name(clients: &Clients, planned: &Value) -> Result<Option<String>, ProviderError> {
+async fn root_device_name(
+    clients: &Clients,
+    planned: &Value,
+) -> Result<Option<String>, ProviderError> {
     if launch::first(planned, "root_block_device").is_none() {
         return Ok(None);
     }
@@ -437,7 +475,9 @@ async fn root_device_name(clients: &Clients, planned: &Value) -> Result<Option<S
     };
     let ec2 = &clients.ec2;
     let images = clients
-        .call("ec2", "DescribeImages", || ec2.describe_images().image_ids(&ami).send())
+        .call("ec2", "DescribeImages", || {
+            ec2.describe_images().image_ids(&ami).send()
+        })
         .await?;
     Ok(images
         .images()
@@ -445,8 +485,6 @@ async fn root_device_name(clients: &Clients, planned: &Value) -> Result<Option<S
         .and_then(|i| i.root_device_name())
         .map(str::to_string))
 }
-
-
 
 /// Refuses a sensitive value bound for the machine's user data, which is not
 /// secret storage: EC2 returns it in clear to anyone allowed to describe the

@@ -76,7 +76,9 @@ async fn restart_with(
 ) -> Result<(), ProviderError> {
     let ec2 = &clients.ec2;
     clients
-        .call("ec2", "StopInstances", || ec2.stop_instances().instance_ids(id).send())
+        .call("ec2", "StopInstances", || {
+            ec2.stop_instances().instance_ids(id).send()
+        })
         .await?;
     wait_for(clients, id, LifecycleState::Stopped, wait, report).await?;
     if changed(prior, planned, "instance_type") {
@@ -84,7 +86,10 @@ async fn restart_with(
             let value = AttributeValue::builder().value(new_type).build();
             clients
                 .call("ec2", "ModifyInstanceAttribute", || {
-                    ec2.modify_instance_attribute().instance_id(id).instance_type(value.clone()).send()
+                    ec2.modify_instance_attribute()
+                        .instance_id(id)
+                        .instance_type(value.clone())
+                        .send()
                 })
                 .await?;
         }
@@ -104,15 +109,21 @@ async fn restart_with(
                     ec2.modify_private_dns_name_options()
                         .instance_id(id)
                         .set_private_dns_hostname_type(request.hostname_type().cloned())
-                        .set_enable_resource_name_dns_a_record(request.enable_resource_name_dns_a_record())
-                        .set_enable_resource_name_dns_aaaa_record(request.enable_resource_name_dns_aaaa_record())
+                        .set_enable_resource_name_dns_a_record(
+                            request.enable_resource_name_dns_a_record(),
+                        )
+                        .set_enable_resource_name_dns_aaaa_record(
+                            request.enable_resource_name_dns_aaaa_record(),
+                        )
                         .send()
                 })
                 .await?;
         }
     }
     clients
-        .call("ec2", "StartInstances", || ec2.start_instances().instance_ids(id).send())
+        .call("ec2", "StartInstances", || {
+            ec2.start_instances().instance_ids(id).send()
+        })
         .await?;
     wait_for(clients, id, LifecycleState::Running, wait, report).await?;
     Ok(())
@@ -120,18 +131,27 @@ async fn restart_with(
 
 /// The user data the machine boots with from now on (its shell
 /// provisioners ran at first boot and are not written again).
-async fn write_user_data(clients: &Clients, id: &str, planned: &Value) -> Result<(), ProviderError> {
+async fn write_user_data(
+    clients: &Clients,
+    id: &str,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     let encoded = str_attr(planned, "user_data_base64").or_else(|| {
         str_attr(planned, "user_data").map(|text| aws_smithy_types::base64::encode(text.as_bytes()))
     });
     let bytes = encoded
         .and_then(|e| aws_smithy_types::base64::decode(e).ok())
         .unwrap_or_default();
-    let value = SecureBlobAttributeValue::builder().value(aws_smithy_types::Blob::new(bytes)).build();
+    let value = SecureBlobAttributeValue::builder()
+        .value(aws_smithy_types::Blob::new(bytes))
+        .build();
     let ec2 = &clients.ec2;
     clients
         .call("ec2", "ModifyInstanceAttribute", || {
-            ec2.modify_instance_attribute().instance_id(id).user_data(value.clone()).send()
+            ec2.modify_instance_attribute()
+                .instance_id(id)
+                .user_data(value.clone())
+                .send()
         })
         .await?;
     Ok(())
@@ -145,7 +165,12 @@ enum Flag {
     EbsOptimized,
 }
 
-async fn modify_bool(clients: &Clients, id: &str, flag: Flag, on: bool) -> Result<(), ProviderError> {
+async fn modify_bool(
+    clients: &Clients,
+    id: &str,
+    flag: Flag,
+    on: bool,
+) -> Result<(), ProviderError> {
     let value = AttributeBooleanValue::builder().value(on).build();
     let ec2 = &clients.ec2;
     clients
@@ -166,9 +191,17 @@ async fn modify_bool(clients: &Clients, id: &str, flag: Flag, on: bool) -> Resul
 /// Brings the protections and the shutdown behaviour to the planned
 /// values where EC2 reports others: after a launch (which takes them, but
 /// whose answer does not show them) and on every update.
-pub async fn converge_attributes(clients: &Clients, id: &str, planned: &Value) -> Result<(), ProviderError> {
+pub async fn converge_attributes(
+    clients: &Clients,
+    id: &str,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     let read = read_attributes(clients, id).await?;
-    let now = |name: &str| read.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+    let now = |name: &str| {
+        read.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    };
     for (name, flag) in [
         ("disable_api_termination", Flag::DisableApiTermination),
         ("disable_api_stop", Flag::DisableApiStop),
@@ -198,7 +231,11 @@ pub async fn converge_attributes(clients: &Clients, id: &str, planned: &Value) -
 
 /// What `RunInstances` does not take: source/destination checking, which
 /// every new machine starts with.
-pub async fn after_launch(clients: &Clients, id: &str, planned: &Value) -> Result<(), ProviderError> {
+pub async fn after_launch(
+    clients: &Clients,
+    id: &str,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     if bool_attr(planned, "source_dest_check") == Some(false) {
         modify_bool(clients, id, Flag::SourceDestCheck, false).await?;
     }
@@ -215,28 +252,51 @@ async fn describe_attribute(
     clients: &Clients,
     id: &str,
     attribute: InstanceAttributeName,
-) -> Result<aws_sdk_ec2::operation::describe_instance_attribute::DescribeInstanceAttributeOutput, ProviderError> {
+) -> Result<
+    aws_sdk_ec2::operation::describe_instance_attribute::DescribeInstanceAttributeOutput,
+    ProviderError,
+> {
     let ec2 = &clients.ec2;
     Ok(clients
         .call("ec2", "DescribeInstanceAttribute", || {
-            ec2.describe_instance_attribute().instance_id(id).attribute(attribute.clone()).send()
+            ec2.describe_instance_attribute()
+                .instance_id(id)
+                .attribute(attribute.clone())
+                .send()
         })
         .await?)
 }
 
 /// The protections and the shutdown behaviour, which only
 /// `DescribeInstanceAttribute` reports, one call each.
-pub async fn read_attributes(clients: &Clients, id: &str) -> Result<Vec<(&'static str, Value)>, ProviderError> {
-    let termination = describe_attribute(clients, id, InstanceAttributeName::DisableApiTermination).await?;
+pub async fn read_attributes(
+    clients: &Clients,
+    id: &str,
+) -> Result<Vec<(&'static str, Value)>, ProviderError> {
+    let termination =
+        describe_attribute(clients, id, InstanceAttributeName::DisableApiTermination).await?;
     let stop = describe_attribute(clients, id, InstanceAttributeName::DisableApiStop).await?;
-    let shutdown = describe_attribute(clients, id, InstanceAttributeName::InstanceInitiatedShutdownBehavior).await?;
-    let flag = |v: Option<&AttributeBooleanValue>| Value::Bool(v.and_then(|v| v.value()).unwrap_or(false));
+    let shutdown = describe_attribute(
+        clients,
+        id,
+        InstanceAttributeName::InstanceInitiatedShutdownBehavior,
+    )
+    .await?;
+    let flag =
+        |v: Option<&AttributeBooleanValue>| Value::Bool(v.and_then(|v| v.value()).unwrap_or(false));
     Ok(vec![
-        ("disable_api_termination", flag(termination.disable_api_termination())),
+        (
+            "disable_api_termination",
+            flag(termination.disable_api_termination()),
+        ),
         ("disable_api_stop", flag(stop.disable_api_stop())),
         (
             "instance_initiated_shutdown_behavior",
-            opt_string(shutdown.instance_initiated_shutdown_behavior().and_then(|v| v.value())),
+            opt_string(
+                shutdown
+                    .instance_initiated_shutdown_behavior()
+                    .and_then(|v| v.value()),
+            ),
         ),
     ])
 }
@@ -257,12 +317,19 @@ pub async fn user_data_text(clients: &Clients, id: &str) -> Result<String, Provi
 pub async fn password_data(clients: &Clients, id: &str) -> Result<Value, ProviderError> {
     let ec2 = &clients.ec2;
     let answer = clients
-        .call("ec2", "GetPasswordData", || ec2.get_password_data().instance_id(id).send())
+        .call("ec2", "GetPasswordData", || {
+            ec2.get_password_data().instance_id(id).send()
+        })
         .await?;
     Ok(opt_string(answer.password_data().filter(|p| !p.is_empty())).mark_if(true))
 }
 
-async fn security_groups(clients: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
+async fn security_groups(
+    clients: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     let mut before = strings_attr(prior, "vpc_security_group_ids");
     let mut after = strings_attr(planned, "vpc_security_group_ids");
     before.sort();
@@ -273,13 +340,21 @@ async fn security_groups(clients: &Clients, id: &str, prior: &Value, planned: &V
     let ec2 = &clients.ec2;
     clients
         .call("ec2", "ModifyInstanceAttribute", || {
-            ec2.modify_instance_attribute().instance_id(id).set_groups(Some(after.clone())).send()
+            ec2.modify_instance_attribute()
+                .instance_id(id)
+                .set_groups(Some(after.clone()))
+                .send()
         })
         .await?;
     Ok(())
 }
 
-async fn monitoring(clients: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
+async fn monitoring(
+    clients: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     let Some(on) = bool_attr(planned, "monitoring") else {
         return Ok(());
     };
@@ -289,11 +364,15 @@ async fn monitoring(clients: &Clients, id: &str, prior: &Value, planned: &Value)
     let ec2 = &clients.ec2;
     if on {
         clients
-            .call("ec2", "MonitorInstances", || ec2.monitor_instances().instance_ids(id).send())
+            .call("ec2", "MonitorInstances", || {
+                ec2.monitor_instances().instance_ids(id).send()
+            })
             .await?;
     } else {
         clients
-            .call("ec2", "UnmonitorInstances", || ec2.unmonitor_instances().instance_ids(id).send())
+            .call("ec2", "UnmonitorInstances", || {
+                ec2.unmonitor_instances().instance_ids(id).send()
+            })
             .await?;
     }
     Ok(())
@@ -301,9 +380,16 @@ async fn monitoring(clients: &Clients, id: &str, prior: &Value, planned: &Value)
 
 /// Metadata options, CPU credits and automatic recovery, each by its own
 /// call.
-async fn options(clients: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
+async fn options(
+    clients: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     let ec2 = &clients.ec2;
-    if let Some(m) = first(planned, "metadata_options").filter(|_| changed(prior, planned, "metadata_options")) {
+    if let Some(m) =
+        first(planned, "metadata_options").filter(|_| changed(prior, planned, "metadata_options"))
+    {
         let request = metadata_options(m);
         clients
             .call("ec2", "ModifyInstanceMetadataOptions", || {
@@ -320,7 +406,10 @@ async fn options(clients: &Clients, id: &str, prior: &Value, planned: &Value) ->
     }
     let credits = first(planned, "credit_specification").and_then(|c| str_attr(c, "cpu_credits"));
     if let Some(credits) = credits.filter(|_| changed(prior, planned, "credit_specification")) {
-        let request = InstanceCreditSpecificationRequest::builder().instance_id(id).cpu_credits(credits).build();
+        let request = InstanceCreditSpecificationRequest::builder()
+            .instance_id(id)
+            .cpu_credits(credits)
+            .build();
         clients
             .call("ec2", "ModifyInstanceCreditSpecification", || {
                 ec2.modify_instance_credit_specification()
@@ -344,15 +433,25 @@ async fn options(clients: &Clients, id: &str, prior: &Value, planned: &Value) ->
 }
 
 /// Associates, replaces or removes the instance profile.
-async fn instance_profile(clients: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
+async fn instance_profile(
+    clients: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     if !changed(prior, planned, "iam_instance_profile") {
         return Ok(());
     }
     let ec2 = &clients.ec2;
-    let filter = aws_sdk_ec2::types::Filter::builder().name("instance-id").values(id).build();
+    let filter = aws_sdk_ec2::types::Filter::builder()
+        .name("instance-id")
+        .values(id)
+        .build();
     let associations = clients
         .call("ec2", "DescribeIamInstanceProfileAssociations", || {
-            ec2.describe_iam_instance_profile_associations().filters(filter.clone()).send()
+            ec2.describe_iam_instance_profile_associations()
+                .filters(filter.clone())
+                .send()
         })
         .await?;
     let current = associations
@@ -362,7 +461,9 @@ async fn instance_profile(clients: &Clients, id: &str, prior: &Value, planned: &
         .and_then(|a| a.association_id())
         .map(str::to_string);
     let profile = str_attr(planned, "iam_instance_profile").map(|name| {
-        aws_sdk_ec2::types::IamInstanceProfileSpecification::builder().name(name).build()
+        aws_sdk_ec2::types::IamInstanceProfileSpecification::builder()
+            .name(name)
+            .build()
     });
     match (current, profile) {
         (Some(association), Some(profile)) => {
@@ -388,7 +489,9 @@ async fn instance_profile(clients: &Clients, id: &str, prior: &Value, planned: &
         (Some(association), None) => {
             clients
                 .call("ec2", "DisassociateIamInstanceProfile", || {
-                    ec2.disassociate_iam_instance_profile().association_id(&association).send()
+                    ec2.disassociate_iam_instance_profile()
+                        .association_id(&association)
+                        .send()
                 })
                 .await?;
         }
@@ -400,7 +503,11 @@ async fn instance_profile(clients: &Clients, id: &str, prior: &Value, planned: &
 /// Assigns the configured secondary private addresses to a new machine's
 /// primary interface (`RunInstances` takes them only through an explicit
 /// interface specification, which would exclude its other arguments).
-pub async fn assign_secondary_addresses(clients: &Clients, id: &str, planned: &Value) -> Result<(), ProviderError> {
+pub async fn assign_secondary_addresses(
+    clients: &Clients,
+    id: &str,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     if strings_attr(planned, "secondary_private_ips").is_empty() {
         return Ok(());
     }
@@ -413,14 +520,23 @@ pub async fn assign_secondary_addresses(clients: &Clients, id: &str, planned: &V
         .iter()
         .find(|n| n.attachment().and_then(|a| a.device_index()) == Some(0))
         .and_then(|n| n.network_interface_id());
-    let prior = crate::aws::values::object([("primary_network_interface_id", opt_string(interface))]);
+    let prior =
+        crate::aws::values::object([("primary_network_interface_id", opt_string(interface))]);
     secondary_addresses(clients, &prior, planned).await
 }
 
 /// Assigns and unassigns secondary private addresses of the primary
 /// interface.
-async fn secondary_addresses(clients: &Clients, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
-    if !changed(prior, planned, "secondary_private_ips") || planned.get_attr("secondary_private_ips").is_some_and(Value::is_unknown) {
+async fn secondary_addresses(
+    clients: &Clients,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
+    if !changed(prior, planned, "secondary_private_ips")
+        || planned
+            .get_attr("secondary_private_ips")
+            .is_some_and(Value::is_unknown)
+    {
         return Ok(());
     }
     let Some(interface) = str_attr(prior, "primary_network_interface_id") else {
@@ -428,8 +544,16 @@ async fn secondary_addresses(clients: &Clients, prior: &Value, planned: &Value) 
     };
     let before = strings_attr(prior, "secondary_private_ips");
     let after = strings_attr(planned, "secondary_private_ips");
-    let added: Vec<String> = after.iter().filter(|a| !before.contains(a)).cloned().collect();
-    let removed: Vec<String> = before.iter().filter(|b| !after.contains(b)).cloned().collect();
+    let added: Vec<String> = after
+        .iter()
+        .filter(|a| !before.contains(a))
+        .cloned()
+        .collect();
+    let removed: Vec<String> = before
+        .iter()
+        .filter(|b| !after.contains(b))
+        .cloned()
+        .collect();
     let ec2 = &clients.ec2;
     if !removed.is_empty() {
         clients
@@ -456,16 +580,29 @@ async fn secondary_addresses(clients: &Clients, prior: &Value, planned: &Value) 
 
 /// Resizes or retypes the root volume (`ModifyVolume`) and changes whether
 /// it goes with the machine.
-async fn root_volume(clients: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
-    let (Some(before), Some(after)) = (first(prior, "root_block_device"), first(planned, "root_block_device")) else {
+async fn root_volume(
+    clients: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
+    let (Some(before), Some(after)) = (
+        first(prior, "root_block_device"),
+        first(planned, "root_block_device"),
+    ) else {
         return Ok(());
     };
     let Some(volume) = str_attr(before, "volume_id") else {
         return Ok(());
     };
     let ec2 = &clients.ec2;
-    let differs = |name: &str| changed(before, after, name) && after.get_attr(name).is_some_and(|v| !v.is_null());
-    if ["volume_size", "volume_type", "iops", "throughput"].iter().any(|n| differs(n)) {
+    let differs = |name: &str| {
+        changed(before, after, name) && after.get_attr(name).is_some_and(|v| !v.is_null())
+    };
+    if ["volume_size", "volume_type", "iops", "throughput"]
+        .iter()
+        .any(|n| differs(n))
+    {
         clients
             .call("ec2", "ModifyVolume", || {
                 ec2.modify_volume()
@@ -494,7 +631,10 @@ async fn root_volume(clients: &Clients, id: &str, prior: &Value, planned: &Value
             .build();
         clients
             .call("ec2", "ModifyInstanceAttribute", || {
-                ec2.modify_instance_attribute().instance_id(id).block_device_mappings(mapping.clone()).send()
+                ec2.modify_instance_attribute()
+                    .instance_id(id)
+                    .block_device_mappings(mapping.clone())
+                    .send()
             })
             .await?;
     }
@@ -503,19 +643,34 @@ async fn root_volume(clients: &Clients, id: &str, prior: &Value, planned: &Value
 
 /// Writes the `tags` of the root and EBS volume blocks, and `volume_tags`,
 /// on the machine's volumes: after a launch (`prior` null) and an update.
-pub async fn tag_block_volumes(clients: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
+pub async fn tag_block_volumes(
+    clients: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     let written = |v: &Value, name: &str| {
         blocks_attr(v, name)
             .into_iter()
-            .filter_map(|b| b.get_attr("tags").filter(|t| t.is_wholly_known()).cloned().map(|t| (str_attr(&b, "device_name"), t)))
+            .filter_map(|b| {
+                b.get_attr("tags")
+                    .filter(|t| t.is_wholly_known())
+                    .cloned()
+                    .map(|t| (str_attr(&b, "device_name"), t))
+            })
             .collect::<Vec<_>>()
     };
     let root_tags = written(planned, "root_block_device").into_iter().next();
     let ebs_tags = written(planned, "ebs_block_device");
     let volume_tags_changed = changed(prior, planned, "volume_tags") && !prior.is_null();
     let root_changed = root_tags.as_ref().is_some_and(|(_, t)| {
-        let before = written(prior, "root_block_device").into_iter().next().map(|(_, t)| t);
-        !crate::aws::values::object([("tags", t.clone())]).get_attr("tags").is_some_and(|t| Some(t) == before.as_ref())
+        let before = written(prior, "root_block_device")
+            .into_iter()
+            .next()
+            .map(|(_, t)| t);
+        !crate::aws::values::object([("tags", t.clone())])
+            .get_attr("tags")
+            .is_some_and(|t| Some(t) == before.as_ref())
     });
     if !root_changed && ebs_tags.is_empty() && !volume_tags_changed {
         return Ok(());
@@ -523,12 +678,21 @@ pub async fn tag_block_volumes(clients: &Clients, id: &str, prior: &Value, plann
     let Some(described) = describe_one(clients, id).await? else {
         return Ok(());
     };
-    let root_device = described.instance.root_device_name().unwrap_or_default().to_string();
+    let root_device = described
+        .instance
+        .root_device_name()
+        .unwrap_or_default()
+        .to_string();
     let volumes: Vec<(String, String)> = described
         .instance
         .block_device_mappings()
         .iter()
-        .filter_map(|m| Some((m.device_name()?.to_string(), m.ebs()?.volume_id()?.to_string())))
+        .filter_map(|m| {
+            Some((
+                m.device_name()?.to_string(),
+                m.ebs()?.volume_id()?.to_string(),
+            ))
+        })
         .collect();
     let mut wanted: Vec<(String, Value)> = ebs_tags
         .into_iter()
@@ -554,7 +718,10 @@ pub async fn tag_block_volumes(clients: &Clients, id: &str, prior: &Value, plann
         Ec2Tags.update(clients, volume, &add, &remove).await?;
     }
     if volume_tags_changed {
-        let (add, remove) = tag_changes(&string_map_attr(prior, "volume_tags"), &string_map_attr(planned, "volume_tags"));
+        let (add, remove) = tag_changes(
+            &string_map_attr(prior, "volume_tags"),
+            &string_map_attr(planned, "volume_tags"),
+        );
         for (_, volume) in &volumes {
             Ec2Tags.update(clients, volume, &add, &remove).await?;
         }

@@ -39,43 +39,83 @@ fn profile_name(arn: &str) -> String {
 
 /// The state value of a described machine. Arguments the API does not
 /// report are left out here and carried by the seam (`Managed::kept`).
-pub fn to_value(clients: &Clients, described: &Described, volumes: &HashMap<String, Volume>) -> Value {
+pub fn to_value(
+    clients: &Clients,
+    described: &Described,
+    volumes: &HashMap<String, Volume>,
+) -> Value {
     let instance = &described.instance;
     let id = instance.instance_id().unwrap_or_default();
     let mut value = object([
         ("id", string(id)),
-        ("arn", arn(clients, described.owner.as_deref(), "instance", id)),
+        (
+            "arn",
+            arn(clients, described.owner.as_deref(), "instance", id),
+        ),
         ("ami", opt_string(instance.image_id())),
-        ("instance_type", opt_string(instance.instance_type().map(|t| t.as_str()))),
+        (
+            "instance_type",
+            opt_string(instance.instance_type().map(|t| t.as_str())),
+        ),
         ("key_name", opt_string(instance.key_name())),
         ("subnet_id", opt_string(instance.subnet_id())),
         (
             "vpc_security_group_ids",
-            string_set(instance.security_groups().iter().filter_map(|g| g.group_id())),
+            string_set(
+                instance
+                    .security_groups()
+                    .iter()
+                    .filter_map(|g| g.group_id()),
+            ),
         ),
         ("private_ip", opt_string(instance.private_ip_address())),
         ("public_ip", opt_string(instance.public_ip_address())),
-        ("private_dns", opt_string(instance.private_dns_name().filter(|d| !d.is_empty()))),
-        ("public_dns", opt_string(instance.public_dns_name().filter(|d| !d.is_empty()))),
+        (
+            "private_dns",
+            opt_string(instance.private_dns_name().filter(|d| !d.is_empty())),
+        ),
+        (
+            "public_dns",
+            opt_string(instance.public_dns_name().filter(|d| !d.is_empty())),
+        ),
         ("source_dest_check", opt_bool(instance.source_dest_check())),
         ("ebs_optimized", opt_bool(instance.ebs_optimized())),
         (
             "monitoring",
-            opt_bool(instance.monitoring().and_then(|m| m.state()).map(|s| {
-                matches!(s.as_str(), "enabled" | "pending")
-            })),
+            opt_bool(
+                instance
+                    .monitoring()
+                    .and_then(|m| m.state())
+                    .map(|s| matches!(s.as_str(), "enabled" | "pending")),
+            ),
         ),
         (
             "iam_instance_profile",
-            opt_string(instance.iam_instance_profile().and_then(|p| p.arn()).map(profile_name)),
+            opt_string(
+                instance
+                    .iam_instance_profile()
+                    .and_then(|p| p.arn())
+                    .map(profile_name),
+            ),
         ),
         (
             "hibernation",
-            Value::Bool(instance.hibernation_options().and_then(|h| h.configured()).unwrap_or(false)),
+            Value::Bool(
+                instance
+                    .hibernation_options()
+                    .and_then(|h| h.configured())
+                    .unwrap_or(false),
+            ),
         ),
         ("outpost_arn", opt_string(instance.outpost_arn())),
-        ("instance_lifecycle", opt_string(instance.instance_lifecycle().map(|l| l.as_str()))),
-        ("spot_instance_request_id", opt_string(instance.spot_instance_request_id())),
+        (
+            "instance_lifecycle",
+            opt_string(instance.instance_lifecycle().map(|l| l.as_str())),
+        ),
+        (
+            "spot_instance_request_id",
+            opt_string(instance.spot_instance_request_id()),
+        ),
         ("instance_state", string(state_of(instance).name())),
         ("tags", tags_value(instance.tags())),
     ]);
@@ -86,7 +126,8 @@ pub fn to_value(clients: &Clients, described: &Described, volumes: &HashMap<Stri
         map.extend(volume_blocks(instance, volumes));
         // A block the answer leaves out is empty, not unknown.
         for name in super::schema::COMPUTED_BLOCKS {
-            map.entry(name.to_string()).or_insert_with(|| Value::List(Vec::new()));
+            map.entry(name.to_string())
+                .or_insert_with(|| Value::List(Vec::new()));
         }
     }
     value
@@ -102,7 +143,10 @@ fn placement(instance: &Ec2Instance) -> Vec<(String, Value)> {
         ("placement_group".into(), text(|p| p.group_name())),
         ("placement_group_id".into(), text(|p| p.group_id())),
         ("host_id".into(), text(|p| p.host_id())),
-        ("host_resource_group_arn".into(), text(|p| p.host_resource_group_arn())),
+        (
+            "host_resource_group_arn".into(),
+            text(|p| p.host_resource_group_arn()),
+        ),
         (
             "tenancy".into(),
             opt_string(p.and_then(|p| p.tenancy()).map(|t| t.as_str().to_string())),
@@ -126,13 +170,27 @@ fn addresses(instance: &Ec2Instance) -> Vec<(String, Value)> {
         })
         .unwrap_or_default();
     let ipv6: Vec<&str> = primary
-        .map(|n| n.ipv6_addresses().iter().filter_map(|a| a.ipv6_address()).collect())
+        .map(|n| {
+            n.ipv6_addresses()
+                .iter()
+                .filter_map(|a| a.ipv6_address())
+                .collect()
+        })
         .unwrap_or_default();
-    let primary_ipv6 = primary.map(|n| n.ipv6_addresses().iter().any(|a| a.is_primary_ipv6() == Some(true)));
+    let primary_ipv6 = primary.map(|n| {
+        n.ipv6_addresses()
+            .iter()
+            .any(|a| a.is_primary_ipv6() == Some(true))
+    });
     let interface_id = primary.and_then(|n| n.network_interface_id());
-    let delete = primary.and_then(|n| n.attachment()).and_then(|a| a.delete_on_termination());
+    let delete = primary
+        .and_then(|n| n.attachment())
+        .and_then(|a| a.delete_on_termination());
     vec![
-        ("primary_network_interface_id".into(), opt_string(interface_id)),
+        (
+            "primary_network_interface_id".into(),
+            opt_string(interface_id),
+        ),
         (
             "primary_network_interface".into(),
             Value::List(
@@ -150,10 +208,18 @@ fn addresses(instance: &Ec2Instance) -> Vec<(String, Value)> {
         ("secondary_private_ips".into(), string_set(secondary)),
         ("ipv6_address_count".into(), Value::from(ipv6.len() as i64)),
         ("ipv6_addresses".into(), string_list(ipv6)),
-        ("enable_primary_ipv6".into(), Value::Bool(primary_ipv6.unwrap_or(false))),
+        (
+            "enable_primary_ipv6".into(),
+            Value::Bool(primary_ipv6.unwrap_or(false)),
+        ),
         (
             "associate_public_ip_address".into(),
-            Value::Bool(primary.and_then(|n| n.association()).and_then(|a| a.public_ip()).is_some()),
+            Value::Bool(
+                primary
+                    .and_then(|n| n.association())
+                    .and_then(|a| a.public_ip())
+                    .is_some(),
+            ),
         ),
         ("network_interface".into(), network_interfaces(instance)),
     ]
@@ -169,8 +235,14 @@ fn network_interfaces(instance: &Ec2Instance) -> Value {
                 Some(object([
                     ("network_interface_id", opt_string(n.network_interface_id())),
                     ("device_index", opt_number(attachment.device_index())),
-                    ("network_card_index", opt_number(Some(attachment.network_card_index().unwrap_or(0)))),
-                    ("delete_on_termination", opt_bool(attachment.delete_on_termination())),
+                    (
+                        "network_card_index",
+                        opt_number(Some(attachment.network_card_index().unwrap_or(0))),
+                    ),
+                    (
+                        "delete_on_termination",
+                        opt_bool(attachment.delete_on_termination()),
+                    ),
                 ]))
             })
             .collect(),
@@ -185,10 +257,19 @@ fn option_blocks(instance: &Ec2Instance) -> Vec<(String, Value)> {
             "metadata_options".to_string(),
             list_of_one(object([
                 ("http_endpoint", text(m.http_endpoint().map(|v| v.as_str()))),
-                ("http_protocol_ipv6", text(m.http_protocol_ipv6().map(|v| v.as_str()))),
-                ("http_put_response_hop_limit", opt_number(m.http_put_response_hop_limit())),
+                (
+                    "http_protocol_ipv6",
+                    text(m.http_protocol_ipv6().map(|v| v.as_str())),
+                ),
+                (
+                    "http_put_response_hop_limit",
+                    opt_number(m.http_put_response_hop_limit()),
+                ),
                 ("http_tokens", text(m.http_tokens().map(|v| v.as_str()))),
-                ("instance_metadata_tags", text(m.instance_metadata_tags().map(|v| v.as_str()))),
+                (
+                    "instance_metadata_tags",
+                    text(m.instance_metadata_tags().map(|v| v.as_str())),
+                ),
             ])),
         ));
     }
@@ -199,14 +280,20 @@ fn option_blocks(instance: &Ec2Instance) -> Vec<(String, Value)> {
                 ("core_count", opt_number(c.core_count())),
                 ("threads_per_core", opt_number(c.threads_per_core())),
                 ("amd_sev_snp", text(c.amd_sev_snp().map(|v| v.as_str()))),
-                ("nested_virtualization", text(c.nested_virtualization().map(|v| v.as_str()))),
+                (
+                    "nested_virtualization",
+                    text(c.nested_virtualization().map(|v| v.as_str())),
+                ),
             ])),
         ));
     }
     if let Some(c) = instance.capacity_reservation_specification() {
         let target = c.capacity_reservation_target().map(|t| {
             object([
-                ("capacity_reservation_id", opt_string(t.capacity_reservation_id())),
+                (
+                    "capacity_reservation_id",
+                    opt_string(t.capacity_reservation_id()),
+                ),
                 (
                     "capacity_reservation_resource_group_arn",
                     opt_string(t.capacity_reservation_resource_group_arn()),
@@ -220,7 +307,10 @@ fn option_blocks(instance: &Ec2Instance) -> Vec<(String, Value)> {
                     "capacity_reservation_preference",
                     text(c.capacity_reservation_preference().map(|v| v.as_str())),
                 ),
-                ("capacity_reservation_target", Value::List(target.into_iter().collect())),
+                (
+                    "capacity_reservation_target",
+                    Value::List(target.into_iter().collect()),
+                ),
             ])),
         ));
     }
@@ -233,7 +323,10 @@ fn option_blocks(instance: &Ec2Instance) -> Vec<(String, Value)> {
     if let Some(m) = instance.maintenance_options() {
         blocks.push((
             "maintenance_options".to_string(),
-            list_of_one(object([("auto_recovery", text(m.auto_recovery().map(|v| v.as_str())))])),
+            list_of_one(object([(
+                "auto_recovery",
+                text(m.auto_recovery().map(|v| v.as_str())),
+            )])),
         ));
     }
     if let Some(d) = instance.private_dns_name_options() {
@@ -241,7 +334,10 @@ fn option_blocks(instance: &Ec2Instance) -> Vec<(String, Value)> {
             "private_dns_name_options".to_string(),
             list_of_one(object([
                 ("hostname_type", text(d.hostname_type().map(|v| v.as_str()))),
-                ("enable_resource_name_dns_a_record", opt_bool(d.enable_resource_name_dns_a_record())),
+                (
+                    "enable_resource_name_dns_a_record",
+                    opt_bool(d.enable_resource_name_dns_a_record()),
+                ),
                 (
                     "enable_resource_name_dns_aaaa_record",
                     opt_bool(d.enable_resource_name_dns_aaaa_record()),
@@ -253,25 +349,49 @@ fn option_blocks(instance: &Ec2Instance) -> Vec<(String, Value)> {
 }
 
 /// One volume block: what the mapping and the volume itself say.
-fn volume_block(device: &str, delete: Option<bool>, volume: Option<&Volume>, id: Option<&str>) -> Value {
+fn volume_block(
+    device: &str,
+    delete: Option<bool>,
+    volume: Option<&Volume>,
+    id: Option<&str>,
+) -> Value {
     let tags = volume.map(|v| tags_value(v.tags())).unwrap_or(Value::Null);
     object([
         ("device_name", string(device)),
         ("volume_id", opt_string(id)),
         ("delete_on_termination", opt_bool(delete)),
         ("encrypted", opt_bool(volume.and_then(|v| v.encrypted()))),
-        ("kms_key_id", opt_string(volume.and_then(|v| v.kms_key_id()))),
+        (
+            "kms_key_id",
+            opt_string(volume.and_then(|v| v.kms_key_id())),
+        ),
         ("iops", opt_number(volume.and_then(|v| v.iops()))),
-        ("throughput", opt_number(volume.and_then(|v| v.throughput()))),
+        (
+            "throughput",
+            opt_number(volume.and_then(|v| v.throughput())),
+        ),
         ("volume_size", opt_number(volume.and_then(|v| v.size()))),
-        ("volume_type", opt_string(volume.and_then(|v| v.volume_type()).map(|t| t.as_str()))),
-        ("snapshot_id", opt_string(volume.and_then(|v| v.snapshot_id()).filter(|s| !s.is_empty()))),
+        (
+            "volume_type",
+            opt_string(volume.and_then(|v| v.volume_type()).map(|t| t.as_str())),
+        ),
+        (
+            "snapshot_id",
+            opt_string(
+                volume
+                    .and_then(|v| v.snapshot_id())
+                    .filter(|s| !s.is_empty()),
+            ),
+        ),
         ("tags", tags.clone()),
         ("tags_all", tags),
     ])
 }
 
-fn volume_blocks(instance: &Ec2Instance, volumes: &HashMap<String, Volume>) -> Vec<(String, Value)> {
+fn volume_blocks(
+    instance: &Ec2Instance,
+    volumes: &HashMap<String, Volume>,
+) -> Vec<(String, Value)> {
     let root_name = instance.root_device_name().unwrap_or_default();
     let mut root = Vec::new();
     let mut extra = Vec::new();
@@ -280,7 +400,12 @@ fn volume_blocks(instance: &Ec2Instance, volumes: &HashMap<String, Volume>) -> V
         let ebs = mapping.ebs();
         let id = ebs.and_then(|e| e.volume_id());
         let volume = id.and_then(|id| volumes.get(id));
-        let mut block = volume_block(device, ebs.and_then(|e| e.delete_on_termination()), volume, id);
+        let mut block = volume_block(
+            device,
+            ebs.and_then(|e| e.delete_on_termination()),
+            volume,
+            id,
+        );
         if device == root_name {
             if let Value::Map(map) = &mut block {
                 map.remove("snapshot_id");
@@ -314,6 +439,9 @@ mod tests {
     #[test]
     fn an_instance_profile_is_named_by_the_last_part_of_its_arn() {
         assert_eq!(profile_name("arn:aws:iam::123:instance-profile/web"), "web");
-        assert_eq!(profile_name("arn:aws:iam::123:instance-profile/a/b/web"), "web");
+        assert_eq!(
+            profile_name("arn:aws:iam::123:instance-profile/a/b/web"),
+            "web"
+        );
     }
 }

@@ -179,27 +179,40 @@ fn behaviour_arguments(schema: Schema) -> Schema {
 
 fn engine_arguments(schema: Schema) -> Schema {
     schema
-        .attr(oc("ebs_optimized", AttrType::Bool).describe(
-            "EBS-optimised; changes in place by stopping and starting the machine.",
-        ))
-        .attr(oc("tenancy", AttrType::String).force_new().describe(
-            "\"default\", \"dedicated\" or \"host\".",
-        ))
-        .attr(oc("host_id", AttrType::String).force_new().describe(
-            "The dedicated host to launch on.",
-        ))
-        .attr(oc("host_resource_group_arn", AttrType::String).force_new().describe(
-            "The host resource group to launch in (tenancy \"host\").",
-        ))
-        .attr(oc("placement_group", AttrType::String).force_new().describe(
-            "The placement group (its name) to launch in.",
-        ))
-        .attr(oc("placement_group_id", AttrType::String).force_new().describe(
-            "The placement group (its id) to launch in.",
-        ))
-        .attr(oc("placement_partition_number", AttrType::Number).force_new().describe(
-            "The partition of a partition placement group.",
-        ))
+        .attr(
+            oc("ebs_optimized", AttrType::Bool)
+                .describe("EBS-optimised; changes in place by stopping and starting the machine."),
+        )
+        .attr(
+            oc("tenancy", AttrType::String)
+                .force_new()
+                .describe("\"default\", \"dedicated\" or \"host\"."),
+        )
+        .attr(
+            oc("host_id", AttrType::String)
+                .force_new()
+                .describe("The dedicated host to launch on."),
+        )
+        .attr(
+            oc("host_resource_group_arn", AttrType::String)
+                .force_new()
+                .describe("The host resource group to launch in (tenancy \"host\")."),
+        )
+        .attr(
+            oc("placement_group", AttrType::String)
+                .force_new()
+                .describe("The placement group (its name) to launch in."),
+        )
+        .attr(
+            oc("placement_group_id", AttrType::String)
+                .force_new()
+                .describe("The placement group (its id) to launch in."),
+        )
+        .attr(
+            oc("placement_partition_number", AttrType::Number)
+                .force_new()
+                .describe("The partition of a partition placement group."),
+        )
         .attr(
             AttributeSchema::optional("provisioners", AttrType::Any).describe(
                 "Filled in by the engine from `provisioner \"shell\"` blocks; not written by hand.",
@@ -252,13 +265,28 @@ fn computed_attributes(schema: Schema) -> Schema {
 fn volume_schema(description: &'static str, force_new: bool) -> Schema {
     let f = |a: AttributeSchema| if force_new { a.force_new() } else { a };
     Schema::new(description)
-        .attr(f(oc("delete_on_termination", AttrType::Bool)
-            .describe("Delete the volume when the machine terminates (default true).")))
-        .attr(oc("encrypted", AttrType::Bool).force_new().describe("Encrypt the volume."))
-        .attr(oc("kms_key_id", AttrType::String).force_new().describe("The KMS key that encrypts it."))
-        .attr(f(oc("iops", AttrType::Number).describe("Provisioned IOPS (io1, io2, gp3).")))
-        .attr(f(oc("throughput", AttrType::Number).describe("Throughput in MiB/s (gp3).")))
-        .attr(f(oc("volume_size", AttrType::Number).describe("The size in GiB.")))
+        .attr(f(oc("delete_on_termination", AttrType::Bool).describe(
+            "Delete the volume when the machine terminates (default true).",
+        )))
+        .attr(
+            oc("encrypted", AttrType::Bool)
+                .force_new()
+                .describe("Encrypt the volume."),
+        )
+        .attr(
+            oc("kms_key_id", AttrType::String)
+                .force_new()
+                .describe("The KMS key that encrypts it."),
+        )
+        .attr(f(
+            oc("iops", AttrType::Number).describe("Provisioned IOPS (io1, io2, gp3).")
+        ))
+        .attr(f(
+            oc("throughput", AttrType::Number).describe("Throughput in MiB/s (gp3).")
+        ))
+        .attr(f(
+            oc("volume_size", AttrType::Number).describe("The size in GiB.")
+        ))
         .attr(f(oc("volume_type", AttrType::String)
             .describe("standard, gp2, gp3, io1, io2, sc1 or st1.")))
         .attr(oc("tags", AttrType::map_of(AttrType::String)).describe("Tags of the volume."))
@@ -275,68 +303,138 @@ fn storage_blocks(schema: Schema) -> Schema {
         "The root volume; size, type, IOPS and throughput change in place.",
         false,
     )
-    .attr(computed("device_name", AttrType::String, "The root device, e.g. /dev/xvda."));
+    .attr(computed(
+        "device_name",
+        AttrType::String,
+        "The root device, e.g. /dev/xvda.",
+    ));
     let ebs = volume_schema("An extra EBS volume, attached at launch.", true)
         .attr(
             AttributeSchema::required("device_name", AttrType::String)
                 .force_new()
                 .describe("The device to attach it as, e.g. /dev/sdh."),
         )
-        .attr(oc("snapshot_id", AttrType::String).force_new().describe("The snapshot to make it from."));
+        .attr(
+            oc("snapshot_id", AttrType::String)
+                .force_new()
+                .describe("The snapshot to make it from."),
+        );
     let ephemeral = Schema::new("An instance store volume of the AMI's block device mapping.")
         .attr(
-            AttributeSchema::required("device_name", AttrType::String)
-                .describe("The device name."),
+            AttributeSchema::required("device_name", AttrType::String).describe("The device name."),
         )
-        .attr(AttributeSchema::optional("no_device", AttrType::Bool)
-            .describe("Suppress the device of the AMI's mapping."))
+        .attr(
+            AttributeSchema::optional("no_device", AttrType::Bool)
+                .describe("Suppress the device of the AMI's mapping."),
+        )
         .attr(s("virtual_name").describe("The instance store name, e.g. ephemeral0."));
     schema
         .block(single("root_block_device", root))
         .block(block("ebs_block_device", Nesting::Set, None, ebs))
-        .block(forced(block("ephemeral_block_device", Nesting::Set, None, ephemeral)))
+        .block(forced(block(
+            "ephemeral_block_device",
+            Nesting::Set,
+            None,
+            ephemeral,
+        )))
 }
 
 fn option_blocks(schema: Schema) -> Schema {
     let metadata = Schema::new("The instance metadata service; changes in place.")
-        .attr(oc("http_endpoint", AttrType::String).describe("\"enabled\" (default) or \"disabled\"."))
-        .attr(oc("http_protocol_ipv6", AttrType::String).describe("The IPv6 endpoint: \"enabled\" or \"disabled\"."))
+        .attr(
+            oc("http_endpoint", AttrType::String)
+                .describe("\"enabled\" (default) or \"disabled\"."),
+        )
+        .attr(
+            oc("http_protocol_ipv6", AttrType::String)
+                .describe("The IPv6 endpoint: \"enabled\" or \"disabled\"."),
+        )
         .attr(oc("http_put_response_hop_limit", AttrType::Number).describe("1 to 64 (default 1)."))
-        .attr(oc("http_tokens", AttrType::String).describe("\"required\" (IMDSv2 only) or \"optional\"."))
-        .attr(oc("instance_metadata_tags", AttrType::String).describe("Tags in the metadata: \"enabled\" or \"disabled\"."));
+        .attr(
+            oc("http_tokens", AttrType::String)
+                .describe("\"required\" (IMDSv2 only) or \"optional\"."),
+        )
+        .attr(
+            oc("instance_metadata_tags", AttrType::String)
+                .describe("Tags in the metadata: \"enabled\" or \"disabled\"."),
+        );
     let cpu = Schema::new("CPU options, set at launch.")
-        .attr(oc("amd_sev_snp", AttrType::String).force_new().describe("AMD SEV-SNP: \"enabled\" or \"disabled\"."))
-        .attr(oc("core_count", AttrType::Number).force_new().describe("The CPU cores."))
-        .attr(oc("threads_per_core", AttrType::Number).force_new().describe("Threads per core; 1 disables hyperthreading."))
-        .attr(oc("nested_virtualization", AttrType::String).force_new().describe("\"enabled\" or \"disabled\"."));
+        .attr(
+            oc("amd_sev_snp", AttrType::String)
+                .force_new()
+                .describe("AMD SEV-SNP: \"enabled\" or \"disabled\"."),
+        )
+        .attr(
+            oc("core_count", AttrType::Number)
+                .force_new()
+                .describe("The CPU cores."),
+        )
+        .attr(
+            oc("threads_per_core", AttrType::Number)
+                .force_new()
+                .describe("Threads per core; 1 disables hyperthreading."),
+        )
+        .attr(
+            oc("nested_virtualization", AttrType::String)
+                .force_new()
+                .describe("\"enabled\" or \"disabled\"."),
+        );
     let credit = Schema::new("CPU credits of burstable (T) machines; changes in place.")
         .attr(s("cpu_credits").describe("\"standard\" or \"unlimited\"."));
     let target = Schema::new("The capacity reservation to run in.")
         .attr(s("capacity_reservation_id").describe("The reservation id."))
-        .attr(s("capacity_reservation_resource_group_arn").describe("A reservation resource group."));
+        .attr(
+            s("capacity_reservation_resource_group_arn").describe("A reservation resource group."),
+        );
     let capacity = Schema::new("Capacity reservation targeting, set at launch.")
-        .attr(oc("capacity_reservation_preference", AttrType::String).describe("\"open\" or \"none\"."))
+        .attr(
+            oc("capacity_reservation_preference", AttrType::String)
+                .describe("\"open\" or \"none\"."),
+        )
         .block(single("capacity_reservation_target", target));
     let spot = Schema::new("Spot options.")
-        .attr(oc("instance_interruption_behavior", AttrType::String).describe("hibernate, stop or terminate."))
+        .attr(
+            oc("instance_interruption_behavior", AttrType::String)
+                .describe("hibernate, stop or terminate."),
+        )
         .attr(oc("max_price", AttrType::String).describe("The highest hourly price."))
         .attr(oc("spot_instance_type", AttrType::String).describe("one-time or persistent."))
-        .attr(oc("valid_until", AttrType::String).describe("The end of a persistent request (RFC 3339)."));
+        .attr(
+            oc("valid_until", AttrType::String)
+                .describe("The end of a persistent request (RFC 3339)."),
+        );
     let market = Schema::new("The purchasing option, set at launch.")
-        .attr(oc("market_type", AttrType::String).describe("spot, capacity-block or interruptible-capacity-reservation."))
+        .attr(
+            oc("market_type", AttrType::String)
+                .describe("spot, capacity-block or interruptible-capacity-reservation."),
+        )
         .block(single("spot_options", spot));
-    let enclave = Schema::new("Nitro Enclaves.")
-        .attr(oc("enabled", AttrType::Bool).force_new().describe("Whether enclaves are on."));
+    let enclave = Schema::new("Nitro Enclaves.").attr(
+        oc("enabled", AttrType::Bool)
+            .force_new()
+            .describe("Whether enclaves are on."),
+    );
     let maintenance = Schema::new("Maintenance and recovery; changes in place.")
         .attr(oc("auto_recovery", AttrType::String).describe("\"default\" or \"disabled\"."));
     let dns = Schema::new("The machine's host name options.")
-        .attr(oc("enable_resource_name_dns_aaaa_record", AttrType::Bool).describe("Answer AAAA queries for the host name."))
-        .attr(oc("enable_resource_name_dns_a_record", AttrType::Bool).describe("Answer A queries for the host name."))
+        .attr(
+            oc("enable_resource_name_dns_aaaa_record", AttrType::Bool)
+                .describe("Answer AAAA queries for the host name."),
+        )
+        .attr(
+            oc("enable_resource_name_dns_a_record", AttrType::Bool)
+                .describe("Answer A queries for the host name."),
+        )
         .attr(oc("hostname_type", AttrType::String).describe("\"ip-name\" or \"resource-name\"."));
-    let template = Schema::new("The launch template to start from; the arguments here override it.")
-        .attr(oc("id", AttrType::String).describe("The template id (or name)."))
-        .attr(oc("name", AttrType::String).describe("The template name (or id)."))
-        .attr(AttributeSchema::optional("version", AttrType::String).default("$Default").describe("A version number, $Latest or $Default."));
+    let template =
+        Schema::new("The launch template to start from; the arguments here override it.")
+            .attr(oc("id", AttrType::String).describe("The template id (or name)."))
+            .attr(oc("name", AttrType::String).describe("The template name (or id)."))
+            .attr(
+                AttributeSchema::optional("version", AttrType::String)
+                    .default("$Default")
+                    .describe("A version number, $Latest or $Default."),
+            );
     schema
         .block(single("metadata_options", metadata))
         .block(single("cpu_options", cpu))
@@ -350,24 +448,81 @@ fn option_blocks(schema: Schema) -> Schema {
 }
 
 fn network_blocks(schema: Schema) -> Schema {
-    let attached = Schema::new("A network interface attached at launch (deprecated: primary_network_interface).")
-        .attr(AttributeSchema::optional("delete_on_termination", AttrType::Bool).default(false).describe("Delete the interface with the machine."))
-        .attr(AttributeSchema::required("device_index", AttrType::Number).describe("The attachment's index (0 for the primary)."))
-        .attr(AttributeSchema::optional("network_card_index", AttrType::Number).default(0i64).describe("The network card."))
-        .attr(AttributeSchema::required("network_interface_id", AttrType::String).describe("The interface."));
+    let attached = Schema::new(
+        "A network interface attached at launch (deprecated: primary_network_interface).",
+    )
+    .attr(
+        AttributeSchema::optional("delete_on_termination", AttrType::Bool)
+            .default(false)
+            .describe("Delete the interface with the machine."),
+    )
+    .attr(
+        AttributeSchema::required("device_index", AttrType::Number)
+            .describe("The attachment's index (0 for the primary)."),
+    )
+    .attr(
+        AttributeSchema::optional("network_card_index", AttrType::Number)
+            .default(0i64)
+            .describe("The network card."),
+    )
+    .attr(
+        AttributeSchema::required("network_interface_id", AttrType::String)
+            .describe("The interface."),
+    );
     let primary = Schema::new("The machine's primary network interface, made beforehand.")
-        .attr(computed("delete_on_termination", AttrType::Bool, "Whether the interface goes with the machine."))
-        .attr(AttributeSchema::required("network_interface_id", AttrType::String).describe("The interface."));
+        .attr(computed(
+            "delete_on_termination",
+            AttrType::Bool,
+            "Whether the interface goes with the machine.",
+        ))
+        .attr(
+            AttributeSchema::required("network_interface_id", AttrType::String)
+                .describe("The interface."),
+        );
     let secondary = Schema::new("An interface on a secondary network (e.g. RDMA), made at launch.")
-        .attr(AttributeSchema::required("secondary_subnet_id", AttrType::String).describe("The secondary subnet."))
-        .attr(AttributeSchema::required("network_card_index", AttrType::Number).describe("The network card."))
-        .attr(AttributeSchema::optional("device_index", AttrType::Number).default(0i64).describe("The attachment's index."))
-        .attr(AttributeSchema::optional("interface_type", AttrType::String).default("secondary").describe("\"secondary\"."))
-        .attr(AttributeSchema::optional("delete_on_termination", AttrType::Bool).default(true).describe("Delete the interface with the machine."))
-        .attr(oc("private_ip_address_count", AttrType::Number).describe("How many private addresses (default 1)."))
-        .attr(oc("private_ip_addresses", AttrType::list_of(AttrType::String)).describe("The private addresses."));
+        .attr(
+            AttributeSchema::required("secondary_subnet_id", AttrType::String)
+                .describe("The secondary subnet."),
+        )
+        .attr(
+            AttributeSchema::required("network_card_index", AttrType::Number)
+                .describe("The network card."),
+        )
+        .attr(
+            AttributeSchema::optional("device_index", AttrType::Number)
+                .default(0i64)
+                .describe("The attachment's index."),
+        )
+        .attr(
+            AttributeSchema::optional("interface_type", AttrType::String)
+                .default("secondary")
+                .describe("\"secondary\"."),
+        )
+        .attr(
+            AttributeSchema::optional("delete_on_termination", AttrType::Bool)
+                .default(true)
+                .describe("Delete the interface with the machine."),
+        )
+        .attr(
+            oc("private_ip_address_count", AttrType::Number)
+                .describe("How many private addresses (default 1)."),
+        )
+        .attr(
+            oc("private_ip_addresses", AttrType::list_of(AttrType::String))
+                .describe("The private addresses."),
+        );
     schema
-        .block(forced(block("network_interface", Nesting::Set, None, attached)))
+        .block(forced(block(
+            "network_interface",
+            Nesting::Set,
+            None,
+            attached,
+        )))
         .block(forced(single("primary_network_interface", primary)))
-        .block(forced(block("secondary_network_interface", Nesting::Set, None, secondary)))
+        .block(forced(block(
+            "secondary_network_interface",
+            Nesting::Set,
+            None,
+            secondary,
+        )))
 }
