@@ -726,6 +726,10 @@ fn group_state(clients: &Clients, group: &aws_sdk_ec2::types::SecurityGroup) -> 
         ("egress", rules(group.ip_permissions_egress())),
         ("tags", tags_value(group.tags())),
         ("timeouts", Value::Null),
+        // Kept arguments: what a refresh finds in state wins; an import
+        // takes the defaults.
+        ("name_prefix", Value::Null),
+        ("revoke_rules_on_delete", Value::Bool(false)),
     ])
 }
 #[cfg(test)]

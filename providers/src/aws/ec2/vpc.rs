@@ -112,7 +112,6 @@ impl Managed for Vpc {
             "ipv4_netmask_length",
             "ipv6_ipam_pool_id",
             "ipv6_netmask_length",
-            "assign_generated_ipv6_cidr_block",
         ]
     }
 
@@ -454,6 +453,10 @@ async fn vpc_state(
         (
             "ipv6_cidr_block_network_border_group",
             opt_string(ipv6.and_then(|a| a.network_border_group())),
+        ),
+        (
+            "assign_generated_ipv6_cidr_block",
+            Value::Bool(ipv6.and_then(|a| a.ipv6_pool()) == Some("Amazon")),
         ),
         ("owner_id", opt_string(vpc.owner_id())),
         ("tags", tags_value(vpc.tags())),
