@@ -9,7 +9,8 @@
 //! What the emulator cannot check: it keeps no CPU options, credit
 //! specification, capacity reservation, enclave, maintenance or private DNS
 //! name options (EC2 answers them, moto does not; they are sent, and the
-//! unit tests of the request builders cover their shape), so those are
+//! unit tests in `providers/src/aws/ec2/instance/launch.rs` check the
+//! request), so those are
 //! left out here; nor does it implement MonitorInstances /
 //! UnmonitorInstances, so `monitoring` is checked at launch only; it has no
 //! Spot market, launch templates from

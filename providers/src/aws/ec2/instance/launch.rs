@@ -360,3 +360,160 @@ pub fn block_device_mappings(
     }
     (!mappings.is_empty()).then_some(mappings)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::values::{object, string};
+
+    fn block(pairs: Vec<(&'static str, Value)>) -> Value {
+        Value::List(vec![object(pairs)])
+    }
+
+    /// The launch options the emulator does not keep, checked on the
+    /// request itself.
+    #[test]
+    fn launch_options_reach_the_run_instances_request() {
+        let planned = object([
+            ("ami", string("ami-1")),
+            ("instance_type", string("c6a.2xlarge")),
+            ("tenancy", string("dedicated")),
+            ("placement_group", string("grid")),
+            ("placement_partition_number", Value::from(2i64)),
+            (
+                "cpu_options",
+                block(vec![
+                    ("core_count", Value::from(2i64)),
+                    ("threads_per_core", Value::from(1i64)),
+                ]),
+            ),
+            (
+                "credit_specification",
+                block(vec![("cpu_credits", string("unlimited"))]),
+            ),
+            (
+                "enclave_options",
+                block(vec![("enabled", Value::Bool(true))]),
+            ),
+            (
+                "maintenance_options",
+                block(vec![("auto_recovery", string("disabled"))]),
+            ),
+            (
+                "private_dns_name_options",
+                block(vec![("hostname_type", string("resource-name"))]),
+            ),
+            (
+                "capacity_reservation_specification",
+                block(vec![("capacity_reservation_preference", string("none"))]),
+            ),
+            (
+                "instance_market_options",
+                block(vec![
+                    ("market_type", string("spot")),
+                    ("spot_options", block(vec![("max_price", string("0.01"))])),
+                ]),
+            ),
+            (
+                "launch_template",
+                block(vec![
+                    ("name", string("web")),
+                    ("version", string("$Latest")),
+                ]),
+            ),
+        ]);
+        let config = aws_sdk_ec2::Config::builder()
+            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+            .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+            .build();
+        let client = aws_sdk_ec2::Client::from_conf(config);
+        let request = launch_arguments(client.run_instances(), &planned);
+        let input = request.as_input();
+        let cpu = input.get_cpu_options().clone().unwrap();
+        assert_eq!(
+            (cpu.core_count(), cpu.threads_per_core()),
+            (Some(2), Some(1))
+        );
+        assert_eq!(
+            input
+                .get_credit_specification()
+                .clone()
+                .unwrap()
+                .cpu_credits(),
+            Some("unlimited")
+        );
+        assert_eq!(
+            input.get_enclave_options().clone().unwrap().enabled(),
+            Some(true)
+        );
+        let recovery = input.get_maintenance_options().clone().unwrap();
+        assert_eq!(
+            recovery.auto_recovery().map(|r| r.as_str()),
+            Some("disabled")
+        );
+        let dns = input.get_private_dns_name_options().clone().unwrap();
+        assert_eq!(
+            dns.hostname_type().map(|h| h.as_str()),
+            Some("resource-name")
+        );
+        let capacity = input
+            .get_capacity_reservation_specification()
+            .clone()
+            .unwrap();
+        assert_eq!(
+            capacity
+                .capacity_reservation_preference()
+                .map(|p| p.as_str()),
+            Some("none")
+        );
+        let market = input.get_instance_market_options().clone().unwrap();
+        assert_eq!(market.market_type().map(|m| m.as_str()), Some("spot"));
+        assert_eq!(
+            market.spot_options().and_then(|s| s.max_price()),
+            Some("0.01")
+        );
+        let template = input.get_launch_template().clone().unwrap();
+        assert_eq!(
+            (template.launch_template_name(), template.version()),
+            (Some("web"), Some("$Latest"))
+        );
+        let placement = input.get_placement().clone().unwrap();
+        assert_eq!(placement.tenancy().map(|t| t.as_str()), Some("dedicated"));
+        assert_eq!(
+            (placement.group_name(), placement.partition_number()),
+            (Some("grid"), Some(2))
+        );
+    }
+
+    #[test]
+    fn the_root_volume_is_mapped_to_the_images_root_device() {
+        let planned = object([
+            (
+                "root_block_device",
+                block(vec![
+                    ("volume_size", Value::from(30i64)),
+                    ("volume_type", string("gp3")),
+                ]),
+            ),
+            (
+                "ebs_block_device",
+                Value::Set(vec![object([
+                    ("device_name", string("/dev/sdh")),
+                    ("snapshot_id", string("snap-1")),
+                ])]),
+            ),
+        ]);
+        let mappings = block_device_mappings(&planned, Some("/dev/xvda")).unwrap();
+        assert_eq!(mappings[0].device_name(), Some("/dev/xvda"));
+        let root = mappings[0].ebs().unwrap();
+        assert_eq!(
+            (root.volume_size(), root.volume_type().map(|t| t.as_str())),
+            (Some(30), Some("gp3"))
+        );
+        assert_eq!(
+            mappings[1].ebs().and_then(|e| e.snapshot_id()),
+            Some("snap-1")
+        );
+        assert!(block_device_mappings(&object([]), Some("/dev/xvda")).is_none());
+    }
+}
