@@ -1,6 +1,7 @@
 //! `stack schema TYPE` for the AWS types against Terraform's documentation:
 //! every argument and attribute the documentation names
-//! (`tests/data/aws_arguments/TYPE.txt`) is listed at its place, nested
+//! (`tests/data/aws_arguments/TYPE.txt`, `data.TYPE.txt` for a data source,
+//! whose file name is what `stack schema` takes) is listed at its place, nested
 //! blocks' arguments beneath their block; and one type's whole schema text
 //! as a snapshot. A data source's list is `data.TYPE.txt` and a provider
 //! block's `provider.NAME.txt`: the names `stack schema` takes for them.

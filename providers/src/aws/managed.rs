@@ -247,6 +247,19 @@ pub trait Managed: Send + Sync {
         self.describe(clients, keys).await
     }
 
+    /// What only a per-object call returns (attributes a batched
+    /// [`Managed::describe`] cannot give), read after a create, an update,
+    /// an import or a find: set over the described and kept values.
+    /// `known` is the plan, or null on an import. None by default.
+    async fn read_single(
+        &self,
+        _clients: &Clients,
+        _key: &str,
+        _known: &Value,
+    ) -> Result<Vec<(&'static str, Value)>, ProviderError> {
+        Ok(Vec::new())
+    }
+
     /// The key of the object a create with `operation_id` made, if any: by
     /// its intent tag, its token, or a user-chosen name in `planned` whose
     /// object carries our intent tag ([`ours_by_name`]).
@@ -474,14 +487,19 @@ impl<M: Managed> Seam<M> {
         } else {
             BTreeMap::from([(key.clone(), known.clone())])
         };
-        match self
+        let Some(described) = self
             .fetch(clients, std::slice::from_ref(&key), &known_by_key)
             .await?
             .remove(&key)
-        {
-            Some(v) => self.finish(clients, &key, v, known).await.map(Some),
-            None => Ok(None),
+        else {
+            return Ok(None);
+        };
+        let mut value = self.finish(clients, &key, described, known).await?;
+        let read = self.0.read_single(clients, &key, known).await?;
+        if let Value::Map(map) = &mut value {
+            map.extend(read.into_iter().map(|(name, v)| (name.to_string(), v)));
         }
+        Ok(Some(value))
     }
 
     /// A described object made whole: the kept arguments from `known`,

@@ -31,24 +31,77 @@ impl AwsDataSource for AvailabilityZones {
                     .describe("The zone ids, in the order of names, e.g. \"use1-az1\"."),
             )
             .attr(AttributeSchema::computed("id", AttrType::String).describe("The region."))
+            .attr(
+                AttributeSchema::optional("all_availability_zones", AttrType::Bool)
+                    .describe("Include Local Zones and Wavelength Zones, whether opted in or not."),
+            )
+            .attr(
+                AttributeSchema::optional("exclude_names", AttrType::set_of(AttrType::String))
+                    .describe("Zone names to leave out."),
+            )
+            .attr(
+                AttributeSchema::optional("exclude_zone_ids", AttrType::set_of(AttrType::String))
+                    .describe("Zone ids to leave out."),
+            )
+            .attr(
+                AttributeSchema::computed("group_names", AttrType::set_of(AttrType::String))
+                    .describe("The zone groups of the zones."),
+            )
+            .block(BlockSchema {
+                name: "filter",
+                nesting: Nesting::Set,
+                min_items: 0,
+                max_items: None,
+                force_new: false,
+                schema: Schema::new("A DescribeAvailabilityZones filter, e.g. opt-in-status or zone-type.")
+                    .attr(AttributeSchema::required("name", AttrType::String).describe("The filter's name."))
+                    .attr(
+                        AttributeSchema::required("values", AttrType::set_of(AttrType::String))
+                            .describe("Accepted values."),
+                    ),
+            })
     }
 
     async fn read(&self, clients: &Clients, config: &Value) -> Result<Value, ProviderError> {
         let state = str_attr(config, "state");
-        let filter = state
+        let mut filters: Vec<Filter> = state
             .as_ref()
-            .map(|s| Filter::builder().name("state").values(s.clone()).build());
+            .map(|s| Filter::builder().name("state").values(s.clone()).build())
+            .into_iter()
+            .collect();
+        filters.extend(blocks_attr(config, "filter").iter().filter_map(|f| {
+            Some(
+                Filter::builder()
+                    .name(str_attr(f, "name")?)
+                    .set_values(Some(strings_attr(f, "values")))
+                    .build(),
+            )
+        }));
+        let all = crate::aws::values::bool_attr(config, "all_availability_zones");
         let ec2 = &clients.ec2;
         let described = clients
             .call("ec2", "DescribeAvailabilityZones", || {
                 ec2.describe_availability_zones()
-                    .set_filters(filter.clone().map(|f| vec![f]))
+                    .set_filters((!filters.is_empty()).then(|| filters.clone()))
+                    .set_all_availability_zones(all)
                     .send()
             })
             .await?;
-        let mut zones: Vec<(String, String)> = described
-            .availability_zones()
-            .iter()
+        let excluded_names = strings_attr(config, "exclude_names");
+        let excluded_ids = strings_attr(config, "exclude_zone_ids");
+        let kept = described.availability_zones().iter().filter(|z| {
+            !excluded_names
+                .iter()
+                .any(|n| Some(n.as_str()) == z.zone_name())
+                && !excluded_ids.iter().any(|i| Some(i.as_str()) == z.zone_id())
+        });
+        let mut groups: Vec<String> = kept
+            .clone()
+            .filter_map(|z| z.group_name().map(str::to_string))
+            .collect();
+        groups.sort();
+        groups.dedup();
+        let mut zones: Vec<(String, String)> = kept
             .filter_map(|z| {
                 Some((
                     z.zone_name()?.to_string(),
@@ -67,7 +120,18 @@ impl AwsDataSource for AvailabilityZones {
             string_list(zones.iter().map(|(_, id)| id.clone())),
         );
         out.insert("id".to_string(), string(&clients.region));
-        out.entry("state".to_string()).or_insert(Value::Null);
+        out.insert(
+            "group_names".to_string(),
+            crate::aws::values::string_set(groups),
+        );
+        for name in [
+            "state",
+            "all_availability_zones",
+            "exclude_names",
+            "exclude_zone_ids",
+        ] {
+            out.entry(name.to_string()).or_insert(Value::Null);
+        }
         Ok(Value::Map(out))
     }
 }

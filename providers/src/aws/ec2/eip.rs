@@ -56,6 +56,11 @@ impl Managed for Eip {
                     .describe("The private address of the interface to associate with."),
             )
             .attr(
+                AttributeSchema::optional("ipam_pool_id", AttrType::String)
+                    .force_new()
+                    .describe("The IPAM pool to allocate from."),
+            )
+            .attr(
                 AttributeSchema::optional("address", AttrType::String)
                     .force_new()
                     .describe("An address from an address pool to allocate."),
@@ -100,7 +105,7 @@ impl Managed for Eip {
     }
 
     fn kept(&self) -> &'static [&'static str] {
-        &["associate_with_private_ip", "address"]
+        &["associate_with_private_ip", "address", "ipam_pool_id"]
     }
 
     async fn create(
@@ -129,6 +134,7 @@ impl Managed for Eip {
                         .set_public_ipv4_pool(str_attr(planned, "public_ipv4_pool"))
                         .set_customer_owned_ipv4_pool(str_attr(planned, "customer_owned_ipv4_pool"))
                         .set_network_border_group(str_attr(planned, "network_border_group"))
+                        .set_ipam_pool_id(str_attr(planned, "ipam_pool_id"))
                         .tag_specifications(tags.clone())
                         .send()
                 },
@@ -279,6 +285,7 @@ fn state(clients: &Clients, account: Option<&str>, a: &Address) -> Value {
         ("carrier_ip", opt_string(a.carrier_ip())),
         ("ptr_record", Value::Null),
         ("address", Value::Null),
+        ("ipam_pool_id", Value::Null),
         ("tags", tags_value(a.tags())),
     ])
 }

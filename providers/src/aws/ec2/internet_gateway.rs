@@ -122,11 +122,7 @@ impl Managed for InternetGateway {
             detach(clients, id, &vpc).await?;
         }
         let ec2 = &clients.ec2;
-        let progress = |status: &str| {
-            if let Some(p) = &request.progress {
-                p(status)
-            }
-        };
+        let progress = super::progress(request);
         // Addresses mapped in the VPC keep the gateway in use for a while
         // after their NAT gateway or machine is gone.
         clients

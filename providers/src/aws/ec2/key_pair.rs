@@ -36,6 +36,11 @@ impl Managed for KeyPair {
                     .describe("The key's name; generated when unset."),
             )
             .attr(
+                AttributeSchema::optional("key_name_prefix", AttrType::String)
+                    .force_new()
+                    .describe("A prefix for a generated name (instead of key_name)."),
+            )
+            .attr(
                 AttributeSchema::required("public_key", AttrType::String)
                     .force_new()
                     .describe("The public key, in OpenSSH format (\"ssh-ed25519 AAAA…\")."),
@@ -54,6 +59,10 @@ impl Managed for KeyPair {
                 AttributeSchema::computed("key_pair_id", AttrType::String)
                     .describe("The key pair id (key-…)."),
             )
+            .attr(
+                AttributeSchema::computed("key_type", AttrType::String)
+                    .describe("\"rsa\" or \"ed25519\"."),
+            )
     }
 
     fn tagging(&self) -> Option<&dyn Tagging> {
@@ -69,7 +78,7 @@ impl Managed for KeyPair {
     /// differently (or, for older keys, not return it at all). Only an
     /// import takes AWS's.
     fn kept(&self) -> &'static [&'static str] {
-        &["public_key"]
+        &["public_key", "key_name_prefix"]
     }
 
     async fn create(
@@ -85,7 +94,8 @@ impl Managed for KeyPair {
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
                 .collect();
-            format!("stack-{suffix}")
+            let prefix = str_attr(planned, "key_name_prefix").unwrap_or_else(|| "stack-".into());
+            format!("{prefix}{suffix}")
         });
         let tags = tag_specification(ResourceType::KeyPair, planned, request.operation_id);
         let ec2 = &clients.ec2;
@@ -181,6 +191,10 @@ async fn key_state(clients: &Clients, key: &aws_sdk_ec2::types::KeyPairInfo) -> 
         ),
         ("fingerprint", opt_string(key.key_fingerprint())),
         ("key_pair_id", opt_string(key.key_pair_id())),
+        (
+            "key_type",
+            opt_string(key.key_type().map(|t| t.as_str().to_string())),
+        ),
         ("tags", tags_value(key.tags())),
     ])
 }

@@ -27,11 +27,11 @@ use std::future::Future;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use engine::provider::ProviderError;
+use engine::provider::{ApplyRequest, ProviderError};
 use engine::value::Value;
 
-use super::managed::{create_tags, pages, tag_changes, Seam, Tagging};
-use super::values::{string_map, string_map_attr};
+use super::managed::{create_tags, pages, Seam, Tagging};
+use super::values::string_map;
 use super::{partition, AwsDataSource, AwsError, AwsResource, Clients, INTENT_TAG};
 
 pub use instance::{lifecycle_state, LifecycleState};
@@ -52,7 +52,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(Seam(route_table::Association)),
         Box::new(Seam(eip::Eip)),
         Box::new(Seam(nat_gateway::NatGateway)),
-        Box::new(instance::Instance),
+        Box::new(Seam(instance::Instance)),
     ]
 }
 
@@ -65,6 +65,16 @@ pub fn data_sources() -> Vec<Box<dyn AwsDataSource>> {
         Box::new(lookup::VpcLookup),
         Box::new(lookup::Subnets),
     ]
+}
+
+/// Progress reporting for an apply (what a wait is waiting for), or
+/// nothing when nobody listens.
+fn progress<'a>(request: &'a ApplyRequest<'_>) -> impl Fn(&str) + Sync + 'a {
+    move |message: &str| {
+        if let Some(sink) = &request.progress {
+            sink(message)
+        }
+    }
 }
 
 /// The tags of a create call: the configured `tags` plus the
@@ -213,27 +223,6 @@ fn tags_value(tags: &[Tag]) -> Value {
     )
 }
 
-/// Brings the tags of `resource_id` from the prior state's to the planned
-/// ones, for the types not on the seam.
-async fn update_tags(
-    clients: &Clients,
-    resource_id: &str,
-    prior: &Value,
-    planned: &Value,
-) -> Result<(), ProviderError> {
-    let (add, remove) = tag_changes(
-        &string_map_attr(prior, "tags"),
-        &string_map_attr(planned, "tags"),
-    );
-    Ec2Tags.update(clients, resource_id, &add, &remove).await
-}
-
-/// True when the tags differ between two values, treating null and an empty
-/// map alike.
-fn tags_changed(prior: &Value, planned: &Value) -> bool {
-    string_map_attr(prior, "tags") != string_map_attr(planned, "tags")
-}
-
 /// EC2's tagging: `CreateTags`/`DeleteTags` on the object's id, and
 /// `DescribeTags` to list them.
 pub(crate) struct Ec2Tags;
@@ -345,19 +334,6 @@ fn arn(clients: &Clients, owner: Option<&str>, kind: &str, id: &str) -> Value {
         clients.region,
         owner.unwrap_or("")
     ))
-}
-
-/// The `id` of a resource's state, which every read and delete needs.
-fn state_id(value: &Value) -> Result<String, ProviderError> {
-    super::values::str_attr(value, "id")
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| ProviderError::new("the resource's state has no id"))
-}
-
-/// The value a user-only attribute keeps across a refresh: the API does not
-/// echo it back, so the state's value stands.
-fn kept(current: &Value, name: &str) -> Value {
-    current.get_attr(name).cloned().unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

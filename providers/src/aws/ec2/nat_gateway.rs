@@ -16,9 +16,13 @@ use super::{describe_by_filter, made_by_tags, tag_specification, tags_value, Ec2
 use crate::aws::managed::{Gone, Made, Managed, Tagging};
 use crate::aws::retry::Poll;
 use crate::aws::values::{
-    object, opt_string, required_str, str_attr, string, tags_attribute, timeout, timeouts_block,
+    number_attr, object, opt_string, required_str, str_attr, string, string_set, strings_attr,
+    tags_attribute, timeout, timeouts_block,
 };
 use crate::aws::{AwsError, Clients};
+
+#[path = "nat_gateway_secondary.rs"]
+mod secondary;
 
 pub struct NatGateway;
 
@@ -35,7 +39,7 @@ fn gone(gateway: &Sdk) -> bool {
     )
 }
 
-async fn describe_where(
+pub(super) async fn describe_where(
     clients: &Clients,
     filter: &str,
     values: &[String],
@@ -59,7 +63,19 @@ async fn describe_where(
 }
 
 fn state(gateway: &Sdk) -> Value {
-    let address = gateway.nat_gateway_addresses().first();
+    let addresses = gateway.nat_gateway_addresses();
+    // The first address is the primary one where none is marked.
+    let primary = addresses
+        .iter()
+        .position(|a| a.is_primary() == Some(true))
+        .unwrap_or(0);
+    let address = addresses.get(primary);
+    let secondary: Vec<_> = addresses
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != primary)
+        .map(|(_, a)| a)
+        .collect();
     object([
         ("id", opt_string(gateway.nat_gateway_id())),
         ("subnet_id", opt_string(gateway.subnet_id())),
@@ -89,8 +105,24 @@ fn state(gateway: &Sdk) -> Value {
                     .unwrap_or("public"),
             ),
         ),
+        (
+            "secondary_allocation_ids",
+            string_set(secondary.iter().filter_map(|a| a.allocation_id())),
+        ),
+        (
+            "secondary_private_ip_addresses",
+            string_set(secondary.iter().filter_map(|a| a.private_ip())),
+        ),
+        (
+            "secondary_private_ip_address_count",
+            Value::from(secondary.len() as i64),
+        ),
         ("tags", tags_value(gateway.tags())),
     ])
+}
+
+fn non_empty(items: Vec<String>) -> Option<Vec<String>> {
+    (!items.is_empty()).then_some(items)
 }
 
 #[async_trait]
@@ -125,6 +157,21 @@ impl Managed for NatGateway {
                 AttributeSchema::optional_computed("private_ip", AttrType::String)
                     .force_new()
                     .describe("The private address; AWS picks one when unset."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("secondary_allocation_ids", AttrType::set_of(AttrType::String))
+                    .describe("More Elastic IPs of a public gateway; changes in place."),
+            )
+            .attr(
+                AttributeSchema::optional_computed(
+                    "secondary_private_ip_addresses",
+                    AttrType::set_of(AttrType::String),
+                )
+                .describe("More private addresses; changes in place."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("secondary_private_ip_address_count", AttrType::Number)
+                    .describe("How many more private addresses AWS picks (private gateways); changes in place."),
             )
             .attr(tags_attribute())
             .attr(AttributeSchema::computed("id", AttrType::String).describe("The gateway id."))
@@ -174,6 +221,23 @@ impl Managed for NatGateway {
                     .subnet_id(&subnet)
                     .set_allocation_id(str_attr(planned, "allocation_id"))
                     .set_private_ip_address(str_attr(planned, "private_ip"))
+                    .set_secondary_allocation_ids(non_empty(strings_attr(
+                        planned,
+                        "secondary_allocation_ids",
+                    )))
+                    .set_secondary_private_ip_addresses(non_empty(strings_attr(
+                        planned,
+                        "secondary_private_ip_addresses",
+                    )))
+                    .set_secondary_private_ip_address_count(
+                        number_attr(planned, "secondary_private_ip_address_count")
+                            .filter(|n| {
+                                *n > 0.0
+                                    && strings_attr(planned, "secondary_private_ip_addresses")
+                                        .is_empty()
+                            })
+                            .map(|n| n as i32),
+                    )
                     .connectivity_type(connectivity.clone())
                     .client_token(&token)
                     .tag_specifications(tags.clone())
@@ -194,11 +258,7 @@ impl Managed for NatGateway {
         id: &str,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        let progress = |status: &str| {
-            if let Some(p) = &request.progress {
-                p(status)
-            }
-        };
+        let progress = super::progress(request);
         let ids = [id.to_string()];
         clients
             .wait(
@@ -221,6 +281,17 @@ impl Managed for NatGateway {
             .await
     }
 
+    async fn update(
+        &self,
+        clients: &Clients,
+        _request: &ApplyRequest<'_>,
+        id: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        secondary::update(clients, id, prior, planned).await
+    }
+
     async fn delete(
         &self,
         clients: &Clients,
@@ -235,11 +306,7 @@ impl Managed for NatGateway {
             })
             .await
             .gone_ok()?;
-        let progress = |status: &str| {
-            if let Some(p) = &request.progress {
-                p(status)
-            }
-        };
+        let progress = super::progress(request);
         let ids = [id.to_string()];
         // Its Elastic IP and subnet stay in use until it is deleted.
         clients

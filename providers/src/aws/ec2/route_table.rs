@@ -31,7 +31,7 @@ const DESTINATIONS: [(&str, &str); 3] = [
 ];
 
 /// The targets a route may have; the same names in both resources.
-const TARGETS: [&str; 10] = [
+const TARGETS: [&str; 11] = [
     "carrier_gateway_id",
     "core_network_arn",
     "egress_only_gateway_id",
@@ -39,6 +39,7 @@ const TARGETS: [&str; 10] = [
     "local_gateway_id",
     "nat_gateway_id",
     "network_interface_id",
+    "odb_network_arn",
     "transit_gateway_id",
     "vpc_endpoint_id",
     "vpc_peering_connection_id",
@@ -67,6 +68,8 @@ fn route_fields(route: &SdkRoute) -> Vec<(&'static str, Option<String>)> {
         ("local_gateway_id", s(route.local_gateway_id())),
         ("nat_gateway_id", s(route.nat_gateway_id())),
         ("network_interface_id", s(route.network_interface_id())),
+        ("odb_network_arn", s(route.odb_network_arn())),
+        ("instance_id", s(route.instance_id())),
         ("transit_gateway_id", s(route.transit_gateway_id())),
         ("vpc_endpoint_id", None),
         (
@@ -146,7 +149,7 @@ fn route_block() -> BlockSchema {
                 .describe("A destination of the route."),
         );
     }
-    for name in TARGETS {
+    for name in TARGETS.iter().chain(&["instance_id"]) {
         schema = schema.attr(
             AttributeSchema::optional(name, AttrType::String).describe("A target of the route."),
         );
@@ -184,6 +187,9 @@ async fn put_route(
     let t = |name: &str| str_attr(value, name);
     let ec2 = &clients.ec2;
     let (kind, cidr) = dest;
+    // An instance is a target of a table's `route` block only; where the
+    // route names its interface too, the interface is the target sent.
+    let instance = t("instance_id").filter(|_| TARGETS.iter().all(|n| t(n).is_none()));
     macro_rules! send {
         ($builder:expr) => {
             $builder
@@ -207,6 +213,8 @@ async fn put_route(
                 .set_transit_gateway_id(t("transit_gateway_id"))
                 .set_vpc_endpoint_id(t("vpc_endpoint_id"))
                 .set_vpc_peering_connection_id(t("vpc_peering_connection_id"))
+                .set_odb_network_arn(t("odb_network_arn"))
+                .set_instance_id(instance.clone())
                 .send()
         };
     }

@@ -15,7 +15,9 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType};
+use aws_sdk_ec2::types::{
+    IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, UserIdGroupPair,
+};
 use engine::provider::{
     plan_by_schema, ApplyRequest, AttrType, AttributeSchema, BlockSchema, Nesting, PlanRequest,
     PlanResponse, ProviderError, Schema,
@@ -62,6 +64,23 @@ fn rule_block(name: &'static str) -> BlockSchema {
                     .describe("The IPv4 address ranges the rule applies to."),
             )
             .attr(
+                AttributeSchema::optional("ipv6_cidr_blocks", AttrType::set_of(AttrType::String))
+                    .describe("The IPv6 address ranges the rule applies to."),
+            )
+            .attr(
+                AttributeSchema::optional("prefix_list_ids", AttrType::set_of(AttrType::String))
+                    .describe("The prefix lists the rule applies to."),
+            )
+            .attr(
+                AttributeSchema::optional("security_groups", AttrType::set_of(AttrType::String))
+                    .describe("Other security groups (ids) whose members the rule applies to."),
+            )
+            .attr(
+                AttributeSchema::optional("self", AttrType::Bool)
+                    .default(false)
+                    .describe("Whether the group's own members are a source."),
+            )
+            .attr(
                 AttributeSchema::optional("description", AttrType::String)
                     .describe("A description of the rule."),
             ),
@@ -86,6 +105,16 @@ impl Managed for SecurityGroup {
                     .describe("The group's name; generated when unset."),
             )
             .attr(
+                AttributeSchema::optional("name_prefix", AttrType::String)
+                    .force_new()
+                    .describe("A prefix for a generated name (instead of name)."),
+            )
+            .attr(
+                AttributeSchema::optional("revoke_rules_on_delete", AttrType::Bool)
+                    .default(false)
+                    .describe("Revoke every rule before deleting the group (for rules that reference it from other groups)."),
+            )
+            .attr(
                 AttributeSchema::optional("description", AttrType::String)
                     .force_new()
                     .default(DEFAULT_DESCRIPTION)
@@ -99,6 +128,10 @@ impl Managed for SecurityGroup {
             .attr(tags_attribute())
             .attr(AttributeSchema::computed("id", AttrType::String).describe("The group id."))
             .attr(AttributeSchema::computed("arn", AttrType::String).describe("The group's ARN."))
+            .attr(
+                AttributeSchema::computed("owner_id", AttrType::String)
+                    .describe("The account that owns the group."),
+            )
             .block(rule_block("ingress"))
             .block(rule_block("egress"))
             .block(crate::aws::values::timeouts_block())
@@ -137,7 +170,7 @@ impl Managed for SecurityGroup {
     }
 
     fn kept(&self) -> &'static [&'static str] {
-        &["timeouts"]
+        &["timeouts", "name_prefix", "revoke_rules_on_delete"]
     }
 
     async fn create(
@@ -146,7 +179,7 @@ impl Managed for SecurityGroup {
         request: &ApplyRequest<'_>,
         planned: &Value,
     ) -> Result<Made, ProviderError> {
-        let name = str_attr(planned, "name").unwrap_or_else(|| generated_name(request));
+        let name = str_attr(planned, "name").unwrap_or_else(|| generated_name(request, planned));
         let description =
             str_attr(planned, "description").unwrap_or_else(|| DEFAULT_DESCRIPTION.to_string());
         let vpc_id = str_attr(planned, "vpc_id");
@@ -208,8 +241,8 @@ impl Managed for SecurityGroup {
                 .collect();
             // Revoking first lets a rule that only changed its description
             // be authorized again for the same address range.
-            revoke(clients, id, direction, permissions(&gone)).await?;
-            authorize(clients, id, direction, permissions(&new)).await?;
+            revoke(clients, id, direction, permissions(&gone, id)).await?;
+            authorize(clients, id, direction, permissions(&new, id)).await?;
         }
         Ok(())
     }
@@ -221,12 +254,11 @@ impl Managed for SecurityGroup {
         id: &str,
         prior: &Value,
     ) -> Result<(), ProviderError> {
+        if crate::aws::values::bool_attr(prior, "revoke_rules_on_delete") == Some(true) {
+            revoke_all(clients, id).await?;
+        }
         let ec2 = &clients.ec2;
-        let progress = |status: &str| {
-            if let Some(p) = &request.progress {
-                p(status)
-            }
-        };
+        let progress = super::progress(request);
         // A group stays in use for a while after its instances terminate;
         // AWS answers DependencyViolation until then, so that is waited out.
         clients
@@ -283,25 +315,46 @@ async fn set_rules(clients: &Clients, id: &str, planned: &Value) -> Result<(), P
         let default_egress: Vec<IpPermission> = fresh.ip_permissions_egress().to_vec();
         revoke(clients, id, Direction::Egress, default_egress).await?;
     }
-    let ingress = permissions(&rules_of(planned, "ingress"));
+    let ingress = permissions(&rules_of(planned, "ingress"), id);
     authorize(clients, id, Direction::Ingress, ingress).await?;
-    let egress = permissions(&rules_of(planned, "egress"));
+    let egress = permissions(&rules_of(planned, "egress"), id);
     authorize(clients, id, Direction::Egress, egress).await
+}
+
+/// Revokes every rule of the group, for `revoke_rules_on_delete`.
+async fn revoke_all(clients: &Clients, id: &str) -> Result<(), ProviderError> {
+    if let Some(group) = describe_groups(clients, &[id.to_string()]).await?.first() {
+        revoke(
+            clients,
+            id,
+            Direction::Ingress,
+            group.ip_permissions().to_vec(),
+        )
+        .await?;
+        revoke(
+            clients,
+            id,
+            Direction::Egress,
+            group.ip_permissions_egress().to_vec(),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// A name for a group the user did not name: unique per create operation,
 /// so that retrying the same operation finds the same name taken rather
 /// than creating a second group.
-fn generated_name(request: &ApplyRequest<'_>) -> String {
+fn generated_name(request: &ApplyRequest<'_>, planned: &Value) -> String {
     let id: String = request
         .operation_id
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
-    if id.starts_with("stack-") {
-        id
-    } else {
-        format!("stack-{id}")
+    match str_attr(planned, "name_prefix") {
+        Some(prefix) => format!("{prefix}{id}"),
+        None if id.starts_with("stack-") => id,
+        None => format!("stack-{id}"),
     }
 }
 
@@ -311,14 +364,24 @@ enum Direction {
     Egress,
 }
 
-/// One rule in canonical form.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// One rule in canonical form: its sources sorted, and `self` as a flag.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Rule {
     protocol: String,
     from_port: i32,
     to_port: i32,
     cidr_blocks: Vec<String>,
+    ipv6_cidr_blocks: Vec<String>,
+    prefix_list_ids: Vec<String>,
+    security_groups: Vec<String>,
+    self_source: bool,
     description: Option<String>,
+}
+
+fn sorted(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items.dedup();
+    items
 }
 
 impl Rule {
@@ -332,29 +395,40 @@ impl Rule {
                 number_attr(value, "to_port")? as i32,
             )
         };
-        let mut cidr_blocks = strings_attr(value, "cidr_blocks");
-        cidr_blocks.sort();
-        cidr_blocks.dedup();
         Some(Rule {
             protocol,
             from_port,
             to_port,
-            cidr_blocks,
+            cidr_blocks: sorted(strings_attr(value, "cidr_blocks")),
+            ipv6_cidr_blocks: sorted(strings_attr(value, "ipv6_cidr_blocks")),
+            prefix_list_ids: sorted(strings_attr(value, "prefix_list_ids")),
+            security_groups: sorted(strings_attr(value, "security_groups")),
+            self_source: crate::aws::values::bool_attr(value, "self") == Some(true),
             description: str_attr(value, "description").filter(|d| !d.is_empty()),
         })
     }
 
     fn to_value(&self) -> Value {
+        let set = |items: &[String]| crate::aws::values::string_set(items.to_vec());
         object([
             ("protocol", string(&self.protocol)),
             ("from_port", Value::number(self.from_port)),
             ("to_port", Value::number(self.to_port)),
-            (
-                "cidr_blocks",
-                crate::aws::values::string_set(self.cidr_blocks.clone()),
-            ),
+            ("cidr_blocks", set(&self.cidr_blocks)),
+            ("ipv6_cidr_blocks", set(&self.ipv6_cidr_blocks)),
+            ("prefix_list_ids", set(&self.prefix_list_ids)),
+            ("security_groups", set(&self.security_groups)),
+            ("self", Value::Bool(self.self_source)),
             ("description", opt_string(self.description.clone())),
         ])
+    }
+
+    fn has_source(&self) -> bool {
+        !(self.cidr_blocks.is_empty()
+            && self.ipv6_cidr_blocks.is_empty()
+            && self.prefix_list_ids.is_empty()
+            && self.security_groups.is_empty()
+            && !self.self_source)
     }
 }
 
@@ -398,24 +472,44 @@ fn rules_of(value: &Value, name: &str) -> Vec<Rule> {
         .collect()
 }
 
-fn permissions(rules: &[Rule]) -> Vec<IpPermission> {
+/// The permissions of `rules` for the group `group_id` (`self` names it).
+fn permissions(rules: &[Rule], group_id: &str) -> Vec<IpPermission> {
     rules
         .iter()
-        .filter(|r| !r.cidr_blocks.is_empty())
+        .filter(|r| r.has_source())
         .map(|r| {
-            let ranges = r
-                .cidr_blocks
-                .iter()
-                .map(|c| {
-                    IpRange::builder()
-                        .cidr_ip(c)
-                        .set_description(r.description.clone())
-                        .build()
-                })
-                .collect();
+            let description = || r.description.clone();
+            let v4 = r.cidr_blocks.iter().map(|c| {
+                IpRange::builder()
+                    .cidr_ip(c)
+                    .set_description(description())
+                    .build()
+            });
+            let v6 = r.ipv6_cidr_blocks.iter().map(|c| {
+                Ipv6Range::builder()
+                    .cidr_ipv6(c)
+                    .set_description(description())
+                    .build()
+            });
+            let lists = r.prefix_list_ids.iter().map(|p| {
+                PrefixListId::builder()
+                    .prefix_list_id(p)
+                    .set_description(description())
+                    .build()
+            });
+            let own = r.self_source.then(|| group_id.to_string());
+            let groups = r.security_groups.iter().cloned().chain(own).map(|g| {
+                UserIdGroupPair::builder()
+                    .group_id(g)
+                    .set_description(description())
+                    .build()
+            });
             let builder = IpPermission::builder()
                 .ip_protocol(&r.protocol)
-                .set_ip_ranges(Some(ranges));
+                .set_ip_ranges(Some(v4.collect()))
+                .set_ipv6_ranges(Some(v6.collect()))
+                .set_prefix_list_ids(Some(lists.collect()))
+                .set_user_id_group_pairs(Some(groups.collect()));
             if r.protocol == "-1" {
                 builder.build()
             } else {
@@ -425,8 +519,19 @@ fn permissions(rules: &[Rule]) -> Vec<IpPermission> {
         .collect()
 }
 
-/// Rules as the user writes them, from the permissions AWS reports.
-fn rules_from(permissions: &[IpPermission]) -> Vec<Rule> {
+/// Where a rule lets traffic come from (or go to).
+enum Source {
+    V4(String),
+    V6(String),
+    List(String),
+    Group(String),
+    Own,
+}
+
+/// Rules as the user writes them, from the permissions AWS reports for the
+/// group `group_id`: the sources of one permission with the same
+/// description form one rule.
+fn rules_from(permissions: &[IpPermission], group_id: &str) -> Vec<Rule> {
     let mut rules = Vec::new();
     for permission in permissions {
         let protocol = normalize_protocol(permission.ip_protocol().unwrap_or("-1"));
@@ -438,31 +543,63 @@ fn rules_from(permissions: &[IpPermission]) -> Vec<Rule> {
                 permission.to_port().unwrap_or(0),
             )
         };
-        let mut by_description: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+        let text = |d: Option<&str>| d.filter(|d| !d.is_empty()).map(String::from);
+        let mut sources: Vec<(Option<String>, Source)> = Vec::new();
         for range in permission.ip_ranges() {
             if let Some(cidr) = range.cidr_ip() {
-                by_description
-                    .entry(
-                        range
-                            .description()
-                            .filter(|d| !d.is_empty())
-                            .map(String::from),
-                    )
-                    .or_default()
-                    .push(cidr.to_string());
+                sources.push((text(range.description()), Source::V4(cidr.to_string())));
             }
         }
-        for (description, mut cidr_blocks) in by_description {
-            cidr_blocks.sort();
-            cidr_blocks.dedup();
-            rules.push(Rule {
-                protocol: protocol.clone(),
-                from_port,
-                to_port,
-                cidr_blocks,
-                description,
-            });
+        for range in permission.ipv6_ranges() {
+            if let Some(cidr) = range.cidr_ipv6() {
+                sources.push((text(range.description()), Source::V6(cidr.to_string())));
+            }
         }
+        for list in permission.prefix_list_ids() {
+            if let Some(id) = list.prefix_list_id() {
+                sources.push((text(list.description()), Source::List(id.to_string())));
+            }
+        }
+        for pair in permission.user_id_group_pairs() {
+            if let Some(id) = pair.group_id() {
+                let source = if id == group_id {
+                    Source::Own
+                } else {
+                    Source::Group(id.to_string())
+                };
+                sources.push((text(pair.description()), source));
+            }
+        }
+        let mut by_description: BTreeMap<Option<String>, Rule> = BTreeMap::new();
+        for (description, source) in sources {
+            let rule = by_description
+                .entry(description.clone())
+                .or_insert_with(|| Rule {
+                    protocol: protocol.clone(),
+                    from_port,
+                    to_port,
+                    description,
+                    ..Rule::default()
+                });
+            match source {
+                Source::V4(c) => rule.cidr_blocks.push(c),
+                Source::V6(c) => rule.ipv6_cidr_blocks.push(c),
+                Source::List(p) => rule.prefix_list_ids.push(p),
+                Source::Group(g) => rule.security_groups.push(g),
+                Source::Own => rule.self_source = true,
+            }
+        }
+        for rule in by_description.values_mut() {
+            for list in [
+                &mut rule.cidr_blocks,
+                &mut rule.ipv6_cidr_blocks,
+                &mut rule.prefix_list_ids,
+                &mut rule.security_groups,
+            ] {
+                *list = sorted(std::mem::take(list));
+            }
+        }
+        rules.extend(by_description.into_values());
     }
     rules
 }
@@ -571,7 +708,12 @@ fn group_state(clients: &Clients, group: &aws_sdk_ec2::types::SecurityGroup) -> 
         None => arn(clients, group.owner_id(), "security-group", id),
     };
     let rules = |permissions: &[IpPermission]| {
-        Value::set_from(rules_from(permissions).iter().map(Rule::to_value).collect())
+        Value::set_from(
+            rules_from(permissions, id)
+                .iter()
+                .map(Rule::to_value)
+                .collect(),
+        )
     };
     object([
         ("id", string(id)),
@@ -579,10 +721,15 @@ fn group_state(clients: &Clients, group: &aws_sdk_ec2::types::SecurityGroup) -> 
         ("name", opt_string(group.group_name())),
         ("description", opt_string(group.description())),
         ("vpc_id", opt_string(group.vpc_id())),
+        ("owner_id", opt_string(group.owner_id())),
         ("ingress", rules(group.ip_permissions())),
         ("egress", rules(group.ip_permissions_egress())),
         ("tags", tags_value(group.tags())),
         ("timeouts", Value::Null),
+        // Kept arguments: what a refresh finds in state wins; an import
+        // takes the defaults.
+        ("name_prefix", Value::Null),
+        ("revoke_rules_on_delete", Value::Bool(false)),
     ])
 }
 #[cfg(test)]
@@ -609,10 +756,13 @@ mod tests {
         ]);
         let normalized = normalize_rules(&configured);
         let read_back = Value::set_from(
-            rules_from(&permissions(&rules_of(
-                &object([("ingress", normalized.clone())]),
-                "ingress",
-            )))
+            rules_from(
+                &permissions(
+                    &rules_of(&object([("ingress", normalized.clone())]), "ingress"),
+                    "sg-1",
+                ),
+                "sg-1",
+            )
             .iter()
             .map(Rule::to_value)
             .collect(),
@@ -641,7 +791,7 @@ mod tests {
             )
             .ip_ranges(IpRange::builder().cidr_ip("192.168.0.0/16").build())
             .build();
-        let rules = rules_from(&[permission]);
+        let rules = rules_from(&[permission], "sg-1");
         assert_eq!(rules.len(), 2);
         assert_eq!(rules[0].description, None);
         assert_eq!(rules[1].description.as_deref(), Some("office"));

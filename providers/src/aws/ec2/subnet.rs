@@ -2,7 +2,7 @@
 //! range and zone cannot change; public-address mapping and tags can.
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use aws_sdk_ec2::types::ResourceType;
 use engine::provider::{ApplyRequest, AttrType, AttributeSchema, ProviderError, Schema};
 use engine::value::Value;
 
@@ -17,6 +17,9 @@ use crate::aws::values::{
 };
 use crate::aws::Clients;
 
+#[path = "subnet_attributes.rs"]
+mod attributes;
+
 pub struct Subnet;
 
 #[async_trait]
@@ -30,30 +33,71 @@ impl Managed for Subnet {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new("A subnet: an address range of a VPC in one availability zone.")
-            .attr(
-                AttributeSchema::required("vpc_id", AttrType::String)
-                    .force_new()
-                    .describe("The VPC the subnet belongs to."),
+        attributes::with_flags(Schema::new(
+            "A subnet: an address range of a VPC in one availability zone.",
+        ))
+        .attr(
+            AttributeSchema::required("vpc_id", AttrType::String)
+                .force_new()
+                .describe("The VPC the subnet belongs to."),
+        )
+        .attr(
+            AttributeSchema::required("cidr_block", AttrType::String)
+                .force_new()
+                .describe("The IPv4 address range, inside the VPC's."),
+        )
+        .attr(
+            AttributeSchema::optional_computed("availability_zone", AttrType::String)
+                .force_new()
+                .describe("The availability zone; AWS picks one when unset."),
+        )
+        .attr(
+            AttributeSchema::optional_computed("availability_zone_id", AttrType::String)
+                .force_new()
+                .describe("The availability zone by id (use1-az1); instead of availability_zone."),
+        )
+        .attr(
+            AttributeSchema::optional_computed("ipv6_cidr_block", AttrType::String)
+                .describe("A /64 IPv6 range of the VPC's; changes in place."),
+        )
+        .attr(
+            AttributeSchema::optional("ipv6_native", AttrType::Bool)
+                .default(false)
+                .force_new()
+                .describe("An IPv6-only subnet."),
+        )
+        .attr(
+            AttributeSchema::optional("outpost_arn", AttrType::String)
+                .force_new()
+                .describe("The Outpost the subnet is on."),
+        )
+        .attr(
+            AttributeSchema::optional("customer_owned_ipv4_pool", AttrType::String).describe(
+                "The customer-owned address pool (Outposts), with map_customer_owned_ip_on_launch.",
+            ),
+        )
+        .attr(
+            AttributeSchema::optional_computed(
+                "private_dns_hostname_type_on_launch",
+                AttrType::String,
             )
-            .attr(
-                AttributeSchema::required("cidr_block", AttrType::String)
-                    .force_new()
-                    .describe("The IPv4 address range, inside the VPC's."),
-            )
-            .attr(
-                AttributeSchema::optional_computed("availability_zone", AttrType::String)
-                    .force_new()
-                    .describe("The availability zone; AWS picks one when unset."),
-            )
-            .attr(
-                AttributeSchema::optional("map_public_ip_on_launch", AttrType::Bool)
-                    .default(false)
-                    .describe("Give instances launched here a public IP address."),
-            )
-            .attr(tags_attribute())
-            .attr(AttributeSchema::computed("id", AttrType::String).describe("The subnet id."))
-            .attr(AttributeSchema::computed("arn", AttrType::String).describe("The subnet's ARN."))
+            .describe("Host names of new machines: \"ip-name\" or \"resource-name\"."),
+        )
+        .attr(
+            AttributeSchema::optional_computed("enable_lni_at_device_index", AttrType::Number)
+                .describe("The device index of local network interfaces (Outposts)."),
+        )
+        .attr(tags_attribute())
+        .attr(AttributeSchema::computed("id", AttrType::String).describe("The subnet id."))
+        .attr(AttributeSchema::computed("arn", AttrType::String).describe("The subnet's ARN."))
+        .attr(
+            AttributeSchema::computed("ipv6_cidr_block_association_id", AttrType::String)
+                .describe("The association of the IPv6 range."),
+        )
+        .attr(
+            AttributeSchema::computed("owner_id", AttrType::String)
+                .describe("The account that owns the subnet."),
+        )
     }
 
     fn tagging(&self) -> Option<&dyn Tagging> {
@@ -69,6 +113,7 @@ impl Managed for Subnet {
         let vpc_id = required_str(planned, "vpc_id")?;
         let cidr = required_str(planned, "cidr_block")?;
         let zone = str_attr(planned, "availability_zone");
+        let zone_id = str_attr(planned, "availability_zone_id").filter(|_| zone.is_none());
         let tags = tag_specification(ResourceType::Subnet, planned, request.operation_id);
         let ec2 = &clients.ec2;
         let id = clients
@@ -80,6 +125,10 @@ impl Managed for Subnet {
                         .vpc_id(&vpc_id)
                         .cidr_block(&cidr)
                         .set_availability_zone(zone.clone())
+                        .set_availability_zone_id(zone_id.clone())
+                        .set_ipv6_cidr_block(str_attr(planned, "ipv6_cidr_block"))
+                        .set_ipv6_native(bool_attr(planned, "ipv6_native").filter(|n| *n))
+                        .set_outpost_arn(str_attr(planned, "outpost_arn"))
                         .tag_specifications(tags.clone())
                         .send()
                 },
@@ -98,10 +147,7 @@ impl Managed for Subnet {
         id: &str,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        if bool_attr(planned, "map_public_ip_on_launch").unwrap_or(false) {
-            set_map_public_ip(clients, id, true).await?;
-        }
-        Ok(())
+        attributes::write(clients, id, &Value::Null, planned).await
     }
 
     async fn update(
@@ -112,11 +158,8 @@ impl Managed for Subnet {
         prior: &Value,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        let wanted = bool_attr(planned, "map_public_ip_on_launch").unwrap_or(false);
-        if bool_attr(prior, "map_public_ip_on_launch").unwrap_or(false) != wanted {
-            set_map_public_ip(clients, id, wanted).await?;
-        }
-        Ok(())
+        attributes::ipv6_range(clients, id, prior, planned).await?;
+        attributes::write(clients, id, prior, planned).await
     }
 
     async fn delete(
@@ -172,36 +215,32 @@ impl Managed for Subnet {
     }
 }
 
-async fn set_map_public_ip(clients: &Clients, id: &str, on: bool) -> Result<(), ProviderError> {
-    let ec2 = &clients.ec2;
-    let value = AttributeBooleanValue::builder().value(on).build();
-    clients
-        .call("ec2", "ModifySubnetAttribute", || {
-            ec2.modify_subnet_attribute()
-                .subnet_id(id)
-                .map_public_ip_on_launch(value.clone())
-                .send()
-        })
-        .await?;
-    Ok(())
-}
-
 fn subnet_state(clients: &Clients, subnet: &aws_sdk_ec2::types::Subnet) -> Value {
     let id = subnet.subnet_id().unwrap_or_default();
     let arn = match subnet.subnet_arn() {
         Some(a) => string(a),
         None => arn(clients, subnet.owner_id(), "subnet", id),
     };
-    object([
+    let mut state = object([
         ("id", string(id)),
         ("arn", arn),
         ("vpc_id", opt_string(subnet.vpc_id())),
         ("cidr_block", opt_string(subnet.cidr_block())),
         ("availability_zone", opt_string(subnet.availability_zone())),
         (
-            "map_public_ip_on_launch",
-            Value::Bool(subnet.map_public_ip_on_launch().unwrap_or(false)),
+            "availability_zone_id",
+            opt_string(subnet.availability_zone_id()),
+        ),
+        ("owner_id", opt_string(subnet.owner_id())),
+        ("outpost_arn", opt_string(subnet.outpost_arn())),
+        (
+            "ipv6_native",
+            Value::Bool(subnet.ipv6_native().unwrap_or(false)),
         ),
         ("tags", tags_value(subnet.tags())),
-    ])
+    ]);
+    if let Value::Map(map) = &mut state {
+        map.extend(attributes::read(subnet));
+    }
+    state
 }

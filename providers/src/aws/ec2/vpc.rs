@@ -2,7 +2,9 @@
 //! attributes and tags are updated in place.
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, ResourceType, Tenancy, VpcAttributeName, VpcTenancy,
+};
 use engine::provider::{ApplyRequest, AttrType, AttributeSchema, ProviderError, Schema};
 use engine::value::Value;
 
@@ -12,8 +14,13 @@ use super::{
     arn, describe_by_filter, find_by_intent, tag_specification, tags_value, Ec2Tags, Kind,
 };
 use crate::aws::managed::{Gone, Made, Managed, Tagging};
-use crate::aws::values::{bool_attr, object, opt_string, required_str, string, tags_attribute};
+use crate::aws::values::{
+    bool_attr, changed, object, opt_string, str_attr, string, tags_attribute,
+};
 use crate::aws::Clients;
+
+#[path = "vpc_defaults.rs"]
+mod defaults;
 
 pub struct Vpc;
 
@@ -34,9 +41,49 @@ impl Managed for Vpc {
     fn schema(&self) -> Schema {
         Schema::new("A virtual private cloud: an isolated network for machines.")
             .attr(
-                AttributeSchema::required("cidr_block", AttrType::String)
+                AttributeSchema::optional_computed("cidr_block", AttrType::String)
                     .force_new()
-                    .describe("The IPv4 address range, e.g. \"10.0.0.0/16\"."),
+                    .describe("The IPv4 address range, e.g. \"10.0.0.0/16\"; from the IPAM pool when unset."),
+            )
+            .attr(
+                AttributeSchema::optional("instance_tenancy", AttrType::String)
+                    .default("default")
+                    .describe("\"default\" or \"dedicated\" machines; changes in place to \"default\"."),
+            )
+            .attr(
+                AttributeSchema::optional("ipv4_ipam_pool_id", AttrType::String)
+                    .force_new()
+                    .describe("The IPAM pool to take the IPv4 range from."),
+            )
+            .attr(
+                AttributeSchema::optional("ipv4_netmask_length", AttrType::Number)
+                    .force_new()
+                    .describe("The IPv4 netmask length of a range from an IPAM pool."),
+            )
+            .attr(
+                AttributeSchema::optional("assign_generated_ipv6_cidr_block", AttrType::Bool)
+                    .default(false)
+                    .describe("Ask for an Amazon-provided /56 IPv6 range; changes in place."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("ipv6_cidr_block", AttrType::String)
+                    .describe("The IPv6 range (from an IPAM pool, or Amazon's); changes in place."),
+            )
+            .attr(
+                AttributeSchema::optional("ipv6_ipam_pool_id", AttrType::String)
+                    .describe("The IPAM pool to take the IPv6 range from; changes in place."),
+            )
+            .attr(
+                AttributeSchema::optional("ipv6_netmask_length", AttrType::Number)
+                    .describe("The IPv6 netmask length of a range from an IPAM pool."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("ipv6_cidr_block_network_border_group", AttrType::String)
+                    .describe("Where AWS advertises the Amazon-provided IPv6 range."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("enable_network_address_usage_metrics", AttrType::Bool)
+                    .describe("Network Address Usage metrics; changes in place."),
             )
             .attr(
                 AttributeSchema::optional("enable_dns_hostnames", AttrType::Bool)
@@ -51,6 +98,21 @@ impl Managed for Vpc {
             .attr(tags_attribute())
             .attr(AttributeSchema::computed("id", AttrType::String).describe("The VPC id."))
             .attr(AttributeSchema::computed("arn", AttrType::String).describe("The VPC's ARN."))
+            .attr(computed("main_route_table_id", "The VPC's main route table."))
+            .attr(computed("default_route_table_id", "The route table made with the VPC (its main one)."))
+            .attr(computed("default_network_acl_id", "The network ACL made with the VPC."))
+            .attr(computed("default_security_group_id", "The security group made with the VPC."))
+            .attr(computed("ipv6_association_id", "The association of the IPv6 range."))
+            .attr(computed("owner_id", "The account that owns the VPC."))
+    }
+
+    fn kept(&self) -> &'static [&'static str] {
+        &[
+            "ipv4_ipam_pool_id",
+            "ipv4_netmask_length",
+            "ipv6_ipam_pool_id",
+            "ipv6_netmask_length",
+        ]
     }
 
     fn tagging(&self) -> Option<&dyn Tagging> {
@@ -63,7 +125,7 @@ impl Managed for Vpc {
         request: &ApplyRequest<'_>,
         planned: &Value,
     ) -> Result<Made, ProviderError> {
-        let cidr = required_str(planned, "cidr_block")?;
+        let cidr = str_attr(planned, "cidr_block");
         let tags = tag_specification(ResourceType::Vpc, planned, request.operation_id);
         let ec2 = &clients.ec2;
         let id = clients
@@ -72,7 +134,26 @@ impl Managed for Vpc {
                 "CreateVpc",
                 || {
                     ec2.create_vpc()
-                        .cidr_block(&cidr)
+                        .set_cidr_block(cidr.clone())
+                        .set_instance_tenancy(
+                            str_attr(planned, "instance_tenancy")
+                                .map(|t| Tenancy::from(t.as_str())),
+                        )
+                        .set_ipv4_ipam_pool_id(str_attr(planned, "ipv4_ipam_pool_id"))
+                        .set_ipv4_netmask_length(int_attr(planned, "ipv4_netmask_length"))
+                        .set_amazon_provided_ipv6_cidr_block(
+                            bool_attr(planned, "assign_generated_ipv6_cidr_block").filter(|a| *a),
+                        )
+                        .set_ipv6_cidr_block(
+                            str_attr(planned, "ipv6_cidr_block")
+                                .filter(|_| str_attr(planned, "ipv6_ipam_pool_id").is_some()),
+                        )
+                        .set_ipv6_ipam_pool_id(str_attr(planned, "ipv6_ipam_pool_id"))
+                        .set_ipv6_netmask_length(int_attr(planned, "ipv6_netmask_length"))
+                        .set_ipv6_cidr_block_network_border_group(str_attr(
+                            planned,
+                            "ipv6_cidr_block_network_border_group",
+                        ))
                         .tag_specifications(tags.clone())
                         .send()
                 },
@@ -102,7 +183,20 @@ impl Managed for Vpc {
         prior: &Value,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        set_dns(clients, id, planned, Some(prior)).await
+        set_dns(clients, id, planned, Some(prior)).await?;
+        if changed(prior, planned, "instance_tenancy") {
+            let tenancy = str_attr(planned, "instance_tenancy").unwrap_or_else(|| "default".into());
+            let ec2 = &clients.ec2;
+            clients
+                .call("ec2", "ModifyVpcTenancy", || {
+                    ec2.modify_vpc_tenancy()
+                        .vpc_id(id)
+                        .instance_tenancy(VpcTenancy::from(tenancy.as_str()))
+                        .send()
+                })
+                .await?;
+        }
+        set_ipv6(clients, id, prior, planned).await
     }
 
     async fn delete(
@@ -140,10 +234,17 @@ impl Managed for Vpc {
         let mut found = BTreeMap::new();
         for vpc in vpcs {
             let Some(id) = vpc.vpc_id() else { continue };
-            // The DNS attributes are not part of DescribeVpcs; they cost two
+            // The attributes are not part of DescribeVpcs; they cost three
             // calls per VPC, as in Terraform.
             if let Some(state) = vpc_state(clients, &vpc).await? {
                 found.insert(id.to_string(), state);
+            }
+        }
+        let ids: Vec<String> = found.keys().cloned().collect();
+        let defaults = defaults::describe(clients, &ids).await?;
+        for (id, state) in found.iter_mut() {
+            if let Value::Map(map) = state {
+                map.extend(defaults::values(&defaults, id));
             }
         }
         Ok(found)
@@ -161,6 +262,70 @@ impl Managed for Vpc {
 
 /// Sets the DNS attributes that differ from `prior` (or from AWS's defaults
 /// on create). ModifyVpcAttribute takes one attribute per call.
+fn computed(name: &'static str, what: &'static str) -> AttributeSchema {
+    AttributeSchema::computed(name, AttrType::String).describe(what)
+}
+
+fn int_attr(value: &Value, name: &str) -> Option<i32> {
+    crate::aws::values::number_attr(value, name).map(|n| n as i32)
+}
+
+/// Replaces the VPC's IPv6 range when the arguments that ask for one
+/// change: the old association goes, a new one is made if still asked for.
+async fn set_ipv6(
+    clients: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
+    let names = [
+        "assign_generated_ipv6_cidr_block",
+        "ipv6_ipam_pool_id",
+        "ipv6_netmask_length",
+        "ipv6_cidr_block_network_border_group",
+    ];
+    let configured_block = planned
+        .get_attr("ipv6_cidr_block")
+        .is_some_and(|v| v.is_wholly_known() && !v.is_null());
+    let moved = names.iter().any(|n| changed(prior, planned, n))
+        || (configured_block && changed(prior, planned, "ipv6_cidr_block"));
+    if !moved {
+        return Ok(());
+    }
+    let ec2 = &clients.ec2;
+    if let Some(association) = str_attr(prior, "ipv6_association_id") {
+        clients
+            .call("ec2", "DisassociateVpcCidrBlock", || {
+                ec2.disassociate_vpc_cidr_block()
+                    .association_id(&association)
+                    .send()
+            })
+            .await?;
+    }
+    let amazon = bool_attr(planned, "assign_generated_ipv6_cidr_block") == Some(true);
+    let pool = str_attr(planned, "ipv6_ipam_pool_id");
+    if amazon || pool.is_some() {
+        clients
+            .call("ec2", "AssociateVpcCidrBlock", || {
+                ec2.associate_vpc_cidr_block()
+                    .vpc_id(id)
+                    .set_amazon_provided_ipv6_cidr_block(amazon.then_some(true))
+                    .set_ipv6_ipam_pool_id(pool.clone())
+                    .set_ipv6_netmask_length(int_attr(planned, "ipv6_netmask_length"))
+                    .set_ipv6_cidr_block(
+                        str_attr(planned, "ipv6_cidr_block").filter(|_| pool.is_some()),
+                    )
+                    .set_ipv6_cidr_block_network_border_group(str_attr(
+                        planned,
+                        "ipv6_cidr_block_network_border_group",
+                    ))
+                    .send()
+            })
+            .await?;
+    }
+    Ok(())
+}
+
 async fn set_dns(
     clients: &Clients,
     id: &str,
@@ -203,6 +368,19 @@ async fn set_dns(
             })
             .await?;
     }
+    let metrics = bool_attr(planned, "enable_network_address_usage_metrics");
+    let had_metrics = prior.and_then(|p| bool_attr(p, "enable_network_address_usage_metrics"));
+    if let Some(wanted) = metrics.filter(|m| Some(*m) != had_metrics && (prior.is_some() || *m)) {
+        let value = AttributeBooleanValue::builder().value(wanted).build();
+        clients
+            .call("ec2", "ModifyVpcAttribute", || {
+                ec2.modify_vpc_attribute()
+                    .vpc_id(id)
+                    .enable_network_address_usage_metrics(value.clone())
+                    .send()
+            })
+            .await?;
+    }
     Ok(())
 }
 
@@ -213,10 +391,11 @@ async fn vpc_state(
 ) -> Result<Option<Value>, ProviderError> {
     let ec2 = &clients.ec2;
     let id = vpc.vpc_id().unwrap_or_default();
-    let mut dns = [None, None];
+    let mut dns = [None, None, None];
     for (slot, attribute) in dns.iter_mut().zip([
         VpcAttributeName::EnableDnsSupport,
         VpcAttributeName::EnableDnsHostnames,
+        VpcAttributeName::EnableNetworkAddressUsageMetrics,
     ]) {
         let Some(reply) = clients
             .call("ec2", "DescribeVpcAttribute", || {
@@ -232,11 +411,17 @@ async fn vpc_state(
         };
         *slot = match attribute {
             VpcAttributeName::EnableDnsSupport => reply.enable_dns_support(),
-            _ => reply.enable_dns_hostnames(),
+            VpcAttributeName::EnableDnsHostnames => reply.enable_dns_hostnames(),
+            _ => reply.enable_network_address_usage_metrics(),
         }
         .and_then(|a| a.value());
     }
-    let [support, hostnames] = dns;
+    let [support, hostnames, metrics] = dns;
+    let ipv6 = vpc.ipv6_cidr_block_association_set().iter().find(|a| {
+        a.ipv6_cidr_block_state()
+            .and_then(|s| s.state())
+            .is_some_and(|s| matches!(s.as_str(), "associated" | "associating"))
+    });
     Ok(Some(object([
         ("id", string(id)),
         ("arn", arn(clients, vpc.owner_id(), "vpc", id)),
@@ -249,6 +434,31 @@ async fn vpc_state(
             "enable_dns_hostnames",
             Value::Bool(hostnames.unwrap_or(DEFAULT_DNS_HOSTNAMES)),
         ),
+        (
+            "enable_network_address_usage_metrics",
+            Value::Bool(metrics.unwrap_or(false)),
+        ),
+        (
+            "instance_tenancy",
+            opt_string(vpc.instance_tenancy().map(|t| t.as_str().to_string())),
+        ),
+        (
+            "ipv6_cidr_block",
+            opt_string(ipv6.and_then(|a| a.ipv6_cidr_block())),
+        ),
+        (
+            "ipv6_association_id",
+            opt_string(ipv6.and_then(|a| a.association_id())),
+        ),
+        (
+            "ipv6_cidr_block_network_border_group",
+            opt_string(ipv6.and_then(|a| a.network_border_group())),
+        ),
+        (
+            "assign_generated_ipv6_cidr_block",
+            Value::Bool(ipv6.and_then(|a| a.ipv6_pool()) == Some("Amazon")),
+        ),
+        ("owner_id", opt_string(vpc.owner_id())),
         ("tags", tags_value(vpc.tags())),
     ])))
 }
