@@ -18,8 +18,7 @@ fn emulator_env(emulator: &Emulator) -> Vec<(&'static str, String)> {
 }
 
 fn run(stack: &Stack, args: &[&str], env: &[(&'static str, String)]) -> common::Run {
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    stack.run_with(args, &env)
+    stack.run_env(args, env)
 }
 
 const VPC_TEMPLATE: &str = r#"

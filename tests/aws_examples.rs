@@ -14,13 +14,9 @@ use common::Stack;
 
 /// The environment a user would set to point stack at the emulator.
 fn env(emulator: &Emulator) -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ENDPOINT_URL", emulator.endpoint()),
-        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-        ("STACK_VAR_db_password", "correct-horse-battery".to_string()),
-    ]
+    let mut env = emulator.stack_env();
+    env.push(("STACK_VAR_db_password", "correct-horse-battery".to_string()));
+    env
 }
 
 fn example(name: &str) -> Stack {

@@ -36,12 +36,7 @@ fn run(stack: &Stack, args: &[&str], env: &[(&str, String)]) -> common::Run {
 }
 
 fn env(emulator: &Emulator) -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ENDPOINT_URL", emulator.endpoint()),
-        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-    ]
+    emulator.stack_env()
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {

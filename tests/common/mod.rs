@@ -164,6 +164,13 @@ impl Stack {
         Run::from_output(args.iter().map(|s| s.to_string()).collect(), out)
     }
 
+    /// Like [`Stack::run_with`], taking owned values (as
+    /// `Emulator::stack_env` gives them).
+    pub fn run_env(&self, args: &[&str], env: &[(&str, String)]) -> Run {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.run_with(args, &env)
+    }
+
     /// Runs and asserts exit code `code`.
     pub fn expect(&self, code: i32, args: &[&str]) -> Run {
         let r = self.run(args);

@@ -76,6 +76,17 @@ impl Emulator {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The environment a `stack` run needs to reach this emulator: its
+    /// endpoint, the test credentials moto accepts and a region.
+    pub fn stack_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint()),
+            ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+            ("AWS_REGION", "us-east-1".to_string()),
+        ]
+    }
+
     /// The TCP port the emulator listens on.
     pub fn port(&self) -> u16 {
         self.port
