@@ -482,7 +482,11 @@ fn a_public_access_block_names_its_region_and_sets_every_flag() {
     // Another region replaces the block.
     stack.write("main.tf", &public_access_block("eu-west-1"));
     let plan = run(&stack, &["plan"], &env);
-    assert!(plan.stdout.contains("forces replacement"), "{}", plan.both());
+    assert!(
+        plan.stdout.contains("forces replacement"),
+        "{}",
+        plan.both()
+    );
     let replace = run(&stack, &["apply", "--auto-approve"], &env);
     assert!(
         replace

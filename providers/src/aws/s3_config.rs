@@ -115,7 +115,9 @@ impl Target {
 
     /// The region the configuration is managed in.
     fn region_in(&self, clients: &Clients) -> String {
-        self.region.clone().unwrap_or_else(|| clients.region.clone())
+        self.region
+            .clone()
+            .unwrap_or_else(|| clients.region.clone())
     }
 }
 
@@ -226,10 +228,12 @@ impl<P: BucketPart> Managed for Part<P> {
         let id = str_attr(state, "id")
             .filter(|id| !id.is_empty())
             .ok_or_else(|| ProviderError::new(format!("the {}'s state has no id", self.noun())))?;
-        Ok(match str_attr(state, "region").filter(|_| self.0.regional()) {
-            Some(region) => format!("{id}@{region}"),
-            None => id,
-        })
+        Ok(
+            match str_attr(state, "region").filter(|_| self.0.regional()) {
+                Some(region) => format!("{id}@{region}"),
+                None => id,
+            },
+        )
     }
 
     /// A Put* is idempotent, so sending it again after a lost answer is safe.
