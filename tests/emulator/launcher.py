@@ -78,6 +78,12 @@ Patched operations (moto 5.2.5 implements them incompletely):
   "Response Syntax") names it ``VersioningConfiguration``, and the AWS SDK for
   Rust refuses any other. Here the reply has AWS's root element, with
   ``Status`` when versioning was ever configured (and no element otherwise).
+* S3 ``GetBucketAccelerateConfiguration``: likewise, moto names the root
+  ``GetBucketAccelerateConfigurationResponse``; here it is the documented
+  ``AccelerateConfiguration``.
+* S3 ``PutBucketRequestPayment`` / ``GetBucketRequestPayment``: not handled
+  by moto (a GET answers the object listing). Added: the payer is kept on
+  the bucket, ``BucketOwner`` until set.
 * The instance metadata service's token reply gets its TTL header (``imds.py``).
 * ElastiCache ``DeleteCacheSubnetGroup`` and ``ModifyCacheSubnetGroup``: not
   implemented by moto (HTTP 500). Added: deleting a group a cluster still uses
@@ -1020,8 +1026,57 @@ def s3_get_bucket_versioning(self: S3Response) -> Any:
     return 200, {"Content-Type": "application/xml"}, body
 
 
+def s3_get_bucket_accelerate_configuration(self: S3Response) -> Any:
+    """GetBucketAccelerateConfiguration with the documented root element.
+    moto 5.2.5 names it ``GetBucketAccelerateConfigurationResponse``, which
+    the AWS SDK for Rust refuses. S3 API reference,
+    GetBucketAccelerateConfiguration, response syntax:
+    ``<AccelerateConfiguration><Status>…</Status></AccelerateConfiguration>``,
+    ``Status`` left out when acceleration was never configured."""
+    status = self.backend.get_bucket_accelerate_configuration(self.bucket_name)
+    inner = f"<Status>{status}</Status>" if status else ""
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<AccelerateConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{inner}</AccelerateConfiguration>'
+    return 200, {"Content-Type": "application/xml"}, body
+
+
+_S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
+_s3_bucket_get = S3Response._bucket_response_get
+_s3_bucket_put = S3Response._bucket_response_put
+
+
+def s3_bucket_response_get(self: S3Response, bucket_name: str, querystring: dict[str, Any]) -> Any:
+    """GetBucketRequestPayment, which moto 5.2.5 lacks (it answers the
+    bucket's object listing). S3 API reference, GetBucketRequestPayment,
+    response syntax: ``<RequestPaymentConfiguration><Payer>…</Payer>
+    </RequestPaymentConfiguration>``; a bucket never configured has the
+    default payer, ``BucketOwner``."""
+    if "requestPayment" not in querystring:
+        return _s3_bucket_get(self, bucket_name, querystring)
+    bucket = self.backend.get_bucket(bucket_name)
+    payer = getattr(bucket, "stack_request_payer", "BucketOwner")
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<RequestPaymentConfiguration xmlns="{_S3_NAMESPACE}"><Payer>{payer}</Payer></RequestPaymentConfiguration>'
+    return 200, {"Content-Type": "application/xml"}, body
+
+
+def s3_bucket_response_put(self: S3Response, request: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
+    """PutBucketRequestPayment, which moto 5.2.5 lacks. S3 API reference,
+    PutBucketRequestPayment: the body is a ``RequestPaymentConfiguration``
+    whose ``Payer`` is ``Requester`` or ``BucketOwner``."""
+    if "requestPayment" not in querystring:
+        return _s3_bucket_put(self, request, bucket_name, querystring)
+    body = self.body.decode() if isinstance(self.body, bytes) else str(self.body)
+    found = re.search(r"<Payer>\s*(Requester|BucketOwner)\s*</Payer>", body)
+    if not found:
+        return 400, {}, "<Error><Code>MalformedXML</Code><Message>Payer must be Requester or BucketOwner.</Message></Error>"
+    self.backend.get_bucket(bucket_name).stack_request_payer = found.group(1)
+    return 200, {}, ""
+
+
 def _install_s3() -> None:
     S3Response.get_bucket_versioning = s3_get_bucket_versioning
+    S3Response._bucket_response_get = s3_bucket_response_get
+    S3Response._bucket_response_put = s3_bucket_response_put
+    S3Response.get_bucket_accelerate_configuration = s3_get_bucket_accelerate_configuration
 
 
 # --------------------------------------------------------------------------

@@ -48,20 +48,28 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
 pub struct Target {
     pub bucket: String,
     pub owner: Option<String>,
+    /// The region whose endpoint manages the configuration, for types with
+    /// Terraform's per-resource `region`; `None` is the provider's.
+    pub region: Option<String>,
 }
 
 impl Target {
-    /// From an id: `bucket` or `bucket,expected-owner`.
-    fn parse(id: &str) -> Target {
-        match id.split_once(',') {
-            Some((bucket, owner)) => Target {
-                bucket: bucket.to_string(),
-                owner: Some(owner.to_string()),
-            },
-            None => Target {
-                bucket: id.to_string(),
-                owner: None,
-            },
+    /// From a key: `bucket` or `bucket,expected-owner`, either followed by
+    /// `@region` (Terraform's import id for a configuration managed in
+    /// another region than the provider's).
+    fn parse(key: &str) -> Target {
+        let (id, region) = match key.rsplit_once('@') {
+            Some((id, region)) => (id, Some(region.to_string())),
+            None => (key, None),
+        };
+        let (bucket, owner) = match id.split_once(',') {
+            Some((bucket, owner)) => (bucket, Some(owner.to_string())),
+            None => (id, None),
+        };
+        Target {
+            bucket: bucket.to_string(),
+            owner,
+            region,
         }
     }
 
@@ -69,14 +77,47 @@ impl Target {
         Ok(Target {
             bucket: required_str(value, "bucket")?,
             owner: str_attr(value, "expected_bucket_owner"),
+            region: str_attr(value, "region"),
         })
     }
 
+    /// The `id` attribute, as Terraform has it: the region is not part of it.
     fn id(&self) -> String {
         match &self.owner {
             Some(owner) => format!("{},{owner}", self.bucket),
             None => self.bucket.clone(),
         }
+    }
+
+    /// The key the engine keeps: the id, and the region when one is named.
+    fn key(&self) -> String {
+        match &self.region {
+            Some(region) => format!("{}@{region}", self.id()),
+            None => self.id(),
+        }
+    }
+
+    /// An S3 client for the target's region: the provider's own unless the
+    /// resource names another.
+    fn s3(&self, clients: &Clients) -> aws_sdk_s3::Client {
+        match &self.region {
+            Some(region) if *region != clients.region => aws_sdk_s3::Client::from_conf(
+                clients
+                    .s3
+                    .config()
+                    .to_builder()
+                    .region(aws_sdk_s3::config::Region::new(region.clone()))
+                    .build(),
+            ),
+            _ => clients.s3.clone(),
+        }
+    }
+
+    /// The region the configuration is managed in.
+    fn region_in(&self, clients: &Clients) -> String {
+        self.region
+            .clone()
+            .unwrap_or_else(|| clients.region.clone())
     }
 }
 
@@ -108,6 +149,10 @@ pub trait BucketPart: Send + Sync {
     /// Arguments the API does not echo (see [`Managed::kept`]).
     fn kept(&self) -> &'static [&'static str] {
         &[]
+    }
+    /// Whether the type has Terraform's per-resource `region` argument.
+    fn regional(&self) -> bool {
+        false
     }
     /// Adjusts the configuration before it is planned by the schema.
     fn normalise(&self, config: &Value, _prior: Option<&Value>) -> Value {
@@ -177,6 +222,20 @@ impl<P: BucketPart> Managed for Part<P> {
         self.0.kept()
     }
 
+    /// The id, followed by `@region` when the state names a region (see
+    /// [`Target::parse`]).
+    fn key(&self, state: &Value) -> Result<String, ProviderError> {
+        let id = str_attr(state, "id")
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| ProviderError::new(format!("the {}'s state has no id", self.noun())))?;
+        Ok(
+            match str_attr(state, "region").filter(|_| self.0.regional()) {
+                Some(region) => format!("{id}@{region}"),
+                None => id,
+            },
+        )
+    }
+
     /// A Put* is idempotent, so sending it again after a lost answer is safe.
     async fn create(
         &self,
@@ -186,7 +245,11 @@ impl<P: BucketPart> Managed for Part<P> {
     ) -> Result<Made, ProviderError> {
         let target = Target::of(planned)?;
         self.0.put(clients, &target, planned).await?;
-        Ok(Made::id(target.id()).with("bucket", string(&target.bucket)))
+        let made = Made {
+            key: target.key(),
+            known: vec![("id", string(target.id()))],
+        };
+        Ok(made.with("bucket", string(&target.bucket)))
     }
 
     async fn update(
@@ -220,8 +283,11 @@ impl<P: BucketPart> Managed for Part<P> {
             let Some(mut fields) = self.0.get(clients, &target).await? else {
                 return Ok(None);
             };
-            fields.push(("id", string(&key)));
+            fields.push(("id", string(target.id())));
             fields.push(("bucket", string(&target.bucket)));
+            if self.0.regional() {
+                fields.push(("region", string(target.region_in(clients))));
+            }
             fields.push(("expected_bucket_owner", opt_string(target.owner.clone())));
             Ok(Some(object(fields)))
         })
@@ -237,7 +303,7 @@ impl<P: BucketPart> Managed for Part<P> {
         _operation_id: &str,
         planned: &Value,
     ) -> Result<Option<String>, ProviderError> {
-        let key = Target::of(planned)?.id();
+        let key = Target::of(planned)?.key();
         let found = self.describe(clients, std::slice::from_ref(&key)).await?;
         Ok(found.contains_key(&key).then_some(key))
     }
@@ -575,7 +641,16 @@ impl BucketPart for PublicAccessBlock {
         "The public access block of an S3 bucket."
     }
 
+    fn regional(&self) -> bool {
+        true
+    }
+
     fn arguments(&self, mut schema: Schema) -> Schema {
+        schema = schema.attr(
+            AttributeSchema::optional_computed("region", AttrType::String)
+                .force_new()
+                .describe("The region that manages the block; the provider's unless set."),
+        );
         for (name, description) in PUBLIC_ACCESS_FLAGS {
             schema = schema.attr(
                 AttributeSchema::optional(name, AttrType::Bool)
@@ -606,7 +681,7 @@ impl BucketPart for PublicAccessBlock {
             .ignore_public_acls(flag("ignore_public_acls"))
             .restrict_public_buckets(flag("restrict_public_buckets"))
             .build();
-        let s3 = &clients.s3;
+        let s3 = &target.s3(clients);
         clients
             .call("s3", "PutPublicAccessBlock", || {
                 s3.put_public_access_block()
@@ -624,7 +699,7 @@ impl BucketPart for PublicAccessBlock {
         clients: &Clients,
         target: &Target,
     ) -> Result<Option<Vec<(&'static str, Value)>>, ProviderError> {
-        let s3 = &clients.s3;
+        let s3 = &target.s3(clients);
         let out = or_absent(
             clients
                 .call("s3", "GetPublicAccessBlock", || {
@@ -669,7 +744,7 @@ impl BucketPart for PublicAccessBlock {
         if bool_attr(prior, "skip_destroy").unwrap_or(false) {
             return Ok(());
         }
-        let s3 = &clients.s3;
+        let s3 = &target.s3(clients);
         or_absent(
             clients
                 .call("s3", "DeletePublicAccessBlock", || {
@@ -1465,6 +1540,18 @@ mod tests {
             back.get_attr("redirect").unwrap().get_attr("host_name"),
             Some(&Value::Null)
         );
+    }
+
+    #[test]
+    fn keys_carry_the_owner_and_the_region_ids_do_not() {
+        let t = Target::parse("site,123456789012@us-west-2");
+        assert_eq!(t.bucket, "site");
+        assert_eq!(t.owner.as_deref(), Some("123456789012"));
+        assert_eq!(t.region.as_deref(), Some("us-west-2"));
+        assert_eq!(t.id(), "site,123456789012");
+        assert_eq!(t.key(), "site,123456789012@us-west-2");
+        let plain = Target::parse("site");
+        assert_eq!((plain.owner, plain.region), (None, None));
     }
 
     #[test]

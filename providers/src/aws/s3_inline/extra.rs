@@ -536,11 +536,19 @@ fn grants_value(grants: &[Grant]) -> Value {
 }
 
 fn object_lock_value(config: &ObjectLockConfiguration) -> Value {
+    // A retention period is positive (PutObjectLockConfiguration rejects
+    // anything else), so a 0 some endpoints answer for the unit not used
+    // (moto does) means that unit is not set.
+    let period = |n: Option<i32>| {
+        n.filter(|n| *n > 0)
+            .map(Value::number)
+            .unwrap_or(Value::Null)
+    };
     let retention = config.rule().and_then(|r| r.default_retention()).map(|d| {
         object([
             ("mode", opt_string(d.mode().map(|m| m.as_str()))),
-            ("days", d.days().map(Value::number).unwrap_or(Value::Null)),
-            ("years", d.years().map(Value::number).unwrap_or(Value::Null)),
+            ("days", period(d.days())),
+            ("years", period(d.years())),
         ])
     });
     let rule = retention.map(|r| object([("default_retention", Value::List(vec![r]))]));
