@@ -18,17 +18,11 @@ use aws::Emulator;
 use common::Stack;
 
 fn env(emulator: &Emulator) -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ENDPOINT_URL", emulator.endpoint()),
-        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-    ]
+    emulator.stack_env()
 }
 
 fn run(stack: &Stack, args: &[&str], env: &[(&'static str, String)]) -> common::Run {
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    stack.run_with(args, &env)
+    stack.run_env(args, env)
 }
 
 /// What may vary between the steps.
