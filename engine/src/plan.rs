@@ -7,6 +7,7 @@
 //! at most once and never to a state that moved.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use state::{AttrPath, Mode, State, Status};
@@ -69,8 +70,13 @@ pub struct ResourceChange {
     /// Why a replacement or deletion was planned, in a sentence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_reason: Option<String>,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
+    /// The object before and after the change, as JSON. Both are shared
+    /// (`Arc`) so that a no-op's `after` is its `before`, one tree rather
+    /// than a copy per resource; the plan file spells both out as before.
+    #[serde(default, with = "shared_json")]
+    pub before: Option<Arc<serde_json::Value>>,
+    #[serde(default, with = "shared_json")]
+    pub after: Option<Arc<serde_json::Value>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub after_unknown: Vec<AttrPath>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -99,6 +105,29 @@ pub struct ResourceChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Importing {
     pub id: String,
+}
+
+/// Reads and writes a change's shared `before`/`after` exactly as a plain
+/// optional JSON value, so that sharing is invisible in the plan file and
+/// in the digests made of it. A plan read back shares nothing, which only
+/// costs memory, never meaning.
+mod shared_json {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        value: &Option<Arc<serde_json::Value>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.as_deref().serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Arc<serde_json::Value>>, D::Error> {
+        Ok(Option::<serde_json::Value>::deserialize(deserializer)?.map(Arc::new))
+    }
 }
 
 impl ResourceChange {
@@ -496,6 +525,25 @@ async fn plan_keeping(
         plan
     };
     (Some((plan, configs, walker.providers)), diags)
+}
+
+/// An encoded value whose JSON is shared, so that a no-op's `after` and
+/// `before` are one tree (cloning this clones an `Arc`, not the tree).
+#[derive(Clone)]
+struct SharedEncoded {
+    json: Arc<serde_json::Value>,
+    unknown: Vec<AttrPath>,
+    sensitive: Vec<AttrPath>,
+}
+
+impl From<encoding::Encoded> for SharedEncoded {
+    fn from(encoded: encoding::Encoded) -> Self {
+        SharedEncoded {
+            json: Arc::new(encoded.json),
+            unknown: encoded.unknown,
+            sensitive: encoded.sensitive,
+        }
+    }
 }
 
 /// Turns a plan into its `--refresh-only` form: each refreshed object is
@@ -1475,11 +1523,14 @@ impl<'c> Planner<'c> {
         if prevent_destroy && action == Action::Replace {
             self.diags.push(prevent_destroy_error(&address, resource));
         }
-        let before = prior.map(|p| encode(&p.value));
-        // A no-op plans the prior value itself: its encoding is the one just made.
+        let before = prior.map(|p| SharedEncoded::from(encode(&p.value)));
+        // A no-op plans the prior value itself: its `after` shares the
+        // encoding just made of its `before` instead of holding a copy.
         let after = match (&before, &planned) {
             (Some(before), None) => before.clone(),
-            (_, planned) => encode(planned.as_ref().unwrap_or(&Value::Unknown)),
+            (_, planned) => {
+                SharedEncoded::from(encode(planned.as_ref().unwrap_or(&Value::Unknown)))
+            }
         };
         // A no-op's planned value (`None` above) is its prior, which nothing
         // reads once its instance is planned: it is moved out, not copied.
@@ -1619,7 +1670,7 @@ impl<'c> Planner<'c> {
                     .then(|| "its arguments are known only after apply".to_string()),
                 before: None,
                 before_sensitive: Vec::new(),
-                after: Some(after.json),
+                after: Some(Arc::new(after.json)),
                 after_unknown: after.unknown,
                 after_sensitive: after.sensitive,
                 requires_replace: Vec::new(),
@@ -1668,7 +1719,7 @@ impl<'c> Planner<'c> {
                 action: Action::Delete,
                 create_before_destroy: false,
                 action_reason: Some(reason),
-                before: Some(before.json),
+                before: Some(Arc::new(before.json)),
                 before_sensitive: before.sensitive,
                 after: None,
                 after_unknown: Vec::new(),
@@ -2149,6 +2200,23 @@ resource "test_thing" "a" {
     }
 
     #[tokio::test]
+    async fn a_no_op_after_is_its_before_shared_and_written_out_in_full() {
+        let stack = TestStack::new(ONE, &[]);
+        let mut state = State::new("l".to_string());
+        stack.converge(&mut state).await;
+        let plan = stack.plan(&state, PlanMode::Normal).await.unwrap();
+        let change = plan.change("test_thing.a").unwrap();
+        assert_eq!(change.action, Action::NoOp);
+        let (before, after) = (change.before.as_ref(), change.after.as_ref());
+        assert!(Arc::ptr_eq(before.unwrap(), after.unwrap()), "one tree");
+        let json = serde_json::to_value(change).unwrap();
+        assert_eq!(json["after"], json["before"]);
+        assert_eq!(json["after"]["name"], "a");
+        let read: ResourceChange = serde_json::from_value(json).unwrap();
+        assert_eq!(&read, change);
+    }
+
+    #[tokio::test]
     async fn a_tainted_record_without_an_id_is_created_again_without_a_refresh() {
         let stack = TestStack::new(ONE, &[]);
         let mut state = State::new("l".to_string());
@@ -2265,7 +2333,7 @@ resource "terraform_data" "t" {{
         let plan = moved.plan(&state, PlanMode::Normal).await.unwrap();
         let change = plan.change("terraform_data.t").unwrap();
         assert_eq!(change.action, Action::Update);
-        let after = change.after.as_ref().unwrap();
+        let after = change.after.as_deref().unwrap();
         assert_eq!(
             after["input"]["Name"], "a",
             "the ignored key keeps its prior value"

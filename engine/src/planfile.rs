@@ -170,14 +170,20 @@ fn transform(
         }
     };
     for change in &mut plan.resource_changes {
-        if let Some(before) = &mut change.before {
+        // A no-op's `before` and `after` may be one shared tree: each side is
+        // made its own (`make_mut`) only when it has a path to rewrite.
+        if let Some(before) = change.before.as_mut() {
             for path in &change.before_sensitive {
-                replace_path(before, path, |v| wrap(v, &change.address));
+                replace_path(std::sync::Arc::make_mut(before), path, |v| {
+                    wrap(v, &change.address)
+                });
             }
         }
-        if let Some(after) = &mut change.after {
+        if let Some(after) = change.after.as_mut() {
             for path in &change.after_sensitive {
-                replace_path(after, path, |v| wrap(v, &change.address));
+                replace_path(std::sync::Arc::make_mut(after), path, |v| {
+                    wrap(v, &change.address)
+                });
             }
         }
     }
@@ -249,6 +255,54 @@ mod tests {
             decode(&bytes, &other_key),
             Err(PlanFileError::Seal(_))
         ));
+    }
+
+    /// A no-op as the planner makes it: `before` and `after` one shared
+    /// tree, with a sensitive attribute.
+    fn shared_no_op() -> crate::plan::ResourceChange {
+        let tree =
+            std::sync::Arc::new(serde_json::json!({"id": "x", "password": "hunter2-canary"}));
+        let secret = vec![vec![state::PathStep::Key("password".to_string())]];
+        crate::plan::ResourceChange {
+            address: "test_thing.a".to_string(),
+            mode: state::Mode::Managed,
+            resource_type: "test_thing".to_string(),
+            name: "a".to_string(),
+            provider: "provider.test".to_string(),
+            action: crate::plan::Action::NoOp,
+            create_before_destroy: false,
+            action_reason: None,
+            before: Some(tree.clone()),
+            before_sensitive: secret.clone(),
+            after: Some(tree),
+            after_unknown: Vec::new(),
+            after_sensitive: secret,
+            requires_replace: Vec::new(),
+            dependencies: Vec::new(),
+            private: None,
+            previous_address: None,
+            importing: None,
+        }
+    }
+
+    #[test]
+    fn a_no_op_sharing_one_tree_is_sealed_on_both_sides_and_left_intact_in_memory() {
+        let mut shared = plan();
+        shared.resource_changes.push(shared_no_op());
+        let bytes = encode(&shared, &sealer()).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("hunter2-canary"));
+        let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let change = &json["resource_changes"][0];
+        assert_eq!(change["before"]["id"], "x", "the file spells `before` out");
+        assert_eq!(change["after"]["id"], "x", "and `after` too");
+        let read = decode(&bytes, &sealer()).unwrap();
+        assert_eq!(read, shared);
+        let kept = &shared.resource_changes[0];
+        assert!(std::sync::Arc::ptr_eq(
+            kept.before.as_ref().unwrap(),
+            kept.after.as_ref().unwrap()
+        ));
+        assert_eq!(kept.after.as_deref().unwrap()["password"], "hunter2-canary");
     }
 
     #[test]

@@ -131,7 +131,7 @@ fn needs_record(change: &ResourceChange, state: &State) -> bool {
     }
     match state.resources.get(&change.address) {
         Some(current) => {
-            current.status != Status::Ready || Some(&current.attributes) != change.after.as_ref()
+            current.status != Status::Ready || Some(&current.attributes) != change.after.as_deref()
         }
         None => change.after.is_some(),
     }

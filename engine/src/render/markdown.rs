@@ -531,9 +531,9 @@ pub(super) mod tests {
             action,
             create_before_destroy: false,
             action_reason: None,
-            before,
+            before: before.map(Into::into),
             before_sensitive: Vec::new(),
-            after,
+            after: after.map(Into::into),
             after_unknown: Vec::new(),
             after_sensitive: Vec::new(),
             requires_replace: if action == Action::Replace {

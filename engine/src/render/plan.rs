@@ -304,14 +304,20 @@ pub fn json(plan: &Plan) -> serde_json::Value {
     use crate::planfile::replace_path;
     let mut redacted = plan.clone();
     for change in &mut redacted.resource_changes {
-        if let Some(before) = &mut change.before {
+        // Each side is made its own (`make_mut`) only when it has a path to
+        // hide: a no-op's `before` and `after` may be one shared tree.
+        if let Some(before) = change.before.as_mut() {
             for path in &change.before_sensitive {
-                replace_path(before, path, |_| serde_json::Value::Null);
+                replace_path(std::sync::Arc::make_mut(before), path, |_| {
+                    serde_json::Value::Null
+                });
             }
         }
-        if let Some(after) = &mut change.after {
+        if let Some(after) = change.after.as_mut() {
             for path in &change.after_sensitive {
-                replace_path(after, path, |_| serde_json::Value::Null);
+                replace_path(std::sync::Arc::make_mut(after), path, |_| {
+                    serde_json::Value::Null
+                });
             }
         }
     }

@@ -165,9 +165,9 @@ fn planned(before: Option<Value>, after: Option<Value>) -> ResourceChange {
         action,
         create_before_destroy: false,
         action_reason: None,
-        before: before.as_ref().map(|b| b.json.clone()),
+        before: before.as_ref().map(|b| b.json.clone().into()),
         before_sensitive: before.map(|b| b.sensitive).unwrap_or_default(),
-        after: after.as_ref().map(|a| a.json.clone()),
+        after: after.as_ref().map(|a| a.json.clone().into()),
         after_unknown: after
             .as_ref()
             .map(|a| a.unknown.clone())
@@ -527,4 +527,26 @@ fn every_action_in_text_markdown_and_json() {
     insta::assert_snapshot!("every_action_json", pretty(&super::plan::json(&plan)));
     let terraform = super::terraform_json::plan(&plan, None, &lookup);
     insta::assert_snapshot!("every_action_terraform_json", pretty(&terraform));
+}
+
+/// The planner's no-op holds one tree as both `before` and `after`: the JSON
+/// form hides the secret on both sides and leaves the plan's tree intact.
+#[test]
+fn a_no_op_sharing_one_tree_is_redacted_on_both_sides_in_json() {
+    let value = thing(vec![("password", s("hunter2-canary").mark_if(true))]);
+    let mut no_op = planned(Some(value.clone()), Some(value));
+    no_op.action = Action::NoOp;
+    no_op.after = no_op.before.clone();
+    let plan = plan_of(vec![no_op]);
+    let json = super::plan::json(&plan);
+    let change = &json["resource_changes"][0];
+    assert_eq!(change["before"]["password"], serde_json::Value::Null);
+    assert_eq!(change["after"]["password"], serde_json::Value::Null);
+    assert_eq!(change["after"]["name"], change["before"]["name"]);
+    let kept = &plan.resource_changes[0];
+    assert!(std::sync::Arc::ptr_eq(
+        kept.before.as_ref().unwrap(),
+        kept.after.as_ref().unwrap()
+    ));
+    assert_eq!(kept.after.as_deref().unwrap()["password"], "hunter2-canary");
 }
