@@ -100,92 +100,102 @@ struct Bucket {
     rules: Vec<Rule>,
 }
 
-fn bucket(emulator: &Emulator, name: &str) -> Bucket {
+/// Runs one SDK check to completion on a runtime of its own.
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime")
-        .block_on(async {
-            let s3 = aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&aws::sdk_config(emulator).await)
-                    .force_path_style(true)
-                    .build(),
-            );
-            let acl = s3
-                .get_bucket_acl()
-                .bucket(name)
-                .send()
-                .await
-                .expect("GetBucketAcl");
-            let public_read = acl.grants().iter().any(|g| {
-                g.grantee().and_then(|g| g.uri())
-                    == Some("http://acs.amazonaws.com/groups/global/AllUsers")
-                    && g.permission().map(|p| p.as_str()) == Some("READ")
-            });
-            let versioning = s3
-                .get_bucket_versioning()
-                .bucket(name)
-                .send()
-                .await
-                .expect("GetBucketVersioning")
-                .status()
-                .map(|s| s.as_str().to_string());
-            let website = s3
-                .get_bucket_website()
-                .bucket(name)
-                .send()
-                .await
-                .expect("GetBucketWebsite");
-            let sse = s3
-                .get_bucket_encryption()
-                .bucket(name)
-                .send()
-                .await
-                .expect("GetBucketEncryption")
-                .server_side_encryption_configuration()
-                .and_then(|c| c.rules().first().cloned())
-                .and_then(|r| r.apply_server_side_encryption_by_default().cloned())
-                .map(|d| d.sse_algorithm().as_str().to_string());
-            let lifecycle = s3
-                .get_bucket_lifecycle_configuration()
-                .bucket(name)
-                .send()
-                .await
-                .expect("GetBucketLifecycleConfiguration");
-            let rules = lifecycle
-                .rules()
-                .iter()
-                .map(|r| {
-                    (
-                        r.id().unwrap_or_default().to_string(),
-                        r.filter()
-                            .and_then(|f| f.prefix())
-                            .unwrap_or_default()
-                            .to_string(),
-                        r.expiration().and_then(|e| e.days()),
-                        r.transitions()
-                            .iter()
-                            .map(|t| {
-                                (
-                                    t.days(),
-                                    t.storage_class()
-                                        .map(|c| c.as_str().to_string())
-                                        .unwrap_or_default(),
-                                )
-                            })
-                            .collect(),
-                    )
-                })
-                .collect();
-            Bucket {
-                public_read,
-                versioning,
-                index: website.index_document().map(|i| i.suffix().to_string()),
-                error: website.error_document().map(|e| e.key().to_string()),
-                sse,
-                rules,
-            }
-        })
+        .block_on(future)
+}
+
+/// An S3 client of the emulator, path-style as it needs.
+async fn s3_client(emulator: &Emulator) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&aws::sdk_config(emulator).await)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+fn bucket(emulator: &Emulator, name: &str) -> Bucket {
+    block_on(async {
+        let s3 = s3_client(emulator).await;
+        let acl = s3
+            .get_bucket_acl()
+            .bucket(name)
+            .send()
+            .await
+            .expect("GetBucketAcl");
+        let public_read = acl.grants().iter().any(|g| {
+            g.grantee().and_then(|g| g.uri())
+                == Some("http://acs.amazonaws.com/groups/global/AllUsers")
+                && g.permission().map(|p| p.as_str()) == Some("READ")
+        });
+        let versioning = s3
+            .get_bucket_versioning()
+            .bucket(name)
+            .send()
+            .await
+            .expect("GetBucketVersioning")
+            .status()
+            .map(|s| s.as_str().to_string());
+        let website = s3
+            .get_bucket_website()
+            .bucket(name)
+            .send()
+            .await
+            .expect("GetBucketWebsite");
+        let sse = s3
+            .get_bucket_encryption()
+            .bucket(name)
+            .send()
+            .await
+            .expect("GetBucketEncryption")
+            .server_side_encryption_configuration()
+            .and_then(|c| c.rules().first().cloned())
+            .and_then(|r| r.apply_server_side_encryption_by_default().cloned())
+            .map(|d| d.sse_algorithm().as_str().to_string());
+        let lifecycle = s3
+            .get_bucket_lifecycle_configuration()
+            .bucket(name)
+            .send()
+            .await
+            .expect("GetBucketLifecycleConfiguration");
+        let rules = lifecycle
+            .rules()
+            .iter()
+            .map(|r| {
+                (
+                    r.id().unwrap_or_default().to_string(),
+                    r.filter()
+                        .and_then(|f| f.prefix())
+                        .unwrap_or_default()
+                        .to_string(),
+                    r.expiration().and_then(|e| e.days()),
+                    r.transitions()
+                        .iter()
+                        .map(|t| {
+                            (
+                                t.days(),
+                                t.storage_class()
+                                    .map(|c| c.as_str().to_string())
+                                    .unwrap_or_default(),
+                            )
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        Bucket {
+            public_read,
+            versioning,
+            index: website.index_document().map(|i| i.suffix().to_string()),
+            error: website.error_document().map(|e| e.key().to_string()),
+            sse,
+            rules,
+        }
+    })
 }
 
 #[test]
@@ -333,91 +343,83 @@ struct Later {
 }
 
 fn later(emulator: &Emulator, name: &str) -> Later {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(async {
-            let s3 = aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&aws::sdk_config(emulator).await)
-                    .force_path_style(true)
-                    .build(),
-            );
-            let policy = s3
-                .get_bucket_policy()
-                .bucket(name)
-                .send()
-                .await
-                .expect("GetBucketPolicy");
-            let doc: serde_json::Value =
-                serde_json::from_str(policy.policy().unwrap_or_default()).expect("policy JSON");
-            let action = &doc["Statement"][0]["Action"];
-            let action = action.get(0).unwrap_or(action);
-            let cors = s3
-                .get_bucket_cors()
-                .bucket(name)
-                .send()
-                .await
-                .expect("GetBucketCors");
-            let logging = s3
-                .get_bucket_logging()
-                .bucket(name)
-                .send()
-                .await
-                .expect("GetBucketLogging");
-            let acl = s3
-                .get_bucket_acl()
-                .bucket(name)
-                .send()
-                .await
-                .expect("GetBucketAcl");
-            let accelerate = s3
-                .get_bucket_accelerate_configuration()
-                .bucket(name)
-                .send()
-                .await
-                .expect("GetBucketAccelerateConfiguration");
-            let payment = s3
-                .get_bucket_request_payment()
-                .bucket(name)
-                .send()
-                .await
-                .expect("GetBucketRequestPayment");
-            let lock = s3
-                .get_object_lock_configuration()
-                .bucket(name)
-                .send()
-                .await
-                .expect("GetObjectLockConfiguration");
-            Later {
-                policy_action: action.as_str().map(str::to_string),
-                cors: cors
-                    .cors_rules()
-                    .iter()
-                    .map(|r| (r.allowed_origins().to_vec(), r.max_age_seconds()))
-                    .collect(),
-                logging: logging
-                    .logging_enabled()
-                    .map(|l| (l.target_bucket().to_string(), l.target_prefix().to_string())),
-                public_read: acl.grants().iter().any(|g| {
-                    g.grantee().and_then(|g| g.uri())
-                        == Some("http://acs.amazonaws.com/groups/global/AllUsers")
-                        && g.permission().map(|p| p.as_str()) == Some("READ")
+    block_on(async {
+        let s3 = s3_client(emulator).await;
+        let policy = s3
+            .get_bucket_policy()
+            .bucket(name)
+            .send()
+            .await
+            .expect("GetBucketPolicy");
+        let doc: serde_json::Value =
+            serde_json::from_str(policy.policy().unwrap_or_default()).expect("policy JSON");
+        let action = &doc["Statement"][0]["Action"];
+        let action = action.get(0).unwrap_or(action);
+        let cors = s3
+            .get_bucket_cors()
+            .bucket(name)
+            .send()
+            .await
+            .expect("GetBucketCors");
+        let logging = s3
+            .get_bucket_logging()
+            .bucket(name)
+            .send()
+            .await
+            .expect("GetBucketLogging");
+        let acl = s3
+            .get_bucket_acl()
+            .bucket(name)
+            .send()
+            .await
+            .expect("GetBucketAcl");
+        let accelerate = s3
+            .get_bucket_accelerate_configuration()
+            .bucket(name)
+            .send()
+            .await
+            .expect("GetBucketAccelerateConfiguration");
+        let payment = s3
+            .get_bucket_request_payment()
+            .bucket(name)
+            .send()
+            .await
+            .expect("GetBucketRequestPayment");
+        let lock = s3
+            .get_object_lock_configuration()
+            .bucket(name)
+            .send()
+            .await
+            .expect("GetObjectLockConfiguration");
+        Later {
+            policy_action: action.as_str().map(str::to_string),
+            cors: cors
+                .cors_rules()
+                .iter()
+                .map(|r| (r.allowed_origins().to_vec(), r.max_age_seconds()))
+                .collect(),
+            logging: logging
+                .logging_enabled()
+                .map(|l| (l.target_bucket().to_string(), l.target_prefix().to_string())),
+            public_read: acl.grants().iter().any(|g| {
+                g.grantee().and_then(|g| g.uri())
+                    == Some("http://acs.amazonaws.com/groups/global/AllUsers")
+                    && g.permission().map(|p| p.as_str()) == Some("READ")
+            }),
+            acceleration: accelerate.status().map(|s| s.as_str().to_string()),
+            payer: payment.payer().map(|p| p.as_str().to_string()),
+            lock: lock
+                .object_lock_configuration()
+                .and_then(|c| c.rule())
+                .and_then(|r| r.default_retention())
+                .map(|d| {
+                    (
+                        d.mode().map(|m| m.as_str().to_string()).unwrap_or_default(),
+                        d.days(),
+                    )
                 }),
-                acceleration: accelerate.status().map(|s| s.as_str().to_string()),
-                payer: payment.payer().map(|p| p.as_str().to_string()),
-                lock: lock
-                    .object_lock_configuration()
-                    .and_then(|c| c.rule())
-                    .and_then(|r| r.default_retention())
-                    .map(|d| {
-                        (
-                            d.mode().map(|m| m.as_str().to_string()).unwrap_or_default(),
-                            d.days(),
-                        )
-                    }),
-            }
-        })
+        }
+    })
 }
 
 #[test]
